@@ -1,0 +1,490 @@
+//! The account: init, users, groups, org units, tenants, workspaces and roles
+//! (R4–R9). Only the account owner changes these (R4).
+
+use super::*;
+use crate::store::keys;
+
+pub const DEFAULT_WORKSPACE: &str = "Default Workspace";
+
+fn default_resources(ws: &str) -> std::collections::BTreeMap<ResourceKind, String> {
+    let slug: String = ws.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    ResourceKind::ALL
+        .iter()
+        .map(|k| {
+            let ep = match k {
+                ResourceKind::Influxdb => format!("influxdb://internal:8086/{slug}"),
+                ResourceKind::Postgresql => format!("postgresql://internal:5432/{slug}"),
+                ResourceKind::Fileserver => format!("files://internal/{slug}"),
+            };
+            (*k, ep)
+        })
+        .collect()
+}
+
+/// Writes a new workspace; R5: the account owner holds all roles in it.
+fn put_new_workspace(tx: &mut Txn<'_>, name: &str, owner: &str) -> Workspace {
+    let ws = Workspace { id: tx.alloc_id(), name: name.to_string(), created: now(), resources: default_resources(name) };
+    tx.require_absent(keys::ws_name(name), format!("workspace '{}' exists", text::escape(name)));
+    tx.put(keys::workspace(ws.id), &ws);
+    tx.put(keys::ws_name(name), &ws.id);
+    tx.put(keys::role(ws.id, owner), &Roles::ALL);
+    tx.put(keys::user_ws(owner, ws.id), &());
+    ws
+}
+
+impl App {
+    /// R5: the account, its owner as a user, and `Default Workspace`.
+    pub fn init(&self, owner: &str) -> Result<Account> {
+        let owner = names::validate_login(owner)?;
+        let mut tx = self.store.begin()?;
+        if self.store.account()?.is_some() {
+            return Err(Error::conflict("the store already holds an account"));
+        }
+        let t = now();
+        let account = Account { owner: owner.clone(), created: t };
+        tx.put(keys::meta("account"), &account);
+        tx.put(keys::user(&owner), &User { login: owner.clone(), name: owner.clone(), tenant: None, created: t });
+        let ws = put_new_workspace(&mut tx, DEFAULT_WORKSPACE, &owner);
+        tx.audit(AuditEntry {
+            seq: 0,
+            at: t,
+            actor: owner.clone(),
+            action: "init".into(),
+            target: format!("/{}", ws.name),
+            item: None,
+            ws: None,
+            space: None,
+            outcome: "ok".into(),
+        });
+        tx.commit()?;
+        Ok(account)
+    }
+}
+
+impl Session<'_> {
+    fn account_audit(&self, tx: &mut Txn<'_>, action: &str, target: &str) {
+        self.audit(tx, action, target, None, None, None);
+    }
+
+    fn user_required(&self, login: &str) -> Result<User> {
+        let login = names::validate_login(login)?;
+        self.store().user(&login)?.ok_or_else(|| Error::not_found(format!("no user '{login}'")))
+    }
+
+    pub fn user_add(&self, login: &str, name: Option<&str>, tenant: Option<&str>) -> Result<User> {
+        let login = names::validate_login(login)?;
+        let display = match name {
+            Some(n) => names::validate_text(n, "display name", 128)?,
+            None => login.clone(),
+        };
+        let tenant = tenant.map(|t| names::validate_name(t, "tenant")).transpose()?;
+        self.require_owner("adds users")?;
+        let mut tx = self.store().begin()?;
+        if let Some(t) = &tenant {
+            if self.store().tenant(t)?.is_none() {
+                return Err(Error::not_found(format!("no tenant '{}'", text::escape(t))));
+            }
+        }
+        if self.store().user(&login)?.is_some() {
+            return Err(Error::conflict(format!("user '{login}' exists (logins are unique case-insensitively, R4)")));
+        }
+        let u = User { login: login.clone(), name: display, tenant, created: now() };
+        tx.require_absent(keys::user(&login), format!("user '{login}' exists (R4)"));
+        tx.put(keys::user(&login), &u);
+        self.account_audit(&mut tx, "user add", &format!("user:{login}"));
+        tx.commit()?;
+        Ok(u)
+    }
+
+    /// Every user, the account owner first, then by login.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let mut v = self.store().users()?;
+        let owner = self.account.owner.clone();
+        v.sort_by_key(|u| (u.login != owner, u.login.clone()));
+        Ok(v)
+    }
+
+    pub fn group_add(&self, g: &str) -> Result<()> {
+        let g = names::validate_name(g, "group")?;
+        self.require_owner("adds groups")?;
+        let mut tx = self.store().begin()?;
+        if self.store().group(&g)?.is_some() {
+            return Err(Error::conflict(format!("group '{}' exists", text::escape(&g))));
+        }
+        tx.put(keys::group(&g), &Group { name: g.clone() });
+        self.account_audit(&mut tx, "group add", &format!("group:{g}"));
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn group_required(&self, g: &str) -> Result<String> {
+        let g = names::validate_name(g, "group")?;
+        self.store().group(&g)?.map(|x| x.name).ok_or_else(|| Error::not_found(format!("no group '{}'", text::escape(&g))))
+    }
+
+    /// Drops every grant to `s` (R4: removing a group, unit or tenant).
+    fn drop_grants_to(&self, tx: &mut Txn<'_>, s: &Subject) -> Result<usize> {
+        let items = self.store().granted_items(s)?;
+        for id in &items {
+            tx.del_grant(*id, s);
+        }
+        Ok(items.len())
+    }
+
+    pub fn group_rm(&self, g: &str) -> Result<usize> {
+        let g = names::validate_name(g, "group")?;
+        self.require_owner("removes groups")?;
+        let mut tx = self.store().begin()?;
+        let g = self.group_required(&g)?;
+        for login in self.store().group_members(&g)? {
+            tx.del(keys::pair(keys::GROUP_MEMBER, &g, &login));
+            tx.del(keys::pair(keys::USER_GROUP, &login, &g));
+        }
+        let n = self.drop_grants_to(&mut tx, &Subject::Group(g.clone()))?;
+        tx.del(keys::group(&g));
+        self.account_audit(&mut tx, "group rm", &format!("group:{g}"));
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub fn group_join(&self, g: &str, login: &str) -> Result<bool> {
+        names::validate_name(g, "group")?;
+        names::validate_login(login)?;
+        self.require_owner("changes group membership")?;
+        let mut tx = self.store().begin()?;
+        let g = self.group_required(g)?;
+        let u = self.user_required(login)?;
+        if self.store().kv().get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?.is_some() {
+            return Ok(false);
+        }
+        tx.put(keys::pair(keys::GROUP_MEMBER, &g, &u.login), &());
+        tx.put(keys::pair(keys::USER_GROUP, &u.login, &g), &());
+        self.account_audit(&mut tx, "group join", &format!("group:{g} user:{}", u.login));
+        tx.commit()?;
+        Ok(true)
+    }
+
+    pub fn group_leave(&self, g: &str, login: &str) -> Result<()> {
+        names::validate_name(g, "group")?;
+        names::validate_login(login)?;
+        self.require_owner("changes group membership")?;
+        let mut tx = self.store().begin()?;
+        let g = self.group_required(g)?;
+        let u = self.user_required(login)?;
+        if self.store().kv().get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?.is_none() {
+            return Err(Error::not_found(format!("{} is not in group '{}'", u.login, text::escape(&g))));
+        }
+        tx.del(keys::pair(keys::GROUP_MEMBER, &g, &u.login));
+        tx.del(keys::pair(keys::USER_GROUP, &u.login, &g));
+        self.account_audit(&mut tx, "group leave", &format!("group:{g} user:{}", u.login));
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn org_required(&self, u: &str) -> Result<OrgUnit> {
+        let u = names::validate_name(u, "org unit")?;
+        self.store().org(&u)?.ok_or_else(|| Error::not_found(format!("no org unit '{}'", text::escape(&u))))
+    }
+
+    pub fn org_add(&self, unit: &str, parent: Option<&str>) -> Result<()> {
+        let unit = names::validate_name(unit, "org unit")?;
+        let parent = parent.map(|p| names::validate_name(p, "org unit")).transpose()?;
+        self.require_owner("adds org units")?;
+        let mut tx = self.store().begin()?;
+        if let Some(p) = &parent {
+            self.org_required(p)?;
+        }
+        if self.store().org(&unit)?.is_some() {
+            return Err(Error::conflict(format!("org unit '{}' exists", text::escape(&unit))));
+        }
+        tx.put(keys::org(&unit), &OrgUnit { name: unit.clone(), parent: parent.clone() });
+        self.account_audit(&mut tx, "org add", &format!("org:{unit}"));
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A unit with sub-units is refused (*conflict*), like a non-empty folder.
+    pub fn org_rm(&self, unit: &str) -> Result<usize> {
+        let unit = names::validate_name(unit, "org unit")?;
+        self.require_owner("removes org units")?;
+        let mut tx = self.store().begin()?;
+        let o = self.org_required(&unit)?;
+        let subs: Vec<String> =
+            self.store().orgs()?.into_iter().filter(|x| x.parent.as_deref() == Some(&o.name)).map(|x| x.name).collect();
+        if !subs.is_empty() {
+            return Err(Error::conflict(format!(
+                "org unit '{}' has sub-units ({}); remove them first",
+                text::escape(&o.name),
+                text::escape(&subs.join(", "))
+            )));
+        }
+        for login in self.store().org_members(&o.name)? {
+            tx.del(keys::pair(keys::ORG_MEMBER, &o.name, &login));
+            tx.del(keys::pair(keys::USER_ORG, &login, &o.name));
+        }
+        let n = self.drop_grants_to(&mut tx, &Subject::Org(o.name.clone()))?;
+        tx.del(keys::org(&o.name));
+        self.account_audit(&mut tx, "org rm", &format!("org:{}", o.name));
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub fn org_join(&self, unit: &str, login: &str) -> Result<bool> {
+        names::validate_name(unit, "org unit")?;
+        names::validate_login(login)?;
+        self.require_owner("changes org membership")?;
+        let mut tx = self.store().begin()?;
+        let o = self.org_required(unit)?;
+        let u = self.user_required(login)?;
+        if self.store().kv().get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?.is_some() {
+            return Ok(false);
+        }
+        tx.put(keys::pair(keys::ORG_MEMBER, &o.name, &u.login), &());
+        tx.put(keys::pair(keys::USER_ORG, &u.login, &o.name), &());
+        self.account_audit(&mut tx, "org join", &format!("org:{} user:{}", o.name, u.login));
+        tx.commit()?;
+        Ok(true)
+    }
+
+    pub fn org_leave(&self, unit: &str, login: &str) -> Result<()> {
+        names::validate_name(unit, "org unit")?;
+        names::validate_login(login)?;
+        self.require_owner("changes org membership")?;
+        let mut tx = self.store().begin()?;
+        let o = self.org_required(unit)?;
+        let u = self.user_required(login)?;
+        if self.store().kv().get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?.is_none() {
+            return Err(Error::not_found(format!("{} is not in org unit '{}'", u.login, text::escape(&o.name))));
+        }
+        tx.del(keys::pair(keys::ORG_MEMBER, &o.name, &u.login));
+        tx.del(keys::pair(keys::USER_ORG, &u.login, &o.name));
+        self.account_audit(&mut tx, "org leave", &format!("org:{} user:{}", o.name, u.login));
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn tenant_add(&self, t: &str) -> Result<()> {
+        let t = names::validate_name(t, "tenant")?;
+        self.require_owner("adds tenants")?;
+        let mut tx = self.store().begin()?;
+        if self.store().tenant(&t)?.is_some() {
+            return Err(Error::conflict(format!("tenant '{}' exists", text::escape(&t))));
+        }
+        tx.put(keys::tenant(&t), &Tenant { name: t.clone() });
+        self.account_audit(&mut tx, "tenant add", &format!("tenant:{t}"));
+        tx.commit()?;
+        Ok(())
+    }
+
+    // ---- workspaces ----
+
+    pub fn ws_add(&self, name: &str) -> Result<Workspace> {
+        let name = names::validate_name(name, "workspace")?;
+        self.require_owner("creates workspaces")?;
+        let mut tx = self.store().begin()?;
+        if self.store().workspace_by_name(&name)?.is_some() {
+            return Err(Error::conflict(format!("workspace '{}' exists", text::escape(&name))));
+        }
+        let ws = put_new_workspace(&mut tx, &name, &self.account.owner);
+        self.audit(&mut tx, "ws add", &format!("/{name}"), None, Some(ws.id), None);
+        tx.commit()?;
+        Ok(ws)
+    }
+
+    pub fn ws_rename(&self, name: &str, new: &str) -> Result<()> {
+        let name = names::validate_name(name, "workspace")?;
+        let new = names::validate_name(new, "workspace")?;
+        let mut tx = self.store().begin()?;
+        let mut ws = self.workspace_named(&name)?;
+        self.require_owner("renames workspaces")?;
+        if new == ws.name {
+            return Ok(());
+        }
+        if self.store().workspace_by_name(&new)?.is_some() {
+            return Err(Error::conflict(format!("workspace '{}' exists", text::escape(&new))));
+        }
+        tx.del(keys::ws_name(&ws.name));
+        tx.require_absent(keys::ws_name(&new), "the new name is taken");
+        ws.name = new.clone();
+        tx.put(keys::ws_name(&new), &ws.id);
+        tx.put(keys::workspace(ws.id), &ws);
+        self.audit(&mut tx, "ws rename", &format!("/{name} -> /{new}"), None, Some(ws.id), None);
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// R6: only when every space in it is empty.
+    pub fn ws_rm(&self, name: &str) -> Result<()> {
+        let name = names::validate_name(name, "workspace")?;
+        let mut tx = self.store().begin()?;
+        let ws = self.workspace_named(&name)?;
+        self.require_owner("deletes workspaces")?;
+        if self.store().workspace_has_items(ws.id)? {
+            return Err(Error::conflict(format!(
+                "workspace '{}' is not empty: its Team Space or a My Creations holds items (R6)",
+                text::escape(&ws.name)
+            )));
+        }
+        for (login, _) in self.store().members(ws.id)? {
+            tx.del(keys::role(ws.id, &login));
+            tx.del(keys::user_ws(&login, ws.id));
+        }
+        for i in self.store().integrations(ws.id)? {
+            tx.del(keys::integ(ws.id, &i.name));
+        }
+        tx.del(keys::ws_name(&ws.name));
+        tx.del(keys::workspace(ws.id));
+        self.audit(&mut tx, "ws rm", &format!("/{}", ws.name), None, Some(ws.id), None);
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Workspaces the actor sees, by name.
+    pub fn workspaces(&self) -> Result<Vec<Workspace>> {
+        let mut out = Vec::new();
+        for ws in self.store().workspaces()? {
+            if self.ws_seen(&ws)? {
+                out.push(ws);
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- roles ----
+
+    pub fn role_grant(&self, ws: &str, login: &str, roles: &[Role]) -> Result<Roles> {
+        let wsn = names::validate_name(ws, "workspace")?;
+        names::validate_login(login)?;
+        if roles.is_empty() {
+            return Err(Error::invalid("name at least one role: sysadmin, datamanager, analyst"));
+        }
+        let mut tx = self.store().begin()?;
+        let ws = self.workspace_named(&wsn)?;
+        let u = self.user_required(login)?;
+        if u.tenant.is_some() {
+            return Err(Error::invalid(format!("{} is a tenant user: tenant users hold no roles (R9)", u.login)));
+        }
+        self.require_owner("assigns workspace roles")?;
+        let old = self.store().roles(ws.id, &u.login)?;
+        let new = roles.iter().fold(old, |a, r| a.with(*r));
+        if new == old {
+            return Ok(new);
+        }
+        tx.put(keys::role(ws.id, &u.login), &new);
+        tx.put(keys::user_ws(&u.login, ws.id), &());
+        let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        self.audit(&mut tx, "role grant", &format!("/{} user:{} {}", ws.name, u.login, words.join(" ")), None, Some(ws.id), None);
+        tx.commit()?;
+        Ok(new)
+    }
+
+    /// R8: losing `analyst` (or the workspace) is refused while the user's My
+    /// Creations holds items, unless they go to another analyst's My Creations
+    /// in a folder named after the leaving login, grants kept.
+    pub fn role_revoke(&self, ws: &str, login: &str, roles: &[Role], transfer_to: Option<&str>) -> Result<Roles> {
+        let wsn = names::validate_name(ws, "workspace")?;
+        names::validate_login(login)?;
+        let transfer_to = transfer_to.map(names::validate_login).transpose()?;
+        if roles.is_empty() {
+            return Err(Error::invalid("name at least one role: sysadmin, datamanager, analyst"));
+        }
+        let mut tx = self.store().begin()?;
+        let ws = self.workspace_named(&wsn)?;
+        let u = self.user_required(login)?;
+        self.require_owner("revokes workspace roles")?;
+        if u.login == self.account.owner {
+            return Err(Error::denied("the account owner holds every role in every workspace; they cannot be revoked (R5)"));
+        }
+        let old = self.store().roles(ws.id, &u.login)?;
+        let new = roles.iter().fold(old, |a, r| a.without(*r));
+        let loses_space = old.has(Role::Analyst) && !new.has(Role::Analyst);
+        let my = SpaceRef::my(ws.id, &u.login);
+        let my_items = if loses_space { self.store().children(&Parent::Root(my.clone()))? } else { Vec::new() };
+        if let Some(to) = &transfer_to {
+            if my_items.is_empty() {
+                // Nothing to carry: the option is harmless, but say so only when it names someone odd.
+                self.user_required(to)?;
+            }
+        }
+        let mut transfer_note = String::new();
+        if !my_items.is_empty() {
+            let Some(to) = transfer_to else {
+                return Err(Error::conflict(format!(
+                    "{}'s My Creations in '{}' holds {} item(s); pass --transfer-to LOGIN to hand them to another analyst (R8)",
+                    u.login,
+                    text::escape(&ws.name),
+                    my_items.len()
+                )));
+            };
+            let heir = self.user_required(&to)?;
+            if heir.login == u.login || !self.store().roles(ws.id, &heir.login)?.has(Role::Analyst) {
+                return Err(Error::invalid(format!(
+                    "--transfer-to must name another analyst of '{}' (R8)",
+                    text::escape(&ws.name)
+                )));
+            }
+            let heir_root = Parent::Root(SpaceRef::my(ws.id, &heir.login));
+            if self.store().child(&heir_root, &u.login)?.is_some() {
+                return Err(Error::conflict(format!(
+                    "{}'s My Creations already holds an item named '{}' (R1, R8)",
+                    heir.login, u.login
+                )));
+            }
+            let t = now();
+            let heir_space = SpaceRef::my(ws.id, &heir.login);
+            let folder = Item {
+                id: tx.alloc_id(),
+                kind: ItemKind::Folder,
+                name: u.login.clone(),
+                space: heir_space.clone(),
+                parent: None,
+                owner: heir.login.clone(),
+                creator: heir.login.clone(),
+                created: t,
+                modified: t,
+                description: format!("transferred from {} (R8)", u.login),
+                restricted: Default::default(),
+                integrations: Default::default(),
+            };
+            tx.require_free_name(&heir_root, &folder.name);
+            tx.put_item(&folder);
+            // Every item below moves space and owner (§1: My Creations items belong to the space owner).
+            let mut stack: Vec<(Item, Option<ItemId>)> = my_items.into_iter().map(|i| (i, Some(folder.id))).collect();
+            let mut n = 0;
+            while let Some((old_item, new_parent)) = stack.pop() {
+                let mut it = old_item.clone();
+                it.space = heir_space.clone();
+                it.owner = heir.login.clone();
+                it.parent = new_parent;
+                if it.kind == ItemKind::Folder {
+                    for c in self.store().children(&Parent::Folder(it.id))? {
+                        stack.push((c, Some(it.id)));
+                    }
+                }
+                tx.replace_item(&old_item, &it);
+                n += 1;
+            }
+            transfer_note = format!(" (moved {n} item(s) to /{}/my/{}/{})", ws.name, heir.login, u.login);
+        }
+        if new.is_empty() {
+            tx.del(keys::role(ws.id, &u.login));
+            tx.del(keys::user_ws(&u.login, ws.id));
+        } else {
+            tx.put(keys::role(ws.id, &u.login), &new);
+        }
+        if new == old && transfer_note.is_empty() {
+            return Ok(new);
+        }
+        let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        self.audit(
+            &mut tx,
+            "role revoke",
+            &format!("/{} user:{} {}{}", ws.name, u.login, words.join(" "), transfer_note),
+            None,
+            Some(ws.id),
+            None,
+        );
+        tx.commit()?;
+        Ok(new)
+    }
+}

@@ -1,0 +1,360 @@
+//! The operations: each takes an actor and arguments, asks the rule table,
+//! mutates the store in one atomic change and appends its audit entry.
+//! The command line and the terminal UI are thin front ends over this.
+
+mod account;
+pub mod demo;
+mod items;
+mod reach;
+mod resources;
+mod sharing;
+pub mod transfer;
+mod views;
+
+use std::cell::OnceCell;
+use std::path::Path;
+
+use crate::domain::path::{ItemPath, SpaceName};
+use crate::domain::rules::{decide, Chain, Decision, Link, Principal, Seen, Target};
+use crate::domain::*;
+use crate::store::{Parent, Store, Txn};
+
+pub use reach::Reach;
+pub use views::{Entry, ItemDetail, Listing, TreeNode};
+
+pub struct App {
+    store: Store,
+}
+
+impl App {
+    pub fn open(dir: &Path) -> Result<App> {
+        Ok(App { store: Store::open(dir)? })
+    }
+    pub fn in_memory() -> App {
+        App { store: Store::in_memory() }
+    }
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    pub fn is_initialized(&self) -> Result<bool> {
+        Ok(self.store.account()?.is_some())
+    }
+
+    /// A request by `login`: the user is looked up and their groups, org
+    /// units and roles resolved once (R10).
+    pub fn session(&self, login: &str) -> Result<Session<'_>> {
+        let login = names::validate_login(login)
+            .map_err(|_| Error::denied(format!("'{}' is not a valid login", text::escape(login))))?;
+        let Some(account) = self.store.account()? else {
+            return Err(Error::unavailable(format!(
+                "{} holds no account yet: run `treeward init --owner LOGIN` or `treeward demo`",
+                self.store.dir().map(|d| d.display().to_string()).unwrap_or_else(|| "the store".into())
+            )));
+        };
+        let actor = self.principal_of(&login, &account).map_err(|e| {
+            if e.outcome == Outcome::NotFound {
+                Error::denied(format!("no user '{login}' in this store (set --as or TREEWARD_USER)"))
+            } else {
+                e
+            }
+        })?;
+        Ok(Session { app: self, account, actor, reach: OnceCell::new() })
+    }
+
+    fn principal_of(&self, login: &str, account: &Account) -> Result<Principal> {
+        let st = &self.store;
+        let user = st.user(login)?.ok_or_else(|| Error::not_found(format!("no user '{login}'")))?;
+        let mut p = Principal {
+            login: user.login.clone(),
+            is_account_owner: account.owner == user.login,
+            tenant: user.tenant.clone(),
+            ..Default::default()
+        };
+        p.groups = st.user_groups(login)?.into_iter().collect();
+        for unit in st.user_orgs(login)? {
+            // R10: a grant to a unit covers its sub-units.
+            let mut cur = Some(unit.clone());
+            let mut guard = 0;
+            while let Some(u) = cur {
+                if p.orgs.contains_key(&u) || guard > 1000 {
+                    break;
+                }
+                guard += 1;
+                cur = st.org(&u)?.and_then(|o| o.parent);
+                p.orgs.insert(u, unit.clone());
+            }
+        }
+        for ws in st.user_workspaces(login)? {
+            p.roles.insert(ws, st.roles(ws, login)?);
+        }
+        Ok(p)
+    }
+}
+
+pub fn now() -> Timestamp {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A place in a space: a space root or an item.
+#[derive(Debug, Clone)]
+pub enum Loc {
+    Root(SpaceRef),
+    Item(Item),
+}
+
+/// A resolved location with what the rules need about it.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub loc: Loc,
+    pub path: String,
+    pub chain: Option<Chain>,
+}
+
+impl Resolved {
+    pub fn space(&self) -> &SpaceRef {
+        match &self.loc {
+            Loc::Root(s) => s,
+            Loc::Item(i) => &i.space,
+        }
+    }
+    pub fn as_parent(&self) -> Parent {
+        match &self.loc {
+            Loc::Root(s) => Parent::Root(s.clone()),
+            Loc::Item(i) => Parent::Folder(i.id),
+        }
+    }
+    pub fn item(&self) -> Option<&Item> {
+        match &self.loc {
+            Loc::Item(i) => Some(i),
+            Loc::Root(_) => None,
+        }
+    }
+}
+
+/// One request by one actor.
+pub struct Session<'a> {
+    app: &'a App,
+    pub account: Account,
+    pub actor: Principal,
+    reach: OnceCell<Reach>,
+}
+
+impl<'a> Session<'a> {
+    pub fn store(&self) -> &'a Store {
+        &self.app.store
+    }
+    pub fn app(&self) -> &'a App {
+        self.app
+    }
+    pub fn login(&self) -> &str {
+        &self.actor.login
+    }
+    pub fn is_owner(&self) -> bool {
+        self.actor.is_account_owner
+    }
+
+    /// What the actor can see through grants (computed once per request).
+    pub fn reach(&self) -> Result<&Reach> {
+        if let Some(r) = self.reach.get() {
+            return Ok(r);
+        }
+        let r = Reach::of(self.store(), &self.actor)?;
+        Ok(self.reach.get_or_init(|| r))
+    }
+
+    /// The principal of another user, for `check`, `explain` and inspection.
+    pub fn principal(&self, login: &str) -> Result<Principal> {
+        let login = names::validate_login(login)?;
+        self.app.principal_of(&login, &self.account)
+    }
+
+    // ---- resolution (R12) ----
+
+    pub fn workspace_named(&self, name: &str) -> Result<Workspace> {
+        let ws = self
+            .store()
+            .workspace_by_name(name)?
+            .ok_or_else(|| Error::not_found(format!("no workspace '{}'", text::escape(name))))?;
+        if !self.ws_seen(&ws)? {
+            return Err(Error::not_found(format!("no workspace '{}'", text::escape(name))));
+        }
+        Ok(ws)
+    }
+
+    /// A workspace is seen by its members, the account owner, and whoever sees an item in it.
+    pub fn ws_seen(&self, ws: &Workspace) -> Result<bool> {
+        Ok(self.actor.is_account_owner
+            || self.actor.is_member(ws.id)
+            || self.reach()?.spaces.iter().any(|s| s.ws == ws.id))
+    }
+
+    pub fn space_path(&self, space: &SpaceRef) -> Result<String> {
+        let ws = self.store().workspace(space.ws)?.ok_or_else(|| Error::unavailable("a space's workspace is missing"))?;
+        Ok(match &space.kind {
+            SpaceKind::Team => format!("/{}/team", ws.name),
+            SpaceKind::My(l) => format!("/{}/my/{}", ws.name, l),
+        })
+    }
+
+    /// The chain of an item (R10): the item, then its ancestors, with their grants.
+    pub fn chain_of(&self, item: &Item) -> Result<Chain> {
+        let st = self.store();
+        let mut items = vec![item.clone()];
+        let mut cur = item.parent;
+        while let Some(pid) = cur {
+            if items.len() > 10_000 {
+                return Err(Error::unavailable("a folder chain loops; run `treeward doctor`"));
+            }
+            let p = st.item_required(pid)?;
+            cur = p.parent;
+            items.push(p);
+        }
+        let mut path = self.space_path(&item.space)?;
+        let mut paths = Vec::with_capacity(items.len());
+        for it in items.iter().rev() {
+            path.push('/');
+            path.push_str(&it.name);
+            paths.push(path.clone());
+        }
+        paths.reverse();
+        let mut links = Vec::with_capacity(items.len());
+        for (it, p) in items.iter().zip(paths) {
+            links.push(Link { id: it.id, kind: it.kind, path: p, grants: st.grants_on(it.id)? });
+        }
+        Ok(Chain { space: item.space.clone(), links })
+    }
+
+    /// The chain of a child given its parent's chain (listings: one read per child).
+    pub fn child_chain(&self, parent: Option<&Chain>, space: &SpaceRef, space_path: &str, child: &Item) -> Result<Chain> {
+        let path = match parent {
+            Some(c) => format!("{}/{}", c.item().path, child.name),
+            None => format!("{space_path}/{}", child.name),
+        };
+        let mut links = vec![Link { id: child.id, kind: child.kind, path, grants: self.store().grants_on(child.id)? }];
+        if let Some(c) = parent {
+            links.extend(c.links.iter().cloned());
+        }
+        Ok(Chain { space: space.clone(), links })
+    }
+
+    pub fn path_of(&self, item: &Item) -> Result<String> {
+        Ok(self.chain_of(item)?.item().path.clone())
+    }
+
+    fn space_ref(&self, ws: &Workspace, s: &SpaceName) -> SpaceRef {
+        match s {
+            SpaceName::Team => SpaceRef::team(ws.id),
+            SpaceName::My(l) => SpaceRef::my(ws.id, l),
+        }
+    }
+
+    /// Resolves a path for `p` (the actor unless inspecting). An item or a
+    /// space that `p` cannot see is *not found* (R12).
+    pub fn resolve(&self, ip: &ItemPath) -> Result<Resolved> {
+        let missing = || Error::not_found(format!("{} does not exist", text::escape(&ip.to_string())));
+        let ws = self.store().workspace_by_name(&ip.ws)?.ok_or_else(missing)?;
+        let space = self.space_ref(&ws, &ip.space);
+        let mut parent = Parent::Root(space.clone());
+        let mut found: Option<Item> = None;
+        for n in &ip.names {
+            let it = self.store().child(&parent, n)?.ok_or_else(missing)?;
+            parent = Parent::Folder(it.id);
+            found = Some(it);
+        }
+        let r = match found {
+            None => Resolved { loc: Loc::Root(space.clone()), path: ip.to_string(), chain: None },
+            Some(it) => {
+                let chain = self.chain_of(&it)?;
+                Resolved { path: chain.item().path.clone(), loc: Loc::Item(it), chain: Some(chain) }
+            }
+        };
+        if let (SpaceName::My(l), None) = (&ip.space, &r.chain) {
+            // A My Creations root exists for analysts only (R8, R9).
+            if !self.store().roles(ws.id, l)?.has(Role::Analyst) && !self.store().has_children(&r.as_parent())? {
+                return Err(missing());
+            }
+        }
+        if self.decide(Action::View, &r)?.seen == Seen::Hidden {
+            return Err(missing());
+        }
+        Ok(r)
+    }
+
+    pub fn resolve_str(&self, raw: &str) -> Result<Resolved> {
+        self.resolve(&path::parse_in(raw)?)
+    }
+
+    pub fn resolve_item(&self, raw: &str) -> Result<(Item, Resolved)> {
+        let r = self.resolve(&path::parse_item(raw)?)?;
+        match &r.loc {
+            Loc::Item(i) => Ok((i.clone(), r.clone())),
+            Loc::Root(_) => Err(Error::invalid("a space root is not an item")),
+        }
+    }
+
+    pub fn resolve_id(&self, id: ItemId) -> Result<Resolved> {
+        let it = self.store().item(id)?.ok_or_else(|| Error::not_found("the item no longer exists"))?;
+        let chain = self.chain_of(&it)?;
+        let r = Resolved { path: chain.item().path.clone(), loc: Loc::Item(it), chain: Some(chain) };
+        if self.decide(Action::View, &r)?.seen == Seen::Hidden {
+            return Err(Error::not_found("the item no longer exists"));
+        }
+        Ok(r)
+    }
+
+    // ---- decisions ----
+
+    /// The rule table, for the actor.
+    pub fn decide(&self, action: Action, r: &Resolved) -> Result<Decision> {
+        let reach = self.reach()?;
+        Ok(decide_for(&self.actor, reach, action, r))
+    }
+
+    /// Asks the rule table and turns a refusal into the right outcome:
+    /// *not found* when unseen (R12), *permission denied* otherwise.
+    pub fn require(&self, action: Action, r: &Resolved) -> Result<Decision> {
+        let d = self.decide(action, r)?;
+        if d.seen == Seen::Hidden {
+            return Err(Error::not_found(format!("{} does not exist", text::escape(&r.path))));
+        }
+        if !d.allowed {
+            return Err(Error::denied(format!("{} {}: {}", action, text::escape(&r.path), d.reason)));
+        }
+        Ok(d)
+    }
+
+    // ---- audit ----
+
+    pub fn audit(&self, tx: &mut Txn<'_>, action: &str, target: &str, item: Option<ItemId>, ws: Option<WsId>, space: Option<SpaceRef>) {
+        tx.audit(AuditEntry {
+            seq: 0,
+            at: now(),
+            actor: self.actor.login.clone(),
+            action: action.to_string(),
+            target: target.to_string(),
+            item,
+            ws,
+            space,
+            outcome: "ok".into(),
+        });
+    }
+
+    fn require_owner(&self, what: &str) -> Result<()> {
+        if self.actor.is_account_owner {
+            Ok(())
+        } else {
+            Err(Error::denied(format!("only the account owner {what} (R4)")))
+        }
+    }
+}
+
+/// The rule table for any principal with its reach.
+pub fn decide_for(p: &Principal, reach: &Reach, action: Action, r: &Resolved) -> Decision {
+    match &r.chain {
+        Some(chain) => decide(p, action, Target::Item { chain, visible_below: reach.path.contains(&chain.item().id) }),
+        None => {
+            let space = r.space();
+            decide(p, action, Target::Root { space, visible_inside: reach.spaces.contains(space) })
+        }
+    }
+}

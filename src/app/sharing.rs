@@ -1,0 +1,124 @@
+//! Grants: share, unshare and leave (R16, R17, R21, R26, R27).
+
+use super::*;
+
+impl Session<'_> {
+    /// Checks the subject of a grant exists and fits the space and level.
+    fn check_grant_shape(&self, r: &Resolved, subject: &Subject, level: Level) -> Result<()> {
+        let space = r.space();
+        if r.chain.is_none() {
+            return Err(Error::invalid("a space root takes no grants (R21)"));
+        }
+        match (subject, level) {
+            (Subject::Tenant(_), Level::Tenant) => {}
+            (Subject::Tenant(_), _) => return Err(Error::invalid("tenants are granted the `tenant` level only (R26)")),
+            (_, Level::Tenant) => return Err(Error::invalid("the `tenant` level is granted to tenants only (R26)")),
+            _ => {}
+        }
+        if !space.is_team() {
+            if matches!(subject, Subject::Tenant(_)) {
+                return Err(Error::invalid("only Team Space items are granted to tenants (R16, R26)"));
+            }
+            if level == Level::Manager {
+                return Err(Error::invalid("My Creations collaborations are `editor` or `viewer` (R16)"));
+            }
+        }
+        Ok(())
+    }
+
+    fn subject_exists(&self, subject: &Subject) -> Result<()> {
+        let st = self.store();
+        let found = match subject {
+            Subject::User(l) => match st.user(l)? {
+                Some(u) if u.tenant.is_some() => {
+                    return Err(Error::invalid(format!(
+                        "{l} is a tenant user: tenant users see apps through their tenant's grants (R26)"
+                    )))
+                }
+                Some(_) => true,
+                None => false,
+            },
+            Subject::Group(g) => st.group(g)?.is_some(),
+            Subject::Org(u) => st.org(u)?.is_some(),
+            Subject::Tenant(t) => st.tenant(t)?.is_some(),
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(Error::not_found(format!("no {} '{}'", subject.kind(), text::escape(subject.name()))))
+        }
+    }
+
+    pub fn share(&self, raw: &str, subject: &str, level: &str, note: &str) -> Result<Grant> {
+        let ip = path::parse_item(raw)?;
+        let subject: Subject = subject.parse()?;
+        let level: Level = level.parse()?;
+        let note = names::validate_text(note, "note", 500)?;
+        let tx = self.store().begin()?;
+        let r = self.resolve(&ip)?;
+        self.share_resolved(tx, &r, &subject, level, &note)
+    }
+
+    pub fn share_resolved(&self, mut tx: Txn<'_>, r: &Resolved, subject: &Subject, level: Level, note: &str) -> Result<Grant> {
+        let note = names::validate_text(note, "note", 500)?;
+        self.check_grant_shape(r, subject, level)?;
+        self.subject_exists(subject)?;
+        self.require(Action::Share, r)?;
+        let item = r.item().expect("checked: not a root");
+        let g = Grant {
+            item: item.id,
+            subject: subject.clone(),
+            level,
+            note,
+            granted_by: self.login().to_string(),
+            at: now(),
+        };
+        tx.put_grant(&g);
+        self.audit(&mut tx, "share", &format!("{} {subject} {level}", r.path), Some(item.id), Some(item.space.ws), Some(item.space.clone()));
+        tx.commit()?;
+        Ok(g)
+    }
+
+    pub fn unshare(&self, raw: &str, subject: &str) -> Result<Grant> {
+        let ip = path::parse_item(raw)?;
+        let subject: Subject = subject.parse()?;
+        let tx = self.store().begin()?;
+        let r = self.resolve(&ip)?;
+        self.unshare_resolved(tx, &r, &subject)
+    }
+
+    pub fn unshare_resolved(&self, mut tx: Txn<'_>, r: &Resolved, subject: &Subject) -> Result<Grant> {
+        let item = r.item().ok_or_else(|| Error::invalid("a space root takes no grants (R21)"))?.clone();
+        self.require(Action::Share, r)?;
+        let g = self.store().grant(item.id, subject)?.ok_or_else(|| {
+            Error::not_found(format!("{} holds no grant to {subject}", text::escape(&r.path)))
+        })?;
+        tx.del_grant(item.id, subject);
+        self.audit(&mut tx, "unshare", &format!("{} {subject}", r.path), Some(item.id), Some(item.space.ws), Some(item.space.clone()));
+        tx.commit()?;
+        Ok(g)
+    }
+
+    /// R17: a collaborator cancels a collaboration granted to them directly as
+    /// a user; one that reaches them through a group or unit is not theirs to cancel.
+    pub fn leave(&self, raw: &str) -> Result<Grant> {
+        let ip = path::parse_item(raw)?;
+        let mut tx = self.store().begin()?;
+        let r = self.resolve(&ip)?;
+        let item = r.item().ok_or_else(|| Error::invalid("a space root takes no grants (R21)"))?.clone();
+        let me = Subject::User(self.login().to_string());
+        let Some(g) = self.store().grant(item.id, &me)? else {
+            let d = self.decide(Action::View, &r)?;
+            let why = if d.grants.iter().any(|c| c.item == item.id || c.decisive) {
+                "your access here comes through a group, an org unit or a folder above; only a collaboration granted to you directly on this item can be left (R17)"
+            } else {
+                "no collaboration is granted to you on this item (R17)"
+            };
+            return Err(Error::denied(format!("leave {}: {why}", text::escape(&r.path))));
+        };
+        tx.del_grant(item.id, &me);
+        self.audit(&mut tx, "leave", &format!("{} {me}", r.path), Some(item.id), Some(item.space.ws), Some(item.space.clone()));
+        tx.commit()?;
+        Ok(g)
+    }
+}

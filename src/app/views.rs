@@ -1,0 +1,369 @@
+//! Read-only views: listings (R3, R11), trees, check and explain (R13), the
+//! audit log (R32), and an item's details. All of them show only what the
+//! actor sees (R12, R14).
+
+use serde::Serialize;
+
+use super::*;
+use crate::domain::rules::{explain_lines, Decision, Seen};
+
+/// One row of a listing or a tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub kind: String,
+    pub name: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<ItemId>,
+    /// The actor's standing here: owner, admin, manager, editor, viewer, tenant, member…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Seen only as the path to something visible below it (R11).
+    pub path_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    pub path: String,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TreeNode {
+    #[serde(flatten)]
+    pub entry: Entry,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<TreeNode>,
+}
+
+/// An item as the detail pane shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemDetail {
+    pub item: Item,
+    pub path: String,
+    pub assets: Vec<Asset>,
+    /// Grants on the item itself.
+    pub direct: Vec<Grant>,
+    /// Grants on its folders, with the path of the folder each sits on (R10).
+    pub inherited: Vec<(String, Grant)>,
+    pub decision: Decision,
+}
+
+fn level_word(d: &Decision) -> String {
+    d.level_word()
+}
+
+impl Session<'_> {
+    /// The visible children of a folder or root, in R3 order, with the actor's decision on each.
+    pub fn visible_children(&self, parent: &Resolved) -> Result<Vec<(Item, Resolved, Decision)>> {
+        let space = parent.space().clone();
+        let space_path = self.space_path(&space)?;
+        let mut out = Vec::new();
+        for child in self.store().children(&parent.as_parent())? {
+            let chain = self.child_chain(parent.chain.as_ref(), &space, &space_path, &child)?;
+            let r = Resolved { path: chain.item().path.clone(), loc: Loc::Item(child.clone()), chain: Some(chain) };
+            let d = self.decide(Action::View, &r)?;
+            if d.seen != Seen::Hidden {
+                out.push((child, r, d));
+            }
+        }
+        Ok(out)
+    }
+
+    fn item_entry(&self, item: &Item, r: &Resolved, d: &Decision) -> Entry {
+        Entry {
+            kind: item.kind.as_str().into(),
+            name: item.name.clone(),
+            path: r.path.clone(),
+            id: Some(item.id),
+            level: Some(level_word(d)),
+            path_only: d.seen == Seen::PathOnly,
+        }
+    }
+
+    /// Spaces of a workspace the actor sees: Team Space, their own My
+    /// Creations, and other users' My Creations where something is shared with them.
+    pub fn visible_spaces(&self, ws: &Workspace) -> Result<Vec<(SpaceRef, String)>> {
+        let mut out = Vec::new();
+        let team = SpaceRef::team(ws.id);
+        if self.actor.is_member(ws.id) || self.reach()?.spaces.contains(&team) {
+            out.push((team, format!("/{}/team", ws.name)));
+        }
+        if self.actor.roles_in(ws.id).has(Role::Analyst) && !self.actor.is_tenant_user() {
+            out.push((SpaceRef::my(ws.id, self.login()), format!("/{}/my/{}", ws.name, self.login())));
+        }
+        let mut others: Vec<&SpaceRef> = self
+            .reach()?
+            .spaces
+            .iter()
+            .filter(|s| s.ws == ws.id && s.my_owner().is_some_and(|o| o != self.login()))
+            .collect();
+        others.sort();
+        for s in others {
+            out.push((s.clone(), format!("/{}/my/{}", ws.name, s.my_owner().unwrap_or_default())));
+        }
+        Ok(out)
+    }
+
+    /// `ls [PATH]`.
+    pub fn ls(&self, raw: Option<&str>) -> Result<Listing> {
+        match path::parse(raw.unwrap_or("/"))? {
+            path::ParsedPath::Top => Ok(Listing {
+                path: "/".into(),
+                entries: self
+                    .workspaces()?
+                    .into_iter()
+                    .map(|w| Entry {
+                        kind: "workspace".into(),
+                        path: format!("/{}", w.name),
+                        name: w.name,
+                        id: None,
+                        level: None,
+                        path_only: false,
+                    })
+                    .collect(),
+            }),
+            path::ParsedPath::Workspace(name) => {
+                let ws = self.workspace_named(&name)?;
+                let entries = self
+                    .visible_spaces(&ws)?
+                    .into_iter()
+                    .map(|(s, p)| Entry {
+                        kind: "space".into(),
+                        name: match &s.kind {
+                            SpaceKind::Team => "team".into(),
+                            SpaceKind::My(l) => format!("my/{l}"),
+                        },
+                        path: p,
+                        id: None,
+                        level: None,
+                        path_only: false,
+                    })
+                    .collect();
+                Ok(Listing { path: format!("/{}", ws.name), entries })
+            }
+            path::ParsedPath::In(ip) => {
+                let r = self.resolve(&ip)?;
+                self.ls_resolved(&r)
+            }
+        }
+    }
+
+    pub fn ls_resolved(&self, r: &Resolved) -> Result<Listing> {
+        if let Some(item) = r.item() {
+            if item.kind == ItemKind::App {
+                let d = self.decide(Action::View, r)?;
+                let entries = if d.allowed { self.asset_entries(item, &r.path)? } else { Vec::new() };
+                return Ok(Listing { path: r.path.clone(), entries });
+            }
+        }
+        let entries = self.visible_children(r)?.iter().map(|(i, cr, d)| self.item_entry(i, cr, d)).collect();
+        Ok(Listing { path: r.path.clone(), entries })
+    }
+
+    fn asset_entries(&self, item: &Item, path: &str) -> Result<Vec<Entry>> {
+        let mut assets = self.store().assets(item.id)?;
+        assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
+        Ok(assets
+            .into_iter()
+            .map(|a| Entry {
+                kind: a.kind.as_str().into(),
+                path: format!("{path}:{}/{}", a.kind, a.name),
+                name: a.name,
+                id: None,
+                level: None,
+                path_only: false,
+            })
+            .collect())
+    }
+
+    /// `tree [PATH]`: the hierarchy the actor sees, folders first (R3).
+    pub fn tree(&self, raw: Option<&str>) -> Result<Vec<TreeNode>> {
+        match path::parse(raw.unwrap_or("/"))? {
+            path::ParsedPath::Top => {
+                let mut out = Vec::new();
+                for ws in self.workspaces()? {
+                    out.push(self.ws_tree(&ws)?);
+                }
+                Ok(out)
+            }
+            path::ParsedPath::Workspace(name) => {
+                let ws = self.workspace_named(&name)?;
+                Ok(vec![self.ws_tree(&ws)?])
+            }
+            path::ParsedPath::In(ip) => {
+                let r = self.resolve(&ip)?;
+                let d = self.decide(Action::View, &r)?;
+                let entry = match r.item() {
+                    Some(i) => self.item_entry(i, &r, &d),
+                    None => self.space_entry(r.space(), &r.path),
+                };
+                Ok(vec![TreeNode { entry, children: self.subtree(&r)? }])
+            }
+        }
+    }
+
+    fn space_entry(&self, s: &SpaceRef, path: &str) -> Entry {
+        Entry {
+            kind: "space".into(),
+            name: path.rsplit_once('/').map(|x| x.1).unwrap_or(path).to_string(),
+            path: path.to_string(),
+            id: None,
+            level: None,
+            path_only: false,
+        }
+        .with_space_name(s)
+    }
+
+    fn ws_tree(&self, ws: &Workspace) -> Result<TreeNode> {
+        let mut children = Vec::new();
+        for (s, p) in self.visible_spaces(ws)? {
+            let r = Resolved { loc: Loc::Root(s.clone()), path: p.clone(), chain: None };
+            children.push(TreeNode { entry: self.space_entry(&s, &p), children: self.subtree(&r)? });
+        }
+        Ok(TreeNode {
+            entry: Entry {
+                kind: "workspace".into(),
+                name: ws.name.clone(),
+                path: format!("/{}", ws.name),
+                id: None,
+                level: None,
+                path_only: false,
+            },
+            children,
+        })
+    }
+
+    fn subtree(&self, r: &Resolved) -> Result<Vec<TreeNode>> {
+        if let Some(item) = r.item() {
+            if item.kind == ItemKind::App {
+                let d = self.decide(Action::View, r)?;
+                let assets = if d.allowed { self.asset_entries(item, &r.path)? } else { Vec::new() };
+                return Ok(assets.into_iter().map(|entry| TreeNode { entry, children: vec![] }).collect());
+            }
+        }
+        let mut out = Vec::new();
+        for (i, cr, d) in self.visible_children(r)? {
+            let entry = self.item_entry(&i, &cr, &d);
+            out.push(TreeNode { entry, children: self.subtree(&cr)? });
+        }
+        Ok(out)
+    }
+
+    /// `check LOGIN ACTION PATH`: only where the actor sees PATH (R12).
+    pub fn check(&self, login: &str, action: &str, raw: &str) -> Result<Decision> {
+        let login = names::validate_login(login)?;
+        let action: Action = action.parse()?;
+        let ip = path::parse_in(raw)?;
+        let r = self.resolve(&ip)?;
+        self.decide_as(&login, action, &r)
+    }
+
+    /// The rule table for another user on a location the actor has resolved.
+    pub fn decide_as(&self, login: &str, action: Action, r: &Resolved) -> Result<Decision> {
+        if login == self.login() {
+            return self.decide(action, r);
+        }
+        let p = self.principal(login).map_err(|_| Error::not_found(format!("no user '{login}'")))?;
+        let reach = Reach::of(self.store(), &p)?;
+        Ok(decide_for(&p, &reach, action, r))
+    }
+
+    /// `explain LOGIN PATH` (R13).
+    pub fn explain(&self, login: &str, raw: &str) -> Result<(Decision, Vec<String>)> {
+        let login = names::validate_login(login)?;
+        let ip = path::parse_in(raw)?;
+        let r = self.resolve(&ip)?;
+        let d = self.decide_as(&login, Action::View, &r)?;
+        let lines = explain_lines(&login, &r.path, &d);
+        Ok((d, lines))
+    }
+
+    /// `log [--workspace WS]` (R32): admins read their workspace's entries, the
+    /// account owner all. Targets in another user's My Creations that the
+    /// reader cannot see are masked (R14).
+    pub fn log(&self, ws: Option<&str>) -> Result<Vec<AuditEntry>> {
+        let ws = ws.map(|w| names::validate_name(w, "workspace")).transpose()?;
+        let filter: Option<WsId> = match &ws {
+            Some(name) => {
+                let w = self.workspace_named(name)?;
+                if !self.actor.is_admin(w.id) {
+                    return Err(Error::denied(format!("only admins of '{}' and the account owner read its log (R32)", text::escape(&w.name))));
+                }
+                Some(w.id)
+            }
+            None => None,
+        };
+        let admin_of: Vec<WsId> = self.actor.roles.iter().filter(|(_, r)| r.is_admin()).map(|(w, _)| *w).collect();
+        if filter.is_none() && !self.is_owner() && admin_of.is_empty() {
+            return Err(Error::denied("only workspace admins and the account owner read the log (R32)"));
+        }
+        let mut out = Vec::new();
+        for e in self.store().audit_all()? {
+            let keep = match (filter, e.ws) {
+                (Some(f), w) => w == Some(f),
+                (None, _) if self.is_owner() => true,
+                (None, Some(w)) => admin_of.contains(&w),
+                (None, None) => false,
+            };
+            if keep {
+                out.push(self.mask_entry(e)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The audit entries of one item the actor sees (the Activity tab).
+    pub fn activity(&self, id: ItemId) -> Result<Vec<AuditEntry>> {
+        self.resolve_id(id)?;
+        self.store().audit_of_item(id)?.into_iter().map(|e| self.mask_entry(e)).collect()
+    }
+
+    fn mask_entry(&self, mut e: AuditEntry) -> Result<AuditEntry> {
+        if let Some(SpaceRef { ws, kind: SpaceKind::My(o) }) = &e.space {
+            if o != self.login() {
+                let visible = match e.item {
+                    Some(id) => self.resolve_id(id).map(|r| self.decide(Action::View, &r).map(|d| d.allowed).unwrap_or(false)).unwrap_or(false),
+                    None => false,
+                };
+                if !visible {
+                    let wsname = self.store().workspace(*ws)?.map(|w| w.name).unwrap_or_else(|| "?".into());
+                    e.target = format!("/{wsname}/my/{o}/… (a private item)");
+                }
+            }
+        }
+        Ok(e)
+    }
+
+    /// An item's details for the detail pane.
+    pub fn detail(&self, r: &Resolved) -> Result<ItemDetail> {
+        let item = r.item().ok_or_else(|| Error::invalid("a space root has no details"))?.clone();
+        let d = self.decide(Action::View, r)?;
+        let chain = r.chain.as_ref().expect("items have chains");
+        let (direct, inherited) = if d.allowed {
+            let direct = chain.links[0].grants.clone();
+            let inherited =
+                chain.links[1..].iter().flat_map(|l| l.grants.iter().map(move |g| (l.path.clone(), g.clone()))).collect();
+            (direct, inherited)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let mut assets = if d.allowed { self.store().assets(item.id)? } else { Vec::new() };
+        assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
+        Ok(ItemDetail { path: r.path.clone(), item, assets, direct, inherited, decision: d })
+    }
+}
+
+trait WithSpace {
+    fn with_space_name(self, s: &SpaceRef) -> Self;
+}
+
+impl WithSpace for Entry {
+    fn with_space_name(mut self, s: &SpaceRef) -> Self {
+        self.name = match &s.kind {
+            SpaceKind::Team => "team".into(),
+            SpaceKind::My(l) => format!("my/{l}"),
+        };
+        self
+    }
+}

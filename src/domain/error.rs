@@ -1,0 +1,79 @@
+//! Outcomes of SPEC §10: every operation ends in exactly one.
+
+use std::fmt;
+
+/// The outcome classes of SPEC §10, in the order that decides which wins when
+/// several apply (invalid input, not found, permission denied, conflict).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Invalid,
+    NotFound,
+    Denied,
+    Conflict,
+    Unavailable,
+}
+
+impl Outcome {
+    /// The process exit code of SPEC §10.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Invalid => 2,
+            Outcome::Denied => 3,
+            Outcome::NotFound => 4,
+            Outcome::Conflict => 5,
+            Outcome::Unavailable => 6,
+        }
+    }
+
+    /// The word an error line starts with.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Invalid => "invalid input",
+            Outcome::NotFound => "not found",
+            Outcome::Denied => "permission denied",
+            Outcome::Conflict => "conflict",
+            Outcome::Unavailable => "store unavailable",
+        }
+    }
+}
+
+/// A failed operation: its outcome and a one-line message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub outcome: Outcome,
+    pub message: String,
+}
+
+impl Error {
+    pub fn new(outcome: Outcome, message: impl Into<String>) -> Self {
+        Error { outcome, message: message.into() }
+    }
+    pub fn invalid(m: impl Into<String>) -> Self {
+        Self::new(Outcome::Invalid, m)
+    }
+    pub fn not_found(m: impl Into<String>) -> Self {
+        Self::new(Outcome::NotFound, m)
+    }
+    pub fn denied(m: impl Into<String>) -> Self {
+        Self::new(Outcome::Denied, m)
+    }
+    pub fn conflict(m: impl Into<String>) -> Self {
+        Self::new(Outcome::Conflict, m)
+    }
+    pub fn unavailable(m: impl Into<String>) -> Self {
+        Self::new(Outcome::Unavailable, m)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One line, always: a message never carries a raw line break.
+        let msg = crate::domain::text::one_line(&self.message);
+        write!(f, "{}: {}", self.outcome.label(), msg)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,416 @@
+//! The rule table: one function, [`decide`], answers `(principal, action,
+//! target)` with a [`Decision`]. Every listing, check, explanation and mutation
+//! asks it; nothing else in treeward decides who may do what.
+//!
+//! Readings of SPEC that are ours (the rule table is the one place they live):
+//! - Tenant users reach items only through their tenant's grants (R26 "exactly");
+//!   a grant naming a tenant user directly is refused when shared (see `app`).
+//! - A `manager` grant that reaches My Creations (an app moved back, R25) acts as
+//!   `editor` there: only the owner moves, deletes and shares (R16).
+//! - `edit` on a folder (its description) follows the same levels as on an app.
+//! - `create` on an app is never allowed (assets are added by `edit`); `copy`
+//!   applies to apps only (R20).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::*;
+
+/// The user whose rights are decided, with groups and org units resolved once
+/// per request (R10): `orgs` maps every unit that covers the user (the units
+/// they are in and all their ancestors) to the unit they are actually in.
+#[derive(Debug, Clone, Default)]
+pub struct Principal {
+    pub login: String,
+    pub is_account_owner: bool,
+    pub tenant: Option<String>,
+    pub groups: BTreeSet<String>,
+    pub orgs: BTreeMap<String, String>,
+    pub roles: BTreeMap<WsId, Roles>,
+}
+
+/// How a grant's subject reaches a principal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "via", rename_all = "lowercase")]
+pub enum Via {
+    User,
+    Group { group: String },
+    Org { unit: String, member_of: String },
+    Tenant { tenant: String },
+}
+
+impl Via {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Via::User => "user",
+            Via::Group { .. } => "group",
+            Via::Org { .. } => "org",
+            Via::Tenant { .. } => "tenant",
+        }
+    }
+}
+
+impl Principal {
+    /// R5: the account owner holds all three roles in every workspace.
+    pub fn roles_in(&self, ws: WsId) -> Roles {
+        if self.is_account_owner {
+            Roles::ALL
+        } else {
+            self.roles.get(&ws).copied().unwrap_or_default()
+        }
+    }
+    /// R7.
+    pub fn is_admin(&self, ws: WsId) -> bool {
+        self.roles_in(ws).is_admin()
+    }
+    pub fn is_member(&self, ws: WsId) -> bool {
+        !self.roles_in(ws).is_empty()
+    }
+    pub fn is_tenant_user(&self) -> bool {
+        self.tenant.is_some()
+    }
+    /// R10, R26: whether (and how) a grant's subject covers this user. Tenant
+    /// users are covered by their tenant only.
+    pub fn reach(&self, s: &Subject) -> Option<Via> {
+        if let Some(t) = &self.tenant {
+            return match s {
+                Subject::Tenant(n) if n == t => Some(Via::Tenant { tenant: n.clone() }),
+                _ => None,
+            };
+        }
+        match s {
+            Subject::User(l) if *l == self.login => Some(Via::User),
+            Subject::Group(g) if self.groups.contains(g) => Some(Via::Group { group: g.clone() }),
+            Subject::Org(u) => self
+                .orgs
+                .get(u)
+                .map(|m| Via::Org { unit: u.clone(), member_of: m.clone() }),
+            _ => None,
+        }
+    }
+}
+
+/// One item of a chain: the item itself, then each ancestor up to the space root.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub id: ItemId,
+    pub kind: ItemKind,
+    pub path: String,
+    pub grants: Vec<Grant>,
+}
+
+/// An item with its ancestors and the grants on each: what R10 needs.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub space: SpaceRef,
+    /// `links[0]` is the item; the last link sits at the space root.
+    pub links: Vec<Link>,
+}
+
+impl Chain {
+    pub fn item(&self) -> &Link {
+        &self.links[0]
+    }
+}
+
+/// What a decision is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A space root; `visible_inside`: the principal can see some item in it (R11).
+    Root { space: &'a SpaceRef, visible_inside: bool },
+    /// An item; `visible_below`: the principal can view some item below it (R11).
+    Item { chain: &'a Chain, visible_below: bool },
+}
+
+/// How much of a target the principal sees (R11, R12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Seen {
+    /// Not at all: acting on it answers *not found* (R12).
+    Hidden,
+    /// Only as the path to something visible: listed, but no action (R11).
+    PathOnly,
+    Visible,
+}
+
+/// Where the principal's rights on a target come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// The owner of the My Creations space (R15).
+    SpaceOwner,
+    /// A Team Space admin (R7, R21), the account owner included (R5).
+    Admin,
+    /// A member of the workspace at the Team Space root (R11).
+    Member,
+    /// The effective level of the grants that reach the principal (R10).
+    Granted(Level),
+    None,
+}
+
+/// A grant on the chain that reaches the principal (R13).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Contribution {
+    pub on: String,
+    pub item: ItemId,
+    pub subject: Subject,
+    pub level: Level,
+    #[serde(flatten)]
+    pub via: Via,
+    /// This grant gives the effective level (a grant at a lower level is listed
+    /// but does not decide).
+    pub decisive: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Decision {
+    pub action: Action,
+    pub allowed: bool,
+    pub seen: Seen,
+    pub standing: Standing,
+    /// The effective level from grants (R10), whatever the standing.
+    pub level: Option<Level>,
+    pub grants: Vec<Contribution>,
+    /// Why, in words, with the rule numbers.
+    pub reason: String,
+}
+
+impl Decision {
+    /// The effective level in words: a role or space ownership, else the grant level.
+    pub fn level_word(&self) -> String {
+        match self.standing {
+            Standing::SpaceOwner => "owner".into(),
+            Standing::Admin => "admin".into(),
+            Standing::Member => "member".into(),
+            Standing::Granted(l) => l.as_str().into(),
+            Standing::None if self.seen == Seen::PathOnly => "path only".into(),
+            Standing::None => "none".into(),
+        }
+    }
+}
+
+/// What a level lets one do in the Team Space (SPEC §4 table, R22).
+fn team_level_allows(level: Level, action: Action) -> bool {
+    use Action::*;
+    match level {
+        Level::Manager => true,
+        Level::Editor => !matches!(action, Move | Share),
+        Level::Viewer => matches!(action, View | Copy),
+        Level::Tenant => matches!(action, View | Copy),
+    }
+}
+
+/// What a collaborator's level lets one do in another user's My Creations (R16).
+fn collaborator_allows(level: Level, action: Action) -> bool {
+    use Action::*;
+    match action {
+        View | Copy => level >= Level::Viewer,
+        Create | Edit | Rename => level >= Level::Editor,
+        Move | Delete | Share => false,
+    }
+}
+
+/// The rule table: may `p` take `action` on `target`?
+pub fn decide(p: &Principal, action: Action, target: Target<'_>) -> Decision {
+    match target {
+        Target::Root { space, visible_inside } => decide_root(p, action, space, visible_inside),
+        Target::Item { chain, visible_below } => decide_item(p, action, chain, visible_below),
+    }
+}
+
+fn decision(action: Action, allowed: bool, seen: Seen, standing: Standing, reason: String) -> Decision {
+    Decision { action, allowed, seen, standing, level: None, grants: Vec::new(), reason }
+}
+
+fn decide_root(p: &Principal, action: Action, space: &SpaceRef, visible_inside: bool) -> Decision {
+    let (seen, standing) = match &space.kind {
+        SpaceKind::Team if p.is_admin(space.ws) => (Seen::Visible, Standing::Admin),
+        SpaceKind::Team if p.is_member(space.ws) => (Seen::Visible, Standing::Member),
+        SpaceKind::My(o) if *o == p.login => (Seen::Visible, Standing::SpaceOwner),
+        _ if visible_inside => (Seen::Visible, Standing::None),
+        _ => (Seen::Hidden, Standing::None),
+    };
+    if seen == Seen::Hidden {
+        return decision(action, false, seen, standing, "the space is not visible to this user (R11, R12, R14)".into());
+    }
+    let (allowed, reason) = match action {
+        Action::View => (true, "a space root is visible to its members, its owner and whoever sees an item in it (R11)".to_string()),
+        Action::Create => match standing {
+            Standing::Admin => (true, "Team Space admins create at the root (R21)".into()),
+            Standing::SpaceOwner => (true, "the owner holds every action in their My Creations (R15)".into()),
+            _ if space.is_team() => (false, "only Team Space admins create at the root (R21)".into()),
+            _ => (false, "only the owner creates at the root of a My Creations (R15, R16)".into()),
+        },
+        other => (false, format!("a space root is not an item: it cannot be {} (R21)", past(other))),
+    };
+    decision(action, allowed, seen, standing, reason)
+}
+
+fn past(a: Action) -> &'static str {
+    match a {
+        Action::View => "viewed",
+        Action::Create => "created in",
+        Action::Edit => "edited",
+        Action::Rename => "renamed",
+        Action::Move => "moved",
+        Action::Delete => "deleted",
+        Action::Share => "shared",
+        Action::Copy => "copied",
+    }
+}
+
+/// R10: every grant on the chain that reaches `p`, and the highest level.
+fn contributions(p: &Principal, chain: &Chain) -> (Option<Level>, Vec<Contribution>) {
+    let mut out = Vec::new();
+    for link in &chain.links {
+        for g in &link.grants {
+            if let Some(via) = p.reach(&g.subject) {
+                out.push(Contribution {
+                    on: link.path.clone(),
+                    item: link.id,
+                    subject: g.subject.clone(),
+                    level: g.level,
+                    via,
+                    decisive: false,
+                });
+            }
+        }
+    }
+    let best = out.iter().map(|c| c.level).max();
+    for c in &mut out {
+        c.decisive = Some(c.level) == best;
+    }
+    (best, out)
+}
+
+fn decide_item(p: &Principal, action: Action, chain: &Chain, visible_below: bool) -> Decision {
+    let item = chain.item();
+    let (level, grants) = contributions(p, chain);
+    let ws = chain.space.ws;
+    let with = |mut d: Decision| {
+        d.level = level;
+        d.grants = grants.clone();
+        d
+    };
+    let hidden_or_path = |reason: &str| {
+        let seen = if visible_below { Seen::PathOnly } else { Seen::Hidden };
+        let why = if visible_below {
+            format!("{reason}; the item is seen only as the path to an item below it, which grants nothing (R11)")
+        } else {
+            format!("{reason} (R12)")
+        };
+        with(decision(action, false, seen, Standing::None, why))
+    };
+
+    // Kind checks come first: they hold whoever asks.
+    let kind_refusal = match (action, item.kind) {
+        (Action::Create, ItemKind::App) => Some("items are created in folders or at a space root, not in an app"),
+        (Action::Copy, ItemKind::Folder) => Some("only apps are copied (R20)"),
+        _ => None,
+    };
+
+    match &chain.space.kind {
+        SpaceKind::My(owner) if *owner == p.login => {
+            let d = decision(action, true, Seen::Visible, Standing::SpaceOwner,
+                "the owner holds every action in their My Creations (R15)".into());
+            with(refuse_kind(d, kind_refusal))
+        }
+        SpaceKind::My(_) => {
+            // R14: admins and the account owner have no special standing here.
+            let Some(l) = level.filter(|_| !p.is_tenant_user()) else {
+                return hidden_or_path("no collaboration reaches this user in another user's My Creations (R14)");
+            };
+            let allowed = collaborator_allows(l, action);
+            let reason = if allowed {
+                format!("collaborator with {l} through {} (R16)", describe_decisive(&grants))
+            } else if matches!(action, Action::Move | Action::Delete | Action::Share) {
+                format!("only the owner {}s in My Creations; this user is a collaborator with {l} (R16)",
+                    if action == Action::Share { "share" } else { action.as_str() })
+            } else {
+                format!("a collaborator with {l} cannot {action} (R16)")
+            };
+            with(refuse_kind(decision(action, allowed, Seen::Visible, Standing::Granted(l), reason), kind_refusal))
+        }
+        SpaceKind::Team if p.is_admin(ws) => {
+            let d = decision(action, true, Seen::Visible, Standing::Admin,
+                "Team Space admins hold every action on every Team Space item (R7, R21)".into());
+            with(refuse_kind(d, kind_refusal))
+        }
+        SpaceKind::Team => {
+            let Some(l) = level else {
+                return hidden_or_path("no grant on the item or its folders reaches this user (R10, R22)");
+            };
+            if l == Level::Tenant && item.kind != ItemKind::App {
+                // R26: tenants see apps; their folders are only a path.
+                return hidden_or_path("tenant users see apps, not folders (R26)");
+            }
+            let allowed = team_level_allows(l, action);
+            let through = describe_decisive(&grants);
+            let reason = match (allowed, l) {
+                (true, _) => format!("{l} through {through} (R10, R22)"),
+                (false, Level::Tenant) => format!("tenant users may only view apps; tenant through {through} (R26)"),
+                (false, _) if action == Action::Move => format!("{l} through {through}; only managers and admins move (R23)"),
+                (false, _) if action == Action::Share => format!("{l} through {through}; only managers and admins share (R27)"),
+                (false, _) => format!("{l} through {through}; a {l} cannot {action} (R22)"),
+            };
+            with(refuse_kind(decision(action, allowed, Seen::Visible, Standing::Granted(l), reason), kind_refusal))
+        }
+    }
+}
+
+fn refuse_kind(mut d: Decision, refusal: Option<&str>) -> Decision {
+    if let Some(r) = refusal {
+        d.allowed = false;
+        d.reason = r.to_string();
+    }
+    d
+}
+
+/// "group:qa on /DW/team/Plant" for the decisive grants.
+fn describe_decisive(grants: &[Contribution]) -> String {
+    let parts: Vec<String> = grants
+        .iter()
+        .filter(|c| c.decisive)
+        .map(|c| format!("{} on {}", c.subject, super::text::escape(&c.on)))
+        .collect();
+    parts.join(" and ")
+}
+
+/// Lines that explain a decision (R13).
+pub fn explain_lines(login: &str, path: &str, d: &Decision) -> Vec<String> {
+    use super::text::escape;
+    let mut lines = vec![format!("{} on {}: {}", escape(login), escape(path), d.level_word())];
+    match d.standing {
+        Standing::SpaceOwner => lines.push("  owner of this My Creations: every action (R15)".into()),
+        Standing::Admin => lines.push("  Team Space admin (all three roles): every action (R7, R21)".into()),
+        _ => {}
+    }
+    if d.grants.is_empty() {
+        if !matches!(d.standing, Standing::SpaceOwner | Standing::Admin) {
+            lines.push(format!("  no grant reaches {} here", escape(login)));
+        }
+    }
+    for c in &d.grants {
+        let via = match &c.via {
+            Via::User => "granted to the user directly".to_string(),
+            Via::Group { group } => format!("{} is in group {}", escape(login), escape(group)),
+            Via::Org { unit, member_of } if unit == member_of => format!("{} is in {}", escape(login), escape(unit)),
+            Via::Org { unit, member_of } => {
+                format!("{} is in {}, under {}", escape(login), escape(member_of), escape(unit))
+            }
+            Via::Tenant { tenant } => format!("{} is a user of tenant {}", escape(login), escape(tenant)),
+        };
+        lines.push(format!(
+            "  {} grant {} {} on {} ({via}){}",
+            if c.decisive { "*" } else { "-" },
+            c.subject,
+            c.level,
+            escape(&c.on),
+            if c.decisive { "" } else { ", lower than the effective level" }
+        ));
+    }
+    if d.seen == Seen::PathOnly {
+        lines.push("  seen only as the path to an item below it: no action (R11)".into());
+    }
+    lines.push(format!("  (R10, R13) {}", d.reason));
+    lines
+}

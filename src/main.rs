@@ -1,0 +1,24 @@
+//! The `treeward` binary: the command line, or the terminal UI with no command.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A bug must never print a backtrace over a user's terminal: one line, exit 70.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("internal error: {}{at}", treeward::domain::text::escape(&msg));
+    }));
+    let cli = match treeward::cli::parse_args() {
+        Ok(c) => c,
+        Err(code) => return ExitCode::from(code as u8),
+    };
+    let code = if cli.cmd.is_none() {
+        treeward::tui_entry(cli)
+    } else {
+        treeward::cli::run(cli)
+    };
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,134 @@
+//! The key-value engine behind the store: a small interface so that another
+//! engine can stand behind it later. Two engines: sled (on disk) and an
+//! in-memory map (tests and dry runs).
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+use crate::domain::{Error, Result};
+
+/// One write of a change.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Put(Vec<u8>, Vec<u8>),
+    Del(Vec<u8>),
+}
+
+/// A precondition checked inside the transaction, before any write.
+#[derive(Debug, Clone)]
+pub enum Check {
+    /// The key must not exist (a name must still be free, R1).
+    Absent(Vec<u8>, String),
+    /// The key must exist (a parent must still be there).
+    Present(Vec<u8>, String),
+}
+
+pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+pub trait Kv: Send + Sync {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// Up to `limit` pairs whose key starts with `prefix`, in key order,
+    /// starting after `after` when given.
+    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Pairs>;
+    /// The last pair under `prefix` (counters, the newest audit entry).
+    fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>>;
+    /// Checks, then applies every op, atomically; durable when it returns.
+    fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()>;
+    fn is_empty(&self) -> Result<bool>;
+    /// Bytes on disk, where there is a disk.
+    fn size_on_disk(&self) -> Option<u64>;
+}
+
+fn check_failed(c: &Check) -> Error {
+    match c {
+        Check::Absent(_, m) | Check::Present(_, m) => Error::conflict(m.clone()),
+    }
+}
+
+/// The in-memory engine.
+#[derive(Default)]
+pub struct MemKv {
+    map: RwLock<BTreeMap<Vec<u8>, Vec<u8>>>,
+}
+
+impl MemKv {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Every pair: the byte-for-byte state, for tests.
+    pub fn dump(&self) -> Pairs {
+        self.map.read().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+fn upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut p = prefix.to_vec();
+    while let Some(last) = p.pop() {
+        if last < 0xff {
+            p.push(last + 1);
+            return Some(p);
+        }
+    }
+    None
+}
+
+impl Kv for MemKv {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.map.read().unwrap().get(key).cloned())
+    }
+    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Pairs> {
+        use std::ops::Bound;
+        let map = self.map.read().unwrap();
+        let lo = match after {
+            Some(a) => Bound::Excluded(a.to_vec()),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        Ok(map
+            .range((lo, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+    fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        use std::ops::Bound;
+        let map = self.map.read().unwrap();
+        let hi = match upper_bound(prefix) {
+            Some(u) => Bound::Excluded(u),
+            None => Bound::Unbounded,
+        };
+        Ok(map
+            .range((Bound::Included(prefix.to_vec()), hi))
+            .next_back()
+            .map(|(k, v)| (k.clone(), v.clone())))
+    }
+    fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
+        let mut map = self.map.write().unwrap();
+        for c in checks {
+            let ok = match c {
+                Check::Absent(k, _) => !map.contains_key(k),
+                Check::Present(k, _) => map.contains_key(k),
+            };
+            if !ok {
+                return Err(check_failed(c));
+            }
+        }
+        for op in ops {
+            match op {
+                Op::Put(k, v) => {
+                    map.insert(k.clone(), v.clone());
+                }
+                Op::Del(k) => {
+                    map.remove(k);
+                }
+            }
+        }
+        Ok(())
+    }
+    fn is_empty(&self) -> Result<bool> {
+        Ok(self.map.read().unwrap().is_empty())
+    }
+    fn size_on_disk(&self) -> Option<u64> {
+        None
+    }
+}

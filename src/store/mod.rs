@@ -1,0 +1,408 @@
+//! The store: typed records over a [`Kv`] engine, the key layout, the schema
+//! version, and atomic changes ([`Txn`]), flushed before they are reported.
+
+pub mod codec;
+pub mod keys;
+pub mod kv;
+pub mod open;
+pub mod sled_kv;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::domain::*;
+use codec::{decode, encode};
+pub use keys::Parent;
+pub use kv::{Check, Kv, MemKv, Op};
+
+/// The store's format: written in `meta`, refused when newer than this build.
+pub const SCHEMA_VERSION: u32 = 1;
+pub const MAGIC: &[u8] = b"treeward-store";
+
+pub struct Store {
+    kv: Box<dyn Kv>,
+    dir: Option<PathBuf>,
+    writer: Mutex<()>,
+    _lock: Option<std::fs::File>,
+}
+
+/// Page size of listings: big folders are read a page at a time.
+pub const PAGE: usize = 1000;
+
+impl Store {
+    /// A store in memory: tests, and what-if runs.
+    pub fn in_memory() -> Store {
+        let s = Store { kv: Box::new(MemKv::new()), dir: None, writer: Mutex::new(()), _lock: None };
+        s.init_meta().expect("memory store");
+        s
+    }
+
+    pub(crate) fn from_parts(kv: Box<dyn Kv>, dir: PathBuf, lock: std::fs::File) -> Result<Store> {
+        let s = Store { kv, dir: Some(dir), writer: Mutex::new(()), _lock: Some(lock) };
+        s.init_meta()?;
+        Ok(s)
+    }
+
+    /// Opens (creating if needed) the store in `dir`: see [`open::open_dir`].
+    pub fn open(dir: &Path) -> Result<Store> {
+        open::open_dir(dir)
+    }
+
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    pub fn kv(&self) -> &dyn Kv {
+        self.kv.as_ref()
+    }
+
+    fn where_(&self) -> String {
+        self.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "the store".into())
+    }
+
+    fn init_meta(&self) -> Result<()> {
+        match self.kv.get(&keys::meta("magic"))? {
+            Some(m) if m == MAGIC => {
+                let v: u32 = match self.kv.get(&keys::meta("schema"))? {
+                    Some(b) => decode(&b, "schema version")?,
+                    None => return Err(Error::unavailable(format!("{} has no schema version", self.where_()))),
+                };
+                if v > SCHEMA_VERSION {
+                    return Err(Error::unavailable(format!(
+                        "{} was written by a newer treeward (schema {v}; this build reads up to {SCHEMA_VERSION})",
+                        self.where_()
+                    )));
+                }
+                Ok(())
+            }
+            Some(_) => Err(Error::unavailable(format!("{} is not a treeward store", self.where_()))),
+            None if self.kv.is_empty()? => self.kv.commit(
+                &[],
+                &[
+                    Op::Put(keys::meta("magic"), MAGIC.to_vec()),
+                    Op::Put(keys::meta("schema"), encode(&SCHEMA_VERSION)),
+                ],
+            ),
+            None => Err(Error::unavailable(format!("{} is not a treeward store", self.where_()))),
+        }
+    }
+
+    // ---- typed reads ----
+
+    pub fn get<T: DeserializeOwned>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
+        match self.kv.get(key)? {
+            Some(b) => Ok(Some(decode(&b, what)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn scan_all(&self, prefix: &[u8]) -> Result<kv::Pairs> {
+        let mut out = Vec::new();
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self.kv.scan(prefix, after.as_deref(), PAGE)?;
+            let n = page.len();
+            after = page.last().map(|(k, _)| k.clone());
+            out.extend(page);
+            if n < PAGE {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn values<T: DeserializeOwned>(&self, prefix: &[u8], what: &str) -> Result<Vec<T>> {
+        self.scan_all(prefix)?.iter().map(|(_, v)| decode(v, what)).collect()
+    }
+
+    fn key_tails(&self, prefix: &[u8]) -> Result<Vec<String>> {
+        Ok(self.scan_all(prefix)?.iter().map(|(k, _)| keys::tail_str(k)).collect())
+    }
+
+    pub fn account(&self) -> Result<Option<Account>> {
+        self.get(&keys::meta("account"), "account")
+    }
+    pub fn user(&self, login: &str) -> Result<Option<User>> {
+        self.get(&keys::user(login), "user")
+    }
+    pub fn users(&self) -> Result<Vec<User>> {
+        self.values(&[keys::USER], "user")
+    }
+    pub fn group(&self, name: &str) -> Result<Option<Group>> {
+        self.get(&keys::group(name), "group")
+    }
+    pub fn groups(&self) -> Result<Vec<Group>> {
+        self.values(&[keys::GROUP], "group")
+    }
+    pub fn group_members(&self, g: &str) -> Result<Vec<String>> {
+        self.key_tails(&keys::pair_prefix(keys::GROUP_MEMBER, g))
+    }
+    pub fn user_groups(&self, login: &str) -> Result<Vec<String>> {
+        self.key_tails(&keys::pair_prefix(keys::USER_GROUP, login))
+    }
+    pub fn org(&self, name: &str) -> Result<Option<OrgUnit>> {
+        self.get(&keys::org(name), "org unit")
+    }
+    pub fn orgs(&self) -> Result<Vec<OrgUnit>> {
+        self.values(&[keys::ORG], "org unit")
+    }
+    pub fn org_members(&self, u: &str) -> Result<Vec<String>> {
+        self.key_tails(&keys::pair_prefix(keys::ORG_MEMBER, u))
+    }
+    pub fn user_orgs(&self, login: &str) -> Result<Vec<String>> {
+        self.key_tails(&keys::pair_prefix(keys::USER_ORG, login))
+    }
+    pub fn tenant(&self, name: &str) -> Result<Option<Tenant>> {
+        self.get(&keys::tenant(name), "tenant")
+    }
+    pub fn tenants(&self) -> Result<Vec<Tenant>> {
+        self.values(&[keys::TENANT], "tenant")
+    }
+    pub fn workspace(&self, id: WsId) -> Result<Option<Workspace>> {
+        self.get(&keys::workspace(id), "workspace")
+    }
+    pub fn workspace_by_name(&self, name: &str) -> Result<Option<Workspace>> {
+        match self.get::<WsId>(&keys::ws_name(name), "workspace name")? {
+            Some(id) => self.workspace(id),
+            None => Ok(None),
+        }
+    }
+    pub fn workspaces(&self) -> Result<Vec<Workspace>> {
+        let mut v: Vec<Workspace> = self.values(&[keys::WORKSPACE], "workspace")?;
+        v.sort_by_key(|w| names::sort_key(&w.name));
+        Ok(v)
+    }
+    pub fn roles(&self, ws: WsId, login: &str) -> Result<Roles> {
+        Ok(self.get(&keys::role(ws, login), "roles")?.unwrap_or_default())
+    }
+    /// Members of a workspace and their roles, by login.
+    pub fn members(&self, ws: WsId) -> Result<Vec<(String, Roles)>> {
+        let prefix = keys::k(keys::ROLE, &[&ws.to_be_bytes()]);
+        self.scan_all(&prefix)?
+            .iter()
+            .map(|(k, v)| Ok((String::from_utf8_lossy(&k[9..]).into_owned(), decode(v, "roles")?)))
+            .collect()
+    }
+    pub fn user_workspaces(&self, login: &str) -> Result<Vec<WsId>> {
+        Ok(self
+            .scan_all(&keys::pair_prefix(keys::USER_WS, login))?
+            .iter()
+            .map(|(k, _)| keys::tail_u64(k))
+            .collect())
+    }
+    pub fn item(&self, id: ItemId) -> Result<Option<Item>> {
+        self.get(&keys::item(id), "item")
+    }
+    pub fn item_required(&self, id: ItemId) -> Result<Item> {
+        self.item(id)?.ok_or_else(|| Error::unavailable(format!("item {id} is indexed but missing; run `treeward doctor`")))
+    }
+    /// The child of `parent` named exactly `name` (R1: at most one, of either kind).
+    pub fn child(&self, parent: &Parent, name: &str) -> Result<Option<Item>> {
+        for kind in ItemKind::ALL {
+            if let Some(id) = self.get::<ItemId>(&keys::child(parent, *kind, name), "child index")? {
+                return Ok(Some(self.item_required(id)?));
+            }
+        }
+        Ok(None)
+    }
+    /// A page of children in R3 order, after the cursor `after` (a child key).
+    pub fn children_page(&self, parent: &Parent, after: Option<&[u8]>, limit: usize) -> Result<(Vec<Item>, Option<Vec<u8>>)> {
+        let page = self.kv.scan(&keys::children_prefix(parent), after, limit)?;
+        let cursor = if page.len() == limit { page.last().map(|(k, _)| k.clone()) } else { None };
+        let items = page
+            .iter()
+            .map(|(_, v)| self.item_required(decode(v, "child index")?))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, cursor))
+    }
+    /// Every child, in R3 order.
+    pub fn children(&self, parent: &Parent) -> Result<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let (items, cursor) = self.children_page(parent, after.as_deref(), PAGE)?;
+            out.extend(items);
+            match cursor {
+                Some(c) => after = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+    pub fn has_children(&self, parent: &Parent) -> Result<bool> {
+        Ok(!self.kv.scan(&keys::children_prefix(parent), None, 1)?.is_empty())
+    }
+    /// R6: does any space of the workspace hold an item?
+    pub fn workspace_has_items(&self, ws: WsId) -> Result<bool> {
+        Ok(!self.kv.scan(&keys::ws_roots_prefix(ws), None, 1)?.is_empty())
+    }
+    pub fn assets(&self, app: ItemId) -> Result<Vec<Asset>> {
+        self.values(&keys::asset_prefix(app), "asset")
+    }
+    pub fn asset(&self, app: ItemId, kind: AssetKind, name: &str) -> Result<Option<Asset>> {
+        self.get(&keys::asset(app, kind, name), "asset")
+    }
+    pub fn grants_on(&self, item: ItemId) -> Result<Vec<Grant>> {
+        self.values(&keys::grants_prefix(item), "grant")
+    }
+    pub fn grant(&self, item: ItemId, s: &Subject) -> Result<Option<Grant>> {
+        self.get(&keys::grant(item, s), "grant")
+    }
+    /// Items holding a grant to `s`.
+    pub fn granted_items(&self, s: &Subject) -> Result<Vec<ItemId>> {
+        Ok(self.scan_all(&keys::subject_grants_prefix(s))?.iter().map(|(k, _)| keys::tail_u64(k)).collect())
+    }
+    pub fn integrations(&self, ws: WsId) -> Result<Vec<Integration>> {
+        self.values(&keys::integ_prefix(ws), "integration")
+    }
+    pub fn integration(&self, ws: WsId, name: &str) -> Result<Option<Integration>> {
+        self.get(&keys::integ(ws, name), "integration")
+    }
+    pub fn integration_users(&self, ws: WsId, name: &str) -> Result<Vec<ItemId>> {
+        Ok(self.scan_all(&keys::integ_use_prefix(ws, name))?.iter().map(|(k, _)| keys::tail_u64(k)).collect())
+    }
+    /// Audit entries from `from_seq` on, at most `limit`.
+    pub fn audit(&self, from_seq: u64, limit: usize) -> Result<Vec<AuditEntry>> {
+        let start = if from_seq == 0 { None } else { Some(keys::audit(from_seq - 1)) };
+        self.kv
+            .scan(&[keys::AUDIT], start.as_deref(), limit)?
+            .iter()
+            .map(|(_, v)| decode(v, "audit entry"))
+            .collect()
+    }
+    pub fn audit_all(&self) -> Result<Vec<AuditEntry>> {
+        self.values(&[keys::AUDIT], "audit entry")
+    }
+    pub fn audit_of_item(&self, item: ItemId) -> Result<Vec<AuditEntry>> {
+        self.scan_all(&keys::audit_item_prefix(item))?
+            .iter()
+            .filter_map(|(k, _)| self.get::<AuditEntry>(&keys::audit(keys::tail_u64(k)), "audit entry").transpose())
+            .collect()
+    }
+    fn counter(&self, name: &str) -> Result<u64> {
+        Ok(self.get(&keys::meta(name), "counter")?.unwrap_or(1))
+    }
+
+    /// Starts a change: holds the writer lock until it commits or is dropped,
+    /// so reads made to validate it stay true until it is applied.
+    pub fn begin(&self) -> Result<Txn<'_>> {
+        let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(Txn {
+            store: self,
+            _guard: guard,
+            checks: Vec::new(),
+            ops: Vec::new(),
+            next_id: self.counter("next_id")?,
+            next_seq: self.counter("next_seq")?,
+            ids_used: false,
+            audits: Vec::new(),
+        })
+    }
+}
+
+/// One atomic change: checks and writes gathered, then committed in one
+/// transaction of the engine and flushed.
+pub struct Txn<'s> {
+    pub store: &'s Store,
+    _guard: MutexGuard<'s, ()>,
+    checks: Vec<Check>,
+    ops: Vec<Op>,
+    next_id: u64,
+    next_seq: u64,
+    ids_used: bool,
+    audits: Vec<AuditEntry>,
+}
+
+impl<'s> Txn<'s> {
+    pub fn put<T: Serialize>(&mut self, key: Vec<u8>, v: &T) {
+        self.ops.push(Op::Put(key, encode(v)));
+    }
+    pub fn put_raw(&mut self, key: Vec<u8>, v: Vec<u8>) {
+        self.ops.push(Op::Put(key, v));
+    }
+    pub fn del(&mut self, key: Vec<u8>) {
+        self.ops.push(Op::Del(key));
+    }
+    pub fn require_absent(&mut self, key: Vec<u8>, msg: impl Into<String>) {
+        self.checks.push(Check::Absent(key, msg.into()));
+    }
+    pub fn require_present(&mut self, key: Vec<u8>, msg: impl Into<String>) {
+        self.checks.push(Check::Present(key, msg.into()));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+    pub fn alloc_id(&mut self) -> u64 {
+        self.ids_used = true;
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+    /// Keeps ids above those of imported records.
+    pub fn reserve_ids_above(&mut self, max: u64) {
+        if self.next_id <= max {
+            self.next_id = max + 1;
+            self.ids_used = true;
+        }
+    }
+
+    pub fn put_item(&mut self, it: &Item) {
+        self.put(keys::item(it.id), it);
+        self.put(keys::child(&Parent::of(it), it.kind, &it.name), &it.id);
+    }
+    /// Writes `new` in place of `old`, moving its name in the children index.
+    pub fn replace_item(&mut self, old: &Item, new: &Item) {
+        let (ok, nk) = (keys::child(&Parent::of(old), old.kind, &old.name), keys::child(&Parent::of(new), new.kind, &new.name));
+        if ok != nk {
+            self.del(ok);
+            self.put(nk, &new.id);
+        }
+        self.put(keys::item(new.id), new);
+    }
+    pub fn del_item(&mut self, it: &Item) {
+        self.del(keys::item(it.id));
+        self.del(keys::child(&Parent::of(it), it.kind, &it.name));
+    }
+    /// R1, inside the transaction: the name must still be free under `parent`.
+    pub fn require_free_name(&mut self, parent: &Parent, name: &str) {
+        for kind in ItemKind::ALL {
+            self.require_absent(keys::child(parent, *kind, name), format!("'{}' is already taken there (R1)", text::escape(name)));
+        }
+    }
+    pub fn put_grant(&mut self, g: &Grant) {
+        self.put(keys::grant(g.item, &g.subject), g);
+        self.put(keys::subject_grant(&g.subject, g.item), &());
+    }
+    pub fn del_grant(&mut self, item: ItemId, s: &Subject) {
+        self.del(keys::grant(item, s));
+        self.del(keys::subject_grant(s, item));
+    }
+
+    /// R32: one audit entry for the change; `seq` is assigned here.
+    pub fn audit(&mut self, mut e: AuditEntry) {
+        e.seq = self.next_seq;
+        self.next_seq += 1;
+        self.audits.push(e);
+    }
+
+    /// Applies the change atomically and durably.
+    pub fn commit(mut self) -> Result<Vec<AuditEntry>> {
+        if self.ids_used {
+            let v = encode(&self.next_id);
+            self.ops.push(Op::Put(keys::meta("next_id"), v));
+        }
+        let audits = std::mem::take(&mut self.audits);
+        for e in &audits {
+            self.put(keys::audit(e.seq), e);
+            if let Some(item) = e.item {
+                self.put(keys::audit_item(item, e.seq), &());
+            }
+        }
+        if !audits.is_empty() {
+            let v = encode(&self.next_seq);
+            self.ops.push(Op::Put(keys::meta("next_seq"), v));
+        }
+        self.store.kv.commit(&self.checks, &self.ops)?;
+        Ok(audits)
+    }
+}

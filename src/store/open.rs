@@ -1,0 +1,76 @@
+//! Opening a store directory: our own lock file first (so a second process
+//! gets a clear message, not sled's raw lock error), owner-only permissions,
+//! and sled opened where a panic cannot escape.
+
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+
+use super::sled_kv::SledKv;
+use super::Store;
+use crate::domain::{Error, Result};
+
+pub const LOCK_FILE: &str = "treeward.lock";
+pub const SLED_DIR: &str = "data";
+
+pub fn open_dir(dir: &Path) -> Result<Store> {
+    let shown = dir.display();
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(Error::unavailable(format!("{shown} is not a directory")));
+        }
+        let entries: Vec<String> = fs::read_dir(dir)
+            .map_err(|e| Error::unavailable(format!("{shown} cannot be read: {e}")))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let ours = entries.iter().any(|n| n == SLED_DIR || n == LOCK_FILE);
+        if !entries.is_empty() && !ours {
+            return Err(Error::unavailable(format!("{shown} is not a treeward store (it holds other files)")));
+        }
+    } else {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::unavailable(format!("{shown} cannot be created: {e}")))?;
+    }
+    // Files sled creates are for the owner alone.
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let res = open_locked(dir);
+    nix::sys::stat::umask(old);
+    res
+}
+
+fn open_locked(dir: &Path) -> Result<Store> {
+    let shown = dir.display();
+    let lock = take_lock(dir)?;
+    let kv = SledKv::open(dir, &dir.join(SLED_DIR))?;
+    Store::from_parts(Box::new(kv), dir.to_path_buf(), lock).map_err(|e| {
+        if e.outcome == crate::domain::Outcome::Unavailable {
+            e
+        } else {
+            Error::unavailable(format!("{shown}: {}", e.message))
+        }
+    })
+}
+
+/// The lock is held for the life of the returned file.
+pub fn take_lock(dir: &Path) -> Result<File> {
+    let shown = dir.display();
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .mode(0o600)
+        .open(dir.join(LOCK_FILE))
+        .map_err(|e| Error::unavailable(format!("{shown} cannot be opened: {e}")))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(fs::TryLockError::WouldBlock) => {
+            Err(Error::unavailable(format!("{shown} is in use by another treeward process")))
+        }
+        Err(fs::TryLockError::Error(e)) => Err(Error::unavailable(format!("{shown} cannot be locked: {e}"))),
+    }
+}

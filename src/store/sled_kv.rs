@@ -1,0 +1,117 @@
+//! sled 0.34 behind [`Kv`]. sled can panic on a damaged store, so every call
+//! runs inside `catch_unwind` and a panic becomes a *store unavailable* error.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use super::kv::{Check, Kv, Op, Pairs};
+use crate::domain::{Error, Result};
+
+pub struct SledKv {
+    db: sled::Db,
+    dir: PathBuf,
+}
+
+/// Cache kept modest: sled's cache can grow past its setting.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+fn damaged(dir: &Path, what: impl std::fmt::Display) -> Error {
+    Error::unavailable(format!("{} is damaged or unreadable: {what}", dir.display()))
+}
+
+fn guarded<T>(dir: &Path, f: impl FnOnce() -> sled::Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(damaged(dir, e)),
+        Err(p) => Err(damaged(dir, format!("the storage engine failed ({})", crate::panic_text(&p)))),
+    }
+}
+
+impl SledKv {
+    pub fn open(dir: &Path, sled_dir: &Path) -> Result<SledKv> {
+        let cfg = sled::Config::new().path(sled_dir).cache_capacity(CACHE_BYTES).mode(sled::Mode::LowSpace);
+        let db = guarded(dir, || cfg.open())?;
+        Ok(SledKv { db, dir: dir.to_path_buf() })
+    }
+    fn flush(&self) -> Result<()> {
+        guarded(&self.dir, || self.db.flush()).map(|_| ())
+    }
+}
+
+impl Kv for SledKv {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        guarded(&self.dir, || self.db.get(key)).map(|o| o.map(|v| v.to_vec()))
+    }
+    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Pairs> {
+        guarded(&self.dir, || {
+            let mut out = Vec::new();
+            let iter = match after {
+                Some(a) => {
+                    let mut start = a.to_vec();
+                    start.push(0);
+                    self.db.range(start..)
+                }
+                None => self.db.range(prefix.to_vec()..),
+            };
+            for kv in iter {
+                let (k, v) = kv?;
+                if !k.starts_with(prefix) || out.len() >= limit {
+                    break;
+                }
+                out.push((k.to_vec(), v.to_vec()));
+            }
+            Ok(out)
+        })
+    }
+    fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        guarded(&self.dir, || {
+            Ok(self.db.scan_prefix(prefix).next_back().transpose()?.map(|(k, v)| (k.to_vec(), v.to_vec())))
+        })
+    }
+    fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
+        let res = catch_unwind(AssertUnwindSafe(|| {
+            self.db.transaction(|tx| {
+                for c in checks {
+                    let (k, want) = match c {
+                        Check::Absent(k, _) => (k, false),
+                        Check::Present(k, _) => (k, true),
+                    };
+                    if tx.get(k)?.is_some() != want {
+                        return Err(ConflictableTransactionError::Abort(c.clone()));
+                    }
+                }
+                for op in ops {
+                    match op {
+                        Op::Put(k, v) => {
+                            tx.insert(k.as_slice(), v.as_slice())?;
+                        }
+                        Op::Del(k) => {
+                            tx.remove(k.as_slice())?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        }));
+        match res {
+            Ok(Ok(())) => {}
+            Ok(Err(TransactionError::Abort(c))) => {
+                return Err(match c {
+                    Check::Absent(_, m) | Check::Present(_, m) => Error::conflict(m),
+                })
+            }
+            Ok(Err(TransactionError::Storage(e))) => return Err(damaged(&self.dir, e)),
+            Err(p) => return Err(damaged(&self.dir, format!("the storage engine failed ({})", crate::panic_text(&p)))),
+        }
+        // Nothing is reported done before it is on disk.
+        self.flush()
+    }
+    fn is_empty(&self) -> Result<bool> {
+        guarded(&self.dir, || Ok(self.db.is_empty()))
+    }
+    fn size_on_disk(&self) -> Option<u64> {
+        self.db.size_on_disk().ok()
+    }
+}
