@@ -301,6 +301,7 @@ impl Session<'_> {
             return Err(Error::invalid("only apps are copied (R20)"));
         }
         let beside;
+        let copy_beside = dst.is_none();
         let dst = match dst {
             Some(d) => d,
             None => {
@@ -314,7 +315,9 @@ impl Session<'_> {
         self.require(Action::Copy, src)?;
         self.require(Action::Create, dst)?;
         let pk = dst.as_parent();
-        let name = if Parent::of(item) == pk {
+        // R20: "create a copy" names it `<name> (copy)`, …; "copy to" keeps the
+        // name, so copying into its own folder is a conflict like any taken name.
+        let name = if copy_beside {
             self.copy_name(&pk, &item.name)?
         } else {
             if self.store().child(&pk, &item.name)?.is_some() {

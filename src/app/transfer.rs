@@ -295,6 +295,7 @@ fn validate(e: &Export) -> Result<usize> {
             }
         }
     }
+    let mut clash: Option<Error> = None;
     let mut ws_names = HashSet::new();
     let mut ids = HashSet::new();
     let mut n = 0;
@@ -350,8 +351,12 @@ fn validate(e: &Export) -> Result<usize> {
                     return Err(inv(format!("item '{}' sits in an app or another space", text::escape(&it.name))));
                 }
             }
-            if !siblings.insert((it.parent, it.space.clone(), it.name.clone())) {
-                return Err(inv(format!("two items named '{}' in one folder (R1)", text::escape(&it.name))));
+            if !siblings.insert((it.parent, it.space.clone(), it.name.clone())) && clash.is_none() {
+                // R1: a conflict, reported only when the document is otherwise valid (§10 order).
+                clash = Some(Error::conflict(format!(
+                    "import: two items named '{}' in one folder (R1)",
+                    text::escape(&it.name)
+                )));
             }
             for i in &it.integrations {
                 if !integ_names.contains(i.as_str()) || it.kind != ItemKind::App {
@@ -388,6 +393,9 @@ fn validate(e: &Export) -> Result<usize> {
         if !seqs.insert(a.seq) || a.seq == 0 {
             return Err(inv("audit entries need distinct sequence numbers"));
         }
+    }
+    if let Some(e) = clash {
+        return Err(e);
     }
     Ok(n)
 }
