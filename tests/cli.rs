@@ -1,0 +1,895 @@
+//! The command line of SPEC §11 through the built binary on temporary stores:
+//! outputs, the `--json` shapes, exit codes 0–6, the store's lock, schema and
+//! permissions, identity, export/import round trips and name validation.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_treeward");
+const DW: &str = "/Default Workspace";
+const WS: &str = "Default Workspace";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.stdout))
+    }
+}
+
+fn cmd(db: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_remove("TREEWARD_DB")
+        .env_remove("TREEWARD_USER")
+        .arg("--db")
+        .arg(db);
+    c
+}
+
+fn out(c: &mut Command) -> Run {
+    let o = c.stdin(Stdio::null()).output().expect("run treeward");
+    Run {
+        code: o.status.code().expect("exit code"),
+        stdout: String::from_utf8(o.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(o.stderr).expect("utf-8 stderr"),
+    }
+}
+
+fn run(db: &Path, actor: &str, args: &[&str]) -> Run {
+    out(cmd(db).args(["--as", actor]).args(args))
+}
+
+/// Runs, asserts the exit code and the shape of the error line.
+fn expect(db: &Path, actor: &str, args: &[&str], code: i32) -> Run {
+    let r = run(db, actor, args);
+    assert_code(&r, code, &format!("{actor} {args:?}"));
+    r
+}
+
+fn assert_code(r: &Run, code: i32, what: &str) {
+    assert_eq!(
+        r.code, code,
+        "{what}: stdout {:?} stderr {:?}",
+        r.stdout, r.stderr
+    );
+    let label = match code {
+        2 => "invalid input: ",
+        3 => "permission denied: ",
+        4 => "not found: ",
+        5 => "conflict: ",
+        6 => "store unavailable: ",
+        _ => {
+            assert!(r.stderr.is_empty(), "{what}: stderr {:?}", r.stderr);
+            return;
+        }
+    };
+    assert!(r.stderr.starts_with(label), "{what}: stderr {:?}", r.stderr);
+    assert!(
+        r.stderr.ends_with('\n') && r.stderr.trim_end().lines().count() == 1,
+        "{what}: one line: {:?}",
+        r.stderr
+    );
+}
+
+fn export(db: &Path) -> String {
+    let r = out(cmd(db).arg("export"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout
+}
+
+fn new_store() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let db = t.path().join("store");
+    let r = out(cmd(&db).args(["init", "--owner", "own"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (t, db)
+}
+
+/// A small account: users, a group, an org tree, a tenant, folders, apps,
+/// assets, grants of each kind, an integration, a collaboration.
+fn populated() -> (tempfile::TempDir, PathBuf) {
+    let (t, db) = new_store();
+    let steps: &[(&str, &[&str])] = &[
+        ("own", &["user", "add", "alice", "--name", "Alice Martin"]),
+        ("own", &["user", "add", "bob"]),
+        ("own", &["user", "add", "carol"]),
+        ("own", &["tenant", "add", "acme"]),
+        ("own", &["user", "add", "tina", "--tenant", "acme"]),
+        ("own", &["group", "add", "qa"]),
+        ("own", &["group", "join", "qa", "bob"]),
+        ("own", &["org", "add", "sales"]),
+        ("own", &["org", "add", "emea", "--parent", "sales"]),
+        ("own", &["org", "join", "emea", "carol"]),
+        (
+            "own",
+            &[
+                "role",
+                "grant",
+                WS,
+                "alice",
+                "sysadmin",
+                "datamanager",
+                "analyst",
+            ],
+        ),
+        ("own", &["role", "grant", WS, "bob", "analyst"]),
+        ("own", &["role", "grant", WS, "carol", "analyst"]),
+        ("alice", &["mkdir", "/Default Workspace/team/Plant"]),
+        ("alice", &["app", "/Default Workspace/team/Plant/OEE"]),
+        ("alice", &["app", "/Default Workspace/team/Plant/Energy"]),
+        ("alice", &["mkdir", "/Default Workspace/team/Plant/Line1"]),
+        ("alice", &["mkdir", "/Default Workspace/team/Archive"]),
+        (
+            "alice",
+            &[
+                "asset",
+                "add",
+                "/Default Workspace/team/Plant/OEE",
+                "dashboard",
+                "Overview",
+            ],
+        ),
+        (
+            "alice",
+            &[
+                "asset",
+                "add",
+                "/Default Workspace/team/Plant/OEE",
+                "chart",
+                "Trend",
+            ],
+        ),
+        (
+            "alice",
+            &[
+                "share",
+                "/Default Workspace/team/Plant",
+                "group:qa",
+                "editor",
+                "--note",
+                "QA team",
+            ],
+        ),
+        (
+            "alice",
+            &[
+                "share",
+                "/Default Workspace/team/Plant/OEE",
+                "org:sales",
+                "viewer",
+            ],
+        ),
+        (
+            "alice",
+            &[
+                "share",
+                "/Default Workspace/team/Plant/OEE",
+                "tenant:acme",
+                "tenant",
+            ],
+        ),
+        (
+            "alice",
+            &[
+                "integ",
+                "add",
+                WS,
+                "plc",
+                "s7",
+                "s7://10.0.0.5",
+                "--settings",
+                "rack=0",
+            ],
+        ),
+        (
+            "alice",
+            &[
+                "integ",
+                "attach",
+                "/Default Workspace/team/Plant/OEE",
+                "plc",
+            ],
+        ),
+        (
+            "alice",
+            &[
+                "resource",
+                "restrict",
+                "/Default Workspace/team/Plant/OEE",
+                "postgresql",
+            ],
+        ),
+        ("bob", &["mkdir", "/Default Workspace/my/bob/Drafts"]),
+        ("bob", &["app", "/Default Workspace/my/bob/Drafts/Forecast"]),
+        (
+            "bob",
+            &[
+                "share",
+                "/Default Workspace/my/bob/Drafts",
+                "user:carol",
+                "editor",
+            ],
+        ),
+    ];
+    for (who, args) in steps {
+        expect(&db, who, args, 0);
+    }
+    (t, db)
+}
+
+// ---------------------------------------------------------------- outputs and JSON
+
+#[test]
+fn user_ls_json_lists_objects_owner_first() {
+    let (_t, db) = populated();
+    let r = expect(&db, "own", &["--json", "user", "ls"], 0);
+    let v = r.json();
+    let list = v.as_array().expect("a list");
+    assert_eq!(list.len(), 5);
+    assert_eq!(list[0]["login"], "own");
+    assert_eq!(list[0]["owner"], true);
+    for u in &list[1..] {
+        assert_eq!(u["owner"], false, "{u}");
+        assert!(u["login"].is_string());
+    }
+    let logins: Vec<&str> = list.iter().map(|u| u["login"].as_str().unwrap()).collect();
+    assert_eq!(logins, vec!["own", "alice", "bob", "carol", "tina"]);
+    assert_eq!(list[1]["name"], "Alice Martin");
+    assert_eq!(list[4]["tenant"], "acme");
+    // the text form: one line per user, the owner first and marked
+    let r = expect(&db, "bob", &["user", "ls"], 0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines[0].starts_with("own") && lines[0].contains("account owner"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn ls_text_and_json_follow_r3_order_and_levels() {
+    let (_t, db) = populated();
+    let r = expect(&db, "alice", &["ls", "/Default Workspace/team/Plant"], 0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert!(
+        lines[0].starts_with("folder") && lines[0].contains("Line1/"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        lines[1].starts_with("app") && lines[1].contains("Energy"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        lines[2].starts_with("app") && lines[2].contains("OEE"),
+        "{}",
+        r.stdout
+    );
+    assert!(lines[2].contains("[admin]"), "{}", r.stdout);
+
+    let v = expect(
+        &db,
+        "bob",
+        &["--json", "ls", "/Default Workspace/team/Plant"],
+        0,
+    )
+    .json();
+    assert_eq!(v["path"], "/Default Workspace/team/Plant");
+    let entries = v["entries"].as_array().unwrap();
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Line1", "Energy", "OEE"]);
+    let oee = &entries[2];
+    assert_eq!(oee["kind"], "app");
+    assert_eq!(oee["path"], "/Default Workspace/team/Plant/OEE");
+    assert_eq!(oee["level"], "editor");
+    assert_eq!(oee["path_only"], false);
+    assert!(oee["id"].is_u64());
+
+    // an app lists its assets
+    let v = expect(
+        &db,
+        "bob",
+        &["--json", "ls", "/Default Workspace/team/Plant/OEE"],
+        0,
+    )
+    .json();
+    let kinds: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["dashboard", "chart"]);
+    assert_eq!(
+        v["entries"][0]["path"],
+        "/Default Workspace/team/Plant/OEE:dashboard/Overview"
+    );
+
+    // the top level lists workspaces; a workspace its spaces
+    let v = expect(&db, "bob", &["--json", "ls"], 0).json();
+    assert_eq!(v["entries"][0]["kind"], "workspace");
+    assert_eq!(v["entries"][0]["name"], "Default Workspace");
+    let v = expect(&db, "carol", &["--json", "ls", DW], 0).json();
+    let spaces: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(spaces, vec!["team", "my/carol", "my/bob"]);
+}
+
+#[test]
+fn tree_text_and_json_show_what_the_actor_sees() {
+    let (_t, db) = populated();
+    // tina: Plant path only, OEE as a tenant
+    let v = expect(
+        &db,
+        "tina",
+        &["--json", "tree", "/Default Workspace/team"],
+        0,
+    )
+    .json();
+    let root = &v.as_array().unwrap()[0];
+    assert_eq!(root["kind"], "space");
+    assert_eq!(root["path"], "/Default Workspace/team");
+    let plant = &root["children"][0];
+    assert_eq!(plant["name"], "Plant");
+    assert_eq!(plant["path_only"], true);
+    let kids = plant["children"].as_array().unwrap();
+    assert_eq!(kids.len(), 1);
+    assert_eq!(kids[0]["name"], "OEE");
+    assert_eq!(kids[0]["level"], "tenant");
+    assert_eq!(kids[0]["path_only"], false);
+    assert_eq!(
+        root["children"].as_array().unwrap().len(),
+        1,
+        "no Archive for tina"
+    );
+
+    // alice: the whole workspace, drawn
+    let r = expect(&db, "alice", &["tree"], 0);
+    let t = &r.stdout;
+    assert!(t.starts_with("/Default Workspace\n"), "{t}");
+    for needle in [
+        "team/",
+        "Archive/",
+        "Plant/",
+        "Line1/",
+        "Energy",
+        "OEE",
+        "dashboard: Overview",
+        "my/alice/",
+    ] {
+        assert!(t.contains(needle), "{needle} in {t}");
+    }
+    // folders first (R3): Archive, Plant; inside Plant: Line1, Energy, OEE
+    let pos = |s: &str| t.find(s).unwrap();
+    assert!(pos("Archive/") < pos("Plant/"));
+    assert!(pos("Line1/") < pos("Energy") && pos("Energy") < pos("OEE"));
+    assert!(!t.contains("my/bob"), "R14: {t}");
+    assert!(t.contains("└── ") || t.contains("├── "), "{t}");
+}
+
+#[test]
+fn check_prints_allow_or_deny_with_exit_0_or_1_and_json() {
+    let (_t, db) = populated();
+    let oee = "/Default Workspace/team/Plant/OEE";
+    let r = expect(&db, "alice", &["check", "bob", "edit", oee], 0);
+    assert_eq!(r.stdout, "allow\n");
+    let r = expect(&db, "alice", &["check", "bob", "share", oee], 1);
+    assert_eq!(r.stdout, "deny\n");
+    assert!(r.stderr.is_empty());
+
+    let r = expect(&db, "alice", &["--json", "check", "bob", "edit", oee], 0);
+    let v = r.json();
+    assert_eq!(v["allowed"], true);
+    assert_eq!(v["decision"], "allow");
+    assert_eq!(v["level"], "editor");
+    assert!(v["reason"].as_str().unwrap().contains("group:qa"));
+    let g = &v["grants"][0];
+    assert_eq!(g["subject"], "group:qa");
+    assert_eq!(g["on"], "/Default Workspace/team/Plant");
+    assert_eq!(g["via"], "group");
+
+    let r = expect(&db, "alice", &["--json", "check", "carol", "edit", oee], 1);
+    let v = r.json();
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["decision"], "deny");
+    assert_eq!(v["level"], "viewer");
+    // unknown action or user
+    expect(&db, "alice", &["check", "bob", "fly", oee], 2);
+    expect(&db, "alice", &["check", "nobody", "view", oee], 4);
+}
+
+#[test]
+fn log_json_lists_entries_for_admins_only() {
+    let (_t, db) = populated();
+    let v = expect(&db, "own", &["--json", "log"], 0).json();
+    let list = v.as_array().unwrap();
+    // init + 29 successful steps
+    assert_eq!(list.len(), 30, "{v:#}");
+    assert_eq!(list[0]["action"], "init");
+    assert_eq!(list[0]["seq"], 1);
+    for (i, e) in list.iter().enumerate() {
+        assert_eq!(e["seq"], (i + 1) as u64);
+        assert_eq!(e["outcome"], "ok");
+        assert!(
+            e["actor"].is_string()
+                && e["action"].is_string()
+                && e["target"].is_string()
+                && e["at"].is_i64()
+        );
+    }
+    let last = list.last().unwrap();
+    assert_eq!(last["actor"], "bob");
+    assert_eq!(last["action"], "share");
+    // alice, an admin of Default Workspace, reads its entries; bob's private ones masked
+    let v = expect(&db, "alice", &["--json", "log", "--workspace", WS], 0).json();
+    let targets: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert!(targets
+        .iter()
+        .any(|t| t.contains("/Default Workspace/team/Plant")));
+    assert!(
+        targets
+            .iter()
+            .all(|t| !t.contains("Drafts") && !t.contains("Forecast")),
+        "{targets:?}"
+    );
+    // text form: one line per entry
+    let r = expect(&db, "own", &["log"], 0);
+    assert_eq!(r.stdout.lines().count(), 30);
+    // bob is no admin
+    expect(&db, "bob", &["log"], 3);
+    expect(&db, "bob", &["--json", "log", "--workspace", WS], 3);
+}
+
+#[test]
+fn mutations_print_a_line_and_json_documents() {
+    let (_t, db) = populated();
+    let r = expect(&db, "alice", &["mkdir", "/Default Workspace/team/New"], 0);
+    assert_eq!(r.stdout, "created folder /Default Workspace/team/New\n");
+    let v = expect(
+        &db,
+        "alice",
+        &["--json", "app", "/Default Workspace/team/New/A"],
+        0,
+    )
+    .json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["path"], "/Default Workspace/team/New/A");
+    let v = expect(
+        &db,
+        "alice",
+        &["--json", "cp", "/Default Workspace/team/New/A", "--beside"],
+        0,
+    )
+    .json();
+    assert_eq!(v["path"], "/Default Workspace/team/New/A (copy)");
+    let v = expect(
+        &db,
+        "alice",
+        &[
+            "--json",
+            "mv",
+            "/Default Workspace/team/New/A (copy)",
+            "/Default Workspace/team",
+        ],
+        0,
+    )
+    .json();
+    assert_eq!(v["path"], "/Default Workspace/team/A (copy)");
+    let v = expect(
+        &db,
+        "alice",
+        &["--json", "rm", "/Default Workspace/team/A (copy)"],
+        0,
+    )
+    .json();
+    assert_eq!(v["ok"], true);
+    let v = expect(&db, "own", &["--json", "ws", "ls"], 0).json();
+    assert_eq!(v[0]["name"], "Default Workspace");
+    assert_eq!(v[0]["admin"], true);
+    let v = expect(&db, "bob", &["--json", "resource", "ls", WS], 0).json();
+    assert!(
+        v["influxdb"].is_string() && v["postgresql"].is_string() && v["fileserver"].is_string(),
+        "{v}"
+    );
+    let v = expect(&db, "bob", &["--json", "integ", "ls", WS], 0).json();
+    assert_eq!(v[0]["name"], "plc");
+    assert_eq!(v[0]["apps"], 1);
+    // --json errors stay on stderr, one line
+    let r = expect(
+        &db,
+        "bob",
+        &["--json", "rm", "/Default Workspace/team/Plant"],
+        5,
+    );
+    assert!(r.stdout.is_empty());
+}
+
+// ---------------------------------------------------------------- exit codes
+
+#[test]
+fn exit_codes_0_to_6_each_come_from_a_real_case() {
+    let (_t, db) = populated();
+    let plant = "/Default Workspace/team/Plant";
+    // 0: ok
+    expect(&db, "alice", &["ls", plant], 0);
+    // 1: check denies
+    let r = expect(&db, "alice", &["check", "tina", "view", plant], 1);
+    assert_eq!(r.stdout.trim(), "deny");
+    // 2: invalid input, and a usage error
+    expect(&db, "alice", &["mkdir", "/Default Workspace/team/a:b"], 2);
+    expect(&db, "alice", &["frobnicate"], 2);
+    expect(&db, "alice", &["share", plant, "group:qa"], 2);
+    // 3: permission denied
+    expect(&db, "bob", &["mkdir", "/Default Workspace/team/X"], 3);
+    // 4: not found (R12)
+    expect(&db, "carol", &["rm", "/Default Workspace/team/Archive"], 4);
+    // 5: conflict
+    expect(&db, "alice", &["rm", plant], 5);
+    expect(&db, "carol", &["integ", "rm", WS, "plc"], 3);
+    let r = expect(&db, "alice", &["integ", "rm", WS, "plc"], 5);
+    assert!(
+        r.stderr.contains("/Default Workspace/team/Plant/OEE"),
+        "R31 lists the apps: {}",
+        r.stderr
+    );
+    // 6: store unavailable
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("notes.txt"), "mine").unwrap();
+    let r = run(t.path(), "own", &["ls"]);
+    assert_code(&r, 6, "not a store");
+}
+
+#[test]
+fn a_locked_store_is_unavailable_to_a_second_process() {
+    let (_t, db) = populated();
+    let held = treeward::store::Store::open(&db).expect("open in the test process");
+    let before = std::fs::read_dir(&db).unwrap().count();
+    for args in [
+        &["ls"][..],
+        &["mkdir", "/Default Workspace/team/X"],
+        &["export"],
+    ] {
+        let r = run(&db, "alice", args);
+        assert_code(&r, 6, "locked");
+        assert_eq!(
+            r.stderr,
+            format!(
+                "store unavailable: {} is in use by another treeward process\n",
+                db.display()
+            )
+        );
+    }
+    assert_eq!(std::fs::read_dir(&db).unwrap().count(), before);
+    drop(held);
+    // released: works again, and nothing was written meanwhile
+    let r = expect(&db, "alice", &["ls", "/Default Workspace/team"], 0);
+    assert!(!r.stdout.contains('X'));
+}
+
+#[test]
+fn a_store_with_a_newer_schema_is_refused() {
+    use treeward::store::{codec, keys, Op, Store, SCHEMA_VERSION};
+    let (_t, db) = populated();
+    {
+        let st = Store::open(&db).unwrap();
+        st.kv()
+            .commit(
+                &[],
+                &[Op::Put(
+                    keys::meta("schema"),
+                    codec::encode(&(SCHEMA_VERSION + 1)),
+                )],
+            )
+            .unwrap();
+    }
+    for args in [&["ls"][..], &["export"], &["init", "--owner", "x"]] {
+        let r = run(&db, "own", args);
+        assert_code(&r, 6, "newer schema");
+        assert!(r.stderr.contains("newer"), "{}", r.stderr);
+        assert!(r.stderr.contains(&db.display().to_string()), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_non_empty_directory_that_is_not_a_store_is_refused_and_left_alone() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("docs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("report.txt"), "keep me").unwrap();
+    for args in [&["init", "--owner", "own"][..], &["ls"], &["demo"]] {
+        let r = run(&dir, "own", args);
+        assert_code(&r, 6, "not a store");
+        assert!(r.stderr.contains("not a treeward store"), "{}", r.stderr);
+    }
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["report.txt"]);
+    // a file in place of the directory
+    let f = t.path().join("file");
+    std::fs::write(&f, "x").unwrap();
+    assert_code(&run(&f, "own", &["ls"]), 6, "a file");
+    // a store without an account yet
+    let empty = t.path().join("empty");
+    let r = run(&empty, "own", &["ls"]);
+    assert_code(&r, 6, "no account");
+    assert!(r.stderr.contains("init"), "{}", r.stderr);
+}
+
+#[test]
+fn the_store_directory_is_0700_and_its_files_0600() {
+    let (_t, db) = populated();
+    fn walk(p: &Path, out: &mut Vec<(PathBuf, u32, bool)>) {
+        let m = std::fs::metadata(p).unwrap();
+        out.push((p.to_path_buf(), m.permissions().mode() & 0o777, m.is_dir()));
+        if m.is_dir() {
+            for e in std::fs::read_dir(p).unwrap() {
+                walk(&e.unwrap().path(), out);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    walk(&db, &mut all);
+    assert!(all.len() > 2, "{all:?}");
+    assert_eq!(all[0].1, 0o700, "the store directory");
+    for (p, mode, dir) in &all {
+        if *dir {
+            assert_eq!(*mode & 0o077, 0, "{} is {mode:o}", p.display());
+        } else {
+            assert_eq!(*mode, 0o600, "{} is {mode:o}", p.display());
+        }
+    }
+    // an export file is private too
+    let f = db.parent().unwrap().join("out.json");
+    expect(&db, "own", &["export", f.to_str().unwrap()], 0);
+    assert_eq!(
+        std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+// ---------------------------------------------------------------- identity
+
+#[test]
+fn an_unknown_login_is_permission_denied() {
+    let (_t, db) = populated();
+    let before = export(&db);
+    let r = expect(&db, "nobody", &["ls"], 3);
+    assert!(r.stderr.contains("nobody"), "{}", r.stderr);
+    expect(&db, "nobody", &["mkdir", "/Default Workspace/team/X"], 3);
+    expect(&db, "Not A Login", &["ls"], 3);
+    assert_eq!(before, export(&db));
+    // logins are matched case-insensitively (R4)
+    expect(
+        &db,
+        "ALICE",
+        &["mkdir", "/Default Workspace/team/ByAlice"],
+        0,
+    );
+}
+
+#[test]
+fn treeward_user_and_treeward_db_are_honoured_and_flags_win() {
+    let (_t, db) = populated();
+    let r = out(cmd(&db)
+        .env("TREEWARD_USER", "alice")
+        .args(["mkdir", "/Default Workspace/team/ByEnv"]));
+    assert_code(&r, 0, "TREEWARD_USER");
+    let v = out(cmd(&db).args(["--json", "log"]).env("TREEWARD_USER", "own")).json();
+    assert_eq!(v.as_array().unwrap().last().unwrap()["actor"], "alice");
+    // bob from the environment may not create at the root
+    let r = out(cmd(&db)
+        .env("TREEWARD_USER", "bob")
+        .args(["mkdir", "/Default Workspace/team/ByBob"]));
+    assert_code(&r, 3, "TREEWARD_USER=bob");
+    // --as wins over the environment
+    let r = out(cmd(&db).env("TREEWARD_USER", "bob").args([
+        "--as",
+        "alice",
+        "mkdir",
+        "/Default Workspace/team/ByAs",
+    ]));
+    assert_code(&r, 0, "--as over TREEWARD_USER");
+    // TREEWARD_DB names the store when --db is absent
+    let r = out(Command::new(BIN)
+        .env("TREEWARD_DB", &db)
+        .env("TREEWARD_USER", "alice")
+        .args(["ls", "/Default Workspace/team"]));
+    assert_code(&r, 0, "TREEWARD_DB");
+    assert!(
+        r.stdout.contains("ByEnv") && r.stdout.contains("ByAs"),
+        "{}",
+        r.stdout
+    );
+}
+
+// ---------------------------------------------------------------- export / import
+
+fn roundtrip(json: &str) {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("in.json");
+    std::fs::write(&file, json).unwrap();
+    let db = t.path().join("copy");
+    let r = out(cmd(&db).args(["import", file.to_str().unwrap()]));
+    assert_code(&r, 0, "import");
+    assert_eq!(
+        export(&db).trim_end(),
+        json.trim_end(),
+        "export → import → export differs"
+    );
+    // import only into an empty store
+    let r = out(cmd(&db).args(["import", file.to_str().unwrap()]));
+    assert_code(&r, 5, "import into a non-empty store");
+}
+
+#[test]
+fn export_import_export_gives_the_same_json() {
+    let (_t, db) = populated();
+    let first = export(&db);
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["format"], "treeward-export");
+    roundtrip(&first);
+    // the imported store works: bob sees his draft, the tenant her app
+    let t = tempfile::tempdir().unwrap();
+    let db2 = t.path().join("s");
+    let mut c = cmd(&db2);
+    c.args(["import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(first.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    expect(&db2, "bob", &["ls", "/Default Workspace/my/bob/Drafts"], 0);
+    expect(
+        &db2,
+        "tina",
+        &["check", "tina", "view", "/Default Workspace/team/Plant/OEE"],
+        0,
+    );
+    // ids continue above the imported ones
+    let v = expect(
+        &db2,
+        "alice",
+        &["--json", "app", "/Default Workspace/team/Fresh"],
+        0,
+    )
+    .json();
+    let max = serde_json::from_str::<Value>(&first).unwrap()["workspaces"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert!(v["id"].as_u64().unwrap() > max);
+}
+
+#[test]
+fn demo_and_assets_demo_json_round_trip() {
+    let t = tempfile::tempdir().unwrap();
+    let db = t.path().join("demo");
+    let r = out(cmd(&db).args(["--as", "admin", "demo"]));
+    assert_code(&r, 0, "demo");
+    let first = export(&db);
+    roundtrip(&first);
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo.json");
+    if shipped.exists() {
+        roundtrip(&std::fs::read_to_string(&shipped).unwrap());
+    }
+    // demo fills only an empty store
+    let r = out(cmd(&db).args(["--as", "admin", "demo"]));
+    assert_code(&r, 5, "demo twice");
+}
+
+#[test]
+fn a_malformed_import_is_invalid_and_stores_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("bad.json");
+    std::fs::write(&file, "{\"format\": \"something else\"}").unwrap();
+    let db = t.path().join("s");
+    assert_code(
+        &out(cmd(&db).args(["import", file.to_str().unwrap()])),
+        2,
+        "malformed",
+    );
+    let r = run(&db, "own", &["ls"]);
+    assert_code(&r, 6, "still empty");
+}
+
+// ---------------------------------------------------------------- names
+
+#[test]
+fn control_characters_in_names_are_invalid_and_nothing_is_stored() {
+    let (_t, db) = populated();
+    let before = export(&db);
+    let plant = "/Default Workspace/team/Plant";
+    for bad in [
+        "bad\u{1b}[31mred",
+        "two\nlines",
+        "bell\u{7}",
+        "nul\u{0}x",
+        "rtl\u{202e}txt",
+        "del\u{7f}",
+    ] {
+        let path = format!("{plant}/{bad}");
+        if bad.contains('\u{0}') {
+            continue; // an argument cannot carry NUL
+        }
+        expect(&db, "alice", &["mkdir", &path], 2);
+        expect(&db, "alice", &["app", &path], 2);
+        expect(&db, "alice", &["rename", plant, bad], 2);
+        expect(&db, "own", &["group", "add", bad], 2);
+        expect(&db, "own", &["ws", "add", bad], 2);
+        expect(&db, "own", &["user", "add", "zoe", "--name", bad], 2);
+        expect(
+            &db,
+            "alice",
+            &["share", plant, "group:qa", "viewer", "--note", bad],
+            2,
+        );
+        expect(
+            &db,
+            "alice",
+            &[
+                "asset",
+                "add",
+                "/Default Workspace/team/Plant/OEE",
+                "chart",
+                bad,
+            ],
+            2,
+        );
+        let r = expect(&db, "alice", &["describe", plant, bad], 2);
+        // the message itself never carries the raw character
+        assert!(
+            !r.stderr.trim_end().chars().any(|c| c.is_control()),
+            "{:?}",
+            r.stderr
+        );
+    }
+    assert_eq!(before, export(&db), "nothing stored");
+    // other R2 refusals through the command line
+    for bad in ["a:b", ".", "..", &"x".repeat(65)] {
+        expect(&db, "alice", &["rename", plant, bad], 2);
+    }
+    assert_eq!(before, export(&db));
+    // a name with surrounding spaces is trimmed
+    let r = expect(
+        &db,
+        "alice",
+        &["mkdir", "/Default Workspace/team/  Spaced  "],
+        0,
+    );
+    assert_eq!(r.stdout, "created folder /Default Workspace/team/Spaced\n");
+}
