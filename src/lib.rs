@@ -20,6 +20,33 @@ pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
+thread_local! {
+    static QUIET: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// While one lives, a panic on this thread is being caught and turned into an
+/// error (sled on a damaged store): the panic hook stays silent.
+pub struct QuietPanics(());
+
+impl QuietPanics {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> QuietPanics {
+        QUIET.with(|q| q.set(q.get() + 1));
+        QuietPanics(())
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        QUIET.with(|q| q.set(q.get().saturating_sub(1)));
+    }
+}
+
+/// True when a panic on this thread will be caught (see [`QuietPanics`]).
+pub fn panics_are_caught() -> bool {
+    QUIET.with(|q| q.get() > 0)
+}
+
 /// The terminal UI entry point (no command given).
 pub fn tui_entry(cli: cli::Cli) -> i32 {
     let _ = cli;

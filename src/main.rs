@@ -5,6 +5,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // A bug must never print a backtrace over a user's terminal: one line, exit 70.
     std::panic::set_hook(Box::new(|info| {
+        if treeward::panics_are_caught() {
+            return; // caught and reported as one `store unavailable` line
+        }
         let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());

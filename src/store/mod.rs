@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::domain::*;
-use codec::{decode, encode};
+use codec::encode;
 pub use keys::Parent;
 pub use kv::{Check, Kv, MemKv, Op};
 
@@ -66,7 +66,7 @@ impl Store {
         match self.kv.get(&keys::meta("magic"))? {
             Some(m) if m == MAGIC => {
                 let v: u32 = match self.kv.get(&keys::meta("schema"))? {
-                    Some(b) => decode(&b, "schema version")?,
+                    Some(b) => self.decode(&b, "schema version")?,
                     None => return Err(Error::unavailable(format!("{} has no schema version", self.where_()))),
                 };
                 if v > SCHEMA_VERSION {
@@ -89,11 +89,27 @@ impl Store {
         }
     }
 
+    /// Decodes a stored value; an undecodable one names the store (exit 6).
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8], what: &str) -> Result<T> {
+        codec::decode(bytes, what).map_err(|e| self.named(e))
+    }
+
+    /// A store-level error that names the store directory.
+    fn named(&self, e: Error) -> Error {
+        match &self.dir {
+            Some(d) if !e.message.contains(&d.display().to_string()) => Error::new(
+                e.outcome,
+                format!("{}: {}", d.display(), e.message),
+            ),
+            _ => e,
+        }
+    }
+
     // ---- typed reads ----
 
     pub fn get<T: DeserializeOwned>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
         match self.kv.get(key)? {
-            Some(b) => Ok(Some(decode(&b, what)?)),
+            Some(b) => Ok(Some(self.decode(&b, what)?)),
             None => Ok(None),
         }
     }
@@ -113,7 +129,7 @@ impl Store {
     }
 
     fn values<T: DeserializeOwned>(&self, prefix: &[u8], what: &str) -> Result<Vec<T>> {
-        self.scan_all(prefix)?.iter().map(|(_, v)| decode(v, what)).collect()
+        self.scan_all(prefix)?.iter().map(|(_, v)| self.decode(v, what)).collect()
     }
 
     fn key_tails(&self, prefix: &[u8]) -> Result<Vec<String>> {
@@ -181,7 +197,7 @@ impl Store {
         let prefix = keys::k(keys::ROLE, &[&ws.to_be_bytes()]);
         self.scan_all(&prefix)?
             .iter()
-            .map(|(k, v)| Ok((String::from_utf8_lossy(&k[9..]).into_owned(), decode(v, "roles")?)))
+            .map(|(k, v)| Ok((String::from_utf8_lossy(&k[9..]).into_owned(), self.decode(v, "roles")?)))
             .collect()
     }
     pub fn user_workspaces(&self, login: &str) -> Result<Vec<WsId>> {
@@ -195,7 +211,7 @@ impl Store {
         self.get(&keys::item(id), "item")
     }
     pub fn item_required(&self, id: ItemId) -> Result<Item> {
-        self.item(id)?.ok_or_else(|| Error::unavailable(format!("item {id} is indexed but missing; run `treeward doctor`")))
+        self.item(id)?.ok_or_else(|| self.named(Error::unavailable(format!("item {id} is indexed but missing; run `treeward doctor`"))))
     }
     /// The child of `parent` named exactly `name` (R1: at most one, of either kind).
     pub fn child(&self, parent: &Parent, name: &str) -> Result<Option<Item>> {
@@ -212,7 +228,7 @@ impl Store {
         let cursor = if page.len() == limit { page.last().map(|(k, _)| k.clone()) } else { None };
         let items = page
             .iter()
-            .map(|(_, v)| self.item_required(decode(v, "child index")?))
+            .map(|(_, v)| self.item_required(self.decode(v, "child index")?))
             .collect::<Result<Vec<_>>>()?;
         Ok((items, cursor))
     }
@@ -267,7 +283,7 @@ impl Store {
         self.kv
             .scan(&[keys::AUDIT], start.as_deref(), limit)?
             .iter()
-            .map(|(_, v)| decode(v, "audit entry"))
+            .map(|(_, v)| self.decode(v, "audit entry"))
             .collect()
     }
     pub fn audit_all(&self) -> Result<Vec<AuditEntry>> {

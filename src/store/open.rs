@@ -65,7 +65,7 @@ pub fn take_lock(dir: &Path) -> Result<File> {
         .write(true)
         .mode(0o600)
         .open(dir.join(LOCK_FILE))
-        .map_err(|e| Error::unavailable(format!("{shown} cannot be opened: {e}")))?;
+        .map_err(|e| super::sled_kv::io_error(dir, &e))?;
     match f.try_lock() {
         Ok(()) => Ok(f),
         Err(fs::TryLockError::WouldBlock) => {

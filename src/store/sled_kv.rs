@@ -21,10 +21,51 @@ fn damaged(dir: &Path, what: impl std::fmt::Display) -> Error {
     Error::unavailable(format!("{} is damaged or unreadable: {what}", dir.display()))
 }
 
+/// What went wrong, in words: sled's own text carries a debug backtrace
+/// field and raw offsets that mean nothing to an administrator.
+fn sled_error(dir: &Path, e: &sled::Error) -> Error {
+    let shown = dir.display();
+    match e {
+        sled::Error::Io(io) => io_error(dir, io),
+        sled::Error::Corruption { at, .. } => Error::unavailable(format!(
+            "{shown} is damaged: its data file is corrupt{}; restore a backup or run `treeward doctor`",
+            match at {
+                Some(p) => format!(" (at {p:?})"),
+                None => String::new(),
+            }
+        )),
+        sled::Error::Unsupported(m) => {
+            Error::unavailable(format!("{shown} cannot be used: {m}"))
+        }
+        sled::Error::ReportableBug(m) => Error::unavailable(format!(
+            "{shown} is damaged or unreadable: the storage engine failed ({m})"
+        )),
+        other => damaged(dir, other),
+    }
+}
+
+/// File-system errors, named by cause: full disk, read-only, no permission.
+pub fn io_error(dir: &Path, e: &std::io::Error) -> Error {
+    let shown = dir.display();
+    let why = match e.raw_os_error() {
+        Some(nix::libc::ENOSPC) | Some(nix::libc::EDQUOT) => {
+            "the disk holding it is full (no space left on device)".to_string()
+        }
+        Some(nix::libc::EROFS) => "it is on a read-only file system".to_string(),
+        Some(nix::libc::EACCES) | Some(nix::libc::EPERM) => {
+            "permission denied by the file system".to_string()
+        }
+        Some(nix::libc::ENOTDIR) => "part of it is not a directory".to_string(),
+        _ => format!("input/output error ({e})"),
+    };
+    Error::unavailable(format!("{shown} cannot be used: {why}"))
+}
+
 fn guarded<T>(dir: &Path, f: impl FnOnce() -> sled::Result<T>) -> Result<T> {
+    let _quiet = crate::QuietPanics::new();
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(damaged(dir, e)),
+        Ok(Err(e)) => Err(sled_error(dir, &e)),
         Err(p) => Err(damaged(dir, format!("the storage engine failed ({})", crate::panic_text(&p)))),
     }
 }
@@ -71,6 +112,7 @@ impl Kv for SledKv {
         })
     }
     fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
+        let quiet = crate::QuietPanics::new();
         let res = catch_unwind(AssertUnwindSafe(|| {
             self.db.transaction(|tx| {
                 for c in checks {
@@ -102,9 +144,10 @@ impl Kv for SledKv {
                     Check::Absent(_, m) | Check::Present(_, m) => Error::conflict(m),
                 })
             }
-            Ok(Err(TransactionError::Storage(e))) => return Err(damaged(&self.dir, e)),
+            Ok(Err(TransactionError::Storage(e))) => return Err(sled_error(&self.dir, &e)),
             Err(p) => return Err(damaged(&self.dir, format!("the storage engine failed ({})", crate::panic_text(&p)))),
         }
+        drop(quiet);
         // Nothing is reported done before it is on disk.
         self.flush()
     }

@@ -1,0 +1,499 @@
+//! Damaged stores (issue 7): truncated and bit-flipped sled files, values
+//! that do not decode, unknown format bytes, a newer schema, directories that
+//! are not stores, read-only directories, a full disk. Each must give one
+//! `store unavailable:` line (exit 6) naming the store and what is wrong,
+//! never a panic and never a hang; and nothing acknowledged may be lost
+//! silently (a store that still opens must export what it held).
+
+mod trust_util;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use treeward::store::kv::{Kv, Op};
+use treeward::store::sled_kv::SledKv;
+use treeward::store::{keys, SCHEMA_VERSION};
+use trust_util::*;
+
+/// Damaged-store cases tried in this run (printed, for the closing note).
+static CASES: AtomicUsize = AtomicUsize::new(0);
+
+fn case() {
+    CASES.fetch_add(1, Ordering::Relaxed);
+}
+
+fn report(name: &str) {
+    println!(
+        "{name}: {} damaged-store cases so far",
+        CASES.load(Ordering::Relaxed)
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+/// A demo store, and its export.
+fn fresh() -> (tempfile::TempDir, PathBuf, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("store");
+    demo(&db);
+    let ex = export(&db);
+    (tmp, db, ex)
+}
+
+/// A damaged store either refuses cleanly (exit 6, one line naming it) or,
+/// when the damage hit bytes sled no longer uses, still holds exactly what
+/// it held.
+fn refused_or_intact(db: &Path, before: &str, what: &str) -> bool {
+    case();
+    for args in [&["tree"][..], &["export"][..], &["mkdir", "/Default Workspace/team/after"][..]] {
+        let r = tw(db, "own", args);
+        if r.code == Some(6) {
+            assert_unavailable(&r, db, what);
+            return true;
+        }
+        assert!(
+            r.ok(),
+            "{what}: `{}` gave exit {:?}: {}",
+            args.join(" "),
+            r.code,
+            r.err()
+        );
+        if args[0] == "export" {
+            assert_eq!(r.out(), before, "{what}: the store opened but lost data");
+        }
+        assert_no_escape(&r, what);
+    }
+    false
+}
+
+fn sled_file(db: &Path) -> PathBuf {
+    db.join("data").join("db")
+}
+
+#[test]
+fn truncated_sled_files() {
+    let (_t, db, before) = fresh();
+    let len = fs::metadata(sled_file(&db)).unwrap().len();
+    let mut refused = 0;
+    let cuts = [0, 1, 16, 100, 512, 4096, len / 4, len / 2, len - 100, len - 1];
+    for (i, cut) in cuts.iter().enumerate() {
+        let d = db.with_file_name(format!("trunc{i}"));
+        copy_dir(&db, &d);
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(sled_file(&d))
+            .unwrap();
+        f.set_len(*cut).unwrap();
+        drop(f);
+        if refused_or_intact(&d, &before, &format!("db truncated to {cut} bytes")) {
+            refused += 1;
+        }
+    }
+    // sled's config file, emptied.
+    let d = db.with_file_name("conf-empty");
+    copy_dir(&db, &d);
+    fs::write(d.join("data").join("conf"), b"").unwrap();
+    refused_or_intact(&d, &before, "empty conf");
+    // The data file removed.
+    let d = db.with_file_name("no-db");
+    copy_dir(&db, &d);
+    fs::remove_file(sled_file(&d)).unwrap();
+    assert!(refused_or_intact(&d, &before, "db file removed"));
+    assert!(refused >= cuts.len() / 2, "most truncations must be noticed");
+    report("truncated");
+}
+
+#[test]
+fn flipped_bytes_in_sled_files() {
+    let (_t, db, before) = fresh();
+    let bytes = fs::read(sled_file(&db)).unwrap();
+    let mut refused = 0;
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let runs = 40;
+    for i in 0..runs {
+        let d = db.with_file_name(format!("flip{i}"));
+        copy_dir(&db, &d);
+        let mut b = bytes.clone();
+        let flips = [1, 1, 4, 32][i % 4];
+        for _ in 0..flips {
+            let at = (next() % b.len() as u64) as usize;
+            b[at] ^= 1 << (next() % 8);
+        }
+        fs::write(sled_file(&d), &b).unwrap();
+        if refused_or_intact(&d, &before, &format!("flip run {i} ({flips} bits)")) {
+            refused += 1;
+        }
+        let _ = fs::remove_dir_all(&d);
+    }
+    println!("flipped bytes: {refused} of {runs} runs refused, the rest intact");
+    report("flipped");
+}
+
+/// Opens the sled files directly (as another program might damage them).
+fn with_raw<T>(db: &Path, f: impl FnOnce(&SledKv) -> T) -> T {
+    let kv = SledKv::open(db, &db.join("data")).expect("raw open");
+    f(&kv)
+}
+
+fn first_key(kv: &SledKv, table: u8) -> Vec<u8> {
+    kv.scan(&[table], None, 1).unwrap()[0].0.clone()
+}
+
+#[test]
+fn values_that_do_not_decode() {
+    let (_t, db, _) = fresh();
+    // (table, replacement value, what it is)
+    let cases: Vec<(u8, Vec<u8>, &str)> = vec![
+        (keys::ITEM, vec![0, 1, 2], "item too short"),
+        (keys::ITEM, vec![0xff; 40], "item of garbage"),
+        (keys::ITEM, vec![7, 0, 0], "unknown format byte on an item"),
+        (keys::USER, vec![9], "unknown format byte on a user"),
+        (keys::CHILD, vec![0, 0xfd, 0xff, 0xff], "child index cut short"),
+        (keys::GRANT, vec![], "empty grant"),
+        (keys::AUDIT, vec![0, 0xfc, 0xff, 0xff, 0xff, 0x7f], "audit entry with a huge length"),
+        (keys::WORKSPACE, vec![0; 2000], "workspace with trailing bytes"),
+    ];
+    for (i, (table, value, what)) in cases.into_iter().enumerate() {
+        let d = db.with_file_name(format!("bad{i}"));
+        copy_dir(&db, &d);
+        with_raw(&d, |kv| {
+            let k = first_key(kv, table);
+            kv.commit(&[], &[Op::Put(k, value.clone())]).unwrap();
+        });
+        case();
+        // `export` reads every record: it must refuse, naming the store.
+        let r = tw(&d, "own", &["export"]);
+        assert_unavailable(&r, &d, what);
+        assert!(r.err().contains("does not decode"), "{what}: {}", r.err());
+        // And so must every command that reads it, and none may panic.
+        for args in [&["tree"][..], &["ls", "/"][..], &["log"][..], &["user", "ls"][..]] {
+            let r = tw(&d, "own", args);
+            if !r.ok() {
+                assert_unavailable(&r, &d, what);
+            }
+        }
+    }
+    report("undecodable");
+}
+
+#[test]
+fn unknown_format_and_newer_schema() {
+    let (_t, db, _) = fresh();
+    let schema_cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (
+            bincode_u32_v1(SCHEMA_VERSION + 1),
+            "newer treeward",
+            "a newer schema version",
+        ),
+        (bincode_u32_v1(u32::MAX), "newer treeward", "schema u32::MAX"),
+        (vec![1, SCHEMA_VERSION as u8], "does not decode", "schema in an unknown envelope"),
+        (vec![], "does not decode", "empty schema value"),
+    ];
+    for (i, (value, expect, what)) in schema_cases.into_iter().enumerate() {
+        let d = db.with_file_name(format!("schema{i}"));
+        copy_dir(&db, &d);
+        with_raw(&d, |kv| {
+            kv.commit(&[], &[Op::Put(keys::meta("schema"), value)]).unwrap()
+        });
+        case();
+        let r = tw(&d, "own", &["tree"]);
+        assert_unavailable(&r, &d, what);
+        assert!(r.err().contains(expect), "{what}: {}", r.err());
+        // A refused store is left as it was: refused again, not rewritten.
+        let r2 = tw(&d, "own", &["tree"]);
+        assert_eq!(r.stderr, r2.stderr, "{what}: second open differs");
+    }
+    // No schema at all, a different magic, no magic at all.
+    for (i, (op, expect, what)) in [
+        (Op::Del(keys::meta("schema")), "no schema version", "schema removed"),
+        (
+            Op::Put(keys::meta("magic"), b"someone-else".to_vec()),
+            "not a treeward store",
+            "another magic",
+        ),
+        (Op::Del(keys::meta("magic")), "not a treeward store", "magic removed"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let d = db.with_file_name(format!("magic{i}"));
+        copy_dir(&db, &d);
+        with_raw(&d, |kv| kv.commit(&[], &[op]).unwrap());
+        case();
+        let r = tw(&d, "own", &["ls"]);
+        assert_unavailable(&r, &d, what);
+        assert!(r.err().contains(expect), "{what}: {}", r.err());
+    }
+    report("format");
+}
+
+/// What `codec::encode` writes for a u32: variant 0 (V1), then the varint.
+fn bincode_u32_v1(v: u32) -> Vec<u8> {
+    let mut out = vec![0u8];
+    if v < 251 {
+        out.push(v as u8);
+    } else if v <= u16::MAX as u32 {
+        out.push(251);
+        out.extend_from_slice(&(v as u16).to_le_bytes());
+    } else {
+        out.push(252);
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn directories_that_are_not_stores() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A directory of someone else's files.
+    let d = tmp.path().join("papers");
+    fs::create_dir(&d).unwrap();
+    fs::write(d.join("notes.txt"), "mine").unwrap();
+    case();
+    let r = tw(&d, "own", &["init", "--owner", "own"]);
+    assert_unavailable(&r, &d, "a directory of other files");
+    assert!(r.err().contains("not a treeward store"));
+    assert_eq!(fs::read_dir(&d).unwrap().count(), 1, "nothing written there");
+    // A file.
+    let f = tmp.path().join("plain-file");
+    fs::write(&f, "x").unwrap();
+    case();
+    let r = tw(&f, "own", &["ls"]);
+    assert_unavailable(&r, &f, "a file");
+    assert!(r.err().contains("not a directory"), "{}", r.err());
+    // `data` is a file, not sled's directory.
+    let d = tmp.path().join("data-is-file");
+    fs::create_dir(&d).unwrap();
+    fs::write(d.join("data"), "x").unwrap();
+    case();
+    let r = tw(&d, "own", &["ls"]);
+    assert_unavailable(&r, &d, "data is a file");
+    // A sled database of another program.
+    let d = tmp.path().join("foreign");
+    fs::create_dir(&d).unwrap();
+    {
+        let db = sled::open(d.join("data")).unwrap();
+        db.insert(b"hello", b"world").unwrap();
+        db.flush().unwrap();
+    }
+    case();
+    let r = tw(&d, "own", &["ls"]);
+    assert_unavailable(&r, &d, "a foreign sled database");
+    assert!(r.err().contains("not a treeward store"), "{}", r.err());
+    // An empty store: opens, but holds no account.
+    let d = tmp.path().join("empty");
+    case();
+    let r = tw(&d, "own", &["ls"]);
+    assert_unavailable(&r, &d, "an empty store");
+    assert!(r.err().contains("no account"), "{}", r.err());
+    report("not a store");
+}
+
+/// A read-only bind mount of `dir` at a new path (root only), unmounted on drop.
+struct RoMount(PathBuf);
+
+impl RoMount {
+    fn new(src: &Path, at: &Path) -> Option<RoMount> {
+        fs::create_dir_all(at).ok()?;
+        let ok = |c: &mut Command| c.status().map(|s| s.success()).unwrap_or(false);
+        if !ok(Command::new("mount").arg("--bind").arg(src).arg(at)) {
+            return None;
+        }
+        let m = RoMount(at.to_path_buf());
+        if !ok(Command::new("mount").args(["-o", "remount,bind,ro"]).arg(at)) {
+            return None;
+        }
+        Some(m)
+    }
+}
+
+impl Drop for RoMount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn read_only_directory() {
+    let (_t, db, before) = fresh();
+    if is_root() {
+        // Root ignores file modes: a read-only file system is what is meaningful.
+        let at = db.with_file_name("ro-view");
+        match RoMount::new(&db, &at) {
+            Some(_m) => {
+                for args in [&["ls"][..], &["mkdir", "/Default Workspace/team/x"][..]] {
+                    case();
+                    let r = tw(&at, "own", args);
+                    assert_unavailable(&r, &at, "read-only file system");
+                    assert!(r.err().contains("read-only"), "{}", r.err());
+                }
+            }
+            None => println!(
+                "SKIPPED read-only sub-case: running as root (file modes are ignored) and `mount --bind -o ro` is not permitted here"
+            ),
+        }
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        let set = |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+        set(&db, 0o500);
+        set(&db.join("data"), 0o500);
+        for f in ["db", "conf"] {
+            set(&db.join("data").join(f), 0o400);
+        }
+        set(&db.join("treeward.lock"), 0o400);
+        case();
+        let r = tw(&db, "own", &["mkdir", "/Default Workspace/team/x"]);
+        // Restore before asserting, so the temp dir can be removed.
+        set(&db, 0o700);
+        set(&db.join("data"), 0o700);
+        for f in ["db", "conf"] {
+            set(&db.join("data").join(f), 0o600);
+        }
+        set(&db.join("treeward.lock"), 0o600);
+        assert_unavailable(&r, &db, "read-only directory");
+    }
+    assert_eq!(export(&db), before, "nothing changed");
+    report("read-only");
+}
+
+/// A small tmpfs (root only), unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn new(at: &Path, size: &str) -> Option<Tmpfs> {
+        fs::create_dir_all(at).ok()?;
+        let st = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .ok()?;
+        st.success().then(|| Tmpfs(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let p = dir.join("filler");
+    let mut f = fs::File::create(&p).unwrap();
+    let buf = vec![0u8; 64 * 1024];
+    while f.write_all(&buf).is_ok() {}
+    let _ = f.sync_all();
+    p
+}
+
+#[test]
+fn full_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(m) = Tmpfs::new(&tmp.path().join("small"), "2m") else {
+        println!("SKIPPED tmpfs sub-case: mounting a tmpfs is not permitted here (the file-size limit case below still runs)");
+        return;
+    };
+    let db = m.0.join("store");
+    demo(&db);
+    let filler = fill(&m.0);
+    // Write until the disk refuses: every write acknowledged before that
+    // must survive, the refused one must not half-appear.
+    let mut acked = Vec::new();
+    let mut refused = None;
+    for i in 0..2000 {
+        let name = format!("full{i}");
+        let r = tw(&db, "own", &["mkdir", &format!("/Default Workspace/team/{name}")]);
+        case();
+        if r.ok() {
+            acked.push(name);
+            continue;
+        }
+        assert_unavailable(&r, &db, "full disk");
+        assert!(r.err().contains("full"), "{}", r.err());
+        refused = Some(name);
+        break;
+    }
+    let refused = refused.expect("the disk never filled");
+    // Reading on a full disk: allowed to fail (sled writes on open), cleanly.
+    case();
+    let r = tw(&db, "own", &["ls"]);
+    if !r.ok() {
+        assert_unavailable(&r, &db, "read on a full disk");
+    }
+    fs::remove_file(filler).unwrap();
+    let after = export(&db);
+    for a in &acked {
+        assert!(after.contains(&format!("\"{a}\"")), "acknowledged {a} lost");
+    }
+    println!(
+        "full disk: {} writes acknowledged before ENOSPC, refused one {}",
+        acked.len(),
+        if after.contains(&format!("\"{refused}\"")) { "present (written before the error)" } else { "absent" }
+    );
+    report("full disk");
+}
+
+/// The other honest way to meet a failing write without a mount: a file-size
+/// limit (RLIMIT_FSIZE) so sled's writes fail with EFBIG.
+#[test]
+fn write_refused_by_file_size_limit() {
+    use std::os::unix::process::CommandExt;
+    let (_t, db, before) = fresh();
+    let len = fs::metadata(sled_file(&db)).unwrap().len();
+    case();
+    let mut c = command(&db, "own");
+    c.args(["mkdir", "/Default Workspace/team/limited"]);
+    unsafe {
+        c.pre_exec(move || {
+            use nix::libc;
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: len,
+                rlim_max: len,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            Ok(())
+        });
+    }
+    let r = run_with_timeout(c, TIMEOUT);
+    if r.ok() {
+        // sled found room inside its file: then the change must be there.
+        assert!(export(&db).contains("\"limited\""));
+    } else {
+        assert_unavailable(&r, &db, "file-size limit");
+        let after = export(&db);
+        assert!(after == before || !after.contains("\"limited\""));
+    }
+    report("file-size limit");
+}
+
+#[test]
+fn store_in_use() {
+    let (_t, db, _) = fresh();
+    // Hold the lock as a second treeward process would.
+    let _lock = treeward::store::open::take_lock(&db).unwrap();
+    case();
+    let r = tw(&db, "own", &["ls"]);
+    assert_unavailable(&r, &db, "store in use");
+    assert!(r.err().contains("in use"));
+}
