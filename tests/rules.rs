@@ -1737,3 +1737,68 @@ fn r32_failures_add_nothing_non_admins_are_denied_private_targets_masked() {
         .iter()
         .all(|e| !e.target.contains("/W2")));
 }
+
+// ---------------------------------------------------------------- §10 order on account changes and grants
+
+#[test]
+fn r4_not_found_comes_before_permission_denied_for_account_changes() {
+    let app = setup();
+    let alice = || s(&app, "alice"); // not the account owner
+    refused(&app, Outcome::NotFound, || alice().group_rm("nosuch"));
+    refused(&app, Outcome::NotFound, || {
+        alice().group_join("nosuch", "bob")
+    });
+    refused(&app, Outcome::NotFound, || {
+        alice().group_join("qa", "nobody")
+    });
+    refused(&app, Outcome::NotFound, || {
+        alice().group_leave("nosuch", "bob")
+    });
+    refused(&app, Outcome::NotFound, || alice().org_rm("nosuch"));
+    refused(&app, Outcome::NotFound, || {
+        alice().org_join("nosuch", "bob")
+    });
+    refused(&app, Outcome::NotFound, || {
+        alice().org_leave("emea", "nobody")
+    });
+    refused(&app, Outcome::NotFound, || {
+        alice().org_add("apac", Some("nosuch"))
+    });
+    refused(&app, Outcome::NotFound, || {
+        alice().user_add("gina", None, Some("nosuch"))
+    });
+    refused(&app, Outcome::NotFound, || alice().ws_rename("Nope", "W"));
+    refused(&app, Outcome::NotFound, || {
+        alice().role_grant("DW", "nobody", &[Role::Analyst])
+    });
+    // and permission denied before conflict
+    refused(&app, Outcome::Denied, || alice().group_add("qa"));
+    refused(&app, Outcome::Denied, || alice().org_add("sales", None));
+    refused(&app, Outcome::Denied, || {
+        alice().user_add("bob", None, None)
+    });
+    refused(&app, Outcome::Denied, || alice().ws_add("DW"));
+    refused(&app, Outcome::Denied, || alice().ws_rm("DW"));
+    refused(&app, Outcome::Denied, || alice().org_rm("sales"));
+}
+
+#[test]
+fn r26_a_tenant_level_mismatch_is_invalid_even_where_the_item_is_unseen() {
+    let app = setup();
+    // frank sees nothing: the subject/level pairing is wrong whatever the item (§10)
+    refused(&app, Outcome::Invalid, || {
+        s(&app, "frank").share(PLANT, "tenant:acme", "viewer", "")
+    });
+    refused(&app, Outcome::Invalid, || {
+        s(&app, "frank").share(PLANT, "group:qa", "tenant", "")
+    });
+    refused(&app, Outcome::Invalid, || {
+        s(&app, "frank").share("/DW/team/Nope", "tenant:acme", "editor", "")
+    });
+    // with the right pairing, frank learns only that nothing is there
+    refused(&app, Outcome::NotFound, || {
+        s(&app, "frank").share(PLANT, "tenant:acme", "tenant", "")
+    });
+    // an admin shares with the right pairing
+    ok(s(&app, "alice").share(PLANT, "tenant:acme", "tenant", ""));
+}

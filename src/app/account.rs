@@ -78,13 +78,14 @@ impl Session<'_> {
             None => login.clone(),
         };
         let tenant = tenant.map(|t| names::validate_name(t, "tenant")).transpose()?;
-        self.require_owner("adds users")?;
         let mut tx = self.store().begin()?;
         if let Some(t) = &tenant {
             if self.store().tenant(t)?.is_none() {
                 return Err(Error::not_found(format!("no tenant '{}'", text::escape(t))));
             }
         }
+        // §10: not found before permission denied.
+        self.require_owner("adds users")?;
         if self.store().user(&login)?.is_some() {
             return Err(Error::conflict(format!("user '{login}' exists (logins are unique case-insensitively, R4)")));
         }
@@ -133,9 +134,10 @@ impl Session<'_> {
 
     pub fn group_rm(&self, g: &str) -> Result<usize> {
         let g = names::validate_name(g, "group")?;
-        self.require_owner("removes groups")?;
         let mut tx = self.store().begin()?;
         let g = self.group_required(&g)?;
+        // §10: not found before permission denied.
+        self.require_owner("removes groups")?;
         for login in self.store().group_members(&g)? {
             tx.del(keys::pair(keys::GROUP_MEMBER, &g, &login));
             tx.del(keys::pair(keys::USER_GROUP, &login, &g));
@@ -150,10 +152,11 @@ impl Session<'_> {
     pub fn group_join(&self, g: &str, login: &str) -> Result<bool> {
         names::validate_name(g, "group")?;
         names::validate_login(login)?;
-        self.require_owner("changes group membership")?;
         let mut tx = self.store().begin()?;
         let g = self.group_required(g)?;
         let u = self.user_required(login)?;
+        // §10: not found before permission denied.
+        self.require_owner("changes group membership")?;
         if self.store().kv().get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?.is_some() {
             return Ok(false);
         }
@@ -167,10 +170,11 @@ impl Session<'_> {
     pub fn group_leave(&self, g: &str, login: &str) -> Result<()> {
         names::validate_name(g, "group")?;
         names::validate_login(login)?;
-        self.require_owner("changes group membership")?;
         let mut tx = self.store().begin()?;
         let g = self.group_required(g)?;
         let u = self.user_required(login)?;
+        // §10: not found before permission denied.
+        self.require_owner("changes group membership")?;
         if self.store().kv().get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?.is_none() {
             return Err(Error::not_found(format!("{} is not in group '{}'", u.login, text::escape(&g))));
         }
@@ -189,11 +193,12 @@ impl Session<'_> {
     pub fn org_add(&self, unit: &str, parent: Option<&str>) -> Result<()> {
         let unit = names::validate_name(unit, "org unit")?;
         let parent = parent.map(|p| names::validate_name(p, "org unit")).transpose()?;
-        self.require_owner("adds org units")?;
         let mut tx = self.store().begin()?;
         if let Some(p) = &parent {
             self.org_required(p)?;
         }
+        // §10: not found before permission denied.
+        self.require_owner("adds org units")?;
         if self.store().org(&unit)?.is_some() {
             return Err(Error::conflict(format!("org unit '{}' exists", text::escape(&unit))));
         }
@@ -206,9 +211,10 @@ impl Session<'_> {
     /// A unit with sub-units is refused (*conflict*), like a non-empty folder.
     pub fn org_rm(&self, unit: &str) -> Result<usize> {
         let unit = names::validate_name(unit, "org unit")?;
-        self.require_owner("removes org units")?;
         let mut tx = self.store().begin()?;
         let o = self.org_required(&unit)?;
+        // §10: not found before permission denied.
+        self.require_owner("removes org units")?;
         let subs: Vec<String> =
             self.store().orgs()?.into_iter().filter(|x| x.parent.as_deref() == Some(&o.name)).map(|x| x.name).collect();
         if !subs.is_empty() {
@@ -232,10 +238,11 @@ impl Session<'_> {
     pub fn org_join(&self, unit: &str, login: &str) -> Result<bool> {
         names::validate_name(unit, "org unit")?;
         names::validate_login(login)?;
-        self.require_owner("changes org membership")?;
         let mut tx = self.store().begin()?;
         let o = self.org_required(unit)?;
         let u = self.user_required(login)?;
+        // §10: not found before permission denied.
+        self.require_owner("changes org membership")?;
         if self.store().kv().get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?.is_some() {
             return Ok(false);
         }
@@ -249,10 +256,11 @@ impl Session<'_> {
     pub fn org_leave(&self, unit: &str, login: &str) -> Result<()> {
         names::validate_name(unit, "org unit")?;
         names::validate_login(login)?;
-        self.require_owner("changes org membership")?;
         let mut tx = self.store().begin()?;
         let o = self.org_required(unit)?;
         let u = self.user_required(login)?;
+        // §10: not found before permission denied.
+        self.require_owner("changes org membership")?;
         if self.store().kv().get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?.is_none() {
             return Err(Error::not_found(format!("{} is not in org unit '{}'", u.login, text::escape(&o.name))));
         }

@@ -3,18 +3,25 @@
 use super::*;
 
 impl Session<'_> {
+    /// R26: tenants get the `tenant` level and only they do. This does not
+    /// depend on the item, so it is checked before the path is resolved
+    /// (§10: invalid input before not found).
+    fn check_level_pair(subject: &Subject, level: Level) -> Result<()> {
+        match (subject, level) {
+            (Subject::Tenant(_), Level::Tenant) => Ok(()),
+            (Subject::Tenant(_), _) => Err(Error::invalid("tenants are granted the `tenant` level only (R26)")),
+            (_, Level::Tenant) => Err(Error::invalid("the `tenant` level is granted to tenants only (R26)")),
+            _ => Ok(()),
+        }
+    }
+
     /// Checks the subject of a grant exists and fits the space and level.
     fn check_grant_shape(&self, r: &Resolved, subject: &Subject, level: Level) -> Result<()> {
         let space = r.space();
         if r.chain.is_none() {
             return Err(Error::invalid("a space root takes no grants (R21)"));
         }
-        match (subject, level) {
-            (Subject::Tenant(_), Level::Tenant) => {}
-            (Subject::Tenant(_), _) => return Err(Error::invalid("tenants are granted the `tenant` level only (R26)")),
-            (_, Level::Tenant) => return Err(Error::invalid("the `tenant` level is granted to tenants only (R26)")),
-            _ => {}
-        }
+        Self::check_level_pair(subject, level)?;
         if !space.is_team() {
             if matches!(subject, Subject::Tenant(_)) {
                 return Err(Error::invalid("only Team Space items are granted to tenants (R16, R26)"));
@@ -54,6 +61,7 @@ impl Session<'_> {
         let subject: Subject = subject.parse()?;
         let level: Level = level.parse()?;
         let note = names::validate_text(note, "note", 500)?;
+        Self::check_level_pair(&subject, level)?;
         let tx = self.store().begin()?;
         let r = self.resolve(&ip)?;
         self.share_resolved(tx, &r, &subject, level, &note)
