@@ -893,3 +893,41 @@ fn control_characters_in_names_are_invalid_and_nothing_is_stored() {
     );
     assert_eq!(r.stdout, "created folder /Default Workspace/team/Spaced\n");
 }
+
+#[test]
+fn a_second_process_on_a_store_held_by_a_running_treeward_gets_exit_6() {
+    let (_t, db) = populated();
+    let before = export(&db);
+    // `import -` opens (and locks) the store, then waits for its input
+    let mut holder = cmd(&db)
+        .args(["--as", "own", "import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let r = loop {
+        let r = run(&db, "alice", &["ls"]);
+        if r.code == 6 || std::time::Instant::now() > deadline {
+            break r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_code(&r, 6, "held by another process");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "store unavailable: {} is in use by another treeward process\n",
+            db.display()
+        )
+    );
+    let r = run(&db, "alice", &["mkdir", "/Default Workspace/team/X"]);
+    assert_code(&r, 6, "held by another process");
+    // the holder ends (an empty import into a non-empty store fails), releasing the lock
+    drop(holder.stdin.take());
+    let o = holder.wait_with_output().unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(before, export(&db), "nothing changed");
+    expect(&db, "alice", &["ls"], 0);
+}

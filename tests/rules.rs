@@ -1802,3 +1802,29 @@ fn r26_a_tenant_level_mismatch_is_invalid_even_where_the_item_is_unseen() {
     // an admin shares with the right pairing
     ok(s(&app, "alice").share(PLANT, "tenant:acme", "tenant", ""));
 }
+
+#[test]
+fn r32_entries_naming_a_private_path_stay_masked_after_the_item_leaves_it() {
+    let app = setup();
+    // R24: bob moves Forecast out of his Drafts into Team Space
+    ok(s(&app, "bob").mv(FORECAST, PLANT));
+    assert!(can(&app, "alice", "view", "/DW/team/Plant/Forecast"));
+    // alice (admin) now sees the app, but not bob's Drafts: no entry names it
+    let log = ok(s(&app, "alice").log(Some("DW")));
+    assert!(log.iter().all(|e| !e.target.contains("Drafts")), "{log:#?}");
+    let mv = log.iter().find(|e| e.action == "mv").unwrap();
+    assert!(mv.target.contains("a private item"), "{}", mv.target);
+    // bob, once an admin, reads his own entries in full
+    ok(s(&app, "own").role_grant("DW", "bob", &[Role::Sysadmin, Role::Datamanager]));
+    let log = ok(s(&app, "bob").log(Some("DW")));
+    let mv = log.iter().find(|e| e.action == "mv").unwrap();
+    assert_eq!(mv.target, "/DW/my/bob/Drafts/Forecast -> /DW/team/Plant");
+    // carol, a collaborator on Drafts and an admin, still reads entries of items shared with her
+    ok(s(&app, "own").role_grant("DW", "carol", &[Role::Sysadmin]));
+    ok(s(&app, "bob").create("/DW/my/bob/Drafts/Plan", A));
+    let log = ok(s(&app, "carol").log(Some("DW")));
+    assert!(
+        log.iter().any(|e| e.target == "/DW/my/bob/Drafts/Plan"),
+        "{log:#?}"
+    );
+}

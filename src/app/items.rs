@@ -249,7 +249,10 @@ impl Session<'_> {
         tx.require_present(keys::item(item.id), "the item was removed meanwhile");
         tx.replace_item(item, &it);
         let target = format!("{} -> {}", src.path, dst.path);
-        self.audit(&mut tx, "mv", &target, Some(it.id), Some(it.space.ws), Some(it.space.clone()));
+        // R14, R32: a move out of a My Creations names the private path it
+        // left, so its entry belongs to that space (masked for others).
+        let audit_space = if item.space.is_team() { it.space.clone() } else { item.space.clone() };
+        self.audit(&mut tx, "mv", &target, Some(it.id), Some(it.space.ws), Some(audit_space));
         tx.commit()?;
         Ok(it)
     }

@@ -326,7 +326,12 @@ impl Session<'_> {
                     Some(id) => self.resolve_id(id).map(|r| self.decide(Action::View, &r).map(|d| d.allowed).unwrap_or(false)).unwrap_or(false),
                     None => false,
                 };
-                if !visible {
+                // An item that has left the space (R24) is not seen there any more.
+                let still_there = match e.item {
+                    Some(id) => self.store().item(id)?.is_some_and(|i| e.space.as_ref() == Some(&i.space)),
+                    None => false,
+                };
+                if !visible || !still_there {
                     let wsname = self.store().workspace(*ws)?.map(|w| w.name).unwrap_or_else(|| "?".into());
                     e.target = format!("/{wsname}/my/{o}/… (a private item)");
                 }
