@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod store;
+pub mod tui;
 
 /// The text of a caught panic.
 pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -49,7 +50,5 @@ pub fn panics_are_caught() -> bool {
 
 /// The terminal UI entry point (no command given).
 pub fn tui_entry(cli: cli::Cli) -> i32 {
-    let _ = cli;
-    eprintln!("invalid input: the terminal UI is not built yet; use a command (treeward --help)");
-    2
+    tui::run(cli)
 }

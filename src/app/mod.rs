@@ -3,6 +3,7 @@
 //! The command line and the terminal UI are thin front ends over this.
 
 mod account;
+mod browse;
 pub mod demo;
 mod items;
 mod reach;
@@ -19,6 +20,7 @@ use crate::domain::rules::{decide, Chain, Decision, Link, Principal, Seen, Targe
 use crate::domain::*;
 use crate::store::{Parent, Store, Txn};
 
+pub use browse::Allowance;
 pub use reach::Reach;
 pub use views::{Entry, ItemDetail, Listing, TreeNode};
 

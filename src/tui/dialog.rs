@@ -1,0 +1,470 @@
+//! Dialogs: a text input, a confirmation, and a type-ahead picker. Each holds
+//! its own state and handles keys; what a dialog is *for* ([`Purpose`]) is
+//! carried along and acted on by the UI when it is submitted.
+
+use crate::domain::{
+    AssetKind, IntegKind, ItemId, ItemKind, Level, ResourceKind, SpaceRef, Subject,
+};
+
+use super::keys::{Key, KeyCode};
+
+/// Where something is created: a space root or a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Root(SpaceRef),
+    Item(ItemId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    NewItem {
+        parent: Place,
+        kind: ItemKind,
+    },
+    NewAssetKind {
+        app: ItemId,
+    },
+    NewAssetName {
+        app: ItemId,
+        kind: AssetKind,
+    },
+    Rename {
+        id: ItemId,
+    },
+    Describe {
+        id: ItemId,
+    },
+    MoveDest {
+        id: ItemId,
+    },
+    CopyDest {
+        id: ItemId,
+    },
+    Delete {
+        id: ItemId,
+    },
+    ShareSubject {
+        id: ItemId,
+    },
+    ShareLevel {
+        id: ItemId,
+        subject: Subject,
+    },
+    ShareNote {
+        id: ItemId,
+        subject: Subject,
+        level: Level,
+    },
+    Unshare {
+        id: ItemId,
+    },
+    Leave {
+        id: ItemId,
+    },
+    Inspect,
+    Search,
+    ResourceKind {
+        ws: String,
+    },
+    ResourceEndpoint {
+        ws: String,
+        kind: ResourceKind,
+    },
+    Restrict {
+        app: ItemId,
+    },
+    IntegMenu {
+        ws: String,
+    },
+    IntegName {
+        ws: String,
+    },
+    IntegKind {
+        ws: String,
+        name: String,
+    },
+    IntegEndpoint {
+        ws: String,
+        name: String,
+        kind: IntegKind,
+    },
+    IntegDelete {
+        ws: String,
+        name: String,
+    },
+    Attach {
+        app: ItemId,
+    },
+    MemberUser {
+        ws: String,
+    },
+    MemberRole {
+        ws: String,
+        login: String,
+    },
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickItem {
+    pub label: String,
+    /// Shown dimmed after the label (a path, a kind, a reason).
+    pub detail: String,
+    /// What submitting this item means to the purpose.
+    pub value: String,
+}
+
+impl PickItem {
+    pub fn new(
+        label: impl Into<String>,
+        detail: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        PickItem {
+            label: label.into(),
+            detail: detail.into(),
+            value: value.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub query: String,
+    pub items: Vec<PickItem>,
+    pub filtered: Vec<usize>,
+    pub sel: usize,
+    pub offset: usize,
+    /// Also match the detail (search matches paths).
+    pub match_detail: bool,
+}
+
+/// Fuzzy match: the query's characters appear in order (case-insensitively).
+/// Returns a score (lower is better) or None.
+pub fn fuzzy(query: &str, text: &str) -> Option<usize> {
+    if query.is_empty() {
+        return Some(0);
+    }
+    let t: Vec<char> = text.chars().flat_map(|c| c.to_lowercase()).collect();
+    let q: Vec<char> = query.chars().flat_map(|c| c.to_lowercase()).collect();
+    let joined: String = t.iter().collect();
+    let qs: String = q.iter().collect();
+    if let Some(p) = joined.find(&qs) {
+        return Some(p); // a contiguous match ranks first
+    }
+    let mut ti = 0;
+    let mut first = None;
+    let mut gaps = 0;
+    for qc in q {
+        let mut found = false;
+        while ti < t.len() {
+            if t[ti] == qc {
+                first.get_or_insert(ti);
+                found = true;
+                ti += 1;
+                break;
+            }
+            if first.is_some() {
+                gaps += 1;
+            }
+            ti += 1;
+        }
+        if !found {
+            return None;
+        }
+    }
+    Some(1000 + gaps + first.unwrap_or(0))
+}
+
+impl Picker {
+    pub fn new(items: Vec<PickItem>) -> Picker {
+        let mut p = Picker {
+            query: String::new(),
+            filtered: Vec::new(),
+            items,
+            sel: 0,
+            offset: 0,
+            match_detail: false,
+        };
+        p.refilter();
+        p
+    }
+
+    pub fn refilter(&mut self) {
+        let mut scored: Vec<(usize, usize)> = self
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| {
+                let a = fuzzy(&self.query, &it.label);
+                let b = if self.match_detail {
+                    fuzzy(&self.query, &it.detail).map(|s| s + 5000)
+                } else {
+                    None
+                };
+                match (a, b) {
+                    (Some(x), Some(y)) => Some((x.min(y), i)),
+                    (Some(x), None) | (None, Some(x)) => Some((x, i)),
+                    _ => None,
+                }
+            })
+            .collect();
+        if !self.query.is_empty() {
+            scored.sort_by_key(|&(s, i)| (s, i));
+        }
+        self.filtered = scored.into_iter().map(|(_, i)| i).collect();
+        self.sel = 0;
+        self.offset = 0;
+    }
+
+    pub fn current(&self) -> Option<&PickItem> {
+        self.filtered.get(self.sel).map(|&i| &self.items[i])
+    }
+
+    pub fn move_by(&mut self, d: isize, height: usize) {
+        if self.filtered.is_empty() {
+            return;
+        }
+        self.sel = (self.sel as isize + d).clamp(0, self.filtered.len() as isize - 1) as usize;
+        let h = height.max(1);
+        if self.sel < self.offset {
+            self.offset = self.sel;
+        } else if self.sel >= self.offset + h {
+            self.offset = self.sel + 1 - h;
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Input {
+        text: String,
+        cursor: usize,
+        initial: String,
+    },
+    Confirm,
+    Pick(Picker),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialog {
+    pub title: String,
+    /// Lines of explanation above the field or list.
+    pub lines: Vec<String>,
+    pub body: Body,
+    pub purpose: Purpose,
+    /// The last refusal, shown in the dialog (it stays open to fix the input).
+    pub error: Option<String>,
+    /// Rows the picker list had when last drawn.
+    pub list_height: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Stay,
+    Cancel,
+    Submit,
+}
+
+impl Dialog {
+    pub fn input(
+        title: impl Into<String>,
+        lines: Vec<String>,
+        initial: &str,
+        purpose: Purpose,
+    ) -> Dialog {
+        Dialog {
+            title: title.into(),
+            lines,
+            body: Body::Input {
+                text: initial.into(),
+                cursor: initial.chars().count(),
+                initial: initial.into(),
+            },
+            purpose,
+            error: None,
+            list_height: 8,
+        }
+    }
+    pub fn confirm(title: impl Into<String>, lines: Vec<String>, purpose: Purpose) -> Dialog {
+        Dialog {
+            title: title.into(),
+            lines,
+            body: Body::Confirm,
+            purpose,
+            error: None,
+            list_height: 8,
+        }
+    }
+    pub fn pick(
+        title: impl Into<String>,
+        lines: Vec<String>,
+        items: Vec<PickItem>,
+        purpose: Purpose,
+    ) -> Dialog {
+        Dialog {
+            title: title.into(),
+            lines,
+            body: Body::Pick(Picker::new(items)),
+            purpose,
+            error: None,
+            list_height: 8,
+        }
+    }
+
+    /// The text typed (an input) or the value chosen (a picker).
+    pub fn value(&self) -> Option<String> {
+        match &self.body {
+            Body::Input { text, .. } => Some(text.clone()),
+            Body::Pick(p) => p.current().map(|i| i.value.clone()),
+            Body::Confirm => None,
+        }
+    }
+
+    /// Input that would be lost by closing (asked about on quit).
+    pub fn has_unsaved_input(&self) -> bool {
+        match &self.body {
+            Body::Input { text, initial, .. } => text != initial,
+            Body::Pick(p) => !p.query.is_empty(),
+            Body::Confirm => false,
+        }
+    }
+
+    pub fn paste(&mut self, s: &str) {
+        let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+        match &mut self.body {
+            Body::Input { text, cursor, .. } => {
+                let at = byte_at(text, *cursor);
+                text.insert_str(at, &clean);
+                *cursor += clean.chars().count();
+            }
+            Body::Pick(p) => {
+                p.query.push_str(&clean);
+                p.refilter();
+            }
+            Body::Confirm => {}
+        }
+    }
+
+    pub fn handle(&mut self, key: Key) -> Outcome {
+        if key.code == KeyCode::Esc {
+            return Outcome::Cancel;
+        }
+        let h = self.list_height;
+        match &mut self.body {
+            Body::Confirm => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => Outcome::Submit,
+                KeyCode::Char('n') | KeyCode::Char('N') => Outcome::Cancel,
+                _ => Outcome::Stay,
+            },
+            Body::Input { text, cursor, .. } => {
+                self.error = None;
+                match key.code {
+                    KeyCode::Enter => return Outcome::Submit,
+                    KeyCode::Char('u') if key.ctrl => {
+                        text.clear();
+                        *cursor = 0;
+                    }
+                    KeyCode::Char(c) if !key.ctrl && !key.alt => {
+                        let at = byte_at(text, *cursor);
+                        text.insert(at, c);
+                        *cursor += 1;
+                    }
+                    KeyCode::Backspace if *cursor > 0 => {
+                        *cursor -= 1;
+                        let at = byte_at(text, *cursor);
+                        text.remove(at);
+                    }
+                    KeyCode::Delete if *cursor < text.chars().count() => {
+                        let at = byte_at(text, *cursor);
+                        text.remove(at);
+                    }
+                    KeyCode::Left => *cursor = cursor.saturating_sub(1),
+                    KeyCode::Right => *cursor = (*cursor + 1).min(text.chars().count()),
+                    KeyCode::Home => *cursor = 0,
+                    KeyCode::End => *cursor = text.chars().count(),
+                    _ => {}
+                }
+                Outcome::Stay
+            }
+            Body::Pick(p) => {
+                match key.code {
+                    KeyCode::Enter => {
+                        return if p.current().is_some() {
+                            Outcome::Submit
+                        } else {
+                            Outcome::Stay
+                        };
+                    }
+                    KeyCode::Up => p.move_by(-1, h),
+                    KeyCode::Down | KeyCode::Tab => p.move_by(1, h),
+                    KeyCode::PageUp => p.move_by(-(h as isize), h),
+                    KeyCode::PageDown => p.move_by(h as isize, h),
+                    KeyCode::Char('p') if key.ctrl => p.move_by(-1, h),
+                    KeyCode::Char('n') if key.ctrl => p.move_by(1, h),
+                    KeyCode::Char('u') if key.ctrl => {
+                        p.query.clear();
+                        p.refilter();
+                    }
+                    KeyCode::Char(c) if !key.ctrl && !key.alt => {
+                        p.query.push(c);
+                        p.refilter();
+                    }
+                    KeyCode::Backspace => {
+                        p.query.pop();
+                        p.refilter();
+                    }
+                    _ => {}
+                }
+                Outcome::Stay
+            }
+        }
+    }
+}
+
+fn byte_at(s: &str, chars: usize) -> usize {
+    s.char_indices()
+        .nth(chars)
+        .map(|(b, _)| b)
+        .unwrap_or(s.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzzy_ranks_contiguous_first() {
+        assert!(fuzzy("oee", "OEE").unwrap() < fuzzy("oee", "Overall equipment eff").unwrap());
+        assert_eq!(fuzzy("xyz", "OEE"), None);
+        assert!(fuzzy("lne", "Line1").is_some());
+    }
+
+    #[test]
+    fn input_edits_by_characters() {
+        let mut d = Dialog::input("t", vec![], "", Purpose::Search);
+        for c in "工場A".chars() {
+            d.handle(Key::ch(c));
+        }
+        d.handle(Key::plain(KeyCode::Left));
+        d.handle(Key::plain(KeyCode::Backspace));
+        assert_eq!(d.value().unwrap(), "工A");
+        assert!(d.has_unsaved_input());
+        assert_eq!(d.handle(Key::plain(KeyCode::Enter)), Outcome::Submit);
+    }
+
+    #[test]
+    fn picker_filters_as_you_type() {
+        let items = vec![
+            PickItem::new("group:qa", "", "group:qa"),
+            PickItem::new("user:alice", "", "user:alice"),
+        ];
+        let mut d = Dialog::pick("t", vec![], items, Purpose::Inspect);
+        d.handle(Key::ch('a'));
+        d.handle(Key::ch('l'));
+        assert_eq!(d.value().unwrap(), "user:alice");
+        d.handle(Key::ch('z'));
+        assert_eq!(d.value(), None);
+        assert_eq!(d.handle(Key::plain(KeyCode::Enter)), Outcome::Stay);
+    }
+}

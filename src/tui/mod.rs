@@ -1,0 +1,279 @@
+//! The terminal UI (ratatui + crossterm): one event loop over the app layer.
+//!
+//! - [`keys`]: input events converted at the edge, and the one key table.
+//! - [`ui`]: the state of every pane and what commands do.
+//! - [`render`]: drawing, one function per pane.
+//! - [`dialog`], [`tree`], [`theme`]: dialogs, the lazy tree, colours.
+//!
+//! Terminal hygiene: the store is opened (a locked store exits 6) before the
+//! terminal is touched; the terminal is restored on quit, on panic (a hook)
+//! and on SIGTERM / SIGHUP. Frames are drawn only after the pending input is
+//! drained, at most one per 10 ms, into a buffered writer wrapped in
+//! synchronized-output sequences; ratatui diffs cells, so the screen is never
+//! cleared in the normal path.
+
+pub mod dialog;
+pub mod keys;
+pub mod render;
+pub mod theme;
+pub mod tree;
+pub mod ui;
+
+use std::io::{BufWriter, Write};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::terminal::{
+    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen,
+};
+use crossterm::{cursor, execute};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+
+use crate::app::App;
+use crate::cli::Cli;
+
+pub use keys::{Cmd, Input, Key, KeyMap};
+pub use ui::Ui;
+
+static SIGNALLED: AtomicI32 = AtomicI32::new(0);
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(sig: i32) {
+    SIGNALLED.store(sig, Ordering::SeqCst);
+}
+
+/// Puts the terminal back as it was (idempotent; safe from the panic hook).
+pub fn restore_terminal() {
+    if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        let mut out = std::io::stdout();
+        let _ = execute!(
+            out,
+            EndSynchronizedUpdate,
+            DisableMouseCapture,
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
+        let _ = terminal::disable_raw_mode();
+        let _ = out.flush();
+    }
+}
+
+fn install_signal_handlers() {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let act = SigAction::new(
+        SigHandler::Handler(on_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for s in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe {
+            let _ = sigaction(s, &act);
+        }
+    }
+}
+
+/// Where key bindings are read from: `$TREEWARD_KEYS`, else
+/// `<config dir>/treeward/keys.toml`.
+fn key_config_path() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("TREEWARD_KEYS").filter(|p| !p.is_empty()) {
+        return Some(p.into());
+    }
+    directories::ProjectDirs::from("", "", "treeward").map(|d| d.config_dir().join("keys.toml"))
+}
+
+/// The key table with the user's configuration applied, and what to report.
+pub fn load_keys() -> (KeyMap, Vec<String>) {
+    let mut km = KeyMap::default();
+    let mut notes = Vec::new();
+    if let Some(p) = key_config_path() {
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            notes.extend(km.apply_config(&text));
+        }
+    }
+    notes.extend(km.conflicts());
+    (km, notes)
+}
+
+/// `treeward` with no command: the terminal UI. Returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    let fail = |e: crate::domain::Error| {
+        eprintln!("{e}");
+        e.outcome.exit_code()
+    };
+    // Everything that can fail without a screen fails before the terminal is touched.
+    let dir = match crate::cli::store_dir(cli.db.clone()) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let login = match crate::cli::actor_login(cli.as_.clone()) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let mut theme = match theme::Theme::load(cli.theme.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("invalid input: {}", crate::domain::text::escape(&e));
+            return 2;
+        }
+    };
+    if theme::Theme::no_color_requested() {
+        theme = theme.no_color();
+    }
+    let app = match App::open(&dir) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = app.session(&login) {
+        return fail(e);
+    }
+    let (keys, notes) = load_keys();
+    for n in &notes {
+        eprintln!("treeward: {n}");
+    }
+    match event_loop(&app, &login, keys, theme, cli.ascii, notes) {
+        Ok(()) => 0,
+        Err(e) => {
+            restore_terminal();
+            eprintln!("store unavailable: the terminal failed: {e}");
+            6
+        }
+    }
+}
+
+fn event_loop(
+    app: &App,
+    login: &str,
+    keys: KeyMap,
+    theme: theme::Theme,
+    ascii: bool,
+    notes: Vec<String>,
+) -> std::io::Result<()> {
+    install_signal_handlers();
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        prev(info);
+    }));
+    terminal::enable_raw_mode()?;
+    TERMINAL_TAKEN.store(true, Ordering::SeqCst);
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
+    let mut term = Terminal::new(CrosstermBackend::new(out))?;
+    term.clear()?;
+    // The first frame, before anything slow runs.
+    term.draw(|f| {
+        let a = f.area();
+        f.render_widget(ratatui::widgets::Paragraph::new(" treeward: loading…"), a);
+    })?;
+    let mut ui = match Ui::new(app, login, keys, theme, ascii) {
+        Ok(u) => u,
+        Err(e) => {
+            restore_terminal();
+            eprintln!("{e}");
+            return Ok(());
+        }
+    };
+    if notes.is_empty() {
+        ui.set_message("? shows the keys of the focused pane; Tab moves between panes");
+    } else {
+        ui.set_error(format!("key bindings: {}", notes.join("; ")));
+    }
+    let frame_gap = Duration::from_millis(10);
+    let mut last_draw = Instant::now() - frame_gap;
+    let mut dirty = true;
+    loop {
+        if SIGNALLED.load(Ordering::SeqCst) != 0 {
+            break;
+        }
+        if dirty {
+            let wait = frame_gap.saturating_sub(last_draw.elapsed());
+            if wait.is_zero() || !event::poll(wait)? {
+                ui.prepare();
+                execute!(term.backend_mut(), BeginSynchronizedUpdate)?;
+                term.draw(|f| render::draw(f, &mut ui))?;
+                execute!(term.backend_mut(), EndSynchronizedUpdate)?;
+                if !ui.clipboard.is_empty() {
+                    let w = term.backend_mut();
+                    for s in ui.clipboard.drain(..) {
+                        w.write_all(s.as_bytes())?;
+                    }
+                    w.flush()?;
+                }
+                last_draw = Instant::now();
+                dirty = false;
+                continue;
+            }
+        }
+        if !event::poll(Duration::from_millis(250))? {
+            continue;
+        }
+        // Drain everything pending before the next frame.
+        loop {
+            let ev = event::read()?;
+            if let Some(input) = keys::from_crossterm(ev) {
+                if let Input::Resize(_, _) = input {
+                    term.autoresize()?;
+                }
+                ui.handle(input);
+                dirty = true;
+            }
+            if ui.quit || !event::poll(Duration::ZERO)? {
+                break;
+            }
+        }
+        if ui.quit {
+            break;
+        }
+    }
+    drop(term);
+    restore_terminal();
+    let sig = SIGNALLED.load(Ordering::SeqCst);
+    if sig != 0 {
+        // Exit the way the signal would have, now that the terminal is sane.
+        std::process::exit(128 + sig);
+    }
+    Ok(())
+}
+
+/// Renders one frame of a UI into a test backend (for tests and measurements).
+pub fn render_test(ui: &mut Ui, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut term = Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("test backend");
+    ui.prepare();
+    term.draw(|f| render::draw(f, ui)).expect("draw");
+    term.backend().buffer().clone()
+}
+
+/// The text of a buffer, one line per row (wide characters once).
+pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..b.area.height {
+        let mut skip = 0;
+        for x in 0..b.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = b[(x, y)].symbol();
+            s.push_str(sym);
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;

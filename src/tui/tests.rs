@@ -1,0 +1,739 @@
+//! TestBackend tests of each pane and dialog, asserting on rendered cells.
+//! They drive the UI through the same commands and keys the terminal does.
+
+use ratatui::style::Modifier;
+
+use super::keys::{Key, KeyCode};
+use super::theme::Theme;
+use super::ui::{Focus, Tab};
+use super::*;
+use crate::app::App;
+
+const DW: &str = "/Default Workspace/team";
+
+fn demo() -> App {
+    let a = App::in_memory();
+    a.demo("root").unwrap();
+    a
+}
+
+fn ui_as<'a>(app: &'a App, login: &str) -> Ui<'a> {
+    let mut u = Ui::new(
+        app,
+        login,
+        KeyMap::default(),
+        Theme::load(None).unwrap(),
+        false,
+    )
+    .unwrap();
+    select_ws(&mut u, "Default Workspace");
+    u
+}
+
+fn select_ws(u: &mut Ui, name: &str) {
+    u.ws_sel = u
+        .workspaces
+        .iter()
+        .position(|w| w.name == name)
+        .expect("workspace listed");
+    u.space_sel = 0;
+    u.load_spaces().unwrap();
+}
+
+fn screen(u: &mut Ui, w: u16, h: u16) -> String {
+    buffer_text(&render_test(u, w, h))
+}
+
+fn keys(u: &mut Ui, s: &str) {
+    for c in s.chars() {
+        u.handle_key(Key::ch(c));
+    }
+}
+
+fn press(u: &mut Ui, code: KeyCode) {
+    u.handle_key(Key::plain(code));
+}
+
+/// Selects an item by path (expanding its folders), as search does.
+fn select(u: &mut Ui, path: &str) {
+    let id = u.sess.resolve_str(path).unwrap().item().unwrap().id;
+    u.reveal(id);
+    assert_eq!(
+        u.tree.selected_node().map(|n| n.data.path.as_str()),
+        Some(path),
+        "selected {path}"
+    );
+}
+
+fn message(u: &Ui) -> String {
+    u.message.as_ref().map(|m| m.0.clone()).unwrap_or_default()
+}
+
+/// The row of the screen holding `text`.
+fn row_of(s: &str, text: &str) -> usize {
+    s.lines()
+        .position(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("no row with {text:?} in\n{s}"))
+}
+
+#[test]
+fn layout_shows_every_pane_and_the_status_bar() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let s = screen(&mut u, 120, 35);
+    for want in [
+        "Workspaces",
+        "Default Workspace",
+        "Plant Ops",
+        "Spaces",
+        "Team Space",
+        "My Creations",
+        "Shared with me",
+    ] {
+        assert!(s.contains(want), "{want} missing in\n{s}");
+    }
+    assert!(s.contains("Default Workspace › Team Space"), "{s}");
+    assert!(
+        s.contains(" Info │ Perms │ Log │ WS "),
+        "short tab titles when narrow: {s}"
+    );
+    let wide = screen(&mut u, 160, 35);
+    assert!(
+        wide.contains(" Info │ Permissions │ Activity │ Workspace "),
+        "{wide}"
+    );
+    let last = s.lines().last().unwrap();
+    assert!(
+        last.contains("n new-folder") && last.contains("? help"),
+        "hints from the key table: {last}"
+    );
+    assert!(
+        s.lines().nth(33).unwrap().contains("root"),
+        "acting user in the status bar"
+    );
+}
+
+#[test]
+fn r3_tree_lists_folders_first_then_apps_and_expands_lazily() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let s = screen(&mut u, 120, 35);
+    let (plant, quality, welcome) = (
+        row_of(&s, "■ Plant"),
+        row_of(&s, "■ Quality"),
+        row_of(&s, "◆ Welcome"),
+    );
+    assert!(plant < quality && quality < welcome, "{s}");
+    let before = u.tree.nodes.len();
+    select(&mut u, &format!("{DW}/Plant"));
+    assert_eq!(
+        u.tree.nodes.len(),
+        before,
+        "nothing loaded before expanding"
+    );
+    u.focus = Focus::Tree;
+    press(&mut u, KeyCode::Right);
+    assert!(u.tree.nodes.len() > before, "children loaded on expand");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("▾ ■ Plant"), "{s}");
+    assert!(s.contains("  ▸ ■ Line1"), "children indented: {s}");
+    keys(&mut u, "h"); // to the parent
+    keys(&mut u, "h"); // collapse
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("▸ ■ Plant") && !s.contains("Line1"), "{s}");
+}
+
+#[test]
+fn apps_expand_to_their_assets() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    u.run(Cmd::Toggle);
+    let s = screen(&mut u, 120, 35);
+    for a in ["▦ Shift overview", "◔ Availability", "≡ Machine states"] {
+        assert!(s.contains(a), "{a} in\n{s}");
+    }
+}
+
+#[test]
+fn r11_path_only_ancestors_are_dimmed_and_grant_nothing() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    let buf = render_test(&mut u, 120, 35);
+    let s = buffer_text(&buf);
+    let y = row_of(&s, "Quality") as u16;
+    let x = s.lines().nth(y as usize).unwrap().find("Quality").unwrap();
+    let x = s.lines().nth(y as usize).unwrap()[..x].chars().count() as u16;
+    assert!(
+        s.lines().nth(y as usize).unwrap().contains("path only"),
+        "{s}"
+    );
+    // Quality is not the selected row: its name is drawn in the dim colour.
+    assert_ne!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Quality")
+    );
+    assert_eq!(buf[(x, y)].fg, u.theme.dim);
+    select(&mut u, &format!("{DW}/Quality"));
+    u.run(Cmd::Rename);
+    assert!(u.dialog.is_none(), "no dialog for a refused action");
+    assert!(message(&u).contains("R11"), "{}", message(&u));
+}
+
+#[test]
+fn detail_info_tab_shows_item_and_actions_with_reasons() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    let s = screen(&mut u, 140, 45);
+    assert!(s.contains("app  OEE"), "{s}");
+    assert!(s.contains("owner"), "{s}");
+    assert!(s.contains("Resources (R30)"), "{s}");
+    assert!(s.contains("✓ r   rename"), "{s}");
+    assert!(s.contains("✗ m   move"), "move disabled for an editor: {s}");
+    assert!(s.contains("R23"), "with the rule's reason: {s}");
+}
+
+#[test]
+fn r13_permissions_tab_explains_the_effective_level() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    u.tab = Tab::Permissions;
+    let s = screen(&mut u, 220, 50);
+    assert!(s.contains("Grants on this item"), "{s}");
+    assert!(s.contains("Inherited (R10)"), "{s}");
+    assert!(
+        s.contains("from /Default Workspace/team/Plant"),
+        "inherited with its folder: {s}"
+    );
+    assert!(s.contains("Effective level of root"), "{s}");
+    // Inspecting dave: the explanation is his.
+    u.inspect = Some(ui::Inspecting {
+        login: "dave".into(),
+        sess: app.session("dave").unwrap(),
+    });
+    u.refresh();
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    u.tab = Tab::Permissions;
+    let s = screen(&mut u, 220, 50);
+    assert!(s.contains("Effective level of dave"), "{s}");
+    assert!(
+        s.contains("dave on /Default Workspace/team/Plant/Line1/OEE: manager"),
+        "{s}"
+    );
+}
+
+#[test]
+fn activity_and_workspace_tabs() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant"));
+    u.focus = Focus::Detail;
+    keys(&mut u, "l");
+    assert_eq!(u.tab, Tab::Permissions);
+    keys(&mut u, "l");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("Activity (R32)") && s.contains("mkdir"), "{s}");
+    keys(&mut u, "l");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("Members") && s.contains("★ alice"), "{s}");
+    assert!(s.contains("influxdb"), "{s}");
+}
+
+#[test]
+fn new_folder_dialog_creates_and_selects() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant"));
+    keys(&mut u, "n");
+    let s = screen(&mut u, 100, 30);
+    assert!(
+        s.contains("New folder") && s.contains("In /Default Workspace/team/Plant"),
+        "{s}"
+    );
+    keys(&mut u, "Line3");
+    let s = screen(&mut u, 100, 30);
+    assert!(s.contains("Line3"), "typed text shown: {s}");
+    press(&mut u, KeyCode::Enter);
+    assert!(u.dialog.is_none(), "{:?}", u.message);
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Plant/Line3")
+    );
+    assert!(message(&u).contains("created folder Line3"));
+}
+
+#[test]
+fn r1_a_taken_name_keeps_the_dialog_open_with_the_reason() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant/Line2"));
+    keys(&mut u, "r");
+    press(&mut u, KeyCode::End);
+    for _ in 0..5 {
+        press(&mut u, KeyCode::Backspace);
+    }
+    keys(&mut u, "Line1");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 100, 30);
+    assert!(u.dialog.is_some(), "dialog stays open");
+    assert!(s.contains("conflict") && s.contains("R1"), "{s}");
+    press(&mut u, KeyCode::Esc);
+    assert!(u.dialog.is_none());
+}
+
+#[test]
+fn rename_dialog_renames() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Welcome"));
+    keys(&mut u, "r");
+    let s = screen(&mut u, 100, 30);
+    assert!(s.contains("Rename app") && s.contains("Welcome"), "{s}");
+    u.handle_key(Key::ctrl('u'));
+    keys(&mut u, "Start");
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Start")
+    );
+}
+
+#[test]
+fn r23_move_picker_offers_only_allowed_destinations() {
+    let app = demo();
+    // dave: manager on Line1 (through org sales), not on Plant.
+    let mut u = ui_as(&app, "dave");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, "m");
+    let s = screen(&mut u, 110, 35);
+    assert!(s.contains("Move OEE"), "{s}");
+    let d = u.dialog.as_ref().unwrap();
+    let dialog::Body::Pick(p) = &d.body else {
+        panic!()
+    };
+    let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
+    assert!(
+        offered.contains(&"/Default Workspace/team/Plant/Line1/Cells"),
+        "{offered:?}"
+    );
+    assert!(
+        !offered.contains(&"/Default Workspace/team/Plant"),
+        "R23: not manager on Plant: {offered:?}"
+    );
+    assert!(
+        !offered.contains(&"/Default Workspace/team"),
+        "R21: not admin: {offered:?}"
+    );
+    keys(&mut u, "Cells");
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Plant/Line1/Cells/OEE"),
+        "{:?}",
+        u.message
+    );
+}
+
+#[test]
+fn r23_editor_gets_move_refused_with_the_reason() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, "m");
+    assert!(u.dialog.is_none());
+    let m = message(&u);
+    assert!(m.contains("move: not allowed") && m.contains("R23"), "{m}");
+    let s = screen(&mut u, 120, 35);
+    assert!(
+        s.contains("move: not allowed"),
+        "shown in the status bar: {s}"
+    );
+}
+
+#[test]
+fn delete_asks_and_deletes_an_app() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Welcome"));
+    keys(&mut u, "d");
+    let s = screen(&mut u, 110, 30);
+    assert!(
+        s.contains("Delete app") && s.contains("with its dashboards"),
+        "{s}"
+    );
+    keys(&mut u, "y");
+    assert!(message(&u).contains("deleted"), "{}", message(&u));
+    assert!(u.sess.resolve_str(&format!("{DW}/Welcome")).is_err());
+}
+
+#[test]
+fn r28_delete_of_a_non_empty_folder_is_refused_before_any_dialog() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant"));
+    keys(&mut u, "d");
+    assert!(u.dialog.is_none());
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("delete refused: conflict"), "{s}");
+    assert!(message(&u).contains("R28"));
+}
+
+#[test]
+fn r27_share_dialog_picks_subject_level_and_note() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Sales"));
+    keys(&mut u, "s");
+    let s = screen(&mut u, 110, 40);
+    assert!(
+        s.contains("Share Sales") && s.contains("user:alice") && s.contains("tenant:acme"),
+        "{s}"
+    );
+    keys(&mut u, "group:qa");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 110, 40);
+    assert!(s.contains("manager") && s.contains("viewer"), "{s}");
+    keys(&mut u, "edit");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 110, 40);
+    assert!(s.contains("Note"), "{s}");
+    keys(&mut u, "QA reads sales");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("shared"), "{}", message(&u));
+    let g = app
+        .store()
+        .grants_on(
+            u.sess
+                .resolve_str(&format!("{DW}/Sales"))
+                .unwrap()
+                .item()
+                .unwrap()
+                .id,
+        )
+        .unwrap();
+    assert!(g
+        .iter()
+        .any(|g| g.subject.to_string() == "group:qa" && g.level == crate::domain::Level::Editor));
+    // Unshare it again.
+    keys(&mut u, "u");
+    keys(&mut u, "group:qa");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("removed the grant"), "{}", message(&u));
+}
+
+#[test]
+fn r16_share_in_my_creations_offers_no_tenant_and_no_manager() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    u.space_sel = u
+        .spaces
+        .iter()
+        .position(|s| s.label() == "My Creations")
+        .unwrap();
+    u.load_tree().unwrap();
+    select(&mut u, "/Default Workspace/my/bob/Drafts");
+    keys(&mut u, "s");
+    let s = screen(&mut u, 110, 40);
+    assert!(!s.contains("tenant:"), "{s}");
+    keys(&mut u, "user:carol");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 110, 40);
+    assert!(s.contains("editor") && !s.contains("manager"), "{s}");
+}
+
+#[test]
+fn r26_inspect_as_tenant_shows_only_tenant_apps() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "i");
+    let s = screen(&mut u, 110, 40);
+    assert!(s.contains("Inspect as") && s.contains("tina"), "{s}");
+    keys(&mut u, "tina");
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(u.inspect.as_ref().map(|i| i.login.as_str()), Some("tina"));
+    // Open every folder to see the whole space as tina.
+    for _ in 0..20 {
+        u.tree.to_top();
+        for r in 0..u.tree.rows.len() {
+            u.tree.sel = r;
+            u.run(Cmd::Expand);
+        }
+    }
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("inspecting tina"), "{s}");
+    assert!(
+        s.contains("◆ OEE") && s.contains("◆ Customer portal"),
+        "{s}"
+    );
+    for hidden in [
+        "Welcome",
+        "Quality",
+        "Archive",
+        "Energy",
+        "Maintenance planner",
+    ] {
+        assert!(!s.contains(hidden), "{hidden} must not show for tina:\n{s}");
+    }
+    assert!(s.contains("path only"), "ancestors as path only: {s}");
+    assert!(
+        !s.contains("My Creations"),
+        "R9: no My Creations for tenant users: {s}"
+    );
+    press(&mut u, KeyCode::Esc);
+    assert!(u.inspect.is_none());
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("Welcome"), "{s}");
+}
+
+#[test]
+fn r14_inspection_never_reveals_what_the_actor_cannot_see() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    u.inspect = Some(ui::Inspecting {
+        login: "bob".into(),
+        sess: app.session("bob").unwrap(),
+    });
+    u.refresh();
+    let labels: Vec<String> = u.spaces.iter().map(|s| s.label()).collect();
+    assert!(
+        !labels.contains(&"My Creations".to_string()),
+        "root cannot see bob's My Creations: {labels:?}"
+    );
+    for s in &u.spaces {
+        if let ui::SpaceChoice::Shared(v) = s {
+            assert!(v.is_empty(), "{v:?}");
+        }
+    }
+    for (i, _) in u.spaces.clone().iter().enumerate() {
+        u.space_sel = i;
+        u.load_tree().unwrap();
+        let s = screen(&mut u, 120, 35);
+        assert!(!s.contains("Drafts") && !s.contains("Forecast"), "{s}");
+    }
+}
+
+#[test]
+fn search_jumps_to_a_match_with_its_path() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "/");
+    keys(&mut u, "machine");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("Search"), "{s}");
+    keys(&mut u, "\u{8}"); // not a key we send; harmless
+    let d = u.dialog.as_mut().unwrap();
+    if let dialog::Body::Pick(p) = &mut d.body {
+        p.query = "oee".into();
+        p.refilter();
+    }
+    let s = screen(&mut u, 120, 35);
+    assert!(
+        s.contains("/Default Workspace/team/Plant/Line1/OEE"),
+        "matches with their paths: {s}"
+    );
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Plant/Line1/OEE")
+    );
+}
+
+#[test]
+fn help_lists_every_key_of_the_focused_pane() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "?");
+    let s = screen(&mut u, 120, 60);
+    assert!(s.contains("Keys: Tree"), "{s}");
+    for b in u
+        .keys
+        .bindings
+        .iter()
+        .filter(|b| b.scope == keys::Scope::Tree)
+    {
+        assert!(
+            s.contains(b.cmd.desc()),
+            "{} missing in help:\n{s}",
+            b.cmd.desc()
+        );
+    }
+    keys(&mut u, "x");
+    assert!(!u.help);
+}
+
+#[test]
+fn too_small_terminal_shows_a_notice_and_every_size_draws() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let s = screen(&mut u, 39, 12);
+    assert!(s.contains("terminal too small"), "{s}");
+    let s = screen(&mut u, 40, 11);
+    assert!(s.contains("terminal too small"), "{s}");
+    let s = screen(&mut u, 40, 12);
+    assert!(
+        !s.contains("terminal too small") && s.contains("Plant"),
+        "{s}"
+    );
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    for w in [1u16, 10, 40, 41, 63, 64, 99, 100, 180] {
+        for h in [1u16, 5, 12, 13, 30] {
+            for f in Focus::ORDER {
+                u.focus = f;
+                render_test(&mut u, w, h);
+            }
+            keys(&mut u, "s");
+            render_test(&mut u, w, h);
+            press(&mut u, KeyCode::Esc);
+        }
+    }
+}
+
+#[test]
+fn wide_characters_keep_columns_aligned() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "n");
+    keys(&mut u, "工場📊 Linie");
+    press(&mut u, KeyCode::Enter);
+    let buf = render_test(&mut u, 120, 35);
+    let s = buffer_text(&buf);
+    let wide = s.lines().find(|l| l.contains("工場")).unwrap();
+    let plain = s.lines().find(|l| l.contains("■ Plant")).unwrap();
+    use unicode_width::UnicodeWidthStr;
+    let end = |l: &str| l[..l.find("admin").unwrap() + 5].width();
+    assert_eq!(
+        end(wide),
+        end(plain),
+        "level column aligned:\n{wide}\n{plain}"
+    );
+}
+
+#[test]
+fn no_color_uses_reverse_for_the_selection_and_ascii_glyphs() {
+    let app = demo();
+    let mut u = Ui::new(
+        &app,
+        "root",
+        KeyMap::default(),
+        Theme::load(None).unwrap().no_color(),
+        true,
+    )
+    .unwrap();
+    select_ws(&mut u, "Default Workspace");
+    let buf = render_test(&mut u, 120, 35);
+    let s = buffer_text(&buf);
+    assert!(
+        s.contains("> + Archive") || s.contains("> + Archive"),
+        "ascii glyphs: {s}"
+    );
+    assert!(!s.contains('■') && !s.contains('│'), "{s}");
+    let y = row_of(&s, "+ Archive") as u16;
+    let x = s.lines().nth(y as usize).unwrap().find("Archive").unwrap() as u16;
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    for yy in 0..35 {
+        for xx in 0..120 {
+            assert_eq!(buf[(xx, yy)].fg, ratatui::style::Color::Reset);
+        }
+    }
+}
+
+#[test]
+fn mouse_click_selects_and_focuses_and_wheel_scrolls() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let s = screen(&mut u, 120, 35);
+    let y = row_of(&s, "■ Quality") as u16;
+    u.handle(Input::Mouse {
+        kind: keys::MouseKind::Click,
+        col: 40,
+        row: y,
+    });
+    assert_eq!(u.focus, Focus::Tree);
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Quality")
+    );
+    let y = row_of(&s, "Plant Ops") as u16;
+    u.handle(Input::Mouse {
+        kind: keys::MouseKind::Click,
+        col: 3,
+        row: y,
+    });
+    assert_eq!(u.focus, Focus::Workspaces);
+    assert_eq!(u.current_ws().unwrap().name, "Plant Ops");
+    u.handle(Input::Mouse {
+        kind: keys::MouseKind::ScrollDown,
+        col: 40,
+        row: 5,
+    });
+}
+
+#[test]
+fn copy_path_emits_osc52() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant"));
+    keys(&mut u, "y");
+    assert_eq!(u.clipboard.len(), 1);
+    assert!(u.clipboard[0].starts_with("\x1b]52;c;"));
+    use base64::Engine;
+    let b64 = u.clipboard[0]
+        .trim_start_matches("\x1b]52;c;")
+        .trim_end_matches('\x07');
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(raw).unwrap(),
+        "/Default Workspace/team/Plant"
+    );
+}
+
+#[test]
+fn quit_asks_only_when_a_dialog_holds_input() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "n");
+    keys(&mut u, "half typed");
+    u.handle_key(Key::ctrl('c'));
+    assert!(!u.quit);
+    let s = screen(&mut u, 100, 30);
+    assert!(s.contains("Quit anyway"), "{s}");
+    keys(&mut u, "y");
+    assert!(u.quit);
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "q");
+    assert!(u.quit);
+}
+
+#[test]
+fn workspace_actions_are_refused_with_reasons_for_non_admins() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    u.focus = Focus::Workspaces;
+    keys(&mut u, "M");
+    assert!(message(&u).contains("R4"), "{}", message(&u));
+    keys(&mut u, "R");
+    assert!(message(&u).contains("R29"), "{}", message(&u));
+}
+
+#[test]
+fn spaces_list_switches_the_tree() {
+    let app = demo();
+    let mut u = ui_as(&app, "carol");
+    u.focus = Focus::Spaces;
+    let labels: Vec<String> = u.spaces.iter().map(|s| s.label()).collect();
+    assert!(
+        labels.iter().any(|l| l.starts_with("Shared with me (1)")),
+        "{labels:?}"
+    );
+    keys(&mut u, "G");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("bob's My Creations"), "{s}");
+    u.focus = Focus::Tree;
+    u.run(Cmd::Expand);
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("Drafts"), "{s}");
+}

@@ -1,0 +1,257 @@
+//! The tree pane's state: an arena of nodes loaded lazily (children are
+//! fetched when a node is first expanded) and the flat list of rows that are
+//! currently shown. Drawing touches only the rows in the viewport.
+
+use crate::domain::{AssetKind, ItemId, SpaceRef};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeKind {
+    Space(SpaceRef),
+    Folder,
+    App,
+    Asset(AssetKind),
+}
+
+/// What a loader hands the tree for one child.
+#[derive(Debug, Clone)]
+pub struct NodeData {
+    pub kind: NodeKind,
+    pub name: String,
+    pub id: Option<ItemId>,
+    pub path: String,
+    /// The viewer's standing (owner, admin, editor…), shown at the right.
+    pub level: String,
+    /// Seen only as the path to something below it (R11): drawn dimmed.
+    pub path_only: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub data: NodeData,
+    pub depth: u16,
+    pub parent: Option<usize>,
+    pub expanded: bool,
+    /// None: not loaded yet.
+    pub children: Option<Vec<usize>>,
+}
+
+impl Node {
+    pub fn expandable(&self) -> bool {
+        !matches!(self.data.kind, NodeKind::Asset(_))
+            && !(self.data.path_only && self.data.kind == NodeKind::App)
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct TreeState {
+    pub nodes: Vec<Node>,
+    pub roots: Vec<usize>,
+    /// Node indices of the rows shown, in order.
+    pub rows: Vec<usize>,
+    pub sel: usize,
+    pub offset: usize,
+    /// Rows that fit in the viewport (set when drawn).
+    pub height: usize,
+}
+
+impl TreeState {
+    pub fn new(roots: Vec<NodeData>) -> TreeState {
+        let mut t = TreeState {
+            height: 10,
+            ..Default::default()
+        };
+        for d in roots {
+            let i = t.nodes.len();
+            t.nodes.push(Node {
+                data: d,
+                depth: 0,
+                parent: None,
+                expanded: false,
+                children: None,
+            });
+            t.roots.push(i);
+        }
+        t.rebuild_rows();
+        t
+    }
+
+    pub fn selected(&self) -> Option<usize> {
+        self.rows.get(self.sel).copied()
+    }
+    pub fn selected_node(&self) -> Option<&Node> {
+        self.selected().map(|i| &self.nodes[i])
+    }
+
+    /// Stores loaded children of a node.
+    pub fn set_children(&mut self, parent: usize, kids: Vec<NodeData>) {
+        let depth = self.nodes[parent].depth + 1;
+        let mut ids = Vec::with_capacity(kids.len());
+        for d in kids {
+            ids.push(self.nodes.len());
+            self.nodes.push(Node {
+                data: d,
+                depth,
+                parent: Some(parent),
+                expanded: false,
+                children: None,
+            });
+        }
+        self.nodes[parent].children = Some(ids);
+    }
+
+    pub fn is_loaded(&self, i: usize) -> bool {
+        self.nodes[i].children.is_some()
+    }
+
+    /// Expands a loaded node and shows its children.
+    pub fn expand(&mut self, i: usize) {
+        if !self.nodes[i].expanded {
+            self.nodes[i].expanded = true;
+            self.rebuild_rows_keep(i);
+        }
+    }
+
+    pub fn collapse(&mut self, i: usize) {
+        if self.nodes[i].expanded {
+            self.nodes[i].expanded = false;
+            self.rebuild_rows_keep(i);
+        }
+    }
+
+    /// Selects a node's row (it must be shown).
+    pub fn select_node(&mut self, i: usize) {
+        if let Some(r) = self.rows.iter().position(|&n| n == i) {
+            self.sel = r;
+            self.scroll_to_sel();
+        }
+    }
+
+    fn rebuild_rows_keep(&mut self, keep: usize) {
+        let cur = self.selected();
+        self.rebuild_rows();
+        let target = cur.filter(|c| self.rows.contains(c)).unwrap_or(keep);
+        self.select_node(target);
+    }
+
+    /// Recomputes the shown rows from the expanded nodes.
+    pub fn rebuild_rows(&mut self) {
+        let mut rows = Vec::with_capacity(self.rows.len().max(16));
+        let mut stack: Vec<usize> = self.roots.iter().rev().copied().collect();
+        while let Some(i) = stack.pop() {
+            rows.push(i);
+            let n = &self.nodes[i];
+            if n.expanded {
+                if let Some(kids) = &n.children {
+                    stack.extend(kids.iter().rev().copied());
+                }
+            }
+        }
+        self.rows = rows;
+        if self.sel >= self.rows.len() {
+            self.sel = self.rows.len().saturating_sub(1);
+        }
+        self.scroll_to_sel();
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let max = self.rows.len() as isize - 1;
+        self.sel = (self.sel as isize + delta).clamp(0, max) as usize;
+        self.scroll_to_sel();
+    }
+
+    pub fn to_top(&mut self) {
+        self.sel = 0;
+        self.scroll_to_sel();
+    }
+    pub fn to_bottom(&mut self) {
+        self.sel = self.rows.len().saturating_sub(1);
+        self.scroll_to_sel();
+    }
+
+    /// Scrolls the viewport (mouse wheel) without moving past the ends.
+    pub fn scroll(&mut self, delta: isize) {
+        let max = self.rows.len().saturating_sub(self.height.max(1)) as isize;
+        self.offset = (self.offset as isize + delta).clamp(0, max.max(0)) as usize;
+        if self.sel < self.offset {
+            self.sel = self.offset;
+        } else if self.sel >= self.offset + self.height.max(1) {
+            self.sel =
+                (self.offset + self.height.max(1) - 1).min(self.rows.len().saturating_sub(1));
+        }
+    }
+
+    pub fn scroll_to_sel(&mut self) {
+        let h = self.height.max(1);
+        if self.sel < self.offset {
+            self.offset = self.sel;
+        } else if self.sel >= self.offset + h {
+            self.offset = self.sel + 1 - h;
+        }
+        let max = self.rows.len().saturating_sub(h);
+        if self.offset > max {
+            self.offset = max;
+        }
+    }
+
+    pub fn set_height(&mut self, h: usize) {
+        if h != self.height {
+            self.height = h.max(1);
+            self.scroll_to_sel();
+        }
+    }
+
+    /// The node whose item id is `id`, among loaded nodes.
+    pub fn find_id(&self, id: ItemId) -> Option<usize> {
+        self.nodes
+            .iter()
+            .position(|n| n.data.id == Some(id) && !matches!(n.data.kind, NodeKind::Asset(_)))
+    }
+
+    /// The path of the selected row, for messages.
+    pub fn selected_path(&self) -> Option<&str> {
+        self.selected_node().map(|n| n.data.path.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(name: &str, kind: NodeKind) -> NodeData {
+        NodeData {
+            kind,
+            name: name.into(),
+            id: None,
+            path: format!("/w/team/{name}"),
+            level: "admin".into(),
+            path_only: false,
+        }
+    }
+
+    #[test]
+    fn rows_follow_expansion_and_viewport() {
+        let mut t = TreeState::new(vec![d("A", NodeKind::Folder), d("B", NodeKind::Folder)]);
+        t.set_height(3);
+        assert_eq!(t.rows, vec![0, 1]);
+        let kids: Vec<NodeData> = (0..100_000)
+            .map(|i| d(&format!("x{i}"), NodeKind::App))
+            .collect();
+        t.set_children(0, kids);
+        t.expand(0);
+        assert_eq!(t.rows.len(), 100_002);
+        t.to_bottom();
+        assert_eq!(t.selected(), Some(1));
+        assert_eq!(t.offset, 100_002 - 3);
+        t.move_by(-5);
+        assert_eq!(t.sel, 100_002 - 6);
+        assert_eq!(t.offset, 100_002 - 6);
+        t.to_top();
+        t.move_by(1);
+        t.collapse(0);
+        assert_eq!(t.rows, vec![0, 1]);
+        assert_eq!(t.selected(), Some(0));
+    }
+}
