@@ -5,11 +5,16 @@
 mod account;
 mod browse;
 pub mod demo;
+pub mod gen;
 mod items;
 mod reach;
 mod resources;
+pub mod review;
 mod sharing;
 pub mod transfer;
+pub mod doctor;
+pub mod backup;
+mod stress;
 mod views;
 
 use std::cell::OnceCell;
@@ -30,10 +35,14 @@ pub struct App {
 
 impl App {
     pub fn open(dir: &Path) -> Result<App> {
-        Ok(App { store: Store::open(dir)? })
+        Ok(App {
+            store: Store::open(dir)?,
+        })
     }
     pub fn in_memory() -> App {
-        App { store: Store::in_memory() }
+        App {
+            store: Store::in_memory(),
+        }
     }
     pub fn store(&self) -> &Store {
         &self.store
@@ -45,27 +54,40 @@ impl App {
     /// A request by `login`: the user is looked up and their groups, org
     /// units and roles resolved once (R10).
     pub fn session(&self, login: &str) -> Result<Session<'_>> {
-        let login = names::validate_login(login)
-            .map_err(|_| Error::denied(format!("'{}' is not a valid login", text::escape(login))))?;
+        let login = names::validate_login(login).map_err(|_| {
+            Error::denied(format!("'{}' is not a valid login", text::escape(login)))
+        })?;
         let Some(account) = self.store.account()? else {
             return Err(Error::unavailable(format!(
                 "{} holds no account yet: run `treeward init --owner LOGIN` or `treeward demo`",
-                self.store.dir().map(|d| d.display().to_string()).unwrap_or_else(|| "the store".into())
+                self.store
+                    .dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_else(|| "the store".into())
             )));
         };
         let actor = self.principal_of(&login, &account).map_err(|e| {
             if e.outcome == Outcome::NotFound {
-                Error::denied(format!("no user '{login}' in this store (set --as or TREEWARD_USER)"))
+                Error::denied(format!(
+                    "no user '{login}' in this store (set --as or TREEWARD_USER)"
+                ))
             } else {
                 e
             }
         })?;
-        Ok(Session { app: self, account, actor, reach: OnceCell::new() })
+        Ok(Session {
+            app: self,
+            account,
+            actor,
+            reach: OnceCell::new(),
+        })
     }
 
     fn principal_of(&self, login: &str, account: &Account) -> Result<Principal> {
         let st = &self.store;
-        let user = st.user(login)?.ok_or_else(|| Error::not_found(format!("no user '{login}'")))?;
+        let user = st
+            .user(login)?
+            .ok_or_else(|| Error::not_found(format!("no user '{login}'")))?;
         let mut p = Principal {
             login: user.login.clone(),
             is_account_owner: account.owner == user.login,
@@ -178,7 +200,10 @@ impl<'a> Session<'a> {
             .workspace_by_name(name)?
             .ok_or_else(|| Error::not_found(format!("no workspace '{}'", text::escape(name))))?;
         if !self.ws_seen(&ws)? {
-            return Err(Error::not_found(format!("no workspace '{}'", text::escape(name))));
+            return Err(Error::not_found(format!(
+                "no workspace '{}'",
+                text::escape(name)
+            )));
         }
         Ok(ws)
     }
@@ -191,7 +216,10 @@ impl<'a> Session<'a> {
     }
 
     pub fn space_path(&self, space: &SpaceRef) -> Result<String> {
-        let ws = self.store().workspace(space.ws)?.ok_or_else(|| Error::unavailable("a space's workspace is missing"))?;
+        let ws = self
+            .store()
+            .workspace(space.ws)?
+            .ok_or_else(|| Error::unavailable("a space's workspace is missing"))?;
         Ok(match &space.kind {
             SpaceKind::Team => format!("/{}/team", ws.name),
             SpaceKind::My(l) => format!("/{}/my/{}", ws.name, l),
@@ -201,42 +229,66 @@ impl<'a> Session<'a> {
     /// The chain of an item (R10): the item, then its ancestors, with their grants.
     pub fn chain_of(&self, item: &Item) -> Result<Chain> {
         let st = self.store();
-        let mut items = vec![item.clone()];
+        // Walk up through the hierarchy cache: ids, names and kinds only.
+        let mut ups: Vec<(ItemId, ItemKind, std::sync::Arc<str>)> =
+            vec![(item.id, item.kind, item.name.as_str().into())];
         let mut cur = item.parent;
         while let Some(pid) = cur {
-            if items.len() > 10_000 {
-                return Err(Error::unavailable("a folder chain loops; run `treeward doctor`"));
+            if ups.len() > 10_000 {
+                return Err(Error::unavailable(
+                    "a folder chain loops; run `treeward doctor`",
+                ));
             }
-            let p = st.item_required(pid)?;
-            cur = p.parent;
-            items.push(p);
+            let n = st.node(pid)?.ok_or_else(|| {
+                Error::unavailable(format!("folder {pid} is missing; run `treeward doctor`"))
+            })?;
+            cur = n.parent;
+            ups.push((n.id, n.kind, n.name.clone()));
         }
         let mut path = self.space_path(&item.space)?;
-        let mut paths = Vec::with_capacity(items.len());
-        for it in items.iter().rev() {
+        let mut links = Vec::with_capacity(ups.len());
+        for (id, kind, name) in ups.iter().rev() {
             path.push('/');
-            path.push_str(&it.name);
-            paths.push(path.clone());
+            path.push_str(name);
+            links.push(Link {
+                id: *id,
+                kind: *kind,
+                path: path.clone(),
+                grants: st.grants_shared(*id)?,
+            });
         }
-        paths.reverse();
-        let mut links = Vec::with_capacity(items.len());
-        for (it, p) in items.iter().zip(paths) {
-            links.push(Link { id: it.id, kind: it.kind, path: p, grants: st.grants_on(it.id)? });
-        }
-        Ok(Chain { space: item.space.clone(), links })
+        links.reverse();
+        Ok(Chain {
+            space: item.space.clone(),
+            links,
+        })
     }
 
     /// The chain of a child given its parent's chain (listings: one read per child).
-    pub fn child_chain(&self, parent: Option<&Chain>, space: &SpaceRef, space_path: &str, child: &Item) -> Result<Chain> {
+    pub fn child_chain(
+        &self,
+        parent: Option<&Chain>,
+        space: &SpaceRef,
+        space_path: &str,
+        child: &Item,
+    ) -> Result<Chain> {
         let path = match parent {
             Some(c) => format!("{}/{}", c.item().path, child.name),
             None => format!("{space_path}/{}", child.name),
         };
-        let mut links = vec![Link { id: child.id, kind: child.kind, path, grants: self.store().grants_on(child.id)? }];
+        let mut links = vec![Link {
+            id: child.id,
+            kind: child.kind,
+            path,
+            grants: self.store().grants_shared(child.id)?,
+        }];
         if let Some(c) = parent {
             links.extend(c.links.iter().cloned());
         }
-        Ok(Chain { space: space.clone(), links })
+        Ok(Chain {
+            space: space.clone(),
+            links,
+        })
     }
 
     pub fn path_of(&self, item: &Item) -> Result<String> {
@@ -253,26 +305,44 @@ impl<'a> Session<'a> {
     /// Resolves a path for `p` (the actor unless inspecting). An item or a
     /// space that `p` cannot see is *not found* (R12).
     pub fn resolve(&self, ip: &ItemPath) -> Result<Resolved> {
-        let missing = || Error::not_found(format!("{} does not exist", text::escape(&ip.to_string())));
-        let ws = self.store().workspace_by_name(&ip.ws)?.ok_or_else(missing)?;
+        let missing =
+            || Error::not_found(format!("{} does not exist", text::escape(&ip.to_string())));
+        let ws = self
+            .store()
+            .workspace_by_name(&ip.ws)?
+            .ok_or_else(missing)?;
         let space = self.space_ref(&ws, &ip.space);
         let mut parent = Parent::Root(space.clone());
-        let mut found: Option<Item> = None;
+        let mut found: Option<ItemId> = None;
         for n in &ip.names {
-            let it = self.store().child(&parent, n)?.ok_or_else(missing)?;
-            parent = Parent::Folder(it.id);
-            found = Some(it);
+            let id = self.store().child_id(&parent, n)?.ok_or_else(missing)?;
+            parent = Parent::Folder(id);
+            found = Some(id);
         }
+        let found = match found {
+            Some(id) => Some(self.store().item_required(id)?),
+            None => None,
+        };
         let r = match found {
-            None => Resolved { loc: Loc::Root(space.clone()), path: ip.to_string(), chain: None },
+            None => Resolved {
+                loc: Loc::Root(space.clone()),
+                path: ip.to_string(),
+                chain: None,
+            },
             Some(it) => {
                 let chain = self.chain_of(&it)?;
-                Resolved { path: chain.item().path.clone(), loc: Loc::Item(it), chain: Some(chain) }
+                Resolved {
+                    path: chain.item().path.clone(),
+                    loc: Loc::Item(it),
+                    chain: Some(chain),
+                }
             }
         };
         if let (SpaceName::My(l), None) = (&ip.space, &r.chain) {
             // A My Creations root exists for analysts only (R8, R9).
-            if !self.store().roles(ws.id, l)?.has(Role::Analyst) && !self.store().has_children(&r.as_parent())? {
+            if !self.store().roles(ws.id, l)?.has(Role::Analyst)
+                && !self.store().has_children(&r.as_parent())?
+            {
                 return Err(missing());
             }
         }
@@ -295,9 +365,16 @@ impl<'a> Session<'a> {
     }
 
     pub fn resolve_id(&self, id: ItemId) -> Result<Resolved> {
-        let it = self.store().item(id)?.ok_or_else(|| Error::not_found("the item no longer exists"))?;
+        let it = self
+            .store()
+            .item(id)?
+            .ok_or_else(|| Error::not_found("the item no longer exists"))?;
         let chain = self.chain_of(&it)?;
-        let r = Resolved { path: chain.item().path.clone(), loc: Loc::Item(it), chain: Some(chain) };
+        let r = Resolved {
+            path: chain.item().path.clone(),
+            loc: Loc::Item(it),
+            chain: Some(chain),
+        };
         if self.decide(Action::View, &r)?.seen == Seen::Hidden {
             return Err(Error::not_found("the item no longer exists"));
         }
@@ -308,8 +385,7 @@ impl<'a> Session<'a> {
 
     /// The rule table, for the actor.
     pub fn decide(&self, action: Action, r: &Resolved) -> Result<Decision> {
-        let reach = self.reach()?;
-        Ok(decide_for(&self.actor, reach, action, r))
+        decide_lazily(&self.actor, action, r, || self.reach())
     }
 
     /// Asks the rule table and turns a refusal into the right outcome:
@@ -317,17 +393,33 @@ impl<'a> Session<'a> {
     pub fn require(&self, action: Action, r: &Resolved) -> Result<Decision> {
         let d = self.decide(action, r)?;
         if d.seen == Seen::Hidden {
-            return Err(Error::not_found(format!("{} does not exist", text::escape(&r.path))));
+            return Err(Error::not_found(format!(
+                "{} does not exist",
+                text::escape(&r.path)
+            )));
         }
         if !d.allowed {
-            return Err(Error::denied(format!("{} {}: {}", action, text::escape(&r.path), d.reason)));
+            return Err(Error::denied(format!(
+                "{} {}: {}",
+                action,
+                text::escape(&r.path),
+                d.reason
+            )));
         }
         Ok(d)
     }
 
     // ---- audit ----
 
-    pub fn audit(&self, tx: &mut Txn<'_>, action: &str, target: &str, item: Option<ItemId>, ws: Option<WsId>, space: Option<SpaceRef>) {
+    pub fn audit(
+        &self,
+        tx: &mut Txn<'_>,
+        action: &str,
+        target: &str,
+        item: Option<ItemId>,
+        ws: Option<WsId>,
+        space: Option<SpaceRef>,
+    ) {
         tx.audit(AuditEntry {
             seq: 0,
             at: now(),
@@ -351,12 +443,42 @@ impl<'a> Session<'a> {
 }
 
 /// The rule table for any principal with its reach.
+/// The rule table, computing the principal's reach only when the answer
+/// depends on it: what they see as a path (R11) matters only where no grant,
+/// role or ownership lets them see the target itself.
+pub fn decide_lazily<'r>(
+    p: &Principal,
+    action: Action,
+    r: &Resolved,
+    reach: impl FnOnce() -> Result<&'r Reach>,
+) -> Result<Decision> {
+    let d = decide_for(p, &Reach::default(), action, r);
+    if d.seen != Seen::Hidden {
+        return Ok(d);
+    }
+    Ok(decide_for(p, reach()?, action, r))
+}
+
 pub fn decide_for(p: &Principal, reach: &Reach, action: Action, r: &Resolved) -> Decision {
     match &r.chain {
-        Some(chain) => decide(p, action, Target::Item { chain, visible_below: reach.path.contains(&chain.item().id) }),
+        Some(chain) => decide(
+            p,
+            action,
+            Target::Item {
+                chain,
+                visible_below: reach.path.contains(&chain.item().id),
+            },
+        ),
         None => {
             let space = r.space();
-            decide(p, action, Target::Root { space, visible_inside: reach.spaces.contains(space) })
+            decide(
+                p,
+                action,
+                Target::Root {
+                    space,
+                    visible_inside: reach.spaces.contains(space),
+                },
+            )
         }
     }
 }

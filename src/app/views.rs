@@ -61,7 +61,11 @@ impl Session<'_> {
         let mut out = Vec::new();
         for child in self.store().children(&parent.as_parent())? {
             let chain = self.child_chain(parent.chain.as_ref(), &space, &space_path, &child)?;
-            let r = Resolved { path: chain.item().path.clone(), loc: Loc::Item(child.clone()), chain: Some(chain) };
+            let r = Resolved {
+                path: chain.item().path.clone(),
+                loc: Loc::Item(child.clone()),
+                chain: Some(chain),
+            };
             let d = self.decide(Action::View, &r)?;
             if d.seen != Seen::Hidden {
                 out.push((child, r, d));
@@ -90,7 +94,10 @@ impl Session<'_> {
             out.push((team, format!("/{}/team", ws.name)));
         }
         if self.actor.roles_in(ws.id).has(Role::Analyst) && !self.actor.is_tenant_user() {
-            out.push((SpaceRef::my(ws.id, self.login()), format!("/{}/my/{}", ws.name, self.login())));
+            out.push((
+                SpaceRef::my(ws.id, self.login()),
+                format!("/{}/my/{}", ws.name, self.login()),
+            ));
         }
         let mut others: Vec<&SpaceRef> = self
             .reach()?
@@ -100,7 +107,10 @@ impl Session<'_> {
             .collect();
         others.sort();
         for s in others {
-            out.push((s.clone(), format!("/{}/my/{}", ws.name, s.my_owner().unwrap_or_default())));
+            out.push((
+                s.clone(),
+                format!("/{}/my/{}", ws.name, s.my_owner().unwrap_or_default()),
+            ));
         }
         Ok(out)
     }
@@ -140,7 +150,10 @@ impl Session<'_> {
                         path_only: false,
                     })
                     .collect();
-                Ok(Listing { path: format!("/{}", ws.name), entries })
+                Ok(Listing {
+                    path: format!("/{}", ws.name),
+                    entries,
+                })
             }
             path::ParsedPath::In(ip) => {
                 let r = self.resolve(&ip)?;
@@ -153,12 +166,26 @@ impl Session<'_> {
         if let Some(item) = r.item() {
             if item.kind == ItemKind::App {
                 let d = self.decide(Action::View, r)?;
-                let entries = if d.allowed { self.asset_entries(item, &r.path)? } else { Vec::new() };
-                return Ok(Listing { path: r.path.clone(), entries });
+                let entries = if d.allowed {
+                    self.asset_entries(item, &r.path)?
+                } else {
+                    Vec::new()
+                };
+                return Ok(Listing {
+                    path: r.path.clone(),
+                    entries,
+                });
             }
         }
-        let entries = self.visible_children(r)?.iter().map(|(i, cr, d)| self.item_entry(i, cr, d)).collect();
-        Ok(Listing { path: r.path.clone(), entries })
+        let entries = self
+            .visible_children(r)?
+            .iter()
+            .map(|(i, cr, d)| self.item_entry(i, cr, d))
+            .collect();
+        Ok(Listing {
+            path: r.path.clone(),
+            entries,
+        })
     }
 
     fn asset_entries(&self, item: &Item, path: &str) -> Result<Vec<Entry>> {
@@ -198,7 +225,10 @@ impl Session<'_> {
                     Some(i) => self.item_entry(i, &r, &d),
                     None => self.space_entry(r.space(), &r.path),
                 };
-                Ok(vec![TreeNode { entry, children: self.subtree(&r)? }])
+                Ok(vec![TreeNode {
+                    entry,
+                    children: self.subtree(&r)?,
+                }])
             }
         }
     }
@@ -206,7 +236,11 @@ impl Session<'_> {
     fn space_entry(&self, s: &SpaceRef, path: &str) -> Entry {
         Entry {
             kind: "space".into(),
-            name: path.rsplit_once('/').map(|x| x.1).unwrap_or(path).to_string(),
+            name: path
+                .rsplit_once('/')
+                .map(|x| x.1)
+                .unwrap_or(path)
+                .to_string(),
             path: path.to_string(),
             id: None,
             level: None,
@@ -218,8 +252,15 @@ impl Session<'_> {
     fn ws_tree(&self, ws: &Workspace) -> Result<TreeNode> {
         let mut children = Vec::new();
         for (s, p) in self.visible_spaces(ws)? {
-            let r = Resolved { loc: Loc::Root(s.clone()), path: p.clone(), chain: None };
-            children.push(TreeNode { entry: self.space_entry(&s, &p), children: self.subtree(&r)? });
+            let r = Resolved {
+                loc: Loc::Root(s.clone()),
+                path: p.clone(),
+                chain: None,
+            };
+            children.push(TreeNode {
+                entry: self.space_entry(&s, &p),
+                children: self.subtree(&r)?,
+            });
         }
         Ok(TreeNode {
             entry: Entry {
@@ -238,14 +279,27 @@ impl Session<'_> {
         if let Some(item) = r.item() {
             if item.kind == ItemKind::App {
                 let d = self.decide(Action::View, r)?;
-                let assets = if d.allowed { self.asset_entries(item, &r.path)? } else { Vec::new() };
-                return Ok(assets.into_iter().map(|entry| TreeNode { entry, children: vec![] }).collect());
+                let assets = if d.allowed {
+                    self.asset_entries(item, &r.path)?
+                } else {
+                    Vec::new()
+                };
+                return Ok(assets
+                    .into_iter()
+                    .map(|entry| TreeNode {
+                        entry,
+                        children: vec![],
+                    })
+                    .collect());
             }
         }
         let mut out = Vec::new();
         for (i, cr, d) in self.visible_children(r)? {
             let entry = self.item_entry(&i, &cr, &d);
-            out.push(TreeNode { entry, children: self.subtree(&cr)? });
+            out.push(TreeNode {
+                entry,
+                children: self.subtree(&cr)?,
+            });
         }
         Ok(out)
     }
@@ -264,9 +318,16 @@ impl Session<'_> {
         if login == self.login() {
             return self.decide(action, r);
         }
-        let p = self.principal(login).map_err(|_| Error::not_found(format!("no user '{login}'")))?;
-        let reach = Reach::of(self.store(), &p)?;
-        Ok(decide_for(&p, &reach, action, r))
+        let p = self
+            .principal(login)
+            .map_err(|_| Error::not_found(format!("no user '{login}'")))?;
+        let reach = std::cell::OnceCell::new();
+        decide_lazily(&p, action, r, || {
+            if reach.get().is_none() {
+                let _ = reach.set(Reach::of(self.store(), &p)?);
+            }
+            Ok(reach.get().expect("set above"))
+        })
     }
 
     /// `explain LOGIN PATH` (R13).
@@ -283,20 +344,33 @@ impl Session<'_> {
     /// account owner all. Targets in another user's My Creations that the
     /// reader cannot see are masked (R14).
     pub fn log(&self, ws: Option<&str>) -> Result<Vec<AuditEntry>> {
-        let ws = ws.map(|w| names::validate_name(w, "workspace")).transpose()?;
+        let ws = ws
+            .map(|w| names::validate_name(w, "workspace"))
+            .transpose()?;
         let filter: Option<WsId> = match &ws {
             Some(name) => {
                 let w = self.workspace_named(name)?;
                 if !self.actor.is_admin(w.id) {
-                    return Err(Error::denied(format!("only admins of '{}' and the account owner read its log (R32)", text::escape(&w.name))));
+                    return Err(Error::denied(format!(
+                        "only admins of '{}' and the account owner read its log (R32)",
+                        text::escape(&w.name)
+                    )));
                 }
                 Some(w.id)
             }
             None => None,
         };
-        let admin_of: Vec<WsId> = self.actor.roles.iter().filter(|(_, r)| r.is_admin()).map(|(w, _)| *w).collect();
+        let admin_of: Vec<WsId> = self
+            .actor
+            .roles
+            .iter()
+            .filter(|(_, r)| r.is_admin())
+            .map(|(w, _)| *w)
+            .collect();
         if filter.is_none() && !self.is_owner() && admin_of.is_empty() {
-            return Err(Error::denied("only workspace admins and the account owner read the log (R32)"));
+            return Err(Error::denied(
+                "only workspace admins and the account owner read the log (R32)",
+            ));
         }
         let mut out = Vec::new();
         for e in self.store().audit_all()? {
@@ -316,14 +390,29 @@ impl Session<'_> {
     /// The audit entries of one item the actor sees (the Activity tab).
     pub fn activity(&self, id: ItemId) -> Result<Vec<AuditEntry>> {
         self.resolve_id(id)?;
-        self.store().audit_of_item(id)?.into_iter().map(|e| self.mask_entry(e)).collect()
+        self.store()
+            .audit_of_item(id)?
+            .into_iter()
+            .map(|e| self.mask_entry(e))
+            .collect()
     }
 
     fn mask_entry(&self, mut e: AuditEntry) -> Result<AuditEntry> {
-        if let Some(SpaceRef { ws, kind: SpaceKind::My(o) }) = &e.space {
+        if let Some(SpaceRef {
+            ws,
+            kind: SpaceKind::My(o),
+        }) = &e.space
+        {
             if o != self.login() {
                 let visible = match e.item {
-                    Some(id) => self.resolve_id(id).map(|r| self.decide(Action::View, &r).map(|d| d.allowed).unwrap_or(false)).unwrap_or(false),
+                    Some(id) => self
+                        .resolve_id(id)
+                        .map(|r| {
+                            self.decide(Action::View, &r)
+                                .map(|d| d.allowed)
+                                .unwrap_or(false)
+                        })
+                        .unwrap_or(false),
                     None => false,
                 };
                 // An item that has left the space (R24) is not seen there any more.
@@ -332,7 +421,11 @@ impl Session<'_> {
                     None => false,
                 };
                 if !visible || !still_there {
-                    let wsname = self.store().workspace(*ws)?.map(|w| w.name).unwrap_or_else(|| "?".into());
+                    let wsname = self
+                        .store()
+                        .workspace(*ws)?
+                        .map(|w| w.name)
+                        .unwrap_or_else(|| "?".into());
                     e.target = format!("/{wsname}/my/{o}/… (a private item)");
                 }
             }
@@ -342,20 +435,36 @@ impl Session<'_> {
 
     /// An item's details for the detail pane.
     pub fn detail(&self, r: &Resolved) -> Result<ItemDetail> {
-        let item = r.item().ok_or_else(|| Error::invalid("a space root has no details"))?.clone();
+        let item = r
+            .item()
+            .ok_or_else(|| Error::invalid("a space root has no details"))?
+            .clone();
         let d = self.decide(Action::View, r)?;
         let chain = r.chain.as_ref().expect("items have chains");
         let (direct, inherited) = if d.allowed {
-            let direct = chain.links[0].grants.clone();
-            let inherited =
-                chain.links[1..].iter().flat_map(|l| l.grants.iter().map(move |g| (l.path.clone(), g.clone()))).collect();
+            let direct = chain.links[0].grants.to_vec();
+            let inherited = chain.links[1..]
+                .iter()
+                .flat_map(|l| l.grants.iter().map(move |g| (l.path.clone(), g.clone())))
+                .collect();
             (direct, inherited)
         } else {
             (Vec::new(), Vec::new())
         };
-        let mut assets = if d.allowed { self.store().assets(item.id)? } else { Vec::new() };
+        let mut assets = if d.allowed {
+            self.store().assets(item.id)?
+        } else {
+            Vec::new()
+        };
         assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
-        Ok(ItemDetail { path: r.path.clone(), item, assets, direct, inherited, decision: d })
+        Ok(ItemDetail {
+            path: r.path.clone(),
+            item,
+            assets,
+            direct,
+            inherited,
+            decision: d,
+        })
     }
 }
 

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "treeward", version, about = "A terminal console for the application hierarchy of an app platform: who can do what here, and why.")]
+#[command(
+    name = "treeward",
+    version,
+    about = "A terminal console for the application hierarchy of an app platform: who can do what here, and why."
+)]
 pub struct Cli {
     /// The store directory [default: $TREEWARD_DB, else the user's data directory]
     #[arg(long, global = true, value_name = "DIR")]
@@ -22,11 +26,14 @@ pub struct Cli {
     /// Plain ASCII glyphs in the terminal UI
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// For changes that alter access: change nothing, print who would gain and lose what
+    #[arg(long, global = true)]
+    pub dry_run: bool,
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum Cmd {
     /// Create the account, its owner and Default Workspace (R5)
     Init {
@@ -89,7 +96,11 @@ pub enum Cmd {
     /// Draw the hierarchy you see below PATH
     Tree { path: Option<String> },
     /// May LOGIN take ACTION on PATH? Prints allow or deny (exit 0 or 1)
-    Check { login: String, action: String, path: String },
+    Check {
+        login: String,
+        action: String,
+        path: String,
+    },
     /// Explain LOGIN's effective level on PATH (R13)
     Explain { login: String, path: String },
     /// Set an item's description
@@ -111,9 +122,70 @@ pub enum Cmd {
     Import { file: PathBuf },
     /// Fill an empty store with a realistic sample account owned by you
     Demo,
+    /// Every user who can view PATH, their level and where it comes from
+    Who {
+        path: String,
+        /// Only users at this level (owner, admin, manager, editor, viewer, tenant, member)
+        #[arg(long)]
+        level: Option<String>,
+        /// Only users reached through: user, group, org, tenant, role
+        #[arg(long)]
+        via: Option<String>,
+    },
+    /// Everything LOGIN can view, as a tree with their level on each item
+    Access {
+        login: String,
+        #[arg(long)]
+        workspace: Option<String>,
+    },
+    /// Fill an empty store with a large generated account (benchmarks)
+    Gen {
+        #[arg(long, default_value_t = 10_000)]
+        items: usize,
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        #[arg(long, default_value_t = 20)]
+        groups: usize,
+        #[arg(long, default_value_t = 4)]
+        org_depth: usize,
+        #[arg(long, default_value_t = 6)]
+        depth: usize,
+        #[arg(long, default_value_t = 1_000)]
+        grants: usize,
+        /// Also a folder /W1/team/Wide with this many apps
+        #[arg(long, default_value_t = 0)]
+        wide: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Check the store's invariants; with --repair, back up then fix what is safe
+    Doctor {
+        /// Fix what is safe (dangling or missing index entries), after a backup
+        #[arg(long)]
+        repair: bool,
+        /// Where the backup before a repair goes [default: beside the store]
+        #[arg(long, value_name = "DIR", requires = "repair")]
+        backup: Option<PathBuf>,
+    },
+    /// Write a consistent copy of the store into DIR (export.json and a store)
+    Backup { dir: PathBuf },
+    /// Test-only: random operations until killed, one line per acknowledged change
+    #[command(hide = true)]
+    StressWriter {
+        #[arg(long)]
+        seed: u64,
+        /// Stop after this many operations (0: run until killed)
+        #[arg(long, default_value_t = 0)]
+        ops: u64,
+        #[arg(long, default_value = "Default Workspace")]
+        workspace: String,
+        /// The Team Space folder the writer works below
+        #[arg(long, default_value = "stress")]
+        root: String,
+    },
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum UserCmd {
     Add {
         login: String,
@@ -125,7 +197,7 @@ pub enum UserCmd {
     Ls,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum GroupCmd {
     Add { group: String },
     Rm { group: String },
@@ -134,26 +206,34 @@ pub enum GroupCmd {
     Ls,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum OrgCmd {
     Add {
         unit: String,
         #[arg(long)]
         parent: Option<String>,
     },
-    Rm { unit: String },
-    Join { unit: String, login: String },
-    Leave { unit: String, login: String },
+    Rm {
+        unit: String,
+    },
+    Join {
+        unit: String,
+        login: String,
+    },
+    Leave {
+        unit: String,
+        login: String,
+    },
     Ls,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum TenantCmd {
     Add { tenant: String },
     Ls,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum WsCmd {
     Add { name: String },
     Rename { name: String, new: String },
@@ -161,7 +241,7 @@ pub enum WsCmd {
     Ls,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum RoleCmd {
     Grant {
         ws: String,
@@ -181,21 +261,39 @@ pub enum RoleCmd {
     Ls { ws: String },
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum AssetCmd {
-    Add { app_path: String, kind: String, name: String },
-    Rm { asset_path: String },
+    Add {
+        app_path: String,
+        kind: String,
+        name: String,
+    },
+    Rm {
+        asset_path: String,
+    },
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum ResourceCmd {
-    Ls { ws: String },
-    Set { ws: String, kind: String, endpoint: String },
-    Restrict { app_path: String, kind: String },
-    Allow { app_path: String, kind: String },
+    Ls {
+        ws: String,
+    },
+    Set {
+        ws: String,
+        kind: String,
+        endpoint: String,
+    },
+    Restrict {
+        app_path: String,
+        kind: String,
+    },
+    Allow {
+        app_path: String,
+        kind: String,
+    },
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum IntegCmd {
     Add {
         ws: String,
@@ -205,8 +303,19 @@ pub enum IntegCmd {
         #[arg(long, default_value = "")]
         settings: String,
     },
-    Rm { ws: String, name: String },
-    Ls { ws: String },
-    Attach { app_path: String, name: String },
-    Detach { app_path: String, name: String },
+    Rm {
+        ws: String,
+        name: String,
+    },
+    Ls {
+        ws: String,
+    },
+    Attach {
+        app_path: String,
+        name: String,
+    },
+    Detach {
+        app_path: String,
+        name: String,
+    },
 }

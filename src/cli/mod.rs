@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::domain::text::escape;
 use crate::domain::*;
 pub use args::{Cli, Cmd};
+use args::{GroupCmd, OrgCmd, RoleCmd};
 
 /// What a command printed: text for people, JSON for scripts, and the exit code.
 pub struct Out {
@@ -24,11 +25,19 @@ pub struct Out {
 
 impl Out {
     fn ok(text: impl Into<String>, json: serde_json::Value) -> Out {
-        Out { text: text.into(), json, code: 0 }
+        Out {
+            text: text.into(),
+            json,
+            code: 0,
+        }
     }
     fn done(msg: impl Into<String>) -> Out {
         let m = msg.into();
-        Out { json: json!({ "ok": true, "message": m }), text: m, code: 0 }
+        Out {
+            json: json!({ "ok": true, "message": m }),
+            text: m,
+            code: 0,
+        }
     }
 }
 
@@ -42,7 +51,11 @@ pub fn store_dir(db: Option<PathBuf>) -> Result<PathBuf> {
     }
     directories::ProjectDirs::from("", "", "treeward")
         .map(|p| p.data_dir().to_path_buf())
-        .ok_or_else(|| Error::invalid("no data directory is known for this user: pass --db DIR or set TREEWARD_DB"))
+        .ok_or_else(|| {
+            Error::invalid(
+                "no data directory is known for this user: pass --db DIR or set TREEWARD_DB",
+            )
+        })
 }
 
 /// The acting login: `--as`, else `$TREEWARD_USER`, else the OS login name.
@@ -59,7 +72,9 @@ pub fn actor_login(as_: Option<String>) -> Result<String> {
         .ok()
         .flatten()
         .map(|u| u.name)
-        .ok_or_else(|| Error::denied("cannot tell who you are: pass --as LOGIN or set TREEWARD_USER"))
+        .ok_or_else(|| {
+            Error::denied("cannot tell who you are: pass --as LOGIN or set TREEWARD_USER")
+        })
 }
 
 /// Parses arguments; usage errors become one `invalid input:` line (exit 2).
@@ -69,13 +84,18 @@ pub fn parse_args() -> std::result::Result<Cli, i32> {
         Err(e) => {
             use clap::error::ErrorKind;
             match e.kind() {
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                     let _ = e.print();
                     Err(0)
                 }
                 _ => {
                     let full = e.render().to_string();
-                    let first = full.lines().find(|l| !l.trim().is_empty()).unwrap_or("bad arguments");
+                    let first = full
+                        .lines()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or("bad arguments");
                     let first = first.trim_start_matches("error: ");
                     eprintln!("invalid input: {} (see treeward --help)", escape(first));
                     Err(2)
@@ -92,7 +112,11 @@ pub fn run(cli: Cli) -> i32 {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             let r = if json_mode {
-                writeln!(stdout, "{}", serde_json::to_string_pretty(&out.json).unwrap_or_default())
+                writeln!(
+                    stdout,
+                    "{}",
+                    serde_json::to_string_pretty(&out.json).unwrap_or_default()
+                )
             } else if out.text.is_empty() {
                 Ok(())
             } else {
@@ -110,7 +134,9 @@ pub fn run(cli: Cli) -> i32 {
 
 fn execute(cli: Cli) -> Result<Out> {
     let Some(cmd) = cli.cmd else {
-        return Err(Error::invalid("no command given (the terminal UI is started by main)"));
+        return Err(Error::invalid(
+            "no command given (the terminal UI is started by main)",
+        ));
     };
     let dir = store_dir(cli.db)?;
     let app = App::open(&dir)?;
@@ -119,7 +145,11 @@ fn execute(cli: Cli) -> Result<Out> {
         Cmd::Init { owner } => {
             let a = app.init(owner)?;
             return Ok(Out::ok(
-                format!("initialized {}: owner {}, workspace Default Workspace", dir.display(), a.owner),
+                format!(
+                    "initialized {}: owner {}, workspace Default Workspace",
+                    dir.display(),
+                    a.owner
+                ),
                 json!({ "ok": true, "owner": a.owner, "store": dir }),
             ));
         }
@@ -127,7 +157,10 @@ fn execute(cli: Cli) -> Result<Out> {
             let text = read_input(file)?;
             let e = App::parse_export(&text)?;
             let n = app.import(&e)?;
-            return Ok(Out::ok(format!("imported {n} items"), json!({ "ok": true, "items": n })));
+            return Ok(Out::ok(
+                format!("imported {n} items"),
+                json!({ "ok": true, "items": n }),
+            ));
         }
         Cmd::Demo => {
             let owner = names::validate_login(&actor_login(cli.as_.clone())?)?;
@@ -137,25 +170,171 @@ fn execute(cli: Cli) -> Result<Out> {
                 json!({ "ok": true, "owner": owner, "operations": steps }),
             ));
         }
+        Cmd::Gen {
+            items,
+            users,
+            groups,
+            org_depth,
+            depth,
+            grants,
+            wide,
+            seed,
+        } => {
+            let owner = names::validate_login(&actor_login(cli.as_.clone())?)?;
+            let spec = crate::app::gen::GenSpec {
+                items: *items,
+                users: *users,
+                groups: *groups,
+                org_depth: *org_depth,
+                depth: *depth,
+                grants: *grants,
+                wide: *wide,
+                seed: *seed,
+            };
+            let bar = indicatif::ProgressBar::new((items + wide + users + grants) as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} ({per_sec})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = std::time::Instant::now();
+            let sum = app.generate(&owner, &spec, &mut |done, _| bar.set_position(done as u64))?;
+            bar.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64();
+            return Ok(Out::ok(
+                format!(
+                    "generated in {secs:.1} s: {} items ({} folders, {} apps, depth {}), {} assets, {} users ({} tenant users), {} groups, {} org units, {} workspaces, {} grants; owner {owner}",
+                    sum.items, sum.folders, sum.apps, sum.max_depth, sum.assets, sum.users, sum.tenant_users, sum.groups, sum.org_units, sum.workspaces, sum.grants
+                ),
+                json!({ "ok": true, "seconds": secs, "summary": sum }),
+            ));
+        }
+        Cmd::Doctor { repair, backup } => return doctor(&app, *repair, backup.as_deref()),
+        Cmd::Backup { dir: to } => {
+            let b = app.backup(to)?;
+            return Ok(Out::ok(
+                format!(
+                    "backed up {} items to {} ({} and the store {})",
+                    b.items,
+                    b.dir.display(),
+                    b.export.display(),
+                    b.store.display()
+                ),
+                json!({ "ok": true, "backup": b }),
+            ));
+        }
+        Cmd::StressWriter {
+            seed,
+            ops,
+            workspace,
+            root,
+        } => {
+            let login = actor_login(cli.as_.clone())?;
+            let mut out = std::io::stdout().lock();
+            let n = app.stress_writer(&login, workspace, root, *seed, *ops, &mut out)?;
+            return Ok(Out::ok(String::new(), json!({ "ok": true, "operations": n })));
+        }
         Cmd::Export { file } => {
             let text = app.export_json()?;
             return match file {
                 Some(f) => {
                     write_private(f, text.as_bytes())?;
-                    Ok(Out::ok(format!("exported to {}", f.display()), json!({ "ok": true, "file": f })))
+                    Ok(Out::ok(
+                        format!("exported to {}", f.display()),
+                        json!({ "ok": true, "file": f }),
+                    ))
                 }
-                None => Ok(Out { text: text.clone(), json: serde_json::from_str(&text).unwrap_or_default(), code: 0 }),
+                None => Ok(Out {
+                    text: text.clone(),
+                    json: serde_json::from_str(&text).unwrap_or_default(),
+                    code: 0,
+                }),
             };
         }
         _ => {}
     }
     let login = actor_login(cli.as_)?;
+    if alters_access(&cmd) {
+        // Who gains and who loses what: before the change with --dry-run, after it without.
+        let (mut out, report) = app.with_access_report(&login, cli.dry_run, |s| render::command(s, cmd.clone()))?;
+        if cli.dry_run {
+            out.text = format!("dry run: nothing changed. {}", out.text);
+            out.json["dry_run"] = json!(true);
+        }
+        out.text.push_str(&format!("\naccess: {}", report.summary.join("\naccess: ")));
+        out.json["access"] = serde_json::to_value(&report).unwrap_or_default();
+        return Ok(out);
+    }
+    if cli.dry_run {
+        return Err(Error::invalid(
+            "--dry-run applies to changes that alter access: mv, share, unshare, rm, role, group and org changes",
+        ));
+    }
     let s = app.session(&login)?;
     render::command(&s, cmd)
 }
 
+/// `doctor`: one line per problem; exit 0 when clean, 5 when problems remain.
+fn doctor(app: &App, repair: bool, backup: Option<&std::path::Path>) -> Result<Out> {
+    let r = app.doctor(repair, backup)?;
+    let mut text = String::new();
+    for p in &r.problems {
+        text.push_str(&format!("problem: {}\n", escape(&p.text)));
+    }
+    if let Some(b) = &r.backup {
+        text.push_str(&format!(
+            "backup written to {}\nrepaired {} entries; {} problems remain\n",
+            b.display(),
+            r.repaired,
+            r.remaining.len()
+        ));
+        for p in &r.remaining {
+            text.push_str(&format!("remains: {}\n", escape(&p.text)));
+        }
+    } else if repair && !r.problems.is_empty() {
+        text.push_str("nothing here is safe to repair automatically; restore a backup\n");
+    }
+    let clean = r.clean();
+    if r.problems.is_empty() {
+        text.push_str(&format!("store is consistent ({} records checked)\n", r.records));
+    }
+    let list = |v: &Vec<crate::app::doctor::Problem>| -> Vec<String> {
+        v.iter().map(|p| p.text.clone()).collect()
+    };
+    Ok(Out {
+        json: json!({
+            "ok": clean,
+            "records": r.records,
+            "problems": list(&r.problems),
+            "repaired": r.repaired,
+            "remaining": list(&r.remaining),
+            "backup": r.backup,
+        }),
+        text,
+        code: if clean { 0 } else { 5 },
+    })
+}
+
+/// Commands whose change can alter who reaches what (what-if reports).
+fn alters_access(cmd: &Cmd) -> bool {
+    matches!(
+        cmd,
+        Cmd::Mv { .. }
+            | Cmd::Share { .. }
+            | Cmd::Unshare { .. }
+            | Cmd::Rm { .. }
+            | Cmd::Leave { .. }
+            | Cmd::Role(RoleCmd::Grant { .. } | RoleCmd::Revoke { .. })
+            | Cmd::Group(GroupCmd::Join { .. } | GroupCmd::Leave { .. } | GroupCmd::Rm { .. })
+            | Cmd::Org(OrgCmd::Join { .. } | OrgCmd::Leave { .. } | OrgCmd::Rm { .. })
+    )
+}
+
 fn shell_quote(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -167,10 +346,13 @@ fn read_input(file: &PathBuf) -> Result<String> {
     let r = if file.as_os_str() == "-" {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
     } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes)).map(|_| ())
+        std::fs::File::open(file)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map(|_| ())
     };
     r.map_err(|e| Error::invalid(format!("cannot read {}: {e}", file.display())))?;
-    String::from_utf8(bytes).map_err(|_| Error::invalid(format!("{} is not UTF-8 text", file.display())))
+    String::from_utf8(bytes)
+        .map_err(|_| Error::invalid(format!("{} is not UTF-8 text", file.display())))
 }
 
 /// Export files hold the whole permission structure: owner-only.

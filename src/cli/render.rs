@@ -13,7 +13,12 @@ use crate::domain::*;
 fn fmt_time(t: Timestamp) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|d| d.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z")).ok())
+        .and_then(|d| {
+            d.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second]Z"
+            ))
+            .ok()
+        })
         .unwrap_or_else(|| t.to_string())
 }
 
@@ -22,7 +27,11 @@ fn roles_of(words: &[String]) -> Result<Vec<Role>> {
 }
 
 fn entry_line(kind: &str, name: &str, level: Option<&str>, path_only: bool) -> String {
-    let suffix = if kind == "folder" || kind == "workspace" || kind == "space" { "/" } else { "" };
+    let suffix = if kind == "folder" || kind == "workspace" || kind == "space" {
+        "/"
+    } else {
+        ""
+    };
     let mut s = format!("{kind:<10} {}{suffix}", escape(name));
     if path_only {
         s.push_str("  (path only)");
@@ -51,7 +60,10 @@ fn draw_tree(nodes: &[TreeNode], prefix: &str, out: &mut String) {
                 _ => String::new(),
             }
         };
-        out.push_str(&format!("{prefix}{}{label}{note}\n", if last { "└── " } else { "├── " }));
+        out.push_str(&format!(
+            "{prefix}{}{label}{note}\n",
+            if last { "└── " } else { "├── " }
+        ));
         let child_prefix = format!("{prefix}{}", if last { "    " } else { "│   " });
         draw_tree(&n.children, &child_prefix, out);
     }
@@ -59,8 +71,21 @@ fn draw_tree(nodes: &[TreeNode], prefix: &str, out: &mut String) {
 
 pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
     Ok(match cmd {
-        Cmd::Init { .. } | Cmd::Import { .. } | Cmd::Demo | Cmd::Export { .. } => unreachable!("handled before a session"),
-        Cmd::User(UserCmd::Add { login, name, tenant }) => {
+        Cmd::Init { .. }
+        | Cmd::Import { .. }
+        | Cmd::Demo
+        | Cmd::Gen { .. }
+        | Cmd::Export { .. }
+        | Cmd::Doctor { .. }
+        | Cmd::Backup { .. }
+        | Cmd::StressWriter { .. } => {
+            unreachable!("handled before a session")
+        }
+        Cmd::User(UserCmd::Add {
+            login,
+            name,
+            tenant,
+        }) => {
             let u = s.user_add(&login, name.as_deref(), tenant.as_deref())?;
             Out::done(format!("added user {}", u.login))
         }
@@ -94,11 +119,18 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             }
             GroupCmd::Rm { group } => {
                 let n = s.group_rm(&group)?;
-                Out::done(format!("removed group {} and {n} grant(s) to it", escape(group.trim())))
+                Out::done(format!(
+                    "removed group {} and {n} grant(s) to it",
+                    escape(group.trim())
+                ))
             }
             GroupCmd::Join { group, login } => {
                 let new = s.group_join(&group, &login)?;
-                Out::done(if new { format!("{login} joined group {}", escape(group.trim())) } else { format!("{login} is already in group {}", escape(group.trim())) })
+                Out::done(if new {
+                    format!("{login} joined group {}", escape(group.trim()))
+                } else {
+                    format!("{login} is already in group {}", escape(group.trim()))
+                })
             }
             GroupCmd::Leave { group, login } => {
                 s.group_leave(&group, &login)?;
@@ -122,11 +154,18 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             }
             OrgCmd::Rm { unit } => {
                 let n = s.org_rm(&unit)?;
-                Out::done(format!("removed org unit {} and {n} grant(s) to it", escape(unit.trim())))
+                Out::done(format!(
+                    "removed org unit {} and {n} grant(s) to it",
+                    escape(unit.trim())
+                ))
             }
             OrgCmd::Join { unit, login } => {
                 let new = s.org_join(&unit, &login)?;
-                Out::done(if new { format!("{login} joined org unit {}", escape(unit.trim())) } else { format!("{login} is already in org unit {}", escape(unit.trim())) })
+                Out::done(if new {
+                    format!("{login} joined org unit {}", escape(unit.trim()))
+                } else {
+                    format!("{login} is already in org unit {}", escape(unit.trim()))
+                })
             }
             OrgCmd::Leave { unit, login } => {
                 s.org_leave(&unit, &login)?;
@@ -137,7 +176,11 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
                 let mut text = Vec::new();
                 for o in s.store().orgs()? {
                     let m = s.store().org_members(&o.name)?;
-                    let parent = o.parent.clone().map(|p| format!(" (under {})", escape(&p))).unwrap_or_default();
+                    let parent = o
+                        .parent
+                        .clone()
+                        .map(|p| format!(" (under {})", escape(&p)))
+                        .unwrap_or_default();
                     text.push(format!("{}{parent}: {}", escape(&o.name), m.join(" ")));
                     rows.push(json!({ "name": o.name, "parent": o.parent, "members": m }));
                 }
@@ -150,67 +193,118 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
         }
         Cmd::Tenant(TenantCmd::Ls) => {
             let t = s.store().tenants()?;
-            Out::ok(t.iter().map(|t| escape(&t.name)).collect::<Vec<_>>().join("\n"), json!(t.iter().map(|t| &t.name).collect::<Vec<_>>()))
-        }
-        Cmd::Ws(w) => match w {
-            WsCmd::Add { name } => {
-                let ws = s.ws_add(&name)?;
-                Out::done(format!("added workspace {}", escape(&ws.name)))
-            }
-            WsCmd::Rename { name, new } => {
-                s.ws_rename(&name, &new)?;
-                Out::done(format!("renamed workspace {} to {}", escape(name.trim()), escape(new.trim())))
-            }
-            WsCmd::Rm { name } => {
-                s.ws_rm(&name)?;
-                Out::done(format!("removed workspace {}", escape(name.trim())))
-            }
-            WsCmd::Ls => {
-                let v = s.workspaces()?;
-                let mut text = Vec::new();
-                let mut rows = Vec::new();
-                for w in &v {
-                    let roles = s.actor.roles_in(w.id);
-                    let r = if roles.is_empty() { "-".to_string() } else { roles.to_string() };
-                    text.push(format!("{:<30} {r}", escape(&w.name)));
-                    rows.push(json!({ "name": w.name, "roles": roles.list(), "admin": roles.is_admin() }));
-                }
-                Out::ok(text.join("\n"), json!(rows))
-            }
-        },
-        Cmd::Role(r) => match r {
-            RoleCmd::Grant { ws, login, roles } => {
-                let now = s.role_grant(&ws, &login, &roles_of(&roles)?)?;
-                Out::ok(format!("{login} in {}: {now}", escape(ws.trim())), json!({ "ok": true, "roles": now.list() }))
-            }
-            RoleCmd::Revoke { ws, login, roles, transfer_to } => {
-                let now = s.role_revoke(&ws, &login, &roles_of(&roles)?, transfer_to.as_deref())?;
-                let shown = if now.is_empty() { "no roles (not a member)".to_string() } else { now.to_string() };
-                Out::ok(format!("{login} in {}: {shown}", escape(ws.trim())), json!({ "ok": true, "roles": now.list() }))
-            }
-            RoleCmd::Ls { ws } => {
-                let w = s.workspace_named(ws.trim())?;
-                let members = s.store().members(w.id)?;
-                let text = members
-                    .iter()
-                    .map(|(l, r)| format!("{l:<20} {r}{}", if r.is_admin() { "  (admin)" } else { "" }))
+            Out::ok(
+                t.iter()
+                    .map(|t| escape(&t.name))
                     .collect::<Vec<_>>()
-                    .join("\n");
-                let rows: Vec<_> = members.iter().map(|(l, r)| json!({ "login": l, "roles": r.list(), "admin": r.is_admin() })).collect();
-                Out::ok(text, json!(rows))
+                    .join("\n"),
+                json!(t.iter().map(|t| &t.name).collect::<Vec<_>>()),
+            )
+        }
+        Cmd::Ws(w) => {
+            match w {
+                WsCmd::Add { name } => {
+                    let ws = s.ws_add(&name)?;
+                    Out::done(format!("added workspace {}", escape(&ws.name)))
+                }
+                WsCmd::Rename { name, new } => {
+                    s.ws_rename(&name, &new)?;
+                    Out::done(format!(
+                        "renamed workspace {} to {}",
+                        escape(name.trim()),
+                        escape(new.trim())
+                    ))
+                }
+                WsCmd::Rm { name } => {
+                    s.ws_rm(&name)?;
+                    Out::done(format!("removed workspace {}", escape(name.trim())))
+                }
+                WsCmd::Ls => {
+                    let v = s.workspaces()?;
+                    let mut text = Vec::new();
+                    let mut rows = Vec::new();
+                    for w in &v {
+                        let roles = s.actor.roles_in(w.id);
+                        let r = if roles.is_empty() {
+                            "-".to_string()
+                        } else {
+                            roles.to_string()
+                        };
+                        text.push(format!("{:<30} {r}", escape(&w.name)));
+                        rows.push(json!({ "name": w.name, "roles": roles.list(), "admin": roles.is_admin() }));
+                    }
+                    Out::ok(text.join("\n"), json!(rows))
+                }
             }
-        },
+        }
+        Cmd::Role(r) => {
+            match r {
+                RoleCmd::Grant { ws, login, roles } => {
+                    let now = s.role_grant(&ws, &login, &roles_of(&roles)?)?;
+                    Out::ok(
+                        format!("{login} in {}: {now}", escape(ws.trim())),
+                        json!({ "ok": true, "roles": now.list() }),
+                    )
+                }
+                RoleCmd::Revoke {
+                    ws,
+                    login,
+                    roles,
+                    transfer_to,
+                } => {
+                    let now =
+                        s.role_revoke(&ws, &login, &roles_of(&roles)?, transfer_to.as_deref())?;
+                    let shown = if now.is_empty() {
+                        "no roles (not a member)".to_string()
+                    } else {
+                        now.to_string()
+                    };
+                    Out::ok(
+                        format!("{login} in {}: {shown}", escape(ws.trim())),
+                        json!({ "ok": true, "roles": now.list() }),
+                    )
+                }
+                RoleCmd::Ls { ws } => {
+                    let w = s.workspace_named(ws.trim())?;
+                    let members = s.store().members(w.id)?;
+                    let text = members
+                        .iter()
+                        .map(|(l, r)| {
+                            format!("{l:<20} {r}{}", if r.is_admin() { "  (admin)" } else { "" })
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    let rows: Vec<_> = members.iter().map(|(l, r)| json!({ "login": l, "roles": r.list(), "admin": r.is_admin() })).collect();
+                    Out::ok(text, json!(rows))
+                }
+            }
+        }
         Cmd::Mkdir { path } => {
             let it = s.create(&path, ItemKind::Folder)?;
-            Out::ok(format!("created folder {}", escape(&s.path_of(&it)?)), json!({ "ok": true, "id": it.id, "path": s.path_of(&it)? }))
+            Out::ok(
+                format!("created folder {}", escape(&s.path_of(&it)?)),
+                json!({ "ok": true, "id": it.id, "path": s.path_of(&it)? }),
+            )
         }
         Cmd::App { path } => {
             let it = s.create(&path, ItemKind::App)?;
-            Out::ok(format!("created app {}", escape(&s.path_of(&it)?)), json!({ "ok": true, "id": it.id, "path": s.path_of(&it)? }))
+            Out::ok(
+                format!("created app {}", escape(&s.path_of(&it)?)),
+                json!({ "ok": true, "id": it.id, "path": s.path_of(&it)? }),
+            )
         }
-        Cmd::Asset(AssetCmd::Add { app_path, kind, name }) => {
+        Cmd::Asset(AssetCmd::Add {
+            app_path,
+            kind,
+            name,
+        }) => {
             let a = s.asset_add(&app_path, &kind, &name)?;
-            Out::done(format!("added {} {} to {}", a.kind, escape(&a.name), escape(app_path.trim())))
+            Out::done(format!(
+                "added {} {} to {}",
+                a.kind,
+                escape(&a.name),
+                escape(app_path.trim())
+            ))
         }
         Cmd::Asset(AssetCmd::Rm { asset_path }) => {
             s.asset_rm(&asset_path)?;
@@ -219,12 +313,18 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
         Cmd::Mv { path, dest } => {
             let it = s.mv(&path, &dest)?;
             let p = s.path_of(&it)?;
-            Out::ok(format!("moved to {}", escape(&p)), json!({ "ok": true, "path": p }))
+            Out::ok(
+                format!("moved to {}", escape(&p)),
+                json!({ "ok": true, "path": p }),
+            )
         }
         Cmd::Rename { path, new_name } => {
             let it = s.rename(&path, &new_name)?;
             let p = s.path_of(&it)?;
-            Out::ok(format!("renamed to {}", escape(&p)), json!({ "ok": true, "path": p }))
+            Out::ok(
+                format!("renamed to {}", escape(&p)),
+                json!({ "ok": true, "path": p }),
+            )
         }
         Cmd::Rm { path } => {
             s.rm(&path)?;
@@ -233,15 +333,33 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
         Cmd::Cp { path, dest, beside } => {
             let it = s.cp(&path, if beside { None } else { dest.as_deref() })?;
             let p = s.path_of(&it)?;
-            Out::ok(format!("copied to {}", escape(&p)), json!({ "ok": true, "path": p, "id": it.id }))
+            Out::ok(
+                format!("copied to {}", escape(&p)),
+                json!({ "ok": true, "path": p, "id": it.id }),
+            )
         }
-        Cmd::Share { path, subject, level, note } => {
+        Cmd::Share {
+            path,
+            subject,
+            level,
+            note,
+        } => {
             let g = s.share(&path, &subject, &level, &note)?;
-            Out::done(format!("shared {} with {} as {}", escape(path.trim()), g.subject, g.level))
+            Out::done(format!(
+                "shared {} with {} as {}",
+                escape(path.trim()),
+                g.subject,
+                g.level
+            ))
         }
         Cmd::Unshare { path, subject } => {
             let g = s.unshare(&path, &subject)?;
-            Out::done(format!("revoked {}'s {} on {}", g.subject, g.level, escape(path.trim())))
+            Out::done(format!(
+                "revoked {}'s {} on {}",
+                g.subject,
+                g.level,
+                escape(path.trim())
+            ))
         }
         Cmd::Leave { path } => {
             s.leave(&path)?;
@@ -249,7 +367,12 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
         }
         Cmd::Ls { path } => {
             let l = s.ls(path.as_deref())?;
-            let text = l.entries.iter().map(|e| entry_line(&e.kind, &e.name, e.level.as_deref(), e.path_only)).collect::<Vec<_>>().join("\n");
+            let text = l
+                .entries
+                .iter()
+                .map(|e| entry_line(&e.kind, &e.name, e.level.as_deref(), e.path_only))
+                .collect::<Vec<_>>()
+                .join("\n");
             Out::ok(text, serde_json::to_value(&l).unwrap_or_default())
         }
         Cmd::Tree { path } => {
@@ -268,7 +391,11 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             }
             Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
         }
-        Cmd::Check { login, action, path } => {
+        Cmd::Check {
+            login,
+            action,
+            path,
+        } => {
             let d = s.check(&login, &action, &path)?;
             let word = if d.allowed { "allow" } else { "deny" };
             Out {
@@ -277,9 +404,41 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
                 code: if d.allowed { 0 } else { 1 },
             }
         }
+        Cmd::Who { path, level, via } => {
+            let (p, rows) = s.who(&path, level.as_deref(), via.as_deref())?;
+            let mut text = format!("{} user(s) can view {}", rows.len(), escape(&p));
+            for r in &rows {
+                let via: Vec<String> = r
+                    .via
+                    .iter()
+                    .map(|v| match &v.on {
+                        Some(on) => format!("{} on {}", escape(&v.detail), escape(on)),
+                        None => escape(&v.detail),
+                    })
+                    .collect();
+                text.push_str(&format!("\n{:<16} {:<10} {}", r.login, r.level, via.join("; ")));
+            }
+            Out::ok(text, json!({ "path": p, "users": rows }))
+        }
+        Cmd::Access { login, workspace } => {
+            let nodes = s.access(&login, workspace.as_deref())?;
+            let mut text = String::new();
+            for n in &nodes {
+                text.push_str(&escape(&n.entry.path));
+                text.push('\n');
+                draw_tree(&n.children, "", &mut text);
+            }
+            if text.is_empty() {
+                text = format!("{login} sees nothing you can see");
+            }
+            Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
+        }
         Cmd::Explain { login, path } => {
             let (d, lines) = s.explain(&login, &path)?;
-            Out::ok(lines.join("\n"), serde_json::to_value(&d).unwrap_or_default())
+            Out::ok(
+                lines.join("\n"),
+                serde_json::to_value(&d).unwrap_or_default(),
+            )
         }
         Cmd::Describe { path, text } => {
             s.describe(&path, &text)?;
@@ -288,7 +447,12 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
         Cmd::Resource(r) => match r {
             ResourceCmd::Ls { ws } => {
                 let w = s.resources(&ws)?;
-                let text = w.resources.iter().map(|(k, e)| format!("{:<12} {}", k.as_str(), escape(e))).collect::<Vec<_>>().join("\n");
+                let text = w
+                    .resources
+                    .iter()
+                    .map(|(k, e)| format!("{:<12} {}", k.as_str(), escape(e)))
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 Out::ok(text, json!(w.resources))
             }
             ResourceCmd::Set { ws, kind, endpoint } => {
@@ -297,17 +461,35 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             }
             ResourceCmd::Restrict { app_path, kind } => {
                 s.resource_restrict(&app_path, &kind, true)?;
-                Out::done(format!("{} may no longer use {} (R30)", escape(app_path.trim()), kind.trim()))
+                Out::done(format!(
+                    "{} may no longer use {} (R30)",
+                    escape(app_path.trim()),
+                    kind.trim()
+                ))
             }
             ResourceCmd::Allow { app_path, kind } => {
                 s.resource_restrict(&app_path, &kind, false)?;
-                Out::done(format!("{} may use {} again (R30)", escape(app_path.trim()), kind.trim()))
+                Out::done(format!(
+                    "{} may use {} again (R30)",
+                    escape(app_path.trim()),
+                    kind.trim()
+                ))
             }
         },
         Cmd::Integ(i) => match i {
-            IntegCmd::Add { ws, name, kind, endpoint, settings } => {
+            IntegCmd::Add {
+                ws,
+                name,
+                kind,
+                endpoint,
+                settings,
+            } => {
                 let i = s.integ_add(&ws, &name, &kind, &endpoint, &settings)?;
-                Out::done(format!("added integration {} ({})", escape(&i.name), i.kind))
+                Out::done(format!(
+                    "added integration {} ({})",
+                    escape(&i.name),
+                    i.kind
+                ))
             }
             IntegCmd::Rm { ws, name } => {
                 s.integ_rm(&ws, &name)?;
@@ -319,25 +501,48 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
                 let mut rows = Vec::new();
                 for i in &v {
                     let users = s.store().integration_users(w.id, &i.name)?.len();
-                    text.push(format!("{:<24} {:<8} {}  (used by {users} app(s))", escape(&i.name), i.kind.as_str(), escape(&i.endpoint)));
+                    text.push(format!(
+                        "{:<24} {:<8} {}  (used by {users} app(s))",
+                        escape(&i.name),
+                        i.kind.as_str(),
+                        escape(&i.endpoint)
+                    ));
                     rows.push(json!({ "name": i.name, "kind": i.kind, "endpoint": i.endpoint, "settings": i.settings, "apps": users }));
                 }
                 Out::ok(text.join("\n"), json!(rows))
             }
             IntegCmd::Attach { app_path, name } => {
                 s.integ_attach(&app_path, &name, true)?;
-                Out::done(format!("{} uses {}", escape(app_path.trim()), escape(name.trim())))
+                Out::done(format!(
+                    "{} uses {}",
+                    escape(app_path.trim()),
+                    escape(name.trim())
+                ))
             }
             IntegCmd::Detach { app_path, name } => {
                 s.integ_attach(&app_path, &name, false)?;
-                Out::done(format!("{} no longer uses {}", escape(app_path.trim()), escape(name.trim())))
+                Out::done(format!(
+                    "{} no longer uses {}",
+                    escape(app_path.trim()),
+                    escape(name.trim())
+                ))
             }
         },
         Cmd::Log { workspace } => {
             let v = s.log(workspace.as_deref())?;
             let text = v
                 .iter()
-                .map(|e| format!("{:>6}  {}  {:<10} {:<14} {}  {}", e.seq, fmt_time(e.at), e.actor, e.action, escape(&e.target), e.outcome))
+                .map(|e| {
+                    format!(
+                        "{:>6}  {}  {:<10} {:<14} {}  {}",
+                        e.seq,
+                        fmt_time(e.at),
+                        e.actor,
+                        e.action,
+                        escape(&e.target),
+                        e.outcome
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             Out::ok(text, serde_json::to_value(&v).unwrap_or_default())

@@ -80,10 +80,10 @@ impl Principal {
         match s {
             Subject::User(l) if *l == self.login => Some(Via::User),
             Subject::Group(g) if self.groups.contains(g) => Some(Via::Group { group: g.clone() }),
-            Subject::Org(u) => self
-                .orgs
-                .get(u)
-                .map(|m| Via::Org { unit: u.clone(), member_of: m.clone() }),
+            Subject::Org(u) => self.orgs.get(u).map(|m| Via::Org {
+                unit: u.clone(),
+                member_of: m.clone(),
+            }),
             _ => None,
         }
     }
@@ -95,7 +95,8 @@ pub struct Link {
     pub id: ItemId,
     pub kind: ItemKind,
     pub path: String,
-    pub grants: Vec<Grant>,
+    /// Shared: a chain is built per check, its grants are read once.
+    pub grants: std::sync::Arc<Vec<Grant>>,
 }
 
 /// An item with its ancestors and the grants on each: what R10 needs.
@@ -116,9 +117,15 @@ impl Chain {
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
     /// A space root; `visible_inside`: the principal can see some item in it (R11).
-    Root { space: &'a SpaceRef, visible_inside: bool },
+    Root {
+        space: &'a SpaceRef,
+        visible_inside: bool,
+    },
     /// An item; `visible_below`: the principal can view some item below it (R11).
-    Item { chain: &'a Chain, visible_below: bool },
+    Item {
+        chain: &'a Chain,
+        visible_below: bool,
+    },
 }
 
 /// How much of a target the principal sees (R11, R12).
@@ -212,13 +219,33 @@ fn collaborator_allows(level: Level, action: Action) -> bool {
 /// The rule table: may `p` take `action` on `target`?
 pub fn decide(p: &Principal, action: Action, target: Target<'_>) -> Decision {
     match target {
-        Target::Root { space, visible_inside } => decide_root(p, action, space, visible_inside),
-        Target::Item { chain, visible_below } => decide_item(p, action, chain, visible_below),
+        Target::Root {
+            space,
+            visible_inside,
+        } => decide_root(p, action, space, visible_inside),
+        Target::Item {
+            chain,
+            visible_below,
+        } => decide_item(p, action, chain, visible_below),
     }
 }
 
-fn decision(action: Action, allowed: bool, seen: Seen, standing: Standing, reason: String) -> Decision {
-    Decision { action, allowed, seen, standing, level: None, grants: Vec::new(), reason }
+fn decision(
+    action: Action,
+    allowed: bool,
+    seen: Seen,
+    standing: Standing,
+    reason: String,
+) -> Decision {
+    Decision {
+        action,
+        allowed,
+        seen,
+        standing,
+        level: None,
+        grants: Vec::new(),
+        reason,
+    }
 }
 
 fn decide_root(p: &Principal, action: Action, space: &SpaceRef, visible_inside: bool) -> Decision {
@@ -230,7 +257,13 @@ fn decide_root(p: &Principal, action: Action, space: &SpaceRef, visible_inside: 
         _ => (Seen::Hidden, Standing::None),
     };
     if seen == Seen::Hidden {
-        return decision(action, false, seen, standing, "the space is not visible to this user (R11, R12, R14)".into());
+        return decision(
+            action,
+            false,
+            seen,
+            standing,
+            "the space is not visible to this user (R11, R12, R14)".into(),
+        );
     }
     let (allowed, reason) = match action {
         Action::View => (true, "a space root is visible to its members, its owner and whoever sees an item in it (R11)".to_string()),
@@ -262,7 +295,7 @@ fn past(a: Action) -> &'static str {
 fn contributions(p: &Principal, chain: &Chain) -> (Option<Level>, Vec<Contribution>) {
     let mut out = Vec::new();
     for link in &chain.links {
-        for g in &link.grants {
+        for g in link.grants.iter() {
             if let Some(via) = p.reach(&g.subject) {
                 out.push(Contribution {
                     on: link.path.clone(),
@@ -292,7 +325,11 @@ fn decide_item(p: &Principal, action: Action, chain: &Chain, visible_below: bool
         d
     };
     let hidden_or_path = |reason: &str| {
-        let seen = if visible_below { Seen::PathOnly } else { Seen::Hidden };
+        let seen = if visible_below {
+            Seen::PathOnly
+        } else {
+            Seen::Hidden
+        };
         let why = if visible_below {
             format!("{reason}; the item is seen only as the path to an item below it, which grants nothing (R11)")
         } else {
@@ -303,41 +340,63 @@ fn decide_item(p: &Principal, action: Action, chain: &Chain, visible_below: bool
 
     // Kind checks come first: they hold whoever asks.
     let kind_refusal = match (action, item.kind) {
-        (Action::Create, ItemKind::App) => Some("items are created in folders or at a space root, not in an app"),
+        (Action::Create, ItemKind::App) => {
+            Some("items are created in folders or at a space root, not in an app")
+        }
         (Action::Copy, ItemKind::Folder) => Some("only apps are copied (R20)"),
         _ => None,
     };
 
     match &chain.space.kind {
         SpaceKind::My(owner) if *owner == p.login => {
-            let d = decision(action, true, Seen::Visible, Standing::SpaceOwner,
-                "the owner holds every action in their My Creations (R15)".into());
+            let d = decision(
+                action,
+                true,
+                Seen::Visible,
+                Standing::SpaceOwner,
+                "the owner holds every action in their My Creations (R15)".into(),
+            );
             with(refuse_kind(d, kind_refusal))
         }
         SpaceKind::My(_) => {
             // R14: admins and the account owner have no special standing here.
             let Some(l) = level.filter(|_| !p.is_tenant_user()) else {
-                return hidden_or_path("no collaboration reaches this user in another user's My Creations (R14)");
+                return hidden_or_path(
+                    "no collaboration reaches this user in another user's My Creations (R14)",
+                );
             };
             let allowed = collaborator_allows(l, action);
             let reason = if allowed {
-                format!("collaborator with {l} through {} (R16)", describe_decisive(&grants))
+                format!(
+                    "collaborator with {l} through {} (R16)",
+                    describe_decisive(&grants)
+                )
             } else if matches!(action, Action::Move | Action::Delete | Action::Share) {
                 format!("only the owner {}s in My Creations; this user is a collaborator with {l} (R16)",
                     if action == Action::Share { "share" } else { action.as_str() })
             } else {
                 format!("a collaborator with {l} cannot {action} (R16)")
             };
-            with(refuse_kind(decision(action, allowed, Seen::Visible, Standing::Granted(l), reason), kind_refusal))
+            with(refuse_kind(
+                decision(action, allowed, Seen::Visible, Standing::Granted(l), reason),
+                kind_refusal,
+            ))
         }
         SpaceKind::Team if p.is_admin(ws) => {
-            let d = decision(action, true, Seen::Visible, Standing::Admin,
-                "Team Space admins hold every action on every Team Space item (R7, R21)".into());
+            let d = decision(
+                action,
+                true,
+                Seen::Visible,
+                Standing::Admin,
+                "Team Space admins hold every action on every Team Space item (R7, R21)".into(),
+            );
             with(refuse_kind(d, kind_refusal))
         }
         SpaceKind::Team => {
             let Some(l) = level else {
-                return hidden_or_path("no grant on the item or its folders reaches this user (R10, R22)");
+                return hidden_or_path(
+                    "no grant on the item or its folders reaches this user (R10, R22)",
+                );
             };
             if l == Level::Tenant && item.kind != ItemKind::App {
                 // R26: tenants see apps; their folders are only a path.
@@ -347,12 +406,21 @@ fn decide_item(p: &Principal, action: Action, chain: &Chain, visible_below: bool
             let through = describe_decisive(&grants);
             let reason = match (allowed, l) {
                 (true, _) => format!("{l} through {through} (R10, R22)"),
-                (false, Level::Tenant) => format!("tenant users may only view apps; tenant through {through} (R26)"),
-                (false, _) if action == Action::Move => format!("{l} through {through}; only managers and admins move (R23)"),
-                (false, _) if action == Action::Share => format!("{l} through {through}; only managers and admins share (R27)"),
+                (false, Level::Tenant) => {
+                    format!("tenant users may only view apps; tenant through {through} (R26)")
+                }
+                (false, _) if action == Action::Move => {
+                    format!("{l} through {through}; only managers and admins move (R23)")
+                }
+                (false, _) if action == Action::Share => {
+                    format!("{l} through {through}; only managers and admins share (R27)")
+                }
                 (false, _) => format!("{l} through {through}; a {l} cannot {action} (R22)"),
             };
-            with(refuse_kind(decision(action, allowed, Seen::Visible, Standing::Granted(l), reason), kind_refusal))
+            with(refuse_kind(
+                decision(action, allowed, Seen::Visible, Standing::Granted(l), reason),
+                kind_refusal,
+            ))
         }
     }
 }
@@ -378,10 +446,19 @@ fn describe_decisive(grants: &[Contribution]) -> String {
 /// Lines that explain a decision (R13).
 pub fn explain_lines(login: &str, path: &str, d: &Decision) -> Vec<String> {
     use super::text::escape;
-    let mut lines = vec![format!("{} on {}: {}", escape(login), escape(path), d.level_word())];
+    let mut lines = vec![format!(
+        "{} on {}: {}",
+        escape(login),
+        escape(path),
+        d.level_word()
+    )];
     match d.standing {
-        Standing::SpaceOwner => lines.push("  owner of this My Creations: every action (R15)".into()),
-        Standing::Admin => lines.push("  Team Space admin (all three roles): every action (R7, R21)".into()),
+        Standing::SpaceOwner => {
+            lines.push("  owner of this My Creations: every action (R15)".into())
+        }
+        Standing::Admin => {
+            lines.push("  Team Space admin (all three roles): every action (R7, R21)".into())
+        }
         _ => {}
     }
     if d.grants.is_empty() {
@@ -393,11 +470,20 @@ pub fn explain_lines(login: &str, path: &str, d: &Decision) -> Vec<String> {
         let via = match &c.via {
             Via::User => "granted to the user directly".to_string(),
             Via::Group { group } => format!("{} is in group {}", escape(login), escape(group)),
-            Via::Org { unit, member_of } if unit == member_of => format!("{} is in {}", escape(login), escape(unit)),
-            Via::Org { unit, member_of } => {
-                format!("{} is in {}, under {}", escape(login), escape(member_of), escape(unit))
+            Via::Org { unit, member_of } if unit == member_of => {
+                format!("{} is in {}", escape(login), escape(unit))
             }
-            Via::Tenant { tenant } => format!("{} is a user of tenant {}", escape(login), escape(tenant)),
+            Via::Org { unit, member_of } => {
+                format!(
+                    "{} is in {}, under {}",
+                    escape(login),
+                    escape(member_of),
+                    escape(unit)
+                )
+            }
+            Via::Tenant { tenant } => {
+                format!("{} is a user of tenant {}", escape(login), escape(tenant))
+            }
         };
         lines.push(format!(
             "  {} grant {} {} on {} ({via}){}",
@@ -405,7 +491,11 @@ pub fn explain_lines(login: &str, path: &str, d: &Decision) -> Vec<String> {
             c.subject,
             c.level,
             escape(&c.on),
-            if c.decisive { "" } else { ", lower than the effective level" }
+            if c.decisive {
+                ""
+            } else {
+                ", lower than the effective level"
+            }
         ));
     }
     if d.seen == Seen::PathOnly {

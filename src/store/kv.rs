@@ -37,6 +37,12 @@ pub trait Kv: Send + Sync {
     fn is_empty(&self) -> Result<bool>;
     /// Bytes on disk, where there is a disk.
     fn size_on_disk(&self) -> Option<u64>;
+    /// Bulk loading (gen, import): applies the ops atomically as one batch,
+    /// without checks; durable only after the next `commit`, which the bulk
+    /// load must end with.
+    fn bulk(&self, ops: &[Op]) -> Result<()> {
+        self.commit(&[], ops)
+    }
 }
 
 fn check_failed(c: &Check) -> Error {
@@ -57,7 +63,12 @@ impl MemKv {
     }
     /// Every pair: the byte-for-byte state, for tests.
     pub fn dump(&self) -> Pairs {
-        self.map.read().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.map
+            .read()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 

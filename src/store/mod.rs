@@ -1,10 +1,12 @@
 //! The store: typed records over a [`Kv`] engine, the key layout, the schema
 //! version, and atomic changes ([`Txn`]), flushed before they are reported.
 
+pub mod cache;
 pub mod codec;
 pub mod keys;
 pub mod kv;
 pub mod open;
+pub mod overlay;
 pub mod sled_kv;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +24,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const MAGIC: &[u8] = b"treeward-store";
 
 pub struct Store {
-    kv: Box<dyn Kv>,
+    kv: std::sync::Arc<dyn Kv>,
+    cache: cache::Cache,
     dir: Option<PathBuf>,
     writer: Mutex<()>,
     _lock: Option<std::fs::File>,
@@ -34,13 +37,25 @@ pub const PAGE: usize = 1000;
 impl Store {
     /// A store in memory: tests, and what-if runs.
     pub fn in_memory() -> Store {
-        let s = Store { kv: Box::new(MemKv::new()), dir: None, writer: Mutex::new(()), _lock: None };
+        let s = Store {
+            kv: std::sync::Arc::new(MemKv::new()),
+            cache: Default::default(),
+            dir: None,
+            writer: Mutex::new(()),
+            _lock: None,
+        };
         s.init_meta().expect("memory store");
         s
     }
 
     pub(crate) fn from_parts(kv: Box<dyn Kv>, dir: PathBuf, lock: std::fs::File) -> Result<Store> {
-        let s = Store { kv, dir: Some(dir), writer: Mutex::new(()), _lock: Some(lock) };
+        let s = Store {
+            kv: kv.into(),
+            cache: Default::default(),
+            dir: Some(dir),
+            writer: Mutex::new(()),
+            _lock: Some(lock),
+        };
         s.init_meta()?;
         Ok(s)
     }
@@ -59,7 +74,10 @@ impl Store {
     }
 
     fn where_(&self) -> String {
-        self.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "the store".into())
+        self.dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| "the store".into())
     }
 
     fn init_meta(&self) -> Result<()> {
@@ -67,7 +85,12 @@ impl Store {
             Some(m) if m == MAGIC => {
                 let v: u32 = match self.kv.get(&keys::meta("schema"))? {
                     Some(b) => self.decode(&b, "schema version")?,
-                    None => return Err(Error::unavailable(format!("{} has no schema version", self.where_()))),
+                    None => {
+                        return Err(Error::unavailable(format!(
+                            "{} has no schema version",
+                            self.where_()
+                        )))
+                    }
                 };
                 if v > SCHEMA_VERSION {
                     return Err(Error::unavailable(format!(
@@ -77,7 +100,10 @@ impl Store {
                 }
                 Ok(())
             }
-            Some(_) => Err(Error::unavailable(format!("{} is not a treeward store", self.where_()))),
+            Some(_) => Err(Error::unavailable(format!(
+                "{} is not a treeward store",
+                self.where_()
+            ))),
             None if self.kv.is_empty()? => self.kv.commit(
                 &[],
                 &[
@@ -85,7 +111,10 @@ impl Store {
                     Op::Put(keys::meta("schema"), encode(&SCHEMA_VERSION)),
                 ],
             ),
-            None => Err(Error::unavailable(format!("{} is not a treeward store", self.where_()))),
+            None => Err(Error::unavailable(format!(
+                "{} is not a treeward store",
+                self.where_()
+            ))),
         }
     }
 
@@ -97,10 +126,9 @@ impl Store {
     /// A store-level error that names the store directory.
     fn named(&self, e: Error) -> Error {
         match &self.dir {
-            Some(d) if !e.message.contains(&d.display().to_string()) => Error::new(
-                e.outcome,
-                format!("{}: {}", d.display(), e.message),
-            ),
+            Some(d) if !e.message.contains(&d.display().to_string()) => {
+                Error::new(e.outcome, format!("{}: {}", d.display(), e.message))
+            }
             _ => e,
         }
     }
@@ -129,11 +157,18 @@ impl Store {
     }
 
     fn values<T: DeserializeOwned>(&self, prefix: &[u8], what: &str) -> Result<Vec<T>> {
-        self.scan_all(prefix)?.iter().map(|(_, v)| self.decode(v, what)).collect()
+        self.scan_all(prefix)?
+            .iter()
+            .map(|(_, v)| self.decode(v, what))
+            .collect()
     }
 
     fn key_tails(&self, prefix: &[u8]) -> Result<Vec<String>> {
-        Ok(self.scan_all(prefix)?.iter().map(|(k, _)| keys::tail_str(k)).collect())
+        Ok(self
+            .scan_all(prefix)?
+            .iter()
+            .map(|(k, _)| keys::tail_str(k))
+            .collect())
     }
 
     pub fn account(&self) -> Result<Option<Account>> {
@@ -190,14 +225,21 @@ impl Store {
         Ok(v)
     }
     pub fn roles(&self, ws: WsId, login: &str) -> Result<Roles> {
-        Ok(self.get(&keys::role(ws, login), "roles")?.unwrap_or_default())
+        Ok(self
+            .get(&keys::role(ws, login), "roles")?
+            .unwrap_or_default())
     }
     /// Members of a workspace and their roles, by login.
     pub fn members(&self, ws: WsId) -> Result<Vec<(String, Roles)>> {
         let prefix = keys::k(keys::ROLE, &[&ws.to_be_bytes()]);
         self.scan_all(&prefix)?
             .iter()
-            .map(|(k, v)| Ok((String::from_utf8_lossy(&k[9..]).into_owned(), self.decode(v, "roles")?)))
+            .map(|(k, v)| {
+                Ok((
+                    String::from_utf8_lossy(&k[9..]).into_owned(),
+                    self.decode(v, "roles")?,
+                ))
+            })
             .collect()
     }
     pub fn user_workspaces(&self, login: &str) -> Result<Vec<WsId>> {
@@ -211,21 +253,36 @@ impl Store {
         self.get(&keys::item(id), "item")
     }
     pub fn item_required(&self, id: ItemId) -> Result<Item> {
-        self.item(id)?.ok_or_else(|| self.named(Error::unavailable(format!("item {id} is indexed but missing; run `treeward doctor`"))))
+        self.item(id)?.ok_or_else(|| {
+            self.named(Error::unavailable(format!(
+                "item {id} is indexed but missing; run `treeward doctor`"
+            )))
+        })
     }
     /// The child of `parent` named exactly `name` (R1: at most one, of either kind).
     pub fn child(&self, parent: &Parent, name: &str) -> Result<Option<Item>> {
         for kind in ItemKind::ALL {
-            if let Some(id) = self.get::<ItemId>(&keys::child(parent, *kind, name), "child index")? {
+            if let Some(id) =
+                self.get::<ItemId>(&keys::child(parent, *kind, name), "child index")?
+            {
                 return Ok(Some(self.item_required(id)?));
             }
         }
         Ok(None)
     }
     /// A page of children in R3 order, after the cursor `after` (a child key).
-    pub fn children_page(&self, parent: &Parent, after: Option<&[u8]>, limit: usize) -> Result<(Vec<Item>, Option<Vec<u8>>)> {
+    pub fn children_page(
+        &self,
+        parent: &Parent,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<(Vec<Item>, Option<Vec<u8>>)> {
         let page = self.kv.scan(&keys::children_prefix(parent), after, limit)?;
-        let cursor = if page.len() == limit { page.last().map(|(k, _)| k.clone()) } else { None };
+        let cursor = if page.len() == limit {
+            page.last().map(|(k, _)| k.clone())
+        } else {
+            None
+        };
         let items = page
             .iter()
             .map(|(_, v)| self.item_required(self.decode(v, "child index")?))
@@ -246,11 +303,17 @@ impl Store {
         }
     }
     pub fn has_children(&self, parent: &Parent) -> Result<bool> {
-        Ok(!self.kv.scan(&keys::children_prefix(parent), None, 1)?.is_empty())
+        Ok(!self
+            .kv
+            .scan(&keys::children_prefix(parent), None, 1)?
+            .is_empty())
     }
     /// R6: does any space of the workspace hold an item?
     pub fn workspace_has_items(&self, ws: WsId) -> Result<bool> {
-        Ok(!self.kv.scan(&keys::ws_roots_prefix(ws), None, 1)?.is_empty())
+        Ok(!self
+            .kv
+            .scan(&keys::ws_roots_prefix(ws), None, 1)?
+            .is_empty())
     }
     pub fn assets(&self, app: ItemId) -> Result<Vec<Asset>> {
         self.values(&keys::asset_prefix(app), "asset")
@@ -266,7 +329,11 @@ impl Store {
     }
     /// Items holding a grant to `s`.
     pub fn granted_items(&self, s: &Subject) -> Result<Vec<ItemId>> {
-        Ok(self.scan_all(&keys::subject_grants_prefix(s))?.iter().map(|(k, _)| keys::tail_u64(k)).collect())
+        Ok(self
+            .scan_all(&keys::subject_grants_prefix(s))?
+            .iter()
+            .map(|(k, _)| keys::tail_u64(k))
+            .collect())
     }
     pub fn integrations(&self, ws: WsId) -> Result<Vec<Integration>> {
         self.values(&keys::integ_prefix(ws), "integration")
@@ -275,11 +342,19 @@ impl Store {
         self.get(&keys::integ(ws, name), "integration")
     }
     pub fn integration_users(&self, ws: WsId, name: &str) -> Result<Vec<ItemId>> {
-        Ok(self.scan_all(&keys::integ_use_prefix(ws, name))?.iter().map(|(k, _)| keys::tail_u64(k)).collect())
+        Ok(self
+            .scan_all(&keys::integ_use_prefix(ws, name))?
+            .iter()
+            .map(|(k, _)| keys::tail_u64(k))
+            .collect())
     }
     /// Audit entries from `from_seq` on, at most `limit`.
     pub fn audit(&self, from_seq: u64, limit: usize) -> Result<Vec<AuditEntry>> {
-        let start = if from_seq == 0 { None } else { Some(keys::audit(from_seq - 1)) };
+        let start = if from_seq == 0 {
+            None
+        } else {
+            Some(keys::audit(from_seq - 1))
+        };
         self.kv
             .scan(&[keys::AUDIT], start.as_deref(), limit)?
             .iter()
@@ -292,11 +367,77 @@ impl Store {
     pub fn audit_of_item(&self, item: ItemId) -> Result<Vec<AuditEntry>> {
         self.scan_all(&keys::audit_item_prefix(item))?
             .iter()
-            .filter_map(|(k, _)| self.get::<AuditEntry>(&keys::audit(keys::tail_u64(k)), "audit entry").transpose())
+            .filter_map(|(k, _)| {
+                self.get::<AuditEntry>(&keys::audit(keys::tail_u64(k)), "audit entry")
+                    .transpose()
+            })
             .collect()
     }
     fn counter(&self, name: &str) -> Result<u64> {
         Ok(self.get(&keys::meta(name), "counter")?.unwrap_or(1))
+    }
+
+    /// The store as it would be after `ops`: read-only, for what-if answers.
+    pub fn overlay(&self, ops: &[Op]) -> Store {
+        Store {
+            kv: std::sync::Arc::new(overlay::OverlayKv::new(self.kv.clone(), ops)),
+            cache: Default::default(),
+            dir: None,
+            writer: Mutex::new(()),
+            _lock: None,
+        }
+    }
+
+    // ---- cached reads of the hierarchy (permission checks walk these) ----
+
+    /// An item's place in the hierarchy, from the cache when it is there.
+    pub fn node(&self, id: ItemId) -> Result<Option<std::sync::Arc<cache::Node>>> {
+        if let Some(n) = self.cache.node(id) {
+            return Ok(Some(n));
+        }
+        let gen = self.cache.generation();
+        let Some(it) = self.item(id)? else {
+            return Ok(None);
+        };
+        let n = std::sync::Arc::new(cache::Node {
+            id: it.id,
+            kind: it.kind,
+            name: it.name.as_str().into(),
+            parent: it.parent,
+            space: it.space,
+        });
+        self.cache.put_node(gen, n.clone());
+        Ok(Some(n))
+    }
+
+    /// The grants on an item, shared.
+    pub fn grants_shared(&self, id: ItemId) -> Result<std::sync::Arc<Vec<Grant>>> {
+        if let Some(g) = self.cache.grants(id) {
+            return Ok(g);
+        }
+        let gen = self.cache.generation();
+        let g = std::sync::Arc::new(self.grants_on(id)?);
+        self.cache.put_grants(gen, id, g.clone());
+        Ok(g)
+    }
+
+    /// The id of the child of `parent` named exactly `name`.
+    pub fn child_id(&self, parent: &Parent, name: &str) -> Result<Option<ItemId>> {
+        if let Some(c) = self.cache.child(parent, name) {
+            return Ok(c);
+        }
+        let gen = self.cache.generation();
+        let mut found = None;
+        for kind in ItemKind::ALL {
+            if let Some(id) =
+                self.get::<ItemId>(&keys::child(parent, *kind, name), "child index")?
+            {
+                found = Some(id);
+                break;
+            }
+        }
+        self.cache.put_child(gen, parent, name, found);
+        Ok(found)
     }
 
     /// Starts a change: holds the writer lock until it commits or is dropped,
@@ -314,6 +455,21 @@ impl Store {
             audits: Vec::new(),
         })
     }
+}
+
+thread_local! {
+    /// While set, commits on this thread record their writes here instead of
+    /// making them (`--dry-run`).
+    static DRY_RUN: std::cell::RefCell<Option<Vec<Op>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with every commit on this thread recorded instead of made;
+/// returns its result and the writes it would have made.
+pub fn dry_run<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, Vec<Op>) {
+    DRY_RUN.with(|d| *d.borrow_mut() = Some(Vec::new()));
+    let r = f();
+    let ops = DRY_RUN.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    (r, ops)
 }
 
 /// One atomic change: checks and writes gathered, then committed in one
@@ -368,7 +524,10 @@ impl<'s> Txn<'s> {
     }
     /// Writes `new` in place of `old`, moving its name in the children index.
     pub fn replace_item(&mut self, old: &Item, new: &Item) {
-        let (ok, nk) = (keys::child(&Parent::of(old), old.kind, &old.name), keys::child(&Parent::of(new), new.kind, &new.name));
+        let (ok, nk) = (
+            keys::child(&Parent::of(old), old.kind, &old.name),
+            keys::child(&Parent::of(new), new.kind, &new.name),
+        );
         if ok != nk {
             self.del(ok);
             self.put(nk, &new.id);
@@ -382,7 +541,10 @@ impl<'s> Txn<'s> {
     /// R1, inside the transaction: the name must still be free under `parent`.
     pub fn require_free_name(&mut self, parent: &Parent, name: &str) {
         for kind in ItemKind::ALL {
-            self.require_absent(keys::child(parent, *kind, name), format!("'{}' is already taken there (R1)", text::escape(name)));
+            self.require_absent(
+                keys::child(parent, *kind, name),
+                format!("'{}' is already taken there (R1)", text::escape(name)),
+            );
         }
     }
     pub fn put_grant(&mut self, g: &Grant) {
@@ -402,7 +564,17 @@ impl<'s> Txn<'s> {
     }
 
     /// Applies the change atomically and durably.
-    pub fn commit(mut self) -> Result<Vec<AuditEntry>> {
+    pub fn commit(self) -> Result<Vec<AuditEntry>> {
+        self.finish(false)
+    }
+
+    /// Like `commit`, for bulk loads (gen, import into an empty store): one
+    /// atomic batch, no checks.
+    pub fn commit_bulk(self) -> Result<Vec<AuditEntry>> {
+        self.finish(true)
+    }
+
+    fn finish(mut self, bulk: bool) -> Result<Vec<AuditEntry>> {
         if self.ids_used {
             let v = encode(&self.next_id);
             self.ops.push(Op::Put(keys::meta("next_id"), v));
@@ -418,7 +590,19 @@ impl<'s> Txn<'s> {
             let v = encode(&self.next_seq);
             self.ops.push(Op::Put(keys::meta("next_seq"), v));
         }
-        self.store.kv.commit(&self.checks, &self.ops)?;
+        if let Some(ops) = DRY_RUN.with(|d| d.borrow().is_some().then(|| std::mem::take(&mut self.ops))) {
+            // A dry run: the change is recorded, not made.
+            DRY_RUN.with(|d| d.borrow_mut().as_mut().map(|v| v.extend(ops)));
+            return Ok(audits);
+        }
+        let res = if bulk {
+            self.store.kv.bulk(&self.ops)
+        } else {
+            self.store.kv.commit(&self.checks, &self.ops)
+        };
+        // Even a failed commit may have touched the engine: start the cache over.
+        self.store.cache.invalidate();
+        res?;
         Ok(audits)
     }
 }

@@ -1,0 +1,93 @@
+//! A read cache of the hierarchy: the few facts a permission check walks
+//! (an item's parent, name, kind and space; a name's child; an item's grants).
+//! Filled on demand, never by loading the whole store; emptied by every
+//! commit (a generation counter keeps a read that raced a commit from being
+//! cached), and bounded so a long browse cannot grow it past a few tens of MB.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::keys::Parent;
+use crate::domain::*;
+
+/// What a chain of ancestors needs of an item.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: ItemId,
+    pub kind: ItemKind,
+    pub name: Arc<str>,
+    pub parent: Option<ItemId>,
+    pub space: SpaceRef,
+}
+
+/// Entries kept at most (each map), before the cache starts over.
+const MAX_ENTRIES: usize = 200_000;
+
+#[derive(Default)]
+struct Maps {
+    gen: u64,
+    nodes: HashMap<ItemId, Arc<Node>>,
+    grants: HashMap<ItemId, Arc<Vec<Grant>>>,
+    children: HashMap<(Parent, String), Option<ItemId>>,
+}
+
+#[derive(Default)]
+pub struct Cache {
+    maps: Mutex<Maps>,
+}
+
+impl Cache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Maps> {
+        self.maps.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn generation(&self) -> u64 {
+        self.lock().gen
+    }
+    /// Called after every commit.
+    pub fn invalidate(&self) {
+        let mut m = self.lock();
+        m.gen += 1;
+        m.nodes.clear();
+        m.grants.clear();
+        m.children.clear();
+    }
+    pub fn node(&self, id: ItemId) -> Option<Arc<Node>> {
+        self.lock().nodes.get(&id).cloned()
+    }
+    pub fn put_node(&self, gen: u64, n: Arc<Node>) {
+        let mut m = self.lock();
+        if m.gen == gen {
+            if m.nodes.len() >= MAX_ENTRIES {
+                m.nodes.clear();
+            }
+            m.nodes.insert(n.id, n);
+        }
+    }
+    pub fn grants(&self, id: ItemId) -> Option<Arc<Vec<Grant>>> {
+        self.lock().grants.get(&id).cloned()
+    }
+    pub fn put_grants(&self, gen: u64, id: ItemId, g: Arc<Vec<Grant>>) {
+        let mut m = self.lock();
+        if m.gen == gen {
+            if m.grants.len() >= MAX_ENTRIES {
+                m.grants.clear();
+            }
+            m.grants.insert(id, g);
+        }
+    }
+    pub fn child(&self, p: &Parent, name: &str) -> Option<Option<ItemId>> {
+        self.lock()
+            .children
+            .get(&(p.clone(), name.to_string()))
+            .copied()
+    }
+    pub fn put_child(&self, gen: u64, p: &Parent, name: &str, id: Option<ItemId>) {
+        let mut m = self.lock();
+        if m.gen == gen {
+            if m.children.len() >= MAX_ENTRIES {
+                m.children.clear();
+            }
+            m.children.insert((p.clone(), name.to_string()), id);
+        }
+    }
+}
