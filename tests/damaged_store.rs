@@ -58,7 +58,11 @@ fn fresh() -> (tempfile::TempDir, PathBuf, String) {
 /// it held.
 fn refused_or_intact(db: &Path, before: &str, what: &str) -> bool {
     case();
-    for args in [&["tree"][..], &["export"][..], &["mkdir", "/Default Workspace/team/after"][..]] {
+    for args in [
+        &["tree"][..],
+        &["export"][..],
+        &["mkdir", "/Default Workspace/team/after"][..],
+    ] {
         let r = tw(db, "own", args);
         if r.code == Some(6) {
             assert_unavailable(&r, db, what);
@@ -88,7 +92,18 @@ fn truncated_sled_files() {
     let (_t, db, before) = fresh();
     let len = fs::metadata(sled_file(&db)).unwrap().len();
     let mut refused = 0;
-    let cuts = [0, 1, 16, 100, 512, 4096, len / 4, len / 2, len - 100, len - 1];
+    let cuts = [
+        0,
+        1,
+        16,
+        100,
+        512,
+        4096,
+        len / 4,
+        len / 2,
+        len - 100,
+        len - 1,
+    ];
     for (i, cut) in cuts.iter().enumerate() {
         let d = db.with_file_name(format!("trunc{i}"));
         copy_dir(&db, &d);
@@ -112,7 +127,10 @@ fn truncated_sled_files() {
     copy_dir(&db, &d);
     fs::remove_file(sled_file(&d)).unwrap();
     assert!(refused_or_intact(&d, &before, "db file removed"));
-    assert!(refused >= cuts.len() / 2, "most truncations must be noticed");
+    assert!(
+        refused >= cuts.len() / 2,
+        "most truncations must be noticed"
+    );
     report("truncated");
 }
 
@@ -167,10 +185,22 @@ fn values_that_do_not_decode() {
         (keys::ITEM, vec![0xff; 40], "item of garbage"),
         (keys::ITEM, vec![7, 0, 0], "unknown format byte on an item"),
         (keys::USER, vec![9], "unknown format byte on a user"),
-        (keys::CHILD, vec![0, 0xfd, 0xff, 0xff], "child index cut short"),
+        (
+            keys::CHILD,
+            vec![0, 0xfd, 0xff, 0xff],
+            "child index cut short",
+        ),
         (keys::GRANT, vec![], "empty grant"),
-        (keys::AUDIT, vec![0, 0xfc, 0xff, 0xff, 0xff, 0x7f], "audit entry with a huge length"),
-        (keys::WORKSPACE, vec![0; 2000], "workspace with trailing bytes"),
+        (
+            keys::AUDIT,
+            vec![0, 0xfc, 0xff, 0xff, 0xff, 0x7f],
+            "audit entry with a huge length",
+        ),
+        (
+            keys::WORKSPACE,
+            vec![0; 2000],
+            "workspace with trailing bytes",
+        ),
     ];
     for (i, (table, value, what)) in cases.into_iter().enumerate() {
         let d = db.with_file_name(format!("bad{i}"));
@@ -185,7 +215,12 @@ fn values_that_do_not_decode() {
         assert_unavailable(&r, &d, what);
         assert!(r.err().contains("does not decode"), "{what}: {}", r.err());
         // And so must every command that reads it, and none may panic.
-        for args in [&["tree"][..], &["ls", "/"][..], &["log"][..], &["user", "ls"][..]] {
+        for args in [
+            &["tree"][..],
+            &["ls", "/"][..],
+            &["log"][..],
+            &["user", "ls"][..],
+        ] {
             let r = tw(&d, "own", args);
             if !r.ok() {
                 assert_unavailable(&r, &d, what);
@@ -204,15 +239,24 @@ fn unknown_format_and_newer_schema() {
             "newer treeward",
             "a newer schema version",
         ),
-        (bincode_u32_v1(u32::MAX), "newer treeward", "schema u32::MAX"),
-        (vec![1, SCHEMA_VERSION as u8], "does not decode", "schema in an unknown envelope"),
+        (
+            bincode_u32_v1(u32::MAX),
+            "newer treeward",
+            "schema u32::MAX",
+        ),
+        (
+            vec![1, SCHEMA_VERSION as u8],
+            "does not decode",
+            "schema in an unknown envelope",
+        ),
         (vec![], "does not decode", "empty schema value"),
     ];
     for (i, (value, expect, what)) in schema_cases.into_iter().enumerate() {
         let d = db.with_file_name(format!("schema{i}"));
         copy_dir(&db, &d);
         with_raw(&d, |kv| {
-            kv.commit(&[], &[Op::Put(keys::meta("schema"), value)]).unwrap()
+            kv.commit(&[], &[Op::Put(keys::meta("schema"), value)])
+                .unwrap()
         });
         case();
         let r = tw(&d, "own", &["tree"]);
@@ -224,13 +268,21 @@ fn unknown_format_and_newer_schema() {
     }
     // No schema at all, a different magic, no magic at all.
     for (i, (op, expect, what)) in [
-        (Op::Del(keys::meta("schema")), "no schema version", "schema removed"),
+        (
+            Op::Del(keys::meta("schema")),
+            "no schema version",
+            "schema removed",
+        ),
         (
             Op::Put(keys::meta("magic"), b"someone-else".to_vec()),
             "not a treeward store",
             "another magic",
         ),
-        (Op::Del(keys::meta("magic")), "not a treeward store", "magic removed"),
+        (
+            Op::Del(keys::meta("magic")),
+            "not a treeward store",
+            "magic removed",
+        ),
     ]
     .into_iter()
     .enumerate()
@@ -272,7 +324,11 @@ fn directories_that_are_not_stores() {
     let r = tw(&d, "own", &["init", "--owner", "own"]);
     assert_unavailable(&r, &d, "a directory of other files");
     assert!(r.err().contains("not a treeward store"));
-    assert_eq!(fs::read_dir(&d).unwrap().count(), 1, "nothing written there");
+    assert_eq!(
+        fs::read_dir(&d).unwrap().count(),
+        1,
+        "nothing written there"
+    );
     // A file.
     let f = tmp.path().join("plain-file");
     fs::write(&f, "x").unwrap();
@@ -319,7 +375,10 @@ impl RoMount {
             return None;
         }
         let m = RoMount(at.to_path_buf());
-        if !ok(Command::new("mount").args(["-o", "remount,bind,ro"]).arg(at)) {
+        if !ok(Command::new("mount")
+            .args(["-o", "remount,bind,ro"])
+            .arg(at))
+        {
             return None;
         }
         Some(m)
@@ -422,7 +481,11 @@ fn full_disk() {
     let mut refused = None;
     for i in 0..2000 {
         let name = format!("full{i}");
-        let r = tw(&db, "own", &["mkdir", &format!("/Default Workspace/team/{name}")]);
+        let r = tw(
+            &db,
+            "own",
+            &["mkdir", &format!("/Default Workspace/team/{name}")],
+        );
         case();
         if r.ok() {
             acked.push(name);
@@ -448,7 +511,11 @@ fn full_disk() {
     println!(
         "full disk: {} writes acknowledged before ENOSPC, refused one {}",
         acked.len(),
-        if after.contains(&format!("\"{refused}\"")) { "present (written before the error)" } else { "absent" }
+        if after.contains(&format!("\"{refused}\"")) {
+            "present (written before the error)"
+        } else {
+            "absent"
+        }
     );
     report("full disk");
 }

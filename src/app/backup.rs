@@ -1,0 +1,130 @@
+//! `treeward backup DIR`: a consistent copy of a store in use. The copy is
+//! taken under the store's writer lock (no change of this process can land
+//! halfway through it; other processes are kept out by the store's lock
+//! file), written as `DIR/export.json` and loaded into a fresh store
+//! `DIR/store` with `import`, then checked: the new store exports the same
+//! document. A server holding the store calls [`App::backup`] itself.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::store::open::{LOCK_FILE, SLED_DIR};
+
+/// What a backup wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Backup {
+    pub dir: PathBuf,
+    pub export: PathBuf,
+    pub store: PathBuf,
+    pub items: usize,
+    pub bytes: usize,
+}
+
+pub const EXPORT_FILE: &str = "export.json";
+pub const STORE_DIR: &str = "store";
+
+fn io(path: &Path, e: std::io::Error) -> Error {
+    Error::invalid(format!("cannot write {}: {e}", path.display()))
+}
+
+/// DIR must be new or empty: a backup never overwrites anything.
+fn fresh_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        let empty = fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_none();
+        if !dir.is_dir() || !empty {
+            return Err(Error::invalid(format!(
+                "{} already exists and is not an empty directory: a backup never overwrites",
+                dir.display()
+            )));
+        }
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| io(dir, e))
+}
+
+/// Writes a file for the owner alone, synced.
+pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| io(path, e))?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| io(path, e))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::DirBuilder::new().mode(0o700).create(to)?;
+    for e in fs::read_dir(from)? {
+        let e = e?;
+        let t = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_tree(&e.path(), &t)?;
+        } else {
+            fs::copy(e.path(), &t)?;
+            fs::File::open(&t)?.sync_all()?;
+        }
+    }
+    Ok(())
+}
+
+impl App {
+    /// A consistent copy of the store in `dir` (see the module notes).
+    pub fn backup(&self, dir: &Path) -> Result<Backup> {
+        fresh_dir(dir)?;
+        // Holding a change open keeps every writer of this process out
+        // until the export is read; it is dropped without committing.
+        let json = {
+            let _hold = self.store.begin()?;
+            self.export_json()?
+        };
+        let export = dir.join(EXPORT_FILE);
+        write_private(&export, json.as_bytes())?;
+        let store = dir.join(STORE_DIR);
+        let copy = App::open(&store)?;
+        let parsed = App::parse_export(&json)?;
+        let items = copy.import(&parsed)?;
+        if copy.export_json()? != json {
+            return Err(Error::unavailable(format!(
+                "the backup in {} does not read back the same; it is incomplete",
+                dir.display()
+            )));
+        }
+        Ok(Backup {
+            dir: dir.to_path_buf(),
+            export,
+            store,
+            items,
+            bytes: json.len(),
+        })
+    }
+
+    /// A byte copy of the store's files (doctor's backup before a repair:
+    /// it works even when records do not decode and `export` cannot run),
+    /// plus an export when one can be made. Restore by using the copy as
+    /// the store directory.
+    pub fn raw_backup(&self, dir: &Path) -> Result<PathBuf> {
+        let Some(src) = self.store.dir() else {
+            return Err(Error::invalid("an in-memory store has no files to back up"));
+        };
+        fresh_dir(dir)?;
+        {
+            let _hold = self.store.begin()?;
+            copy_tree(&src.join(SLED_DIR), &dir.join(SLED_DIR)).map_err(|e| io(dir, e))?;
+        }
+        write_private(&dir.join(LOCK_FILE), b"")?;
+        if let Ok(json) = self.export_json() {
+            write_private(&dir.join(EXPORT_FILE), json.as_bytes())?;
+        }
+        Ok(dir.to_path_buf())
+    }
+}
