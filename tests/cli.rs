@@ -931,3 +931,46 @@ fn a_second_process_on_a_store_held_by_a_running_treeward_gets_exit_6() {
     assert_eq!(before, export(&db), "nothing changed");
     expect(&db, "alice", &["ls"], 0);
 }
+
+#[test]
+fn without_as_or_treeward_user_the_os_login_acts() {
+    let os = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .unwrap()
+        .map(|u| u.name);
+    let Some(os) =
+        os.filter(|n| treeward::domain::names::validate_login(n).as_deref() == Ok(n.as_str()))
+    else {
+        return; // an OS login that is not a valid treeward login: nothing to check here
+    };
+    let t = tempfile::tempdir().unwrap();
+    let db = t.path().join("s");
+    assert_code(&out(cmd(&db).args(["init", "--owner", &os])), 0, "init");
+    let r = out(cmd(&db).args(["--json", "user", "ls"]));
+    assert_code(&r, 0, "as the OS user");
+    assert_eq!(r.json()[0]["login"], os.as_str());
+    assert_code(
+        &out(cmd(&db).args(["mkdir", "/Default Workspace/team/Mine"])),
+        0,
+        "owner creates at the root",
+    );
+    // in a store where that login is unknown: permission denied, naming it
+    let (_t2, other) = new_store();
+    if os != "own" {
+        let r = out(cmd(&other).arg("ls"));
+        assert_code(&r, 3, "unknown OS login");
+        assert!(r.stderr.contains(&os), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let t = tempfile::tempdir().unwrap();
+    let r = out(cmd(t.path()).arg("--help"));
+    assert_eq!(r.code, 0);
+    for c in [
+        "init", "mkdir", "share", "check", "explain", "export", "import",
+    ] {
+        assert!(r.stdout.contains(c), "{c} in help: {}", r.stdout);
+    }
+    assert_eq!(out(cmd(t.path()).arg("--version")).code, 0);
+}
