@@ -1828,3 +1828,110 @@ fn r32_entries_naming_a_private_path_stay_masked_after_the_item_leaves_it() {
         "{log:#?}"
     );
 }
+
+// ---------------------------------------------------------------- more inheritance, visibility and consistency
+
+#[test]
+fn r10_a_grant_to_a_unit_covers_every_level_below_it() {
+    let app = setup();
+    let own = || s(&app, "own");
+    ok(own().org_add("company", None));
+    ok(own().org_add("field", Some("emea")));
+    ok(own().user_add("fay", None, None));
+    ok(own().org_join("field", "fay"));
+    // sales > emea > field: the org:sales manager grant on Line1 reaches fay
+    let (d, _) = ok(own().explain("fay", OEE));
+    assert_eq!(d.level, Some(Level::Manager));
+    assert_eq!(
+        d.grants[0].via,
+        Via::Org {
+            unit: "sales".into(),
+            member_of: "field".into()
+        }
+    );
+    // leaving the unit takes it away
+    ok(own().org_leave("field", "fay"));
+    assert_eq!(ok(own().explain("fay", OEE)).0.level, None);
+    // a group's grant goes with the membership too
+    ok(own().group_leave("qa", "bob"));
+    assert_eq!(
+        err(s(&app, "bob").check("bob", "view", OEE)),
+        Outcome::NotFound
+    );
+}
+
+#[test]
+fn r11_every_ancestor_of_a_deep_item_is_path_only() {
+    let app = setup();
+    let alice = || s(&app, "alice");
+    ok(alice().create("/DW/team/A", F));
+    ok(alice().create("/DW/team/A/B", F));
+    ok(alice().create("/DW/team/A/B/C", F));
+    ok(alice().create("/DW/team/A/B/C/Deep", A));
+    ok(alice().create("/DW/team/A/B/Other", A));
+    ok(alice().share("/DW/team/A/B/C/Deep", "user:erin", "viewer", ""));
+    let t = tree_of(&app, "erin", "/DW/team/A");
+    assert_eq!(
+        t,
+        vec![
+            ("/DW/team/A".to_string(), true),
+            ("/DW/team/A/B".to_string(), true),
+            ("/DW/team/A/B/C".to_string(), true),
+            ("/DW/team/A/B/C/Deep".to_string(), false),
+        ]
+    );
+    refused(&app, Outcome::NotFound, || {
+        s(&app, "erin").rename("/DW/team/A/B/Other", "X")
+    });
+    refused(&app, Outcome::Denied, || {
+        s(&app, "erin").rename("/DW/team/A/B", "X")
+    });
+}
+
+#[test]
+fn r19_renamed_and_moved_folders_show_at_once_in_paths_and_inheritance() {
+    let app = setup();
+    // rename Plant: every path below it follows, grants still inherited
+    ok(s(&app, "alice").rename(PLANT, "Factory"));
+    let oee = "/DW/team/Factory/Line1/OEE";
+    assert_eq!(err(s(&app, "bob").ls(Some(PLANT))), Outcome::NotFound);
+    let (d, lines) = ok(s(&app, "own").explain("dave", oee));
+    assert_eq!(d.grants[0].on, "/DW/team/Factory/Line1");
+    assert!(lines.join("\n").contains("on /DW/team/Factory/Line1"));
+    assert!(can(&app, "bob", "edit", oee));
+    // move Line1 to the root: qa's grant on Factory no longer reaches OEE
+    ok(s(&app, "alice").mv("/DW/team/Factory/Line1", "/DW/team"));
+    assert_eq!(
+        err(s(&app, "bob").check("bob", "view", "/DW/team/Line1/OEE")),
+        Outcome::NotFound
+    );
+    assert!(can(&app, "dave", "share", "/DW/team/Line1/OEE"));
+    assert!(can(&app, "tina", "view", "/DW/team/Line1/OEE"));
+    // a deleted and re-created name is a new item without the old grants
+    ok(s(&app, "alice").rm("/DW/team/Line1/OEE"));
+    ok(s(&app, "alice").create("/DW/team/Line1/OEE", A));
+    assert_eq!(err(s(&app, "tina").ls(Some("/DW/team"))), Outcome::NotFound);
+    // a refused change leaves every read as it was
+    refused(&app, Outcome::Conflict, || {
+        s(&app, "alice").mv("/DW/team/Line1", "/DW/team/Line1")
+    });
+    assert!(can(&app, "dave", "view", "/DW/team/Line1/OEE"));
+}
+
+#[test]
+fn r26_apps_added_under_a_tenant_folder_later_are_seen_and_removed_ones_are_not() {
+    let app = setup();
+    let alice = || s(&app, "alice");
+    ok(alice().create("/DW/team/Dist", F));
+    ok(alice().share("/DW/team/Dist", "tenant:acme", "tenant", ""));
+    // an empty granted folder shows nothing to the tenant
+    assert_eq!(names_in(&app, "tina", "/DW/team"), vec!["Plant"]);
+    ok(alice().create("/DW/team/Dist/Later", A));
+    assert!(can(&app, "tina", "view", "/DW/team/Dist/Later"));
+    assert_eq!(names_in(&app, "tina", "/DW/team"), vec!["Dist", "Plant"]);
+    ok(alice().rm("/DW/team/Dist/Later"));
+    assert_eq!(names_in(&app, "tina", "/DW/team"), vec!["Plant"]);
+    // unsharing takes it away
+    ok(alice().unshare(OEE, "tenant:acme"));
+    assert_eq!(err(s(&app, "tina").ls(Some("/DW/team"))), Outcome::NotFound);
+}
