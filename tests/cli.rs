@@ -974,3 +974,148 @@ fn help_and_version_exit_0() {
     }
     assert_eq!(out(cmd(t.path()).arg("--version")).code, 0);
 }
+
+#[test]
+fn every_command_of_section_11_runs_once() {
+    let (_t, db) = populated();
+    let oee = "/Default Workspace/team/Plant/OEE";
+    let drafts = "/Default Workspace/my/bob/Drafts";
+    let steps: &[(&str, &[&str], &str)] = &[
+        ("own", &["group", "add", "ops"], "added group ops"),
+        (
+            "own",
+            &["group", "join", "ops", "carol"],
+            "carol joined group ops",
+        ),
+        ("own", &["group", "join", "ops", "carol"], "already"),
+        (
+            "own",
+            &["group", "leave", "ops", "carol"],
+            "carol left group ops",
+        ),
+        ("own", &["group", "rm", "ops"], "removed group ops"),
+        (
+            "own",
+            &["org", "add", "apac", "--parent", "sales"],
+            "added org unit apac",
+        ),
+        ("own", &["org", "join", "apac", "bob"], "bob joined"),
+        ("own", &["org", "leave", "apac", "bob"], "bob left"),
+        ("own", &["org", "rm", "apac"], "removed org unit apac"),
+        ("own", &["tenant", "add", "globex"], "added tenant globex"),
+        ("own", &["ws", "add", "Lab"], "added workspace Lab"),
+        (
+            "own",
+            &["ws", "rename", "Lab", "Lab2"],
+            "renamed workspace Lab to Lab2",
+        ),
+        ("own", &["ws", "ls"], "Lab2"),
+        ("own", &["ws", "rm", "Lab2"], "removed workspace Lab2"),
+        (
+            "own",
+            &["role", "grant", WS, "carol", "datamanager"],
+            "carol in Default Workspace: datamanager analyst",
+        ),
+        (
+            "alice",
+            &["asset", "add", oee, "dataset", "Shifts"],
+            "added dataset Shifts",
+        ),
+        (
+            "alice",
+            &[
+                "asset",
+                "rm",
+                "/Default Workspace/team/Plant/OEE:dataset/Shifts",
+            ],
+            "removed",
+        ),
+        (
+            "alice",
+            &["describe", oee, "Overall equipment effectiveness"],
+            "described",
+        ),
+        (
+            "alice",
+            &["rename", "/Default Workspace/team/Archive", "Old"],
+            "renamed to /Default Workspace/team/Old",
+        ),
+        (
+            "alice",
+            &["cp", oee, "/Default Workspace/team/Old"],
+            "copied to /Default Workspace/team/Old/OEE",
+        ),
+        (
+            "alice",
+            &["rm", "/Default Workspace/team/Old/OEE"],
+            "deleted",
+        ),
+        (
+            "alice",
+            &["share", oee, "user:bob", "viewer", "--note", "read"],
+            "shared",
+        ),
+        ("alice", &["unshare", oee, "user:bob"], "revoked"),
+        ("carol", &["leave", drafts], "left the collaboration"),
+        (
+            "alice",
+            &["resource", "set", WS, "influxdb", "influxdb://plant:8086/x"],
+            "influxdb of Default Workspace set",
+        ),
+        (
+            "alice",
+            &["resource", "allow", oee, "postgresql"],
+            "may use postgresql again",
+        ),
+        (
+            "alice",
+            &["integ", "detach", oee, "plc"],
+            "no longer uses plc",
+        ),
+        (
+            "carol",
+            &["integ", "rm", WS, "plc"],
+            "removed integration plc",
+        ),
+        (
+            "own",
+            &[
+                "role",
+                "revoke",
+                WS,
+                "bob",
+                "analyst",
+                "--transfer-to",
+                "carol",
+            ],
+            "bob in Default Workspace",
+        ),
+        ("own", &["role", "ls", WS], "carol"),
+        (
+            "carol",
+            &["ls", "/Default Workspace/my/carol/bob/Drafts"],
+            "Forecast",
+        ),
+    ];
+    for (who, args, needle) in steps {
+        let r = expect(&db, who, args, 0);
+        assert!(
+            r.stdout.contains(needle),
+            "{who} {args:?}: {:?} lacks {needle:?}",
+            r.stdout
+        );
+    }
+    let v: Value = serde_json::from_str(&export(&db)).unwrap();
+    let items = v["workspaces"][0]["items"].as_array().unwrap();
+    let oee_item = items.iter().find(|i| i["name"] == "OEE").unwrap();
+    assert_eq!(oee_item["description"], "Overall equipment effectiveness");
+    assert_eq!(oee_item["restricted"], serde_json::json!([]));
+    assert_eq!(oee_item["integrations"], serde_json::json!([]));
+    let r = expect(&db, "bob", &["resource", "ls", WS], 3);
+    assert!(r.stderr.contains("members"), "{}", r.stderr);
+    let r = expect(&db, "alice", &["resource", "ls", WS], 0);
+    assert!(r.stdout.contains("influxdb://plant:8086/x"), "{}", r.stdout);
+    // path-only entries are marked in listings
+    let r = expect(&db, "tina", &["ls", "/Default Workspace/team"], 0);
+    assert_eq!(r.stdout.trim_end(), "folder     Plant/  (path only)");
+}
