@@ -2,9 +2,7 @@
 //! its own state and handles keys; what a dialog is *for* ([`Purpose`]) is
 //! carried along and acted on by the UI when it is submitted.
 
-use crate::domain::{
-    AssetKind, IntegKind, ItemId, ItemKind, Level, ResourceKind, SpaceRef, Subject,
-};
+use crate::domain::{AssetKind, IntegKind, ItemId, ItemKind, Level, ResourceKind, SpaceRef, Subject};
 
 use super::keys::{Key, KeyCode};
 
@@ -17,91 +15,32 @@ pub enum Place {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
-    NewItem {
-        parent: Place,
-        kind: ItemKind,
-    },
-    NewAssetKind {
-        app: ItemId,
-    },
-    NewAssetName {
-        app: ItemId,
-        kind: AssetKind,
-    },
-    Rename {
-        id: ItemId,
-    },
-    Describe {
-        id: ItemId,
-    },
-    MoveDest {
-        id: ItemId,
-    },
-    CopyDest {
-        id: ItemId,
-    },
-    Delete {
-        id: ItemId,
-    },
-    ShareSubject {
-        id: ItemId,
-    },
-    ShareLevel {
-        id: ItemId,
-        subject: Subject,
-    },
-    ShareNote {
-        id: ItemId,
-        subject: Subject,
-        level: Level,
-    },
-    Unshare {
-        id: ItemId,
-    },
-    Leave {
-        id: ItemId,
-    },
+    NewItem { parent: Place, kind: ItemKind },
+    NewAssetKind { app: ItemId },
+    NewAssetName { app: ItemId, kind: AssetKind },
+    Rename { id: ItemId },
+    Describe { id: ItemId },
+    MoveDest { id: ItemId },
+    CopyDest { id: ItemId },
+    Delete { id: ItemId },
+    ShareSubject { id: ItemId },
+    ShareLevel { id: ItemId, subject: Subject },
+    ShareNote { id: ItemId, subject: Subject, level: Level },
+    Unshare { id: ItemId },
+    Leave { id: ItemId },
     Inspect,
     Search,
-    ResourceKind {
-        ws: String,
-    },
-    ResourceEndpoint {
-        ws: String,
-        kind: ResourceKind,
-    },
-    Restrict {
-        app: ItemId,
-    },
-    IntegMenu {
-        ws: String,
-    },
-    IntegName {
-        ws: String,
-    },
-    IntegKind {
-        ws: String,
-        name: String,
-    },
-    IntegEndpoint {
-        ws: String,
-        name: String,
-        kind: IntegKind,
-    },
-    IntegDelete {
-        ws: String,
-        name: String,
-    },
-    Attach {
-        app: ItemId,
-    },
-    MemberUser {
-        ws: String,
-    },
-    MemberRole {
-        ws: String,
-        login: String,
-    },
+    ResourceKind { ws: String },
+    ResourceEndpoint { ws: String, kind: ResourceKind },
+    Restrict { app: ItemId },
+    IntegMenu { ws: String },
+    IntegName { ws: String },
+    IntegKind { ws: String, name: String },
+    IntegEndpoint { ws: String, name: String, kind: IntegKind },
+    IntegDelete { ws: String, name: String },
+    Attach { app: ItemId },
+    MemberUser { ws: String },
+    MemberRole { ws: String, login: String },
     Quit,
 }
 
@@ -115,11 +54,7 @@ pub struct PickItem {
 }
 
 impl PickItem {
-    pub fn new(
-        label: impl Into<String>,
-        detail: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
+    pub fn new(label: impl Into<String>, detail: impl Into<String>, value: impl Into<String>) -> Self {
         PickItem {
             label: label.into(),
             detail: detail.into(),
@@ -267,12 +202,7 @@ pub enum Outcome {
 }
 
 impl Dialog {
-    pub fn input(
-        title: impl Into<String>,
-        lines: Vec<String>,
-        initial: &str,
-        purpose: Purpose,
-    ) -> Dialog {
+    pub fn input(title: impl Into<String>, lines: Vec<String>, initial: &str, purpose: Purpose) -> Dialog {
         Dialog {
             title: title.into(),
             lines,
@@ -296,12 +226,7 @@ impl Dialog {
             list_height: 8,
         }
     }
-    pub fn pick(
-        title: impl Into<String>,
-        lines: Vec<String>,
-        items: Vec<PickItem>,
-        purpose: Purpose,
-    ) -> Dialog {
+    pub fn pick(title: impl Into<String>, lines: Vec<String>, items: Vec<PickItem>, purpose: Purpose) -> Dialog {
         Dialog {
             title: title.into(),
             lines,
@@ -423,10 +348,7 @@ impl Dialog {
 }
 
 fn byte_at(s: &str, chars: usize) -> usize {
-    s.char_indices()
-        .nth(chars)
-        .map(|(b, _)| b)
-        .unwrap_or(s.len())
+    s.char_indices().nth(chars).map(|(b, _)| b).unwrap_or(s.len())
 }
 
 #[cfg(test)]

@@ -23,12 +23,9 @@ use std::io::{BufWriter, Write};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{
-    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-};
+use crossterm::event::{self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
 use crossterm::terminal::{
-    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
-    LeaveAlternateScreen,
+    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use crossterm::{cursor, execute};
 use ratatui::backend::CrosstermBackend;
@@ -66,11 +63,7 @@ pub fn restore_terminal() {
 
 fn install_signal_handlers() {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
-    let act = SigAction::new(
-        SigHandler::Handler(on_signal),
-        SaFlags::empty(),
-        SigSet::empty(),
-    );
+    let act = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
     for s in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
         // SAFETY: the handler only stores to an atomic.
         unsafe {
@@ -141,8 +134,8 @@ pub fn run(cli: Cli) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             restore_terminal();
-            eprintln!("store unavailable: the terminal failed: {e}");
-            6
+            eprintln!("invalid input: cannot drive this terminal: {e}");
+            2
         }
     }
 }
@@ -169,10 +162,12 @@ fn event_loop(
         EnterAlternateScreen,
         EnableMouseCapture,
         EnableBracketedPaste,
-        cursor::Hide
+        cursor::Hide,
+        // Cleared once on entry (never in the normal path); no cursor-position
+        // query, which would stall on a slow link.
+        terminal::Clear(terminal::ClearType::All)
     )?;
     let mut term = Terminal::new(CrosstermBackend::new(out))?;
-    term.clear()?;
     // The first frame, before anything slow runs.
     term.draw(|f| {
         let a = f.area();

@@ -4,7 +4,7 @@
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -85,11 +85,8 @@ fn block<'a>(title: String, focused: bool, t: &Theme, ascii: bool) -> Block<'a> 
         .border_style(t.border(focused))
         .title(Span::styled(
             title,
-            t.fg(t.title).add_modifier(if focused {
-                Modifier::BOLD
-            } else {
-                Modifier::empty()
-            }),
+            t.fg(t.title)
+                .add_modifier(if focused { Modifier::BOLD } else { Modifier::empty() }),
         ));
     if ascii {
         b.border_set(ratatui::symbols::border::Set {
@@ -126,10 +123,7 @@ pub fn draw(f: &mut Frame, ui: &mut Ui) {
             width: area.width,
             height: area.height.min(3),
         };
-        f.render_widget(
-            Paragraph::new(msg).alignment(ratatui::layout::Alignment::Center),
-            r,
-        );
+        f.render_widget(Paragraph::new(msg).alignment(ratatui::layout::Alignment::Center), r);
         ui.areas = Default::default();
         return;
     }
@@ -169,8 +163,8 @@ pub fn draw(f: &mut Frame, ui: &mut Ui) {
 fn split_main(main: Rect, focus: Focus) -> (Option<Rect>, Option<Rect>, Option<Rect>) {
     let w = main.width;
     if w >= 100 {
-        let left = (w / 5).clamp(20, 30);
-        let detail = ((w - left) as u32 * 42 / 100) as u16;
+        let left = (w / 6).clamp(20, 30);
+        let detail = ((w - left) as u32 * 50 / 100) as u16;
         let c = Layout::default()
             .direction(Direction::Horizontal)
             .constraints([
@@ -200,14 +194,7 @@ fn split_main(main: Rect, focus: Focus) -> (Option<Rect>, Option<Rect>, Option<R
     }
 }
 
-fn list_lines<'a>(
-    items: Vec<String>,
-    sel: usize,
-    focused: bool,
-    width: usize,
-    t: &Theme,
-    g: &Glyphs,
-) -> Vec<Line<'a>> {
+fn list_lines<'a>(items: Vec<String>, sel: usize, focused: bool, width: usize, t: &Theme, g: &Glyphs) -> Vec<Line<'a>> {
     items
         .into_iter()
         .enumerate()
@@ -234,14 +221,7 @@ fn draw_workspaces(f: &mut Frame, ui: &mut Ui, r: Rect) {
     let b = block(" Workspaces ".into(), focused, &ui.theme, ui.ascii);
     let inner = b.inner(r);
     let names = ui.workspaces.iter().map(|w| escape(&w.name)).collect();
-    let lines = list_lines(
-        names,
-        ui.ws_sel,
-        focused,
-        inner.width as usize,
-        &ui.theme,
-        g,
-    );
+    let lines = list_lines(names, ui.ws_sel, focused, inner.width as usize, &ui.theme, g);
     f.render_widget(Paragraph::new(lines).block(b), r);
 }
 
@@ -252,14 +232,7 @@ fn draw_spaces(f: &mut Frame, ui: &mut Ui, r: Rect) {
     let b = block(" Spaces ".into(), focused, &ui.theme, ui.ascii);
     let inner = b.inner(r);
     let names = ui.spaces.iter().map(|s| s.label()).collect();
-    let lines = list_lines(
-        names,
-        ui.space_sel,
-        focused,
-        inner.width as usize,
-        &ui.theme,
-        g,
-    );
+    let lines = list_lines(names, ui.space_sel, focused, inner.width as usize, &ui.theme, g);
     f.render_widget(Paragraph::new(lines).block(b), r);
 }
 
@@ -379,26 +352,89 @@ fn draw_detail(f: &mut Frame, ui: &mut Ui, r: Rect) {
         height: inner.height - 1,
         ..inner
     };
-    let lines: Vec<Line> = ui
-        .detail_lines
-        .iter()
-        .map(|l| {
-            let style = match l.tone {
-                Tone::Normal => Style::default(),
-                Tone::Heading => t.fg(t.title).add_modifier(Modifier::BOLD),
-                Tone::Dim => t.dimmed(),
-                Tone::Ok => t.fg(t.ok),
-                Tone::Bad => t.fg(t.error),
-            };
-            Line::from(Span::styled(l.text.clone(), style))
-        })
+    let width = body.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    for l in &ui.detail_lines {
+        let style = match l.tone {
+            Tone::Normal => Style::default(),
+            Tone::Heading => t.fg(t.title).add_modifier(Modifier::BOLD),
+            Tone::Dim => t.dimmed(),
+            Tone::Ok => t.fg(t.ok),
+            Tone::Bad => t.fg(t.error),
+        };
+        for part in wrap_hanging(&l.text, width) {
+            lines.push(Line::from(Span::styled(part, style)));
+        }
+    }
+    let max_scroll = lines.len().saturating_sub(body.height as usize);
+    if ui.detail_scroll as usize > max_scroll {
+        ui.detail_scroll = max_scroll as u16;
+    }
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(ui.detail_scroll as usize)
+        .take(body.height as usize)
         .collect();
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((ui.detail_scroll, 0)),
-        body,
-    );
+    f.render_widget(Paragraph::new(shown), body);
+}
+
+/// Wraps a line to `width` columns at spaces, continuing under the value of a
+/// `label   value` line (or two columns in), by display width.
+pub fn wrap_hanging(text: &str, width: usize) -> Vec<String> {
+    if width == 0 {
+        return vec![];
+    }
+    if text.width() <= width {
+        return vec![text.to_string()];
+    }
+    let lead = text.len() - text.trim_start().len();
+    let indent = text[lead..]
+        .find("  ")
+        .map(|i| {
+            let after = &text[lead + i..];
+            lead + i + (after.len() - after.trim_start().len())
+        })
+        .map(|b| text[..b].width())
+        .unwrap_or(lead + 2);
+    let indent = if indent * 2 > width {
+        2.min(width.saturating_sub(1))
+    } else {
+        indent
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_w = 0;
+    let room = |first: bool| if first { width } else { width - indent };
+    for word in text.split_inclusive(' ') {
+        let ww = word.trim_end().width();
+        if cur_w + ww > room(out.is_empty()) && !cur.trim().is_empty() {
+            out.push(std::mem::take(&mut cur).trim_end().to_string());
+            cur_w = 0;
+        }
+        if ww > room(out.is_empty()).saturating_sub(cur_w) {
+            // A word longer than the line: cut it by characters.
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if cur_w + cw > room(out.is_empty()) {
+                    out.push(std::mem::take(&mut cur));
+                    cur_w = 0;
+                }
+                cur.push(c);
+                cur_w += cw;
+            }
+        } else {
+            cur.push_str(word);
+            cur_w += word.width();
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim_end().to_string());
+    }
+    let pad = " ".repeat(indent);
+    out.into_iter()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { l } else { format!("{pad}{}", l.trim_start()) })
+        .collect()
 }
 
 fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
@@ -427,10 +463,7 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
     } else {
         Style::default()
     };
-    let line1 = Line::from(vec![
-        Span::styled(who.clone(), who_style),
-        Span::styled(msg, msg_style),
-    ]);
+    let line1 = Line::from(vec![Span::styled(who.clone(), who_style), Span::styled(msg, msg_style)]);
     let scope = if ui.dialog.is_some() {
         None
     } else {
@@ -475,12 +508,7 @@ fn draw_help(f: &mut Frame, ui: &Ui, area: Rect) {
     let h = (rows.len() as u16 + 4).min(area.height);
     let r = centered(area, 64.min(area.width), h);
     f.render_widget(Clear, r);
-    let b = block(
-        format!(" Keys: {} (any key closes) ", scope.title()),
-        true,
-        t,
-        ui.ascii,
-    );
+    let b = block(format!(" Keys: {} (any key closes) ", scope.title()), true, t, ui.ascii);
     let inner_w = b.inner(r).width as usize;
     let mut lines = Vec::new();
     let mut last = "";
@@ -500,8 +528,9 @@ fn draw_help(f: &mut Frame, ui: &Ui, area: Rect) {
 fn draw_dialog(f: &mut Frame, d: &mut Dialog, t: &Theme, area: Rect) {
     let w = 72.min(area.width.saturating_sub(2)).max(20);
     let list_rows = match &d.body {
-        Body::Pick(p) => (p.filtered.len().max(1) as u16)
-            .min(area.height.saturating_sub(d.lines.len() as u16 + 7).max(2)),
+        Body::Pick(p) => {
+            (p.filtered.len().max(1) as u16).min(area.height.saturating_sub(d.lines.len() as u16 + 7).max(2))
+        }
         _ => 1,
     };
     let h = d.lines.len() as u16 + list_rows + 2 + 2 + u16::from(d.error.is_some()) + 1;
@@ -531,10 +560,7 @@ fn draw_dialog(f: &mut Frame, d: &mut Dialog, t: &Theme, area: Rect) {
                 fit(&acc, iw.saturating_sub(1))
             };
             lines.push(Line::from(Span::styled(
-                format!(
-                    "{visible}{}",
-                    " ".repeat(iw.saturating_sub(visible.width()))
-                ),
+                format!("{visible}{}", " ".repeat(iw.saturating_sub(visible.width()))),
                 Style::default().add_modifier(Modifier::UNDERLINED),
             )));
             let y = inner.y + lines.len() as u16 - 1;

@@ -18,14 +18,7 @@ fn demo() -> App {
 }
 
 fn ui_as<'a>(app: &'a App, login: &str) -> Ui<'a> {
-    let mut u = Ui::new(
-        app,
-        login,
-        KeyMap::default(),
-        Theme::load(None).unwrap(),
-        false,
-    )
-    .unwrap();
+    let mut u = Ui::new(app, login, KeyMap::default(), Theme::load(None).unwrap(), false).unwrap();
     select_ws(&mut u, "Default Workspace");
     u
 }
@@ -93,14 +86,11 @@ fn layout_shows_every_pane_and_the_status_bar() {
         assert!(s.contains(want), "{want} missing in\n{s}");
     }
     assert!(s.contains("Default Workspace › Team Space"), "{s}");
+    assert!(s.contains(" Info │ Permissions │ Activity │ Workspace "), "{s}");
+    let narrow = screen(&mut u, 100, 35);
     assert!(
-        s.contains(" Info │ Perms │ Log │ WS "),
-        "short tab titles when narrow: {s}"
-    );
-    let wide = screen(&mut u, 160, 35);
-    assert!(
-        wide.contains(" Info │ Permissions │ Activity │ Workspace "),
-        "{wide}"
+        narrow.contains(" Info │ Perms │ Log │ WS "),
+        "short tab titles when narrow: {narrow}"
     );
     let last = s.lines().last().unwrap();
     assert!(
@@ -118,19 +108,11 @@ fn r3_tree_lists_folders_first_then_apps_and_expands_lazily() {
     let app = demo();
     let mut u = ui_as(&app, "root");
     let s = screen(&mut u, 120, 35);
-    let (plant, quality, welcome) = (
-        row_of(&s, "■ Plant"),
-        row_of(&s, "■ Quality"),
-        row_of(&s, "◆ Welcome"),
-    );
+    let (plant, quality, welcome) = (row_of(&s, "■ Plant"), row_of(&s, "■ Quality"), row_of(&s, "◆ Welcome"));
     assert!(plant < quality && quality < welcome, "{s}");
     let before = u.tree.nodes.len();
     select(&mut u, &format!("{DW}/Plant"));
-    assert_eq!(
-        u.tree.nodes.len(),
-        before,
-        "nothing loaded before expanding"
-    );
+    assert_eq!(u.tree.nodes.len(), before, "nothing loaded before expanding");
     u.focus = Focus::Tree;
     press(&mut u, KeyCode::Right);
     assert!(u.tree.nodes.len() > before, "children loaded on expand");
@@ -164,15 +146,9 @@ fn r11_path_only_ancestors_are_dimmed_and_grant_nothing() {
     let y = row_of(&s, "Quality") as u16;
     let x = s.lines().nth(y as usize).unwrap().find("Quality").unwrap();
     let x = s.lines().nth(y as usize).unwrap()[..x].chars().count() as u16;
-    assert!(
-        s.lines().nth(y as usize).unwrap().contains("path only"),
-        "{s}"
-    );
+    assert!(s.lines().nth(y as usize).unwrap().contains("path only"), "{s}");
     // Quality is not the selected row: its name is drawn in the dim colour.
-    assert_ne!(
-        u.tree.selected_path(),
-        Some("/Default Workspace/team/Quality")
-    );
+    assert_ne!(u.tree.selected_path(), Some("/Default Workspace/team/Quality"));
     assert_eq!(buf[(x, y)].fg, u.theme.dim);
     select(&mut u, &format!("{DW}/Quality"));
     u.run(Cmd::Rename);
@@ -257,10 +233,7 @@ fn new_folder_dialog_creates_and_selects() {
     assert!(s.contains("Line3"), "typed text shown: {s}");
     press(&mut u, KeyCode::Enter);
     assert!(u.dialog.is_none(), "{:?}", u.message);
-    assert_eq!(
-        u.tree.selected_path(),
-        Some("/Default Workspace/team/Plant/Line3")
-    );
+    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Plant/Line3"));
     assert!(message(&u).contains("created folder Line3"));
 }
 
@@ -294,10 +267,7 @@ fn rename_dialog_renames() {
     u.handle_key(Key::ctrl('u'));
     keys(&mut u, "Start");
     press(&mut u, KeyCode::Enter);
-    assert_eq!(
-        u.tree.selected_path(),
-        Some("/Default Workspace/team/Start")
-    );
+    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Start"));
 }
 
 #[test]
@@ -310,9 +280,7 @@ fn r23_move_picker_offers_only_allowed_destinations() {
     let s = screen(&mut u, 110, 35);
     assert!(s.contains("Move OEE"), "{s}");
     let d = u.dialog.as_ref().unwrap();
-    let dialog::Body::Pick(p) = &d.body else {
-        panic!()
-    };
+    let dialog::Body::Pick(p) = &d.body else { panic!() };
     let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
     assert!(
         offered.contains(&"/Default Workspace/team/Plant/Line1/Cells"),
@@ -346,10 +314,7 @@ fn r23_editor_gets_move_refused_with_the_reason() {
     let m = message(&u);
     assert!(m.contains("move: not allowed") && m.contains("R23"), "{m}");
     let s = screen(&mut u, 120, 35);
-    assert!(
-        s.contains("move: not allowed"),
-        "shown in the status bar: {s}"
-    );
+    assert!(s.contains("move: not allowed"), "shown in the status bar: {s}");
 }
 
 #[test]
@@ -359,10 +324,7 @@ fn delete_asks_and_deletes_an_app() {
     select(&mut u, &format!("{DW}/Welcome"));
     keys(&mut u, "d");
     let s = screen(&mut u, 110, 30);
-    assert!(
-        s.contains("Delete app") && s.contains("with its dashboards"),
-        "{s}"
-    );
+    assert!(s.contains("Delete app") && s.contains("with its dashboards"), "{s}");
     keys(&mut u, "y");
     assert!(message(&u).contains("deleted"), "{}", message(&u));
     assert!(u.sess.resolve_str(&format!("{DW}/Welcome")).is_err());
@@ -404,14 +366,7 @@ fn r27_share_dialog_picks_subject_level_and_note() {
     assert!(message(&u).contains("shared"), "{}", message(&u));
     let g = app
         .store()
-        .grants_on(
-            u.sess
-                .resolve_str(&format!("{DW}/Sales"))
-                .unwrap()
-                .item()
-                .unwrap()
-                .id,
-        )
+        .grants_on(u.sess.resolve_str(&format!("{DW}/Sales")).unwrap().item().unwrap().id)
         .unwrap();
     assert!(g
         .iter()
@@ -427,11 +382,7 @@ fn r27_share_dialog_picks_subject_level_and_note() {
 fn r16_share_in_my_creations_offers_no_tenant_and_no_manager() {
     let app = demo();
     let mut u = ui_as(&app, "bob");
-    u.space_sel = u
-        .spaces
-        .iter()
-        .position(|s| s.label() == "My Creations")
-        .unwrap();
+    u.space_sel = u.spaces.iter().position(|s| s.label() == "My Creations").unwrap();
     u.load_tree().unwrap();
     select(&mut u, "/Default Workspace/my/bob/Drafts");
     keys(&mut u, "s");
@@ -463,24 +414,12 @@ fn r26_inspect_as_tenant_shows_only_tenant_apps() {
     }
     let s = screen(&mut u, 120, 40);
     assert!(s.contains("inspecting tina"), "{s}");
-    assert!(
-        s.contains("◆ OEE") && s.contains("◆ Customer portal"),
-        "{s}"
-    );
-    for hidden in [
-        "Welcome",
-        "Quality",
-        "Archive",
-        "Energy",
-        "Maintenance planner",
-    ] {
+    assert!(s.contains("◆ OEE") && s.contains("◆ Customer portal"), "{s}");
+    for hidden in ["Welcome", "Quality", "Archive", "Energy", "Maintenance planner"] {
         assert!(!s.contains(hidden), "{hidden} must not show for tina:\n{s}");
     }
     assert!(s.contains("path only"), "ancestors as path only: {s}");
-    assert!(
-        !s.contains("My Creations"),
-        "R9: no My Creations for tenant users: {s}"
-    );
+    assert!(!s.contains("My Creations"), "R9: no My Creations for tenant users: {s}");
     press(&mut u, KeyCode::Esc);
     assert!(u.inspect.is_none());
     let s = screen(&mut u, 120, 40);
@@ -534,10 +473,7 @@ fn search_jumps_to_a_match_with_its_path() {
         "matches with their paths: {s}"
     );
     press(&mut u, KeyCode::Enter);
-    assert_eq!(
-        u.tree.selected_path(),
-        Some("/Default Workspace/team/Plant/Line1/OEE")
-    );
+    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Plant/Line1/OEE"));
 }
 
 #[test]
@@ -547,17 +483,8 @@ fn help_lists_every_key_of_the_focused_pane() {
     keys(&mut u, "?");
     let s = screen(&mut u, 120, 60);
     assert!(s.contains("Keys: Tree"), "{s}");
-    for b in u
-        .keys
-        .bindings
-        .iter()
-        .filter(|b| b.scope == keys::Scope::Tree)
-    {
-        assert!(
-            s.contains(b.cmd.desc()),
-            "{} missing in help:\n{s}",
-            b.cmd.desc()
-        );
+    for b in u.keys.bindings.iter().filter(|b| b.scope == keys::Scope::Tree) {
+        assert!(s.contains(b.cmd.desc()), "{} missing in help:\n{s}", b.cmd.desc());
     }
     keys(&mut u, "x");
     assert!(!u.help);
@@ -572,10 +499,7 @@ fn too_small_terminal_shows_a_notice_and_every_size_draws() {
     let s = screen(&mut u, 40, 11);
     assert!(s.contains("terminal too small"), "{s}");
     let s = screen(&mut u, 40, 12);
-    assert!(
-        !s.contains("terminal too small") && s.contains("Plant"),
-        "{s}"
-    );
+    assert!(!s.contains("terminal too small") && s.contains("Plant"), "{s}");
     select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
     for w in [1u16, 10, 40, 41, 63, 64, 99, 100, 180] {
         for h in [1u16, 5, 12, 13, 30] {
@@ -603,11 +527,7 @@ fn wide_characters_keep_columns_aligned() {
     let plain = s.lines().find(|l| l.contains("■ Plant")).unwrap();
     use unicode_width::UnicodeWidthStr;
     let end = |l: &str| l[..l.find("admin").unwrap() + 5].width();
-    assert_eq!(
-        end(wide),
-        end(plain),
-        "level column aligned:\n{wide}\n{plain}"
-    );
+    assert_eq!(end(wide), end(plain), "level column aligned:\n{wide}\n{plain}");
 }
 
 #[test]
@@ -651,10 +571,7 @@ fn mouse_click_selects_and_focuses_and_wheel_scrolls() {
         row: y,
     });
     assert_eq!(u.focus, Focus::Tree);
-    assert_eq!(
-        u.tree.selected_path(),
-        Some("/Default Workspace/team/Quality")
-    );
+    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Quality"));
     let y = row_of(&s, "Plant Ops") as u16;
     u.handle(Input::Mouse {
         kind: keys::MouseKind::Click,
@@ -679,16 +596,9 @@ fn copy_path_emits_osc52() {
     assert_eq!(u.clipboard.len(), 1);
     assert!(u.clipboard[0].starts_with("\x1b]52;c;"));
     use base64::Engine;
-    let b64 = u.clipboard[0]
-        .trim_start_matches("\x1b]52;c;")
-        .trim_end_matches('\x07');
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .unwrap();
-    assert_eq!(
-        String::from_utf8(raw).unwrap(),
-        "/Default Workspace/team/Plant"
-    );
+    let b64 = u.clipboard[0].trim_start_matches("\x1b]52;c;").trim_end_matches('\x07');
+    let raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    assert_eq!(String::from_utf8(raw).unwrap(), "/Default Workspace/team/Plant");
 }
 
 #[test]
@@ -725,10 +635,7 @@ fn spaces_list_switches_the_tree() {
     let mut u = ui_as(&app, "carol");
     u.focus = Focus::Spaces;
     let labels: Vec<String> = u.spaces.iter().map(|s| s.label()).collect();
-    assert!(
-        labels.iter().any(|l| l.starts_with("Shared with me (1)")),
-        "{labels:?}"
-    );
+    assert!(labels.iter().any(|l| l.starts_with("Shared with me (1)")), "{labels:?}");
     keys(&mut u, "G");
     let s = screen(&mut u, 120, 35);
     assert!(s.contains("bob's My Creations"), "{s}");
@@ -736,4 +643,18 @@ fn spaces_list_switches_the_tree() {
     u.run(Cmd::Expand);
     let s = screen(&mut u, 120, 35);
     assert!(s.contains("Drafts"), "{s}");
+}
+
+#[test]
+fn detail_lines_wrap_under_their_value() {
+    let w = render::wrap_hanging("path      /Default Workspace/team/Plant/Line1/OEE", 30);
+    assert_eq!(w[0], "path      /Default");
+    assert!(w[1].starts_with("          Workspace/team/"), "{w:?}");
+    assert!(
+        w.iter()
+            .all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= 30),
+        "{w:?}"
+    );
+    let w = render::wrap_hanging("x".repeat(70).as_str(), 30);
+    assert_eq!(w.len(), 3, "{w:?}");
 }

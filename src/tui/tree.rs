@@ -37,8 +37,7 @@ pub struct Node {
 
 impl Node {
     pub fn expandable(&self) -> bool {
-        !matches!(self.data.kind, NodeKind::Asset(_))
-            && !(self.data.path_only && self.data.kind == NodeKind::App)
+        !matches!(self.data.kind, NodeKind::Asset(_)) && !(self.data.path_only && self.data.kind == NodeKind::App)
     }
 }
 
@@ -178,8 +177,7 @@ impl TreeState {
         if self.sel < self.offset {
             self.sel = self.offset;
         } else if self.sel >= self.offset + self.height.max(1) {
-            self.sel =
-                (self.offset + self.height.max(1) - 1).min(self.rows.len().saturating_sub(1));
+            self.sel = (self.offset + self.height.max(1) - 1).min(self.rows.len().saturating_sub(1));
         }
     }
 
@@ -236,9 +234,7 @@ mod tests {
         let mut t = TreeState::new(vec![d("A", NodeKind::Folder), d("B", NodeKind::Folder)]);
         t.set_height(3);
         assert_eq!(t.rows, vec![0, 1]);
-        let kids: Vec<NodeData> = (0..100_000)
-            .map(|i| d(&format!("x{i}"), NodeKind::App))
-            .collect();
+        let kids: Vec<NodeData> = (0..100_000).map(|i| d(&format!("x{i}"), NodeKind::App)).collect();
         t.set_children(0, kids);
         t.expand(0);
         assert_eq!(t.rows.len(), 100_002);

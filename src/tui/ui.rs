@@ -59,11 +59,7 @@ impl Tab {
     }
     /// Whether the short titles are needed in `width` columns.
     pub fn short_titles(width: u16) -> bool {
-        Tab::ALL
-            .iter()
-            .map(|t| t.title(false).len() as u16 + 3)
-            .sum::<u16>()
-            > width
+        Tab::ALL.iter().map(|t| t.title(false).len() as u16 + 3).sum::<u16>() > width
     }
 }
 
@@ -244,9 +240,7 @@ impl<'a> Ui<'a> {
                 }
                 match &s.kind {
                     SpaceKind::Team => self.spaces.push(SpaceChoice::Team(s)),
-                    SpaceKind::My(o) if *o == viewer_login => {
-                        self.spaces.push(SpaceChoice::Mine(s))
-                    }
+                    SpaceKind::My(o) if *o == viewer_login => self.spaces.push(SpaceChoice::Mine(s)),
                     SpaceKind::My(_) => shared.push(s),
                 }
             }
@@ -346,10 +340,7 @@ impl<'a> Ui<'a> {
                 let root_node = self.space_node(&s)?;
                 self.load_children_of(&root_node)?
             }
-            Some(SpaceChoice::Shared(v)) => v
-                .iter()
-                .map(|s| self.space_node(s))
-                .collect::<R<Vec<_>>>()?,
+            Some(SpaceChoice::Shared(v)) => v.iter().map(|s| self.space_node(s)).collect::<R<Vec<_>>>()?,
         };
         let height = self.tree.height;
         self.tree = TreeState::new(roots);
@@ -471,9 +462,7 @@ impl<'a> Ui<'a> {
                     let r = self.sess.resolve_id(id).ok()?;
                     return Some((Place::Item(id), r));
                 }
-                (NodeKind::Space(s), _) => {
-                    return Some((Place::Root(s.clone()), self.sess.space_root(s).ok()?))
-                }
+                (NodeKind::Space(s), _) => return Some((Place::Root(s.clone()), self.sess.space_root(s).ok()?)),
                 _ => {
                     if let Some((it, r)) = self.selected_item() {
                         let p = self.sess.parent_of(&it, &r).ok()?;
@@ -622,10 +611,7 @@ impl<'a> Ui<'a> {
             }
             Cmd::Help => self.help = true,
             Cmd::FocusNext | Cmd::FocusPrev => {
-                let i = Focus::ORDER
-                    .iter()
-                    .position(|f| *f == self.focus)
-                    .unwrap_or(0);
+                let i = Focus::ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
                 let n = Focus::ORDER.len();
                 let j = if cmd == Cmd::FocusNext {
                     (i + 1) % n
@@ -646,17 +632,11 @@ impl<'a> Ui<'a> {
             }
             Cmd::NextTab | Cmd::PrevTab => {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
-                let j = if cmd == Cmd::NextTab {
-                    (i + 1) % 4
-                } else {
-                    (i + 3) % 4
-                };
+                let j = if cmd == Cmd::NextTab { (i + 1) % 4 } else { (i + 3) % 4 };
                 self.tab = Tab::ALL[j];
                 self.detail_scroll = 0;
             }
-            Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
-                self.navigate(cmd)
-            }
+            Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => self.navigate(cmd),
             Cmd::Select => match self.focus {
                 Focus::Workspaces | Focus::Spaces => {
                     self.focus = if self.focus == Focus::Workspaces {
@@ -807,8 +787,7 @@ impl<'a> Ui<'a> {
                 };
                 let what = format!("new {kind}");
                 let Some((place, r)) = self.create_place() else {
-                    return self
-                        .set_error(format!("{what}: choose Team Space or My Creations first"));
+                    return self.set_error(format!("{what}: choose Team Space or My Creations first"));
                 };
                 if !self.allowed(&what, Action::Create, &r) {
                     return;
@@ -817,10 +796,7 @@ impl<'a> Ui<'a> {
                     format!("New {kind}"),
                     vec![format!("In {}", escape(&r.path)), "Name:".into()],
                     "",
-                    Purpose::NewItem {
-                        parent: place,
-                        kind,
-                    },
+                    Purpose::NewItem { parent: place, kind },
                 ));
             }
             Cmd::NewAsset => {
@@ -828,9 +804,7 @@ impl<'a> Ui<'a> {
                     return;
                 };
                 if it.kind != ItemKind::App {
-                    return self.set_error(
-                        "new asset: dashboards, charts and datasets live in apps: select an app",
-                    );
+                    return self.set_error("new asset: dashboards, charts and datasets live in apps: select an app");
                 }
                 if !self.allowed("new asset", Action::Edit, &r) {
                     return;
@@ -927,8 +901,7 @@ impl<'a> Ui<'a> {
                         .store()
                         .begin()
                         .and_then(|tx| self.sess.cp_resolved(tx, &it, &r, None));
-                    return self
-                        .done(res.map(|c| (format!("copied to {}", escape(&c.name)), Some(c.id))));
+                    return self.done(res.map(|c| (format!("copied to {}", escape(&c.name)), Some(c.id))));
                 }
                 let dests = match self.sess.copy_destinations(&it) {
                     Ok(d) => d,
@@ -1004,10 +977,7 @@ impl<'a> Ui<'a> {
                 }
                 let grants = self.sess.store().grants_on(it.id).unwrap_or_default();
                 if grants.is_empty() {
-                    return self.set_error(format!(
-                        "unshare: {} holds no grants of its own",
-                        escape(&r.path)
-                    ));
+                    return self.set_error(format!("unshare: {} holds no grants of its own", escape(&r.path)));
                 }
                 let items = grants
                     .iter()
@@ -1057,11 +1027,7 @@ impl<'a> Ui<'a> {
                             .as_ref()
                             .map(|t| format!("tenant {}", escape(t)))
                             .unwrap_or_default();
-                        PickItem::new(
-                            escape(&u.login),
-                            format!("{} {t}", escape(&u.name)),
-                            u.login.clone(),
-                        )
+                        PickItem::new(escape(&u.login), format!("{} {t}", escape(&u.name)), u.login.clone())
                     })
                     .collect();
                 self.dialog = Some(Dialog::pick(
@@ -1101,9 +1067,7 @@ impl<'a> Ui<'a> {
                     format!("Resources of {}", escape(&ws.name)),
                     vec!["Which endpoint to change?".into()],
                     items,
-                    Purpose::ResourceKind {
-                        ws: ws.name.clone(),
-                    },
+                    Purpose::ResourceKind { ws: ws.name.clone() },
                 ));
             }
             Cmd::Restrict => {
@@ -1152,9 +1116,7 @@ impl<'a> Ui<'a> {
                     format!("Integrations of {}", escape(&ws.name)),
                     vec![],
                     items,
-                    Purpose::IntegMenu {
-                        ws: ws.name.clone(),
-                    },
+                    Purpose::IntegMenu { ws: ws.name.clone() },
                 ));
             }
             Cmd::Attach => {
@@ -1162,31 +1124,21 @@ impl<'a> Ui<'a> {
                     return;
                 };
                 if it.kind != ItemKind::App {
-                    return self
-                        .set_error("attach: integrations are attached to apps: select an app");
+                    return self.set_error("attach: integrations are attached to apps: select an app");
                 }
                 if !self.allowed("attach integrations", Action::Edit, &r) {
                     return;
                 }
-                let all = self
-                    .sess
-                    .store()
-                    .integrations(it.space.ws)
-                    .unwrap_or_default();
+                let all = self.sess.store().integrations(it.space.ws).unwrap_or_default();
                 if all.is_empty() {
-                    return self
-                        .set_error("attach: this workspace has no integrations yet (I adds one)");
+                    return self.set_error("attach: this workspace has no integrations yet (I adds one)");
                 }
                 let items = all
                     .iter()
                     .map(|i| {
                         let on = it.integrations.contains(&i.name);
                         PickItem::new(
-                            format!(
-                                "{} {}",
-                                if on { "detach" } else { "attach" },
-                                escape(&i.name)
-                            ),
+                            format!("{} {}", if on { "detach" } else { "attach" }, escape(&i.name)),
                             format!("{} {}", i.kind, escape(&i.endpoint)),
                             format!("{}{}", if on { "-" } else { "+" }, i.name),
                         )
@@ -1220,9 +1172,7 @@ impl<'a> Ui<'a> {
                     format!("Members of {}", escape(&ws.name)),
                     vec!["Whose roles to change?".into()],
                     items,
-                    Purpose::MemberUser {
-                        ws: ws.name.clone(),
-                    },
+                    Purpose::MemberUser { ws: ws.name.clone() },
                 ));
             }
             _ => {}
@@ -1286,11 +1236,7 @@ impl<'a> Ui<'a> {
                 if self.inspect.is_some() && !self.actor_sees(&r) {
                     continue;
                 }
-                let tag = if d.seen == Seen::PathOnly {
-                    " (path only)"
-                } else {
-                    ""
-                };
+                let tag = if d.seen == Seen::PathOnly { " (path only)" } else { "" };
                 items.push(PickItem::new(
                     escape(&it.name),
                     format!("{}{tag}", escape(&r.path)),
@@ -1338,10 +1284,7 @@ impl<'a> Ui<'a> {
                         format!("New {v}"),
                         vec!["Name:".into()],
                         "",
-                        Purpose::NewAssetName {
-                            app,
-                            kind: v.parse()?,
-                        },
+                        Purpose::NewAssetName { app, kind: v.parse()? },
                     ));
                     return Ok(None);
                 }
@@ -1369,10 +1312,7 @@ impl<'a> Ui<'a> {
                     let tx = self.sess.store().begin()?;
                     if matches!(d.purpose, Purpose::MoveDest { .. }) {
                         let m = self.sess.mv_resolved(tx, &it, &r, &dst)?;
-                        Some((
-                            format!("moved {} to {}", escape(&m.name), escape(&dst.path)),
-                            Some(id),
-                        ))
+                        Some((format!("moved {} to {}", escape(&m.name), escape(&dst.path)), Some(id)))
                     } else {
                         let c = self.sess.cp_resolved(tx, &it, &r, Some(&dst))?;
                         Some((
@@ -1425,10 +1365,7 @@ impl<'a> Ui<'a> {
                     let r = self.sess.resolve_id(id)?;
                     let tx = self.sess.store().begin()?;
                     self.sess.share_resolved(tx, &r, &subject, level, &v)?;
-                    Some((
-                        format!("shared {} with {subject} {level}", escape(&r.path)),
-                        Some(id),
-                    ))
+                    Some((format!("shared {} with {subject} {level}", escape(&r.path)), Some(id)))
                 }
                 Purpose::Unshare { id } => {
                     let subject: Subject = v.parse()?;
@@ -1443,20 +1380,14 @@ impl<'a> Ui<'a> {
                 Purpose::Leave { id } => {
                     let r = self.sess.resolve_id(id)?;
                     self.sess.leave(&r.path)?;
-                    Some((
-                        format!("left the collaboration on {}", escape(&r.path)),
-                        None,
-                    ))
+                    Some((format!("left the collaboration on {}", escape(&r.path)), None))
                 }
                 Purpose::Inspect => {
                     if v == self.login {
                         self.inspect = None;
                     } else {
                         let sess = self.app.session(&v)?;
-                        self.inspect = Some(Inspecting {
-                            login: v.clone(),
-                            sess,
-                        });
+                        self.inspect = Some(Inspecting { login: v.clone(), sess });
                     }
                     Some((format!("inspecting as {} (Esc returns)", escape(&v)), None))
                 }
@@ -1487,8 +1418,7 @@ impl<'a> Ui<'a> {
                 Purpose::Restrict { app } => {
                     let r = self.sess.resolve_id(app)?;
                     let (op, kind) = v.split_once(':').unwrap_or(("", ""));
-                    self.sess
-                        .resource_restrict(&r.path, kind, op == "restrict")?;
+                    self.sess.resource_restrict(&r.path, kind, op == "restrict")?;
                     Some((format!("{op} {kind} on {}", escape(&r.path)), Some(app)))
                 }
                 Purpose::IntegMenu { ws } => {
@@ -1546,11 +1476,7 @@ impl<'a> Ui<'a> {
                     let attach = v.starts_with('+');
                     self.sess.integ_attach(&r.path, &v[1..], attach)?;
                     Some((
-                        format!(
-                            "{} {}",
-                            if attach { "attached" } else { "detached" },
-                            escape(&v[1..])
-                        ),
+                        format!("{} {}", if attach { "attached" } else { "detached" }, escape(&v[1..])),
                         Some(app),
                     ))
                 }
@@ -1592,11 +1518,7 @@ impl<'a> Ui<'a> {
                     Some((
                         format!(
                             "{login}: {} {role}",
-                            if v.starts_with('+') {
-                                "granted"
-                            } else {
-                                "revoked"
-                            }
+                            if v.starts_with('+') { "granted" } else { "revoked" }
                         ),
                         None,
                     ))
@@ -1626,11 +1548,7 @@ impl<'a> Ui<'a> {
 
     /// Computes the detail lines of the selection when it or the tab changed.
     pub fn prepare(&mut self) {
-        let key = self
-            .tree
-            .selected_node()
-            .map(|n| node_key(&n.data))
-            .unwrap_or_default();
+        let key = self.tree.selected_node().map(|n| node_key(&n.data)).unwrap_or_default();
         let k = (key, self.tab, self.generation);
         if self.detail_key.as_ref() == Some(&k) {
             return;
@@ -1662,14 +1580,8 @@ impl<'a> Ui<'a> {
                 Ok(vec![
                     dl(Tone::Heading, "Space"),
                     dl(Tone::Normal, format!("path   {}", escape(&r.path))),
-                    dl(
-                        Tone::Normal,
-                        format!("owner  {}", escape(s.my_owner().unwrap_or("-"))),
-                    ),
-                    dl(
-                        Tone::Dim,
-                        "Items shared with you from this My Creations (R14, R16).",
-                    ),
+                    dl(Tone::Normal, format!("owner  {}", escape(s.my_owner().unwrap_or("-")))),
+                    dl(Tone::Dim, "Items shared with you from this My Creations (R14, R16)."),
                 ])
             }
             _ => {
@@ -1695,18 +1607,12 @@ impl<'a> Ui<'a> {
         let mut out = Vec::new();
         if let NodeKind::Asset(k) = &data.kind {
             out.push(dl(Tone::Heading, format!("{k}  {}", escape(&data.name))));
-            out.push(dl(
-                Tone::Normal,
-                format!("path      {}", escape(&data.path)),
-            ));
+            out.push(dl(Tone::Normal, format!("  {}", escape(&data.path))));
             out.push(dl(Tone::Normal, format!("in app    {}", escape(&r.path))));
             out.push(dl(Tone::Dim, ""));
         }
-        out.push(dl(
-            Tone::Heading,
-            format!("{}  {}", it.kind, escape(&it.name)),
-        ));
-        out.push(dl(Tone::Normal, format!("path      {}", escape(&r.path))));
+        out.push(dl(Tone::Heading, format!("{}  {}", it.kind, escape(&it.name))));
+        out.push(dl(Tone::Normal, format!("  {}", escape(&r.path))));
         if d.seen == Seen::PathOnly {
             out.push(dl(
                 Tone::Dim,
@@ -1715,18 +1621,12 @@ impl<'a> Ui<'a> {
             return Ok(out);
         }
         out.push(dl(Tone::Normal, format!("owner     {}", escape(&it.owner))));
-        out.push(dl(
-            Tone::Normal,
-            format!("creator   {}", escape(&it.creator)),
-        ));
+        out.push(dl(Tone::Normal, format!("creator   {}", escape(&it.creator))));
         out.push(dl(Tone::Normal, format!("created   {}", when(it.created))));
         out.push(dl(Tone::Normal, format!("modified  {}", when(it.modified))));
         out.push(dl(Tone::Normal, format!("you       {}", d.level_word())));
         if !it.description.is_empty() {
-            out.push(dl(
-                Tone::Normal,
-                format!("about     {}", escape(&it.description)),
-            ));
+            out.push(dl(Tone::Normal, format!("about     {}", escape(&it.description))));
         }
         if it.kind == ItemKind::App {
             if let Some(ws) = s.store().workspace(it.space.ws)? {
@@ -1767,10 +1667,7 @@ impl<'a> Ui<'a> {
             if dd.allowed {
                 out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
             } else {
-                out.push(dl(
-                    Tone::Dim,
-                    format!("  ✗ {key:<3} {}: {}", cmd.desc(), dd.reason),
-                ));
+                out.push(dl(Tone::Dim, format!("  ✗ {key:<3} {}: {}", cmd.desc(), dd.reason)));
             }
         }
         if let Ok(a) = s.may_leave(r) {
@@ -1811,12 +1708,7 @@ impl<'a> Ui<'a> {
             };
             out.push(dl(
                 Tone::Normal,
-                format!(
-                    "  {} {}{note}  by {}",
-                    g.subject,
-                    g.level,
-                    escape(&g.granted_by)
-                ),
+                format!("  {} {}{note}  by {}", g.subject, g.level, escape(&g.granted_by)),
             ));
         }
         out.push(dl(Tone::Heading, "Inherited (R10)"));
@@ -1835,10 +1727,7 @@ impl<'a> Ui<'a> {
         } else {
             det.decision.clone()
         };
-        out.push(dl(
-            Tone::Heading,
-            format!("Effective level of {} (R13)", escape(&who)),
-        ));
+        out.push(dl(Tone::Heading, format!("Effective level of {} (R13)", escape(&who))));
         for l in explain_lines(&who, &r.path, &d) {
             out.push(dl(Tone::Normal, l));
         }
@@ -1893,16 +1782,9 @@ impl<'a> Ui<'a> {
             members.insert(0, (s.account.owner.clone(), Roles::ALL));
         }
         for (login, roles) in members {
-            let roles = if login == s.account.owner {
-                Roles::ALL
-            } else {
-                roles
-            };
+            let roles = if login == s.account.owner { Roles::ALL } else { roles };
             let star = if roles.is_admin() { "★" } else { " " };
-            out.push(dl(
-                Tone::Normal,
-                format!("  {star} {:<10} {roles}", escape(&login)),
-            ));
+            out.push(dl(Tone::Normal, format!("  {star} {:<10} {roles}", escape(&login))));
         }
         out.push(dl(Tone::Heading, "Resources (R29)"));
         for (k, e) in &ws.resources {
@@ -1916,12 +1798,7 @@ impl<'a> Ui<'a> {
         for i in ints {
             out.push(dl(
                 Tone::Normal,
-                format!(
-                    "  {:<14} {:<7} {}",
-                    escape(&i.name),
-                    i.kind,
-                    escape(&i.endpoint)
-                ),
+                format!("  {:<14} {:<7} {}", escape(&i.name), i.kind, escape(&i.endpoint)),
             ));
         }
         for (what, a) in [
@@ -1933,10 +1810,7 @@ impl<'a> Ui<'a> {
             if a.allowed {
                 out.push(dl(Tone::Ok, format!("  ✓ {key} {}", what.desc())));
             } else {
-                out.push(dl(
-                    Tone::Dim,
-                    format!("  ✗ {key} {}: {}", what.desc(), a.reason),
-                ));
+                out.push(dl(Tone::Dim, format!("  ✗ {key} {}: {}", what.desc(), a.reason)));
             }
         }
         Ok(out)

@@ -1,0 +1,416 @@
+//! End-to-end tests of the terminal UI: the real binary in a pseudo-terminal
+//! (portable-pty), its output parsed by a terminal emulator (vt100), on a demo
+//! store in a temporary directory. Every wait polls the screen up to a
+//! deadline: no test depends on timing luck. The store is checked afterwards
+//! through the command line.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+
+const BIN: &str = env!("CARGO_BIN_EXE_treeward");
+const DEADLINE: Duration = Duration::from_secs(20);
+
+const DOWN: &str = "\x1b[B";
+const ESC: &str = "\x1b";
+const ENTER: &str = "\r";
+const TAB: &str = "\t";
+const BACKTAB: &str = "\x1b[Z";
+const CTRL_U: &str = "\x15";
+
+fn cli(db: &Path, login: &str, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("--as")
+        .arg(login)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn demo_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = cli(dir.path(), "root", &["demo"]);
+    assert_eq!(code, 0, "{err}");
+    dir
+}
+
+struct Tui {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn MasterPty + Send>,
+}
+
+impl Tui {
+    fn spawn(db: &Path, login: &str, cols: u16, rows: u16) -> Tui {
+        Self::spawn_with(db, login, cols, rows, &[])
+    }
+
+    fn spawn_with(db: &Path, login: &str, cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.arg("--db");
+        cmd.arg(db);
+        cmd.arg("--as");
+        cmd.arg(login);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("TREEWARD_KEYS", "/nonexistent/keys.toml");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let p2 = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => p2.lock().unwrap().process(&buf[..n]),
+                }
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Tui {
+            parser,
+            writer,
+            child,
+            master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn send(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Sends keys one event at a time (a lone Esc must stay a lone Esc).
+    fn keys(&mut self, s: &str) {
+        for c in s.chars() {
+            let mut b = [0u8; 4];
+            self.send(c.encode_utf8(&mut b));
+        }
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(15));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |s| s.contains(text))
+    }
+
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser.lock().unwrap().screen_mut().set_size(rows, cols);
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    /// Waits for the process to end; returns its exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                // Let the reader thread take in the last bytes.
+                std::thread::sleep(Duration::from_millis(100));
+                return st.exit_code();
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!("the UI did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(15));
+        }
+    }
+
+    fn assert_restored(&self) {
+        let p = self.parser.lock().unwrap();
+        let s = p.screen();
+        assert!(!s.alternate_screen(), "left the alternate screen");
+        assert!(!s.hide_cursor(), "cursor shown again");
+        assert_eq!(
+            s.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse capture off"
+        );
+        assert!(!s.bracketed_paste(), "bracketed paste off");
+    }
+
+    /// Focuses the workspaces list and selects Default Workspace, then the tree.
+    fn open_default_workspace(&mut self) {
+        self.wait_for("Workspaces");
+        self.send(BACKTAB);
+        self.send(BACKTAB);
+        self.keys("g");
+        self.send(DOWN);
+        self.wait_for("Default Workspace › Team Space");
+        self.send(TAB);
+        self.send(TAB);
+        self.wait_for("■ Plant");
+    }
+
+    /// Search (`/`) for a name and jump to it.
+    fn jump(&mut self, name: &str) {
+        self.keys("/");
+        self.wait_for("Search");
+        self.keys(name);
+        self.wait_for(&format!("filter: {name}"));
+        self.send(ENTER);
+        self.wait_until("the search to close", |s| !s.contains("filter:"));
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+#[test]
+fn e2e_create_rename_move_share_refuse_delete_and_quit_restores_terminal() {
+    let dir = demo_store();
+    let db = dir.path();
+    let mut t = Tui::spawn(db, "root", 120, 35);
+    t.open_default_workspace();
+
+    // Navigate to a Team Space app.
+    t.jump("OEE");
+    let s = t.wait_for("app  OEE");
+    assert!(s.contains("/Default Workspace/team/Plant/Line1/OEE"), "{s}");
+
+    // Create a folder in Plant.
+    t.jump("Plant");
+    t.wait_for("folder  Plant");
+    t.keys("n");
+    t.wait_for("New folder");
+    t.keys("Line3");
+    t.send(ENTER);
+    t.wait_for("created folder Line3");
+
+    // Rename it.
+    t.keys("r");
+    t.wait_for("Rename folder");
+    t.send(CTRL_U);
+    t.keys("Line9");
+    t.send(ENTER);
+    t.wait_for("renamed to Line9");
+
+    // Move an app into it through the destination picker.
+    t.jump("Welcome");
+    t.wait_for("app  Welcome");
+    t.keys("m");
+    t.wait_for("Move Welcome");
+    t.keys("Line9");
+    t.wait_for("filter: Line9");
+    t.send(ENTER);
+    t.wait_for("moved Welcome to /Default Workspace/team/Plant/Line9");
+
+    // Share the folder with a group.
+    t.jump("Line9");
+    t.wait_for("folder  Line9");
+    t.keys("s");
+    t.wait_for("With whom?");
+    t.keys("group:analytics");
+    t.wait_for("filter: group:analytics");
+    t.send(ENTER);
+    t.wait_for("as:");
+    t.keys("viewer");
+    t.send(ENTER);
+    t.wait_for("Note (optional)");
+    t.keys("for the analysts");
+    t.send(ENTER);
+    t.wait_for("shared /Default Workspace/team/Plant/Line9 with group:analytics viewer");
+
+    // Delete a non-empty folder: refused with the reason (R28), nothing asked.
+    t.keys("d");
+    let s = t.wait_for("delete refused: conflict");
+    assert!(!s.contains("Delete folder"), "{s}");
+
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+
+    // The store, through the command line.
+    let (code, out, err) = cli(db, "root", &["tree", "/Default Workspace/team/Plant/Line9"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Line9") && out.contains("Welcome"), "{out}");
+    let (code, out, _) = cli(db, "root", &["ls", "/Default Workspace/team"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("Welcome"), "Welcome moved out of the root: {out}");
+    let (code, out, err) = cli(db, "root", &["explain", "ivan", "/Default Workspace/team/Plant/Line9"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("group:analytics viewer"), "{out}");
+    let (code, _, _) = cli(db, "root", &["ls", "/Default Workspace/team/Plant/Line3"]);
+    assert_eq!(code, 4, "renamed away");
+}
+
+#[test]
+fn r26_inspect_as_tenant_shows_only_tenant_apps() {
+    let dir = demo_store();
+    let mut t = Tui::spawn(dir.path(), "root", 120, 35);
+    t.open_default_workspace();
+    t.keys("i");
+    t.wait_for("Inspect as");
+    t.keys("tina");
+    t.wait_for("filter: tina");
+    t.send(ENTER);
+    t.wait_for("inspecting tina");
+    // Open the path to the tenant's apps: Plant, then Line1.
+    t.keys("gl");
+    t.wait_for("▾ ■ Plant");
+    t.keys("jl");
+    let s = t.wait_for("◆ OEE");
+    assert!(s.contains("path only"), "ancestors only as a path (R11): {s}");
+    for hidden in [
+        "Welcome",
+        "Quality",
+        "Archive",
+        "Maintenance planner",
+        "Energy",
+        "Cells",
+    ] {
+        assert!(!s.contains(hidden), "{hidden} shown to tina:\n{s}");
+    }
+    assert!(s.contains("◆ OEE"), "{s}");
+    // Esc returns to the acting user's view.
+    t.send(ESC);
+    t.wait_until("the inspection to end", |s| {
+        !s.contains("inspecting tina") && s.contains("Welcome")
+    });
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn resize_to_40x12_and_smaller_and_back() {
+    let dir = demo_store();
+    let mut t = Tui::spawn(dir.path(), "root", 120, 35);
+    t.open_default_workspace();
+    t.resize(40, 12);
+    let s = t.wait_until("the 40x12 layout", |s| s.contains("Plant") && !s.contains("Workspaces"));
+    assert!(!s.contains("too small"), "{s}");
+    t.resize(30, 10);
+    t.wait_for("terminal too small");
+    t.resize(120, 35);
+    t.wait_until("the full layout", |s| {
+        s.contains("Workspaces") && s.contains("Detail") && !s.contains("too small")
+    });
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let dir = demo_store();
+    let mut t = Tui::spawn(dir.path(), "root", 100, 30);
+    t.wait_for("Workspaces");
+    let pid = t.child.process_id().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let code = t.wait_exit();
+    assert_ne!(code, 0);
+    t.assert_restored();
+}
+
+#[test]
+fn help_overlay_and_status_hints_come_from_the_key_table() {
+    let dir = demo_store();
+    let mut t = Tui::spawn(dir.path(), "root", 120, 40);
+    t.wait_for("Workspaces");
+    let s = t.screen();
+    assert!(s.contains("n new-folder") && s.contains("? help"), "{s}");
+    t.keys("?");
+    let s = t.wait_for("Keys: Tree");
+    assert!(s.contains("rename") && s.contains("inspect as another user"), "{s}");
+    t.send(ESC);
+    t.wait_until("help to close", |s| !s.contains("Keys: Tree"));
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn a_locked_store_gives_the_exit_6_line_before_touching_the_terminal() {
+    let dir = demo_store();
+    let mut t = Tui::spawn(dir.path(), "root", 100, 30);
+    t.wait_for("Workspaces");
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(dir.path())
+        .arg("--as")
+        .arg("root")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("store unavailable: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(o.stdout.is_empty(), "nothing written to the terminal: {:?}", o.stdout);
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn key_conflicts_in_the_config_are_reported_at_start() {
+    let dir = demo_store();
+    let keys = dir.path().join("keys.toml");
+    std::fs::write(&keys, "[tree]\nmove = \"n\"\n").unwrap();
+    let mut t = Tui::spawn_with(
+        dir.path(),
+        "root",
+        140,
+        30,
+        &[("TREEWARD_KEYS", keys.to_str().unwrap())],
+    );
+    let s = t.wait_for("key bindings:");
+    assert!(s.contains("bound to both"), "{s}");
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+}
