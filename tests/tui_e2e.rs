@@ -414,3 +414,17 @@ fn key_conflicts_in_the_config_are_reported_at_start() {
     t.keys("q");
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn sighup_ends_the_ui_and_restores_the_terminal() {
+    let dir = demo_store();
+    let mut t = Tui::spawn(dir.path(), "root", 100, 30);
+    t.wait_for("Workspaces");
+    let pid = t.child.process_id().unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGHUP).unwrap();
+    assert_eq!(t.wait_exit(), 129);
+    t.assert_restored();
+    // The store is free again.
+    let (code, _, err) = cli(dir.path(), "root", &["ls", "/Default Workspace/team"]);
+    assert_eq!(code, 0, "{err}");
+}

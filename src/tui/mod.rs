@@ -61,6 +61,23 @@ pub fn restore_terminal() {
     }
 }
 
+/// Watches for SIGTERM / SIGHUP from a thread: the main thread may be inside
+/// the terminal library when the terminal goes away (a dropped SSH
+/// connection), and must not spin there. The terminal is restored and the
+/// process ends as the signal would have ended it.
+fn start_watchdog() {
+    std::thread::spawn(|| loop {
+        std::thread::sleep(Duration::from_millis(50));
+        let sig = SIGNALLED.load(Ordering::SeqCst);
+        if sig != 0 {
+            // The event loop gets a moment to leave on its own first.
+            std::thread::sleep(Duration::from_millis(300));
+            restore_terminal();
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
 fn install_signal_handlers() {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     let act = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
@@ -149,6 +166,7 @@ fn event_loop(
     notes: Vec<String>,
 ) -> std::io::Result<()> {
     install_signal_handlers();
+    start_watchdog();
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();

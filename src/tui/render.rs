@@ -163,7 +163,7 @@ pub fn draw(f: &mut Frame, ui: &mut Ui) {
 fn split_main(main: Rect, focus: Focus) -> (Option<Rect>, Option<Rect>, Option<Rect>) {
     let w = main.width;
     if w >= 100 {
-        let left = (w / 6).clamp(20, 30);
+        let left = (w / 6).clamp(22, 30);
         let detail = ((w - left) as u32 * 50 / 100) as u16;
         let c = Layout::default()
             .direction(Direction::Horizontal)
@@ -338,7 +338,7 @@ fn draw_detail(f: &mut Frame, ui: &mut Ui, r: Rect) {
     let mut spans = Vec::new();
     let short = Tab::short_titles(tabs_r.width);
     for tab in Tab::ALL {
-        let style = if tab == ui.tab {
+        let style = if tab == ui.shown_tab() {
             t.selected().add_modifier(Modifier::BOLD)
         } else {
             t.dimmed()

@@ -1546,10 +1546,19 @@ impl<'a> Ui<'a> {
 
     // ---- the detail pane ----
 
+    /// The tab shown: the Workspace tab while the workspaces list has the focus.
+    pub fn shown_tab(&self) -> Tab {
+        if self.focus == Focus::Workspaces {
+            Tab::Workspace
+        } else {
+            self.tab
+        }
+    }
+
     /// Computes the detail lines of the selection when it or the tab changed.
     pub fn prepare(&mut self) {
         let key = self.tree.selected_node().map(|n| node_key(&n.data)).unwrap_or_default();
-        let k = (key, self.tab, self.generation);
+        let k = (key, self.shown_tab(), self.generation);
         if self.detail_key.as_ref() == Some(&k) {
             return;
         }
@@ -1564,7 +1573,7 @@ impl<'a> Ui<'a> {
     }
 
     fn detail_for_tab(&self) -> R<Vec<DLine>> {
-        if self.tab == Tab::Workspace {
+        if self.shown_tab() == Tab::Workspace {
             return self.workspace_lines();
         }
         let Some(n) = self.tree.selected_node() else {
@@ -1590,7 +1599,7 @@ impl<'a> Ui<'a> {
                     Ok(r) => r,
                     Err(e) => return Ok(vec![dl(Tone::Bad, e.to_string())]),
                 };
-                match self.tab {
+                match self.shown_tab() {
                     Tab::Info => self.info_lines(&r, &data),
                     Tab::Permissions => self.permission_lines(&r),
                     Tab::Activity => self.activity_lines(id),
@@ -1796,10 +1805,8 @@ impl<'a> Ui<'a> {
             out.push(dl(Tone::Dim, "  none"));
         }
         for i in ints {
-            out.push(dl(
-                Tone::Normal,
-                format!("  {:<14} {:<7} {}", escape(&i.name), i.kind, escape(&i.endpoint)),
-            ));
+            out.push(dl(Tone::Normal, format!("  {} ({})", escape(&i.name), i.kind)));
+            out.push(dl(Tone::Dim, format!("    {}", escape(&i.endpoint))));
         }
         for (what, a) in [
             (Cmd::Resources, s.may_edit_resources(&ws)),

@@ -1,0 +1,129 @@
+//! Keystroke-to-frame cost of the terminal UI, measured in-process: the time
+//! from a key reaching the UI to a finished frame (state change, detail pane,
+//! drawing into a 120×35 buffer), on the demo store and on a folder of
+//! 100,000 children. Run with `--nocapture` to see the numbers. The bounds are
+//! loose (a shared CI machine); the numbers are what matters.
+
+use std::time::{Duration, Instant};
+
+use treeward::app::gen::GenSpec;
+use treeward::app::App;
+use treeward::tui::keys::{Key, KeyCode};
+use treeward::tui::theme::Theme;
+use treeward::tui::{render_test, KeyMap, Ui};
+
+struct Stats {
+    n: usize,
+    total: Duration,
+    max: Duration,
+}
+
+impl Stats {
+    fn new() -> Stats {
+        Stats {
+            n: 0,
+            total: Duration::ZERO,
+            max: Duration::ZERO,
+        }
+    }
+    fn add(&mut self, d: Duration) {
+        self.n += 1;
+        self.total += d;
+        self.max = self.max.max(d);
+    }
+    fn mean(&self) -> Duration {
+        self.total / self.n.max(1) as u32
+    }
+}
+
+/// One keystroke, then one frame.
+fn stroke(ui: &mut Ui, k: Key, st: &mut Stats) {
+    let t = Instant::now();
+    ui.handle_key(k);
+    render_test(ui, 120, 35);
+    st.add(t.elapsed());
+}
+
+fn ui<'a>(app: &'a App) -> Ui<'a> {
+    Ui::new(app, "root", KeyMap::default(), Theme::load(None).unwrap(), false).unwrap()
+}
+
+#[test]
+fn keystroke_to_frame_on_the_demo_store() {
+    let app = App::in_memory();
+    app.demo("root").unwrap();
+    let mut u = ui(&app);
+    u.ws_sel = u.workspaces.iter().position(|w| w.name == "Default Workspace").unwrap();
+    u.load_spaces().unwrap();
+    render_test(&mut u, 120, 35);
+    let mut st = Stats::new();
+    for _ in 0..5 {
+        for _ in 0..12 {
+            stroke(&mut u, Key::ch('l'), &mut st);
+            stroke(&mut u, Key::ch('j'), &mut st);
+        }
+        for _ in 0..30 {
+            stroke(&mut u, Key::ch('k'), &mut st);
+        }
+        stroke(&mut u, Key::ch(']'), &mut st);
+    }
+    println!(
+        "demo store: {} keystrokes, mean {:?}, max {:?} per keystroke-to-frame",
+        st.n,
+        st.mean(),
+        st.max
+    );
+    assert!(st.mean() < Duration::from_millis(100), "mean {:?}", st.mean());
+}
+
+#[test]
+fn keystroke_to_frame_in_a_folder_of_100000_children() {
+    let app = App::in_memory();
+    let spec = GenSpec {
+        items: 100,
+        users: 10,
+        groups: 2,
+        grants: 10,
+        wide: 100_000,
+        ..Default::default()
+    };
+    app.generate("root", &spec, &mut |_, _| {}).unwrap();
+    let mut u = ui(&app);
+    render_test(&mut u, 120, 35);
+    // Select the wide folder and open it (its children load now, once).
+    let wide = u
+        .tree
+        .rows
+        .iter()
+        .position(|&i| u.tree.nodes[i].data.name == "Wide")
+        .expect("the Wide folder");
+    u.tree.sel = wide;
+    let t = Instant::now();
+    u.handle_key(Key::plain(KeyCode::Enter));
+    render_test(&mut u, 120, 35);
+    let open = t.elapsed();
+    assert!(u.tree.rows.len() > 100_000, "{}", u.tree.rows.len());
+    let mut st = Stats::new();
+    for _ in 0..50 {
+        stroke(&mut u, Key::ch('j'), &mut st);
+    }
+    for _ in 0..20 {
+        stroke(&mut u, Key::plain(KeyCode::PageDown), &mut st);
+    }
+    stroke(&mut u, Key::ch('G'), &mut st);
+    for _ in 0..20 {
+        stroke(&mut u, Key::plain(KeyCode::PageUp), &mut st);
+    }
+    for _ in 0..50 {
+        stroke(&mut u, Key::ch('k'), &mut st);
+    }
+    stroke(&mut u, Key::ch('g'), &mut st);
+    println!(
+        "100,000 children: first expand {:?}; then {} keystrokes, mean {:?}, max {:?} per keystroke-to-frame",
+        open,
+        st.n,
+        st.mean(),
+        st.max
+    );
+    assert!(st.mean() < Duration::from_millis(100), "mean {:?}", st.mean());
+}
