@@ -898,21 +898,35 @@ fn control_characters_in_names_are_invalid_and_nothing_is_stored() {
 fn a_second_process_on_a_store_held_by_a_running_treeward_gets_exit_6() {
     let (_t, db) = populated();
     let before = export(&db);
-    // `import -` opens (and locks) the store, then waits for its input
-    let mut holder = cmd(&db)
-        .args(["--as", "own", "import", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let r = loop {
-        let r = run(&db, "alice", &["ls"]);
-        if r.code == 6 || std::time::Instant::now() > deadline {
-            break r;
+    // `import -` opens (and locks) the store, then waits for its input. A probe
+    // that runs while the holder is starting can itself make the holder fail
+    // to lock: then start the holder again.
+    let spawn = || {
+        cmd(&db)
+            .args(["--as", "own", "import", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let (mut holder, r) = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no holder took the lock"
+        );
+        let mut h = spawn();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        if h.try_wait().unwrap().is_some() {
+            continue; // it lost a race for the lock
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        let r = run(&db, "alice", &["ls"]);
+        if r.code == 6 {
+            break (h, r);
+        }
+        let _ = h.kill();
+        let _ = h.wait();
     };
     assert_code(&r, 6, "held by another process");
     assert_eq!(
