@@ -93,9 +93,6 @@ impl View {
     fn non_root(&self, root: &str) -> Vec<String> {
         self.items.keys().filter(|p| *p != root).cloned().collect()
     }
-    fn has_children(&self, p: &str) -> bool {
-        self.items.keys().any(|q| parent(q) == p)
-    }
     fn name_taken(&self, folder: &str, name: &str) -> bool {
         self.items.contains_key(&format!("{folder}/{name}"))
     }
@@ -215,9 +212,11 @@ impl App {
                     vec!["rename".into(), x, format!("r{tag}")]
                 }
                 6 => {
+                    let parents: std::collections::BTreeSet<&str> =
+                        view.items.keys().map(|p| parent(p)).collect();
                     let leaves: Vec<String> = others
                         .iter()
-                        .filter(|p| !view.has_children(p))
+                        .filter(|p| !parents.contains(p.as_str()))
                         .cloned()
                         .collect();
                     let Some(x) = rng.pick(&leaves).cloned() else {
