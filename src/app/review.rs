@@ -62,8 +62,16 @@ fn level_rank(w: &str) -> u8 {
 
 fn vias(d: &Decision, ws_name: &str) -> Vec<WhoVia> {
     match d.standing {
-        Standing::Admin => vec![WhoVia { kind: "role".into(), detail: format!("Team Space admin of {ws_name} (R7)"), on: None }],
-        Standing::SpaceOwner => vec![WhoVia { kind: "role".into(), detail: "owner of this My Creations (R15)".into(), on: None }],
+        Standing::Admin => vec![WhoVia {
+            kind: "role".into(),
+            detail: format!("Team Space admin of {ws_name} (R7)"),
+            on: None,
+        }],
+        Standing::SpaceOwner => vec![WhoVia {
+            kind: "role".into(),
+            detail: "owner of this My Creations (R15)".into(),
+            on: None,
+        }],
         _ => d
             .grants
             .iter()
@@ -72,11 +80,19 @@ fn vias(d: &Decision, ws_name: &str) -> Vec<WhoVia> {
                 let detail = match &c.via {
                     Via::User => format!("{} {}", c.subject, c.level),
                     Via::Group { .. } => format!("{} {}", c.subject, c.level),
-                    Via::Org { unit, member_of } if unit == member_of => format!("{} {}", c.subject, c.level),
-                    Via::Org { member_of, .. } => format!("{} {} (in {member_of})", c.subject, c.level),
+                    Via::Org { unit, member_of } if unit == member_of => {
+                        format!("{} {}", c.subject, c.level)
+                    }
+                    Via::Org { member_of, .. } => {
+                        format!("{} {} (in {member_of})", c.subject, c.level)
+                    }
                     Via::Tenant { .. } => format!("{} {}", c.subject, c.level),
                 };
-                WhoVia { kind: c.via.kind().into(), detail, on: Some(c.on.clone()) }
+                WhoVia {
+                    kind: c.via.kind().into(),
+                    detail,
+                    on: Some(c.on.clone()),
+                }
             })
             .collect(),
     }
@@ -85,27 +101,45 @@ fn vias(d: &Decision, ws_name: &str) -> Vec<WhoVia> {
 impl Session<'_> {
     /// `who PATH`: every user who can view PATH, with level and source.
     /// Agrees with `check LOGIN view PATH` for every user.
-    pub fn who(&self, raw: &str, level: Option<&str>, via: Option<&str>) -> Result<(String, Vec<WhoRow>)> {
+    pub fn who(
+        &self,
+        raw: &str,
+        level: Option<&str>,
+        via: Option<&str>,
+    ) -> Result<(String, Vec<WhoRow>)> {
         let ip = path::parse_in(raw)?;
         if let Some(v) = via {
             if !["user", "group", "org", "tenant", "role"].contains(&v) {
-                return Err(Error::invalid("--via is one of user, group, org, tenant, role"));
+                return Err(Error::invalid(
+                    "--via is one of user, group, org, tenant, role",
+                ));
             }
         }
         if let Some(l) = level {
             if level_rank(l) == 0 && l != "none" {
-                return Err(Error::invalid("--level is one of owner, admin, manager, editor, viewer, tenant, member"));
+                return Err(Error::invalid(
+                    "--level is one of owner, admin, manager, editor, viewer, tenant, member",
+                ));
             }
         }
         let r = self.resolve(&ip)?;
-        let ws_name = self.store().workspace(r.space().ws)?.map(|w| w.name).unwrap_or_default();
+        let ws_name = self
+            .store()
+            .workspace(r.space().ws)?
+            .map(|w| w.name)
+            .unwrap_or_default();
         let mut rows = Vec::new();
         for u in self.store().users()? {
             let d = self.decide_as(&u.login, Action::View, &r)?;
             if !d.allowed {
                 continue;
             }
-            let row = WhoRow { level: d.level_word(), via: vias(&d, &ws_name), login: u.login, name: u.name };
+            let row = WhoRow {
+                level: d.level_word(),
+                via: vias(&d, &ws_name),
+                login: u.login,
+                name: u.name,
+            };
             if level.is_some_and(|l| l != row.level) {
                 continue;
             }
@@ -114,7 +148,11 @@ impl Session<'_> {
             }
             rows.push(row);
         }
-        rows.sort_by(|a, b| level_rank(&b.level).cmp(&level_rank(&a.level)).then(a.login.cmp(&b.login)));
+        rows.sort_by(|a, b| {
+            level_rank(&b.level)
+                .cmp(&level_rank(&a.level))
+                .then(a.login.cmp(&b.login))
+        });
         Ok((r.path, rows))
     }
 
@@ -135,7 +173,10 @@ impl Session<'_> {
             Err(e) if e.outcome == Outcome::NotFound => Vec::new(),
             Err(e) => return Err(e),
         };
-        Ok(trees.into_iter().filter_map(|n| self.keep_seen(n)).collect())
+        Ok(trees
+            .into_iter()
+            .filter_map(|n| self.keep_seen(n))
+            .collect())
     }
 
     /// Drops from another user's tree what the actor does not see.
@@ -152,7 +193,11 @@ impl Session<'_> {
                 return None;
             }
         }
-        n.children = n.children.into_iter().filter_map(|c| self.keep_seen(c)).collect();
+        n.children = n
+            .children
+            .into_iter()
+            .filter_map(|c| self.keep_seen(c))
+            .collect();
         Some(n)
     }
 }
@@ -179,14 +224,17 @@ fn scope_of(st: &Store, ops: &[Op]) -> Result<Scope> {
         let k = match op {
             Op::Put(k, _) | Op::Del(k) => k,
         };
-        let Some((&table, rest)) = k.split_first() else { continue };
+        let Some((&table, rest)) = k.split_first() else {
+            continue;
+        };
         match table {
             keys::ITEM if rest.len() == 8 => {
                 sc.items.insert(keys::tail_u64(k));
                 everyone = true;
             }
             keys::GRANT if rest.len() > 8 => {
-                sc.items.insert(u64::from_be_bytes(rest[..8].try_into().unwrap_or_default()));
+                sc.items
+                    .insert(u64::from_be_bytes(rest[..8].try_into().unwrap_or_default()));
                 everyone = true;
             }
             keys::ROLE if rest.len() > 8 => {
@@ -242,8 +290,15 @@ fn scope_of(st: &Store, ops: &[Op]) -> Result<Scope> {
 fn items_in_scope(st: &Store, sc: &Scope, out: &mut BTreeSet<ItemId>) -> Result<()> {
     let mut stack: Vec<Parent> = Vec::new();
     for id in &sc.items {
-        if st.item(*id)?.is_some() && out.insert(*id) {
+        let Some(it) = st.item(*id)? else { continue };
+        if out.insert(*id) {
             stack.push(Parent::Folder(*id));
+        }
+        // Its folders may become (or stop being) the path to it (R11).
+        let mut cur = it.parent;
+        while let Some(p) = cur {
+            out.insert(p);
+            cur = st.node(p)?.and_then(|n| n.parent);
         }
     }
     for s in &sc.spaces {
@@ -260,19 +315,33 @@ fn items_in_scope(st: &Store, sc: &Scope, out: &mut BTreeSet<ItemId>) -> Result<
 }
 
 /// Each candidate's level word on each item, in one state of the store.
-fn levels(app: &App, logins: &[String], items: &BTreeSet<ItemId>) -> Result<BTreeMap<(String, ItemId), (String, String)>> {
+fn levels(
+    app: &App,
+    logins: &[String],
+    items: &BTreeSet<ItemId>,
+) -> Result<BTreeMap<(String, ItemId), (String, String)>> {
     let mut out = BTreeMap::new();
-    let Some(account) = app.store.account()? else { return Ok(out) };
+    let Some(account) = app.store.account()? else {
+        return Ok(out);
+    };
     let first = account.owner.clone();
     let base = app.session(&first)?;
     let mut resolved = Vec::new();
     for id in items {
-        let Some(it) = app.store.item(*id)? else { continue };
+        let Some(it) = app.store.item(*id)? else {
+            continue;
+        };
         let chain = base.chain_of(&it)?;
-        resolved.push(Resolved { path: chain.item().path.clone(), loc: Loc::Item(it), chain: Some(chain) });
+        resolved.push(Resolved {
+            path: chain.item().path.clone(),
+            loc: Loc::Item(it),
+            chain: Some(chain),
+        });
     }
     for login in logins {
-        let Ok(p) = app.principal_of(login, &account) else { continue };
+        let Ok(p) = app.principal_of(login, &account) else {
+            continue;
+        };
         let reach = std::cell::OnceCell::new();
         for r in &resolved {
             let d = decide_lazily(&p, Action::View, r, || {
@@ -281,8 +350,15 @@ fn levels(app: &App, logins: &[String], items: &BTreeSet<ItemId>) -> Result<BTre
                 }
                 Ok(reach.get().expect("set above"))
             })?;
-            let word = if d.seen == Seen::Hidden { "none".to_string() } else { d.level_word() };
-            out.insert((login.clone(), r.item().map(|i| i.id).unwrap_or_default()), (word, r.path.clone()));
+            let word = if d.seen == Seen::Hidden {
+                "none".to_string()
+            } else {
+                d.level_word()
+            };
+            out.insert(
+                (login.clone(), r.item().map(|i| i.id).unwrap_or_default()),
+                (word, r.path.clone()),
+            );
         }
     }
     Ok(out)
@@ -292,24 +368,30 @@ impl App {
     /// Runs `op` as `login` and reports who gains and who loses which level on
     /// which items. With `dry_run`, nothing changes: the answer is computed on
     /// a view of the store with the change laid over it.
-    pub fn with_access_report<T>(&self, login: &str, dry_run: bool, op: impl Fn(&Session<'_>) -> Result<T>) -> Result<(T, WhatIf)> {
+    pub fn with_access_report<T>(
+        &self,
+        login: &str,
+        dry_run: bool,
+        op: impl Fn(&Session<'_>) -> Result<T>,
+    ) -> Result<(T, WhatIf)> {
         let (first, ops) = {
             let s = self.session(login)?;
             crate::store::dry_run(|| op(&s))
         };
         let first = first?;
-        let after_view;
-        let after_app: &App = if dry_run {
-            after_view = App { store: self.store.overlay(&ops) };
-            &after_view
-        } else {
-            after_view = App { store: self.store.overlay(&[]) };
-            &after_view
+        // The store as the change would leave it: what the scope is read from,
+        // and (dry run) what the answer is computed on.
+        let planned = App {
+            store: self.store.overlay(&ops),
         };
+        let live_after = App {
+            store: self.store.overlay(&[]),
+        };
+        let after_app: &App = if dry_run { &planned } else { &live_after };
         let sc = scope_of(&self.store, &ops)?;
         let mut items = BTreeSet::new();
         items_in_scope(&self.store, &sc, &mut items)?;
-        items_in_scope(&after_app.store, &sc, &mut items)?;
+        items_in_scope(&planned.store, &sc, &mut items)?;
         let logins: Vec<String> = match &sc.users {
             Some(u) => u.iter().cloned().collect(),
             None => self.store.users()?.into_iter().map(|u| u.login).collect(),
@@ -323,7 +405,8 @@ impl App {
         };
         let after = levels(after_app, &logins, &items)?;
         // What the actor may see of the answer (R12, R14): items they see before or after.
-        let seen = |app: &App, id: ItemId| app.session(login).and_then(|s| s.resolve_id(id)).is_ok();
+        let seen =
+            |app: &App, id: ItemId| app.session(login).and_then(|s| s.resolve_id(id)).is_ok();
         let mut changes = Vec::new();
         let keys: BTreeSet<&(String, ItemId)> = before.keys().chain(after.keys()).collect();
         let mut visible_cache: std::collections::HashMap<ItemId, bool> = Default::default();
@@ -334,12 +417,24 @@ impl App {
             if a == b {
                 continue;
             }
-            let vis = *visible_cache.entry(k.1).or_insert_with(|| seen(self, k.1) || seen(after_app, k.1));
+            let vis = *visible_cache
+                .entry(k.1)
+                .or_insert_with(|| seen(self, k.1) || seen(after_app, k.1));
             if !vis {
                 continue;
             }
-            let path = if ap.is_empty() { bp.clone() } else { ap.clone() };
-            changes.push(LevelChange { login: k.0.clone(), item: k.1, path, before: b.clone(), after: a.clone() });
+            let path = if ap.is_empty() {
+                bp.clone()
+            } else {
+                ap.clone()
+            };
+            changes.push(LevelChange {
+                login: k.0.clone(),
+                item: k.1,
+                path,
+                before: b.clone(),
+                after: a.clone(),
+            });
         }
         let summary = summarize(&changes);
         Ok((result, WhatIf { changes, summary }))
@@ -350,7 +445,9 @@ impl App {
 fn summarize(changes: &[LevelChange]) -> Vec<String> {
     let mut groups: BTreeMap<(String, String), (BTreeSet<&str>, Vec<&str>)> = BTreeMap::new();
     for c in changes {
-        let g = groups.entry((c.before.clone(), c.after.clone())).or_default();
+        let g = groups
+            .entry((c.before.clone(), c.after.clone()))
+            .or_default();
         g.0.insert(&c.login);
         g.1.push(&c.path);
     }
@@ -359,17 +456,44 @@ fn summarize(changes: &[LevelChange]) -> Vec<String> {
         let distinct: HashSet<&str> = paths.iter().copied().collect();
         let mut common = common_prefix(&distinct.iter().copied().collect::<Vec<_>>());
         if distinct.len() == 1 {
-            common = distinct.iter().next().map(|s| s.to_string()).unwrap_or_default();
+            common = distinct
+                .iter()
+                .next()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
         }
         let verb = match (level_rank(&b), level_rank(&a)) {
             (rb, ra) if rb <= 1 && ra > 1 => format!("gain {a}"),
-            (rb, ra) if ra <= 1 && rb > 1 => format!("lose {b}{}", if a == "path only" { " (path only remains)" } else { "" }),
+            (rb, ra) if ra <= 1 && rb > 1 => format!(
+                "lose {b}{}",
+                if a == "path only" {
+                    " (path only remains)"
+                } else {
+                    ""
+                }
+            ),
             _ => format!("go from {b} to {a}"),
         };
         let who: Vec<&str> = users.iter().copied().take(5).collect();
-        let more = if users.len() > 5 { format!(", +{}", users.len() - 5) } else { String::new() };
-        let place = if distinct.len() == 1 { format!("on {}", text::escape(&common)) } else { format!("on {} items below {}", distinct.len(), text::escape(&common)) };
-        out.push(format!("{} user(s) {verb} {place} ({}{more})", users.len(), who.join(", ")));
+        let more = if users.len() > 5 {
+            format!(", +{}", users.len() - 5)
+        } else {
+            String::new()
+        };
+        let place = if distinct.len() == 1 {
+            format!("on {}", text::escape(&common))
+        } else {
+            format!(
+                "on {} items below {}",
+                distinct.len(),
+                text::escape(&common)
+            )
+        };
+        out.push(format!(
+            "{} user(s) {verb} {place} ({}{more})",
+            users.len(),
+            who.join(", ")
+        ));
     }
     if out.is_empty() {
         out.push("nobody's access changes".into());
@@ -378,7 +502,9 @@ fn summarize(changes: &[LevelChange]) -> Vec<String> {
 }
 
 fn common_prefix(paths: &[&str]) -> String {
-    let Some(first) = paths.first() else { return String::new() };
+    let Some(first) = paths.first() else {
+        return String::new();
+    };
     let mut segs: Vec<&str> = first.split('/').collect();
     for p in &paths[1..] {
         let other: Vec<&str> = p.split('/').collect();

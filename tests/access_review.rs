@@ -1,0 +1,195 @@
+//! Access review (who, access, what-if) agrees with the decision function:
+//! for random stores, `who PATH` lists exactly the users `check LOGIN view
+//! PATH` allows; `access LOGIN` shows exactly the items `check` lets LOGIN
+//! view; and a what-if followed by the real change lists exactly the users
+//! whose effective level changed (R10, R11, R13).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use treeward::app::{App, TreeNode};
+use treeward::domain::*;
+
+const USERS: &[&str] = &["own", "alice", "bob", "carol", "dave", "erin", "tina"];
+const SUBJECTS: &[&str] = &[
+    "user:bob",
+    "user:carol",
+    "user:erin",
+    "group:qa",
+    "org:sales",
+    "org:emea",
+    "tenant:acme",
+];
+const LEVELS: &[&str] = &["viewer", "editor", "manager"];
+
+fn base() -> App {
+    let app = App::in_memory();
+    app.init("own").unwrap();
+    let s = app.session("own").unwrap();
+    s.tenant_add("acme").unwrap();
+    for u in ["alice", "bob", "carol", "dave", "erin"] {
+        s.user_add(u, None, None).unwrap();
+    }
+    s.user_add("tina", None, Some("acme")).unwrap();
+    s.group_add("qa").unwrap();
+    s.group_join("qa", "bob").unwrap();
+    s.group_join("qa", "carol").unwrap();
+    s.org_add("sales", None).unwrap();
+    s.org_add("emea", Some("sales")).unwrap();
+    s.org_join("emea", "dave").unwrap();
+    let dw = "Default Workspace";
+    s.role_grant(
+        dw,
+        "alice",
+        &[Role::Sysadmin, Role::Datamanager, Role::Analyst],
+    )
+    .unwrap();
+    s.role_grant(dw, "bob", &[Role::Analyst]).unwrap();
+    s.role_grant(dw, "erin", &[Role::Sysadmin]).unwrap();
+    app
+}
+
+/// A random Team Space tree with random grants, and a My Creations of bob's.
+fn random_store(seed: &[(u8, u8, u8)]) -> (App, Vec<String>) {
+    let app = base();
+    let own = app.session("own").unwrap();
+    let mut folders = vec!["/Default Workspace/team".to_string()];
+    let mut all = Vec::new();
+    for (i, (a, b, c)) in seed.iter().enumerate() {
+        let parent = folders[*a as usize % folders.len()].clone();
+        let path = format!("{parent}/n{i}");
+        if b % 3 == 0 {
+            own.create(&path, ItemKind::App).unwrap();
+        } else {
+            own.create(&path, ItemKind::Folder).unwrap();
+            folders.push(path.clone());
+        }
+        all.push(path.clone());
+        if c % 2 == 0 {
+            let subject = SUBJECTS[*c as usize % SUBJECTS.len()];
+            let level = if subject.starts_with("tenant") {
+                "tenant"
+            } else {
+                LEVELS[*b as usize % LEVELS.len()]
+            };
+            own.share(&path, subject, level, "").unwrap();
+        }
+    }
+    let bob = app.session("bob").unwrap();
+    bob.create("/Default Workspace/my/bob/Private", ItemKind::Folder)
+        .unwrap();
+    bob.create("/Default Workspace/my/bob/Private/Secret", ItemKind::App)
+        .unwrap();
+    bob.share(
+        "/Default Workspace/my/bob/Private",
+        "user:carol",
+        "viewer",
+        "",
+    )
+    .unwrap();
+    all.push("/Default Workspace/my/bob/Private".into());
+    all.push("/Default Workspace/my/bob/Private/Secret".into());
+    (app, all)
+}
+
+fn walk(nodes: &[TreeNode], out: &mut BTreeMap<String, (bool, Option<String>)>) {
+    for n in nodes {
+        if n.entry.id.is_some() {
+            out.insert(
+                n.entry.path.clone(),
+                (n.entry.path_only, n.entry.level.clone()),
+            );
+        }
+        walk(&n.children, out);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn r10_r13_who_and_access_agree_with_check(seed in prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 1..25)) {
+        let (app, paths) = random_store(&seed);
+        for actor in ["own", "bob"] {
+            let s = app.session(actor).unwrap();
+            for p in &paths {
+                if s.resolve_str(p).is_err() {
+                    prop_assert_eq!(s.who(p, None, None).unwrap_err().outcome, Outcome::NotFound);
+                    continue;
+                }
+                let (_, rows) = s.who(p, None, None).unwrap();
+                let listed: BTreeSet<&str> = rows.iter().map(|r| r.login.as_str()).collect();
+                for u in USERS {
+                    let d = s.check(u, "view", p).unwrap();
+                    prop_assert_eq!(d.allowed, listed.contains(u), "who {} vs check {} view: {}", p, u, d.reason);
+                }
+            }
+        }
+        // access LOGIN agrees with check LOGIN view, on what the actor sees.
+        let own = app.session("own").unwrap();
+        for u in USERS {
+            let mut seen = BTreeMap::new();
+            walk(&own.access(u, None).unwrap(), &mut seen);
+            for p in &paths {
+                let Ok(d) = own.check(u, "view", p) else {
+                    prop_assert!(!seen.contains_key(p), "R14: access shows {} the owner cannot see", p);
+                    continue;
+                };
+                match seen.get(p) {
+                    Some((false, _)) => prop_assert!(d.allowed, "access shows {} to {} but check denies", p, u),
+                    Some((true, _)) => prop_assert!(!d.allowed && d.seen == rules::Seen::PathOnly),
+                    None => prop_assert!(!d.allowed && d.seen == rules::Seen::Hidden, "access hides {} from {}", p, u),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn r19_r23_what_if_lists_exactly_who_changes(
+        seed in prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 2..20),
+        pick in any::<(u8, u8, u8)>(),
+    ) {
+        let (app, paths) = random_store(&seed);
+        let team: Vec<&String> = paths.iter().filter(|p| p.contains("/team/")).collect();
+        let a = team[pick.0 as usize % team.len()].clone();
+        let b = team[pick.1 as usize % team.len()].clone();
+        let level_of = |app: &App| -> BTreeMap<(String, String), String> {
+            let own = app.session("own").unwrap();
+            let mut m = BTreeMap::new();
+            for u in USERS {
+                for p in &paths {
+                    if let Ok(d) = own.check(u, "view", p) {
+                        let w = if d.seen == rules::Seen::Hidden { "none".to_string() } else { d.level_word() };
+                        m.insert((u.to_string(), p.clone()), w);
+                    }
+                }
+            }
+            m
+        };
+        let before = level_of(&app);
+        let subject = SUBJECTS[pick.2 as usize % SUBJECTS.len()];
+        let level = if subject.starts_with("tenant") { "tenant" } else { "viewer" };
+        let op = |s: &treeward::app::Session<'_>| -> Result<()> {
+            match pick.2 % 3 {
+                0 => s.mv(&a, &b).map(|_| ()),
+                1 => s.share(&a, subject, level, "").map(|_| ()),
+                _ => s.unshare(&a, subject).map(|_| ()),
+            }
+        };
+        let Ok((_, dry)) = app.with_access_report("own", true, op) else { return Ok(()) };
+        prop_assert_eq!(&before, &level_of(&app), "a dry run changed access");
+        let (_, real) = app.with_access_report("own", false, op).unwrap();
+        let after = level_of(&app);
+        // Users whose level on an unmoved path changed are in the what-if; so is every listed user.
+        let listed: BTreeSet<String> = dry.changes.iter().map(|c| c.login.clone()).collect();
+        let real_listed: BTreeSet<String> = real.changes.iter().map(|c| c.login.clone()).collect();
+        prop_assert_eq!(&listed, &real_listed, "dry run and real change disagree");
+        let mut changed = BTreeSet::new();
+        for (k, v) in &before {
+            if after.get(k).is_some_and(|w| w != v) {
+                changed.insert(k.0.clone());
+            }
+        }
+        prop_assert!(changed.is_subset(&listed), "changed {:?} not all listed {:?}; op {} {} {} {}; dry {:?}; diff {:?}", changed, listed, pick.2 % 3, a, b, subject, dry.changes, before.iter().filter(|(k, v)| after.get(*k).is_some_and(|w| w != *v)).map(|(k, v)| (k.clone(), v.clone(), after[k].clone())).collect::<Vec<_>>());
+    }
+}
