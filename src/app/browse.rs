@@ -202,3 +202,41 @@ impl Session<'_> {
         Ok(None)
     }
 }
+
+impl Session<'_> {
+    /// A page of the visible children of a folder or root, in R3 order: at
+    /// least `want` of them unless the listing ends, and the cursor to go on
+    /// from (None at the end). A front end lists a huge folder page by page.
+    #[allow(clippy::type_complexity)]
+    pub fn visible_children_page(
+        &self,
+        parent: &Resolved,
+        after: Option<Vec<u8>>,
+        want: usize,
+    ) -> Result<(Vec<(Item, Resolved, Decision)>, Option<Vec<u8>>)> {
+        let space = parent.space().clone();
+        let space_path = self.space_path(&space)?;
+        let pk = parent.as_parent();
+        let mut out = Vec::new();
+        let mut cursor = after;
+        loop {
+            let (items, next) = self.store().children_page(&pk, cursor.as_deref(), want.max(1))?;
+            for child in items {
+                let chain = self.child_chain(parent.chain.as_ref(), &space, &space_path, &child)?;
+                let r = Resolved {
+                    path: chain.item().path.clone(),
+                    loc: Loc::Item(child.clone()),
+                    chain: Some(chain),
+                };
+                let d = self.decide(Action::View, &r)?;
+                if d.seen != Seen::Hidden {
+                    out.push((child, r, d));
+                }
+            }
+            cursor = next;
+            if cursor.is_none() || out.len() >= want {
+                return Ok((out, cursor));
+            }
+        }
+    }
+}

@@ -284,6 +284,7 @@ fn draw_tree(f: &mut Frame, ui: &mut Ui, r: Rect) {
             NodeKind::Asset(AssetKind::Dashboard) => (g.dashboard, t.asset),
             NodeKind::Asset(AssetKind::Chart) => (g.chart, t.asset),
             NodeKind::Asset(AssetKind::Dataset) => (g.dataset, t.asset),
+            NodeKind::More => ("  ", t.dim),
         };
         let level = if n.data.path_only && n.data.level == "path only" {
             "path only".to_string()

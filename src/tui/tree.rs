@@ -10,6 +10,8 @@ pub enum NodeKind {
     Folder,
     App,
     Asset(AssetKind),
+    /// Stands for the children not loaded yet (a huge folder is listed page by page).
+    More,
 }
 
 /// What a loader hands the tree for one child.
@@ -37,12 +39,15 @@ pub struct Node {
 
 impl Node {
     pub fn expandable(&self) -> bool {
-        !matches!(self.data.kind, NodeKind::Asset(_)) && !(self.data.path_only && self.data.kind == NodeKind::App)
+        !matches!(self.data.kind, NodeKind::Asset(_) | NodeKind::More)
+            && !(self.data.path_only && self.data.kind == NodeKind::App)
     }
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct TreeState {
+    /// Where the listing of a node goes on (its last child is a `More` node).
+    pub more: std::collections::HashMap<usize, Vec<u8>>,
     pub nodes: Vec<Node>,
     pub roots: Vec<usize>,
     /// Node indices of the rows shown, in order.
@@ -96,6 +101,78 @@ impl TreeState {
             });
         }
         self.nodes[parent].children = Some(ids);
+    }
+
+    /// Notes that a node's listing goes on after its loaded children.
+    pub fn set_more(&mut self, parent: usize, cursor: Option<Vec<u8>>) {
+        let Some(c) = cursor else {
+            self.more.remove(&parent);
+            return;
+        };
+        let depth = self.nodes[parent].depth + 1;
+        let i = self.nodes.len();
+        let path = self.nodes[parent].data.path.clone();
+        self.nodes.push(Node {
+            data: NodeData {
+                kind: NodeKind::More,
+                name: "… more".into(),
+                id: None,
+                path,
+                level: String::new(),
+                path_only: false,
+            },
+            depth,
+            parent: Some(parent),
+            expanded: false,
+            children: None,
+        });
+        self.nodes[parent].children.get_or_insert_with(Vec::new).push(i);
+        self.more.insert(parent, c);
+    }
+
+    /// Replaces a node's `More` child with the next page (and a new `More` if it goes on).
+    pub fn append_page(&mut self, parent: usize, kids: Vec<NodeData>, cursor: Option<Vec<u8>>) {
+        let cur = self.selected();
+        let old_sel = self.sel;
+        let old_offset = self.offset;
+        let depth = self.nodes[parent].depth + 1;
+        let more_node = self.nodes[parent].children.as_mut().and_then(|c| c.pop());
+        let more_row = more_node.and_then(|m| self.rows.iter().position(|&r| r == m));
+        for d in kids {
+            let i = self.nodes.len();
+            self.nodes.push(Node {
+                data: d,
+                depth,
+                parent: Some(parent),
+                expanded: false,
+                children: None,
+            });
+            self.nodes[parent].children.get_or_insert_with(Vec::new).push(i);
+        }
+        self.more.remove(&parent);
+        self.set_more(parent, cursor);
+        self.rebuild_rows();
+        match (cur, more_row) {
+            // At or past the page's place: the new rows come in under the
+            // selection, which stays on its row (scrolling on into the listing).
+            (_, Some(mr)) if old_sel >= mr => {
+                self.offset = old_offset;
+                self.sel = old_sel.min(self.rows.len().saturating_sub(1));
+                self.scroll_to_sel();
+            }
+            (Some(c), _) => self.select_node(c),
+            (None, _) => {}
+        }
+    }
+
+    /// `More` nodes among the rows from `from` on, up to `n` rows.
+    pub fn more_in(&self, from: usize, n: usize) -> Vec<usize> {
+        let end = (from + n).min(self.rows.len());
+        self.rows[from.min(end)..end]
+            .iter()
+            .copied()
+            .filter(|&i| self.nodes[i].data.kind == NodeKind::More)
+            .collect()
     }
 
     pub fn is_loaded(&self, i: usize) -> bool {
@@ -217,6 +294,27 @@ impl TreeState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_append_in_place_of_the_more_node() {
+        let mut t = TreeState::new(vec![d("W", NodeKind::Folder), d("Z", NodeKind::Folder)]);
+        t.set_children(0, (0..3).map(|i| d(&format!("a{i}"), NodeKind::App)).collect());
+        t.set_more(0, Some(vec![1]));
+        t.expand(0);
+        assert_eq!(t.rows.len(), 6);
+        assert_eq!(t.more_in(0, 10).len(), 1);
+        t.to_bottom();
+        t.move_by(-1); // the More row
+        t.append_page(0, (3..5).map(|i| d(&format!("a{i}"), NodeKind::App)).collect(), None);
+        assert_eq!(t.rows.len(), 7, "no More row left");
+        assert!(t.more.is_empty());
+        assert_eq!(
+            t.selected_node().unwrap().data.name,
+            "a3",
+            "the first new row takes the selection"
+        );
+        assert_eq!(t.nodes[t.rows[6]].data.name, "Z");
+    }
 
     fn d(name: &str, kind: NodeKind) -> NodeData {
         NodeData {

@@ -151,6 +151,9 @@ pub struct Ui<'a> {
 
 type R<T> = crate::domain::Result<T>;
 
+/// Children loaded at a time: a folder of 100,000 opens at once and pages in as it scrolls.
+pub const PAGE: usize = 500;
+
 impl<'a> Ui<'a> {
     pub fn new(app: &'a App, login: &str, keys: KeyMap, theme: Theme, ascii: bool) -> R<Ui<'a>> {
         let sess = app.session(login)?;
@@ -276,7 +279,20 @@ impl<'a> Ui<'a> {
     }
 
     /// The children of a node as the viewer sees them, filtered by what the actor sees.
+    /// Every child of a node as the viewer sees them (all pages).
     pub fn load_children_of(&self, node: &NodeData) -> R<Vec<NodeData>> {
+        let (mut all, mut cursor) = self.load_page_of(node, None)?;
+        while cursor.is_some() {
+            let (more, next) = self.load_page_of(node, cursor)?;
+            all.extend(more);
+            cursor = next;
+        }
+        Ok(all)
+    }
+
+    /// A page of the children of a node as the viewer sees them (filtered by
+    /// what the actor sees), and the cursor when the listing goes on.
+    pub fn load_page_of(&self, node: &NodeData, after: Option<Vec<u8>>) -> R<(Vec<NodeData>, Option<Vec<u8>>)> {
         let v = self.viewer();
         let r = match &node.kind {
             NodeKind::Space(s) => v.space_root(s)?,
@@ -284,11 +300,11 @@ impl<'a> Ui<'a> {
             NodeKind::App => {
                 let r = v.resolve_id(node.id.unwrap_or_default())?;
                 if !v.decide(Action::View, &r)?.allowed {
-                    return Ok(Vec::new());
+                    return Ok((Vec::new(), None));
                 }
                 let mut assets = self.sess.store().assets(node.id.unwrap_or_default())?;
                 assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
-                return Ok(assets
+                let kids = assets
                     .into_iter()
                     .map(|a| NodeData {
                         kind: NodeKind::Asset(a.kind),
@@ -298,17 +314,65 @@ impl<'a> Ui<'a> {
                         level: String::new(),
                         path_only: false,
                     })
-                    .collect());
+                    .collect();
+                return Ok((kids, None));
             }
-            NodeKind::Asset(_) => return Ok(Vec::new()),
+            NodeKind::Asset(_) | NodeKind::More => return Ok((Vec::new(), None)),
         };
+        let (page, cursor) = v.visible_children_page(&r, after, PAGE)?;
         let mut out = Vec::new();
-        for (it, cr, _) in v.visible_children(&r)? {
+        for (it, cr, _) in page {
             if let Some(d) = self.node_data(&it, &cr)? {
                 out.push(d);
             }
         }
-        Ok(out)
+        Ok((out, cursor))
+    }
+
+    /// Loads a node's first page of children into the tree.
+    fn load_into(&mut self, i: usize) -> R<()> {
+        let data = self.tree.nodes[i].data.clone();
+        let (kids, cursor) = self.load_page_of(&data, None)?;
+        self.tree.set_children(i, kids);
+        self.tree.set_more(i, cursor);
+        Ok(())
+    }
+
+    /// Loads the next page of a node whose listing goes on.
+    fn load_more(&mut self, parent: usize) -> R<()> {
+        let Some(cursor) = self.tree.more.get(&parent).cloned() else {
+            return Ok(());
+        };
+        let data = self.tree.nodes[parent].data.clone();
+        let (kids, next) = self.load_page_of(&data, Some(cursor))?;
+        self.tree.append_page(parent, kids, next);
+        Ok(())
+    }
+
+    /// Loads every remaining page of a node.
+    fn load_all(&mut self, parent: usize) -> R<()> {
+        while self.tree.more.contains_key(&parent) {
+            self.load_more(parent)?;
+        }
+        Ok(())
+    }
+
+    /// Pages in what scrolled into view.
+    fn fill_viewport(&mut self) {
+        for _ in 0..4 {
+            let mores = self.tree.more_in(self.tree.offset, self.tree.height + 1);
+            if mores.is_empty() {
+                return;
+            }
+            for m in mores {
+                if let Some(p) = self.tree.nodes[m].parent {
+                    if let Err(e) = self.load_more(p) {
+                        self.set_error(e.to_string());
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     fn space_node(&self, s: &SpaceRef) -> R<NodeData> {
@@ -348,12 +412,8 @@ impl<'a> Ui<'a> {
         // Re-expand what was expanded (breadth first, loading as we go).
         let mut i = 0;
         while i < self.tree.nodes.len() {
-            if expanded.contains(&node_key(&self.tree.nodes[i].data)) {
-                let data = self.tree.nodes[i].data.clone();
-                if let Ok(kids) = self.load_children_of(&data) {
-                    self.tree.set_children(i, kids);
-                    self.tree.nodes[i].expanded = true;
-                }
+            if expanded.contains(&node_key(&self.tree.nodes[i].data)) && self.load_into(i).is_ok() {
+                self.tree.nodes[i].expanded = true;
             }
             i += 1;
         }
@@ -401,13 +461,9 @@ impl<'a> Ui<'a> {
             return false;
         }
         if !self.tree.is_loaded(i) {
-            let data = self.tree.nodes[i].data.clone();
-            match self.load_children_of(&data) {
-                Ok(kids) => self.tree.set_children(i, kids),
-                Err(e) => {
-                    self.set_error(e.to_string());
-                    return false;
-                }
+            if let Err(e) = self.load_into(i) {
+                self.set_error(e.to_string());
+                return false;
             }
         }
         self.tree.expand(i);
@@ -423,16 +479,23 @@ impl<'a> Ui<'a> {
             return;
         };
         let ids: Vec<ItemId> = chain.links.iter().rev().map(|l| l.id).collect();
+        let mut parent: Option<usize> = None;
         for (n, aid) in ids.iter().enumerate() {
-            let Some(i) = self.tree.find_id(*aid) else {
+            let mut found = self.tree.find_id(*aid);
+            if found.is_none() {
+                // Beyond the loaded pages of its folder: load the rest.
+                if let Some(p) = parent {
+                    let _ = self.load_all(p);
+                    found = self.tree.find_id(*aid);
+                }
+            }
+            let Some(i) = found else {
                 return;
             };
+            parent = Some(i);
             if n + 1 < ids.len() {
-                if !self.tree.is_loaded(i) {
-                    let data = self.tree.nodes[i].data.clone();
-                    if let Ok(kids) = self.load_children_of(&data) {
-                        self.tree.set_children(i, kids);
-                    }
+                if !self.tree.is_loaded(i) && self.load_into(i).is_err() {
+                    return;
                 }
                 self.tree.nodes[i].expanded = true;
             } else {
@@ -671,7 +734,11 @@ impl<'a> Ui<'a> {
                 let Some(i) = self.tree.selected() else {
                     return;
                 };
-                if self.tree.nodes[i].expanded {
+                if self.tree.nodes[i].data.kind == NodeKind::More {
+                    if let Some(p) = self.tree.nodes[i].parent {
+                        self.after(|u| u.load_more(p));
+                    }
+                } else if self.tree.nodes[i].expanded {
                     self.tree.collapse(i);
                 } else {
                     self.expand_selected();
@@ -723,7 +790,19 @@ impl<'a> Ui<'a> {
                     Cmd::PageUp => self.tree.move_by(-page),
                     Cmd::PageDown => self.tree.move_by(page),
                     Cmd::Top => self.tree.to_top(),
-                    _ => self.tree.to_bottom(),
+                    _ => loop {
+                        // The real end: a listing that goes on is loaded to its end.
+                        self.tree.to_bottom();
+                        let more = self
+                            .tree
+                            .selected()
+                            .filter(|&i| self.tree.nodes[i].data.kind == NodeKind::More)
+                            .and_then(|i| self.tree.nodes[i].parent);
+                        match more {
+                            Some(p) if self.load_all(p).is_ok() => {}
+                            _ => break,
+                        }
+                    },
                 }
             }
             Focus::Detail => {
@@ -1557,6 +1636,7 @@ impl<'a> Ui<'a> {
 
     /// Computes the detail lines of the selection when it or the tab changed.
     pub fn prepare(&mut self) {
+        self.fill_viewport();
         let key = self.tree.selected_node().map(|n| node_key(&n.data)).unwrap_or_default();
         let k = (key, self.shown_tab(), self.generation);
         if self.detail_key.as_ref() == Some(&k) {
@@ -1594,7 +1674,12 @@ impl<'a> Ui<'a> {
                 ])
             }
             _ => {
-                let Some(id) = data.id else { return Ok(vec![]) };
+                let Some(id) = data.id else {
+                    return Ok(vec![dl(
+                        Tone::Dim,
+                        "More children: they load as they scroll into view (Enter loads the next page, End all).",
+                    )]);
+                };
                 let r = match self.sess.resolve_id(id) {
                     Ok(r) => r,
                     Err(e) => return Ok(vec![dl(Tone::Bad, e.to_string())]),
@@ -1829,6 +1914,7 @@ pub fn node_key(d: &NodeData) -> String {
     match &d.kind {
         NodeKind::Space(s) => format!("s{}:{:?}", s.ws, s.kind),
         NodeKind::Asset(k) => format!("a{}:{k}:{}", d.id.unwrap_or_default(), d.name),
+        NodeKind::More => format!("m{}", d.path),
         _ => format!("i{}", d.id.unwrap_or_default()),
     }
 }
