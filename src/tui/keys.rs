@@ -427,6 +427,28 @@ impl KeyMap {
         out
     }
 
+    /// The key table as Markdown (the README's copy is checked against it).
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("| pane | keys | command | what it does |\n|---|---|---|---|\n");
+        for scope in Scope::ALL {
+            for b in self.bindings.iter().filter(|b| b.scope == scope && !b.keys.is_empty()) {
+                let keys: Vec<String> = b
+                    .keys
+                    .iter()
+                    .map(|k| format!("`{k}`").replace("`|`", "`\\|`"))
+                    .collect();
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    scope.name(),
+                    keys.join(" "),
+                    b.cmd.name(),
+                    b.cmd.desc()
+                ));
+            }
+        }
+        out
+    }
+
     /// Short hints for the status bar of a pane.
     pub fn hints(&self, scope: Scope) -> Vec<(String, &'static str)> {
         let mut out = Vec::new();

@@ -502,17 +502,16 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-fn draw_help(f: &mut Frame, ui: &Ui, area: Rect) {
-    let t = &ui.theme;
+fn draw_help(f: &mut Frame, ui: &mut Ui, area: Rect) {
+    let t = ui.theme.clone();
     let scope = ui.focus.scope();
     let rows = ui.keys.help_rows(scope);
-    let h = (rows.len() as u16 + 4).min(area.height);
-    let r = centered(area, 64.min(area.width), h);
-    f.render_widget(Clear, r);
-    let b = block(format!(" Keys: {} (any key closes) ", scope.title()), true, t, ui.ascii);
-    let inner_w = b.inner(r).width as usize;
     let mut lines = Vec::new();
     let mut last = "";
+    let r = centered(area, 64.min(area.width), (rows.len() as u16 + 6).min(area.height));
+    let b = block(format!(" Keys: {} ", scope.title()), true, &t, ui.ascii);
+    let inner = b.inner(r);
+    let inner_w = inner.width as usize;
     for (keys, desc, section) in rows {
         if section != last {
             lines.push(Line::from(Span::styled(
@@ -523,7 +522,21 @@ fn draw_help(f: &mut Frame, ui: &Ui, area: Rect) {
         }
         lines.push(Line::from(fit(&format!("  {keys:<18} {desc}"), inner_w)));
     }
-    f.render_widget(Paragraph::new(lines).block(b), r);
+    let h = inner.height as usize;
+    let body_h = h.saturating_sub(1);
+    let max = lines.len().saturating_sub(body_h);
+    if ui.help_scroll as usize > max {
+        ui.help_scroll = max as u16;
+    }
+    let mut shown: Vec<Line> = lines.into_iter().skip(ui.help_scroll as usize).take(body_h).collect();
+    let more = if max > 0 {
+        "j/k scroll, any other key closes"
+    } else {
+        "any key closes"
+    };
+    shown.push(Line::from(Span::styled(fit(more, inner_w), t.dimmed())));
+    f.render_widget(Clear, r);
+    f.render_widget(Paragraph::new(shown).block(b), r);
 }
 
 fn draw_dialog(f: &mut Frame, d: &mut Dialog, t: &Theme, area: Rect) {

@@ -658,3 +658,202 @@ fn detail_lines_wrap_under_their_value() {
     let w = render::wrap_hanging("x".repeat(70).as_str(), 30);
     assert_eq!(w.len(), 3, "{w:?}");
 }
+
+fn open_space(u: &mut Ui, label: &str) {
+    u.space_sel = u
+        .spaces
+        .iter()
+        .position(|s| s.label().starts_with(label))
+        .expect("space listed");
+    u.load_tree().unwrap();
+}
+
+#[test]
+fn r17_leave_a_direct_collaboration() {
+    let app = demo();
+    let mut u = ui_as(&app, "carol");
+    open_space(&mut u, "Shared with me");
+    u.tree.sel = 0;
+    u.run(Cmd::Expand);
+    select(&mut u, "/Default Workspace/my/bob/Drafts");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("✓ L   leave a collaboration"), "{s}");
+    keys(&mut u, "L");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("Leave your collaboration"), "{s}");
+    keys(&mut u, "y");
+    assert!(message(&u).contains("left the collaboration"), "{}", message(&u));
+    assert!(
+        u.sess.resolve_str("/Default Workspace/my/bob/Drafts").is_err(),
+        "gone from carol's view"
+    );
+}
+
+#[test]
+fn r17_leave_through_a_group_is_refused_with_the_reason() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &format!("{DW}/Plant"));
+    keys(&mut u, "L");
+    assert!(u.dialog.is_none());
+    assert!(message(&u).contains("R17"), "{}", message(&u));
+}
+
+#[test]
+fn r20_copy_beside_and_copy_to() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Welcome"));
+    keys(&mut u, "C");
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Welcome (copy)"),
+        "{:?}",
+        u.message
+    );
+    keys(&mut u, "c");
+    let s = screen(&mut u, 110, 40);
+    assert!(
+        s.contains("Copy Welcome (copy) to") && s.contains("/Default Workspace/team/Plant"),
+        "{s}"
+    );
+    keys(&mut u, "Quality");
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Quality/Welcome (copy)"),
+        "{:?}",
+        u.message
+    );
+}
+
+#[test]
+fn r24_move_an_app_from_my_creations_to_team_space_and_r25_back() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    open_space(&mut u, "My Creations");
+    select(&mut u, "/Default Workspace/my/bob/Drafts/Forecast");
+    keys(&mut u, "m");
+    let d = u.dialog.as_ref().expect("a picker");
+    let dialog::Body::Pick(p) = &d.body else { panic!() };
+    let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
+    assert!(
+        offered.contains(&"/Default Workspace/team/Plant"),
+        "R24: bob may create in Plant: {offered:?}"
+    );
+    assert!(
+        !offered.contains(&"/Default Workspace/team"),
+        "R21: not at the root: {offered:?}"
+    );
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("to Team Space (R24)"), "{s}");
+    keys(&mut u, "team/Plant");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("moved Forecast"), "{}", message(&u));
+    // Back from Team Space to bob's own My Creations (R25).
+    open_space(&mut u, "Team Space");
+    select(&mut u, &format!("{DW}/Plant/Forecast"));
+    keys(&mut u, "m");
+    let d = u.dialog.as_ref().expect("a picker");
+    let dialog::Body::Pick(p) = &d.body else { panic!() };
+    let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
+    assert!(offered.contains(&"/Default Workspace/my/bob"), "R25: {offered:?}");
+}
+
+#[test]
+fn new_app_and_new_asset() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Quality"));
+    keys(&mut u, "a");
+    keys(&mut u, "Scrap");
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Quality/Scrap"));
+    keys(&mut u, "A");
+    let s = screen(&mut u, 110, 35);
+    assert!(
+        s.contains("New asset") && s.contains("dashboard") && s.contains("dataset"),
+        "{s}"
+    );
+    keys(&mut u, "chart");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "Scrap rate");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("added chart Scrap rate"), "{}", message(&u));
+    u.run(Cmd::Expand);
+    let s = screen(&mut u, 110, 35);
+    assert!(s.contains("◔ Scrap rate"), "{s}");
+}
+
+#[test]
+fn r31_integrations_add_attach_and_refuse_delete_in_use() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    u.focus = Focus::Workspaces;
+    keys(&mut u, "I");
+    keys(&mut u, "+ add");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "Historian");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "opcua");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "opc.tcp://hist:4840");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("integration Historian added"), "{}", message(&u));
+    u.focus = Focus::Tree;
+    select(&mut u, &format!("{DW}/Welcome"));
+    keys(&mut u, "t");
+    keys(&mut u, "attach Historian");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("attached Historian"), "{}", message(&u));
+    let s = screen(&mut u, 120, 45);
+    assert!(s.contains("Historian"), "{s}");
+    u.focus = Focus::Workspaces;
+    keys(&mut u, "I");
+    keys(&mut u, "delete Historian");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "y");
+    assert!(message(&u).contains("conflict"), "R31 in use: {}", message(&u));
+}
+
+#[test]
+fn r29_resources_and_r30_restrict() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    u.focus = Focus::Workspaces;
+    keys(&mut u, "R");
+    keys(&mut u, "influx");
+    press(&mut u, KeyCode::Enter);
+    u.handle_key(Key::ctrl('u'));
+    keys(&mut u, "influxdb://new:8086/x");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("influxdb endpoint set"), "{}", message(&u));
+    assert_eq!(
+        u.current_ws().unwrap().resources[&crate::domain::ResourceKind::Influxdb],
+        "influxdb://new:8086/x"
+    );
+    u.focus = Focus::Tree;
+    select(&mut u, &format!("{DW}/Welcome"));
+    keys(&mut u, "x");
+    keys(&mut u, "restrict post");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 120, 50);
+    assert!(s.contains("postgresql: restricted for this app"), "{s}");
+}
+
+#[test]
+fn r4_members_and_roles_for_the_account_owner() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    u.focus = Focus::Workspaces;
+    keys(&mut u, "M");
+    keys(&mut u, "frank");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 110, 35);
+    assert!(s.contains("Roles of frank") && s.contains("grant analyst"), "{s}");
+    keys(&mut u, "grant analyst");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("frank: granted analyst"), "{}", message(&u));
+    let s = screen(&mut u, 110, 40);
+    assert!(s.contains("frank") && s.contains("analyst"), "{s}");
+}

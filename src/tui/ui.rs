@@ -140,6 +140,7 @@ pub struct Ui<'a> {
     pub detail_lines: Vec<DLine>,
     pub dialog: Option<Dialog>,
     pub help: bool,
+    pub help_scroll: u16,
     pub message: Option<(String, bool)>,
     pub quit: bool,
     pub areas: Areas,
@@ -177,6 +178,7 @@ impl<'a> Ui<'a> {
             detail_lines: Vec::new(),
             dialog: None,
             help: false,
+            help_scroll: 0,
             message: None,
             quit: false,
             areas: Areas::default(),
@@ -562,7 +564,17 @@ impl<'a> Ui<'a> {
 
     pub fn handle_key(&mut self, k: Key) {
         if self.help {
-            self.help = false;
+            // The overlay scrolls; any other key closes it.
+            match k.code {
+                KeyCode::Down | KeyCode::Char('j') => self.help_scroll = self.help_scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => self.help_scroll = self.help_scroll.saturating_sub(1),
+                KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                _ => {
+                    self.help = false;
+                    self.help_scroll = 0;
+                }
+            }
             return;
         }
         if let Some(mut d) = self.dialog.take() {
@@ -1722,25 +1734,6 @@ impl<'a> Ui<'a> {
         if !it.description.is_empty() {
             out.push(dl(Tone::Normal, format!("about     {}", escape(&it.description))));
         }
-        if it.kind == ItemKind::App {
-            if let Some(ws) = s.store().workspace(it.space.ws)? {
-                out.push(dl(Tone::Heading, "Resources (R30)"));
-                for (k, e) in &ws.resources {
-                    if it.restricted.contains(k) {
-                        out.push(dl(Tone::Bad, format!("  ✗ {k:<11} restricted")));
-                    } else {
-                        out.push(dl(Tone::Normal, format!("  ✓ {k:<11} {}", escape(e))));
-                    }
-                }
-            }
-            out.push(dl(Tone::Heading, "Integrations (R31)"));
-            if it.integrations.is_empty() {
-                out.push(dl(Tone::Dim, "  none"));
-            }
-            for i in &it.integrations {
-                out.push(dl(Tone::Normal, format!("  {}", escape(i))));
-            }
-        }
         out.push(dl(Tone::Heading, "Actions"));
         let mut acts: Vec<(Cmd, Action, &Resolved)> = vec![
             (Cmd::Rename, Action::Rename, r),
@@ -1774,6 +1767,26 @@ impl<'a> Ui<'a> {
                         Cmd::Leave.desc()
                     ),
                 ));
+            }
+        }
+        if it.kind == ItemKind::App {
+            if let Some(ws) = s.store().workspace(it.space.ws)? {
+                out.push(dl(Tone::Heading, "Resources (R30)"));
+                for (k, e) in &ws.resources {
+                    if it.restricted.contains(k) {
+                        out.push(dl(Tone::Bad, format!("  ✗ {k}: restricted for this app")));
+                    } else {
+                        out.push(dl(Tone::Normal, format!("  ✓ {k}")));
+                        out.push(dl(Tone::Dim, format!("    {}", escape(e))));
+                    }
+                }
+            }
+            out.push(dl(Tone::Heading, "Integrations (R31)"));
+            if it.integrations.is_empty() {
+                out.push(dl(Tone::Dim, "  none"));
+            }
+            for i in &it.integrations {
+                out.push(dl(Tone::Normal, format!("  {}", escape(i))));
             }
         }
         Ok(out)
@@ -1810,10 +1823,8 @@ impl<'a> Ui<'a> {
             out.push(dl(Tone::Dim, "  none"));
         }
         for (p, g) in &det.inherited {
-            out.push(dl(
-                Tone::Normal,
-                format!("  {} {}  from {}", g.subject, g.level, escape(p)),
-            ));
+            out.push(dl(Tone::Normal, format!("  {} {}", g.subject, g.level)));
+            out.push(dl(Tone::Dim, format!("    from {}", escape(p))));
         }
         let who = self.viewer().login().to_string();
         let d = if self.inspect.is_some() {
