@@ -406,7 +406,7 @@ pub fn wrap_hanging(text: &str, width: usize) -> Vec<String> {
     let mut cur = String::new();
     let mut cur_w = 0;
     let room = |first: bool| if first { width } else { width - indent };
-    for word in text.split_inclusive(' ') {
+    for word in text.split_inclusive([' ', '/']) {
         let ww = word.trim_end().width();
         if cur_w + ww > room(out.is_empty()) && !cur.trim().is_empty() {
             out.push(std::mem::take(&mut cur).trim_end().to_string());

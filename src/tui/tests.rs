@@ -648,8 +648,8 @@ fn spaces_list_switches_the_tree() {
 #[test]
 fn detail_lines_wrap_under_their_value() {
     let w = render::wrap_hanging("path      /Default Workspace/team/Plant/Line1/OEE", 30);
-    assert_eq!(w[0], "path      /Default");
-    assert!(w[1].starts_with("          Workspace/team/"), "{w:?}");
+    assert_eq!(w[0], "path      /Default Workspace/", "paths break after a slash");
+    assert!(w[1].starts_with("          team/Plant/"), "{w:?}");
     assert!(
         w.iter()
             .all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= 30),
@@ -856,4 +856,16 @@ fn r4_members_and_roles_for_the_account_owner() {
     assert!(message(&u).contains("frank: granted analyst"), "{}", message(&u));
     let s = screen(&mut u, 110, 40);
     assert!(s.contains("frank") && s.contains("analyst"), "{s}");
+}
+
+/// The README section's key table is the key table (so they cannot drift).
+#[test]
+fn readme_key_table_matches_the_key_table() {
+    let readme = include_str!("README.md");
+    let start = readme.find("<!-- keys:begin -->\n").expect("keys:begin marker") + "<!-- keys:begin -->\n".len();
+    let end = readme.find("<!-- keys:end -->").expect("keys:end marker");
+    let want = KeyMap::default().markdown();
+    if readme[start..end] != want {
+        panic!("src/tui/README.md's key table is stale; it should read:\n{want}");
+    }
 }
