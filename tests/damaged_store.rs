@@ -508,6 +508,8 @@ fn full_disk() {
     for a in &acked {
         assert!(after.contains(&format!("\"{a}\"")), "acknowledged {a} lost");
     }
+    let r = tw(&db, "own", &["doctor"]);
+    assert_eq!(r.code, Some(0), "doctor after a full disk: {}", r.out());
     println!(
         "full disk: {} writes acknowledged before ENOSPC, refused one {}",
         acked.len(),
