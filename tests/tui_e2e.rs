@@ -57,7 +57,15 @@ impl Tui {
         Self::spawn_with(db, login, cols, rows, &[])
     }
 
+    fn spawn_themed(db: &Path, theme: &str) -> Tui {
+        Self::spawn_args(db, "root", 100, 30, &[], &["--theme", theme])
+    }
+
     fn spawn_with(db: &Path, login: &str, cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
+        Self::spawn_args(db, login, cols, rows, env, &[])
+    }
+
+    fn spawn_args(db: &Path, login: &str, cols: u16, rows: u16, env: &[(&str, &str)], args: &[&str]) -> Tui {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -74,6 +82,10 @@ impl Tui {
         cmd.arg(login);
         cmd.env("TERM", "xterm-256color");
         cmd.env("TREEWARD_KEYS", "/nonexistent/keys.toml");
+        cmd.env_remove("NO_COLOR");
+        for a in args {
+            cmd.arg(a);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -427,4 +439,64 @@ fn sighup_ends_the_ui_and_restores_the_terminal() {
     // The store is free again.
     let (code, _, err) = cli(dir.path(), "root", &["ls", "/Default Workspace/team"]);
     assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let dir = demo_store();
+    let mut t = Tui::spawn_with(dir.path(), "root", 100, 30, &[("NO_COLOR", "1")]);
+    t.wait_for("Workspaces");
+    t.wait_for("■ Archive");
+    {
+        let p = t.parser.lock().unwrap();
+        let s = p.screen();
+        for r in 0..30 {
+            for c in 0..100 {
+                let cell = s.cell(r, c).unwrap();
+                assert_eq!(cell.fgcolor(), vt100::Color::Default, "colour at {r},{c}");
+                assert_eq!(cell.bgcolor(), vt100::Color::Default, "colour at {r},{c}");
+            }
+        }
+    }
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn a_theme_file_is_used_and_a_bad_theme_is_refused_before_the_screen() {
+    let dir = demo_store();
+    let theme = dir.path().join("t.toml");
+    std::fs::write(&theme, "folder = \"#ff0000\"\n").unwrap();
+    let mut t = Tui::spawn_with(dir.path(), "root", 100, 30, &[]);
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(dir.path())
+        .arg("--as")
+        .arg("root")
+        .arg("--theme")
+        .arg(dir.path().join("missing.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("invalid input: theme") && err.contains("built-in themes"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    // The red folder glyph of the theme file.
+    let mut cmd_t = Tui::spawn_themed(dir.path(), theme.to_str().unwrap());
+    cmd_t.wait_for("■ Plant");
+    {
+        let p = cmd_t.parser.lock().unwrap();
+        let s = p.screen();
+        let text = s.contents();
+        let (row, line) = text.lines().enumerate().find(|(_, l)| l.contains("■ Plant")).unwrap();
+        let col = line[..line.find('■').unwrap()].chars().count() as u16;
+        assert_eq!(s.cell(row as u16, col).unwrap().fgcolor(), vt100::Color::Rgb(255, 0, 0));
+    }
+    cmd_t.keys("q");
+    assert_eq!(cmd_t.wait_exit(), 0);
 }

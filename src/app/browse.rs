@@ -224,7 +224,7 @@ impl Session<'_> {
             for child in items {
                 let chain = self.child_chain(parent.chain.as_ref(), &space, &space_path, &child)?;
                 let r = Resolved {
-                    path: chain.item().path.clone(),
+                    path: chain.item().path.to_string(),
                     loc: Loc::Item(child.clone()),
                     chain: Some(chain),
                 };

@@ -186,6 +186,13 @@ impl<'a> Ui<'a> {
             generation: 0,
         };
         ui.load_workspaces()?;
+        // A newcomer starts where most of the work is.
+        if let Some(i) = ui.workspaces.iter().position(|w| w.name == "Default Workspace") {
+            if i != ui.ws_sel {
+                ui.ws_sel = i;
+                ui.load_spaces()?;
+            }
+        }
         Ok(ui)
     }
 
