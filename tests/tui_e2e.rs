@@ -311,7 +311,7 @@ fn r26_inspect_as_tenant_shows_only_tenant_apps() {
     t.send(ENTER);
     t.wait_for("inspecting tina");
     // Open the path to the tenant's apps: Plant, then Line1.
-    t.keys("gl");
+    t.keys("gjl");
     t.wait_for("▾ ■ Plant");
     t.keys("jl");
     let s = t.wait_for("◆ OEE");

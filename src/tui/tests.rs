@@ -544,13 +544,11 @@ fn no_color_uses_reverse_for_the_selection_and_ascii_glyphs() {
     select_ws(&mut u, "Default Workspace");
     let buf = render_test(&mut u, 120, 35);
     let s = buffer_text(&buf);
-    assert!(
-        s.contains("> + Archive") || s.contains("> + Archive"),
-        "ascii glyphs: {s}"
-    );
+    assert!(s.contains("  > + Archive"), "ascii glyphs: {s}");
     assert!(!s.contains('■') && !s.contains('│'), "{s}");
-    let y = row_of(&s, "+ Archive") as u16;
-    let x = s.lines().nth(y as usize).unwrap().find("Archive").unwrap() as u16;
+    // The selected row (the space root) is drawn reversed.
+    let y = row_of(&s, "v @ Team Space") as u16;
+    let x = s.lines().nth(y as usize).unwrap().find("Team Space").unwrap() as u16;
     assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
     for yy in 0..35 {
         for xx in 0..120 {
@@ -868,4 +866,23 @@ fn readme_key_table_matches_the_key_table() {
     if readme[start..end] != want {
         panic!("src/tui/README.md's key table is stale; it should read:\n{want}");
     }
+}
+
+#[test]
+fn r21_the_space_root_row_creates_at_the_root_for_admins_only() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    u.tree.to_top();
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("▾ ◎ Team Space"), "{s}");
+    assert!(s.contains("✓ n   new folder or app at the root"), "{s}");
+    keys(&mut u, "n");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("In /Default Workspace/team"), "{s}");
+    press(&mut u, KeyCode::Esc);
+    let mut u = ui_as(&app, "bob");
+    u.tree.to_top();
+    keys(&mut u, "n");
+    assert!(u.dialog.is_none());
+    assert!(message(&u).contains("R21"), "{}", message(&u));
 }

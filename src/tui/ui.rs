@@ -386,13 +386,21 @@ impl<'a> Ui<'a> {
 
     fn space_node(&self, s: &SpaceRef) -> R<NodeData> {
         let path = self.sess.space_path(s)?;
-        let owner = s.my_owner().unwrap_or("");
+        let name = match s.my_owner() {
+            None => "Team Space".to_string(),
+            Some(o) if o == self.viewer().login() => "My Creations".to_string(),
+            Some(o) => format!("{o}'s My Creations"),
+        };
+        let level = self
+            .viewer()
+            .decide(Action::View, &self.sess.space_root(s)?)?
+            .level_word();
         Ok(NodeData {
             kind: NodeKind::Space(s.clone()),
-            name: format!("{owner}'s My Creations"),
+            name,
             id: None,
             path,
-            level: String::new(),
+            level: if level == "none" { String::new() } else { level },
             path_only: false,
         })
     }
@@ -406,12 +414,15 @@ impl<'a> Ui<'a> {
             .filter(|n| n.expanded)
             .map(|n| node_key(&n.data))
             .collect();
+        let mut expanded = expanded;
         let sel = self.tree.selected_node().map(|n| node_key(&n.data));
+        // The space root is a row of its own (creating at the root starts there), open.
         let roots = match self.spaces.get(self.space_sel).cloned() {
             None => Vec::new(),
             Some(SpaceChoice::Team(s)) | Some(SpaceChoice::Mine(s)) => {
                 let root_node = self.space_node(&s)?;
-                self.load_children_of(&root_node)?
+                expanded.insert(node_key(&root_node));
+                vec![root_node]
             }
             Some(SpaceChoice::Shared(v)) => v.iter().map(|s| self.space_node(s)).collect::<R<Vec<_>>>()?,
         };
@@ -1685,12 +1696,25 @@ impl<'a> Ui<'a> {
         match &data.kind {
             NodeKind::Space(s) => {
                 let r = self.sess.space_root(s)?;
-                Ok(vec![
-                    dl(Tone::Heading, "Space"),
-                    dl(Tone::Normal, format!("path   {}", escape(&r.path))),
-                    dl(Tone::Normal, format!("owner  {}", escape(s.my_owner().unwrap_or("-")))),
-                    dl(Tone::Dim, "Items shared with you from this My Creations (R14, R16)."),
-                ])
+                let mut out = vec![
+                    dl(Tone::Heading, escape(&data.name)),
+                    dl(Tone::Normal, format!("  {}", escape(&r.path))),
+                ];
+                let about = match s.my_owner() {
+                    None => "The workspace's shared space: admins create at its root (R21); others act by their grants (R22).".to_string(),
+                    Some(o) if o == self.login => "Your private space: you hold every action here (R15); others see only what you share (R14, R16).".to_string(),
+                    Some(o) => format!("Items {} shared from their My Creations (R14, R16).", escape(o)),
+                };
+                out.push(dl(Tone::Dim, about));
+                out.push(dl(Tone::Heading, "Actions"));
+                let d = self.sess.decide(Action::Create, &r)?;
+                let key = self.keys.key_label(Scope::Tree, Cmd::NewFolder);
+                if d.allowed {
+                    out.push(dl(Tone::Ok, format!("  ✓ {key:<3} new folder or app at the root")));
+                } else {
+                    out.push(dl(Tone::Dim, format!("  ✗ {key:<3} new folder or app: {}", d.reason)));
+                }
+                Ok(out)
             }
             _ => {
                 let Some(id) = data.id else {
