@@ -52,3 +52,8 @@ pub fn panics_are_caught() -> bool {
 pub fn tui_entry(cli: cli::Cli) -> i32 {
     tui::run(cli)
 }
+
+/// A faster allocator than the system's for the many small strings a
+/// permission check builds (measured: benches/scale.rs).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -16,7 +16,11 @@ fn split_last(ip: &ItemPath) -> (ItemPath, String) {
 }
 
 fn taken(name: &str, where_: &str) -> Error {
-    Error::conflict(format!("'{}' is already taken in {} (R1)", text::escape(name), text::escape(where_)))
+    Error::conflict(format!(
+        "'{}' is already taken in {} (R1)",
+        text::escape(name),
+        text::escape(where_)
+    ))
 }
 
 impl Session<'_> {
@@ -30,11 +34,20 @@ impl Session<'_> {
     }
 
     /// Creates `name` inside a resolved folder or root (the UI calls this directly).
-    pub fn create_in(&self, mut tx: Txn<'_>, parent: &Resolved, name: &str, kind: ItemKind, description: &str) -> Result<Item> {
+    pub fn create_in(
+        &self,
+        mut tx: Txn<'_>,
+        parent: &Resolved,
+        name: &str,
+        kind: ItemKind,
+        description: &str,
+    ) -> Result<Item> {
         let name = names::validate_name(name, kind.as_str())?;
         let description = names::validate_text(description, "description", 1000)?;
         if parent.item().map(|i| i.kind) == Some(ItemKind::App) {
-            return Err(Error::invalid("items are created in folders or at a space root, not in an app"));
+            return Err(Error::invalid(
+                "items are created in folders or at a space root, not in an app",
+            ));
         }
         self.require(Action::Create, parent)?;
         let pk = parent.as_parent();
@@ -62,8 +75,19 @@ impl Session<'_> {
             tx.require_present(keys::item(p.id), "the folder was removed meanwhile");
         }
         tx.put_item(&item);
-        let verb = if kind == ItemKind::Folder { "mkdir" } else { "app" };
-        self.audit(&mut tx, verb, &format!("{}/{}", parent.path, name), Some(item.id), Some(space.ws), Some(space));
+        let verb = if kind == ItemKind::Folder {
+            "mkdir"
+        } else {
+            "app"
+        };
+        self.audit(
+            &mut tx,
+            verb,
+            &format!("{}/{}", parent.path, name),
+            Some(item.id),
+            Some(space.ws),
+            Some(space),
+        );
         tx.commit()?;
         Ok(item)
     }
@@ -72,7 +96,10 @@ impl Session<'_> {
         let r = self.resolve(raw_app)?;
         match &r.loc {
             Loc::Item(i) if i.kind == ItemKind::App => Ok((i.clone(), r.clone())),
-            _ => Err(Error::invalid(format!("{} is not an app", text::escape(&r.path)))),
+            _ => Err(Error::invalid(format!(
+                "{} is not an app",
+                text::escape(&r.path)
+            ))),
         }
     }
 
@@ -84,15 +111,31 @@ impl Session<'_> {
         let (app, r) = self.app_required(&ip)?;
         self.require(Action::Edit, &r)?;
         if self.store().asset(app.id, kind, &name)?.is_some() {
-            return Err(Error::conflict(format!("{}:{kind}/{} exists (R1)", text::escape(&r.path), text::escape(&name))));
+            return Err(Error::conflict(format!(
+                "{}:{kind}/{} exists (R1)",
+                text::escape(&r.path),
+                text::escape(&name)
+            )));
         }
-        let a = Asset { app: app.id, kind, name: name.clone(), created: now() };
+        let a = Asset {
+            app: app.id,
+            kind,
+            name: name.clone(),
+            created: now(),
+        };
         tx.require_absent(keys::asset(app.id, kind, &name), "the asset exists (R1)");
         tx.put(keys::asset(app.id, kind, &name), &a);
         let mut touched = app.clone();
         touched.modified = now();
         tx.replace_item(&app, &touched);
-        self.audit(&mut tx, "asset add", &format!("{}:{kind}/{name}", r.path), Some(app.id), Some(app.space.ws), Some(app.space.clone()));
+        self.audit(
+            &mut tx,
+            "asset add",
+            &format!("{}:{kind}/{name}", r.path),
+            Some(app.id),
+            Some(app.space.ws),
+            Some(app.space.clone()),
+        );
         tx.commit()?;
         Ok(a)
     }
@@ -103,10 +146,22 @@ impl Session<'_> {
         let (app, r) = self.app_required(&ap.app)?;
         self.require(Action::Edit, &r)?;
         if self.store().asset(app.id, ap.kind, &ap.name)?.is_none() {
-            return Err(Error::not_found(format!("{}:{}/{} does not exist", text::escape(&r.path), ap.kind, text::escape(&ap.name))));
+            return Err(Error::not_found(format!(
+                "{}:{}/{} does not exist",
+                text::escape(&r.path),
+                ap.kind,
+                text::escape(&ap.name)
+            )));
         }
         tx.del(keys::asset(app.id, ap.kind, &ap.name));
-        self.audit(&mut tx, "asset rm", &format!("{}:{}/{}", r.path, ap.kind, ap.name), Some(app.id), Some(app.space.ws), Some(app.space.clone()));
+        self.audit(
+            &mut tx,
+            "asset rm",
+            &format!("{}:{}/{}", r.path, ap.kind, ap.name),
+            Some(app.id),
+            Some(app.space.ws),
+            Some(app.space.clone()),
+        );
         tx.commit()?;
         Ok(())
     }
@@ -119,7 +174,13 @@ impl Session<'_> {
         self.rename_resolved(tx, &item, &r, &new_name)
     }
 
-    pub fn rename_resolved(&self, mut tx: Txn<'_>, item: &Item, r: &Resolved, new_name: &str) -> Result<Item> {
+    pub fn rename_resolved(
+        &self,
+        mut tx: Txn<'_>,
+        item: &Item,
+        r: &Resolved,
+        new_name: &str,
+    ) -> Result<Item> {
         let new_name = names::validate_name(new_name, "item")?;
         self.require(Action::Rename, r)?;
         if new_name == item.name {
@@ -127,14 +188,24 @@ impl Session<'_> {
         }
         let pk = Parent::of(item);
         if self.store().child(&pk, &new_name)?.is_some() {
-            return Err(taken(&new_name, r.path.rsplit_once('/').map(|x| x.0).unwrap_or("/")));
+            return Err(taken(
+                &new_name,
+                r.path.rsplit_once('/').map(|x| x.0).unwrap_or("/"),
+            ));
         }
         let mut it = item.clone();
         it.name = new_name.clone();
         it.modified = now();
         tx.require_free_name(&pk, &new_name);
         tx.replace_item(item, &it);
-        self.audit(&mut tx, "rename", &format!("{} -> {}", r.path, new_name), Some(it.id), Some(it.space.ws), Some(it.space.clone()));
+        self.audit(
+            &mut tx,
+            "rename",
+            &format!("{} -> {}", r.path, new_name),
+            Some(it.id),
+            Some(it.space.ws),
+            Some(it.space.clone()),
+        );
         tx.commit()?;
         Ok(it)
     }
@@ -152,28 +223,39 @@ impl Session<'_> {
     /// Checks a move without making it: what the UI's destination picker asks.
     pub fn check_move(&self, item: &Item, src: &Resolved, dst: &Resolved) -> Result<()> {
         if dst.item().map(|i| i.kind) == Some(ItemKind::App) {
-            return Err(Error::invalid("the destination must be a folder or a space root"));
+            return Err(Error::invalid(
+                "the destination must be a folder or a space root",
+            ));
         }
         let (from, to) = (&item.space, dst.space());
         if from != to {
             if item.kind == ItemKind::Folder {
-                return Err(Error::invalid("only apps move between spaces; a folder moves within its space (R24)"));
+                return Err(Error::invalid(
+                    "only apps move between spaces; a folder moves within its space (R24)",
+                ));
             }
             if from.ws != to.ws {
                 return Err(Error::invalid("items do not move between workspaces"));
             }
             match (&from.kind, &to.kind) {
-                (SpaceKind::My(_), SpaceKind::My(_)) => {
-                    return Err(Error::invalid("items move only within their own My Creations, or to Team Space (R18, R24)"))
-                }
+                (SpaceKind::My(_), SpaceKind::My(_)) => return Err(Error::invalid(
+                    "items move only within their own My Creations, or to Team Space (R18, R24)",
+                )),
                 (SpaceKind::My(owner), SpaceKind::Team) => {
                     // R24: the app's owner moves it into a folder where they may create.
                     if owner != self.login() {
-                        return Err(Error::denied(format!("only the owner moves {} to Team Space (R24)", text::escape(&src.path))));
+                        return Err(Error::denied(format!(
+                            "only the owner moves {} to Team Space (R24)",
+                            text::escape(&src.path)
+                        )));
                     }
                     let d = self.decide(Action::Create, dst)?;
                     if !d.allowed {
-                        return Err(Error::denied(format!("cannot create in {}: {} (R24)", text::escape(&dst.path), d.reason)));
+                        return Err(Error::denied(format!(
+                            "cannot create in {}: {} (R24)",
+                            text::escape(&dst.path),
+                            d.reason
+                        )));
                     }
                 }
                 (SpaceKind::Team, SpaceKind::My(target)) => {
@@ -192,18 +274,26 @@ impl Session<'_> {
             self.require(Action::Move, src)?;
             match &dst.chain {
                 None if to.is_team() && !self.actor.is_admin(to.ws) => {
-                    return Err(Error::denied("only Team Space admins move items to the root (R21, R23)"));
+                    return Err(Error::denied(
+                        "only Team Space admins move items to the root (R21, R23)",
+                    ));
                 }
                 None => {}
                 Some(_) => {
                     let d = self.decide(Action::Move, dst)?;
                     if !d.allowed {
                         let why = if to.is_team() {
-                            format!("a move needs manager on the destination folder; {} (R23)", d.reason)
+                            format!(
+                                "a move needs manager on the destination folder; {} (R23)",
+                                d.reason
+                            )
                         } else {
                             d.reason.clone()
                         };
-                        return Err(Error::denied(format!("move into {}: {why}", text::escape(&dst.path))));
+                        return Err(Error::denied(format!(
+                            "move into {}: {why}",
+                            text::escape(&dst.path)
+                        )));
                     }
                 }
             }
@@ -225,7 +315,13 @@ impl Session<'_> {
         Ok(())
     }
 
-    pub fn mv_resolved(&self, mut tx: Txn<'_>, item: &Item, src: &Resolved, dst: &Resolved) -> Result<Item> {
+    pub fn mv_resolved(
+        &self,
+        mut tx: Txn<'_>,
+        item: &Item,
+        src: &Resolved,
+        dst: &Resolved,
+    ) -> Result<Item> {
         self.check_move(item, src, dst)?;
         if Parent::of(item) == dst.as_parent() {
             return Ok(item.clone()); // already there: nothing changes
@@ -251,8 +347,19 @@ impl Session<'_> {
         let target = format!("{} -> {}", src.path, dst.path);
         // R14, R32: a move out of a My Creations names the private path it
         // left, so its entry belongs to that space (masked for others).
-        let audit_space = if item.space.is_team() { it.space.clone() } else { item.space.clone() };
-        self.audit(&mut tx, "mv", &target, Some(it.id), Some(it.space.ws), Some(audit_space));
+        let audit_space = if item.space.is_team() {
+            it.space.clone()
+        } else {
+            item.space.clone()
+        };
+        self.audit(
+            &mut tx,
+            "mv",
+            &target,
+            Some(it.id),
+            Some(it.space.ws),
+            Some(audit_space),
+        );
         tx.commit()?;
         Ok(it)
     }
@@ -276,11 +383,19 @@ impl Session<'_> {
             Some(pid) => {
                 let p = self.store().item_required(pid)?;
                 let chain = self.chain_of(&p)?;
-                Ok(Resolved { path: chain.item().path.clone(), loc: Loc::Item(p), chain: Some(chain) })
+                Ok(Resolved {
+                    path: chain.item().path.to_string(),
+                    loc: Loc::Item(p),
+                    chain: Some(chain),
+                })
             }
             None => {
                 let space = src.space().clone();
-                Ok(Resolved { path: self.space_path(&space)?, loc: Loc::Root(space), chain: None })
+                Ok(Resolved {
+                    path: self.space_path(&space)?,
+                    loc: Loc::Root(space),
+                    chain: None,
+                })
             }
         }
     }
@@ -288,7 +403,11 @@ impl Session<'_> {
     /// The name "create a copy" gives: `<name> (copy)`, `<name> (copy 2)`, … (R20).
     pub fn copy_name(&self, parent: &Parent, name: &str) -> Result<String> {
         for n in 1.. {
-            let suffix = if n == 1 { " (copy)".to_string() } else { format!(" (copy {n})") };
+            let suffix = if n == 1 {
+                " (copy)".to_string()
+            } else {
+                format!(" (copy {n})")
+            };
             let room = names::MAX_NAME_CHARS - suffix.chars().count();
             let base: String = name.chars().take(room).collect();
             let candidate = format!("{}{suffix}", base.trim_end());
@@ -299,7 +418,13 @@ impl Session<'_> {
         unreachable!()
     }
 
-    pub fn cp_resolved(&self, mut tx: Txn<'_>, item: &Item, src: &Resolved, dst: Option<&Resolved>) -> Result<Item> {
+    pub fn cp_resolved(
+        &self,
+        mut tx: Txn<'_>,
+        item: &Item,
+        src: &Resolved,
+        dst: Option<&Resolved>,
+    ) -> Result<Item> {
         if item.kind != ItemKind::App {
             return Err(Error::invalid("only apps are copied (R20)"));
         }
@@ -313,7 +438,9 @@ impl Session<'_> {
             }
         };
         if dst.item().map(|i| i.kind) == Some(ItemKind::App) {
-            return Err(Error::invalid("the destination must be a folder or a space root"));
+            return Err(Error::invalid(
+                "the destination must be a folder or a space root",
+            ));
         }
         self.require(Action::Copy, src)?;
         self.require(Action::Create, dst)?;
@@ -342,19 +469,34 @@ impl Session<'_> {
             description: item.description.clone(),
             restricted: item.restricted.clone(),
             // Integrations belong to a workspace: they follow only within it.
-            integrations: if space.ws == item.space.ws { item.integrations.clone() } else { Default::default() },
+            integrations: if space.ws == item.space.ws {
+                item.integrations.clone()
+            } else {
+                Default::default()
+            },
             space: space.clone(),
         };
         tx.require_free_name(&pk, &name);
         tx.put_item(&copy);
         for a in self.store().assets(item.id)? {
-            let na = Asset { app: copy.id, created: t, ..a };
+            let na = Asset {
+                app: copy.id,
+                created: t,
+                ..a
+            };
             tx.put(keys::asset(copy.id, na.kind, &na.name), &na);
         }
         for i in &copy.integrations {
             tx.put(keys::integ_use(space.ws, i, copy.id), &());
         }
-        self.audit(&mut tx, "cp", &format!("{} -> {}/{}", src.path, dst.path, name), Some(copy.id), Some(space.ws), Some(space));
+        self.audit(
+            &mut tx,
+            "cp",
+            &format!("{} -> {}/{}", src.path, dst.path, name),
+            Some(copy.id),
+            Some(space.ws),
+            Some(space),
+        );
         tx.commit()?;
         Ok(copy)
     }
@@ -370,7 +512,10 @@ impl Session<'_> {
     pub fn rm_resolved(&self, mut tx: Txn<'_>, item: &Item, r: &Resolved) -> Result<Item> {
         self.require(Action::Delete, r)?;
         if item.kind == ItemKind::Folder && self.store().has_children(&Parent::Folder(item.id))? {
-            return Err(Error::conflict(format!("{} is not empty: delete or move its items first (R28)", text::escape(&r.path))));
+            return Err(Error::conflict(format!(
+                "{} is not empty: delete or move its items first (R28)",
+                text::escape(&r.path)
+            )));
         }
         for g in self.store().grants_on(item.id)? {
             tx.del_grant(item.id, &g.subject);
@@ -382,7 +527,14 @@ impl Session<'_> {
             tx.del(keys::integ_use(item.space.ws, i, item.id));
         }
         tx.del_item(item);
-        self.audit(&mut tx, "rm", &r.path, Some(item.id), Some(item.space.ws), Some(item.space.clone()));
+        self.audit(
+            &mut tx,
+            "rm",
+            &r.path,
+            Some(item.id),
+            Some(item.space.ws),
+            Some(item.space.clone()),
+        );
         tx.commit()?;
         Ok(item.clone())
     }
@@ -398,7 +550,14 @@ impl Session<'_> {
         it.description = description;
         it.modified = now();
         tx.replace_item(&item, &it);
-        self.audit(&mut tx, "describe", &r.path, Some(it.id), Some(it.space.ws), Some(it.space.clone()));
+        self.audit(
+            &mut tx,
+            "describe",
+            &r.path,
+            Some(it.id),
+            Some(it.space.ws),
+            Some(it.space.clone()),
+        );
         tx.commit()?;
         Ok(it)
     }

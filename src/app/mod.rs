@@ -3,18 +3,18 @@
 //! The command line and the terminal UI are thin front ends over this.
 
 mod account;
+pub mod backup;
 mod browse;
 pub mod demo;
+pub mod doctor;
 pub mod gen;
 mod items;
 mod reach;
 mod resources;
 pub mod review;
 mod sharing;
-pub mod transfer;
-pub mod doctor;
-pub mod backup;
 mod stress;
+pub mod transfer;
 mod views;
 
 use std::cell::OnceCell;
@@ -84,6 +84,23 @@ impl App {
     }
 
     fn principal_of(&self, login: &str, account: &Account) -> Result<Principal> {
+        Ok((*self.principal_shared(login, account)?).clone())
+    }
+
+    /// The principal of `login`, resolved once per generation of the store.
+    fn principal_shared(&self, login: &str, account: &Account) -> Result<std::sync::Arc<Principal>> {
+        if let Some(p) = self.store.cached_principal(login) {
+            if p.is_account_owner == (account.owner == login) {
+                return Ok(p);
+            }
+        }
+        let gen = self.store.cache_generation();
+        let p = self.resolve_principal(login, account)?;
+        self.store.cache_principal(gen, p.clone());
+        Ok(self.store.cached_principal(login).unwrap_or_else(|| std::sync::Arc::new(p)))
+    }
+
+    fn resolve_principal(&self, login: &str, account: &Account) -> Result<Principal> {
         let st = &self.store;
         let user = st
             .user(login)?
@@ -192,6 +209,12 @@ impl<'a> Session<'a> {
         self.app.principal_of(&login, &self.account)
     }
 
+    /// Like [`Session::principal`], shared rather than copied.
+    pub fn principal_shared(&self, login: &str) -> Result<std::sync::Arc<Principal>> {
+        let login = names::validate_login(login)?;
+        self.app.principal_shared(&login, &self.account)
+    }
+
     // ---- resolution (R12) ----
 
     pub fn workspace_named(&self, name: &str) -> Result<Workspace> {
@@ -253,7 +276,7 @@ impl<'a> Session<'a> {
             links.push(Link {
                 id: *id,
                 kind: *kind,
-                path: path.clone(),
+                path: path.as_str().into(),
                 grants: st.grants_shared(*id)?,
             });
         }
@@ -279,7 +302,7 @@ impl<'a> Session<'a> {
         let mut links = vec![Link {
             id: child.id,
             kind: child.kind,
-            path,
+            path: path.into(),
             grants: self.store().grants_shared(child.id)?,
         }];
         if let Some(c) = parent {
@@ -292,7 +315,7 @@ impl<'a> Session<'a> {
     }
 
     pub fn path_of(&self, item: &Item) -> Result<String> {
-        Ok(self.chain_of(item)?.item().path.clone())
+        Ok(self.chain_of(item)?.item().path.to_string())
     }
 
     fn space_ref(&self, ws: &Workspace, s: &SpaceName) -> SpaceRef {
@@ -332,7 +355,7 @@ impl<'a> Session<'a> {
             Some(it) => {
                 let chain = self.chain_of(&it)?;
                 Resolved {
-                    path: chain.item().path.clone(),
+                    path: chain.item().path.to_string(),
                     loc: Loc::Item(it),
                     chain: Some(chain),
                 }
@@ -371,7 +394,7 @@ impl<'a> Session<'a> {
             .ok_or_else(|| Error::not_found("the item no longer exists"))?;
         let chain = self.chain_of(&it)?;
         let r = Resolved {
-            path: chain.item().path.clone(),
+            path: chain.item().path.to_string(),
             loc: Loc::Item(it),
             chain: Some(chain),
         };

@@ -91,7 +91,7 @@ fn vias(d: &Decision, ws_name: &str) -> Vec<WhoVia> {
                 WhoVia {
                     kind: c.via.kind().into(),
                     detail,
-                    on: Some(c.on.clone()),
+                    on: Some(c.on.to_string()),
                 }
             })
             .collect(),
@@ -129,7 +129,19 @@ impl Session<'_> {
             .map(|w| w.name)
             .unwrap_or_default();
         let mut rows = Vec::new();
-        for u in self.store().users()? {
+        // Only users reached by a grant on the chain, or holding a role or the
+        // space, can view it (R10, R15, R21): the others need no decision.
+        let mut subjects = BTreeSet::new();
+        if let Some(chain) = &r.chain {
+            for l in &chain.links {
+                subjects.extend(l.grants.iter().map(|g| g.subject.clone()));
+            }
+        }
+        let mut spaces = BTreeSet::new();
+        spaces.insert(r.space().clone());
+        let candidates = candidates(self.store(), &subjects, &spaces)?;
+        for login in candidates {
+            let Some(u) = self.store().user(&login)? else { continue };
             let d = self.decide_as(&u.login, Action::View, &r)?;
             if !d.allowed {
                 continue;
@@ -286,6 +298,68 @@ fn scope_of(st: &Store, ops: &[Op]) -> Result<Scope> {
     Ok(sc)
 }
 
+/// The users a set of grant subjects reaches, with the admins (and the
+/// account owner) of the workspaces of `spaces` and the owners of its My Creations.
+fn candidates(st: &Store, subjects: &BTreeSet<Subject>, spaces: &BTreeSet<SpaceRef>) -> Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    let mut units: BTreeSet<String> = BTreeSet::new();
+    let mut tenants: BTreeSet<&str> = BTreeSet::new();
+    for s in subjects {
+        match s {
+            Subject::User(l) => {
+                out.insert(l.clone());
+            }
+            Subject::Group(g) => out.extend(st.group_members(g)?),
+            Subject::Org(u) => {
+                units.insert(u.clone());
+            }
+            Subject::Tenant(t) => {
+                tenants.insert(t);
+            }
+        }
+    }
+    if !units.is_empty() {
+        // A grant to a unit covers its sub-units (R10).
+        let orgs = st.orgs()?;
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for o in &orgs {
+                if o.parent.as_ref().is_some_and(|p| units.contains(p)) && units.insert(o.name.clone()) {
+                    grew = true;
+                }
+            }
+        }
+        for u in &units {
+            out.extend(st.org_members(u)?);
+        }
+    }
+    if !tenants.is_empty() {
+        for u in st.users()? {
+            if u.tenant.as_deref().is_some_and(|t| tenants.contains(t)) {
+                out.insert(u.login);
+            }
+        }
+    }
+    if let Some(a) = st.account()? {
+        out.insert(a.owner);
+    }
+    let mut seen_ws = BTreeSet::new();
+    for s in spaces {
+        if let Some(o) = s.my_owner() {
+            out.insert(o.to_string());
+        }
+        if seen_ws.insert(s.ws) {
+            for (login, roles) in st.members(s.ws)? {
+                if roles.is_admin() {
+                    out.insert(login);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every item at or below the scope's roots, in one state of the store.
 fn items_in_scope(st: &Store, sc: &Scope, out: &mut BTreeSet<ItemId>) -> Result<()> {
     let mut stack: Vec<Parent> = Vec::new();
@@ -333,7 +407,7 @@ fn levels(
         };
         let chain = base.chain_of(&it)?;
         resolved.push(Resolved {
-            path: chain.item().path.clone(),
+            path: chain.item().path.to_string(),
             loc: Loc::Item(it),
             chain: Some(chain),
         });
@@ -394,7 +468,21 @@ impl App {
         items_in_scope(&planned.store, &sc, &mut items)?;
         let logins: Vec<String> = match &sc.users {
             Some(u) => u.iter().cloned().collect(),
-            None => self.store.users()?.into_iter().map(|u| u.login).collect(),
+            None => {
+                // Only users reached by a grant on an affected item or its
+                // folders, or holding a role or the space, can change (R10).
+                let mut subjects = BTreeSet::new();
+                let mut spaces = BTreeSet::new();
+                for st in [&self.store, &planned.store] {
+                    for id in &items {
+                        if let Some(n) = st.node(*id)? {
+                            spaces.insert(n.space.clone());
+                        }
+                        subjects.extend(st.grants_shared(*id)?.iter().map(|g| g.subject.clone()));
+                    }
+                }
+                candidates(&self.store, &subjects, &spaces)?.into_iter().collect()
+            }
         };
         let before = levels(self, &logins, &items)?;
         let result = if dry_run {

@@ -62,7 +62,7 @@ impl Session<'_> {
         for child in self.store().children(&parent.as_parent())? {
             let chain = self.child_chain(parent.chain.as_ref(), &space, &space_path, &child)?;
             let r = Resolved {
-                path: chain.item().path.clone(),
+                path: chain.item().path.to_string(),
                 loc: Loc::Item(child.clone()),
                 chain: Some(chain),
             };
@@ -319,7 +319,7 @@ impl Session<'_> {
             return self.decide(action, r);
         }
         let p = self
-            .principal(login)
+            .principal_shared(login)
             .map_err(|_| Error::not_found(format!("no user '{login}'")))?;
         let reach = std::cell::OnceCell::new();
         decide_lazily(&p, action, r, || {
@@ -417,7 +417,10 @@ impl Session<'_> {
                 };
                 // An item that has left the space (R24) is not seen there any more.
                 let still_there = match e.item {
-                    Some(id) => self.store().item(id)?.is_some_and(|i| e.space.as_ref() == Some(&i.space)),
+                    Some(id) => self
+                        .store()
+                        .item(id)?
+                        .is_some_and(|i| e.space.as_ref() == Some(&i.space)),
                     None => false,
                 };
                 if !visible || !still_there {
@@ -445,7 +448,7 @@ impl Session<'_> {
             let direct = chain.links[0].grants.to_vec();
             let inherited = chain.links[1..]
                 .iter()
-                .flat_map(|l| l.grants.iter().map(move |g| (l.path.clone(), g.clone())))
+                .flat_map(|l| l.grants.iter().map(move |g| (l.path.to_string(), g.clone())))
                 .collect();
             (direct, inherited)
         } else {

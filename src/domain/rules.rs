@@ -94,7 +94,7 @@ impl Principal {
 pub struct Link {
     pub id: ItemId,
     pub kind: ItemKind,
-    pub path: String,
+    pub path: std::sync::Arc<str>,
     /// Shared: a chain is built per check, its grants are read once.
     pub grants: std::sync::Arc<Vec<Grant>>,
 }
@@ -157,7 +157,7 @@ pub enum Standing {
 /// A grant on the chain that reaches the principal (R13).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Contribution {
-    pub on: String,
+    pub on: std::sync::Arc<str>,
     pub item: ItemId,
     pub subject: Subject,
     pub level: Level,

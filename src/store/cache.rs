@@ -28,7 +28,12 @@ struct Maps {
     gen: u64,
     nodes: HashMap<ItemId, Arc<Node>>,
     grants: HashMap<ItemId, Arc<Vec<Grant>>>,
-    children: HashMap<(Parent, String), Option<ItemId>>,
+    children: HashMap<Parent, HashMap<String, Option<ItemId>>>,
+    children_len: usize,
+    items: HashMap<ItemId, Arc<Item>>,
+    workspaces: HashMap<WsId, Arc<Workspace>>,
+    ws_names: HashMap<String, Option<WsId>>,
+    principals: HashMap<String, Arc<crate::domain::rules::Principal>>,
 }
 
 #[derive(Default)]
@@ -50,6 +55,11 @@ impl Cache {
         m.nodes.clear();
         m.grants.clear();
         m.children.clear();
+        m.children_len = 0;
+        m.items.clear();
+        m.workspaces.clear();
+        m.ws_names.clear();
+        m.principals.clear();
     }
     pub fn node(&self, id: ItemId) -> Option<Arc<Node>> {
         self.lock().nodes.get(&id).cloned()
@@ -76,18 +86,59 @@ impl Cache {
         }
     }
     pub fn child(&self, p: &Parent, name: &str) -> Option<Option<ItemId>> {
-        self.lock()
-            .children
-            .get(&(p.clone(), name.to_string()))
-            .copied()
+        self.lock().children.get(p).and_then(|m| m.get(name)).copied()
     }
     pub fn put_child(&self, gen: u64, p: &Parent, name: &str, id: Option<ItemId>) {
         let mut m = self.lock();
         if m.gen == gen {
-            if m.children.len() >= MAX_ENTRIES {
+            if m.children_len >= MAX_ENTRIES {
                 m.children.clear();
+                m.children_len = 0;
             }
-            m.children.insert((p.clone(), name.to_string()), id);
+            m.children_len += 1;
+            m.children.entry(p.clone()).or_default().insert(name.to_string(), id);
+        }
+    }
+    pub fn item(&self, id: ItemId) -> Option<Arc<Item>> {
+        self.lock().items.get(&id).cloned()
+    }
+    pub fn put_item(&self, gen: u64, it: Arc<Item>) {
+        let mut m = self.lock();
+        if m.gen == gen {
+            if m.items.len() >= MAX_ENTRIES / 4 {
+                m.items.clear();
+            }
+            m.items.insert(it.id, it);
+        }
+    }
+    pub fn workspace(&self, id: WsId) -> Option<Arc<Workspace>> {
+        self.lock().workspaces.get(&id).cloned()
+    }
+    pub fn put_workspace(&self, gen: u64, w: Arc<Workspace>) {
+        let mut m = self.lock();
+        if m.gen == gen {
+            m.workspaces.insert(w.id, w);
+        }
+    }
+    pub fn ws_name(&self, name: &str) -> Option<Option<WsId>> {
+        self.lock().ws_names.get(name).copied()
+    }
+    pub fn put_ws_name(&self, gen: u64, name: &str, id: Option<WsId>) {
+        let mut m = self.lock();
+        if m.gen == gen && m.ws_names.len() < 10_000 {
+            m.ws_names.insert(name.to_string(), id);
+        }
+    }
+    pub fn principal(&self, login: &str) -> Option<Arc<crate::domain::rules::Principal>> {
+        self.lock().principals.get(login).cloned()
+    }
+    pub fn put_principal(&self, gen: u64, p: Arc<crate::domain::rules::Principal>) {
+        let mut m = self.lock();
+        if m.gen == gen {
+            if m.principals.len() >= 50_000 {
+                m.principals.clear();
+            }
+            m.principals.insert(p.login.clone(), p);
         }
     }
 }

@@ -211,10 +211,27 @@ impl Store {
         self.values(&[keys::TENANT], "tenant")
     }
     pub fn workspace(&self, id: WsId) -> Result<Option<Workspace>> {
-        self.get(&keys::workspace(id), "workspace")
+        if let Some(w) = self.cache.workspace(id) {
+            return Ok(Some((*w).clone()));
+        }
+        let gen = self.cache.generation();
+        let w: Option<Workspace> = self.get(&keys::workspace(id), "workspace")?;
+        if let Some(w) = &w {
+            self.cache.put_workspace(gen, std::sync::Arc::new(w.clone()));
+        }
+        Ok(w)
     }
     pub fn workspace_by_name(&self, name: &str) -> Result<Option<Workspace>> {
-        match self.get::<WsId>(&keys::ws_name(name), "workspace name")? {
+        let id = match self.cache.ws_name(name) {
+            Some(id) => id,
+            None => {
+                let gen = self.cache.generation();
+                let id = self.get::<WsId>(&keys::ws_name(name), "workspace name")?;
+                self.cache.put_ws_name(gen, name, id);
+                id
+            }
+        };
+        match id {
             Some(id) => self.workspace(id),
             None => Ok(None),
         }
@@ -250,7 +267,15 @@ impl Store {
             .collect())
     }
     pub fn item(&self, id: ItemId) -> Result<Option<Item>> {
-        self.get(&keys::item(id), "item")
+        if let Some(it) = self.cache.item(id) {
+            return Ok(Some((*it).clone()));
+        }
+        let gen = self.cache.generation();
+        let it: Option<Item> = self.get(&keys::item(id), "item")?;
+        if let Some(it) = &it {
+            self.cache.put_item(gen, std::sync::Arc::new(it.clone()));
+        }
+        Ok(it)
     }
     pub fn item_required(&self, id: ItemId) -> Result<Item> {
         self.item(id)?.ok_or_else(|| {
@@ -408,6 +433,17 @@ impl Store {
         });
         self.cache.put_node(gen, n.clone());
         Ok(Some(n))
+    }
+
+    /// A principal resolved earlier in this generation of the store.
+    pub fn cached_principal(&self, login: &str) -> Option<std::sync::Arc<crate::domain::rules::Principal>> {
+        self.cache.principal(login)
+    }
+    pub fn cache_generation(&self) -> u64 {
+        self.cache.generation()
+    }
+    pub fn cache_principal(&self, gen: u64, p: crate::domain::rules::Principal) {
+        self.cache.put_principal(gen, std::sync::Arc::new(p));
     }
 
     /// The grants on an item, shared.
@@ -590,7 +626,9 @@ impl<'s> Txn<'s> {
             let v = encode(&self.next_seq);
             self.ops.push(Op::Put(keys::meta("next_seq"), v));
         }
-        if let Some(ops) = DRY_RUN.with(|d| d.borrow().is_some().then(|| std::mem::take(&mut self.ops))) {
+        if let Some(ops) =
+            DRY_RUN.with(|d| d.borrow().is_some().then(|| std::mem::take(&mut self.ops)))
+        {
             // A dry run: the change is recorded, not made.
             DRY_RUN.with(|d| d.borrow_mut().as_mut().map(|v| v.extend(ops)));
             return Ok(audits);
