@@ -500,3 +500,14 @@ fn a_theme_file_is_used_and_a_bad_theme_is_refused_before_the_screen() {
     cmd_t.keys("q");
     assert_eq!(cmd_t.wait_exit(), 0);
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_prints_one_line() {
+    let dir = demo_store();
+    let mut t = Tui::spawn_with(dir.path(), "root", 100, 30, &[("TREEWARD_TUI_TEST_PANIC", "1")]);
+    let code = t.wait_exit();
+    assert_ne!(code, 0);
+    t.assert_restored();
+    let s = t.screen();
+    assert!(s.contains("internal error: TREEWARD_TUI_TEST_PANIC is set"), "{s}");
+}

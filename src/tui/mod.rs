@@ -204,6 +204,7 @@ fn event_loop(
     } else {
         ui.set_error(format!("key bindings: {}", notes.join("; ")));
     }
+    let panic_for_tests = std::env::var_os("TREEWARD_TUI_TEST_PANIC").is_some();
     let frame_gap = Duration::from_millis(10);
     let mut last_draw = Instant::now() - frame_gap;
     let mut dirty = true;
@@ -215,7 +216,8 @@ fn event_loop(
             let wait = frame_gap.saturating_sub(last_draw.elapsed());
             if wait.is_zero() || !event::poll(wait)? {
                 ui.prepare();
-                execute!(term.backend_mut(), BeginSynchronizedUpdate)?;
+                // Begin is queued: it leaves with the frame, in one write.
+                crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
                 term.draw(|f| render::draw(f, &mut ui))?;
                 execute!(term.backend_mut(), EndSynchronizedUpdate)?;
                 if !ui.clipboard.is_empty() {
@@ -227,6 +229,10 @@ fn event_loop(
                 }
                 last_draw = Instant::now();
                 dirty = false;
+                if panic_for_tests {
+                    // The tests of terminal restoration (TREEWARD_TUI_TEST_PANIC) end here.
+                    panic!("TREEWARD_TUI_TEST_PANIC is set");
+                }
                 continue;
             }
         }

@@ -751,6 +751,8 @@ fn r24_move_an_app_from_my_creations_to_team_space_and_r25_back() {
     // Back from Team Space to bob's own My Creations (R25).
     open_space(&mut u, "Team Space");
     select(&mut u, &format!("{DW}/Plant/Forecast"));
+    let s = screen(&mut u, 120, 45);
+    assert!(s.contains("✓ m   move back to My Creations (R25)"), "{s}");
     keys(&mut u, "m");
     let d = u.dialog.as_ref().expect("a picker");
     let dialog::Body::Pick(p) = &d.body else { panic!() };

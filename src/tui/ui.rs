@@ -1782,6 +1782,16 @@ impl<'a> Ui<'a> {
         for (cmd, action, rr) in acts {
             let dd = s.decide(action, rr)?;
             let key = self.keys.key_label(Scope::Tree, cmd);
+            if cmd == Cmd::Move && !dd.allowed && it.kind == ItemKind::App && it.space.is_team() {
+                // R25: the app's owner moves it back without the move right in Team Space.
+                let mine = SpaceRef::my(it.space.ws, self.sess.login());
+                if let Ok(root) = s.space_root(&mine) {
+                    if s.check_move(&it, r, &root).is_ok() {
+                        out.push(dl(Tone::Ok, format!("  ✓ {key:<3} move back to My Creations (R25)")));
+                        continue;
+                    }
+                }
+            }
             if dd.allowed {
                 out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
             } else {
