@@ -1133,3 +1133,120 @@ fn every_command_of_section_11_runs_once() {
     let r = expect(&db, "tina", &["ls", "/Default Workspace/team"], 0);
     assert_eq!(r.stdout.trim_end(), "folder     Plant/  (path only)");
 }
+
+#[test]
+fn r30_a_restriction_is_shown_on_the_app_in_ls_and_tree() {
+    let (_t, db) = new_store();
+    expect(&db, "own", &["app", "/Default Workspace/team/Portal"], 0);
+    expect(
+        &db,
+        "own",
+        &[
+            "resource",
+            "restrict",
+            "/Default Workspace/team/Portal",
+            "influxdb",
+        ],
+        0,
+    );
+    let ls = expect(&db, "own", &["ls", "/Default Workspace/team"], 0);
+    assert!(
+        ls.stdout
+            .contains("Portal  [admin]  (restricted from influxdb)"),
+        "{}",
+        ls.stdout
+    );
+    let tree = expect(&db, "own", &["tree", "/Default Workspace/team"], 0);
+    assert!(
+        tree.stdout.contains("(restricted from influxdb)"),
+        "{}",
+        tree.stdout
+    );
+    let json = expect(&db, "own", &["--json", "ls", "/Default Workspace/team"], 0);
+    assert!(json.stdout.contains("\"restricted\""), "{}", json.stdout);
+    expect(
+        &db,
+        "own",
+        &[
+            "resource",
+            "allow",
+            "/Default Workspace/team/Portal",
+            "influxdb",
+        ],
+        0,
+    );
+    let ls = expect(&db, "own", &["ls", "/Default Workspace/team"], 0);
+    assert!(!ls.stdout.contains("restricted"), "{}", ls.stdout);
+}
+
+#[test]
+fn r23_dry_run_move_changes_nothing_and_says_who_loses_what() {
+    let (_t, db) = new_store();
+    for (args, code) in [
+        (&["user", "add", "bob"][..], 0),
+        (&["mkdir", "/Default Workspace/team/A"], 0),
+        (&["mkdir", "/Default Workspace/team/B"], 0),
+        (&["app", "/Default Workspace/team/A/X"], 0),
+        (
+            &["share", "/Default Workspace/team/A", "user:bob", "viewer"],
+            0,
+        ),
+    ] {
+        expect(&db, "own", args, code);
+    }
+    let before = export(&db);
+    let r = expect(
+        &db,
+        "own",
+        &[
+            "mv",
+            "--dry-run",
+            "/Default Workspace/team/A/X",
+            "/Default Workspace/team/B",
+        ],
+        0,
+    );
+    assert!(
+        r.stdout.contains("dry run: nothing changed"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("1 user(s) lose viewer on /Default Workspace/team/B/X (bob)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(before, export(&db), "a dry run changed the store");
+    let r = expect(
+        &db,
+        "own",
+        &[
+            "mv",
+            "/Default Workspace/team/A/X",
+            "/Default Workspace/team/B",
+        ],
+        0,
+    );
+    assert!(
+        r.stdout
+            .contains("1 user(s) lose viewer on /Default Workspace/team/B/X (bob)"),
+        "{}",
+        r.stdout
+    );
+    let who = expect(&db, "own", &["who", "/Default Workspace/team/B/X"], 0);
+    assert!(!who.stdout.contains("bob"), "{}", who.stdout);
+    let who = expect(
+        &db,
+        "own",
+        &["--json", "who", "/Default Workspace/team/A"],
+        0,
+    );
+    assert!(who.stdout.contains("\"login\": \"bob\""), "{}", who.stdout);
+    expect(
+        &db,
+        "own",
+        &["rename", "--dry-run", "/Default Workspace/team/B/X", "Y"],
+        2,
+    );
+}

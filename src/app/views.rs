@@ -20,6 +20,9 @@ pub struct Entry {
     pub level: Option<String>,
     /// Seen only as the path to something visible below it (R11).
     pub path_only: bool,
+    /// Resources an admin restricted this app from (R30).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub restricted: Vec<ResourceKind>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +85,7 @@ impl Session<'_> {
             id: Some(item.id),
             level: Some(level_word(d)),
             path_only: d.seen == Seen::PathOnly,
+            restricted: item.restricted.iter().copied().collect(),
         }
     }
 
@@ -130,6 +134,7 @@ impl Session<'_> {
                         id: None,
                         level: None,
                         path_only: false,
+                        restricted: Vec::new(),
                     })
                     .collect(),
             }),
@@ -148,6 +153,7 @@ impl Session<'_> {
                         id: None,
                         level: None,
                         path_only: false,
+                        restricted: Vec::new(),
                     })
                     .collect();
                 Ok(Listing {
@@ -200,6 +206,7 @@ impl Session<'_> {
                 id: None,
                 level: None,
                 path_only: false,
+                restricted: Vec::new(),
             })
             .collect())
     }
@@ -245,6 +252,7 @@ impl Session<'_> {
             id: None,
             level: None,
             path_only: false,
+            restricted: Vec::new(),
         }
         .with_space_name(s)
     }
@@ -270,6 +278,7 @@ impl Session<'_> {
                 id: None,
                 level: None,
                 path_only: false,
+                restricted: Vec::new(),
             },
             children,
         })
@@ -448,7 +457,11 @@ impl Session<'_> {
             let direct = chain.links[0].grants.to_vec();
             let inherited = chain.links[1..]
                 .iter()
-                .flat_map(|l| l.grants.iter().map(move |g| (l.path.to_string(), g.clone())))
+                .flat_map(|l| {
+                    l.grants
+                        .iter()
+                        .map(move |g| (l.path.to_string(), g.clone()))
+                })
                 .collect();
             (direct, inherited)
         } else {

@@ -26,6 +26,16 @@ fn roles_of(words: &[String]) -> Result<Vec<Role>> {
     words.iter().map(|w| w.parse()).collect()
 }
 
+/// "  (restricted from influxdb)" for an app an admin restricted (R30).
+fn restriction_note(r: &[ResourceKind]) -> String {
+    if r.is_empty() {
+        String::new()
+    } else {
+        let v: Vec<&str> = r.iter().map(|k| k.as_str()).collect();
+        format!("  (restricted from {})", v.join(", "))
+    }
+}
+
 fn entry_line(kind: &str, name: &str, level: Option<&str>, path_only: bool) -> String {
     let suffix = if kind == "folder" || kind == "workspace" || kind == "space" {
         "/"
@@ -60,6 +70,7 @@ fn draw_tree(nodes: &[TreeNode], prefix: &str, out: &mut String) {
                 _ => String::new(),
             }
         };
+        let note = note + &restriction_note(&e.restricted);
         out.push_str(&format!(
             "{prefix}{}{label}{note}\n",
             if last { "└── " } else { "├── " }
@@ -370,7 +381,10 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             let text = l
                 .entries
                 .iter()
-                .map(|e| entry_line(&e.kind, &e.name, e.level.as_deref(), e.path_only))
+                .map(|e| {
+                    entry_line(&e.kind, &e.name, e.level.as_deref(), e.path_only)
+                        + &restriction_note(&e.restricted)
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             Out::ok(text, serde_json::to_value(&l).unwrap_or_default())
@@ -416,7 +430,12 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
                         None => escape(&v.detail),
                     })
                     .collect();
-                text.push_str(&format!("\n{:<16} {:<10} {}", r.login, r.level, via.join("; ")));
+                text.push_str(&format!(
+                    "\n{:<16} {:<10} {}",
+                    r.login,
+                    r.level,
+                    via.join("; ")
+                ));
             }
             Out::ok(text, json!({ "path": p, "users": rows }))
         }
