@@ -39,8 +39,9 @@ pub struct Node {
 
 impl Node {
     pub fn expandable(&self) -> bool {
-        !matches!(self.data.kind, NodeKind::Asset(_) | NodeKind::More)
-            && !(self.data.path_only && self.data.kind == NodeKind::App)
+        let leaf = matches!(self.data.kind, NodeKind::Asset(_) | NodeKind::More);
+        let path_only_app = self.data.path_only && self.data.kind == NodeKind::App;
+        !leaf && !path_only_app
     }
 }
 
