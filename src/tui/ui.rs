@@ -1771,6 +1771,7 @@ impl<'a> Ui<'a> {
             (Cmd::Move, Action::Move, r),
             (Cmd::Delete, Action::Delete, r),
             (Cmd::Share, Action::Share, r),
+            (Cmd::Unshare, Action::Share, r),
             (Cmd::Describe, Action::Edit, r),
         ];
         if it.kind == ItemKind::Folder {
@@ -1778,6 +1779,7 @@ impl<'a> Ui<'a> {
         } else {
             acts.push((Cmd::CopyTo, Action::Copy, r));
             acts.push((Cmd::NewAsset, Action::Edit, r));
+            acts.push((Cmd::Attach, Action::Edit, r));
         }
         for (cmd, action, rr) in acts {
             let dd = s.decide(action, rr)?;
@@ -1798,16 +1800,23 @@ impl<'a> Ui<'a> {
                 out.push(dl(Tone::Dim, format!("  ✗ {key:<3} {}: {}", cmd.desc(), dd.reason)));
             }
         }
+        let mut extra: Vec<(Cmd, Allowance)> = Vec::new();
+        if it.kind == ItemKind::App {
+            extra.push((Cmd::Restrict, s.may_restrict(&it)));
+        }
+        // Leaving is listed where it can matter: in another user's My Creations, or when it is open.
+        let others_space = it.space.my_owner().is_some_and(|o| o != s.login());
         if let Ok(a) = s.may_leave(r) {
+            if a.allowed || others_space {
+                extra.push((Cmd::Leave, a));
+            }
+        }
+        for (cmd, a) in extra {
+            let key = self.keys.key_label(Scope::Tree, cmd);
             if a.allowed {
-                out.push(dl(
-                    Tone::Ok,
-                    format!(
-                        "  ✓ {:<3} {}",
-                        self.keys.key_label(Scope::Tree, Cmd::Leave),
-                        Cmd::Leave.desc()
-                    ),
-                ));
+                out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
+            } else {
+                out.push(dl(Tone::Dim, format!("  ✗ {key:<3} {}: {}", cmd.desc(), a.reason)));
             }
         }
         if it.kind == ItemKind::App {
