@@ -1,7 +1,9 @@
 //! The terminal UI (ratatui + crossterm): one event loop over the app layer.
 //!
 //! - [`keys`]: input events converted at the edge, and the one key table.
-//! - [`ui`]: the state of every pane and what commands do.
+//! - [`ui`]: the state of every pane, loading, input and navigation;
+//!   `actions` (what the action commands do) and `detail` (the detail
+//!   pane's lines) add to it.
 //! - [`render`]: drawing, one function per pane.
 //! - [`dialog`], [`tree`], [`theme`]: dialogs, the lazy tree, colours.
 //!
@@ -12,6 +14,8 @@
 //! synchronized-output sequences; ratatui diffs cells, so the screen is never
 //! cleared in the normal path.
 
+mod actions;
+mod detail;
 pub mod dialog;
 pub mod keys;
 pub mod render;

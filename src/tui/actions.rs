@@ -1,0 +1,838 @@
+//! What the action commands do: each asks the app layer whether it is open
+//! (a refusal shows the rule's reason at once), opens its dialog, and on
+//! submit calls the app-layer operation, then refreshes the view.
+
+use crate::app::{Allowance, Resolved};
+use crate::domain::rules::Seen;
+use crate::domain::text::escape;
+use crate::domain::*;
+
+use super::dialog::{Body, Dialog, PickItem, Place, Purpose};
+use super::keys::Cmd;
+use super::ui::{Focus, Inspecting, SpaceChoice, Ui, R};
+
+impl Ui<'_> {
+    // ---- actions ----
+
+    /// A refusal shown instead of a dialog: the rule's reason, never a silent no-op.
+    fn refuse(&mut self, what: &str, reason: &str) {
+        self.set_error(format!("{what}: not allowed: {reason}"));
+    }
+
+    fn need_item(&mut self, what: &str) -> Option<(Item, Resolved)> {
+        let r = self.selected_item();
+        if r.is_none() {
+            self.set_error(format!("{what}: select a folder or an app first"));
+        }
+        r
+    }
+
+    fn allowed(&mut self, what: &str, action: Action, r: &Resolved) -> bool {
+        match self.sess.decide(action, r) {
+            Ok(d) if d.allowed => true,
+            Ok(d) => {
+                self.refuse(what, &d.reason);
+                false
+            }
+            Err(e) => {
+                self.set_error(e.to_string());
+                false
+            }
+        }
+    }
+
+    fn allowance(&mut self, what: &str, a: Allowance) -> bool {
+        if !a.allowed {
+            self.refuse(what, &a.reason);
+        }
+        a.allowed
+    }
+
+    pub(super) fn action(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::NewFolder | Cmd::NewApp => {
+                let kind = if cmd == Cmd::NewFolder {
+                    ItemKind::Folder
+                } else {
+                    ItemKind::App
+                };
+                let what = format!("new {kind}");
+                let Some((place, r)) = self.create_place() else {
+                    return self.set_error(format!("{what}: choose Team Space or My Creations first"));
+                };
+                if !self.allowed(&what, Action::Create, &r) {
+                    return;
+                }
+                self.dialog = Some(Dialog::input(
+                    format!("New {kind}"),
+                    vec![format!("In {}", escape(&r.path)), "Name:".into()],
+                    "",
+                    Purpose::NewItem { parent: place, kind },
+                ));
+            }
+            Cmd::NewAsset => {
+                let Some((it, r)) = self.need_item("new asset") else {
+                    return;
+                };
+                if it.kind != ItemKind::App {
+                    return self.set_error("new asset: dashboards, charts and datasets live in apps: select an app");
+                }
+                if !self.allowed("new asset", Action::Edit, &r) {
+                    return;
+                }
+                let items = AssetKind::ALL
+                    .iter()
+                    .map(|k| PickItem::new(k.as_str(), "", k.as_str()))
+                    .collect();
+                self.dialog = Some(Dialog::pick(
+                    "New asset",
+                    vec![format!("In {}", escape(&r.path))],
+                    items,
+                    Purpose::NewAssetKind { app: it.id },
+                ));
+            }
+            Cmd::Rename => {
+                let Some((it, r)) = self.need_item("rename") else {
+                    return;
+                };
+                if !self.allowed("rename", Action::Rename, &r) {
+                    return;
+                }
+                self.dialog = Some(Dialog::input(
+                    format!("Rename {}", it.kind),
+                    vec![escape(&r.path), "New name:".into()],
+                    &it.name,
+                    Purpose::Rename { id: it.id },
+                ));
+            }
+            Cmd::Describe => {
+                let Some((it, r)) = self.need_item("describe") else {
+                    return;
+                };
+                if !self.allowed("edit description", Action::Edit, &r) {
+                    return;
+                }
+                self.dialog = Some(Dialog::input(
+                    "Description",
+                    vec![escape(&r.path)],
+                    &it.description,
+                    Purpose::Describe { id: it.id },
+                ));
+            }
+            Cmd::Move => {
+                let Some((it, r)) = self.need_item("move") else {
+                    return;
+                };
+                let dests = match self.sess.move_destinations(&it, &r) {
+                    Ok(d) => d,
+                    Err(e) => return self.set_error(e.to_string()),
+                };
+                if dests.is_empty() {
+                    let why = match self.sess.decide(Action::Move, &r) {
+                        Ok(d) if !d.allowed => d.reason,
+                        _ => "no folder accepts this item from you (R18, R23, R24, R25)".into(),
+                    };
+                    return self.refuse("move", &why);
+                }
+                let items = dests
+                    .iter()
+                    .map(|d| PickItem::new(escape(&d.path), dest_note(&it, d), d.path.clone()))
+                    .collect();
+                let mut dlg = Dialog::pick(
+                    format!("Move {}", escape(&it.name)),
+                    vec![
+                        format!("From {}", escape(&r.path)),
+                        "Only destinations where the move is allowed are listed.".into(),
+                    ],
+                    items,
+                    Purpose::MoveDest { id: it.id },
+                );
+                if let Body::Pick(p) = &mut dlg.body {
+                    p.match_detail = true;
+                }
+                self.dialog = Some(dlg);
+            }
+            Cmd::CopyTo | Cmd::CopyBeside => {
+                let Some((it, r)) = self.need_item("copy") else {
+                    return;
+                };
+                if !self.allowed("copy", Action::Copy, &r) {
+                    return;
+                }
+                if cmd == Cmd::CopyBeside {
+                    let parent = match self.sess.parent_of(&it, &r) {
+                        Ok(p) => p,
+                        Err(e) => return self.set_error(e.to_string()),
+                    };
+                    if !self.allowed("create a copy", Action::Create, &parent) {
+                        return;
+                    }
+                    let res = self
+                        .sess
+                        .store()
+                        .begin()
+                        .and_then(|tx| self.sess.cp_resolved(tx, &it, &r, None));
+                    return self.done(res.map(|c| (format!("copied to {}", escape(&c.name)), Some(c.id))));
+                }
+                let dests = match self.sess.copy_destinations(&it) {
+                    Ok(d) => d,
+                    Err(e) => return self.set_error(e.to_string()),
+                };
+                if dests.is_empty() {
+                    return self.refuse(
+                        "copy to",
+                        "no folder where you may create is free of that name (R1, R20)",
+                    );
+                }
+                let items = dests
+                    .iter()
+                    .map(|d| PickItem::new(escape(&d.path), "", d.path.clone()))
+                    .collect();
+                self.dialog = Some(Dialog::pick(
+                    format!("Copy {} to", escape(&it.name)),
+                    vec!["Folders where you may create:".into()],
+                    items,
+                    Purpose::CopyDest { id: it.id },
+                ));
+            }
+            Cmd::Delete => {
+                let Some((it, r)) = self.need_item("delete") else {
+                    return;
+                };
+                if !self.allowed("delete", Action::Delete, &r) {
+                    return;
+                }
+                match self.sess.delete_blocker(&r) {
+                    Ok(Some(e)) => return self.set_error(format!("delete refused: {e}")),
+                    Err(e) => return self.set_error(e.to_string()),
+                    Ok(None) => {}
+                }
+                let extra = if it.kind == ItemKind::App {
+                    " with its dashboards, charts, datasets and grants"
+                } else {
+                    ""
+                };
+                self.dialog = Some(Dialog::confirm(
+                    format!("Delete {}", it.kind),
+                    vec![
+                        format!("Delete {}{extra}?", escape(&r.path)),
+                        "y: delete   n / Esc: keep".into(),
+                    ],
+                    Purpose::Delete { id: it.id },
+                ));
+            }
+            Cmd::Share => {
+                let Some((it, r)) = self.need_item("share") else {
+                    return;
+                };
+                if !self.allowed("share", Action::Share, &r) {
+                    return;
+                }
+                let items = match self.subject_items(it.space.is_team()) {
+                    Ok(i) => i,
+                    Err(e) => return self.set_error(e.to_string()),
+                };
+                self.dialog = Some(Dialog::pick(
+                    format!("Share {}", escape(&it.name)),
+                    vec!["With whom? Type to filter users, groups, org units and tenants.".into()],
+                    items,
+                    Purpose::ShareSubject { id: it.id },
+                ));
+            }
+            Cmd::Unshare => {
+                let Some((it, r)) = self.need_item("unshare") else {
+                    return;
+                };
+                if !self.allowed("unshare", Action::Share, &r) {
+                    return;
+                }
+                let grants = self.sess.store().grants_on(it.id).unwrap_or_default();
+                if grants.is_empty() {
+                    return self.set_error(format!("unshare: {} holds no grants of its own", escape(&r.path)));
+                }
+                let items = grants
+                    .iter()
+                    .map(|g| {
+                        PickItem::new(
+                            format!("{} {}", g.subject, g.level),
+                            escape(&g.note),
+                            String::from(g.subject.clone()),
+                        )
+                    })
+                    .collect();
+                self.dialog = Some(Dialog::pick(
+                    format!("Unshare {}", escape(&it.name)),
+                    vec!["Remove which grant?".into()],
+                    items,
+                    Purpose::Unshare { id: it.id },
+                ));
+            }
+            Cmd::Leave => {
+                let Some((it, r)) = self.need_item("leave") else {
+                    return;
+                };
+                match self.sess.may_leave(&r) {
+                    Ok(a) if !self.allowance("leave", a.clone()) => return,
+                    Err(e) => return self.set_error(e.to_string()),
+                    _ => {}
+                }
+                self.dialog = Some(Dialog::confirm(
+                    "Leave collaboration",
+                    vec![
+                        format!("Leave your collaboration on {}?", escape(&r.path)),
+                        "y / n".into(),
+                    ],
+                    Purpose::Leave { id: it.id },
+                ));
+            }
+            Cmd::Inspect => {
+                let users = match self.sess.users() {
+                    Ok(u) => u,
+                    Err(e) => return self.set_error(e.to_string()),
+                };
+                let items = users
+                    .iter()
+                    .map(|u| {
+                        let t = u
+                            .tenant
+                            .as_ref()
+                            .map(|t| format!("tenant {}", escape(t)))
+                            .unwrap_or_default();
+                        PickItem::new(escape(&u.login), format!("{} {t}", escape(&u.name)), u.login.clone())
+                    })
+                    .collect();
+                self.dialog = Some(Dialog::pick(
+                    "Inspect as",
+                    vec!["See the tree as this user sees it (never more than you see).".into()],
+                    items,
+                    Purpose::Inspect,
+                ));
+            }
+            Cmd::Search => {
+                let items = self.search_items();
+                let mut d = Dialog::pick(
+                    "Search",
+                    vec!["Type to filter by name; Enter jumps to the match.".into()],
+                    items,
+                    Purpose::Search,
+                );
+                if let Body::Pick(p) = &mut d.body {
+                    p.match_detail = false;
+                }
+                self.dialog = Some(d);
+            }
+            Cmd::Resources => {
+                let Some(ws) = self.current_ws().cloned() else {
+                    return;
+                };
+                let a = self.sess.may_edit_resources(&ws);
+                if !self.allowance("edit resources", a) {
+                    return;
+                }
+                let items = ws
+                    .resources
+                    .iter()
+                    .map(|(k, e)| PickItem::new(k.as_str(), escape(e), k.as_str()))
+                    .collect();
+                self.dialog = Some(Dialog::pick(
+                    format!("Resources of {}", escape(&ws.name)),
+                    vec!["Which endpoint to change?".into()],
+                    items,
+                    Purpose::ResourceKind { ws: ws.name.clone() },
+                ));
+            }
+            Cmd::Restrict => {
+                let Some((it, r)) = self.need_item("restrict") else {
+                    return;
+                };
+                let a = self.sess.may_restrict(&it);
+                if !self.allowance("restrict resources", a) {
+                    return;
+                }
+                let items = ResourceKind::ALL
+                    .iter()
+                    .map(|k| {
+                        let (label, v) = if it.restricted.contains(k) {
+                            (format!("allow {k}"), format!("allow:{k}"))
+                        } else {
+                            (format!("restrict {k}"), format!("restrict:{k}"))
+                        };
+                        PickItem::new(label, "", v)
+                    })
+                    .collect();
+                self.dialog = Some(Dialog::pick(
+                    "Resources of the app",
+                    vec![escape(&r.path)],
+                    items,
+                    Purpose::Restrict { app: it.id },
+                ));
+            }
+            Cmd::Integrations => {
+                let Some(ws) = self.current_ws().cloned() else {
+                    return;
+                };
+                let a = self.sess.may_manage_integrations(&ws);
+                if !self.allowance("integrations", a) {
+                    return;
+                }
+                let mut items = vec![PickItem::new("+ add an integration", "", "+")];
+                for i in self.sess.store().integrations(ws.id).unwrap_or_default() {
+                    items.push(PickItem::new(
+                        format!("delete {}", escape(&i.name)),
+                        format!("{} {}", i.kind, escape(&i.endpoint)),
+                        format!("-{}", i.name),
+                    ));
+                }
+                self.dialog = Some(Dialog::pick(
+                    format!("Integrations of {}", escape(&ws.name)),
+                    vec![],
+                    items,
+                    Purpose::IntegMenu { ws: ws.name.clone() },
+                ));
+            }
+            Cmd::Attach => {
+                let Some((it, r)) = self.need_item("attach") else {
+                    return;
+                };
+                if it.kind != ItemKind::App {
+                    return self.set_error("attach: integrations are attached to apps: select an app");
+                }
+                if !self.allowed("attach integrations", Action::Edit, &r) {
+                    return;
+                }
+                let all = self.sess.store().integrations(it.space.ws).unwrap_or_default();
+                if all.is_empty() {
+                    return self.set_error("attach: this workspace has no integrations yet (I adds one)");
+                }
+                let items = all
+                    .iter()
+                    .map(|i| {
+                        let on = it.integrations.contains(&i.name);
+                        PickItem::new(
+                            format!("{} {}", if on { "detach" } else { "attach" }, escape(&i.name)),
+                            format!("{} {}", i.kind, escape(&i.endpoint)),
+                            format!("{}{}", if on { "-" } else { "+" }, i.name),
+                        )
+                    })
+                    .collect();
+                self.dialog = Some(Dialog::pick(
+                    "Integrations of the app",
+                    vec![escape(&r.path)],
+                    items,
+                    Purpose::Attach { app: it.id },
+                ));
+            }
+            Cmd::Members => {
+                let Some(ws) = self.current_ws().cloned() else {
+                    return;
+                };
+                let a = self.sess.may_manage_roles();
+                if !self.allowance("members and roles", a) {
+                    return;
+                }
+                let users = self.sess.users().unwrap_or_default();
+                let items = users
+                    .iter()
+                    .filter(|u| u.tenant.is_none())
+                    .map(|u| {
+                        let roles = self.sess.store().roles(ws.id, &u.login).unwrap_or_default();
+                        PickItem::new(escape(&u.login), roles.to_string(), u.login.clone())
+                    })
+                    .collect();
+                self.dialog = Some(Dialog::pick(
+                    format!("Members of {}", escape(&ws.name)),
+                    vec!["Whose roles to change?".into()],
+                    items,
+                    Purpose::MemberUser { ws: ws.name.clone() },
+                ));
+            }
+            _ => {}
+        }
+    }
+
+    fn subject_items(&self, team: bool) -> R<Vec<PickItem>> {
+        let st = self.sess.store();
+        let mut items = Vec::new();
+        for u in st.users()? {
+            if u.tenant.is_none() {
+                items.push(PickItem::new(
+                    format!("user:{}", escape(&u.login)),
+                    escape(&u.name),
+                    format!("user:{}", u.login),
+                ));
+            }
+        }
+        for g in st.groups()? {
+            items.push(PickItem::new(
+                format!("group:{}", escape(&g.name)),
+                "group",
+                format!("group:{}", g.name),
+            ));
+        }
+        for o in st.orgs()? {
+            let p = o
+                .parent
+                .map(|p| format!("org unit under {}", escape(&p)))
+                .unwrap_or_else(|| "org unit".into());
+            items.push(PickItem::new(
+                format!("org:{}", escape(&o.name)),
+                p,
+                format!("org:{}", o.name),
+            ));
+        }
+        if team {
+            for t in st.tenants()? {
+                items.push(PickItem::new(
+                    format!("tenant:{}", escape(&t.name)),
+                    "tenant",
+                    format!("tenant:{}", t.name),
+                ));
+            }
+        }
+        Ok(items)
+    }
+
+    fn search_items(&self) -> Vec<PickItem> {
+        let spaces: Vec<SpaceRef> = match self.spaces.get(self.space_sel) {
+            Some(SpaceChoice::Team(s)) | Some(SpaceChoice::Mine(s)) => vec![s.clone()],
+            Some(SpaceChoice::Shared(v)) => v.clone(),
+            None => vec![],
+        };
+        let mut items = Vec::new();
+        for s in spaces {
+            let Ok(all) = self.viewer().walk_space(&s) else {
+                continue;
+            };
+            for (it, r, d) in all {
+                if self.inspect.is_some() && !self.actor_sees(&r) {
+                    continue;
+                }
+                let tag = if d.seen == Seen::PathOnly { " (path only)" } else { "" };
+                items.push(PickItem::new(
+                    escape(&it.name),
+                    format!("{}{tag}", escape(&r.path)),
+                    it.id.to_string(),
+                ));
+            }
+        }
+        items
+    }
+
+    /// Ends an action: a message, a refresh, and the new item selected.
+    fn done(&mut self, res: R<(String, Option<ItemId>)>) {
+        match res {
+            Ok((msg, id)) => {
+                self.refresh();
+                if let Some(id) = id {
+                    self.reveal(id);
+                }
+                self.set_message(msg);
+            }
+            Err(e) => self.set_error(e.to_string()),
+        }
+    }
+
+    /// Runs a submitted dialog; a refusal keeps an input dialog open with the reason.
+    pub(super) fn submit(&mut self, mut d: Dialog) {
+        let v = d.value().unwrap_or_default();
+        let res: R<Option<(String, Option<ItemId>)>> = (|| {
+            Ok(match d.purpose.clone() {
+                Purpose::Quit => {
+                    self.quit = true;
+                    None
+                }
+                Purpose::NewItem { parent, kind } => {
+                    let pr = match &parent {
+                        Place::Root(sr) => self.sess.space_root(sr)?,
+                        Place::Item(id) => self.sess.resolve_id(*id)?,
+                    };
+                    let tx = self.sess.store().begin()?;
+                    let it = self.sess.create_in(tx, &pr, &v, kind, "")?;
+                    Some((format!("created {kind} {}", escape(&it.name)), Some(it.id)))
+                }
+                Purpose::NewAssetKind { app } => {
+                    self.dialog = Some(Dialog::input(
+                        format!("New {v}"),
+                        vec!["Name:".into()],
+                        "",
+                        Purpose::NewAssetName { app, kind: v.parse()? },
+                    ));
+                    return Ok(None);
+                }
+                Purpose::NewAssetName { app, kind } => {
+                    let r = self.sess.resolve_id(app)?;
+                    let a = self.sess.asset_add(&r.path, kind.as_str(), &v)?;
+                    Some((format!("added {} {}", a.kind, escape(&a.name)), Some(app)))
+                }
+                Purpose::Rename { id } => {
+                    let r = self.sess.resolve_id(id)?;
+                    let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
+                    let tx = self.sess.store().begin()?;
+                    let n = self.sess.rename_resolved(tx, &it, &r, &v)?;
+                    Some((format!("renamed to {}", escape(&n.name)), Some(id)))
+                }
+                Purpose::Describe { id } => {
+                    let r = self.sess.resolve_id(id)?;
+                    self.sess.describe(&r.path, &v)?;
+                    Some(("description saved".into(), Some(id)))
+                }
+                Purpose::MoveDest { id } | Purpose::CopyDest { id } => {
+                    let r = self.sess.resolve_id(id)?;
+                    let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
+                    let dst = self.sess.resolve_str(&v)?;
+                    let tx = self.sess.store().begin()?;
+                    if matches!(d.purpose, Purpose::MoveDest { .. }) {
+                        let m = self.sess.mv_resolved(tx, &it, &r, &dst)?;
+                        Some((format!("moved {} to {}", escape(&m.name), escape(&dst.path)), Some(id)))
+                    } else {
+                        let c = self.sess.cp_resolved(tx, &it, &r, Some(&dst))?;
+                        Some((
+                            format!("copied {} to {}", escape(&c.name), escape(&dst.path)),
+                            Some(c.id),
+                        ))
+                    }
+                }
+                Purpose::Delete { id } => {
+                    let r = self.sess.resolve_id(id)?;
+                    let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
+                    let tx = self.sess.store().begin()?;
+                    self.sess.rm_resolved(tx, &it, &r)?;
+                    Some((format!("deleted {}", escape(&r.path)), None))
+                }
+                Purpose::ShareSubject { id } => {
+                    let subject: Subject = v.parse()?;
+                    let r = self.sess.resolve_id(id)?;
+                    let levels: Vec<Level> = match (&subject, r.space().is_team()) {
+                        (Subject::Tenant(_), _) => vec![Level::Tenant],
+                        (_, true) => vec![Level::Viewer, Level::Editor, Level::Manager],
+                        (_, false) => vec![Level::Viewer, Level::Editor],
+                    };
+                    let items = levels
+                        .iter()
+                        .map(|l| PickItem::new(l.as_str(), level_note(*l), l.as_str()))
+                        .collect();
+                    self.dialog = Some(Dialog::pick(
+                        "Level",
+                        vec![format!("Share {} with {subject} as:", escape(&r.path))],
+                        items,
+                        Purpose::ShareLevel { id, subject },
+                    ));
+                    return Ok(None);
+                }
+                Purpose::ShareLevel { id, subject } => {
+                    let level: Level = v.parse()?;
+                    self.dialog = Some(Dialog::input(
+                        "Note (optional)",
+                        vec![
+                            format!("{subject} {level}"),
+                            "A note for the grant, Enter to share:".into(),
+                        ],
+                        "",
+                        Purpose::ShareNote { id, subject, level },
+                    ));
+                    return Ok(None);
+                }
+                Purpose::ShareNote { id, subject, level } => {
+                    let r = self.sess.resolve_id(id)?;
+                    let tx = self.sess.store().begin()?;
+                    self.sess.share_resolved(tx, &r, &subject, level, &v)?;
+                    Some((format!("shared {} with {subject} {level}", escape(&r.path)), Some(id)))
+                }
+                Purpose::Unshare { id } => {
+                    let subject: Subject = v.parse()?;
+                    let r = self.sess.resolve_id(id)?;
+                    let tx = self.sess.store().begin()?;
+                    self.sess.unshare_resolved(tx, &r, &subject)?;
+                    Some((
+                        format!("removed the grant to {subject} on {}", escape(&r.path)),
+                        Some(id),
+                    ))
+                }
+                Purpose::Leave { id } => {
+                    let r = self.sess.resolve_id(id)?;
+                    self.sess.leave(&r.path)?;
+                    Some((format!("left the collaboration on {}", escape(&r.path)), None))
+                }
+                Purpose::Inspect => {
+                    if v == self.login {
+                        self.inspect = None;
+                    } else {
+                        let sess = self.app.session(&v)?;
+                        self.inspect = Some(Inspecting { login: v.clone(), sess });
+                    }
+                    Some((format!("inspecting as {} (Esc returns)", escape(&v)), None))
+                }
+                Purpose::Search => {
+                    let id: ItemId = v.parse().map_err(|_| Error::invalid("bad match"))?;
+                    self.reveal(id);
+                    self.focus = Focus::Tree;
+                    return Ok(None);
+                }
+                Purpose::ResourceKind { ws } => {
+                    let kind: ResourceKind = v.parse()?;
+                    let cur = self
+                        .current_ws()
+                        .and_then(|w| w.resources.get(&kind).cloned())
+                        .unwrap_or_default();
+                    self.dialog = Some(Dialog::input(
+                        format!("{kind} endpoint"),
+                        vec![format!("Workspace {}", escape(&ws))],
+                        &cur,
+                        Purpose::ResourceEndpoint { ws, kind },
+                    ));
+                    return Ok(None);
+                }
+                Purpose::ResourceEndpoint { ws, kind } => {
+                    self.sess.resource_set(&ws, kind.as_str(), &v)?;
+                    Some((format!("{kind} endpoint set"), None))
+                }
+                Purpose::Restrict { app } => {
+                    let r = self.sess.resolve_id(app)?;
+                    let (op, kind) = v.split_once(':').unwrap_or(("", ""));
+                    self.sess.resource_restrict(&r.path, kind, op == "restrict")?;
+                    Some((format!("{op} {kind} on {}", escape(&r.path)), Some(app)))
+                }
+                Purpose::IntegMenu { ws } => {
+                    if v == "+" {
+                        self.dialog = Some(Dialog::input(
+                            "New integration",
+                            vec!["Name:".into()],
+                            "",
+                            Purpose::IntegName { ws },
+                        ));
+                    } else {
+                        let name = v[1..].to_string();
+                        self.dialog = Some(Dialog::confirm(
+                            "Delete integration",
+                            vec![format!("Delete integration {}? (y/n)", escape(&name))],
+                            Purpose::IntegDelete { ws, name },
+                        ));
+                    }
+                    return Ok(None);
+                }
+                Purpose::IntegName { ws } => {
+                    let name = names::validate_name(&v, "integration")?;
+                    let items = IntegKind::ALL
+                        .iter()
+                        .map(|k| PickItem::new(k.as_str(), "", k.as_str()))
+                        .collect();
+                    self.dialog = Some(Dialog::pick(
+                        "Kind",
+                        vec![escape(&name)],
+                        items,
+                        Purpose::IntegKind { ws, name },
+                    ));
+                    return Ok(None);
+                }
+                Purpose::IntegKind { ws, name } => {
+                    let kind: IntegKind = v.parse()?;
+                    self.dialog = Some(Dialog::input(
+                        "Endpoint",
+                        vec![format!("{} ({kind})", escape(&name))],
+                        "",
+                        Purpose::IntegEndpoint { ws, name, kind },
+                    ));
+                    return Ok(None);
+                }
+                Purpose::IntegEndpoint { ws, name, kind } => {
+                    self.sess.integ_add(&ws, &name, kind.as_str(), &v, "")?;
+                    Some((format!("integration {} added", escape(&name)), None))
+                }
+                Purpose::IntegDelete { ws, name } => {
+                    self.sess.integ_rm(&ws, &name)?;
+                    Some((format!("integration {} deleted", escape(&name)), None))
+                }
+                Purpose::Attach { app } => {
+                    let r = self.sess.resolve_id(app)?;
+                    let attach = v.starts_with('+');
+                    self.sess.integ_attach(&r.path, &v[1..], attach)?;
+                    Some((
+                        format!("{} {}", if attach { "attached" } else { "detached" }, escape(&v[1..])),
+                        Some(app),
+                    ))
+                }
+                Purpose::MemberUser { ws } => {
+                    let w = self.sess.workspace_named(&ws)?;
+                    let roles = self.sess.store().roles(w.id, &v)?;
+                    let items = Role::ALL
+                        .iter()
+                        .map(|r| {
+                            if roles.has(*r) {
+                                PickItem::new(format!("revoke {r}"), "", format!("-{r}"))
+                            } else {
+                                PickItem::new(format!("grant {r}"), "", format!("+{r}"))
+                            }
+                        })
+                        .collect();
+                    self.dialog = Some(Dialog::pick(
+                        format!("Roles of {}", escape(&v)),
+                        vec![format!(
+                            "Now: {}",
+                            if roles.is_empty() {
+                                "none".into()
+                            } else {
+                                roles.to_string()
+                            }
+                        )],
+                        items,
+                        Purpose::MemberRole { ws, login: v },
+                    ));
+                    return Ok(None);
+                }
+                Purpose::MemberRole { ws, login } => {
+                    let role: Role = v[1..].parse()?;
+                    if v.starts_with('+') {
+                        self.sess.role_grant(&ws, &login, &[role])?;
+                    } else {
+                        self.sess.role_revoke(&ws, &login, &[role], None)?;
+                    }
+                    Some((
+                        format!(
+                            "{login}: {} {role}",
+                            if v.starts_with('+') { "granted" } else { "revoked" }
+                        ),
+                        None,
+                    ))
+                }
+            })
+        })();
+        match res {
+            Ok(Some((msg, id))) => self.done(Ok((msg, id))),
+            Ok(None) => {
+                if matches!(d.purpose, Purpose::Inspect) {
+                    // handled above
+                }
+            }
+            Err(e) => {
+                // Input dialogs stay open to fix the input; pickers too (the reason shows in them).
+                d.error = Some(e.to_string());
+                self.set_error(e.to_string());
+                self.dialog = Some(d);
+            }
+        }
+        if matches!(self.message.as_ref(), Some((m, _)) if m.starts_with("inspecting as")) {
+            // the inspection changes the whole view
+        }
+    }
+}
+
+fn level_note(l: Level) -> &'static str {
+    match l {
+        Level::Manager => "every action",
+        Level::Editor => "view, create, edit, rename, delete",
+        Level::Viewer => "view only",
+        Level::Tenant => "tenant users view apps",
+    }
+}
+
+fn dest_note(it: &Item, d: &Resolved) -> String {
+    if d.space() != &it.space {
+        if d.space().is_team() {
+            "to Team Space (R24)".into()
+        } else {
+            "back to My Creations (R25)".into()
+        }
+    } else {
+        String::new()
+    }
+}

@@ -1,0 +1,329 @@
+//! The detail pane's lines: Info, Permissions, Activity and Workspace.
+//! Computed when the selection or the tab changes, not on every frame.
+
+use crate::app::{Allowance, Resolved};
+use crate::domain::rules::{explain_lines, Seen};
+use crate::domain::text::escape;
+use crate::domain::*;
+
+use super::keys::{Cmd, Scope};
+use super::tree::{NodeData, NodeKind};
+use super::ui::{dl, node_key, when, DLine, Focus, Tab, Tone, Ui, R};
+
+impl Ui<'_> {
+    // ---- the detail pane ----
+
+    /// The tab shown: the Workspace tab while the workspaces list has the focus.
+    pub fn shown_tab(&self) -> Tab {
+        if self.focus == Focus::Workspaces {
+            Tab::Workspace
+        } else {
+            self.tab
+        }
+    }
+
+    /// Computes the detail lines of the selection when it or the tab changed.
+    pub fn prepare(&mut self) {
+        self.fill_viewport();
+        let key = self.tree.selected_node().map(|n| node_key(&n.data)).unwrap_or_default();
+        let k = (key, self.shown_tab(), self.generation);
+        if self.detail_key.as_ref() == Some(&k) {
+            return;
+        }
+        if self.detail_key.as_ref().map(|d| (&d.0, d.1)) != Some((&k.0, k.1)) {
+            self.detail_scroll = 0;
+        }
+        self.detail_lines = match self.detail_for_tab() {
+            Ok(l) => l,
+            Err(e) => vec![dl(Tone::Bad, e.to_string())],
+        };
+        self.detail_key = Some(k);
+    }
+
+    fn detail_for_tab(&self) -> R<Vec<DLine>> {
+        if self.shown_tab() == Tab::Workspace {
+            return self.workspace_lines();
+        }
+        let Some(n) = self.tree.selected_node() else {
+            return Ok(vec![dl(
+                Tone::Dim,
+                "Nothing here yet. Select a space on the left, or create with n / a.",
+            )]);
+        };
+        let data = n.data.clone();
+        match &data.kind {
+            NodeKind::Space(s) => {
+                let r = self.sess.space_root(s)?;
+                let mut out = vec![
+                    dl(Tone::Heading, escape(&data.name)),
+                    dl(Tone::Normal, format!("  {}", escape(&r.path))),
+                ];
+                let about = match s.my_owner() {
+                    None => "The workspace's shared space: admins create at its root (R21); others act by their grants (R22).".to_string(),
+                    Some(o) if o == self.login => "Your private space: you hold every action here (R15); others see only what you share (R14, R16).".to_string(),
+                    Some(o) => format!("Items {} shared from their My Creations (R14, R16).", escape(o)),
+                };
+                out.push(dl(Tone::Dim, about));
+                out.push(dl(Tone::Heading, "Actions"));
+                let d = self.sess.decide(Action::Create, &r)?;
+                let key = self.keys.key_label(Scope::Tree, Cmd::NewFolder);
+                if d.allowed {
+                    out.push(dl(Tone::Ok, format!("  ✓ {key:<3} new folder or app at the root")));
+                } else {
+                    out.push(dl(Tone::Dim, format!("  ✗ {key:<3} new folder or app: {}", d.reason)));
+                }
+                Ok(out)
+            }
+            _ => {
+                let Some(id) = data.id else {
+                    return Ok(vec![dl(
+                        Tone::Dim,
+                        "More children: they load as they scroll into view (Enter loads the next page, End all).",
+                    )]);
+                };
+                let r = match self.sess.resolve_id(id) {
+                    Ok(r) => r,
+                    Err(e) => return Ok(vec![dl(Tone::Bad, e.to_string())]),
+                };
+                match self.shown_tab() {
+                    Tab::Info => self.info_lines(&r, &data),
+                    Tab::Permissions => self.permission_lines(&r),
+                    Tab::Activity => self.activity_lines(id),
+                    Tab::Workspace => unreachable!(),
+                }
+            }
+        }
+    }
+
+    fn info_lines(&self, r: &Resolved, data: &NodeData) -> R<Vec<DLine>> {
+        let s = &self.sess;
+        let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
+        let d = s.decide(Action::View, r)?;
+        let mut out = Vec::new();
+        if let NodeKind::Asset(k) = &data.kind {
+            out.push(dl(Tone::Heading, format!("{k}  {}", escape(&data.name))));
+            out.push(dl(Tone::Normal, format!("  {}", escape(&data.path))));
+            out.push(dl(Tone::Normal, format!("in app    {}", escape(&r.path))));
+            out.push(dl(Tone::Dim, ""));
+        }
+        out.push(dl(Tone::Heading, format!("{}  {}", it.kind, escape(&it.name))));
+        out.push(dl(Tone::Normal, format!("  {}", escape(&r.path))));
+        if d.seen == Seen::PathOnly {
+            out.push(dl(
+                Tone::Dim,
+                "seen only as the path to an item below it: no action (R11)",
+            ));
+            return Ok(out);
+        }
+        out.push(dl(Tone::Normal, format!("owner     {}", escape(&it.owner))));
+        out.push(dl(Tone::Normal, format!("creator   {}", escape(&it.creator))));
+        out.push(dl(Tone::Normal, format!("created   {}", when(it.created))));
+        out.push(dl(Tone::Normal, format!("modified  {}", when(it.modified))));
+        out.push(dl(Tone::Normal, format!("you       {}", d.level_word())));
+        if !it.description.is_empty() {
+            out.push(dl(Tone::Normal, format!("about     {}", escape(&it.description))));
+        }
+        out.push(dl(Tone::Heading, "Actions"));
+        let mut acts: Vec<(Cmd, Action, &Resolved)> = vec![
+            (Cmd::Rename, Action::Rename, r),
+            (Cmd::Move, Action::Move, r),
+            (Cmd::Delete, Action::Delete, r),
+            (Cmd::Share, Action::Share, r),
+            (Cmd::Unshare, Action::Share, r),
+            (Cmd::Describe, Action::Edit, r),
+        ];
+        if it.kind == ItemKind::Folder {
+            acts.insert(0, (Cmd::NewFolder, Action::Create, r));
+        } else {
+            acts.push((Cmd::CopyTo, Action::Copy, r));
+            acts.push((Cmd::NewAsset, Action::Edit, r));
+            acts.push((Cmd::Attach, Action::Edit, r));
+        }
+        for (cmd, action, rr) in acts {
+            let dd = s.decide(action, rr)?;
+            let key = self.keys.key_label(Scope::Tree, cmd);
+            if cmd == Cmd::Move && !dd.allowed && it.kind == ItemKind::App && it.space.is_team() {
+                // R25: the app's owner moves it back without the move right in Team Space.
+                let mine = SpaceRef::my(it.space.ws, self.sess.login());
+                if let Ok(root) = s.space_root(&mine) {
+                    if s.check_move(&it, r, &root).is_ok() {
+                        out.push(dl(Tone::Ok, format!("  ✓ {key:<3} move back to My Creations (R25)")));
+                        continue;
+                    }
+                }
+            }
+            if dd.allowed {
+                out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
+            } else {
+                out.push(dl(Tone::Dim, format!("  ✗ {key:<3} {}: {}", cmd.desc(), dd.reason)));
+            }
+        }
+        let mut extra: Vec<(Cmd, Allowance)> = Vec::new();
+        if it.kind == ItemKind::App {
+            extra.push((Cmd::Restrict, s.may_restrict(&it)));
+        }
+        // Leaving is listed where it can matter: in another user's My Creations, or when it is open.
+        let others_space = it.space.my_owner().is_some_and(|o| o != s.login());
+        if let Ok(a) = s.may_leave(r) {
+            if a.allowed || others_space {
+                extra.push((Cmd::Leave, a));
+            }
+        }
+        for (cmd, a) in extra {
+            let key = self.keys.key_label(Scope::Tree, cmd);
+            if a.allowed {
+                out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
+            } else {
+                out.push(dl(Tone::Dim, format!("  ✗ {key:<3} {}: {}", cmd.desc(), a.reason)));
+            }
+        }
+        if it.kind == ItemKind::App {
+            if let Some(ws) = s.store().workspace(it.space.ws)? {
+                out.push(dl(Tone::Heading, "Resources (R30)"));
+                for (k, e) in &ws.resources {
+                    if it.restricted.contains(k) {
+                        out.push(dl(Tone::Bad, format!("  ✗ {k}: restricted for this app")));
+                    } else {
+                        out.push(dl(Tone::Normal, format!("  ✓ {k}")));
+                        out.push(dl(Tone::Dim, format!("    {}", escape(e))));
+                    }
+                }
+            }
+            out.push(dl(Tone::Heading, "Integrations (R31)"));
+            if it.integrations.is_empty() {
+                out.push(dl(Tone::Dim, "  none"));
+            }
+            for i in &it.integrations {
+                out.push(dl(Tone::Normal, format!("  {}", escape(i))));
+            }
+        }
+        Ok(out)
+    }
+
+    fn permission_lines(&self, r: &Resolved) -> R<Vec<DLine>> {
+        let s = &self.sess;
+        let det = s.detail(r)?;
+        let mut out = Vec::new();
+        if !det.decision.allowed {
+            out.push(dl(
+                Tone::Dim,
+                "You see this item only as a path: its grants are not shown (R11, R12).",
+            ));
+            return Ok(out);
+        }
+        out.push(dl(Tone::Heading, "Grants on this item"));
+        if det.direct.is_empty() {
+            out.push(dl(Tone::Dim, "  none"));
+        }
+        for g in &det.direct {
+            let note = if g.note.is_empty() {
+                String::new()
+            } else {
+                format!(" \"{}\"", escape(&g.note))
+            };
+            out.push(dl(
+                Tone::Normal,
+                format!("  {} {}{note}  by {}", g.subject, g.level, escape(&g.granted_by)),
+            ));
+        }
+        out.push(dl(Tone::Heading, "Inherited (R10)"));
+        if det.inherited.is_empty() {
+            out.push(dl(Tone::Dim, "  none"));
+        }
+        for (p, g) in &det.inherited {
+            out.push(dl(Tone::Normal, format!("  {} {}", g.subject, g.level)));
+            out.push(dl(Tone::Dim, format!("    from {}", escape(p))));
+        }
+        let who = self.viewer().login().to_string();
+        let d = if self.inspect.is_some() {
+            s.decide_as(&who, Action::View, r)?
+        } else {
+            det.decision.clone()
+        };
+        out.push(dl(Tone::Heading, format!("Effective level of {} (R13)", escape(&who))));
+        for l in explain_lines(&who, &r.path, &d) {
+            out.push(dl(Tone::Normal, l));
+        }
+        out.push(dl(Tone::Heading, format!("What {} may do", escape(&who))));
+        for a in Action::ALL {
+            let dd = s.decide_as(&who, *a, r)?;
+            let (t, m) = if dd.allowed {
+                (Tone::Ok, "✓")
+            } else {
+                (Tone::Dim, "✗")
+            };
+            let why = if dd.allowed {
+                String::new()
+            } else {
+                format!(": {}", dd.reason)
+            };
+            out.push(dl(t, format!("  {m} {a}{why}")));
+        }
+        Ok(out)
+    }
+
+    fn activity_lines(&self, id: ItemId) -> R<Vec<DLine>> {
+        let mut out = vec![dl(Tone::Heading, "Activity (R32)")];
+        let entries = self.sess.activity(id)?;
+        if entries.is_empty() {
+            out.push(dl(Tone::Dim, "  no entries"));
+        }
+        for e in entries.iter().rev() {
+            out.push(dl(
+                Tone::Normal,
+                format!(
+                    "{} {} {} {}",
+                    when(e.at),
+                    escape(&e.actor),
+                    escape(&e.action),
+                    escape(&e.target)
+                ),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn workspace_lines(&self) -> R<Vec<DLine>> {
+        let Some(ws) = self.current_ws().cloned() else {
+            return Ok(vec![dl(Tone::Dim, "no workspace")]);
+        };
+        let s = &self.sess;
+        let mut out = vec![dl(Tone::Heading, format!("Workspace {}", escape(&ws.name)))];
+        out.push(dl(Tone::Heading, "Members (★ Team Space admin, R7)"));
+        let mut members = s.store().members(ws.id)?;
+        if !members.iter().any(|(l, _)| *l == s.account.owner) {
+            members.insert(0, (s.account.owner.clone(), Roles::ALL));
+        }
+        for (login, roles) in members {
+            let roles = if login == s.account.owner { Roles::ALL } else { roles };
+            let star = if roles.is_admin() { "★" } else { " " };
+            out.push(dl(Tone::Normal, format!("  {star} {:<10} {roles}", escape(&login))));
+        }
+        out.push(dl(Tone::Heading, "Resources (R29)"));
+        for (k, e) in &ws.resources {
+            out.push(dl(Tone::Normal, format!("  {k:<11} {}", escape(e))));
+        }
+        out.push(dl(Tone::Heading, "Integrations (R31)"));
+        let ints = s.store().integrations(ws.id)?;
+        if ints.is_empty() {
+            out.push(dl(Tone::Dim, "  none"));
+        }
+        for i in ints {
+            out.push(dl(Tone::Normal, format!("  {} ({})", escape(&i.name), i.kind)));
+            out.push(dl(Tone::Dim, format!("    {}", escape(&i.endpoint))));
+        }
+        for (what, a) in [
+            (Cmd::Resources, s.may_edit_resources(&ws)),
+            (Cmd::Integrations, s.may_manage_integrations(&ws)),
+            (Cmd::Members, s.may_manage_roles()),
+        ] {
+            let key = self.keys.key_label(Scope::Workspaces, what);
+            if a.allowed {
+                out.push(dl(Tone::Ok, format!("  ✓ {key} {}", what.desc())));
+            } else {
+                out.push(dl(Tone::Dim, format!("  ✗ {key} {}: {}", what.desc(), a.reason)));
+            }
+        }
+        Ok(out)
+    }
+}
