@@ -194,10 +194,20 @@ fn split_main(main: Rect, focus: Focus) -> (Option<Rect>, Option<Rect>, Option<R
     }
 }
 
-fn list_lines<'a>(items: Vec<String>, sel: usize, focused: bool, width: usize, t: &Theme, g: &Glyphs) -> Vec<Line<'a>> {
+/// The first row shown of a list of `len` rows in `height` rows with `sel` in view.
+pub fn list_offset(sel: usize, len: usize, height: usize) -> usize {
+    let h = height.max(1);
+    sel.saturating_sub(h - 1).min(len.saturating_sub(h))
+}
+
+fn list_lines<'a>(items: Vec<String>, sel: usize, focused: bool, area: Rect, t: &Theme, g: &Glyphs) -> Vec<Line<'a>> {
+    let width = area.width as usize;
+    let off = list_offset(sel, items.len(), area.height as usize);
     items
         .into_iter()
         .enumerate()
+        .skip(off)
+        .take(area.height as usize)
         .map(|(i, s)| {
             let mark = if i == sel { g.sel } else { " " };
             let text = fit(&format!("{mark}{s}"), width);
@@ -221,7 +231,7 @@ fn draw_workspaces(f: &mut Frame, ui: &mut Ui, r: Rect) {
     let b = block(" Workspaces ".into(), focused, &ui.theme, ui.ascii);
     let inner = b.inner(r);
     let names = ui.workspaces.iter().map(|w| escape(&w.name)).collect();
-    let lines = list_lines(names, ui.ws_sel, focused, inner.width as usize, &ui.theme, g);
+    let lines = list_lines(names, ui.ws_sel, focused, inner, &ui.theme, g);
     f.render_widget(Paragraph::new(lines).block(b), r);
 }
 
@@ -232,7 +242,7 @@ fn draw_spaces(f: &mut Frame, ui: &mut Ui, r: Rect) {
     let b = block(" Spaces ".into(), focused, &ui.theme, ui.ascii);
     let inner = b.inner(r);
     let names = ui.spaces.iter().map(|s| s.label()).collect();
-    let lines = list_lines(names, ui.space_sel, focused, inner.width as usize, &ui.theme, g);
+    let lines = list_lines(names, ui.space_sel, focused, inner, &ui.theme, g);
     f.render_widget(Paragraph::new(lines).block(b), r);
 }
 

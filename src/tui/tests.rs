@@ -888,3 +888,20 @@ fn r21_the_space_root_row_creates_at_the_root_for_admins_only() {
     assert!(u.dialog.is_none());
     assert!(message(&u).contains("R21"), "{}", message(&u));
 }
+
+#[test]
+fn a_long_workspace_list_scrolls_with_its_selection() {
+    let app = demo();
+    let s = app.session("root").unwrap();
+    for i in 0..30 {
+        s.ws_add(&format!("WS {i:02}")).unwrap();
+    }
+    let mut u = ui_as(&app, "root");
+    u.focus = Focus::Workspaces;
+    keys(&mut u, "G");
+    let txt = screen(&mut u, 120, 30);
+    assert!(txt.contains("›WS 29"), "the last workspace is in view: {txt}");
+    assert!(!txt.contains("Customer Portal"), "{txt}");
+    assert_eq!(render::list_offset(0, 5, 10), 0);
+    assert_eq!(render::list_offset(20, 33, 10), 11);
+}

@@ -660,7 +660,8 @@ impl<'a> Ui<'a> {
                     self.focus = Focus::Detail;
                 } else if hit(a.workspaces) {
                     self.focus = Focus::Workspaces;
-                    let i = inner_row(a.workspaces);
+                    let h = a.workspaces.height.saturating_sub(2) as usize;
+                    let i = inner_row(a.workspaces) + super::render::list_offset(self.ws_sel, self.workspaces.len(), h);
                     if i < self.workspaces.len() && i != self.ws_sel {
                         self.ws_sel = i;
                         self.space_sel = 0;
@@ -668,7 +669,8 @@ impl<'a> Ui<'a> {
                     }
                 } else if hit(a.spaces) {
                     self.focus = Focus::Spaces;
-                    let i = inner_row(a.spaces);
+                    let h = a.spaces.height.saturating_sub(2) as usize;
+                    let i = inner_row(a.spaces) + super::render::list_offset(self.space_sel, self.spaces.len(), h);
                     if i < self.spaces.len() && i != self.space_sel {
                         self.space_sel = i;
                         self.after(|u| u.load_tree());
