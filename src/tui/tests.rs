@@ -905,3 +905,24 @@ fn a_long_workspace_list_scrolls_with_its_selection() {
     assert_eq!(render::list_offset(0, 5, 10), 0);
     assert_eq!(render::list_offset(20, 33, 10), 11);
 }
+
+#[test]
+fn r12_inspecting_a_user_who_sees_nothing_shows_nothing() {
+    let app = demo();
+    app.session("root").unwrap().user_add("nobody", None, None).unwrap();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "i");
+    keys(&mut u, "nobody");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("inspecting nobody"), "{s}");
+    assert!(!s.contains("Default Workspace"), "no workspace is seen: {s}");
+    for name in ["Plant", "Welcome", "Archive"] {
+        assert!(!s.contains(name), "{name}: {s}");
+    }
+    for c in [Cmd::Down, Cmd::Expand, Cmd::Search, Cmd::NextTab] {
+        u.run(c);
+        render_test(&mut u, 120, 35);
+        u.dialog = None;
+    }
+}
