@@ -271,14 +271,9 @@ impl Ui<'_> {
         for e in entries.iter().rev() {
             out.push(dl(
                 Tone::Normal,
-                format!(
-                    "{} {} {} {}",
-                    when(e.at),
-                    escape(&e.actor),
-                    escape(&e.action),
-                    escape(&e.target)
-                ),
+                format!("{}  {}  {}", when(e.at), escape(&e.actor), escape(&e.action)),
             ));
+            out.push(dl(Tone::Dim, format!("  {}", escape(&e.target))));
         }
         Ok(out)
     }
@@ -297,11 +292,17 @@ impl Ui<'_> {
         for (login, roles) in members {
             let roles = if login == s.account.owner { Roles::ALL } else { roles };
             let star = if roles.is_admin() { "★" } else { " " };
+            let roles = if roles.is_admin() {
+                "admin (all three roles)".to_string()
+            } else {
+                roles.to_string()
+            };
             out.push(dl(Tone::Normal, format!("  {star} {:<10} {roles}", escape(&login))));
         }
         out.push(dl(Tone::Heading, "Resources (R29)"));
         for (k, e) in &ws.resources {
-            out.push(dl(Tone::Normal, format!("  {k:<11} {}", escape(e))));
+            out.push(dl(Tone::Normal, format!("  {k}")));
+            out.push(dl(Tone::Dim, format!("    {}", escape(e))));
         }
         out.push(dl(Tone::Heading, "Integrations (R31)"));
         let ints = s.store().integrations(ws.id)?;
