@@ -511,3 +511,25 @@ fn a_panic_restores_the_terminal_and_prints_one_line() {
     let s = t.screen();
     assert!(s.contains("internal error: TREEWARD_TUI_TEST_PANIC is set"), "{s}");
 }
+
+#[test]
+fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
+    let dir = demo_store();
+    let mut t = Tui::spawn(dir.path(), "root", 120, 35);
+    let s = t.wait_for("■ Quality");
+    let (row, line) = s.lines().enumerate().find(|(_, l)| l.contains("■ Quality")).unwrap();
+    let col = line[..line.find("Quality").unwrap()].chars().count();
+    // SGR mouse: press and release of the left button (1-based cells).
+    t.send(&format!(
+        "\x1b[<0;{};{}M\x1b[<0;{};{}m",
+        col + 1,
+        row + 1,
+        col + 1,
+        row + 1
+    ));
+    t.wait_for("folder  Quality");
+    t.send(&format!("\x1b[<65;{};{}M", col + 1, row + 1));
+    t.send(&format!("\x1b[<64;{};{}M", col + 1, row + 1));
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+}
