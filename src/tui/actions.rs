@@ -798,20 +798,14 @@ impl Ui<'_> {
         })();
         match res {
             Ok(Some((msg, id))) => self.done(Ok((msg, id))),
-            Ok(None) => {
-                if matches!(d.purpose, Purpose::Inspect) {
-                    // handled above
-                }
-            }
+            // A step of a longer dialog opened the next one (or a jump happened).
+            Ok(None) => {}
             Err(e) => {
-                // Input dialogs stay open to fix the input; pickers too (the reason shows in them).
+                // The dialog stays open, with the refusal in it, so the input can be fixed.
                 d.error = Some(e.to_string());
                 self.set_error(e.to_string());
                 self.dialog = Some(d);
             }
-        }
-        if matches!(self.message.as_ref(), Some((m, _)) if m.starts_with("inspecting as")) {
-            // the inspection changes the whole view
         }
     }
 }
