@@ -769,7 +769,7 @@ fn r13_explain_names_each_grant_its_item_subject_and_unit() {
     assert_eq!(d.grants.len(), 1);
     let c = &d.grants[0];
     assert_eq!(c.subject, Subject::Org("sales".into()));
-    assert_eq!(c.on, LINE1);
+    assert_eq!(&*c.on, LINE1);
     assert_eq!(c.level, Level::Manager);
     assert_eq!(
         c.via,
@@ -792,7 +792,7 @@ fn r13_explain_names_each_grant_its_item_subject_and_unit() {
     let mut subjects: Vec<(String, String, bool)> = d
         .grants
         .iter()
-        .map(|c| (c.subject.to_string(), c.on.clone(), c.decisive))
+        .map(|c| (c.subject.to_string(), c.on.to_string(), c.decisive))
         .collect();
     subjects.sort();
     assert_eq!(
@@ -1896,7 +1896,7 @@ fn r19_renamed_and_moved_folders_show_at_once_in_paths_and_inheritance() {
     let oee = "/DW/team/Factory/Line1/OEE";
     assert_eq!(err(s(&app, "bob").ls(Some(PLANT))), Outcome::NotFound);
     let (d, lines) = ok(s(&app, "own").explain("dave", oee));
-    assert_eq!(d.grants[0].on, "/DW/team/Factory/Line1");
+    assert_eq!(&*d.grants[0].on, "/DW/team/Factory/Line1");
     assert!(lines.join("\n").contains("on /DW/team/Factory/Line1"));
     assert!(can(&app, "bob", "edit", oee));
     // move Line1 to the root: qa's grant on Factory no longer reaches OEE
