@@ -18,7 +18,10 @@ pub struct SledKv {
 const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 fn damaged(dir: &Path, what: impl std::fmt::Display) -> Error {
-    Error::unavailable(format!("{} is damaged or unreadable: {what}", dir.display()))
+    Error::unavailable(format!(
+        "{} is damaged or unreadable: {what}",
+        dir.display()
+    ))
 }
 
 /// What went wrong, in words: sled's own text carries a debug backtrace
@@ -66,15 +69,24 @@ fn guarded<T>(dir: &Path, f: impl FnOnce() -> sled::Result<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(sled_error(dir, &e)),
-        Err(p) => Err(damaged(dir, format!("the storage engine failed ({})", crate::panic_text(&p)))),
+        Err(p) => Err(damaged(
+            dir,
+            format!("the storage engine failed ({})", crate::panic_text(&p)),
+        )),
     }
 }
 
 impl SledKv {
     pub fn open(dir: &Path, sled_dir: &Path) -> Result<SledKv> {
-        let cfg = sled::Config::new().path(sled_dir).cache_capacity(CACHE_BYTES).mode(sled::Mode::LowSpace);
+        let cfg = sled::Config::new()
+            .path(sled_dir)
+            .cache_capacity(CACHE_BYTES)
+            .mode(sled::Mode::HighThroughput);
         let db = guarded(dir, || cfg.open())?;
-        Ok(SledKv { db, dir: dir.to_path_buf() })
+        Ok(SledKv {
+            db,
+            dir: dir.to_path_buf(),
+        })
     }
     fn flush(&self) -> Result<()> {
         guarded(&self.dir, || self.db.flush()).map(|_| ())
@@ -108,7 +120,12 @@ impl Kv for SledKv {
     }
     fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         guarded(&self.dir, || {
-            Ok(self.db.scan_prefix(prefix).next_back().transpose()?.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            Ok(self
+                .db
+                .scan_prefix(prefix)
+                .next_back()
+                .transpose()?
+                .map(|(k, v)| (k.to_vec(), v.to_vec())))
         })
     }
     fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
@@ -145,7 +162,12 @@ impl Kv for SledKv {
                 })
             }
             Ok(Err(TransactionError::Storage(e))) => return Err(sled_error(&self.dir, &e)),
-            Err(p) => return Err(damaged(&self.dir, format!("the storage engine failed ({})", crate::panic_text(&p)))),
+            Err(p) => {
+                return Err(damaged(
+                    &self.dir,
+                    format!("the storage engine failed ({})", crate::panic_text(&p)),
+                ))
+            }
         }
         drop(quiet);
         // Nothing is reported done before it is on disk.
@@ -153,6 +175,20 @@ impl Kv for SledKv {
     }
     fn is_empty(&self) -> Result<bool> {
         guarded(&self.dir, || Ok(self.db.is_empty()))
+    }
+    fn bulk(&self, ops: &[Op]) -> Result<()> {
+        // A batch is atomic in sled and much cheaper than a transaction for
+        // loading many records into a store nobody else writes to yet.
+        let mut batch = sled::Batch::default();
+        for op in ops {
+            match op {
+                Op::Put(k, v) => batch.insert(k.as_slice(), v.as_slice()),
+                Op::Del(k) => batch.remove(k.as_slice()),
+            }
+        }
+        // Not flushed here: a bulk load ends with an ordinary commit (the
+        // account record), which flushes everything before it.
+        guarded(&self.dir, || self.db.apply_batch(batch))
     }
     fn size_on_disk(&self) -> Option<u64> {
         self.db.size_on_disk().ok()
