@@ -456,10 +456,16 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
         who.push_str(&format!("› inspecting {} ", escape(&i.login)));
     }
     let (msg, err) = ui.message.clone().unwrap_or_default();
-    let msg = fit(
-        &format!(" {}", crate::domain::text::one_line(&msg)),
-        w.saturating_sub(who.width()),
-    );
+    let msg = format!(" {}", crate::domain::text::one_line(&msg));
+    let room = w.saturating_sub(who.width());
+    // A message too long for one line (a refusal with its rule) takes the hint line too.
+    let (msg, overflow) = if msg.width() > room {
+        let first = wrap_hanging(&msg, room).into_iter().next().unwrap_or_default();
+        let rest = msg[first.len().min(msg.len())..].trim_start().to_string();
+        (first, Some(fit(&format!(" {rest}"), w)))
+    } else {
+        (msg, None)
+    };
     let who_style = if ui.inspect.is_some() {
         if t.mono {
             Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED)
@@ -494,10 +500,13 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
         }
     };
     let hints = fit(&hints, w);
-    let line2 = Line::from(Span::styled(
-        format!("{hints}{}", " ".repeat(w.saturating_sub(hints.width()))),
-        t.status(),
-    ));
+    let line2 = match overflow {
+        Some(rest) => Line::from(Span::styled(rest, msg_style)),
+        None => Line::from(Span::styled(
+            format!("{hints}{}", " ".repeat(w.saturating_sub(hints.width()))),
+            t.status(),
+        )),
+    };
     f.render_widget(Paragraph::new(vec![line1, line2]), r);
 }
 

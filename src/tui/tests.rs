@@ -926,3 +926,20 @@ fn r12_inspecting_a_user_who_sees_nothing_shows_nothing() {
         u.dialog = None;
     }
 }
+
+#[test]
+fn a_long_refusal_keeps_its_rule_number_on_a_narrow_screen() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, "m");
+    let s = screen(&mut u, 80, 24);
+    let status: String = s.lines().skip(22).collect::<Vec<_>>().join("\n");
+    assert!(status.contains("R23"), "{status}");
+    keys(&mut u, "j");
+    let s = screen(&mut u, 80, 24);
+    assert!(
+        s.lines().last().unwrap().contains("new-folder"),
+        "hints back after the next key: {s}"
+    );
+}

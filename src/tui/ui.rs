@@ -620,6 +620,8 @@ impl<'a> Ui<'a> {
             }
             return;
         }
+        // A message lasts until the next key.
+        self.message = None;
         let Some(cmd) = self.keys.lookup(self.focus.scope(), k) else {
             if k.code != KeyCode::Esc {
                 self.set_message(format!("{k}: no command here (? shows the keys)"));
