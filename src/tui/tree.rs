@@ -230,6 +230,23 @@ impl TreeState {
         self.scroll_to_sel();
     }
 
+    /// The tree pane's own navigation commands (loading is the UI's part).
+    /// Returns false for commands it does not handle.
+    pub fn handle(&mut self, cmd: super::keys::Cmd) -> bool {
+        use super::keys::Cmd;
+        let page = self.height.max(2) as isize - 1;
+        match cmd {
+            Cmd::Up => self.move_by(-1),
+            Cmd::Down => self.move_by(1),
+            Cmd::PageUp => self.move_by(-page),
+            Cmd::PageDown => self.move_by(page),
+            Cmd::Top => self.to_top(),
+            Cmd::Bottom => self.to_bottom(),
+            _ => return false,
+        }
+        true
+    }
+
     pub fn move_by(&mut self, delta: isize) {
         if self.rows.is_empty() {
             return;

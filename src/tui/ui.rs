@@ -790,69 +790,68 @@ impl<'a> Ui<'a> {
 
     fn navigate(&mut self, cmd: Cmd) {
         match self.focus {
-            Focus::Workspaces | Focus::Spaces => {
-                let (sel, len) = if self.focus == Focus::Workspaces {
-                    (self.ws_sel, self.workspaces.len())
-                } else {
-                    (self.space_sel, self.spaces.len())
-                };
-                if len == 0 {
-                    return;
+            Focus::Workspaces => {
+                let new = list_nav(self.ws_sel, self.workspaces.len(), cmd);
+                if new != self.ws_sel {
+                    self.ws_sel = new;
+                    self.space_sel = 0;
+                    self.after(|u| u.load_spaces());
                 }
-                let new = match cmd {
-                    Cmd::Up => sel.saturating_sub(1),
-                    Cmd::Down => (sel + 1).min(len - 1),
-                    Cmd::Top | Cmd::PageUp => 0,
-                    _ => len - 1,
-                };
-                if new != sel {
-                    if self.focus == Focus::Workspaces {
-                        self.ws_sel = new;
-                        self.space_sel = 0;
-                        self.after(|u| u.load_spaces());
-                    } else {
-                        self.space_sel = new;
-                        self.after(|u| u.load_tree());
-                    }
+            }
+            Focus::Spaces => {
+                let new = list_nav(self.space_sel, self.spaces.len(), cmd);
+                if new != self.space_sel {
+                    self.space_sel = new;
+                    self.after(|u| u.load_tree());
                 }
             }
             Focus::Tree => {
-                let page = self.tree.height.max(2) as isize - 1;
-                match cmd {
-                    Cmd::Up => self.tree.move_by(-1),
-                    Cmd::Down => self.tree.move_by(1),
-                    Cmd::PageUp => self.tree.move_by(-page),
-                    Cmd::PageDown => self.tree.move_by(page),
-                    Cmd::Top => self.tree.to_top(),
-                    _ => loop {
-                        // The real end: a listing that goes on is loaded to its end.
-                        self.tree.to_bottom();
-                        let more = self
-                            .tree
-                            .selected()
-                            .filter(|&i| self.tree.nodes[i].data.kind == NodeKind::More)
-                            .and_then(|i| self.tree.nodes[i].parent);
-                        match more {
-                            Some(p) if self.load_all(p).is_ok() => {}
-                            _ => break,
-                        }
-                    },
+                self.tree.handle(cmd);
+                // The real end: a listing that goes on is loaded to its end.
+                while cmd == Cmd::Bottom {
+                    let more = self
+                        .tree
+                        .selected()
+                        .filter(|&i| self.tree.nodes[i].data.kind == NodeKind::More)
+                        .and_then(|i| self.tree.nodes[i].parent);
+                    match more {
+                        Some(p) if self.load_all(p).is_ok() => self.tree.to_bottom(),
+                        _ => break,
+                    }
                 }
             }
-            Focus::Detail => {
-                let s = self.detail_scroll as isize;
-                let n = match cmd {
-                    Cmd::Up => s - 1,
-                    Cmd::Down => s + 1,
-                    Cmd::PageUp => s - 10,
-                    Cmd::PageDown => s + 10,
-                    Cmd::Top => 0,
-                    _ => self.detail_lines.len() as isize,
-                };
-                self.detail_scroll = n.clamp(0, self.detail_lines.len() as isize) as u16;
-            }
+            Focus::Detail => self.detail_scroll = scroll_nav(self.detail_scroll, self.detail_lines.len(), cmd),
         }
     }
+}
+
+/// The workspaces and spaces lists: the selection after a navigation command.
+pub fn list_nav(sel: usize, len: usize, cmd: Cmd) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    match cmd {
+        Cmd::Up => sel.saturating_sub(1),
+        Cmd::Down => (sel + 1).min(len - 1),
+        Cmd::Top | Cmd::PageUp => 0,
+        Cmd::Bottom | Cmd::PageDown => len - 1,
+        _ => sel,
+    }
+}
+
+/// The detail pane: the scroll offset after a navigation command.
+pub fn scroll_nav(scroll: u16, lines: usize, cmd: Cmd) -> u16 {
+    let s = scroll as isize;
+    let n = match cmd {
+        Cmd::Up => s - 1,
+        Cmd::Down => s + 1,
+        Cmd::PageUp => s - 10,
+        Cmd::PageDown => s + 10,
+        Cmd::Top => 0,
+        Cmd::Bottom => lines as isize,
+        _ => s,
+    };
+    n.clamp(0, lines as isize) as u16
 }
 
 /// A stable key for a node across reloads.
