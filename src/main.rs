@@ -8,11 +8,20 @@ fn main() -> ExitCode {
         if treeward::panics_are_caught() {
             return; // caught and reported as one `store unavailable` line
         }
-        let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string())
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("internal error: {}{at}", treeward::domain::text::escape(&msg));
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "internal error: {}{at}",
+            treeward::domain::text::escape(&msg)
+        );
     }));
     let cli = match treeward::cli::parse_args() {
         Ok(c) => c,

@@ -7,7 +7,16 @@ use crate::store::keys;
 pub const DEFAULT_WORKSPACE: &str = "Default Workspace";
 
 fn default_resources(ws: &str) -> std::collections::BTreeMap<ResourceKind, String> {
-    let slug: String = ws.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let slug: String = ws
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
     ResourceKind::ALL
         .iter()
         .map(|k| {
@@ -23,8 +32,16 @@ fn default_resources(ws: &str) -> std::collections::BTreeMap<ResourceKind, Strin
 
 /// Writes a new workspace; R5: the account owner holds all roles in it.
 fn put_new_workspace(tx: &mut Txn<'_>, name: &str, owner: &str) -> Workspace {
-    let ws = Workspace { id: tx.alloc_id(), name: name.to_string(), created: now(), resources: default_resources(name) };
-    tx.require_absent(keys::ws_name(name), format!("workspace '{}' exists", text::escape(name)));
+    let ws = Workspace {
+        id: tx.alloc_id(),
+        name: name.to_string(),
+        created: now(),
+        resources: default_resources(name),
+    };
+    tx.require_absent(
+        keys::ws_name(name),
+        format!("workspace '{}' exists", text::escape(name)),
+    );
     tx.put(keys::workspace(ws.id), &ws);
     tx.put(keys::ws_name(name), &ws.id);
     tx.put(keys::role(ws.id, owner), &Roles::ALL);
@@ -41,9 +58,20 @@ impl App {
             return Err(Error::conflict("the store already holds an account"));
         }
         let t = now();
-        let account = Account { owner: owner.clone(), created: t };
+        let account = Account {
+            owner: owner.clone(),
+            created: t,
+        };
         tx.put(keys::meta("account"), &account);
-        tx.put(keys::user(&owner), &User { login: owner.clone(), name: owner.clone(), tenant: None, created: t });
+        tx.put(
+            keys::user(&owner),
+            &User {
+                login: owner.clone(),
+                name: owner.clone(),
+                tenant: None,
+                created: t,
+            },
+        );
         let ws = put_new_workspace(&mut tx, DEFAULT_WORKSPACE, &owner);
         tx.audit(AuditEntry {
             seq: 0,
@@ -68,7 +96,9 @@ impl Session<'_> {
 
     fn user_required(&self, login: &str) -> Result<User> {
         let login = names::validate_login(login)?;
-        self.store().user(&login)?.ok_or_else(|| Error::not_found(format!("no user '{login}'")))
+        self.store()
+            .user(&login)?
+            .ok_or_else(|| Error::not_found(format!("no user '{login}'")))
     }
 
     pub fn user_add(&self, login: &str, name: Option<&str>, tenant: Option<&str>) -> Result<User> {
@@ -77,7 +107,9 @@ impl Session<'_> {
             Some(n) => names::validate_text(n, "display name", 128)?,
             None => login.clone(),
         };
-        let tenant = tenant.map(|t| names::validate_name(t, "tenant")).transpose()?;
+        let tenant = tenant
+            .map(|t| names::validate_name(t, "tenant"))
+            .transpose()?;
         let mut tx = self.store().begin()?;
         if let Some(t) = &tenant {
             if self.store().tenant(t)?.is_none() {
@@ -87,9 +119,16 @@ impl Session<'_> {
         // §10: not found before permission denied.
         self.require_owner("adds users")?;
         if self.store().user(&login)?.is_some() {
-            return Err(Error::conflict(format!("user '{login}' exists (logins are unique case-insensitively, R4)")));
+            return Err(Error::conflict(format!(
+                "user '{login}' exists (logins are unique case-insensitively, R4)"
+            )));
         }
-        let u = User { login: login.clone(), name: display, tenant, created: now() };
+        let u = User {
+            login: login.clone(),
+            name: display,
+            tenant,
+            created: now(),
+        };
         tx.require_absent(keys::user(&login), format!("user '{login}' exists (R4)"));
         tx.put(keys::user(&login), &u);
         self.account_audit(&mut tx, "user add", &format!("user:{login}"));
@@ -110,7 +149,10 @@ impl Session<'_> {
         self.require_owner("adds groups")?;
         let mut tx = self.store().begin()?;
         if self.store().group(&g)?.is_some() {
-            return Err(Error::conflict(format!("group '{}' exists", text::escape(&g))));
+            return Err(Error::conflict(format!(
+                "group '{}' exists",
+                text::escape(&g)
+            )));
         }
         tx.put(keys::group(&g), &Group { name: g.clone() });
         self.account_audit(&mut tx, "group add", &format!("group:{g}"));
@@ -120,7 +162,10 @@ impl Session<'_> {
 
     fn group_required(&self, g: &str) -> Result<String> {
         let g = names::validate_name(g, "group")?;
-        self.store().group(&g)?.map(|x| x.name).ok_or_else(|| Error::not_found(format!("no group '{}'", text::escape(&g))))
+        self.store()
+            .group(&g)?
+            .map(|x| x.name)
+            .ok_or_else(|| Error::not_found(format!("no group '{}'", text::escape(&g))))
     }
 
     /// Drops every grant to `s` (R4: removing a group, unit or tenant).
@@ -157,12 +202,21 @@ impl Session<'_> {
         let u = self.user_required(login)?;
         // §10: not found before permission denied.
         self.require_owner("changes group membership")?;
-        if self.store().kv().get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?.is_some() {
+        if self
+            .store()
+            .kv()
+            .get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?
+            .is_some()
+        {
             return Ok(false);
         }
         tx.put(keys::pair(keys::GROUP_MEMBER, &g, &u.login), &());
         tx.put(keys::pair(keys::USER_GROUP, &u.login, &g), &());
-        self.account_audit(&mut tx, "group join", &format!("group:{g} user:{}", u.login));
+        self.account_audit(
+            &mut tx,
+            "group join",
+            &format!("group:{g} user:{}", u.login),
+        );
         tx.commit()?;
         Ok(true)
     }
@@ -175,24 +229,41 @@ impl Session<'_> {
         let u = self.user_required(login)?;
         // §10: not found before permission denied.
         self.require_owner("changes group membership")?;
-        if self.store().kv().get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?.is_none() {
-            return Err(Error::not_found(format!("{} is not in group '{}'", u.login, text::escape(&g))));
+        if self
+            .store()
+            .kv()
+            .get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?
+            .is_none()
+        {
+            return Err(Error::not_found(format!(
+                "{} is not in group '{}'",
+                u.login,
+                text::escape(&g)
+            )));
         }
         tx.del(keys::pair(keys::GROUP_MEMBER, &g, &u.login));
         tx.del(keys::pair(keys::USER_GROUP, &u.login, &g));
-        self.account_audit(&mut tx, "group leave", &format!("group:{g} user:{}", u.login));
+        self.account_audit(
+            &mut tx,
+            "group leave",
+            &format!("group:{g} user:{}", u.login),
+        );
         tx.commit()?;
         Ok(())
     }
 
     fn org_required(&self, u: &str) -> Result<OrgUnit> {
         let u = names::validate_name(u, "org unit")?;
-        self.store().org(&u)?.ok_or_else(|| Error::not_found(format!("no org unit '{}'", text::escape(&u))))
+        self.store()
+            .org(&u)?
+            .ok_or_else(|| Error::not_found(format!("no org unit '{}'", text::escape(&u))))
     }
 
     pub fn org_add(&self, unit: &str, parent: Option<&str>) -> Result<()> {
         let unit = names::validate_name(unit, "org unit")?;
-        let parent = parent.map(|p| names::validate_name(p, "org unit")).transpose()?;
+        let parent = parent
+            .map(|p| names::validate_name(p, "org unit"))
+            .transpose()?;
         let mut tx = self.store().begin()?;
         if let Some(p) = &parent {
             self.org_required(p)?;
@@ -200,9 +271,18 @@ impl Session<'_> {
         // §10: not found before permission denied.
         self.require_owner("adds org units")?;
         if self.store().org(&unit)?.is_some() {
-            return Err(Error::conflict(format!("org unit '{}' exists", text::escape(&unit))));
+            return Err(Error::conflict(format!(
+                "org unit '{}' exists",
+                text::escape(&unit)
+            )));
         }
-        tx.put(keys::org(&unit), &OrgUnit { name: unit.clone(), parent: parent.clone() });
+        tx.put(
+            keys::org(&unit),
+            &OrgUnit {
+                name: unit.clone(),
+                parent: parent.clone(),
+            },
+        );
         self.account_audit(&mut tx, "org add", &format!("org:{unit}"));
         tx.commit()?;
         Ok(())
@@ -215,8 +295,13 @@ impl Session<'_> {
         let o = self.org_required(&unit)?;
         // §10: not found before permission denied.
         self.require_owner("removes org units")?;
-        let subs: Vec<String> =
-            self.store().orgs()?.into_iter().filter(|x| x.parent.as_deref() == Some(&o.name)).map(|x| x.name).collect();
+        let subs: Vec<String> = self
+            .store()
+            .orgs()?
+            .into_iter()
+            .filter(|x| x.parent.as_deref() == Some(&o.name))
+            .map(|x| x.name)
+            .collect();
         if !subs.is_empty() {
             return Err(Error::conflict(format!(
                 "org unit '{}' has sub-units ({}); remove them first",
@@ -243,12 +328,21 @@ impl Session<'_> {
         let u = self.user_required(login)?;
         // §10: not found before permission denied.
         self.require_owner("changes org membership")?;
-        if self.store().kv().get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?.is_some() {
+        if self
+            .store()
+            .kv()
+            .get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?
+            .is_some()
+        {
             return Ok(false);
         }
         tx.put(keys::pair(keys::ORG_MEMBER, &o.name, &u.login), &());
         tx.put(keys::pair(keys::USER_ORG, &u.login, &o.name), &());
-        self.account_audit(&mut tx, "org join", &format!("org:{} user:{}", o.name, u.login));
+        self.account_audit(
+            &mut tx,
+            "org join",
+            &format!("org:{} user:{}", o.name, u.login),
+        );
         tx.commit()?;
         Ok(true)
     }
@@ -261,12 +355,25 @@ impl Session<'_> {
         let u = self.user_required(login)?;
         // §10: not found before permission denied.
         self.require_owner("changes org membership")?;
-        if self.store().kv().get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?.is_none() {
-            return Err(Error::not_found(format!("{} is not in org unit '{}'", u.login, text::escape(&o.name))));
+        if self
+            .store()
+            .kv()
+            .get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?
+            .is_none()
+        {
+            return Err(Error::not_found(format!(
+                "{} is not in org unit '{}'",
+                u.login,
+                text::escape(&o.name)
+            )));
         }
         tx.del(keys::pair(keys::ORG_MEMBER, &o.name, &u.login));
         tx.del(keys::pair(keys::USER_ORG, &u.login, &o.name));
-        self.account_audit(&mut tx, "org leave", &format!("org:{} user:{}", o.name, u.login));
+        self.account_audit(
+            &mut tx,
+            "org leave",
+            &format!("org:{} user:{}", o.name, u.login),
+        );
         tx.commit()?;
         Ok(())
     }
@@ -276,7 +383,10 @@ impl Session<'_> {
         self.require_owner("adds tenants")?;
         let mut tx = self.store().begin()?;
         if self.store().tenant(&t)?.is_some() {
-            return Err(Error::conflict(format!("tenant '{}' exists", text::escape(&t))));
+            return Err(Error::conflict(format!(
+                "tenant '{}' exists",
+                text::escape(&t)
+            )));
         }
         tx.put(keys::tenant(&t), &Tenant { name: t.clone() });
         self.account_audit(&mut tx, "tenant add", &format!("tenant:{t}"));
@@ -291,10 +401,20 @@ impl Session<'_> {
         self.require_owner("creates workspaces")?;
         let mut tx = self.store().begin()?;
         if self.store().workspace_by_name(&name)?.is_some() {
-            return Err(Error::conflict(format!("workspace '{}' exists", text::escape(&name))));
+            return Err(Error::conflict(format!(
+                "workspace '{}' exists",
+                text::escape(&name)
+            )));
         }
         let ws = put_new_workspace(&mut tx, &name, &self.account.owner);
-        self.audit(&mut tx, "ws add", &format!("/{name}"), None, Some(ws.id), None);
+        self.audit(
+            &mut tx,
+            "ws add",
+            &format!("/{name}"),
+            None,
+            Some(ws.id),
+            None,
+        );
         tx.commit()?;
         Ok(ws)
     }
@@ -309,14 +429,24 @@ impl Session<'_> {
             return Ok(());
         }
         if self.store().workspace_by_name(&new)?.is_some() {
-            return Err(Error::conflict(format!("workspace '{}' exists", text::escape(&new))));
+            return Err(Error::conflict(format!(
+                "workspace '{}' exists",
+                text::escape(&new)
+            )));
         }
         tx.del(keys::ws_name(&ws.name));
         tx.require_absent(keys::ws_name(&new), "the new name is taken");
         ws.name = new.clone();
         tx.put(keys::ws_name(&new), &ws.id);
         tx.put(keys::workspace(ws.id), &ws);
-        self.audit(&mut tx, "ws rename", &format!("/{name} -> /{new}"), None, Some(ws.id), None);
+        self.audit(
+            &mut tx,
+            "ws rename",
+            &format!("/{name} -> /{new}"),
+            None,
+            Some(ws.id),
+            None,
+        );
         tx.commit()?;
         Ok(())
     }
@@ -342,7 +472,14 @@ impl Session<'_> {
         }
         tx.del(keys::ws_name(&ws.name));
         tx.del(keys::workspace(ws.id));
-        self.audit(&mut tx, "ws rm", &format!("/{}", ws.name), None, Some(ws.id), None);
+        self.audit(
+            &mut tx,
+            "ws rm",
+            &format!("/{}", ws.name),
+            None,
+            Some(ws.id),
+            None,
+        );
         tx.commit()?;
         Ok(())
     }
@@ -364,13 +501,18 @@ impl Session<'_> {
         let wsn = names::validate_name(ws, "workspace")?;
         names::validate_login(login)?;
         if roles.is_empty() {
-            return Err(Error::invalid("name at least one role: sysadmin, datamanager, analyst"));
+            return Err(Error::invalid(
+                "name at least one role: sysadmin, datamanager, analyst",
+            ));
         }
         let mut tx = self.store().begin()?;
         let ws = self.workspace_named(&wsn)?;
         let u = self.user_required(login)?;
         if u.tenant.is_some() {
-            return Err(Error::invalid(format!("{} is a tenant user: tenant users hold no roles (R9)", u.login)));
+            return Err(Error::invalid(format!(
+                "{} is a tenant user: tenant users hold no roles (R9)",
+                u.login
+            )));
         }
         self.require_owner("assigns workspace roles")?;
         let old = self.store().roles(ws.id, &u.login)?;
@@ -381,7 +523,14 @@ impl Session<'_> {
         tx.put(keys::role(ws.id, &u.login), &new);
         tx.put(keys::user_ws(&u.login, ws.id), &());
         let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        self.audit(&mut tx, "role grant", &format!("/{} user:{} {}", ws.name, u.login, words.join(" ")), None, Some(ws.id), None);
+        self.audit(
+            &mut tx,
+            "role grant",
+            &format!("/{} user:{} {}", ws.name, u.login, words.join(" ")),
+            None,
+            Some(ws.id),
+            None,
+        );
         tx.commit()?;
         Ok(new)
     }
@@ -389,12 +538,20 @@ impl Session<'_> {
     /// R8: losing `analyst` (or the workspace) is refused while the user's My
     /// Creations holds items, unless they go to another analyst's My Creations
     /// in a folder named after the leaving login, grants kept.
-    pub fn role_revoke(&self, ws: &str, login: &str, roles: &[Role], transfer_to: Option<&str>) -> Result<Roles> {
+    pub fn role_revoke(
+        &self,
+        ws: &str,
+        login: &str,
+        roles: &[Role],
+        transfer_to: Option<&str>,
+    ) -> Result<Roles> {
         let wsn = names::validate_name(ws, "workspace")?;
         names::validate_login(login)?;
         let transfer_to = transfer_to.map(names::validate_login).transpose()?;
         if roles.is_empty() {
-            return Err(Error::invalid("name at least one role: sysadmin, datamanager, analyst"));
+            return Err(Error::invalid(
+                "name at least one role: sysadmin, datamanager, analyst",
+            ));
         }
         let mut tx = self.store().begin()?;
         let ws = self.workspace_named(&wsn)?;
@@ -407,7 +564,11 @@ impl Session<'_> {
         let new = roles.iter().fold(old, |a, r| a.without(*r));
         let loses_space = old.has(Role::Analyst) && !new.has(Role::Analyst);
         let my = SpaceRef::my(ws.id, &u.login);
-        let my_items = if loses_space { self.store().children(&Parent::Root(my.clone()))? } else { Vec::new() };
+        let my_items = if loses_space {
+            self.store().children(&Parent::Root(my.clone()))?
+        } else {
+            Vec::new()
+        };
         if let Some(to) = &transfer_to {
             if my_items.is_empty() {
                 // Nothing to carry: the option is harmless, but say so only when it names someone odd.
@@ -425,7 +586,8 @@ impl Session<'_> {
                 )));
             };
             let heir = self.user_required(&to)?;
-            if heir.login == u.login || !self.store().roles(ws.id, &heir.login)?.has(Role::Analyst) {
+            if heir.login == u.login || !self.store().roles(ws.id, &heir.login)?.has(Role::Analyst)
+            {
                 return Err(Error::invalid(format!(
                     "--transfer-to must name another analyst of '{}' (R8)",
                     text::escape(&ws.name)
@@ -457,7 +619,8 @@ impl Session<'_> {
             tx.require_free_name(&heir_root, &folder.name);
             tx.put_item(&folder);
             // Every item below moves space and owner (§1: My Creations items belong to the space owner).
-            let mut stack: Vec<(Item, Option<ItemId>)> = my_items.into_iter().map(|i| (i, Some(folder.id))).collect();
+            let mut stack: Vec<(Item, Option<ItemId>)> =
+                my_items.into_iter().map(|i| (i, Some(folder.id))).collect();
             let mut n = 0;
             while let Some((old_item, new_parent)) = stack.pop() {
                 let mut it = old_item.clone();
@@ -472,7 +635,10 @@ impl Session<'_> {
                 tx.replace_item(&old_item, &it);
                 n += 1;
             }
-            transfer_note = format!(" (moved {n} item(s) to /{}/my/{}/{})", ws.name, heir.login, u.login);
+            transfer_note = format!(
+                " (moved {n} item(s) to /{}/my/{}/{})",
+                ws.name, heir.login, u.login
+            );
         }
         if new.is_empty() {
             tx.del(keys::role(ws.id, &u.login));
@@ -487,7 +653,13 @@ impl Session<'_> {
         self.audit(
             &mut tx,
             "role revoke",
-            &format!("/{} user:{} {}{}", ws.name, u.login, words.join(" "), transfer_note),
+            &format!(
+                "/{} user:{} {}{}",
+                ws.name,
+                u.login,
+                words.join(" "),
+                transfer_note
+            ),
             None,
             Some(ws.id),
             None,

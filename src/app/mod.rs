@@ -88,7 +88,11 @@ impl App {
     }
 
     /// The principal of `login`, resolved once per generation of the store.
-    fn principal_shared(&self, login: &str, account: &Account) -> Result<std::sync::Arc<Principal>> {
+    fn principal_shared(
+        &self,
+        login: &str,
+        account: &Account,
+    ) -> Result<std::sync::Arc<Principal>> {
         if let Some(p) = self.store.cached_principal(login) {
             if p.is_account_owner == (account.owner == login) {
                 return Ok(p);
@@ -97,7 +101,10 @@ impl App {
         let gen = self.store.cache_generation();
         let p = self.resolve_principal(login, account)?;
         self.store.cache_principal(gen, p.clone());
-        Ok(self.store.cached_principal(login).unwrap_or_else(|| std::sync::Arc::new(p)))
+        Ok(self
+            .store
+            .cached_principal(login)
+            .unwrap_or_else(|| std::sync::Arc::new(p)))
     }
 
     fn resolve_principal(&self, login: &str, account: &Account) -> Result<Principal> {

@@ -9,7 +9,10 @@ impl Session<'_> {
         let wsn = names::validate_name(ws, "workspace")?;
         let ws = self.workspace_named(&wsn)?;
         if !self.actor.is_member(ws.id) {
-            return Err(Error::denied(format!("only members of '{}' {what} (R29, R31)", text::escape(&ws.name))));
+            return Err(Error::denied(format!(
+                "only members of '{}' {what} (R29, R31)",
+                text::escape(&ws.name)
+            )));
         }
         Ok(ws)
     }
@@ -26,11 +29,20 @@ impl Session<'_> {
         let mut tx = self.store().begin()?;
         let mut w = self.member_ws(ws, "view its resources")?;
         if !self.actor.roles_in(w.id).has(Role::Sysadmin) {
-            return Err(Error::denied("only members with the sysadmin role edit resources (R29)"));
+            return Err(Error::denied(
+                "only members with the sysadmin role edit resources (R29)",
+            ));
         }
         w.resources.insert(kind, endpoint.clone());
         tx.put(keys::workspace(w.id), &w);
-        self.audit(&mut tx, "resource set", &format!("/{} {kind} {endpoint}", w.name), None, Some(w.id), None);
+        self.audit(
+            &mut tx,
+            "resource set",
+            &format!("/{} {kind} {endpoint}", w.name),
+            None,
+            Some(w.id),
+            None,
+        );
         tx.commit()?;
         Ok(())
     }
@@ -42,20 +54,40 @@ impl Session<'_> {
         let mut tx = self.store().begin()?;
         let (item, r) = self.resolve_item(&ip.to_string())?;
         if item.kind != ItemKind::App {
-            return Err(Error::invalid(format!("{} is not an app (R30)", text::escape(&r.path))));
+            return Err(Error::invalid(format!(
+                "{} is not an app (R30)",
+                text::escape(&r.path)
+            )));
         }
         if !self.actor.is_admin(item.space.ws) {
-            return Err(Error::denied("only Team Space admins restrict apps from resources (R30)"));
+            return Err(Error::denied(
+                "only Team Space admins restrict apps from resources (R30)",
+            ));
         }
         let mut it = item.clone();
-        let changed = if restrict { it.restricted.insert(kind) } else { it.restricted.remove(&kind) };
+        let changed = if restrict {
+            it.restricted.insert(kind)
+        } else {
+            it.restricted.remove(&kind)
+        };
         if !changed {
             return Ok(item);
         }
         it.modified = now();
         tx.replace_item(&item, &it);
-        let verb = if restrict { "resource restrict" } else { "resource allow" };
-        self.audit(&mut tx, verb, &format!("{} {kind}", r.path), Some(it.id), Some(it.space.ws), Some(it.space.clone()));
+        let verb = if restrict {
+            "resource restrict"
+        } else {
+            "resource allow"
+        };
+        self.audit(
+            &mut tx,
+            verb,
+            &format!("{} {kind}", r.path),
+            Some(it.id),
+            Some(it.space.ws),
+            Some(it.space.clone()),
+        );
         tx.commit()?;
         Ok(it)
     }
@@ -67,7 +99,14 @@ impl Session<'_> {
     }
 
     /// R31: members with `datamanager` create, edit and delete integrations.
-    pub fn integ_add(&self, ws: &str, name: &str, kind: &str, endpoint: &str, settings: &str) -> Result<Integration> {
+    pub fn integ_add(
+        &self,
+        ws: &str,
+        name: &str,
+        kind: &str,
+        endpoint: &str,
+        settings: &str,
+    ) -> Result<Integration> {
         names::validate_name(ws, "workspace")?;
         let name = names::validate_name(name, "integration")?;
         let kind: IntegKind = kind.parse()?;
@@ -77,12 +116,30 @@ impl Session<'_> {
         let w = self.member_ws(ws, "view its integrations")?;
         self.require_datamanager(&w)?;
         if self.store().integration(w.id, &name)?.is_some() {
-            return Err(Error::conflict(format!("integration '{}' exists in '{}' (R1)", text::escape(&name), text::escape(&w.name))));
+            return Err(Error::conflict(format!(
+                "integration '{}' exists in '{}' (R1)",
+                text::escape(&name),
+                text::escape(&w.name)
+            )));
         }
-        let i = Integration { ws: w.id, name: name.clone(), kind, endpoint, settings, created: now() };
+        let i = Integration {
+            ws: w.id,
+            name: name.clone(),
+            kind,
+            endpoint,
+            settings,
+            created: now(),
+        };
         tx.require_absent(keys::integ(w.id, &name), "the integration exists");
         tx.put(keys::integ(w.id, &name), &i);
-        self.audit(&mut tx, "integ add", &format!("/{} {name}", w.name), None, Some(w.id), None);
+        self.audit(
+            &mut tx,
+            "integ add",
+            &format!("/{} {name}", w.name),
+            None,
+            Some(w.id),
+            None,
+        );
         tx.commit()?;
         Ok(i)
     }
@@ -91,7 +148,9 @@ impl Session<'_> {
         if self.actor.roles_in(w.id).has(Role::Datamanager) {
             Ok(())
         } else {
-            Err(Error::denied("only members with the datamanager role create, edit and delete integrations (R31)"))
+            Err(Error::denied(
+                "only members with the datamanager role create, edit and delete integrations (R31)",
+            ))
         }
     }
 
@@ -102,7 +161,11 @@ impl Session<'_> {
         let mut tx = self.store().begin()?;
         let w = self.member_ws(ws, "view its integrations")?;
         if self.store().integration(w.id, &name)?.is_none() {
-            return Err(Error::not_found(format!("no integration '{}' in '{}'", text::escape(&name), text::escape(&w.name))));
+            return Err(Error::not_found(format!(
+                "no integration '{}' in '{}'",
+                text::escape(&name),
+                text::escape(&w.name)
+            )));
         }
         self.require_datamanager(&w)?;
         let users = self.store().integration_users(w.id, &name)?;
@@ -115,17 +178,32 @@ impl Session<'_> {
                     Err(_) => hidden += 1, // R12: never name an item the actor cannot see
                 }
             }
-            let mut list = shown.iter().map(|p| text::escape(p)).collect::<Vec<_>>().join(", ");
+            let mut list = shown
+                .iter()
+                .map(|p| text::escape(p))
+                .collect::<Vec<_>>()
+                .join(", ");
             if hidden > 0 {
                 if !list.is_empty() {
                     list.push_str(", ");
                 }
                 list.push_str(&format!("{hidden} app(s) you cannot see"));
             }
-            return Err(Error::conflict(format!("integration '{}' is in use by {} app(s): {list} (R31)", text::escape(&name), users.len())));
+            return Err(Error::conflict(format!(
+                "integration '{}' is in use by {} app(s): {list} (R31)",
+                text::escape(&name),
+                users.len()
+            )));
         }
         tx.del(keys::integ(w.id, &name));
-        self.audit(&mut tx, "integ rm", &format!("/{} {name}", w.name), None, Some(w.id), None);
+        self.audit(
+            &mut tx,
+            "integ rm",
+            &format!("/{} {name}", w.name),
+            None,
+            Some(w.id),
+            None,
+        );
         tx.commit()?;
         Ok(())
     }
@@ -137,30 +215,58 @@ impl Session<'_> {
         let mut tx = self.store().begin()?;
         let (item, r) = self.resolve_item(&ip.to_string())?;
         if item.kind != ItemKind::App {
-            return Err(Error::invalid(format!("{} is not an app (R31)", text::escape(&r.path))));
+            return Err(Error::invalid(format!(
+                "{} is not an app (R31)",
+                text::escape(&r.path)
+            )));
         }
         if attach && self.store().integration(item.space.ws, &name)?.is_none() {
-            return Err(Error::not_found(format!("no integration '{}' in this workspace", text::escape(&name))));
+            return Err(Error::not_found(format!(
+                "no integration '{}' in this workspace",
+                text::escape(&name)
+            )));
         }
         if !attach && !item.integrations.contains(&name) {
-            return Err(Error::not_found(format!("{} does not use integration '{}'", text::escape(&r.path), text::escape(&name))));
+            return Err(Error::not_found(format!(
+                "{} does not use integration '{}'",
+                text::escape(&r.path),
+                text::escape(&name)
+            )));
         }
         self.require(Action::Edit, &r)?;
         let mut it = item.clone();
-        let changed = if attach { it.integrations.insert(name.clone()) } else { it.integrations.remove(&name) };
+        let changed = if attach {
+            it.integrations.insert(name.clone())
+        } else {
+            it.integrations.remove(&name)
+        };
         if !changed {
             return Ok(item);
         }
         it.modified = now();
         tx.replace_item(&item, &it);
         if attach {
-            tx.require_present(keys::integ(item.space.ws, &name), "the integration was removed meanwhile");
+            tx.require_present(
+                keys::integ(item.space.ws, &name),
+                "the integration was removed meanwhile",
+            );
             tx.put(keys::integ_use(item.space.ws, &name, item.id), &());
         } else {
             tx.del(keys::integ_use(item.space.ws, &name, item.id));
         }
-        let verb = if attach { "integ attach" } else { "integ detach" };
-        self.audit(&mut tx, verb, &format!("{} {name}", r.path), Some(it.id), Some(it.space.ws), Some(it.space.clone()));
+        let verb = if attach {
+            "integ attach"
+        } else {
+            "integ detach"
+        };
+        self.audit(
+            &mut tx,
+            verb,
+            &format!("{} {name}", r.path),
+            Some(it.id),
+            Some(it.space.ws),
+            Some(it.space.clone()),
+        );
         tx.commit()?;
         Ok(it)
     }

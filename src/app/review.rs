@@ -141,7 +141,9 @@ impl Session<'_> {
         spaces.insert(r.space().clone());
         let candidates = candidates(self.store(), &subjects, &spaces)?;
         for login in candidates {
-            let Some(u) = self.store().user(&login)? else { continue };
+            let Some(u) = self.store().user(&login)? else {
+                continue;
+            };
             let d = self.decide_as(&u.login, Action::View, &r)?;
             if !d.allowed {
                 continue;
@@ -300,7 +302,11 @@ fn scope_of(st: &Store, ops: &[Op]) -> Result<Scope> {
 
 /// The users a set of grant subjects reaches, with the admins (and the
 /// account owner) of the workspaces of `spaces` and the owners of its My Creations.
-fn candidates(st: &Store, subjects: &BTreeSet<Subject>, spaces: &BTreeSet<SpaceRef>) -> Result<BTreeSet<String>> {
+fn candidates(
+    st: &Store,
+    subjects: &BTreeSet<Subject>,
+    spaces: &BTreeSet<SpaceRef>,
+) -> Result<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     let mut units: BTreeSet<String> = BTreeSet::new();
     let mut tenants: BTreeSet<&str> = BTreeSet::new();
@@ -325,7 +331,9 @@ fn candidates(st: &Store, subjects: &BTreeSet<Subject>, spaces: &BTreeSet<SpaceR
         while grew {
             grew = false;
             for o in &orgs {
-                if o.parent.as_ref().is_some_and(|p| units.contains(p)) && units.insert(o.name.clone()) {
+                if o.parent.as_ref().is_some_and(|p| units.contains(p))
+                    && units.insert(o.name.clone())
+                {
                     grew = true;
                 }
             }
@@ -481,7 +489,9 @@ impl App {
                         subjects.extend(st.grants_shared(*id)?.iter().map(|g| g.subject.clone()));
                     }
                 }
-                candidates(&self.store, &subjects, &spaces)?.into_iter().collect()
+                candidates(&self.store, &subjects, &spaces)?
+                    .into_iter()
+                    .collect()
             }
         };
         let before = levels(self, &logins, &items)?;

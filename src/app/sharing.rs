@@ -9,8 +9,12 @@ impl Session<'_> {
     fn check_level_pair(subject: &Subject, level: Level) -> Result<()> {
         match (subject, level) {
             (Subject::Tenant(_), Level::Tenant) => Ok(()),
-            (Subject::Tenant(_), _) => Err(Error::invalid("tenants are granted the `tenant` level only (R26)")),
-            (_, Level::Tenant) => Err(Error::invalid("the `tenant` level is granted to tenants only (R26)")),
+            (Subject::Tenant(_), _) => Err(Error::invalid(
+                "tenants are granted the `tenant` level only (R26)",
+            )),
+            (_, Level::Tenant) => Err(Error::invalid(
+                "the `tenant` level is granted to tenants only (R26)",
+            )),
             _ => Ok(()),
         }
     }
@@ -24,10 +28,14 @@ impl Session<'_> {
         Self::check_level_pair(subject, level)?;
         if !space.is_team() {
             if matches!(subject, Subject::Tenant(_)) {
-                return Err(Error::invalid("only Team Space items are granted to tenants (R16, R26)"));
+                return Err(Error::invalid(
+                    "only Team Space items are granted to tenants (R16, R26)",
+                ));
             }
             if level == Level::Manager {
-                return Err(Error::invalid("My Creations collaborations are `editor` or `viewer` (R16)"));
+                return Err(Error::invalid(
+                    "My Creations collaborations are `editor` or `viewer` (R16)",
+                ));
             }
         }
         Ok(())
@@ -52,7 +60,11 @@ impl Session<'_> {
         if found {
             Ok(())
         } else {
-            Err(Error::not_found(format!("no {} '{}'", subject.kind(), text::escape(subject.name()))))
+            Err(Error::not_found(format!(
+                "no {} '{}'",
+                subject.kind(),
+                text::escape(subject.name())
+            )))
         }
     }
 
@@ -67,7 +79,14 @@ impl Session<'_> {
         self.share_resolved(tx, &r, &subject, level, &note)
     }
 
-    pub fn share_resolved(&self, mut tx: Txn<'_>, r: &Resolved, subject: &Subject, level: Level, note: &str) -> Result<Grant> {
+    pub fn share_resolved(
+        &self,
+        mut tx: Txn<'_>,
+        r: &Resolved,
+        subject: &Subject,
+        level: Level,
+        note: &str,
+    ) -> Result<Grant> {
         let note = names::validate_text(note, "note", 500)?;
         self.check_grant_shape(r, subject, level)?;
         self.subject_exists(subject)?;
@@ -82,7 +101,14 @@ impl Session<'_> {
             at: now(),
         };
         tx.put_grant(&g);
-        self.audit(&mut tx, "share", &format!("{} {subject} {level}", r.path), Some(item.id), Some(item.space.ws), Some(item.space.clone()));
+        self.audit(
+            &mut tx,
+            "share",
+            &format!("{} {subject} {level}", r.path),
+            Some(item.id),
+            Some(item.space.ws),
+            Some(item.space.clone()),
+        );
         tx.commit()?;
         Ok(g)
     }
@@ -95,14 +121,32 @@ impl Session<'_> {
         self.unshare_resolved(tx, &r, &subject)
     }
 
-    pub fn unshare_resolved(&self, mut tx: Txn<'_>, r: &Resolved, subject: &Subject) -> Result<Grant> {
-        let item = r.item().ok_or_else(|| Error::invalid("a space root takes no grants (R21)"))?.clone();
+    pub fn unshare_resolved(
+        &self,
+        mut tx: Txn<'_>,
+        r: &Resolved,
+        subject: &Subject,
+    ) -> Result<Grant> {
+        let item = r
+            .item()
+            .ok_or_else(|| Error::invalid("a space root takes no grants (R21)"))?
+            .clone();
         self.require(Action::Share, r)?;
         let g = self.store().grant(item.id, subject)?.ok_or_else(|| {
-            Error::not_found(format!("{} holds no grant to {subject}", text::escape(&r.path)))
+            Error::not_found(format!(
+                "{} holds no grant to {subject}",
+                text::escape(&r.path)
+            ))
         })?;
         tx.del_grant(item.id, subject);
-        self.audit(&mut tx, "unshare", &format!("{} {subject}", r.path), Some(item.id), Some(item.space.ws), Some(item.space.clone()));
+        self.audit(
+            &mut tx,
+            "unshare",
+            &format!("{} {subject}", r.path),
+            Some(item.id),
+            Some(item.space.ws),
+            Some(item.space.clone()),
+        );
         tx.commit()?;
         Ok(g)
     }
@@ -113,7 +157,10 @@ impl Session<'_> {
         let ip = path::parse_item(raw)?;
         let mut tx = self.store().begin()?;
         let r = self.resolve(&ip)?;
-        let item = r.item().ok_or_else(|| Error::invalid("a space root takes no grants (R21)"))?.clone();
+        let item = r
+            .item()
+            .ok_or_else(|| Error::invalid("a space root takes no grants (R21)"))?
+            .clone();
         let me = Subject::User(self.login().to_string());
         let Some(g) = self.store().grant(item.id, &me)? else {
             let d = self.decide(Action::View, &r)?;
@@ -122,10 +169,20 @@ impl Session<'_> {
             } else {
                 "no collaboration is granted to you on this item (R17)"
             };
-            return Err(Error::denied(format!("leave {}: {why}", text::escape(&r.path))));
+            return Err(Error::denied(format!(
+                "leave {}: {why}",
+                text::escape(&r.path)
+            )));
         };
         tx.del_grant(item.id, &me);
-        self.audit(&mut tx, "leave", &format!("{} {me}", r.path), Some(item.id), Some(item.space.ws), Some(item.space.clone()));
+        self.audit(
+            &mut tx,
+            "leave",
+            &format!("{} {me}", r.path),
+            Some(item.id),
+            Some(item.space.ws),
+            Some(item.space.clone()),
+        );
         tx.commit()?;
         Ok(g)
     }

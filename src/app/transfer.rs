@@ -75,16 +75,25 @@ impl App {
     /// The whole store, in a stable order.
     pub fn export(&self) -> Result<Export> {
         let st = &self.store;
-        let account = st.account()?.ok_or_else(|| Error::unavailable("the store holds no account yet"))?;
+        let account = st
+            .account()?
+            .ok_or_else(|| Error::unavailable("the store holds no account yet"))?;
         let mut users = st.users()?;
         users.sort_by(|a, b| a.login.cmp(&b.login));
         let mut groups = Vec::new();
         for g in st.groups()? {
-            groups.push(GroupExport { members: st.group_members(&g.name)?, name: g.name });
+            groups.push(GroupExport {
+                members: st.group_members(&g.name)?,
+                name: g.name,
+            });
         }
         let mut orgs = Vec::new();
         for o in st.orgs()? {
-            orgs.push(OrgExport { members: st.org_members(&o.name)?, name: o.name, parent: o.parent });
+            orgs.push(OrgExport {
+                members: st.org_members(&o.name)?,
+                name: o.name,
+                parent: o.parent,
+            });
         }
         let mut workspaces = Vec::new();
         let mut all_ws = st.workspaces()?;
@@ -93,11 +102,16 @@ impl App {
             let members = st
                 .members(w.id)?
                 .into_iter()
-                .map(|(login, r)| MemberExport { login, roles: r.list() })
+                .map(|(login, r)| MemberExport {
+                    login,
+                    roles: r.list(),
+                })
                 .collect();
             let mut roots = vec![SpaceRef::team(w.id)];
             for (login, r) in st.members(w.id)? {
-                if r.has(Role::Analyst) || st.has_children(&Parent::Root(SpaceRef::my(w.id, &login)))? {
+                if r.has(Role::Analyst)
+                    || st.has_children(&Parent::Root(SpaceRef::my(w.id, &login)))?
+                {
                     roots.push(SpaceRef::my(w.id, &login));
                 }
             }
@@ -112,7 +126,11 @@ impl App {
                         kids.reverse();
                         stack.extend(kids);
                     }
-                    items.push(ItemExport { assets: st.assets(it.id)?, grants: st.grants_on(it.id)?, item: it });
+                    items.push(ItemExport {
+                        assets: st.assets(it.id)?,
+                        grants: st.grants_on(it.id)?,
+                        item: it,
+                    });
                 }
             }
             workspaces.push(WorkspaceExport {
@@ -140,18 +158,26 @@ impl App {
 
     pub fn export_json(&self) -> Result<String> {
         let e = self.export()?;
-        serde_json::to_string_pretty(&e).map_err(|e| Error::unavailable(format!("export failed: {e}")))
+        serde_json::to_string_pretty(&e)
+            .map_err(|e| Error::unavailable(format!("export failed: {e}")))
     }
 
     /// Parses an export document: invalid input on anything malformed.
     pub fn parse_export(json: &str) -> Result<Export> {
         // serde_json limits nesting to 128 levels, so a deeply nested document is an error, not a crash.
-        let e: Export = serde_json::from_str(json).map_err(|e| Error::invalid(format!("the import is not a treeward export: {e}")))?;
+        let e: Export = serde_json::from_str(json)
+            .map_err(|e| Error::invalid(format!("the import is not a treeward export: {e}")))?;
         if e.format != FORMAT {
-            return Err(Error::invalid(format!("the import's format is '{}', not '{FORMAT}'", text::escape(&e.format))));
+            return Err(Error::invalid(format!(
+                "the import's format is '{}', not '{FORMAT}'",
+                text::escape(&e.format)
+            )));
         }
         if e.version > FORMAT_VERSION {
-            return Err(Error::invalid(format!("the import has format version {} (this build reads up to {FORMAT_VERSION})", e.version)));
+            return Err(Error::invalid(format!(
+                "the import has format version {} (this build reads up to {FORMAT_VERSION})",
+                e.version
+            )));
         }
         Ok(e)
     }
@@ -160,7 +186,9 @@ impl App {
     pub fn import(&self, e: &Export) -> Result<usize> {
         let mut tx = self.store.begin()?;
         if self.store.account()?.is_some() {
-            return Err(Error::conflict("import works on an empty store; this one holds an account"));
+            return Err(Error::conflict(
+                "import works on an empty store; this one holds an account",
+            ));
         }
         let n = validate(e)?;
         tx.put(keys::meta("account"), &e.account);
@@ -171,14 +199,25 @@ impl App {
             tx.put(keys::tenant(&t.name), t);
         }
         for g in &e.groups {
-            tx.put(keys::group(&g.name), &Group { name: g.name.clone() });
+            tx.put(
+                keys::group(&g.name),
+                &Group {
+                    name: g.name.clone(),
+                },
+            );
             for m in &g.members {
                 tx.put(keys::pair(keys::GROUP_MEMBER, &g.name, m), &());
                 tx.put(keys::pair(keys::USER_GROUP, m, &g.name), &());
             }
         }
         for o in &e.orgs {
-            tx.put(keys::org(&o.name), &OrgUnit { name: o.name.clone(), parent: o.parent.clone() });
+            tx.put(
+                keys::org(&o.name),
+                &OrgUnit {
+                    name: o.name.clone(),
+                    parent: o.parent.clone(),
+                },
+            );
             for m in &o.members {
                 tx.put(keys::pair(keys::ORG_MEMBER, &o.name, m), &());
                 tx.put(keys::pair(keys::USER_ORG, m, &o.name), &());
@@ -187,7 +226,12 @@ impl App {
         let mut max_id = 0;
         for w in &e.workspaces {
             max_id = max_id.max(w.id);
-            let ws = Workspace { id: w.id, name: w.name.clone(), created: w.created, resources: w.resources.clone() };
+            let ws = Workspace {
+                id: w.id,
+                name: w.name.clone(),
+                created: w.created,
+                resources: w.resources.clone(),
+            };
             tx.put(keys::workspace(w.id), &ws);
             tx.put(keys::ws_name(&w.name), &w.id);
             for m in &w.members {
@@ -236,7 +280,10 @@ fn validate(e: &Export) -> Result<usize> {
     let mut logins = HashMap::new();
     for u in &e.users {
         if names::validate_login(&u.login)? != u.login {
-            return Err(inv(format!("login '{}' is not in lower case", text::escape(&u.login))));
+            return Err(inv(format!(
+                "login '{}' is not in lower case",
+                text::escape(&u.login)
+            )));
         }
         names::validate_text(&u.name, "display name", 128)?;
         if logins.insert(u.login.as_str(), u).is_some() {
@@ -268,11 +315,18 @@ fn validate(e: &Export) -> Result<usize> {
         names::validate_name(&g.name, "group")?;
         for m in &g.members {
             if !logins.contains_key(m.as_str()) {
-                return Err(inv(format!("group '{}' lists an unknown user", text::escape(&g.name))));
+                return Err(inv(format!(
+                    "group '{}' lists an unknown user",
+                    text::escape(&g.name)
+                )));
             }
         }
     }
-    let orgs: HashMap<&str, Option<&str>> = e.orgs.iter().map(|o| (o.name.as_str(), o.parent.as_deref())).collect();
+    let orgs: HashMap<&str, Option<&str>> = e
+        .orgs
+        .iter()
+        .map(|o| (o.name.as_str(), o.parent.as_deref()))
+        .collect();
     if orgs.len() != e.orgs.len() {
         return Err(inv("an org unit appears twice"));
     }
@@ -282,16 +336,27 @@ fn validate(e: &Export) -> Result<usize> {
         let mut cur = Some(o.name.as_str());
         while let Some(c) = cur {
             if !seen.insert(c) {
-                return Err(inv(format!("org unit '{}' is its own ancestor", text::escape(&o.name))));
+                return Err(inv(format!(
+                    "org unit '{}' is its own ancestor",
+                    text::escape(&o.name)
+                )));
             }
             cur = match orgs.get(c) {
                 Some(p) => *p,
-                None => return Err(inv(format!("org unit '{}' has an unknown parent", text::escape(&o.name)))),
+                None => {
+                    return Err(inv(format!(
+                        "org unit '{}' has an unknown parent",
+                        text::escape(&o.name)
+                    )))
+                }
             };
         }
         for m in &o.members {
             if !logins.contains_key(m.as_str()) {
-                return Err(inv(format!("org unit '{}' lists an unknown user", text::escape(&o.name))));
+                return Err(inv(format!(
+                    "org unit '{}' lists an unknown user",
+                    text::escape(&o.name)
+                )));
             }
         }
     }
@@ -302,21 +367,29 @@ fn validate(e: &Export) -> Result<usize> {
     for w in &e.workspaces {
         names::validate_name(&w.name, "workspace")?;
         if !ws_names.insert(w.name.as_str()) || !ids.insert(w.id) {
-            return Err(inv(format!("workspace '{}' appears twice", text::escape(&w.name))));
+            return Err(inv(format!(
+                "workspace '{}' appears twice",
+                text::escape(&w.name)
+            )));
         }
         if w.resources.len() != ResourceKind::ALL.len() {
             return Err(inv("a workspace needs one resource of each kind (R29)"));
         }
         let mut roles = HashMap::new();
         for m in &w.members {
-            let u = logins.get(m.login.as_str()).ok_or_else(|| inv(format!("workspace member '{}' is unknown", m.login)))?;
+            let u = logins
+                .get(m.login.as_str())
+                .ok_or_else(|| inv(format!("workspace member '{}' is unknown", m.login)))?;
             if u.tenant.is_some() && !m.roles.is_empty() {
                 return Err(inv(format!("tenant user '{}' holds roles (R9)", m.login)));
             }
             roles.insert(m.login.as_str(), Roles::from_list(&m.roles));
         }
         if roles.get(e.account.owner.as_str()) != Some(&Roles::ALL) {
-            return Err(inv(format!("the account owner must hold every role in '{}' (R5)", text::escape(&w.name))));
+            return Err(inv(format!(
+                "the account owner must hold every role in '{}' (R5)",
+                text::escape(&w.name)
+            )));
         }
         let integ_names: HashSet<&str> = w.integrations.iter().map(|i| i.name.as_str()).collect();
         for i in &w.integrations {
@@ -331,14 +404,20 @@ fn validate(e: &Export) -> Result<usize> {
             let it = &ie.item;
             n += 1;
             if names::validate_name(&it.name, "item")? != it.name {
-                return Err(inv(format!("item name '{}' has surrounding spaces (R2)", text::escape(&it.name))));
+                return Err(inv(format!(
+                    "item name '{}' has surrounding spaces (R2)",
+                    text::escape(&it.name)
+                )));
             }
             if it.space.ws != w.id {
                 return Err(inv("an item names another workspace"));
             }
             if let SpaceKind::My(o) = &it.space.kind {
                 if !logins.contains_key(o.as_str()) || it.owner != *o {
-                    return Err(inv(format!("item '{}' in My Creations of '{o}' has another owner", text::escape(&it.name))));
+                    return Err(inv(format!(
+                        "item '{}' in My Creations of '{o}' has another owner",
+                        text::escape(&it.name)
+                    )));
                 }
             }
             if !ids.insert(it.id) {
@@ -346,9 +425,17 @@ fn validate(e: &Export) -> Result<usize> {
             }
             if let Some(p) = it.parent {
                 // Parents come first: this also rules out cycles.
-                let parent = by_id.get(&p).ok_or_else(|| inv(format!("item '{}' comes before its folder", text::escape(&it.name))))?;
+                let parent = by_id.get(&p).ok_or_else(|| {
+                    inv(format!(
+                        "item '{}' comes before its folder",
+                        text::escape(&it.name)
+                    ))
+                })?;
                 if parent.kind != ItemKind::Folder || parent.space != it.space {
-                    return Err(inv(format!("item '{}' sits in an app or another space", text::escape(&it.name))));
+                    return Err(inv(format!(
+                        "item '{}' sits in an app or another space",
+                        text::escape(&it.name)
+                    )));
                 }
             }
             if !siblings.insert((it.parent, it.space.clone(), it.name.clone())) && clash.is_none() {
@@ -360,14 +447,23 @@ fn validate(e: &Export) -> Result<usize> {
             }
             for i in &it.integrations {
                 if !integ_names.contains(i.as_str()) || it.kind != ItemKind::App {
-                    return Err(inv(format!("item '{}' uses an unknown integration", text::escape(&it.name))));
+                    return Err(inv(format!(
+                        "item '{}' uses an unknown integration",
+                        text::escape(&it.name)
+                    )));
                 }
             }
             let mut asset_keys = BTreeSet::new();
             for a in &ie.assets {
                 names::validate_name(&a.name, "asset")?;
-                if a.app != it.id || it.kind != ItemKind::App || !asset_keys.insert((a.kind, a.name.clone())) {
-                    return Err(inv(format!("asset '{}' does not fit its app", text::escape(&a.name))));
+                if a.app != it.id
+                    || it.kind != ItemKind::App
+                    || !asset_keys.insert((a.kind, a.name.clone()))
+                {
+                    return Err(inv(format!(
+                        "asset '{}' does not fit its app",
+                        text::escape(&a.name)
+                    )));
                 }
             }
             let mut subjects = HashSet::new();
@@ -378,10 +474,17 @@ fn validate(e: &Export) -> Result<usize> {
                         Subject::User(l) => logins.contains_key(l.as_str()),
                         Subject::Group(x) => groups.contains(x.as_str()),
                         Subject::Org(x) => orgs.contains_key(x.as_str()),
-                        Subject::Tenant(x) => tenants.contains(x.as_str()) && it.space.is_team() && g.level == Level::Tenant,
+                        Subject::Tenant(x) => {
+                            tenants.contains(x.as_str())
+                                && it.space.is_team()
+                                && g.level == Level::Tenant
+                        }
                     };
                 if !ok {
-                    return Err(inv(format!("a grant on '{}' is malformed", text::escape(&it.name))));
+                    return Err(inv(format!(
+                        "a grant on '{}' is malformed",
+                        text::escape(&it.name)
+                    )));
                 }
                 names::validate_text(&g.note, "note", 500)?;
             }

@@ -233,7 +233,10 @@ fn execute(cli: Cli) -> Result<Out> {
             let login = actor_login(cli.as_.clone())?;
             let mut out = std::io::stdout().lock();
             let n = app.stress_writer(&login, workspace, root, *seed, *ops, &mut out)?;
-            return Ok(Out::ok(String::new(), json!({ "ok": true, "operations": n })));
+            return Ok(Out::ok(
+                String::new(),
+                json!({ "ok": true, "operations": n }),
+            ));
         }
         Cmd::Export { file } => {
             let text = app.export_json()?;
@@ -257,12 +260,14 @@ fn execute(cli: Cli) -> Result<Out> {
     let login = actor_login(cli.as_)?;
     if alters_access(&cmd) {
         // Who gains and who loses what: before the change with --dry-run, after it without.
-        let (mut out, report) = app.with_access_report(&login, cli.dry_run, |s| render::command(s, cmd.clone()))?;
+        let (mut out, report) =
+            app.with_access_report(&login, cli.dry_run, |s| render::command(s, cmd.clone()))?;
         if cli.dry_run {
             out.text = format!("dry run: nothing changed. {}", out.text);
             out.json["dry_run"] = json!(true);
         }
-        out.text.push_str(&format!("\naccess: {}", report.summary.join("\naccess: ")));
+        out.text
+            .push_str(&format!("\naccess: {}", report.summary.join("\naccess: ")));
         out.json["access"] = serde_json::to_value(&report).unwrap_or_default();
         return Ok(out);
     }
@@ -297,7 +302,10 @@ fn doctor(app: &App, repair: bool, backup: Option<&std::path::Path>) -> Result<O
     }
     let clean = r.clean();
     if r.problems.is_empty() {
-        text.push_str(&format!("store is consistent ({} records checked)\n", r.records));
+        text.push_str(&format!(
+            "store is consistent ({} records checked)\n",
+            r.records
+        ));
     }
     let list = |v: &Vec<crate::app::doctor::Problem>| -> Vec<String> {
         v.iter().map(|p| p.text.clone()).collect()

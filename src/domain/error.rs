@@ -47,7 +47,10 @@ pub struct Error {
 
 impl Error {
     pub fn new(outcome: Outcome, message: impl Into<String>) -> Self {
-        Error { outcome, message: message.into() }
+        Error {
+            outcome,
+            message: message.into(),
+        }
     }
     pub fn invalid(m: impl Into<String>) -> Self {
         Self::new(Outcome::Invalid, m)

@@ -9,4 +9,6 @@ pub mod text;
 
 pub use error::{Error, Outcome, Result};
 pub use model::*;
-pub use rules::{decide, Chain, Contribution, Decision, Link, Principal, Seen, Standing, Target, Via};
+pub use rules::{
+    decide, Chain, Contribution, Decision, Link, Principal, Seen, Standing, Target, Via,
+};

@@ -189,10 +189,16 @@ pub struct SpaceRef {
 
 impl SpaceRef {
     pub fn team(ws: WsId) -> Self {
-        SpaceRef { ws, kind: SpaceKind::Team }
+        SpaceRef {
+            ws,
+            kind: SpaceKind::Team,
+        }
     }
     pub fn my(ws: WsId, login: &str) -> Self {
-        SpaceRef { ws, kind: SpaceKind::My(login.to_string()) }
+        SpaceRef {
+            ws,
+            kind: SpaceKind::My(login.to_string()),
+        }
     }
     pub fn is_team(&self) -> bool {
         matches!(self.kind, SpaceKind::Team)

@@ -21,16 +21,24 @@ pub fn validate_name(raw: &str, what: &str) -> Result<String> {
             shown()
         )));
     }
-    if let Some(c) = name.chars().find(|c| matches!(c, '/' | ':') || super::text::needs_escape(*c)) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, '/' | ':') || super::text::needs_escape(*c))
+    {
         let what_char = match c {
             '/' => "'/'".to_string(),
             ':' => "':'".to_string(),
             c => format!("the control character U+{:04X}", c as u32),
         };
-        return Err(Error::invalid(format!("{what} name '{}' contains {what_char} (R2)", shown())));
+        return Err(Error::invalid(format!(
+            "{what} name '{}' contains {what_char} (R2)",
+            shown()
+        )));
     }
     if name == "." || name == ".." {
-        return Err(Error::invalid(format!("{what} name cannot be '{name}' (R2)")));
+        return Err(Error::invalid(format!(
+            "{what} name cannot be '{name}' (R2)"
+        )));
     }
     Ok(name.to_string())
 }
@@ -58,10 +66,14 @@ pub fn validate_login(raw: &str) -> Result<String> {
 pub fn validate_text(raw: &str, what: &str, max: usize) -> Result<String> {
     let t = raw.trim();
     if t.chars().count() > max {
-        return Err(Error::invalid(format!("{what} is longer than {max} characters")));
+        return Err(Error::invalid(format!(
+            "{what} is longer than {max} characters"
+        )));
     }
     if t.chars().any(super::text::needs_escape) {
-        return Err(Error::invalid(format!("{what} contains control characters")));
+        return Err(Error::invalid(format!(
+            "{what} contains control characters"
+        )));
     }
     Ok(t.to_string())
 }
@@ -81,9 +93,22 @@ mod tests {
 
     #[test]
     fn r2_names_valid_and_invalid() {
-        assert_eq!(validate_name("  Plant ops ", "folder").unwrap(), "Plant ops");
+        assert_eq!(
+            validate_name("  Plant ops ", "folder").unwrap(),
+            "Plant ops"
+        );
         assert_eq!(validate_name("数据 📊", "app").unwrap(), "数据 📊");
-        for bad in ["", "   ", "a/b", "a:b", ".", "..", "a\u{1b}[31m", "x\ny", "\u{202e}abc"] {
+        for bad in [
+            "",
+            "   ",
+            "a/b",
+            "a:b",
+            ".",
+            "..",
+            "a\u{1b}[31m",
+            "x\ny",
+            "\u{202e}abc",
+        ] {
             assert!(validate_name(bad, "folder").is_err(), "{bad:?}");
         }
         assert!(validate_name(&"x".repeat(64), "f").is_ok());

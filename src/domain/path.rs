@@ -42,7 +42,10 @@ fn bad(p: &str, why: &str) -> Error {
 
 pub fn parse(raw: &str) -> Result<ParsedPath> {
     if !raw.starts_with('/') {
-        return Err(bad(raw, "must start with '/' (like /Default Workspace/team/Folder)"));
+        return Err(bad(
+            raw,
+            "must start with '/' (like /Default Workspace/team/Folder)",
+        ));
     }
     let mut segs: Vec<&str> = raw[1..].split('/').collect();
     if segs.last() == Some(&"") {
@@ -52,11 +55,18 @@ pub fn parse(raw: &str) -> Result<ParsedPath> {
         return Err(bad(raw, "has an empty segment"));
     }
     if segs.iter().any(|s| s.contains(':')) {
-        return Err(bad(raw, "contains ':' (names cannot; assets are APP_PATH:KIND/NAME)"));
+        return Err(bad(
+            raw,
+            "contains ':' (names cannot; assets are APP_PATH:KIND/NAME)",
+        ));
     }
-    let Some((ws, rest)) = segs.split_first() else { return Ok(ParsedPath::Top) };
+    let Some((ws, rest)) = segs.split_first() else {
+        return Ok(ParsedPath::Top);
+    };
     let ws = validate_name(ws, "workspace")?;
-    let Some((space, rest)) = rest.split_first() else { return Ok(ParsedPath::Workspace(ws)) };
+    let Some((space, rest)) = rest.split_first() else {
+        return Ok(ParsedPath::Workspace(ws));
+    };
     let (space, rest) = match space.trim() {
         "team" => (SpaceName::Team, rest),
         "my" => {
@@ -67,7 +77,10 @@ pub fn parse(raw: &str) -> Result<ParsedPath> {
         }
         _ => return Err(bad(raw, "must name a space: /WS/team or /WS/my/LOGIN")),
     };
-    let names = rest.iter().map(|s| validate_name(s, "item")).collect::<Result<Vec<_>>>()?;
+    let names = rest
+        .iter()
+        .map(|s| validate_name(s, "item"))
+        .collect::<Result<Vec<_>>>()?;
     Ok(ParsedPath::In(ItemPath { ws, space, names }))
 }
 
@@ -75,7 +88,10 @@ pub fn parse(raw: &str) -> Result<ParsedPath> {
 pub fn parse_in(raw: &str) -> Result<ItemPath> {
     match parse(raw)? {
         ParsedPath::In(p) => Ok(p),
-        _ => Err(bad(raw, "must name a space or an item in one (/WS/team/…, /WS/my/LOGIN/…)")),
+        _ => Err(bad(
+            raw,
+            "must name a space or an item in one (/WS/team/…, /WS/my/LOGIN/…)",
+        )),
     }
 }
 
@@ -95,7 +111,11 @@ pub fn parse_asset(raw: &str) -> Result<AssetPath> {
     let Some((kind, name)) = rest.split_once('/') else {
         return Err(bad(raw, "must be APP_PATH:KIND/NAME"));
     };
-    Ok(AssetPath { app: parse_item(app)?, kind: kind.parse()?, name: validate_name(name, "asset")? })
+    Ok(AssetPath {
+        app: parse_item(app)?,
+        kind: kind.parse()?,
+        name: validate_name(name, "asset")?,
+    })
 }
 
 impl ItemPath {
@@ -138,7 +158,15 @@ mod tests {
 
     #[test]
     fn r2_refuses_bad_paths() {
-        for bad in ["DW/team", "/DW/x", "/DW/my", "/DW/team/../x", "/DW/team//x", "/DW/team/a:b", "/DW/team/."] {
+        for bad in [
+            "DW/team",
+            "/DW/x",
+            "/DW/my",
+            "/DW/team/../x",
+            "/DW/team//x",
+            "/DW/team/a:b",
+            "/DW/team/.",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

@@ -86,7 +86,11 @@ impl Cache {
         }
     }
     pub fn child(&self, p: &Parent, name: &str) -> Option<Option<ItemId>> {
-        self.lock().children.get(p).and_then(|m| m.get(name)).copied()
+        self.lock()
+            .children
+            .get(p)
+            .and_then(|m| m.get(name))
+            .copied()
     }
     pub fn put_child(&self, gen: u64, p: &Parent, name: &str, id: Option<ItemId>) {
         let mut m = self.lock();
@@ -96,7 +100,10 @@ impl Cache {
                 m.children_len = 0;
             }
             m.children_len += 1;
-            m.children.entry(p.clone()).or_default().insert(name.to_string(), id);
+            m.children
+                .entry(p.clone())
+                .or_default()
+                .insert(name.to_string(), id);
         }
     }
     pub fn item(&self, id: ItemId) -> Option<Arc<Item>> {

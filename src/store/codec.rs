@@ -38,7 +38,9 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
 }
 
 fn undecodable(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::unavailable(format!("a stored {what} does not decode ({e}); run `treeward doctor`"))
+    Error::unavailable(format!(
+        "a stored {what} does not decode ({e}); run `treeward doctor`"
+    ))
 }
 
 #[cfg(test)]

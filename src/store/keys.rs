@@ -179,7 +179,10 @@ pub fn integ_use_prefix(ws: WsId, name: &str) -> Vec<u8> {
     k(INTEG_USE, &[&ws.to_be_bytes(), &s0(name)])
 }
 pub fn integ_use(ws: WsId, name: &str, app: ItemId) -> Vec<u8> {
-    k(INTEG_USE, &[&ws.to_be_bytes(), &s0(name), &app.to_be_bytes()])
+    k(
+        INTEG_USE,
+        &[&ws.to_be_bytes(), &s0(name), &app.to_be_bytes()],
+    )
 }
 
 pub fn audit(seq: u64) -> Vec<u8> {
@@ -204,6 +207,10 @@ pub fn tail_u64(key: &[u8]) -> u64 {
 
 /// The text after the last 0 byte of a key (the second half of a pair key).
 pub fn tail_str(key: &[u8]) -> String {
-    let start = key.iter().rposition(|b| *b == 0).map(|i| i + 1).unwrap_or(1);
+    let start = key
+        .iter()
+        .rposition(|b| *b == 0)
+        .map(|i| i + 1)
+        .unwrap_or(1);
     String::from_utf8_lossy(&key[start..]).into_owned()
 }

@@ -217,7 +217,8 @@ impl Store {
         let gen = self.cache.generation();
         let w: Option<Workspace> = self.get(&keys::workspace(id), "workspace")?;
         if let Some(w) = &w {
-            self.cache.put_workspace(gen, std::sync::Arc::new(w.clone()));
+            self.cache
+                .put_workspace(gen, std::sync::Arc::new(w.clone()));
         }
         Ok(w)
     }
@@ -436,7 +437,10 @@ impl Store {
     }
 
     /// A principal resolved earlier in this generation of the store.
-    pub fn cached_principal(&self, login: &str) -> Option<std::sync::Arc<crate::domain::rules::Principal>> {
+    pub fn cached_principal(
+        &self,
+        login: &str,
+    ) -> Option<std::sync::Arc<crate::domain::rules::Principal>> {
         self.cache.principal(login)
     }
     pub fn cache_generation(&self) -> u64 {

@@ -26,7 +26,9 @@ pub fn open_dir(dir: &Path) -> Result<Store> {
             .collect();
         let ours = entries.iter().any(|n| n == SLED_DIR || n == LOCK_FILE);
         if !entries.is_empty() && !ours {
-            return Err(Error::unavailable(format!("{shown} is not a treeward store (it holds other files)")));
+            return Err(Error::unavailable(format!(
+                "{shown} is not a treeward store (it holds other files)"
+            )));
         }
     } else {
         fs::DirBuilder::new()
@@ -68,9 +70,11 @@ pub fn take_lock(dir: &Path) -> Result<File> {
         .map_err(|e| super::sled_kv::io_error(dir, &e))?;
     match f.try_lock() {
         Ok(()) => Ok(f),
-        Err(fs::TryLockError::WouldBlock) => {
-            Err(Error::unavailable(format!("{shown} is in use by another treeward process")))
+        Err(fs::TryLockError::WouldBlock) => Err(Error::unavailable(format!(
+            "{shown} is in use by another treeward process"
+        ))),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(Error::unavailable(format!("{shown} cannot be locked: {e}")))
         }
-        Err(fs::TryLockError::Error(e)) => Err(Error::unavailable(format!("{shown} cannot be locked: {e}"))),
     }
 }

@@ -35,11 +35,18 @@ impl Kv for OverlayKv {
         }
     }
     fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Pairs> {
-        let in_range = |k: &Vec<u8>| k.starts_with(prefix) && after.is_none_or(|a| k.as_slice() > a);
-        let mine: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self.over.iter().filter(|(k, _)| in_range(k)).collect();
+        let in_range =
+            |k: &Vec<u8>| k.starts_with(prefix) && after.is_none_or(|a| k.as_slice() > a);
+        let mine: Vec<(&Vec<u8>, &Option<Vec<u8>>)> =
+            self.over.iter().filter(|(k, _)| in_range(k)).collect();
         // Each overlaid key can hide at most one base pair: read that many more.
-        let base = self.base.scan(prefix, after, limit.saturating_add(mine.len()))?;
-        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = base.into_iter().filter(|(k, _)| !self.over.contains_key(k)).collect();
+        let base = self
+            .base
+            .scan(prefix, after, limit.saturating_add(mine.len()))?;
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = base
+            .into_iter()
+            .filter(|(k, _)| !self.over.contains_key(k))
+            .collect();
         for (k, v) in mine {
             if let Some(v) = v {
                 merged.insert(k.clone(), v.clone());
@@ -61,7 +68,9 @@ impl Kv for OverlayKv {
         }
     }
     fn commit(&self, _checks: &[Check], _ops: &[Op]) -> Result<()> {
-        Err(Error::invalid("a what-if view of the store cannot be changed"))
+        Err(Error::invalid(
+            "a what-if view of the store cannot be changed",
+        ))
     }
     fn is_empty(&self) -> Result<bool> {
         Ok(self.scan(&[], None, 1)?.is_empty())

@@ -943,3 +943,40 @@ fn a_long_refusal_keeps_its_rule_number_on_a_narrow_screen() {
         "hints back after the next key: {s}"
     );
 }
+
+/// Random keys (a fixed seed) for several users, a frame after each: no
+/// panic, whatever the keys open or change.
+#[test]
+fn random_keys_never_panic() {
+    let pool: Vec<Key> = "jjjkkkhllgG nNarmcCdsuLi/?]y[xtARIMqe"
+        .chars()
+        .map(Key::ch)
+        .chain([
+            Key::plain(KeyCode::Enter),
+            Key::plain(KeyCode::Enter),
+            Key::plain(KeyCode::Esc),
+            Key::plain(KeyCode::Tab),
+            Key::plain(KeyCode::BackTab),
+            Key::plain(KeyCode::PageDown),
+            Key::plain(KeyCode::PageUp),
+            Key::plain(KeyCode::Backspace),
+            Key::plain(KeyCode::Down),
+            Key::plain(KeyCode::Up),
+        ])
+        .collect();
+    for (n, login) in ["root", "bob", "tina", "carol", "dave"].iter().enumerate() {
+        let app = demo();
+        let mut u = ui_as(&app, login);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ n as u64;
+        for step in 0..6000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = pool[(x % pool.len() as u64) as usize];
+            u.handle_key(k);
+            u.quit = false;
+            let (w, h) = if step % 50 == 0 { (40 + (x % 100) as u16, 12 + (x % 30) as u16) } else { (120, 35) };
+            render_test(&mut u, w, h);
+        }
+    }
+}
