@@ -111,7 +111,15 @@ fn bench_sqlite(grants: &[(u64, String, String, String)], n: usize) -> (Duration
     )
     .unwrap();
     for d in 0..=20u64 {
-        db.execute("INSERT INTO items VALUES (?1, ?2, ?3)", rusqlite::params![d + 1, if d == 0 { None } else { Some(d) }, format!("Level {d}")]).unwrap();
+        db.execute(
+            "INSERT INTO items VALUES (?1, ?2, ?3)",
+            rusqlite::params![
+                d + 1,
+                if d == 0 { None } else { Some(d) },
+                format!("Level {d}")
+            ],
+        )
+        .unwrap();
     }
     let lv = |l: &str| match l {
         "viewer" => 1,
@@ -120,16 +128,33 @@ fn bench_sqlite(grants: &[(u64, String, String, String)], n: usize) -> (Duration
     };
     for (d, _, s, l) in grants {
         let (kind, name) = s.split_once(':').unwrap();
-        db.execute("INSERT INTO grants VALUES (?1, ?2, ?3, ?4)", rusqlite::params![d + 1, kind, name, lv(l)]).unwrap();
+        db.execute(
+            "INSERT INTO grants VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![d + 1, kind, name, lv(l)],
+        )
+        .unwrap();
     }
     for g in 0..20 {
-        db.execute("INSERT INTO group_members VALUES (?1, 'bench')", [format!("g{g}")]).unwrap();
+        db.execute(
+            "INSERT INTO group_members VALUES (?1, 'bench')",
+            [format!("g{g}")],
+        )
+        .unwrap();
     }
     for d in 0..5 {
-        let parent = if d == 0 { None } else { Some(format!("unit{}", d - 1)) };
-        db.execute("INSERT INTO orgs VALUES (?1, ?2)", rusqlite::params![format!("unit{d}"), parent]).unwrap();
+        let parent = if d == 0 {
+            None
+        } else {
+            Some(format!("unit{}", d - 1))
+        };
+        db.execute(
+            "INSERT INTO orgs VALUES (?1, ?2)",
+            rusqlite::params![format!("unit{d}"), parent],
+        )
+        .unwrap();
     }
-    db.execute("INSERT INTO org_members VALUES ('unit4', 'bench')", []).unwrap();
+    db.execute("INSERT INTO org_members VALUES ('unit4', 'bench')", [])
+        .unwrap();
     let sql = "WITH RECURSIVE anc(id) AS (SELECT ?1 UNION ALL SELECT items.parent FROM items JOIN anc ON items.id = anc.id WHERE items.parent IS NOT NULL),
                units(name) AS (SELECT unit FROM org_members WHERE login = ?2 UNION SELECT orgs.parent FROM orgs JOIN units ON orgs.name = units.name WHERE orgs.parent IS NOT NULL)
                SELECT MAX(level) FROM grants WHERE item IN (SELECT id FROM anc) AND (
@@ -137,12 +162,16 @@ fn bench_sqlite(grants: &[(u64, String, String, String)], n: usize) -> (Duration
                  (kind = 'group' AND subject IN (SELECT grp FROM group_members WHERE login = ?2)) OR
                  (kind = 'org' AND subject IN (SELECT name FROM units)))";
     let mut stmt = db.prepare(sql).unwrap();
-    let level: i64 = stmt.query_row(rusqlite::params![21, "bench"], |r| r.get(0)).unwrap();
+    let level: i64 = stmt
+        .query_row(rusqlite::params![21, "bench"], |r| r.get(0))
+        .unwrap();
     assert_eq!(level, 2, "SQLite agrees: editor");
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let l: i64 = stmt.query_row(rusqlite::params![21, "bench"], |r| r.get(0)).unwrap();
+        let l: i64 = stmt
+            .query_row(rusqlite::params![21, "bench"], |r| r.get(0))
+            .unwrap();
         times.push(t.elapsed());
         assert!(l >= 2);
     }
@@ -152,51 +181,110 @@ fn bench_sqlite(grants: &[(u64, String, String, String)], n: usize) -> (Duration
 fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
     let sizes = if smoke {
-        Sizes { base_items: 2_000, wide: 2_000, who_items: 500, iterations: 2_000 }
+        Sizes {
+            base_items: 2_000,
+            wide: 2_000,
+            who_items: 500,
+            iterations: 2_000,
+        }
     } else {
-        Sizes { base_items: 200_000, wide: 100_000, who_items: 100_000, iterations: 100_000 }
+        Sizes {
+            base_items: 200_000,
+            wide: 100_000,
+            who_items: 100_000,
+            iterations: 100_000,
+        }
     };
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(&dir.path().join("store")).unwrap();
     let t = Instant::now();
-    let spec = GenSpec { items: sizes.base_items, users: 2_000, groups: 20, org_depth: 4, depth: 8, grants: sizes.base_items / 10, wide: sizes.wide, seed: 7 };
+    let spec = GenSpec {
+        items: sizes.base_items,
+        users: 2_000,
+        groups: 20,
+        org_depth: 4,
+        depth: 8,
+        grants: sizes.base_items / 10,
+        wide: sizes.wide,
+        seed: 7,
+    };
     let sum = app.generate("own", &spec, &mut |_, _| {}).unwrap();
     let gen_secs = t.elapsed().as_secs_f64();
-    println!("gen: {} items, {} users, {} grants in {:.2} s ({:.0} items/s)", sum.items, sum.users, sum.grants, gen_secs, sum.items as f64 / gen_secs);
+    println!(
+        "gen: {} items, {} users, {} grants in {:.2} s ({:.0} items/s)",
+        sum.items,
+        sum.users,
+        sum.grants,
+        gen_secs,
+        sum.items as f64 / gen_secs
+    );
 
     let (deep, grants) = deep_scenario(&app);
     let (med, p99) = bench_check(&app, &deep, sizes.iterations);
-    println!("check (20 deep, 20 groups, org 5 deep, {} grants on the chain): median {}, p99 {}", grants.len(), fmt(med), fmt(p99));
+    println!(
+        "check (20 deep, 20 groups, org 5 deep, {} grants on the chain): median {}, p99 {}",
+        grants.len(),
+        fmt(med),
+        fmt(p99)
+    );
     if std::env::var("TREEWARD_BENCH_CHECK_ONLY").is_ok() {
         let (med, _) = bench_check(&app, &deep, 300_000);
         println!("check (300k more): median {}", fmt(med));
         return;
     }
     let (smed, sp99) = bench_sqlite(&grants, sizes.iterations);
-    println!("check by SQLite recursive CTE: median {}, p99 {}", fmt(smed), fmt(sp99));
-    println!("ratio SQLite / treeward (median): {:.1}x", smed.as_secs_f64() / med.as_secs_f64());
+    println!(
+        "check by SQLite recursive CTE: median {}, p99 {}",
+        fmt(smed),
+        fmt(sp99)
+    );
+    println!(
+        "ratio SQLite / treeward (median): {:.1}x",
+        smed.as_secs_f64() / med.as_secs_f64()
+    );
 
     // Listing the wide folder: the first screenful and the whole.
     let own = app.session("own").unwrap();
     let wide = own.resolve_str("/W1/team/Wide").unwrap();
     let t = Instant::now();
-    let (page, _) = app.store().children_page(&Parent::Folder(wide.item().unwrap().id), None, 60).unwrap();
+    let (page, _) = app
+        .store()
+        .children_page(&Parent::Folder(wide.item().unwrap().id), None, 60)
+        .unwrap();
     let first = t.elapsed();
     assert_eq!(page.len(), 60.min(sizes.wide));
     let t = Instant::now();
     let all = own.ls(Some("/W1/team/Wide")).unwrap();
     let whole = t.elapsed();
     assert_eq!(all.entries.len(), sizes.wide);
-    println!("list {} children: first screenful (60) {}, whole listing with decisions {}", sizes.wide, fmt(first), fmt(whole));
+    println!(
+        "list {} children: first screenful (60) {}, whole listing with decisions {}",
+        sizes.wide,
+        fmt(first),
+        fmt(whole)
+    );
 
     // who on a big folder, and a what-if for moving it.
     let t = Instant::now();
     let (_, rows) = own.who("/W1/team/Wide", None, None).unwrap();
-    println!("who on a folder with {} items below, {} users: {} users can view, {}", sizes.wide, sum.users, rows.len(), fmt(t.elapsed()));
+    println!(
+        "who on a folder with {} items below, {} users: {} users can view, {}",
+        sizes.wide,
+        sum.users,
+        rows.len(),
+        fmt(t.elapsed())
+    );
     let _ = sizes.who_items;
     own.create("/W1/team/Elsewhere", ItemKind::Folder).unwrap();
-    own.share("/W1/team/Elsewhere", "group:g0", "viewer", "").unwrap();
+    own.share("/W1/team/Elsewhere", "group:g0", "viewer", "")
+        .unwrap();
     let t = Instant::now();
-    let (_, report) = app.with_access_report("own", true, |s| s.mv("/W1/team/Wide", "/W1/team/Elsewhere")).unwrap();
-    println!("what-if of moving it: {} level changes, {}", report.changes.len(), fmt(t.elapsed()));
+    let (_, report) = app
+        .with_access_report("own", true, |s| s.mv("/W1/team/Wide", "/W1/team/Elsewhere"))
+        .unwrap();
+    println!(
+        "what-if of moving it: {} level changes, {}",
+        report.changes.len(),
+        fmt(t.elapsed())
+    );
 }
