@@ -968,14 +968,18 @@ fn random_keys_never_panic() {
         let app = demo();
         let mut u = ui_as(&app, login);
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ n as u64;
-        for step in 0..6000 {
+        for step in 0..600 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             let k = pool[(x % pool.len() as u64) as usize];
             u.handle_key(k);
             u.quit = false;
-            let (w, h) = if step % 50 == 0 { (40 + (x % 100) as u16, 12 + (x % 30) as u16) } else { (120, 35) };
+            let (w, h) = if step % 50 == 0 {
+                (40 + (x % 100) as u16, 12 + (x % 30) as u16)
+            } else {
+                (120, 35)
+            };
             render_test(&mut u, w, h);
         }
     }
