@@ -519,10 +519,16 @@ impl KeyMap {
         warn
     }
 
-    /// Two commands bound to one key in one pane (a pane's own binding and a
-    /// global one count as one pane).
+    /// Two commands bound to one key in one pane. A pane's own binding that
+    /// hides a global one counts too (the global command would be out of reach there).
     pub fn conflicts(&self) -> Vec<String> {
         let mut out = Vec::new();
+        let mut global: BTreeMap<Key, Cmd> = BTreeMap::new();
+        for b in self.bindings.iter().filter(|b| b.scope == Scope::Global) {
+            for k in &b.keys {
+                global.entry(*k).or_insert(b.cmd);
+            }
+        }
         for scope in Scope::ALL {
             let mut seen: BTreeMap<Key, Cmd> = BTreeMap::new();
             for b in self.bindings.iter().filter(|b| b.scope == scope) {
@@ -534,6 +540,16 @@ impl KeyMap {
                                 scope.name(),
                                 prev.name(),
                                 b.cmd.name()
+                            ));
+                        }
+                    }
+                    if scope != Scope::Global {
+                        if let Some(g) = global.get(k).filter(|g| **g != b.cmd) {
+                            out.push(format!(
+                                "key {k} in {} is bound to both {} and the global {}",
+                                scope.name(),
+                                b.cmd.name(),
+                                g.name()
                             ));
                         }
                     }
@@ -563,6 +579,15 @@ mod tests {
         let c = km.conflicts();
         assert_eq!(c.len(), 1, "{c:?}");
         assert!(c[0].contains("new-folder") && c[0].contains("move"), "{c:?}");
+    }
+
+    #[test]
+    fn a_pane_binding_hiding_a_global_one_is_reported() {
+        let mut km = KeyMap::default();
+        assert!(km.apply_config("[tree]\nrename = \"i\"\n").is_empty());
+        let c = km.conflicts();
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert!(c[0].contains("rename") && c[0].contains("global inspect"), "{c:?}");
     }
 
     #[test]
