@@ -560,13 +560,18 @@ fn draw_help(f: &mut Frame, ui: &mut Ui, area: Rect) {
 
 fn draw_dialog(f: &mut Frame, d: &mut Dialog, t: &Theme, area: Rect) {
     let w = 72.min(area.width.saturating_sub(2)).max(20);
+    // Rows: the explanation, the field or the filter and list, the error, the hint, two borders.
+    let fixed = d.lines.len() as u16 + u16::from(d.error.is_some()) + 1 + 2;
     let list_rows = match &d.body {
-        Body::Pick(p) => {
-            (p.filtered.len().max(1) as u16).min(area.height.saturating_sub(d.lines.len() as u16 + 7).max(2))
-        }
-        _ => 1,
+        Body::Pick(p) => (p.filtered.len().max(1) as u16).min(area.height.saturating_sub(fixed + 1).max(1)),
+        _ => 0,
     };
-    let h = d.lines.len() as u16 + list_rows + 2 + 2 + u16::from(d.error.is_some()) + 1;
+    let body_rows = match &d.body {
+        Body::Input { .. } => 1,
+        Body::Confirm => 0,
+        Body::Pick(_) => 1 + list_rows,
+    };
+    let h = fixed + body_rows;
     let r = centered(area, w, h.min(area.height));
     f.render_widget(Clear, r);
     let b = block(format!(" {} ", d.title), true, t, false);

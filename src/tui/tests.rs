@@ -984,3 +984,24 @@ fn random_keys_never_panic() {
         }
     }
 }
+
+#[test]
+fn dialogs_fit_their_content() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Welcome"));
+    for k in ["r", "s", "d", "n", "m", "i", "/", "c"] {
+        keys(&mut u, k);
+        let s = screen(&mut u, 100, 30);
+        let hint = s
+            .lines()
+            .position(|l| l.contains("Esc cancel") || l.contains("n / Esc no"))
+            .unwrap_or_else(|| panic!("{k}: {s}"));
+        assert!(
+            s.lines().nth(hint + 1).unwrap().contains('└'),
+            "{k}: the border follows the hint:\n{s}"
+        );
+        press(&mut u, KeyCode::Esc);
+        u.message = None;
+    }
+}
