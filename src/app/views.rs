@@ -406,6 +406,20 @@ impl Session<'_> {
             .collect()
     }
 
+    /// A committed change as a push event may show it (`treeward serve`): the
+    /// entry, masked, when the actor may read it in `log` (R32) or sees its
+    /// item (the Activity tab); else `None`, and the event says only that
+    /// something changed.
+    pub fn readable_entry(&self, e: AuditEntry) -> Result<Option<AuditEntry>> {
+        let by_log = self.is_owner() || e.ws.is_some_and(|w| self.actor.is_admin(w));
+        let by_item = e.item.is_some_and(|id| self.resolve_id(id).is_ok());
+        if by_log || by_item {
+            Ok(Some(self.mask_entry(e)?))
+        } else {
+            Ok(None)
+        }
+    }
+
     fn mask_entry(&self, mut e: AuditEntry) -> Result<AuditEntry> {
         if let Some(SpaceRef {
             ws,

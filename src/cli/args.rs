@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -29,11 +30,16 @@ pub struct Cli {
     /// For changes that alter access: change nothing, print who would gain and lose what
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// The socket of a `treeward serve`: with a command, send it there (exit 6
+    /// when no server listens); with `serve`, where to listen
+    /// [default: treeward.sock in the store directory, used when a server listens]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum Cmd {
     /// Create the account, its owner and Default Workspace (R5)
     Init {
@@ -169,6 +175,8 @@ pub enum Cmd {
     },
     /// Write a consistent copy of the store into DIR (export.json and a store)
     Backup { dir: PathBuf },
+    /// Serve the store to several users at once over a Unix socket (--socket)
+    Serve,
     /// Test-only: random operations until killed, one line per acknowledged change
     #[command(hide = true)]
     StressWriter {
@@ -185,7 +193,7 @@ pub enum Cmd {
     },
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum UserCmd {
     Add {
         login: String,
@@ -197,7 +205,7 @@ pub enum UserCmd {
     Ls,
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum GroupCmd {
     Add { group: String },
     Rm { group: String },
@@ -206,7 +214,7 @@ pub enum GroupCmd {
     Ls,
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum OrgCmd {
     Add {
         unit: String,
@@ -227,13 +235,13 @@ pub enum OrgCmd {
     Ls,
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum TenantCmd {
     Add { tenant: String },
     Ls,
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum WsCmd {
     Add { name: String },
     Rename { name: String, new: String },
@@ -241,7 +249,7 @@ pub enum WsCmd {
     Ls,
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum RoleCmd {
     Grant {
         ws: String,
@@ -261,7 +269,7 @@ pub enum RoleCmd {
     Ls { ws: String },
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum AssetCmd {
     Add {
         app_path: String,
@@ -273,7 +281,7 @@ pub enum AssetCmd {
     },
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum ResourceCmd {
     Ls {
         ws: String,
@@ -293,7 +301,7 @@ pub enum ResourceCmd {
     },
 }
 
-#[derive(Subcommand, Debug, Clone)]
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
 pub enum IntegCmd {
     Add {
         ws: String,

@@ -139,7 +139,101 @@ fn execute(cli: Cli) -> Result<Out> {
         ));
     };
     let dir = store_dir(cli.db)?;
+    if let Cmd::Serve = cmd {
+        crate::server::serve(&dir, cli.socket)?;
+        return Ok(Out::ok(String::new(), json!({ "ok": true })));
+    }
+    // A server listening for this store answers instead (`--socket`: must).
+    let sock = crate::server::socket_path(&dir, cli.socket.as_deref());
+    let server = if cli.socket.is_some() {
+        Some(crate::server::client::Client::connect(&sock)?)
+    } else {
+        crate::server::client::probe(&sock)?
+    };
+    if let Some(client) = server {
+        return remote(client, cmd, cli.json, cli.dry_run, cli.as_);
+    }
     let app = App::open(&dir)?;
+    let as_ = cli.as_;
+    let actor = move || actor_login(as_.clone());
+    let ctx = Ctx {
+        dir: &dir,
+        dry_run: cli.dry_run,
+        actor: &actor,
+        input: None,
+    };
+    execute_on(&app, cmd, &ctx)
+}
+
+/// Sends one command to a `treeward serve`; files named on the command line
+/// are read and written here, on the client's side.
+fn remote(
+    mut client: crate::server::client::Client,
+    cmd: Cmd,
+    json: bool,
+    dry_run: bool,
+    as_: Option<String>,
+) -> Result<Out> {
+    let as_ = as_.or_else(|| {
+        std::env::var("TREEWARD_USER")
+            .ok()
+            .filter(|u| !u.is_empty())
+    });
+    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+    let mut input = None;
+    let mut export_to = None;
+    let cmd = match cmd {
+        Cmd::Import { file } => {
+            input = Some(read_input(&file)?);
+            Cmd::Import { file }
+        }
+        Cmd::Export { file: Some(f) } => {
+            export_to = Some(f);
+            Cmd::Export { file: None }
+        }
+        Cmd::Backup { dir } => Cmd::Backup { dir: absolute(dir) },
+        Cmd::Doctor { repair, backup } => Cmd::Doctor {
+            repair,
+            backup: backup.map(absolute),
+        },
+        Cmd::StressWriter { .. } => {
+            return Err(Error::invalid(
+                "stress-writer runs only on a store it opens itself: stop the server first",
+            ))
+        }
+        c => c,
+    };
+    let out = client.run(crate::server::proto::RunReq {
+        cmd,
+        json,
+        dry_run,
+        as_,
+        input,
+    })?;
+    if let Some(f) = export_to {
+        write_private(&f, out.text.as_bytes())?;
+        return Ok(Out::ok(
+            format!("exported to {}", f.display()),
+            json!({ "ok": true, "file": f }),
+        ));
+    }
+    Ok(out)
+}
+
+/// How one command runs: where the store is, who acts, and the text of
+/// `import`'s file when a remote client sent it.
+pub(crate) struct Ctx<'a> {
+    pub dir: &'a std::path::Path,
+    pub dry_run: bool,
+    /// The acting login: `--as` and its defaults embedded; the socket's peer
+    /// (or whom the service account names) on a server.
+    pub actor: &'a dyn Fn() -> Result<String>,
+    pub input: Option<String>,
+}
+
+/// Runs one command on an open store: the embedded mode, and the server.
+pub(crate) fn execute_on(app: &App, cmd: Cmd, ctx: &Ctx<'_>) -> Result<Out> {
+    let dir = ctx.dir;
     // Commands that need no actor.
     match &cmd {
         Cmd::Init { owner } => {
@@ -154,7 +248,10 @@ fn execute(cli: Cli) -> Result<Out> {
             ));
         }
         Cmd::Import { file } => {
-            let text = read_input(file)?;
+            let text = match &ctx.input {
+                Some(t) => t.clone(),
+                None => read_input(file)?,
+            };
             let e = App::parse_export(&text)?;
             let n = app.import(&e)?;
             return Ok(Out::ok(
@@ -163,7 +260,7 @@ fn execute(cli: Cli) -> Result<Out> {
             ));
         }
         Cmd::Demo => {
-            let owner = names::validate_login(&actor_login(cli.as_.clone())?)?;
+            let owner = names::validate_login(&(ctx.actor)()?)?;
             let steps = app.demo(&owner)?;
             return Ok(Out::ok(
                 format!("demo account created in {} ({steps} operations); you ({owner}) own it.\nTry: treeward --db {} tree", dir.display(), shell_quote(&dir.display().to_string())),
@@ -180,7 +277,7 @@ fn execute(cli: Cli) -> Result<Out> {
             wide,
             seed,
         } => {
-            let owner = names::validate_login(&actor_login(cli.as_.clone())?)?;
+            let owner = names::validate_login(&(ctx.actor)()?)?;
             let spec = crate::app::gen::GenSpec {
                 items: *items,
                 users: *users,
@@ -230,7 +327,7 @@ fn execute(cli: Cli) -> Result<Out> {
             workspace,
             root,
         } => {
-            let login = actor_login(cli.as_.clone())?;
+            let login = (ctx.actor)()?;
             let mut out = std::io::stdout().lock();
             let n = app.stress_writer(&login, workspace, root, *seed, *ops, &mut out)?;
             return Ok(Out::ok(
@@ -257,12 +354,12 @@ fn execute(cli: Cli) -> Result<Out> {
         }
         _ => {}
     }
-    let login = actor_login(cli.as_)?;
+    let login = (ctx.actor)()?;
     if alters_access(&cmd) {
         // Who gains and who loses what: before the change with --dry-run, after it without.
         let (mut out, report) =
-            app.with_access_report(&login, cli.dry_run, |s| render::command(s, cmd.clone()))?;
-        if cli.dry_run {
+            app.with_access_report(&login, ctx.dry_run, |s| render::command(s, cmd.clone()))?;
+        if ctx.dry_run {
             out.text = format!("dry run: nothing changed. {}", out.text);
             out.json["dry_run"] = json!(true);
         }
@@ -271,7 +368,7 @@ fn execute(cli: Cli) -> Result<Out> {
         out.json["access"] = serde_json::to_value(&report).unwrap_or_default();
         return Ok(out);
     }
-    if cli.dry_run {
+    if ctx.dry_run {
         return Err(Error::invalid(
             "--dry-run applies to changes that alter access: mv, share, unshare, rm, role, group and org changes",
         ));

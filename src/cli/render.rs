@@ -89,7 +89,8 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
         | Cmd::Export { .. }
         | Cmd::Doctor { .. }
         | Cmd::Backup { .. }
-        | Cmd::StressWriter { .. } => {
+        | Cmd::StressWriter { .. }
+        | Cmd::Serve => {
             unreachable!("handled before a session")
         }
         Cmd::User(UserCmd::Add {

@@ -29,6 +29,27 @@ pub struct Store {
     dir: Option<PathBuf>,
     writer: Mutex<()>,
     _lock: Option<std::fs::File>,
+    feed: Feed,
+}
+
+/// Committed changes as they happen, for `treeward serve`'s push stream: each
+/// subscriber gets every audit entry of every successful commit, in `seq`
+/// order (published under the writer lock). A subscriber that falls more than
+/// its channel's capacity behind is dropped (its receiver sees the end) rather
+/// than slowing writers down.
+#[derive(Default)]
+struct Feed {
+    subs: Mutex<Vec<std::sync::mpsc::SyncSender<AuditEntry>>>,
+}
+
+impl Feed {
+    fn publish(&self, entries: &[AuditEntry]) {
+        if entries.is_empty() {
+            return;
+        }
+        let mut subs = self.subs.lock().unwrap_or_else(|e| e.into_inner());
+        subs.retain(|tx| entries.iter().all(|e| tx.try_send(e.clone()).is_ok()));
+    }
 }
 
 /// Page size of listings: big folders are read a page at a time.
@@ -43,6 +64,7 @@ impl Store {
             dir: None,
             writer: Mutex::new(()),
             _lock: None,
+            feed: Feed::default(),
         };
         s.init_meta().expect("memory store");
         s
@@ -55,6 +77,7 @@ impl Store {
             dir: Some(dir),
             writer: Mutex::new(()),
             _lock: Some(lock),
+            feed: Feed::default(),
         };
         s.init_meta()?;
         Ok(s)
@@ -411,7 +434,20 @@ impl Store {
             dir: None,
             writer: Mutex::new(()),
             _lock: None,
+            feed: Feed::default(),
         }
+    }
+
+    /// Every audit entry committed from now on, in order (see [`Feed`]); at
+    /// most `capacity` unread before the subscription is dropped.
+    pub fn subscribe(&self, capacity: usize) -> std::sync::mpsc::Receiver<AuditEntry> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(capacity);
+        self.feed
+            .subs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        rx
     }
 
     // ---- cached reads of the hierarchy (permission checks walk these) ----
@@ -645,6 +681,8 @@ impl<'s> Txn<'s> {
         // Even a failed commit may have touched the engine: start the cache over.
         self.store.cache.invalidate();
         res?;
+        // Still under the writer lock: subscribers see changes in seq order.
+        self.store.feed.publish(&audits);
         Ok(audits)
     }
 }

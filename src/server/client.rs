@@ -1,0 +1,176 @@
+//! The client end of the protocol: the command line uses it when a server
+//! listens on the store's socket; tests and benchmarks use it directly.
+
+use std::collections::VecDeque;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::Duration;
+
+use super::proto::{self, ClientMsg, Event, FrameError, Hello, Reply, Request, ServerMsg};
+use crate::domain::{Error, Result};
+
+pub struct Client {
+    stream: UnixStream,
+    next_id: u64,
+    /// The login the server acts as for this connection (from the kernel).
+    pub login: String,
+    events: VecDeque<Event>,
+    socket: String,
+}
+
+/// Is a server listening on `socket`? `Ok(None)` when nothing is there (no
+/// file, or a stale one from a crashed server); an error when something
+/// answers but refuses us (another protocol version).
+pub fn probe(socket: &Path) -> Result<Option<Client>> {
+    if std::fs::symlink_metadata(socket).is_err() {
+        return Ok(None);
+    }
+    match UnixStream::connect(socket) {
+        Ok(s) => Client::handshake(s, socket).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+impl Client {
+    /// Connects and shakes hands; exit 6 when no server is there.
+    pub fn connect(socket: &Path) -> Result<Client> {
+        let s = UnixStream::connect(socket).map_err(|e| {
+            Error::unavailable(format!(
+                "no treeward server listens on {} ({e}); start one with `treeward serve`",
+                socket.display()
+            ))
+        })?;
+        Client::handshake(s, socket)
+    }
+
+    fn handshake(mut stream: UnixStream, socket: &Path) -> Result<Client> {
+        let shown = socket.display().to_string();
+        let io = |e: FrameError| {
+            Error::unavailable(format!("the treeward server on {shown} failed: {e}"))
+        };
+        // A server that accepts but never answers must not hang us.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        proto::write_msg(
+            &mut stream,
+            &Hello::new(format!("treeward {}", env!("CARGO_PKG_VERSION")), true),
+        )
+        .map_err(io)?;
+        let h: Hello = proto::read_msg(&mut stream, || {}).map_err(io)?;
+        if h.magic != proto::MAGIC {
+            return Err(Error::unavailable(format!(
+                "{shown} is not a treeward server"
+            )));
+        }
+        if h.version != proto::PROTOCOL_VERSION {
+            return Err(Error::unavailable(format!(
+                "the treeward server on {shown} speaks protocol {}, this treeward speaks {}: use the same version of treeward on both ends",
+                h.version,
+                proto::PROTOCOL_VERSION
+            )));
+        }
+        if !h.ok {
+            return Err(Error::unavailable(format!(
+                "the treeward server on {shown} refused the connection: {}",
+                h.text
+            )));
+        }
+        let _ = stream.set_read_timeout(None);
+        Ok(Client {
+            stream,
+            next_id: 1,
+            login: h.text,
+            events: VecDeque::new(),
+            socket: shown,
+        })
+    }
+
+    fn lost(&self, e: FrameError) -> Error {
+        Error::unavailable(format!("lost the treeward server on {}: {e}", self.socket))
+    }
+
+    /// Sends one request and waits for its reply (events that arrive
+    /// meanwhile are kept for [`Client::next_event`]).
+    pub fn request(&mut self, req: Request) -> Result<Reply> {
+        let id = self.next_id;
+        self.next_id += 1;
+        proto::write_msg(&mut self.stream, &ClientMsg { id, req }).map_err(|e| self.lost(e))?;
+        loop {
+            let m: ServerMsg =
+                proto::read_msg(&mut self.stream, || {}).map_err(|e| self.lost(e))?;
+            match m {
+                ServerMsg::Reply { id: rid, reply } if rid == id => return Ok(reply),
+                ServerMsg::Reply { id: rid, .. } => {
+                    return Err(Error::unavailable(format!(
+                        "the treeward server on {} answered request {rid}, not {id}",
+                        self.socket
+                    )))
+                }
+                ServerMsg::Event(e) => self.events.push_back(e),
+            }
+        }
+    }
+
+    /// Runs one command; `Err` carries the command's own failure.
+    pub fn run(&mut self, r: proto::RunReq) -> Result<crate::cli::Out> {
+        match self.request(Request::Run(r))? {
+            Reply::Out(o) => Ok(crate::cli::Out {
+                json: serde_json::from_str(&o.json).unwrap_or_default(),
+                text: o.text,
+                code: o.code,
+            }),
+            Reply::Failed { code, message } => Err(failure(code, message)),
+            other => Err(Error::unavailable(format!(
+                "unexpected answer from the server: {other:?}"
+            ))),
+        }
+    }
+
+    /// From now on the server pushes every committed change here.
+    pub fn subscribe(&mut self) -> Result<u64> {
+        match self.request(Request::Subscribe)? {
+            Reply::Subscribed { after_seq } => Ok(after_seq),
+            other => Err(Error::unavailable(format!(
+                "unexpected answer from the server: {other:?}"
+            ))),
+        }
+    }
+
+    /// The next pushed change, waiting at most `timeout`.
+    pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Event>> {
+        if let Some(e) = self.events.pop_front() {
+            return Ok(Some(e));
+        }
+        let _ = self
+            .stream
+            .set_read_timeout(Some(timeout.max(Duration::from_millis(1))));
+        // Once a frame has started, finish it (do not lose the frame boundary).
+        let ctl = self.stream.try_clone().ok();
+        let r = proto::read_msg::<ServerMsg>(&mut self.stream, || {
+            if let Some(c) = &ctl {
+                let _ = c.set_read_timeout(Some(Duration::from_secs(30)));
+            }
+        });
+        let _ = self.stream.set_read_timeout(None);
+        match r {
+            Ok(ServerMsg::Event(e)) => Ok(Some(e)),
+            Ok(ServerMsg::Reply { id, .. }) => Err(Error::unavailable(format!(
+                "the server answered request {id} that was not asked"
+            ))),
+            Err(FrameError::Io(e)) if proto::is_timeout(&e) => Ok(None),
+            Err(e) => Err(self.lost(e)),
+        }
+    }
+}
+
+/// A failure reported by the server, as the embedded mode would report it.
+fn failure(code: i32, message: String) -> Error {
+    use crate::domain::Outcome;
+    let outcome = match code {
+        2 => Outcome::Invalid,
+        3 => Outcome::Denied,
+        4 => Outcome::NotFound,
+        5 => Outcome::Conflict,
+        _ => Outcome::Unavailable,
+    };
+    Error::new(outcome, message)
+}

@@ -1,0 +1,286 @@
+//! The wire protocol of `treeward serve`.
+//!
+//! Every message is a frame: a `u32` big-endian length, then that many bytes
+//! of bincode 2 (serde, standard config). A frame longer than [`MAX_FRAME`] is
+//! refused before anything is allocated; a payload is decoded with the same
+//! limit and must be consumed to its last byte.
+//!
+//! A connection starts with one [`Hello`] each way (client first). `Hello`'s
+//! layout is frozen for all versions so that two builds speaking different
+//! protocol versions can still tell each other so: a mismatch is refused with
+//! a clear message on both ends. Then the client sends [`ClientMsg`]s, each
+//! with a request id, and the server answers each with a
+//! [`ServerMsg::Reply`] carrying that id; after a `Subscribe`, the server also
+//! sends [`ServerMsg::Event`]s whenever a change is committed.
+
+use std::io::{self, Read, Write};
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::cli::Cmd;
+use crate::domain::AuditEntry;
+
+/// Bumped whenever a message below changes shape.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The largest frame either end accepts (an export of a big store fits).
+pub const MAX_FRAME: usize = 16 << 20;
+/// The first bytes of every `Hello`: not a treeward peer otherwise.
+pub const MAGIC: [u8; 8] = *b"treeward";
+/// The socket's file name beside the store.
+pub const SOCKET_FILE: &str = "treeward.sock";
+
+/// The handshake, both ways. Frozen: never add, remove or reorder fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hello {
+    pub magic: [u8; 8],
+    pub version: u32,
+    /// Client: who it is (for logs). Server: `ok` and the login the
+    /// connection acts as, or why it is refused.
+    pub text: String,
+    /// Server: true when the connection is accepted.
+    pub ok: bool,
+}
+
+impl Hello {
+    pub fn new(text: impl Into<String>, ok: bool) -> Hello {
+        Hello {
+            magic: MAGIC,
+            version: PROTOCOL_VERSION,
+            text: text.into(),
+            ok,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientMsg {
+    pub id: u64,
+    pub req: Request,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// One command of SPEC §11, as the command line would run it.
+    Run(RunReq),
+    /// From now on, push every committed change on this connection.
+    Subscribe,
+    Ping,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunReq {
+    pub cmd: Cmd,
+    pub json: bool,
+    pub dry_run: bool,
+    /// `--as` (or `$TREEWARD_USER`): only the connection's own login, or
+    /// anyone for the service account.
+    pub as_: Option<String>,
+    /// `import`: the file's text, read by the client.
+    pub input: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ServerMsg {
+    Reply { id: u64, reply: Reply },
+    Event(Event),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Reply {
+    /// What the command printed, exactly as the embedded mode would.
+    Out(WireOut),
+    /// A failed command: the exit code of SPEC §10 (70: internal error) and
+    /// the one-line message after the outcome label.
+    Failed {
+        code: i32,
+        message: String,
+    },
+    /// Subscribed: events follow, starting after this audit seq.
+    Subscribed {
+        after_seq: u64,
+    },
+    Pong,
+}
+
+/// [`crate::cli::Out`] on the wire: the JSON document as text (bincode cannot
+/// carry a self-describing `serde_json::Value`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireOut {
+    pub text: String,
+    pub json: String,
+    pub code: i32,
+}
+
+/// One committed change. `entry` is there when the subscriber may read it
+/// (R32, or it sees the item); else only the fact and its seq are told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub entry: Option<AuditEntry>,
+}
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_FRAME>()
+}
+
+/// Why a peer's bytes were refused.
+#[derive(Debug)]
+pub enum FrameError {
+    /// The connection ended cleanly between frames.
+    Closed,
+    Io(io::Error),
+    /// Ended in the middle of a frame.
+    Truncated {
+        got: usize,
+        want: usize,
+    },
+    TooLarge(u64),
+    Malformed(String),
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameError::Closed => write!(f, "connection closed"),
+            FrameError::Io(e) if is_timeout(e) => write!(f, "timed out"),
+            FrameError::Io(e) => write!(f, "{e}"),
+            FrameError::Truncated { got, want } => {
+                write!(f, "truncated frame ({got} of {want} bytes)")
+            }
+            FrameError::TooLarge(n) => write!(
+                f,
+                "a frame announces {n} bytes, more than the limit of {MAX_FRAME}"
+            ),
+            FrameError::Malformed(m) => write!(f, "malformed frame: {m}"),
+        }
+    }
+}
+
+pub fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, FrameError> {
+    let body = bincode::serde::encode_to_vec(v, config())
+        .map_err(|e| FrameError::Malformed(format!("cannot encode: {e}")))?;
+    if body.len() > MAX_FRAME {
+        return Err(FrameError::TooLarge(body.len() as u64));
+    }
+    let mut out = Vec::with_capacity(4 + body.len());
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FrameError> {
+    match bincode::serde::decode_from_slice::<T, _>(body, config()) {
+        Ok((v, used)) if used == body.len() => Ok(v),
+        Ok((_, used)) => Err(FrameError::Malformed(format!(
+            "{} trailing bytes",
+            body.len() - used
+        ))),
+        Err(e) => Err(FrameError::Malformed(e.to_string())),
+    }
+}
+
+pub fn write_msg<T: Serialize>(w: &mut impl Write, v: &T) -> Result<(), FrameError> {
+    let bytes = encode(v)?;
+    w.write_all(&bytes)
+        .and_then(|_| w.flush())
+        .map_err(FrameError::Io)
+}
+
+/// Reads one frame's payload. Before its first byte the reader's own timeout
+/// applies; `body_timeout` is called once the frame has started, so that a
+/// peer that stops in the middle of a frame is dropped promptly.
+pub fn read_frame(
+    r: &mut impl Read,
+    mut body_started: impl FnMut(),
+) -> Result<Vec<u8>, FrameError> {
+    let mut len = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match r.read(&mut len[got..]) {
+            Ok(0) if got == 0 => return Err(FrameError::Closed),
+            Ok(0) => return Err(FrameError::Truncated { got, want: 4 }),
+            Ok(n) => {
+                if got == 0 {
+                    body_started();
+                }
+                got += n;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(FrameError::Io(e)),
+        }
+    }
+    let want = u32::from_be_bytes(len) as u64;
+    if want > MAX_FRAME as u64 {
+        return Err(FrameError::TooLarge(want));
+    }
+    let want = want as usize;
+    let mut body = vec![0u8; want];
+    let mut got = 0;
+    while got < want {
+        match r.read(&mut body[got..]) {
+            Ok(0) => return Err(FrameError::Truncated { got, want }),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(FrameError::Io(e)),
+        }
+    }
+    Ok(body)
+}
+
+pub fn read_msg<T: DeserializeOwned>(
+    r: &mut impl Read,
+    body_started: impl FnMut(),
+) -> Result<T, FrameError> {
+    decode(&read_frame(r, body_started)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_roundtrip_and_refusals() {
+        let m = ClientMsg {
+            id: 7,
+            req: Request::Run(RunReq {
+                cmd: Cmd::Mkdir {
+                    path: "/DW/team/X".into(),
+                },
+                json: true,
+                dry_run: false,
+                as_: None,
+                input: None,
+            }),
+        };
+        let b = encode(&m).unwrap();
+        let back: ClientMsg = read_msg(&mut &b[..], || {}).unwrap();
+        assert_eq!(back.id, 7);
+        // 4 GiB announced: refused before allocating.
+        let huge = [0xffu8, 0xff, 0xff, 0xff, 0];
+        assert!(matches!(
+            read_frame(&mut &huge[..], || {}),
+            Err(FrameError::TooLarge(_))
+        ));
+        // Cut in the middle.
+        assert!(matches!(
+            read_frame(&mut &b[..b.len() - 2], || {}),
+            Err(FrameError::Truncated { .. })
+        ));
+        // Trailing bytes inside a frame.
+        let mut body = b[4..].to_vec();
+        body.push(0);
+        assert!(decode::<ClientMsg>(&body).is_err());
+        // Nothing at all: a clean close.
+        assert!(matches!(
+            read_frame(&mut &[][..], || {}),
+            Err(FrameError::Closed)
+        ));
+    }
+}
