@@ -15,6 +15,11 @@ use treeward::app::App;
 use treeward::domain::{ItemKind, Role};
 
 static COMPARED: AtomicUsize = AtomicUsize::new(0);
+static STEPS: AtomicUsize = AtomicUsize::new(0);
+static LISTINGS: AtomicUsize = AtomicUsize::new(0);
+/// With MODEL_STATS set: how often each (operation, outcome) occurred.
+static STATS: std::sync::Mutex<std::collections::BTreeMap<String, usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 const USERS: usize = 5;
 const LEVELS: [&str; 3] = ["viewer", "editor", "manager"];
@@ -233,7 +238,1279 @@ fn zz_report() {
     // printed by whichever finishes later, for the closing note.
     std::thread::sleep(std::time::Duration::from_millis(10));
     println!(
-        "model: {} decisions compared so far",
-        COMPARED.load(Ordering::Relaxed)
+        "model: {} decisions, {} operation steps, {} listings (+ as many checks) compared so far",
+        COMPARED.load(Ordering::Relaxed),
+        STEPS.load(Ordering::Relaxed),
+        LISTINGS.load(Ordering::Relaxed)
     );
+    for (k, n) in STATS.lock().unwrap().iter() {
+        println!("  {k}: {n}");
+    }
+}
+
+// ===========================================================================
+// Operation sequences (issue 7): a reference model of SPEC's item, sharing,
+// role and group rules, run step by step against treeward.
+//
+// The model below is written from SPEC (§1–§10). Where SPEC leaves a case
+// open it follows treeward's recorded reading; each such place is marked
+// `READING:` with where treeward records it (src/domain/rules.rs header or
+// the src/app comment), so a reviewer can find every choice that is ours.
+//
+// Every step: one operation by a random actor on both sides, the outcome
+// compared (ok / invalid / not found / denied / conflict, §10), then for
+// every user every location's listing (`ls`: not found, or the entries with
+// kind, name and path_only) and one random `check` per (user, location).
+//
+// CI: 64 sequences of up to 60 steps (about 2,000 steps, under a second). The long run
+// (100,000 sequences, about 3 million steps, some 15 minutes on one core):
+//   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture --test-threads 1
+// (both proptests here read PROPTEST_CASES; MODEL_STEPS=N lengthens sequences.)
+// ===========================================================================
+
+mod seq {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::Ordering;
+
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+    use treeward::app::{App, Session};
+    use treeward::domain::{ItemKind, Outcome, Role};
+
+    use super::{LISTINGS, STEPS};
+
+    /// own is the account owner; tina a user of tenant acme; `nobody` does not exist.
+    const LOGINS: [&str; 6] = ["own", "u1", "u2", "u3", "u4", "tina"];
+    const OWN: usize = 0;
+    const TINA: usize = 5;
+    const NOBODY: usize = 6;
+    fn login(u: usize) -> &'static str {
+        if u == NOBODY {
+            "nobody"
+        } else {
+            LOGINS[u]
+        }
+    }
+    /// Raw names: valid ones (one needing a trim, R1/R2), case variants (R1
+    /// compares exactly, R3 sorts case-insensitively) and invalid ones (R2).
+    const NAMES: [&str; 12] = [
+        "a", "A", "b", " b", "c d", "Zed", "a", "b", "f", "..", "x:y", "a\u{7}b",
+    ];
+    const ACTIONS: [&str; 8] = [
+        "view", "create", "edit", "rename", "move", "delete", "share", "copy",
+    ];
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Out {
+        Okay,
+        Invalid,
+        NotFound,
+        Denied,
+        Conflict,
+    }
+    use Out::*;
+
+    fn out_of<T>(r: &treeward::domain::Result<T>) -> Out {
+        match r {
+            Ok(_) => Okay,
+            Err(e) => match e.outcome {
+                Outcome::Invalid => Invalid,
+                Outcome::NotFound => NotFound,
+                Outcome::Denied => Denied,
+                Outcome::Conflict => Conflict,
+                Outcome::Unavailable => panic!("store unavailable in memory: {e}"),
+            },
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum Lvl {
+        Tenant,
+        Viewer,
+        Editor,
+        Manager,
+    }
+    const LVLS: [Lvl; 4] = [Lvl::Viewer, Lvl::Editor, Lvl::Manager, Lvl::Tenant];
+    fn lvl_word(l: Lvl) -> &'static str {
+        match l {
+            Lvl::Tenant => "tenant",
+            Lvl::Viewer => "viewer",
+            Lvl::Editor => "editor",
+            Lvl::Manager => "manager",
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum Subj {
+        User(usize), // NOBODY included
+        Group(usize),
+        Org(usize),
+        Tenant,
+    }
+    const SUBJECTS: [Subj; 12] = [
+        Subj::User(0),
+        Subj::User(1),
+        Subj::User(2),
+        Subj::User(3),
+        Subj::User(4),
+        Subj::User(TINA),
+        Subj::User(NOBODY),
+        Subj::Group(0),
+        Subj::Group(1),
+        Subj::Org(0),
+        Subj::Org(2),
+        Subj::Tenant,
+    ];
+    fn subj_word(s: Subj) -> String {
+        match s {
+            Subj::User(u) => format!("user:{}", login(u)),
+            Subj::Group(g) => format!("group:g{g}"),
+            Subj::Org(o) => format!("org:o{o}"),
+            Subj::Tenant => "tenant:acme".into(),
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    enum Sp {
+        Team,
+        My(usize),
+    }
+
+    #[derive(Debug, Clone)]
+    struct It {
+        folder: bool,
+        name: String,
+        parent: Option<u64>,
+        space: Sp,
+        /// §1: in a My Creations its owner; in Team Space the creator (kept by R24).
+        owner: usize,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Loc {
+        Root(Sp),
+        Item(u64),
+        /// A path that names nothing.
+        Ghost,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum Seen {
+        Hidden,
+        PathOnly,
+        Visible,
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct Model {
+        /// Roles in DW as a mask: 1 sysadmin, 2 datamanager, 4 analyst.
+        roles: [u8; 6],
+        groups: [[bool; 2]; 6],
+        /// Org unit of each user: o0 ⊃ o1 ⊃ o2.
+        org: [Option<usize>; 6],
+        items: BTreeMap<u64, It>,
+        grants: BTreeMap<(u64, Subj), Lvl>,
+        next: u64,
+    }
+
+    impl Model {
+        fn is_admin(&self, u: usize) -> bool {
+            self.roles[u] == 7 // R7 (R5: the owner's are stored as all three)
+        }
+        fn is_member(&self, u: usize) -> bool {
+            self.roles[u] != 0
+        }
+        fn analyst(&self, u: usize) -> bool {
+            self.roles[u] & 4 != 0
+        }
+        fn chain(&self, i: u64) -> Vec<u64> {
+            let mut v = vec![i];
+            let mut cur = self.items[&i].parent;
+            while let Some(p) = cur {
+                v.push(p);
+                cur = self.items[&p].parent;
+            }
+            v
+        }
+        fn children(&self, parent: Option<u64>, space: Sp) -> Vec<u64> {
+            self.items
+                .iter()
+                .filter(|(_, it)| it.parent == parent && it.space == space)
+                .map(|(id, _)| *id)
+                .collect()
+        }
+        fn children_of(&self, loc: Loc) -> Vec<u64> {
+            match loc {
+                Loc::Root(sp) => self.children(None, sp),
+                Loc::Item(i) => self.children(Some(i), self.items[&i].space),
+                Loc::Ghost => vec![],
+            }
+        }
+        fn child_named(&self, loc: Loc, name: &str) -> Option<u64> {
+            self.children_of(loc)
+                .into_iter()
+                .find(|c| self.items[c].name == name)
+        }
+        /// R10, R26. READING (rules.rs header): tenant users are reached by
+        /// their tenant's grants only.
+        fn reaches(&self, u: usize, s: Subj) -> bool {
+            if u == TINA {
+                return s == Subj::Tenant;
+            }
+            match s {
+                Subj::User(v) => v == u,
+                Subj::Group(g) => self.groups[u][g],
+                Subj::Org(o) => self.org[u].is_some_and(|x| x >= o),
+                Subj::Tenant => false,
+            }
+        }
+        /// R10: the highest level of the grants on the item and its ancestors
+        /// that reach the user.
+        fn level(&self, u: usize, i: u64) -> Option<Lvl> {
+            self.chain(i)
+                .into_iter()
+                .flat_map(|c| {
+                    self.grants
+                        .range((c, Subj::User(0))..=(c, Subj::Tenant))
+                        .filter(|((_, s), _)| self.reaches(u, *s))
+                        .map(|(_, l)| *l)
+                        .collect::<Vec<_>>()
+                })
+                .max()
+        }
+        /// R14, R15, R21, R22, R26: may `u` view the item itself?
+        fn can_view(&self, u: usize, i: u64) -> bool {
+            let it = &self.items[&i];
+            match it.space {
+                Sp::My(o) if o == u => true,
+                Sp::My(_) => u != TINA && self.level(u, i).is_some(),
+                Sp::Team => {
+                    self.is_admin(u)
+                        || match self.level(u, i) {
+                            Some(Lvl::Tenant) => !it.folder, // R26: apps only
+                            Some(_) => true,
+                            None => false,
+                        }
+                }
+            }
+        }
+        fn below_visible(&self, u: usize, i: u64) -> bool {
+            self.items
+                .keys()
+                .any(|d| *d != i && self.chain(*d).contains(&i) && self.can_view(u, *d))
+        }
+        /// R11: an item is seen itself, as the path to something seen, or not at all.
+        fn seen(&self, u: usize, i: u64) -> Seen {
+            if self.can_view(u, i) {
+                Seen::Visible
+            } else if self.below_visible(u, i) {
+                Seen::PathOnly
+            } else {
+                Seen::Hidden
+            }
+        }
+        /// READING (src/app/mod.rs, `resolve`): a My Creations root exists
+        /// for analysts (R8, R9), and while it holds items.
+        fn root_exists(&self, sp: Sp) -> bool {
+            match sp {
+                Sp::Team => true,
+                Sp::My(o) => self.analyst(o) || !self.children(None, sp).is_empty(),
+            }
+        }
+        /// R11: a root is visible to whoever sees an item in it, Team Space to
+        /// members, a My Creations to its owner.
+        fn root_seen(&self, u: usize, sp: Sp) -> bool {
+            let inside = self
+                .items
+                .iter()
+                .any(|(id, it)| it.space == sp && self.can_view(u, *id));
+            match sp {
+                Sp::Team => self.is_member(u) || inside,
+                Sp::My(o) => o == u || inside,
+            }
+        }
+        /// R12: what resolving a path answers.
+        fn resolve(&self, u: usize, loc: Loc) -> Result<(), Out> {
+            let ok = match loc {
+                Loc::Ghost => false,
+                Loc::Root(sp) => self.root_exists(sp) && self.root_seen(u, sp),
+                Loc::Item(i) => self.seen(u, i) != Seen::Hidden,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(NotFound)
+            }
+        }
+        /// SPEC §4 table with R15, R16, R21–R23, R26, R27, on a target seen by `u`.
+        fn allowed(&self, u: usize, action: &str, loc: Loc) -> bool {
+            let i = match loc {
+                Loc::Root(sp) => {
+                    // R21, R15: only admins create at the Team Space root, only the
+                    // owner at a My Creations root; a root takes no other action.
+                    return action == "view"
+                        || (action == "create"
+                            && match sp {
+                                Sp::Team => self.is_admin(u),
+                                Sp::My(o) => o == u,
+                            });
+                }
+                Loc::Item(i) => i,
+                Loc::Ghost => return false,
+            };
+            if !self.can_view(u, i) {
+                return false; // R11: a path-only folder grants nothing
+            }
+            let it = &self.items[&i];
+            // READING (rules.rs header): nothing is created in an app (assets
+            // are added by edit); only apps are copied (R20).
+            if (action == "create" && !it.folder) || (action == "copy" && it.folder) {
+                return false;
+            }
+            match it.space {
+                Sp::My(o) if o == u => true, // R15
+                Sp::My(_) => {
+                    // R16: a collaborator views; an editor also creates, edits,
+                    // renames. READING (rules.rs header): a manager grant that
+                    // reaches My Creations (an app moved back, R25) acts as editor.
+                    let l = self.level(u, i).expect("visible");
+                    match action {
+                        "view" | "copy" => true,
+                        "create" | "edit" | "rename" => l >= Lvl::Editor,
+                        _ => false,
+                    }
+                }
+                Sp::Team if self.is_admin(u) => true, // R21
+                Sp::Team => {
+                    let l = self.level(u, i).expect("visible");
+                    // READING (rules.rs header): edit on a folder follows the
+                    // same levels as on an app.
+                    match l {
+                        Lvl::Manager => true,
+                        Lvl::Editor => !matches!(action, "move" | "share"),
+                        Lvl::Viewer | Lvl::Tenant => matches!(action, "view" | "copy"),
+                    }
+                }
+            }
+        }
+        /// Resolve, then the right: not found before permission denied (R12, §10).
+        fn require(&self, u: usize, action: &str, loc: Loc) -> Result<(), Out> {
+            self.resolve(u, loc)?;
+            if self.allowed(u, action, loc) {
+                Ok(())
+            } else {
+                Err(Denied)
+            }
+        }
+        fn space_of(&self, loc: Loc) -> Sp {
+            match loc {
+                Loc::Root(sp) => sp,
+                Loc::Item(i) => self.items[&i].space,
+                Loc::Ghost => Sp::Team,
+            }
+        }
+        fn is_app(&self, loc: Loc) -> bool {
+            matches!(loc, Loc::Item(i) if !self.items[&i].folder)
+        }
+        fn parent_loc(&self, i: u64) -> Loc {
+            match self.items[&i].parent {
+                Some(p) => Loc::Item(p),
+                None => Loc::Root(self.items[&i].space),
+            }
+        }
+        fn ws_seen(&self, u: usize) -> bool {
+            u == OWN || self.is_member(u) || self.items.keys().any(|i| self.can_view(u, *i))
+        }
+        fn add(&mut self, at: Loc, name: &str, folder: bool, actor: usize) -> u64 {
+            let space = self.space_of(at);
+            let id = self.next;
+            self.next += 1;
+            let owner = match space {
+                Sp::My(o) => o,
+                Sp::Team => actor,
+            };
+            self.items.insert(
+                id,
+                It {
+                    folder,
+                    name: name.to_string(),
+                    parent: match at {
+                        Loc::Item(p) => Some(p),
+                        _ => None,
+                    },
+                    space,
+                    owner,
+                },
+            );
+            id
+        }
+        fn path(&self, loc: Loc) -> String {
+            match loc {
+                Loc::Root(Sp::Team) => "/DW/team".into(),
+                Loc::Root(Sp::My(o)) => format!("/DW/my/{}", login(o)),
+                Loc::Ghost => "/DW/team/zz-missing".into(),
+                Loc::Item(i) => {
+                    let mut names: Vec<&str> = self
+                        .chain(i)
+                        .iter()
+                        .map(|c| self.items[c].name.as_str())
+                        .collect();
+                    names.reverse();
+                    format!(
+                        "{}/{}",
+                        self.path(Loc::Root(self.items[&i].space)),
+                        names.join("/")
+                    )
+                }
+            }
+        }
+        fn locs(&self) -> Vec<Loc> {
+            let mut v: Vec<Loc> = [Sp::Team]
+                .into_iter()
+                .chain((0..6).map(Sp::My))
+                .map(Loc::Root)
+                .collect();
+            v.extend(self.items.keys().map(|i| Loc::Item(*i)));
+            v
+        }
+        /// A location for an operation by `u`: mostly an item, sometimes a
+        /// root (Team Space, `u`'s My Creations or another's), rarely a ghost.
+        fn pick(&self, ix: &Index, u: usize) -> Loc {
+            self.pick_kind(ix, u, None)
+        }
+        /// Like `pick`, preferring (five times in six) items of one kind.
+        fn pick_kind(&self, ix: &Index, u: usize, folder: Option<bool>) -> Loc {
+            let raw = ix.index(1 << 30);
+            let mut items: Vec<u64> = self.items.keys().copied().collect();
+            if let Some(f) = folder {
+                let of: Vec<u64> = items
+                    .iter()
+                    .copied()
+                    .filter(|i| self.items[i].folder == f)
+                    .collect();
+                if !of.is_empty() && (raw / 7) % 6 != 0 {
+                    items = of;
+                }
+            }
+            match raw % 100 {
+                0..=3 => Loc::Ghost,
+                4..=9 => Loc::Root(Sp::Team),
+                10..=13 => Loc::Root(Sp::My(u)),
+                14..=15 => Loc::Root(Sp::My((raw / 100) % 6)),
+                _ if items.is_empty() => Loc::Root(Sp::Team),
+                _ => Loc::Item(items[(raw / 100) % items.len()]),
+            }
+        }
+
+        // ---- the operations, each answering the first outcome in §10's order ----
+
+        /// `mkdir` / `app` (R1, R2, R15, R16, R21, R22).
+        fn create(&mut self, u: usize, at: Loc, raw: &str, folder: bool) -> Out {
+            let Some(name) = valid_name(raw) else {
+                return Invalid;
+            };
+            if let Err(o) = self.resolve(u, at) {
+                return o;
+            }
+            // READING (src/app/items.rs): a kind refusal about a target (here:
+            // creating inside an app) is answered only once the target is seen,
+            // so it cannot tell an unseen item exists (R12).
+            if self.is_app(at) {
+                return Invalid;
+            }
+            if let Err(o) = self.require(u, "create", at) {
+                return o;
+            }
+            if self.child_named(at, &name).is_some() {
+                return Conflict; // R1
+            }
+            self.add(at, &name, folder, u);
+            Okay
+        }
+
+        fn rename(&mut self, u: usize, at: Loc, raw: &str) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid; // a space root is not an item (parsed as such)
+            }
+            let i = match at {
+                Loc::Item(i) => i,
+                _ => u64::MAX, // the ghost: resolving it answers not found
+            };
+            let Some(name) = valid_name(raw) else {
+                return Invalid;
+            };
+            if let Err(o) = self.require(u, "rename", at) {
+                return o;
+            }
+            if self.items[&i].name == name {
+                return Okay; // READING (items.rs): renaming to the same name changes nothing
+            }
+            if self.child_named(self.parent_loc(i), &name).is_some() {
+                return Conflict;
+            }
+            self.items.get_mut(&i).unwrap().name = name;
+            Okay
+        }
+
+        /// `mv` (R18, R19, R21, R23, R24, R25).
+        fn mv(&mut self, u: usize, at: Loc, dest: Loc) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid; // a space root is not an item (parsed as such)
+            }
+            let i = match at {
+                Loc::Item(i) => i,
+                _ => u64::MAX, // the ghost: resolving it answers not found
+            };
+            if let Err(o) = self.resolve(u, at).and_then(|_| self.resolve(u, dest)) {
+                return o;
+            }
+            if self.is_app(dest) {
+                return Invalid; // READING: after not found, as for create
+            }
+            let it = self.items[&i].clone();
+            let (from, to) = (it.space, self.space_of(dest));
+            if from != to {
+                if it.folder {
+                    return Invalid; // R24: only apps cross between spaces
+                }
+                match (from, to) {
+                    // R18: within one's own My Creations or to Team Space.
+                    (Sp::My(_), Sp::My(_)) => return Invalid,
+                    (Sp::My(o), Sp::Team) => {
+                        // R24: the owner, into a folder where they may create.
+                        if o != u || !self.allowed(u, "create", dest) {
+                            return Denied;
+                        }
+                    }
+                    (Sp::Team, Sp::My(t)) => {
+                        // R25: only the app's owner, to their own My Creations.
+                        if it.owner != u || t != u || !self.allowed(u, "create", dest) {
+                            return Denied;
+                        }
+                    }
+                    _ => unreachable!(),
+                }
+            } else {
+                if !self.allowed(u, "move", at) {
+                    return Denied; // R16, R18, R23
+                }
+                match dest {
+                    // R21, R23: only admins move to the Team Space root.
+                    Loc::Root(Sp::Team) if !self.is_admin(u) => return Denied,
+                    Loc::Root(_) => {}
+                    // R23: manager on the destination folder too.
+                    _ => {
+                        if !self.allowed(u, "move", dest) {
+                            return Denied;
+                        }
+                    }
+                }
+            }
+            if let Loc::Item(d) = dest {
+                if self.chain(d).contains(&i) {
+                    return Conflict; // R18, R23: not into itself or below
+                }
+            }
+            if self.parent_loc(i) == dest {
+                return Okay; // READING (items.rs): already there, nothing changes
+            }
+            if self.child_named(dest, &it.name).is_some() {
+                return Conflict;
+            }
+            if from == Sp::Team && to != Sp::Team {
+                // R25: tenant grants are dropped on the way back.
+                self.grants.remove(&(i, Subj::Tenant));
+            }
+            let m = self.items.get_mut(&i).unwrap();
+            m.parent = match dest {
+                Loc::Item(d) => Some(d),
+                _ => None,
+            };
+            m.space = to; // R19: grants on the item stay with it
+            Okay
+        }
+
+        /// `cp PATH DEST` / `cp PATH --beside` (R20).
+        fn cp(&mut self, u: usize, at: Loc, dest: Option<Loc>) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid; // a space root is not an item (parsed as such)
+            }
+            let i = match at {
+                Loc::Item(i) => i,
+                _ => u64::MAX, // the ghost: resolving it answers not found
+            };
+            if let Err(o) = self.resolve(u, at) {
+                return o;
+            }
+            if let Some(d) = dest {
+                if let Err(o) = self.resolve(u, d) {
+                    return o;
+                }
+            }
+            if self.items[&i].folder {
+                return Invalid; // R20: apps are copied
+            }
+            let d = dest.unwrap_or_else(|| self.parent_loc(i));
+            if self.is_app(d) {
+                return Invalid;
+            }
+            if let Err(o) = self
+                .require(u, "copy", at)
+                .and_then(|_| self.require(u, "create", d))
+            {
+                return o;
+            }
+            let base = self.items[&i].name.clone();
+            let name = if dest.is_none() {
+                (1..)
+                    .map(|n| {
+                        let suffix = if n == 1 {
+                            " (copy)".to_string()
+                        } else {
+                            format!(" (copy {n})")
+                        };
+                        let b: String = base.chars().take(64 - suffix.chars().count()).collect();
+                        format!("{}{suffix}", b.trim_end())
+                    })
+                    .find(|c| self.child_named(d, c).is_none())
+                    .unwrap()
+            } else {
+                if self.child_named(d, &base).is_some() {
+                    return Conflict;
+                }
+                base
+            };
+            // §1, R20: owned as its new place says; no grants are copied.
+            self.add(d, &name, false, u);
+            Okay
+        }
+
+        /// `rm` (R16, R22, R28).
+        fn rm(&mut self, u: usize, at: Loc) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid; // a space root is not an item (parsed as such)
+            }
+            let i = match at {
+                Loc::Item(i) => i,
+                _ => u64::MAX, // the ghost: resolving it answers not found
+            };
+            if let Err(o) = self.require(u, "delete", at) {
+                return o;
+            }
+            if !self.children_of(at).is_empty() {
+                return Conflict; // R28
+            }
+            self.items.remove(&i);
+            self.grants.retain(|(it, _), _| *it != i);
+            Okay
+        }
+
+        /// `share` (R16, R26, R27).
+        fn share(&mut self, u: usize, at: Loc, s: Subj, l: Lvl) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid; // a space root is not an item (parsed as such)
+            }
+            let i = match at {
+                Loc::Item(i) => i,
+                _ => u64::MAX, // the ghost: resolving it answers not found
+            };
+            // R26: tenants take the tenant level and only they do (checked on
+            // the words alone, before the path: invalid input first, §10).
+            if (s == Subj::Tenant) != (l == Lvl::Tenant) {
+                return Invalid;
+            }
+            if let Err(o) = self.resolve(u, at) {
+                return o;
+            }
+            if matches!(self.items[&i].space, Sp::My(_)) && (s == Subj::Tenant || l == Lvl::Manager)
+            {
+                return Invalid; // R16
+            }
+            match s {
+                // READING (rules.rs header): a tenant user is reached through
+                // their tenant only; a grant naming one directly is invalid.
+                Subj::User(TINA) => return Invalid,
+                Subj::User(NOBODY) => return NotFound,
+                _ => {}
+            }
+            if let Err(o) = self.require(u, "share", at) {
+                return o;
+            }
+            // R16, R27: sharing again replaces the level.
+            self.grants.insert((i, s), l);
+            Okay
+        }
+
+        fn unshare(&mut self, u: usize, at: Loc, s: Subj) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid; // a space root is not an item (parsed as such)
+            }
+            let i = match at {
+                Loc::Item(i) => i,
+                _ => u64::MAX, // the ghost: resolving it answers not found
+            };
+            if let Err(o) = self.require(u, "share", at) {
+                return o;
+            }
+            // READING (src/app/sharing.rs): a missing grant is *not found* only
+            // to whoever may share the item; others are denied first.
+            if self.grants.remove(&(i, s)).is_none() {
+                return NotFound;
+            }
+            Okay
+        }
+
+        /// `leave` (R17). READING (src/app/sharing.rs): a grant to the user
+        /// directly on the item can be left in either space; anything else is denied.
+        fn leave(&mut self, u: usize, at: Loc) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid; // a space root is not an item (parsed as such)
+            }
+            let i = match at {
+                Loc::Item(i) => i,
+                _ => u64::MAX, // the ghost: resolving it answers not found
+            };
+            if let Err(o) = self.resolve(u, at) {
+                return o;
+            }
+            if self.grants.remove(&(i, Subj::User(u))).is_none() {
+                return Denied;
+            }
+            Okay
+        }
+
+        /// `role grant DW LOGIN ROLES` (R4, R9). READING (src/app/account.rs):
+        /// a workspace the actor does not see is *not found* (R12).
+        fn role_grant(&mut self, u: usize, who: usize, mask: u8) -> Out {
+            if !self.ws_seen(u) || who == NOBODY {
+                return NotFound;
+            }
+            if who == TINA {
+                return Invalid; // R9
+            }
+            if u != OWN {
+                return Denied; // R4
+            }
+            self.roles[who] |= mask;
+            Okay
+        }
+
+        /// `role revoke DW LOGIN ROLES [--transfer-to HEIR]` (R4, R5, R8).
+        fn role_revoke(&mut self, u: usize, who: usize, mask: u8, heir: Option<usize>) -> Out {
+            if !self.ws_seen(u) || who == NOBODY {
+                return NotFound;
+            }
+            if u != OWN || who == OWN {
+                return Denied; // R4, R5
+            }
+            let new = self.roles[who] & !mask;
+            let loses = self.analyst(who) && new & 4 == 0;
+            let mine = if loses {
+                self.children(None, Sp::My(who))
+            } else {
+                vec![]
+            };
+            if mine.is_empty() {
+                if heir == Some(NOBODY) {
+                    return NotFound; // READING (account.rs): a named heir must exist
+                }
+            } else {
+                let Some(h) = heir else {
+                    return Conflict; // R8: the space holds items
+                };
+                if h == NOBODY {
+                    return NotFound;
+                }
+                if h == who || !self.analyst(h) {
+                    return Invalid; // R8: another analyst
+                }
+                if self.child_named(Loc::Root(Sp::My(h)), login(who)).is_some() {
+                    return Conflict; // R1
+                }
+                // R8: into a folder named after the leaving login, grants kept.
+                let f = self.add(Loc::Root(Sp::My(h)), login(who), true, h);
+                let all: Vec<u64> = self
+                    .items
+                    .iter()
+                    .filter(|(_, it)| it.space == Sp::My(who))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in all {
+                    let it = self.items.get_mut(&id).unwrap();
+                    it.space = Sp::My(h);
+                    it.owner = h;
+                    if it.parent.is_none() {
+                        it.parent = Some(f);
+                    }
+                }
+            }
+            self.roles[who] = new;
+            Okay
+        }
+
+        /// `group join` / `group leave` (R4).
+        fn group(&mut self, u: usize, g: usize, who: usize, join: bool) -> Out {
+            if g > 1 || who == NOBODY {
+                return NotFound;
+            }
+            if u != OWN {
+                return Denied;
+            }
+            if join {
+                self.groups[who][g] = true; // READING (account.rs): joining twice is ok
+            } else if !self.groups[who][g] {
+                return NotFound;
+            } else {
+                self.groups[who][g] = false;
+            }
+            Okay
+        }
+
+        /// `ls PATH`: not found, or the (kind, name, path_only) rows (R3, R11).
+        fn ls(&self, u: usize, loc: Loc) -> Result<Vec<(bool, String, bool)>, Out> {
+            self.resolve(u, loc)?;
+            if self.is_app(loc) {
+                return Ok(vec![]); // no assets here
+            }
+            let mut rows: Vec<(bool, String, bool)> = self
+                .children_of(loc)
+                .into_iter()
+                .filter_map(|c| match self.seen(u, c) {
+                    Seen::Hidden => None,
+                    s => Some((
+                        self.items[&c].folder,
+                        self.items[&c].name.clone(),
+                        s == Seen::PathOnly,
+                    )),
+                })
+                .collect();
+            rows.sort_by(row_order);
+            Ok(rows)
+        }
+    }
+
+    fn row_order(a: &(bool, String, bool), b: &(bool, String, bool)) -> std::cmp::Ordering {
+        // R3: folders first, then apps, by name case-insensitively (exact name breaks ties).
+        (!a.0, a.1.to_lowercase(), &a.1).cmp(&(!b.0, b.1.to_lowercase(), &b.1))
+    }
+
+    /// R2, written from SPEC.
+    fn valid_name(raw: &str) -> Option<String> {
+        let n = raw.trim();
+        let len = n.chars().count();
+        if len == 0
+            || len > 64
+            || n == "."
+            || n == ".."
+            || n.chars().any(|c| c == '/' || c == ':' || c.is_control())
+        {
+            None
+        } else {
+            Some(n.to_string())
+        }
+    }
+
+    // ---- the random sequences ----
+
+    #[derive(Debug, Clone)]
+    pub struct Setup {
+        roles: [u8; 6],
+        groups: [[bool; 2]; 6],
+        org: [Option<usize>; 6],
+    }
+
+    fn setup() -> impl Strategy<Value = Setup> {
+        (
+            prop::array::uniform4(prop_oneof![Just(0u8), Just(4), Just(5), Just(7), 0u8..8]),
+            prop::array::uniform6(prop::array::uniform2(any::<bool>())),
+            prop::array::uniform6(prop::option::of(0usize..3)),
+        )
+            .prop_map(|(r, groups, org)| {
+                let roles = [7, r[0], r[1], r[2], r[3], 0];
+                let mut groups = groups;
+                groups[TINA] = [false, false];
+                let mut org = org;
+                org[TINA] = None;
+                Setup { roles, groups, org }
+            })
+    }
+
+    /// One step as drawn: what, by whom, and three free choices.
+    pub type RawOp = (u8, Index, Index, Index, Index);
+
+    fn ops() -> impl Strategy<Value = Vec<RawOp>> {
+        let max: usize = std::env::var("MODEL_STEPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60);
+        prop::collection::vec(
+            (
+                0u8..24,
+                any::<Index>(),
+                any::<Index>(),
+                any::<Index>(),
+                any::<Index>(),
+            ),
+            1..max,
+        )
+    }
+
+    fn build(s: &Setup) -> App {
+        let app = App::in_memory();
+        app.init("own").unwrap();
+        let o = app.session("own").unwrap();
+        o.ws_rename("Default Workspace", "DW").unwrap();
+        o.group_add("g0").unwrap();
+        o.group_add("g1").unwrap();
+        o.org_add("o0", None).unwrap();
+        o.org_add("o1", Some("o0")).unwrap();
+        o.org_add("o2", Some("o1")).unwrap();
+        o.tenant_add("acme").unwrap();
+        for u in 1..6 {
+            let tenant = (u == TINA).then_some("acme");
+            o.user_add(LOGINS[u], None, tenant).unwrap();
+        }
+        for u in 0..5 {
+            for g in 0..2 {
+                if s.groups[u][g] {
+                    o.group_join(&format!("g{g}"), LOGINS[u]).unwrap();
+                }
+            }
+            if let Some(x) = s.org[u] {
+                o.org_join(&format!("o{x}"), LOGINS[u]).unwrap();
+            }
+            if u != OWN && s.roles[u] != 0 {
+                o.role_grant("DW", LOGINS[u], &roles_of(s.roles[u]))
+                    .unwrap();
+            }
+        }
+        drop(o);
+        app
+    }
+
+    fn roles_of(mask: u8) -> Vec<Role> {
+        [
+            (1, Role::Sysadmin),
+            (2, Role::Datamanager),
+            (4, Role::Analyst),
+        ]
+        .into_iter()
+        .filter(|(b, _)| mask & b != 0)
+        .map(|(_, r)| r)
+        .collect()
+    }
+
+    /// Runs one step on both sides; returns a description and both outcomes.
+    fn step(m: &mut Model, app: &App, op: &RawOp) -> (String, Out, Out) {
+        let (what, a, b, c, d) = op;
+        // The owner acts in a third of the steps, so the store fills up.
+        let mut actor = match a.index(9) {
+            0..=2 => OWN,
+            k => k - 3,
+        };
+        let s = |u: usize| app.session(LOGINS[u]).unwrap();
+        // While the store is nearly empty, a step creates something.
+        let what = if m.items.len() < 4 && (7..21).contains(what) {
+            actor = OWN;
+            what % 7
+        } else {
+            *what
+        };
+        match what {
+            0..=3 | 4..=6 => {
+                let folder = what <= 3;
+                let at = m.pick_kind(b, actor, Some(true));
+                let raw = NAMES[c.index(NAMES.len())];
+                let p = format!("{}/{raw}", m.path(at));
+                let kind = if folder {
+                    ItemKind::Folder
+                } else {
+                    ItemKind::App
+                };
+                let want = m.create(actor, at, raw, folder);
+                let got = out_of(&s(actor).create(&p, kind));
+                (
+                    format!("{} {} {p:?}", login(actor), kind.as_str()),
+                    want,
+                    got,
+                )
+            }
+            7 | 8 => {
+                let at = m.pick(b, actor);
+                let raw = NAMES[c.index(NAMES.len())];
+                let p = m.path(at);
+                let want = m.rename(actor, at, raw);
+                let got = out_of(&s(actor).rename(&p, raw));
+                (format!("{} rename {p:?} {raw:?}", login(actor)), want, got)
+            }
+            9..=11 => {
+                let (at, dest) = (m.pick(b, actor), m.pick_kind(c, actor, Some(true)));
+                let (p, dp) = (m.path(at), m.path(dest));
+                let want = m.mv(actor, at, dest);
+                let got = out_of(&s(actor).mv(&p, &dp));
+                (format!("{} mv {p:?} {dp:?}", login(actor)), want, got)
+            }
+            12 | 13 => {
+                let at = m.pick_kind(b, actor, Some(false));
+                let dest = (d.index(3) != 0).then(|| m.pick_kind(c, actor, Some(true)));
+                let p = m.path(at);
+                let dp = dest.map(|x| m.path(x));
+                let want = m.cp(actor, at, dest);
+                let got = out_of(&s(actor).cp(&p, dp.as_deref()));
+                (format!("{} cp {p:?} {dp:?}", login(actor)), want, got)
+            }
+            14 | 15 => {
+                let at = m.pick(b, actor);
+                let p = m.path(at);
+                let want = m.rm(actor, at);
+                let got = out_of(&s(actor).rm(&p));
+                (format!("{} rm {p:?}", login(actor)), want, got)
+            }
+            16..=18 => {
+                let at = m.pick(b, actor);
+                let sub = SUBJECTS[c.index(SUBJECTS.len())];
+                // Mostly a level that fits the subject, sometimes any level.
+                let l = if d.index(5) == 0 {
+                    LVLS[d.index(4)]
+                } else if sub == Subj::Tenant {
+                    Lvl::Tenant
+                } else {
+                    LVLS[d.index(3)]
+                };
+                let p = m.path(at);
+                let want = m.share(actor, at, sub, l);
+                let got = out_of(&s(actor).share(&p, &subj_word(sub), lvl_word(l), "n"));
+                (
+                    format!(
+                        "{} share {p:?} {} {}",
+                        login(actor),
+                        subj_word(sub),
+                        lvl_word(l)
+                    ),
+                    want,
+                    got,
+                )
+            }
+            19 => {
+                let at = m.pick(b, actor);
+                // Mostly a subject that holds a grant on the item.
+                let held: Vec<Subj> = match at {
+                    Loc::Item(i) => m
+                        .grants
+                        .keys()
+                        .filter(|(it, _)| *it == i)
+                        .map(|(_, s)| *s)
+                        .collect(),
+                    _ => vec![],
+                };
+                let sub = if !held.is_empty() && d.index(4) != 0 {
+                    held[c.index(held.len())]
+                } else {
+                    SUBJECTS[c.index(SUBJECTS.len())]
+                };
+                let p = m.path(at);
+                let want = m.unshare(actor, at, sub);
+                let got = out_of(&s(actor).unshare(&p, &subj_word(sub)));
+                (
+                    format!("{} unshare {p:?} {}", login(actor), subj_word(sub)),
+                    want,
+                    got,
+                )
+            }
+            20 => {
+                // Mostly an item granted to the actor directly.
+                let mine: Vec<u64> = m
+                    .grants
+                    .keys()
+                    .filter(|(_, s)| *s == Subj::User(actor))
+                    .map(|(i, _)| *i)
+                    .collect();
+                let at = if !mine.is_empty() && d.index(3) != 0 {
+                    Loc::Item(mine[c.index(mine.len())])
+                } else {
+                    m.pick(b, actor)
+                };
+                let p = m.path(at);
+                let want = m.leave(actor, at);
+                let got = out_of(&s(actor).leave(&p));
+                (format!("{} leave {p:?}", login(actor)), want, got)
+            }
+            21 | 22 => {
+                if d.index(4) != 0 {
+                    actor = OWN;
+                }
+                let who = c.index(7);
+                let mask = 1 + b.index(7) as u8;
+                let roles = roles_of(mask);
+                if what == 21 {
+                    let want = m.role_grant(actor, who, mask);
+                    let got = out_of(&s(actor).role_grant("DW", login(who), &roles));
+                    (
+                        format!("{} role grant {} {mask}", login(actor), login(who)),
+                        want,
+                        got,
+                    )
+                } else {
+                    let heir = match d.index(9) {
+                        0..=3 => None,
+                        k => Some((k + b.index(3)) % 7),
+                    };
+                    let want = m.role_revoke(actor, who, mask, heir);
+                    let got =
+                        out_of(&s(actor).role_revoke("DW", login(who), &roles, heir.map(login)));
+                    (
+                        format!(
+                            "{} role revoke {} {mask} {heir:?}",
+                            login(actor),
+                            login(who)
+                        ),
+                        want,
+                        got,
+                    )
+                }
+            }
+            _ => {
+                if d.index(4) != 0 {
+                    actor = OWN;
+                }
+                let g = b.index(3);
+                let who = c.index(7);
+                let join = d.index(2) == 0;
+                let want = m.group(actor, g, who, join);
+                let o = s(actor);
+                let got = if join {
+                    out_of(&o.group_join(&format!("g{g}"), login(who)))
+                } else {
+                    out_of(&o.group_leave(&format!("g{g}"), login(who)))
+                };
+                (
+                    format!(
+                        "{} group {} g{g} {}",
+                        login(actor),
+                        if join { "join" } else { "leave" },
+                        login(who)
+                    ),
+                    want,
+                    got,
+                )
+            }
+        }
+    }
+
+    /// Every listing and one check per (user, location), model against treeward.
+    fn compare_views(m: &Model, app: &App, salt: usize) -> Result<(), TestCaseError> {
+        let locs = m.locs();
+        for u in 0..6 {
+            let s: Session<'_> = app.session(LOGINS[u]).unwrap();
+            for (k, loc) in locs.iter().enumerate() {
+                let p = m.path(*loc);
+                let want = m.ls(u, *loc);
+                let got = s.ls(Some(&p));
+                LISTINGS.fetch_add(1, Ordering::Relaxed);
+                match (&want, got) {
+                    (Err(w), Err(e)) => {
+                        prop_assert_eq!(
+                            *w,
+                            out_of::<()>(&Err(e.clone())),
+                            "{} ls {}: {}",
+                            LOGINS[u],
+                            p,
+                            e
+                        )
+                    }
+                    (Ok(rows), Ok(l)) => {
+                        let mut got: Vec<(bool, String, bool)> = l
+                            .entries
+                            .iter()
+                            .map(|e| (e.kind == "folder", e.name.clone(), e.path_only))
+                            .collect();
+                        // R3 order, up to names equal case-insensitively.
+                        for w in got.windows(2) {
+                            prop_assert!(
+                                (!w[0].0, w[0].1.to_lowercase())
+                                    <= (!w[1].0, w[1].1.to_lowercase()),
+                                "{} ls {}: not in R3 order: {:?}",
+                                LOGINS[u],
+                                p,
+                                got
+                            );
+                        }
+                        got.sort_by(row_order);
+                        prop_assert_eq!(rows, &got, "{} ls {}", LOGINS[u], p);
+                    }
+                    (w, g) => prop_assert!(
+                        false,
+                        "{} ls {}: model {:?}, treeward {:?}",
+                        LOGINS[u],
+                        p,
+                        w,
+                        g.map(|l| l.entries.len())
+                    ),
+                }
+                // `check` of one's own rights: answered only where one sees the path.
+                let action = ACTIONS[(salt + k * 7 + u * 3) % ACTIONS.len()];
+                let want = m.resolve(u, *loc).map(|_| m.allowed(u, action, *loc));
+                let got = s.check(LOGINS[u], action, &p);
+                match (want, got) {
+                    (Ok(w), Ok(d)) => prop_assert_eq!(
+                        w,
+                        d.allowed,
+                        "{} check {} {}: {}",
+                        LOGINS[u],
+                        action,
+                        p,
+                        d.reason
+                    ),
+                    (Err(_), Err(e)) if e.outcome == Outcome::NotFound => {}
+                    (w, g) => prop_assert!(
+                        false,
+                        "{} check {} {}: model {:?}, treeward {:?}",
+                        LOGINS[u],
+                        action,
+                        p,
+                        w,
+                        g.map(|d| d.allowed)
+                    ),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn operation_sequences_match_the_model(s in setup(), ops in ops()) {
+            let app = build(&s);
+            let mut m = Model {
+                roles: s.roles,
+                groups: s.groups,
+                org: s.org,
+                items: BTreeMap::new(),
+                grants: BTreeMap::new(),
+                next: 0,
+            };
+            let mut log: Vec<String> = Vec::new();
+            for (n, op) in ops.iter().enumerate() {
+                let (what, want, got) = step(&mut m, &app, op);
+                log.push(format!("{what} -> {want:?}"));
+                if std::env::var("MODEL_STATS").is_ok() {
+                    let verb: String = what.split_whitespace().nth(1).unwrap_or("").into();
+                    *super::STATS.lock().unwrap().entry(format!("{verb} {want:?}")).or_default() += 1;
+                    if std::env::var("MODEL_STATS").as_deref() == Ok("all") {
+                        println!("{what} -> {want:?}");
+                    }
+                }
+                STEPS.fetch_add(1, Ordering::Relaxed);
+                prop_assert_eq!(want, got, "step {}: {}\nsteps so far:\n{}", n, what, log.join("\n"));
+                compare_views(&m, &app, n).map_err(|e| {
+                    TestCaseError::fail(format!("{e}\nafter step {n}; steps:\n{}", log.join("\n")))
+                })?;
+            }
+        }
+    }
 }
