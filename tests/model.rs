@@ -269,7 +269,7 @@ fn zz_report() {
 // ===========================================================================
 
 mod seq {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
     use std::sync::atomic::Ordering;
 
     use proptest::prelude::*;
@@ -406,8 +406,12 @@ mod seq {
         /// Roles in DW as a mask: 1 sysadmin, 2 datamanager, 4 analyst.
         roles: [u8; 6],
         groups: [[bool; 2]; 6],
-        /// Org unit of each user: o0 ⊃ o1 ⊃ o2.
-        org: [Option<usize>; 6],
+        /// The org units each user is in (any number): o0 ⊃ o1 ⊃ o2.
+        orgs: [[bool; 3]; 6],
+        /// Whether g0, g1 exist (R4: a group can be removed and added again).
+        group_exists: [bool; 2],
+        /// Each app's assets: (kind 2 dashboard / 3 chart / 4 dataset, name).
+        assets: BTreeMap<u64, BTreeSet<(u8, String)>>,
         items: BTreeMap<u64, It>,
         grants: BTreeMap<(u64, Subj), Lvl>,
         next: u64,
@@ -460,7 +464,8 @@ mod seq {
             match s {
                 Subj::User(v) => v == u,
                 Subj::Group(g) => self.groups[u][g],
-                Subj::Org(o) => self.org[u].is_some_and(|x| x >= o),
+                // R10: a grant to a unit covers its sub-units.
+                Subj::Org(o) => (o..3).any(|x| self.orgs[u][x]),
                 Subj::Tenant => false,
             }
         }
@@ -880,8 +885,11 @@ mod seq {
                 }
                 base
             };
-            // §1, R20: owned as its new place says; no grants are copied.
-            self.add(d, &name, false, u);
+            // §1, R20: owned as its new place says, with its assets; no grants are copied.
+            let c = self.add(d, &name, false, u);
+            if let Some(a) = self.assets.get(&i).cloned() {
+                self.assets.insert(c, a);
+            }
             Okay
         }
 
@@ -902,6 +910,7 @@ mod seq {
             }
             self.items.remove(&i);
             self.grants.retain(|(it, _), _| *it != i);
+            self.assets.remove(&i); // R28: an app with its assets
             Okay
         }
 
@@ -931,6 +940,7 @@ mod seq {
                 // their tenant only; a grant naming one directly is invalid.
                 Subj::User(TINA) => return Invalid,
                 Subj::User(NOBODY) => return NotFound,
+                Subj::Group(g) if !self.group_exists[g] => return NotFound,
                 _ => {}
             }
             if let Err(o) = self.require(u, "share", at) {
@@ -1050,7 +1060,7 @@ mod seq {
 
         /// `group join` / `group leave` (R4).
         fn group(&mut self, u: usize, g: usize, who: usize, join: bool) -> Out {
-            if g > 1 || who == NOBODY {
+            if g > 1 || !self.group_exists[g] || who == NOBODY {
                 return NotFound;
             }
             if u != OWN {
@@ -1066,19 +1076,131 @@ mod seq {
             Okay
         }
 
-        /// `ls PATH`: not found, or the (kind, name, path_only) rows (R3, R11).
-        fn ls(&self, u: usize, loc: Loc) -> Result<Vec<(bool, String, bool)>, Out> {
-            self.resolve(u, loc)?;
-            if self.is_app(loc) {
-                return Ok(vec![]); // no assets here
+        /// `asset add APP KIND NAME` (edit on the app, §4; R1 within the app).
+        fn asset_add(&mut self, u: usize, at: Loc, kind: u8, raw: &str) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid;
             }
-            let mut rows: Vec<(bool, String, bool)> = self
+            let Some(name) = valid_name(raw) else {
+                return Invalid;
+            };
+            if let Err(o) = self.resolve(u, at) {
+                return o;
+            }
+            if !self.is_app(at) {
+                return Invalid; // READING: a kind refusal after the target is seen
+            }
+            if let Err(o) = self.require(u, "edit", at) {
+                return o;
+            }
+            let Loc::Item(i) = at else { unreachable!() };
+            if !self.assets.entry(i).or_default().insert((kind, name)) {
+                return Conflict;
+            }
+            Okay
+        }
+
+        /// `asset rm APP:KIND/NAME`. READING (src/app/items.rs): a missing
+        /// asset is *not found* only to whoever may edit the app.
+        fn asset_rm(&mut self, u: usize, at: Loc, kind: u8, raw: &str) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid;
+            }
+            let Some(name) = valid_name(raw) else {
+                return Invalid;
+            };
+            if let Err(o) = self.resolve(u, at) {
+                return o;
+            }
+            if !self.is_app(at) {
+                return Invalid;
+            }
+            if let Err(o) = self.require(u, "edit", at) {
+                return o;
+            }
+            let Loc::Item(i) = at else { unreachable!() };
+            if !self.assets.entry(i).or_default().remove(&(kind, name)) {
+                return NotFound;
+            }
+            Okay
+        }
+
+        /// `describe PATH TEXT`: edit (READING, rules.rs: on a folder too).
+        fn describe(&mut self, u: usize, at: Loc) -> Out {
+            if let Loc::Root(_) = at {
+                return Invalid;
+            }
+            match self.require(u, "edit", at) {
+                Ok(()) => Okay,
+                Err(o) => o,
+            }
+        }
+
+        /// `org join` / `org leave` (R4); unit o3 does not exist.
+        fn org(&mut self, u: usize, x: usize, who: usize, join: bool) -> Out {
+            if x > 2 || who == NOBODY {
+                return NotFound;
+            }
+            if u != OWN {
+                return Denied;
+            }
+            if !join && !self.orgs[who][x] {
+                return NotFound;
+            }
+            self.orgs[who][x] = join;
+            Okay
+        }
+
+        /// `group rm` (R4: every grant to it goes) and `group add`.
+        fn group_rm_add(&mut self, u: usize, g: usize, add: bool) -> Out {
+            if add {
+                if u != OWN {
+                    return Denied;
+                }
+                if self.group_exists[g] {
+                    return Conflict;
+                }
+                self.group_exists[g] = true;
+                return Okay;
+            }
+            if !self.group_exists[g] {
+                return NotFound;
+            }
+            if u != OWN {
+                return Denied;
+            }
+            self.group_exists[g] = false;
+            for m in self.groups.iter_mut() {
+                m[g] = false;
+            }
+            self.grants.retain(|(_, s), _| *s != Subj::Group(g));
+            Okay
+        }
+
+        /// `ls PATH`: not found, or the (kind, name, path_only) rows (R3, R11).
+        fn ls(&self, u: usize, loc: Loc) -> Result<Vec<(u8, String, bool)>, Out> {
+            self.resolve(u, loc)?;
+            if let (true, Loc::Item(i)) = (self.is_app(loc), loc) {
+                // An app lists its assets (by kind, then name) to whoever views it.
+                let rows = if self.can_view(u, i) {
+                    self.assets
+                        .get(&i)
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, n)| (*k, n.clone(), false))
+                        .collect()
+                } else {
+                    vec![]
+                };
+                return Ok(rows);
+            }
+            let mut rows: Vec<(u8, String, bool)> = self
                 .children_of(loc)
                 .into_iter()
                 .filter_map(|c| match self.seen(u, c) {
                     Seen::Hidden => None,
                     s => Some((
-                        self.items[&c].folder,
+                        u8::from(!self.items[&c].folder),
                         self.items[&c].name.clone(),
                         s == Seen::PathOnly,
                     )),
@@ -1089,10 +1211,23 @@ mod seq {
         }
     }
 
-    fn row_order(a: &(bool, String, bool), b: &(bool, String, bool)) -> std::cmp::Ordering {
-        // R3: folders first, then apps, by name case-insensitively (exact name breaks ties).
-        (!a.0, a.1.to_lowercase(), &a.1).cmp(&(!b.0, b.1.to_lowercase(), &b.1))
+    fn row_order(a: &(u8, String, bool), b: &(u8, String, bool)) -> std::cmp::Ordering {
+        // R3: folders first, then apps, by name case-insensitively (exact name
+        // breaks ties); an app's assets by kind, then name.
+        (a.0, a.1.to_lowercase(), &a.1).cmp(&(b.0, b.1.to_lowercase(), &b.1))
     }
+
+    fn kind_rank(k: &str) -> u8 {
+        match k {
+            "folder" => 0,
+            "app" => 1,
+            "dashboard" => 2,
+            "chart" => 3,
+            "dataset" => 4,
+            other => panic!("unexpected entry kind {other}"),
+        }
+    }
+    const ASSET_KINDS: [&str; 3] = ["dashboard", "chart", "dataset"];
 
     /// R2, written from SPEC.
     fn valid_name(raw: &str) -> Option<String> {
@@ -1145,7 +1280,7 @@ mod seq {
             .unwrap_or(60);
         prop::collection::vec(
             (
-                0u8..24,
+                0u8..32,
                 any::<Index>(),
                 any::<Index>(),
                 any::<Index>(),
@@ -1369,7 +1504,7 @@ mod seq {
                     )
                 }
             }
-            _ => {
+            23 | 24 => {
                 if d.index(4) != 0 {
                     actor = OWN;
                 }
@@ -1394,6 +1529,86 @@ mod seq {
                     got,
                 )
             }
+            25 => {
+                if d.index(4) != 0 {
+                    actor = OWN;
+                }
+                let x = b.index(4);
+                let who = c.index(7);
+                let join = d.index(2) == 0;
+                let want = m.org(actor, x, who, join);
+                let o = s(actor);
+                let got = if join {
+                    out_of(&o.org_join(&format!("o{x}"), login(who)))
+                } else {
+                    out_of(&o.org_leave(&format!("o{x}"), login(who)))
+                };
+                (
+                    format!(
+                        "{} org {} o{x} {}",
+                        login(actor),
+                        if join { "join" } else { "leave" },
+                        login(who)
+                    ),
+                    want,
+                    got,
+                )
+            }
+            26 => {
+                if d.index(4) != 0 {
+                    actor = OWN;
+                }
+                let g = b.index(2);
+                let add = !m.group_exists[g] && c.index(3) != 0;
+                let want = m.group_rm_add(actor, g, add);
+                let o = s(actor);
+                let got = if add {
+                    out_of(&o.group_add(&format!("g{g}")))
+                } else {
+                    out_of(&o.group_rm(&format!("g{g}")))
+                };
+                (
+                    format!(
+                        "{} group {} g{g}",
+                        login(actor),
+                        if add { "add" } else { "rm" }
+                    ),
+                    want,
+                    got,
+                )
+            }
+            27..=29 => {
+                let at = m.pick_kind(b, actor, Some(false));
+                let k = c.index(3);
+                let raw = ["d1", "D1", "d2", " d2", "x:y"][d.index(5)];
+                let p = m.path(at);
+                if what < 29 {
+                    let want = m.asset_add(actor, at, 2 + k as u8, raw);
+                    let got = out_of(&s(actor).asset_add(&p, ASSET_KINDS[k], raw));
+                    (
+                        format!(
+                            "{} asset add {p:?} {} {raw:?}",
+                            login(actor),
+                            ASSET_KINDS[k]
+                        ),
+                        want,
+                        got,
+                    )
+                } else {
+                    let want = m.asset_rm(actor, at, 2 + k as u8, raw);
+                    let a = format!("{p}:{}/{raw}", ASSET_KINDS[k]);
+                    let got = out_of(&s(actor).asset_rm(&a));
+                    (format!("{} asset rm {a:?}", login(actor)), want, got)
+                }
+            }
+            30 | 31 => {
+                let at = m.pick(b, actor);
+                let p = m.path(at);
+                let want = m.describe(actor, at);
+                let got = out_of(&s(actor).describe(&p, "about"));
+                (format!("{} describe {p:?}", login(actor)), want, got)
+            }
+            _ => unreachable!(),
         }
     }
 
@@ -1419,16 +1634,15 @@ mod seq {
                         )
                     }
                     (Ok(rows), Ok(l)) => {
-                        let mut got: Vec<(bool, String, bool)> = l
+                        let mut got: Vec<(u8, String, bool)> = l
                             .entries
                             .iter()
-                            .map(|e| (e.kind == "folder", e.name.clone(), e.path_only))
+                            .map(|e| (kind_rank(&e.kind), e.name.clone(), e.path_only))
                             .collect();
                         // R3 order, up to names equal case-insensitively.
                         for w in got.windows(2) {
                             prop_assert!(
-                                (!w[0].0, w[0].1.to_lowercase())
-                                    <= (!w[1].0, w[1].1.to_lowercase()),
+                                (w[0].0, w[0].1.to_lowercase()) <= (w[1].0, w[1].1.to_lowercase()),
                                 "{} ls {}: not in R3 order: {:?}",
                                 LOGINS[u],
                                 p,
@@ -1489,7 +1703,9 @@ mod seq {
             let mut m = Model {
                 roles: s.roles,
                 groups: s.groups,
-                org: s.org,
+                orgs: std::array::from_fn(|u| std::array::from_fn(|x| s.org[u] == Some(x))),
+                group_exists: [true, true],
+                assets: BTreeMap::new(),
                 items: BTreeMap::new(),
                 grants: BTreeMap::new(),
                 next: 0,
