@@ -51,6 +51,9 @@ pub fn panics_are_caught() -> bool {
 
 /// The terminal UI entry point (no command given).
 pub fn tui_entry(cli: cli::Cli) -> i32 {
+    if let Some(code) = server::tui_guard(&cli) {
+        return code;
+    }
     tui::run(cli)
 }
 

@@ -897,3 +897,70 @@ fn one_server_per_store_sigterm_and_forced_socket() {
     let o = cli_in(&dir, &["doctor"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }
+
+#[test]
+fn watch_prints_changes_and_reconnects_to_a_restarted_server() {
+    use std::io::BufRead;
+    let _g = serial();
+    let (_t, dir) = store();
+    let mut srv = Server::start(&dir);
+    let mut w = Command::new(BIN)
+        .arg("--db")
+        .arg(&dir)
+        .arg("watch")
+        .env_remove("TREEWARD_USER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let (out, err) = (w.stdout.take().unwrap(), w.stderr.take().unwrap());
+    let tx2 = tx.clone();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out).lines().map_while(|l| l.ok()) {
+            let _ = tx.send(format!("out: {l}"));
+        }
+    });
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(err).lines().map_while(|l| l.ok()) {
+            let _ = tx2.send(format!("err: {l}"));
+        }
+    });
+    let wait_for = |what: &str| {
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(15) {
+            if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+                if l.contains(what) {
+                    return l;
+                }
+            }
+        }
+        panic!("watch never printed {what}");
+    };
+    // Give watch a moment to subscribe, then change something.
+    let t = Instant::now();
+    loop {
+        ok(
+            &dir,
+            &["mkdir", &team(&format!("W{}", t.elapsed().as_millis()))],
+        );
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(300)) {
+            assert!(l.starts_with("out: ") && l.contains("/team/W"), "{l}");
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "watch printed nothing"
+        );
+    }
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    wait_for("err: disconnected, retrying");
+    let _srv2 = Server::start(&dir);
+    wait_for("err: reconnected");
+    ok(&dir, &["mkdir", &team("AfterRestart")]);
+    let l = wait_for("AfterRestart");
+    assert!(l.starts_with("out: "), "{l}");
+    let _ = w.kill();
+    let _ = w.wait();
+}

@@ -177,6 +177,9 @@ pub enum Cmd {
     Backup { dir: PathBuf },
     /// Serve the store to several users at once over a Unix socket (--socket)
     Serve,
+    /// Print every change as a server commits it (needs `treeward serve`);
+    /// reconnects by itself when the server comes back
+    Watch,
     /// Test-only: random operations until killed, one line per acknowledged change
     #[command(hide = true)]
     StressWriter {

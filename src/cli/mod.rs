@@ -2,7 +2,7 @@
 //! prints plain text or one JSON document, and maps outcomes to exit codes.
 
 pub mod args;
-mod render;
+pub(crate) mod render;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -150,6 +150,15 @@ fn execute(cli: Cli) -> Result<Out> {
     } else {
         crate::server::client::probe(&sock)?
     };
+    if let Cmd::Watch = cmd {
+        let Some(client) = server else {
+            return Err(Error::unavailable(format!(
+                "watch needs a treeward server, and none listens on {}: start one with `treeward serve`",
+                sock.display()
+            )));
+        };
+        return crate::server::watch::watch(client, &sock, cli.json);
+    }
     if let Some(client) = server {
         return remote(client, cmd, cli.json, cli.dry_run, cli.as_);
     }

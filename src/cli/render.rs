@@ -10,7 +10,7 @@ use crate::app::{Session, TreeNode};
 use crate::domain::text::escape;
 use crate::domain::*;
 
-fn fmt_time(t: Timestamp) -> String {
+pub(crate) fn fmt_time(t: Timestamp) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
         .and_then(|d| {
@@ -90,7 +90,8 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
         | Cmd::Doctor { .. }
         | Cmd::Backup { .. }
         | Cmd::StressWriter { .. }
-        | Cmd::Serve => {
+        | Cmd::Serve
+        | Cmd::Watch => {
             unreachable!("handled before a session")
         }
         Cmd::User(UserCmd::Add {

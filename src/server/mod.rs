@@ -18,6 +18,7 @@
 
 pub mod client;
 pub mod proto;
+pub mod watch;
 
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -50,6 +51,30 @@ pub fn socket_path(dir: &Path, socket: Option<&Path>) -> PathBuf {
     socket
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.join(proto::SOCKET_FILE))
+}
+
+/// The terminal UI does not run through a server yet: when one serves the
+/// store (or `--socket` is given), say so in one line (exit 6) instead of the
+/// store's "in use by another treeward process".
+pub fn tui_guard(cli: &crate::cli::Cli) -> Option<i32> {
+    let dir = crate::cli::store_dir(cli.db.clone()).ok()?;
+    let sock = socket_path(&dir, cli.socket.as_deref());
+    let served = match client::probe(&sock) {
+        Ok(c) => c.is_some(),
+        Err(e) => {
+            eprintln!("{e}");
+            return Some(e.outcome.exit_code());
+        }
+    };
+    if served || cli.socket.is_some() {
+        eprintln!(
+            "store unavailable: {} is served by `treeward serve` on {}; the terminal UI cannot run through a server yet: use the command line (it goes through the server) and `treeward watch` for live changes",
+            dir.display(),
+            sock.display()
+        );
+        return Some(6);
+    }
+    None
 }
 
 struct Shared {
@@ -467,6 +492,11 @@ fn run_checked(sh: &Shared, peer: &Peer, login: &str, r: RunReq) -> Result<Out> 
     }
     match &r.cmd {
         Cmd::Serve => return Err(Error::unavailable("this store is already being served")),
+        Cmd::Watch => {
+            return Err(Error::invalid(
+                "watch is a subscription (Request::Subscribe), not a command to run",
+            ))
+        }
         Cmd::StressWriter { .. } => {
             return Err(Error::invalid(
                 "stress-writer runs only on a store it opens itself: stop the server first",
