@@ -17,6 +17,7 @@ use treeward::domain::{ItemKind, Role};
 static COMPARED: AtomicUsize = AtomicUsize::new(0);
 static STEPS: AtomicUsize = AtomicUsize::new(0);
 static LISTINGS: AtomicUsize = AtomicUsize::new(0);
+static WHO: AtomicUsize = AtomicUsize::new(0);
 /// With MODEL_STATS set: how often each (operation, outcome) occurred.
 static STATS: std::sync::Mutex<std::collections::BTreeMap<String, usize>> =
     std::sync::Mutex::new(std::collections::BTreeMap::new());
@@ -238,10 +239,11 @@ fn zz_report() {
     // printed by whichever finishes later, for the closing note.
     std::thread::sleep(std::time::Duration::from_millis(10));
     println!(
-        "model: {} decisions, {} operation steps, {} listings (+ as many checks) compared so far",
+        "model: {} decisions, {} operation steps, {} listings (+ as many checks), {} `who` answers compared so far",
         COMPARED.load(Ordering::Relaxed),
         STEPS.load(Ordering::Relaxed),
-        LISTINGS.load(Ordering::Relaxed)
+        LISTINGS.load(Ordering::Relaxed),
+        WHO.load(Ordering::Relaxed)
     );
     for (k, n) in STATS.lock().unwrap().iter() {
         println!("  {k}: {n}");
@@ -277,7 +279,7 @@ mod seq {
     use treeward::app::{App, Session};
     use treeward::domain::{ItemKind, Outcome, Role};
 
-    use super::{LISTINGS, STEPS};
+    use super::{LISTINGS, STEPS, WHO};
 
     /// own is the account owner; tina a user of tenant acme; `nobody` does not exist.
     const LOGINS: [&str; 6] = ["own", "u1", "u2", "u3", "u4", "tina"];
@@ -1612,6 +1614,35 @@ mod seq {
         }
     }
 
+    /// `who PATH` for every location, asked by someone who sees it (the
+    /// account owner in Team Space, the owner of a My Creations): exactly the
+    /// users who may view it (R10, R11, R14, R15, R21, R26).
+    fn compare_who(m: &Model, app: &App) -> Result<(), TestCaseError> {
+        for loc in m.locs() {
+            let asker = match m.space_of(loc) {
+                Sp::Team => OWN,
+                Sp::My(o) => o,
+            };
+            if m.resolve(asker, loc).is_err() {
+                continue;
+            }
+            let p = m.path(loc);
+            let want: Vec<&str> = (0..6)
+                .filter(|u| m.resolve(*u, loc).is_ok() && m.allowed(*u, "view", loc))
+                .map(|u| LOGINS[u])
+                .collect();
+            let s = app.session(LOGINS[asker]).unwrap();
+            let (_, rows) = s
+                .who(&p, None, None)
+                .map_err(|e| TestCaseError::fail(format!("who {p} as {}: {e}", LOGINS[asker])))?;
+            let mut got: Vec<&str> = rows.iter().map(|r| r.login.as_str()).collect();
+            got.sort_by_key(|l| LOGINS.iter().position(|x| x == l));
+            WHO.fetch_add(1, Ordering::Relaxed);
+            prop_assert_eq!(want, got, "who {} (asked by {})", p, LOGINS[asker]);
+        }
+        Ok(())
+    }
+
     /// Every listing and one check per (user, location), model against treeward.
     fn compare_views(m: &Model, app: &App, salt: usize) -> Result<(), TestCaseError> {
         let locs = m.locs();
@@ -1723,7 +1754,9 @@ mod seq {
                 }
                 STEPS.fetch_add(1, Ordering::Relaxed);
                 prop_assert_eq!(want, got, "step {}: {}\nsteps so far:\n{}", n, what, log.join("\n"));
-                compare_views(&m, &app, n).map_err(|e| {
+                compare_views(&m, &app, n)
+                    .and_then(|_| compare_who(&m, &app))
+                    .map_err(|e| {
                     TestCaseError::fail(format!("{e}\nafter step {n}; steps:\n{}", log.join("\n")))
                 })?;
             }
