@@ -19,7 +19,7 @@
 //! leave, describe): the answer must be the same, word for word once the name
 //! is swapped, as for a path that does not exist (R12: existence is not revealed).
 //!
-//! CI: 12 stores on the app layer, 1 through the binary. Longer:
+//! CI: 40 stores on the app layer, 1 through the binary (some 10 s). Longer:
 //!   PRIVACY_STORES=500 PRIVACY_BIN_STORES=10 cargo test --release --test privacy -- --nocapture
 
 use std::collections::BTreeMap;
@@ -67,6 +67,10 @@ struct World {
     secret_paths: Vec<(usize, String)>,
     /// Paths that are not private (Team Space, shared items).
     open_paths: Vec<String>,
+    /// Per user: every name they must not be shown (filled by `forbid`):
+    /// others' private names, and the names of items shared in others' My
+    /// Creations with someone else (R14: only those shared with them show).
+    forbidden: Vec<Vec<String>>,
 }
 
 fn ok<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
@@ -233,12 +237,43 @@ fn build(app: &App, seed: u64) -> World {
     w
 }
 
-/// The private names of users other than `v` found in `text`.
-fn leaks<'a>(w: &'a World, v: usize, text: &str) -> Vec<&'a str> {
-    w.secrets
+/// Fills `w.forbidden`: the shared items of another's My Creations that a
+/// user cannot open themselves (not shared with them) join the private names.
+fn forbid(app: &App, w: &mut World) {
+    w.forbidden = (0..USERS.len())
+        .map(|v| {
+            let s = app.session(USERS[v]).unwrap();
+            let mut f: Vec<String> = w
+                .secrets
+                .iter()
+                .filter(|(o, _)| *o != v)
+                .map(|(_, n)| n.clone())
+                .collect();
+            for p in &w.open_paths {
+                let Some(rest) = p.strip_prefix("/DW/my/") else {
+                    continue;
+                };
+                let owner = rest.split('/').next().unwrap();
+                if owner != USERS[v] && s.resolve_str(p).is_err() {
+                    f.push(p.rsplit('/').next().unwrap().to_string());
+                }
+            }
+            f
+        })
+        .collect();
+}
+
+/// The names `v` must not be shown that appear in `text`, beyond the paths
+/// `v` typed in `command` (an error line may quote what was typed).
+fn leaks<'a>(w: &'a World, v: usize, command: &str, text: &str) -> Vec<&'a str> {
+    let mut text = text.to_string();
+    for typed in command.split(' ').filter(|a| a.starts_with('/')) {
+        text = text.replace(typed, "<typed>");
+    }
+    w.forbidden[v]
         .iter()
-        .filter(|(o, n)| *o != v && text.contains(n.as_str()))
-        .map(|(_, n)| n.as_str())
+        .filter(|n| text.contains(n.as_str()))
+        .map(|n| n.as_str())
         .collect()
 }
 
@@ -340,7 +375,8 @@ fn probes(app: &App, w: &World, v: usize, p: &str) -> Vec<(String, String, Strin
 
 fn check_store(seed: u64) {
     let app = App::in_memory();
-    let w = build(&app, seed);
+    let mut w = build(&app, seed);
+    forbid(&app, &mut w);
     assert!(!w.secrets.is_empty());
     for v in 0..USERS.len() {
         let all = views(&app, &w, v);
@@ -355,7 +391,7 @@ fn check_store(seed: u64) {
         }
         for (what, text) in all {
             VIEWS.fetch_add(1, Ordering::Relaxed);
-            let l = leaks(&w, v, &text);
+            let l = leaks(&w, v, &what, &text);
             assert!(
                 l.is_empty(),
                 "seed {seed}: {} sees {l:?} in `{what}`:\n{text}",
@@ -405,7 +441,7 @@ fn seeds(n: u64, salt: u64) -> Vec<u64> {
 
 #[test]
 fn app_layer_views_reveal_no_private_name() {
-    let n = env("PRIVACY_STORES", 12);
+    let n = env("PRIVACY_STORES", 40);
     for seed in seeds(n, 1) {
         check_store(seed);
     }
@@ -447,7 +483,9 @@ fn command_line_reveals_no_private_name() {
         let dir = tempfile::tempdir().unwrap();
         let w = {
             let app = App::open(dir.path()).unwrap();
-            build(&app, seed)
+            let mut w = build(&app, seed);
+            forbid(&app, &mut w);
+            w
         };
         let db = dir.path();
         let mut by_owner: BTreeMap<usize, Vec<&String>> = BTreeMap::new();
@@ -476,10 +514,38 @@ fn command_line_reveals_no_private_name() {
             for p in &w.open_paths {
                 cmds.push(vec!["explain".into(), (*me).into(), p.clone()]);
             }
+            // Changes print who gains and loses what (dry runs: the store stays
+            // as built). Only the account owner may make these (R4).
+            for x in USERS[1..5].iter().filter(|_| v == 0) {
+                for c in [
+                    "group join g0",
+                    "group leave g0",
+                    "group join g1",
+                    "group leave g1",
+                    "org join o1",
+                    "org leave o0",
+                ] {
+                    let mut v: Vec<String> = vec!["--dry-run".into()];
+                    v.extend(c.split(' ').map(String::from));
+                    v.push((*x).into());
+                    cmds.push(v);
+                }
+                cmds.push(vec![
+                    "--dry-run".into(),
+                    "role".into(),
+                    "revoke".into(),
+                    "DW".into(),
+                    (*x).into(),
+                    "analyst".into(),
+                    // Not to the viewer: handed to `own`, the items become theirs (R8).
+                    "--transfer-to".into(),
+                    if *x == "u1" { "u3" } else { "u1" }.into(),
+                ]);
+            }
             for c in &cmds {
                 let args: Vec<&str> = c.iter().map(|s| s.as_str()).collect();
                 let (code, text) = run(db, me, &args);
-                let l = leaks(&w, v, &text);
+                let l = leaks(&w, v, &c.join(" "), &text);
                 assert!(
                     l.is_empty(),
                     "seed {seed}: {me} sees {l:?} in `{}` (exit {code}):\n{text}",
