@@ -485,6 +485,31 @@ mod seq {
                 })
                 .max()
         }
+        /// R13: the effective level and the contributing grants as (item
+        /// path, subject, level), sorted.
+        #[allow(clippy::type_complexity)]
+        fn contributions(
+            &self,
+            u: usize,
+            loc: Loc,
+        ) -> (Option<Lvl>, Vec<(String, String, &'static str)>) {
+            let Loc::Item(i) = loc else {
+                return (None, vec![]);
+            };
+            let mut v: Vec<(String, String, &'static str)> = Vec::new();
+            let mut best = None;
+            for c in self.chain(i) {
+                for ((_, s), l) in self.grants.range((c, Subj::User(0))..=(c, Subj::Tenant)) {
+                    if self.reaches(u, *s) {
+                        v.push((self.path(Loc::Item(c)), subj_word(*s), lvl_word(*l)));
+                        best = best.max(Some(*l));
+                    }
+                }
+            }
+            v.sort();
+            (best, v)
+        }
+
         /// R14, R15, R21, R22, R26: may `u` view the item itself?
         fn can_view(&self, u: usize, i: u64) -> bool {
             let it = &self.items[&i];
@@ -1697,15 +1722,32 @@ mod seq {
                 let want = m.resolve(u, *loc).map(|_| m.allowed(u, action, *loc));
                 let got = s.check(LOGINS[u], action, &p);
                 match (want, got) {
-                    (Ok(w), Ok(d)) => prop_assert_eq!(
-                        w,
-                        d.allowed,
-                        "{} check {} {}: {}",
-                        LOGINS[u],
-                        action,
-                        p,
-                        d.reason
-                    ),
+                    (Ok(w), Ok(d)) => {
+                        prop_assert_eq!(
+                            w,
+                            d.allowed,
+                            "{} check {} {}: {}",
+                            LOGINS[u],
+                            action,
+                            p,
+                            d.reason
+                        );
+                        // R13: the effective level and every grant that contributes.
+                        let (level, grants) = m.contributions(u, *loc);
+                        let mut got: Vec<(String, String, &str)> = d
+                            .grants
+                            .iter()
+                            .map(|c| (c.on.to_string(), c.subject.to_string(), c.level.as_str()))
+                            .collect();
+                        got.sort();
+                        prop_assert_eq!(
+                            (level.map(lvl_word), grants),
+                            (d.level.map(|l| l.as_str()), got),
+                            "{} explain {}",
+                            LOGINS[u],
+                            p
+                        );
+                    }
                     (Err(_), Err(e)) if e.outcome == Outcome::NotFound => {}
                     (w, g) => prop_assert!(
                         false,
