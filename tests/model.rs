@@ -264,7 +264,10 @@ fn zz_report() {
 // every user every location's listing (`ls`: not found, or the entries with
 // kind, name and path_only) and one random `check` per (user, location).
 //
-// CI: 64 sequences of up to 60 steps (about 2,000 steps, under a second). The long run
+// Two workspaces (DW, W2) with their own roles: cross-workspace copies and
+// refused cross-workspace moves are exercised too.
+//
+// CI: 64 sequences of up to 60 steps (about 2,000 steps, two seconds). The long run
 // (100,000 sequences, about 3 million steps, some 15 minutes on one core):
 //   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture --test-threads 1
 // (both proptests here read PROPTEST_CASES; MODEL_STEPS=N lengthens sequences.)
@@ -374,8 +377,18 @@ mod seq {
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     enum Sp {
-        Team,
-        My(usize),
+        /// The Team Space of workspace 0 (DW) or 1 (W2).
+        Team(usize),
+        /// (workspace, owner).
+        My(usize, usize),
+    }
+    const WS: [&str; 2] = ["DW", "W2"];
+    impl Sp {
+        fn ws(self) -> usize {
+            match self {
+                Sp::Team(w) | Sp::My(w, _) => w,
+            }
+        }
     }
 
     #[derive(Debug, Clone)]
@@ -405,8 +418,8 @@ mod seq {
 
     #[derive(Debug, Clone)]
     pub struct Model {
-        /// Roles in DW as a mask: 1 sysadmin, 2 datamanager, 4 analyst.
-        roles: [u8; 6],
+        /// Roles per workspace (DW, W2) as a mask: 1 sysadmin, 2 datamanager, 4 analyst.
+        roles: [[u8; 6]; 2],
         groups: [[bool; 2]; 6],
         /// The org units each user is in (any number): o0 ⊃ o1 ⊃ o2.
         orgs: [[bool; 3]; 6],
@@ -420,14 +433,14 @@ mod seq {
     }
 
     impl Model {
-        fn is_admin(&self, u: usize) -> bool {
-            self.roles[u] == 7 // R7 (R5: the owner's are stored as all three)
+        fn is_admin(&self, u: usize, w: usize) -> bool {
+            self.roles[w][u] == 7 // R7 (R5: the owner's are stored as all three)
         }
-        fn is_member(&self, u: usize) -> bool {
-            self.roles[u] != 0
+        fn is_member(&self, u: usize, w: usize) -> bool {
+            self.roles[w][u] != 0
         }
-        fn analyst(&self, u: usize) -> bool {
-            self.roles[u] & 4 != 0
+        fn analyst(&self, u: usize, w: usize) -> bool {
+            self.roles[w][u] & 4 != 0
         }
         fn chain(&self, i: u64) -> Vec<u64> {
             let mut v = vec![i];
@@ -514,10 +527,10 @@ mod seq {
         fn can_view(&self, u: usize, i: u64) -> bool {
             let it = &self.items[&i];
             match it.space {
-                Sp::My(o) if o == u => true,
-                Sp::My(_) => u != TINA && self.level(u, i).is_some(),
-                Sp::Team => {
-                    self.is_admin(u)
+                Sp::My(_, o) if o == u => true,
+                Sp::My(..) => u != TINA && self.level(u, i).is_some(),
+                Sp::Team(w) => {
+                    self.is_admin(u, w)
                         || match self.level(u, i) {
                             Some(Lvl::Tenant) => !it.folder, // R26: apps only
                             Some(_) => true,
@@ -545,8 +558,8 @@ mod seq {
         /// for analysts (R8, R9), and while it holds items.
         fn root_exists(&self, sp: Sp) -> bool {
             match sp {
-                Sp::Team => true,
-                Sp::My(o) => self.analyst(o) || !self.children(None, sp).is_empty(),
+                Sp::Team(_) => true,
+                Sp::My(w, o) => self.analyst(o, w) || !self.children(None, sp).is_empty(),
             }
         }
         /// R11: a root is visible to whoever sees an item in it, Team Space to
@@ -557,8 +570,8 @@ mod seq {
                 .iter()
                 .any(|(id, it)| it.space == sp && self.can_view(u, *id));
             match sp {
-                Sp::Team => self.is_member(u) || inside,
-                Sp::My(o) => o == u || inside,
+                Sp::Team(w) => self.is_member(u, w) || inside,
+                Sp::My(_, o) => o == u || inside,
             }
         }
         /// R12: what resolving a path answers.
@@ -583,8 +596,8 @@ mod seq {
                     return action == "view"
                         || (action == "create"
                             && match sp {
-                                Sp::Team => self.is_admin(u),
-                                Sp::My(o) => o == u,
+                                Sp::Team(w) => self.is_admin(u, w),
+                                Sp::My(_, o) => o == u,
                             });
                 }
                 Loc::Item(i) => i,
@@ -600,8 +613,8 @@ mod seq {
                 return false;
             }
             match it.space {
-                Sp::My(o) if o == u => true, // R15
-                Sp::My(_) => {
+                Sp::My(_, o) if o == u => true, // R15
+                Sp::My(..) => {
                     // R16: a collaborator views; an editor also creates, edits,
                     // renames. READING (rules.rs header): a manager grant that
                     // reaches My Creations (an app moved back, R25) acts as editor.
@@ -612,8 +625,8 @@ mod seq {
                         _ => false,
                     }
                 }
-                Sp::Team if self.is_admin(u) => true, // R21
-                Sp::Team => {
+                Sp::Team(w) if self.is_admin(u, w) => true, // R21
+                Sp::Team(_) => {
                     let l = self.level(u, i).expect("visible");
                     // READING (rules.rs header): edit on a folder follows the
                     // same levels as on an app.
@@ -638,7 +651,7 @@ mod seq {
             match loc {
                 Loc::Root(sp) => sp,
                 Loc::Item(i) => self.items[&i].space,
-                Loc::Ghost => Sp::Team,
+                Loc::Ghost => Sp::Team(0),
             }
         }
         fn is_app(&self, loc: Loc) -> bool {
@@ -650,16 +663,23 @@ mod seq {
                 None => Loc::Root(self.items[&i].space),
             }
         }
-        fn ws_seen(&self, u: usize) -> bool {
-            u == OWN || self.is_member(u) || self.items.keys().any(|i| self.can_view(u, *i))
+        /// A workspace is seen by the account owner, its members and whoever
+        /// sees an item in it (R11, R12).
+        fn ws_seen(&self, u: usize, w: usize) -> bool {
+            u == OWN
+                || self.is_member(u, w)
+                || self
+                    .items
+                    .iter()
+                    .any(|(i, it)| it.space.ws() == w && self.can_view(u, *i))
         }
         fn add(&mut self, at: Loc, name: &str, folder: bool, actor: usize) -> u64 {
             let space = self.space_of(at);
             let id = self.next;
             self.next += 1;
             let owner = match space {
-                Sp::My(o) => o,
-                Sp::Team => actor,
+                Sp::My(_, o) => o,
+                Sp::Team(_) => actor,
             };
             self.items.insert(
                 id,
@@ -678,8 +698,8 @@ mod seq {
         }
         fn path(&self, loc: Loc) -> String {
             match loc {
-                Loc::Root(Sp::Team) => "/DW/team".into(),
-                Loc::Root(Sp::My(o)) => format!("/DW/my/{}", login(o)),
+                Loc::Root(Sp::Team(w)) => format!("/{}/team", WS[w]),
+                Loc::Root(Sp::My(w, o)) => format!("/{}/my/{}", WS[w], login(o)),
                 Loc::Ghost => "/DW/team/zz-missing".into(),
                 Loc::Item(i) => {
                     let mut names: Vec<&str> = self
@@ -697,9 +717,12 @@ mod seq {
             }
         }
         fn locs(&self) -> Vec<Loc> {
-            let mut v: Vec<Loc> = [Sp::Team]
-                .into_iter()
-                .chain((0..6).map(Sp::My))
+            let mut v: Vec<Loc> = (0..2)
+                .flat_map(|w| {
+                    [Sp::Team(w)]
+                        .into_iter()
+                        .chain((0..6).map(move |o| Sp::My(w, o)))
+                })
                 .map(Loc::Root)
                 .collect();
             v.extend(self.items.keys().map(|i| Loc::Item(*i)));
@@ -726,10 +749,11 @@ mod seq {
             }
             match raw % 100 {
                 0..=3 => Loc::Ghost,
-                4..=9 => Loc::Root(Sp::Team),
-                10..=13 => Loc::Root(Sp::My(u)),
-                14..=15 => Loc::Root(Sp::My((raw / 100) % 6)),
-                _ if items.is_empty() => Loc::Root(Sp::Team),
+                // DW twice as often as W2.
+                4..=9 => Loc::Root(Sp::Team(usize::from(raw % 3 == 0))),
+                10..=13 => Loc::Root(Sp::My(usize::from(raw % 3 == 0), u)),
+                14..=15 => Loc::Root(Sp::My(usize::from(raw % 3 == 0), (raw / 100) % 6)),
+                _ if items.is_empty() => Loc::Root(Sp::Team(0)),
                 _ => Loc::Item(items[(raw / 100) % items.len()]),
             }
         }
@@ -805,16 +829,21 @@ mod seq {
                 if it.folder {
                     return Invalid; // R24: only apps cross between spaces
                 }
+                if from.ws() != to.ws() {
+                    // READING (items.rs): items do not move between workspaces
+                    // (SPEC names no such move; `cp` crosses them, R20).
+                    return Invalid;
+                }
                 match (from, to) {
                     // R18: within one's own My Creations or to Team Space.
-                    (Sp::My(_), Sp::My(_)) => return Invalid,
-                    (Sp::My(o), Sp::Team) => {
+                    (Sp::My(..), Sp::My(..)) => return Invalid,
+                    (Sp::My(_, o), Sp::Team(_)) => {
                         // R24: the owner, into a folder where they may create.
                         if o != u || !self.allowed(u, "create", dest) {
                             return Denied;
                         }
                     }
-                    (Sp::Team, Sp::My(t)) => {
+                    (Sp::Team(_), Sp::My(_, t)) => {
                         // R25: only the app's owner, to their own My Creations.
                         if it.owner != u || t != u || !self.allowed(u, "create", dest) {
                             return Denied;
@@ -828,7 +857,7 @@ mod seq {
                 }
                 match dest {
                     // R21, R23: only admins move to the Team Space root.
-                    Loc::Root(Sp::Team) if !self.is_admin(u) => return Denied,
+                    Loc::Root(Sp::Team(w)) if !self.is_admin(u, w) => return Denied,
                     Loc::Root(_) => {}
                     // R23: manager on the destination folder too.
                     _ => {
@@ -849,7 +878,7 @@ mod seq {
             if self.child_named(dest, &it.name).is_some() {
                 return Conflict;
             }
-            if from == Sp::Team && to != Sp::Team {
+            if matches!(from, Sp::Team(_)) && matches!(to, Sp::My(..)) {
                 // R25: tenant grants are dropped on the way back.
                 self.grants.remove(&(i, Subj::Tenant));
             }
@@ -958,7 +987,8 @@ mod seq {
             if let Err(o) = self.resolve(u, at) {
                 return o;
             }
-            if matches!(self.items[&i].space, Sp::My(_)) && (s == Subj::Tenant || l == Lvl::Manager)
+            if matches!(self.items[&i].space, Sp::My(..))
+                && (s == Subj::Tenant || l == Lvl::Manager)
             {
                 return Invalid; // R16
             }
@@ -1018,8 +1048,8 @@ mod seq {
 
         /// `role grant DW LOGIN ROLES` (R4, R9). READING (src/app/account.rs):
         /// a workspace the actor does not see is *not found* (R12).
-        fn role_grant(&mut self, u: usize, who: usize, mask: u8) -> Out {
-            if !self.ws_seen(u) || who == NOBODY {
+        fn role_grant(&mut self, u: usize, w: usize, who: usize, mask: u8) -> Out {
+            if !self.ws_seen(u, w) || who == NOBODY {
                 return NotFound;
             }
             if who == TINA {
@@ -1028,22 +1058,29 @@ mod seq {
             if u != OWN {
                 return Denied; // R4
             }
-            self.roles[who] |= mask;
+            self.roles[w][who] |= mask;
             Okay
         }
 
         /// `role revoke DW LOGIN ROLES [--transfer-to HEIR]` (R4, R5, R8).
-        fn role_revoke(&mut self, u: usize, who: usize, mask: u8, heir: Option<usize>) -> Out {
-            if !self.ws_seen(u) || who == NOBODY {
+        fn role_revoke(
+            &mut self,
+            u: usize,
+            w: usize,
+            who: usize,
+            mask: u8,
+            heir: Option<usize>,
+        ) -> Out {
+            if !self.ws_seen(u, w) || who == NOBODY {
                 return NotFound;
             }
             if u != OWN || who == OWN {
                 return Denied; // R4, R5
             }
-            let new = self.roles[who] & !mask;
-            let loses = self.analyst(who) && new & 4 == 0;
+            let new = self.roles[w][who] & !mask;
+            let loses = self.analyst(who, w) && new & 4 == 0;
             let mine = if loses {
-                self.children(None, Sp::My(who))
+                self.children(None, Sp::My(w, who))
             } else {
                 vec![]
             };
@@ -1058,30 +1095,33 @@ mod seq {
                 if h == NOBODY {
                     return NotFound;
                 }
-                if h == who || !self.analyst(h) {
+                if h == who || !self.analyst(h, w) {
                     return Invalid; // R8: another analyst
                 }
-                if self.child_named(Loc::Root(Sp::My(h)), login(who)).is_some() {
+                if self
+                    .child_named(Loc::Root(Sp::My(w, h)), login(who))
+                    .is_some()
+                {
                     return Conflict; // R1
                 }
                 // R8: into a folder named after the leaving login, grants kept.
-                let f = self.add(Loc::Root(Sp::My(h)), login(who), true, h);
+                let f = self.add(Loc::Root(Sp::My(w, h)), login(who), true, h);
                 let all: Vec<u64> = self
                     .items
                     .iter()
-                    .filter(|(_, it)| it.space == Sp::My(who))
+                    .filter(|(_, it)| it.space == Sp::My(w, who))
                     .map(|(id, _)| *id)
                     .collect();
                 for id in all {
                     let it = self.items.get_mut(&id).unwrap();
-                    it.space = Sp::My(h);
+                    it.space = Sp::My(w, h);
                     it.owner = h;
                     if it.parent.is_none() {
                         it.parent = Some(f);
                     }
                 }
             }
-            self.roles[who] = new;
+            self.roles[w][who] = new;
             Okay
         }
 
@@ -1276,7 +1316,8 @@ mod seq {
 
     #[derive(Debug, Clone)]
     pub struct Setup {
-        roles: [u8; 6],
+        /// Roles in DW and in W2.
+        roles: [[u8; 6]; 2],
         groups: [[bool; 2]; 6],
         org: [Option<usize>; 6],
     }
@@ -1284,11 +1325,15 @@ mod seq {
     fn setup() -> impl Strategy<Value = Setup> {
         (
             prop::array::uniform4(prop_oneof![Just(0u8), Just(4), Just(5), Just(7), 0u8..8]),
+            prop::array::uniform4(prop_oneof![Just(0u8), Just(4), Just(7), 0u8..8]),
             prop::array::uniform6(prop::array::uniform2(any::<bool>())),
             prop::array::uniform6(prop::option::of(0usize..3)),
         )
-            .prop_map(|(r, groups, org)| {
-                let roles = [7, r[0], r[1], r[2], r[3], 0];
+            .prop_map(|(r, r2, groups, org)| {
+                let roles = [
+                    [7, r[0], r[1], r[2], r[3], 0],
+                    [7, r2[0], r2[1], r2[2], r2[3], 0],
+                ];
                 let mut groups = groups;
                 groups[TINA] = [false, false];
                 let mut org = org;
@@ -1322,6 +1367,7 @@ mod seq {
         app.init("own").unwrap();
         let o = app.session("own").unwrap();
         o.ws_rename("Default Workspace", "DW").unwrap();
+        o.ws_add("W2").unwrap();
         o.group_add("g0").unwrap();
         o.group_add("g1").unwrap();
         o.org_add("o0", None).unwrap();
@@ -1341,9 +1387,11 @@ mod seq {
             if let Some(x) = s.org[u] {
                 o.org_join(&format!("o{x}"), LOGINS[u]).unwrap();
             }
-            if u != OWN && s.roles[u] != 0 {
-                o.role_grant("DW", LOGINS[u], &roles_of(s.roles[u]))
-                    .unwrap();
+            for w in 0..2 {
+                if u != OWN && s.roles[w][u] != 0 {
+                    o.role_grant(WS[w], LOGINS[u], &roles_of(s.roles[w][u]))
+                        .unwrap();
+                }
             }
         }
         drop(o);
@@ -1504,11 +1552,17 @@ mod seq {
                 let who = c.index(7);
                 let mask = 1 + b.index(7) as u8;
                 let roles = roles_of(mask);
+                let w = usize::from(c.index(3) == 0);
                 if what == 21 {
-                    let want = m.role_grant(actor, who, mask);
-                    let got = out_of(&s(actor).role_grant("DW", login(who), &roles));
+                    let want = m.role_grant(actor, w, who, mask);
+                    let got = out_of(&s(actor).role_grant(WS[w], login(who), &roles));
                     (
-                        format!("{} role grant {} {mask}", login(actor), login(who)),
+                        format!(
+                            "{} role grant {} {} {mask}",
+                            login(actor),
+                            WS[w],
+                            login(who)
+                        ),
                         want,
                         got,
                     )
@@ -1517,13 +1571,14 @@ mod seq {
                         0..=3 => None,
                         k => Some((k + b.index(3)) % 7),
                     };
-                    let want = m.role_revoke(actor, who, mask, heir);
+                    let want = m.role_revoke(actor, w, who, mask, heir);
                     let got =
-                        out_of(&s(actor).role_revoke("DW", login(who), &roles, heir.map(login)));
+                        out_of(&s(actor).role_revoke(WS[w], login(who), &roles, heir.map(login)));
                     (
                         format!(
-                            "{} role revoke {} {mask} {heir:?}",
+                            "{} role revoke {} {} {mask} {heir:?}",
                             login(actor),
+                            WS[w],
                             login(who)
                         ),
                         want,
@@ -1645,8 +1700,8 @@ mod seq {
     fn compare_who(m: &Model, app: &App) -> Result<(), TestCaseError> {
         for loc in m.locs() {
             let asker = match m.space_of(loc) {
-                Sp::Team => OWN,
-                Sp::My(o) => o,
+                Sp::Team(_) => OWN,
+                Sp::My(_, o) => o,
             };
             if m.resolve(asker, loc).is_err() {
                 continue;
