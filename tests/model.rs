@@ -425,6 +425,8 @@ mod seq {
         orgs: [[bool; 3]; 6],
         /// Whether g0, g1 exist (R4: a group can be removed and added again).
         group_exists: [bool; 2],
+        /// Whether o0, o1, o2 exist (o1 and o2 can be removed and added again).
+        org_exists: [bool; 3],
         /// Each app's assets: (kind 2 dashboard / 3 chart / 4 dataset, name).
         assets: BTreeMap<u64, BTreeSet<(u8, String)>>,
         items: BTreeMap<u64, It>,
@@ -998,6 +1000,7 @@ mod seq {
                 Subj::User(TINA) => return Invalid,
                 Subj::User(NOBODY) => return NotFound,
                 Subj::Group(g) if !self.group_exists[g] => return NotFound,
+                Subj::Org(x) if !self.org_exists[x] => return NotFound,
                 _ => {}
             }
             if let Err(o) = self.require(u, "share", at) {
@@ -1203,9 +1206,42 @@ mod seq {
             }
         }
 
+        /// `org rm` (R4: every grant to it goes; READING, account.rs: a unit
+        /// with sub-units is a conflict) and `org add` under its old parent.
+        fn org_rm_add(&mut self, u: usize, x: usize, add: bool) -> Out {
+            if add {
+                if !self.org_exists[x - 1] {
+                    return NotFound; // the parent unit
+                }
+                if u != OWN {
+                    return Denied;
+                }
+                if self.org_exists[x] {
+                    return Conflict;
+                }
+                self.org_exists[x] = true;
+                return Okay;
+            }
+            if !self.org_exists[x] {
+                return NotFound;
+            }
+            if u != OWN {
+                return Denied;
+            }
+            if x < 2 && self.org_exists[x + 1] {
+                return Conflict;
+            }
+            self.org_exists[x] = false;
+            for m in self.orgs.iter_mut() {
+                m[x] = false;
+            }
+            self.grants.retain(|(_, s), _| *s != Subj::Org(x));
+            Okay
+        }
+
         /// `org join` / `org leave` (R4); unit o3 does not exist.
         fn org(&mut self, u: usize, x: usize, who: usize, join: bool) -> Out {
-            if x > 2 || who == NOBODY {
+            if x > 2 || !self.org_exists[x] || who == NOBODY {
                 return NotFound;
             }
             if u != OWN {
@@ -1352,7 +1388,7 @@ mod seq {
             .unwrap_or(60);
         prop::collection::vec(
             (
-                0u8..32,
+                0u8..33,
                 any::<Index>(),
                 any::<Index>(),
                 any::<Index>(),
@@ -1690,6 +1726,29 @@ mod seq {
                 let got = out_of(&s(actor).describe(&p, "about"));
                 (format!("{} describe {p:?}", login(actor)), want, got)
             }
+            32 => {
+                if d.index(4) != 0 {
+                    actor = OWN;
+                }
+                let x = 1 + b.index(2);
+                let add = !m.org_exists[x] && c.index(3) != 0;
+                let want = m.org_rm_add(actor, x, add);
+                let o = s(actor);
+                let got = if add {
+                    out_of(&o.org_add(&format!("o{x}"), Some(&format!("o{}", x - 1))))
+                } else {
+                    out_of(&o.org_rm(&format!("o{x}")))
+                };
+                (
+                    format!(
+                        "{} org {} o{x}",
+                        login(actor),
+                        if add { "add" } else { "rm" }
+                    ),
+                    want,
+                    got,
+                )
+            }
             _ => unreachable!(),
         }
     }
@@ -1833,6 +1892,7 @@ mod seq {
                 groups: s.groups,
                 orgs: std::array::from_fn(|u| std::array::from_fn(|x| s.org[u] == Some(x))),
                 group_exists: [true, true],
+                org_exists: [true, true, true],
                 assets: BTreeMap::new(),
                 items: BTreeMap::new(),
                 grants: BTreeMap::new(),
