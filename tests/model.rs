@@ -1787,6 +1787,41 @@ mod seq {
         let locs = m.locs();
         for u in 0..6 {
             let s: Session<'_> = app.session(LOGINS[u]).unwrap();
+            // `ls /`: the workspaces one sees; `ls /WS`: the spaces (R11).
+            let want: Vec<&str> = (0..2).filter(|w| m.ws_seen(u, *w)).map(|w| WS[w]).collect();
+            let top = s
+                .ls(Some("/"))
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut got: Vec<&str> = top.entries.iter().map(|e| e.name.as_str()).collect();
+            got.sort();
+            prop_assert_eq!(&want, &got, "{} ls /", LOGINS[u]);
+            for w in 0..2 {
+                let want: Result<Vec<String>, Out> = if m.ws_seen(u, w) {
+                    let mut v = Vec::new();
+                    if m.root_seen(u, Sp::Team(w)) {
+                        v.push("team".to_string());
+                    }
+                    if m.analyst(u, w) {
+                        v.push(format!("my/{}", LOGINS[u]));
+                    }
+                    let mut others: Vec<&str> = (0..6)
+                        .filter(|o| {
+                            *o != u && m.root_exists(Sp::My(w, *o)) && m.root_seen(u, Sp::My(w, *o))
+                        })
+                        .map(|o| LOGINS[o])
+                        .collect();
+                    others.sort();
+                    v.extend(others.into_iter().map(|o| format!("my/{o}")));
+                    Ok(v)
+                } else {
+                    Err(NotFound)
+                };
+                let got = s
+                    .ls(Some(&format!("/{}", WS[w])))
+                    .map(|l| l.entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>());
+                let got = got.map_err(|e| out_of::<()>(&Err(e)));
+                prop_assert_eq!(want, got, "{} ls /{}", LOGINS[u], WS[w]);
+            }
             for (k, loc) in locs.iter().enumerate() {
                 let p = m.path(*loc);
                 let want = m.ls(u, *loc);
