@@ -1,7 +1,8 @@
 //! A second, independent oracle (issue 7): AWS Cedar. Random Team Space
 //! stores are encoded as Cedar entities and policies, written from SPEC
-//! alone, and Cedar's answer for `view`, `edit` and `share` is compared with
-//! treeward's `check` for every (user, item) pair of every store.
+//! alone, and Cedar's answer for `view`, `edit` and `share` — and the other
+//! columns of SPEC §4's table: `copy`, `create`, `rename`, `delete`, `move` —
+//! is compared with treeward's `check` for every (user, item) pair of every store.
 //!
 //! The encoding:
 //! - entities: `Folder::"nI"` / `App::"nI"` whose parent is their folder, or
@@ -13,7 +14,8 @@
 //! - each grant is a link of the template of its level (SPEC §4 table, R27):
 //!   `permit(principal in ?principal, action in [...], resource in ?resource)`;
 //!   the tenant level permits `view` of apps only (R26).
-//! - admins: one static policy on the workspace (R21: every action).
+//! - admins: one static policy on the workspace (R21: every action); two
+//!   `forbid`s: nothing is created in an app, only apps are copied (R20).
 //!
 //! Readings of SPEC this encoding shares with treeward (rules.rs header):
 //! `edit` on a folder follows the same levels as on an app; tenant users are
@@ -21,7 +23,7 @@
 //! so none is generated). R11's path-only folders need no encoding: a folder
 //! seen only as a path holds no permit, and `check` denies there too.
 //!
-//! CI: 200 stores, some 65,000 decisions, a second or two. Longer:
+//! CI: 200 stores, some 175,000 decisions, a few seconds. Longer:
 //!   CEDAR_STORES=2000 cargo test --release --test cedar_oracle -- --nocapture
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -214,32 +216,43 @@ fn subject_uid(subject: &str) -> EntityUid {
     uid(ty, name)
 }
 
-/// The level templates of SPEC §4 (view, edit and share columns).
+/// The level templates of SPEC §4's table, one column per action.
 const TEMPLATES: [(&str, &str); 4] = [
     (
         "viewer",
-        r#"permit(principal in ?principal, action == Action::"view", resource in ?resource);"#,
+        r#"permit(principal in ?principal, action in [Action::"view", Action::"copy"], resource in ?resource);"#,
     ),
     (
         "editor",
-        r#"permit(principal in ?principal, action in [Action::"view", Action::"edit"], resource in ?resource);"#,
+        r#"permit(principal in ?principal, action in [Action::"view", Action::"copy", Action::"create", Action::"edit", Action::"rename", Action::"delete"], resource in ?resource);"#,
     ),
     (
         "manager",
-        r#"permit(principal in ?principal, action in [Action::"view", Action::"edit", Action::"share"], resource in ?resource);"#,
+        r#"permit(principal in ?principal, action in [Action::"view", Action::"copy", Action::"create", Action::"edit", Action::"rename", Action::"delete", Action::"move", Action::"share"], resource in ?resource);"#,
     ),
-    // R26: tenant users view apps only (a folder is only the path to them).
+    // R26: tenant users view (and so may copy, R20) apps only; a folder is
+    // only the path to them.
     (
         "tenant",
-        r#"permit(principal in ?principal, action == Action::"view", resource is App in ?resource);"#,
+        r#"permit(principal in ?principal, action in [Action::"view", Action::"copy"], resource is App in ?resource);"#,
     ),
 ];
 
-/// R7, R21: Team Space admins hold every action on every Team Space item.
-const ADMINS: &str = r#"permit(principal in Admins::"DW", action, resource in Workspace::"DW");"#;
+/// R7, R21: Team Space admins hold every action on every Team Space item;
+/// whoever holds what, nothing is created inside an app and only apps are
+/// copied (R20; READING, rules.rs header: assets are added by `edit`).
+const STATIC: &str = r#"
+permit(principal in Admins::"DW", action, resource in Workspace::"DW");
+forbid(principal, action == Action::"create", resource is App);
+forbid(principal, action == Action::"copy", resource is Folder);
+"#;
+
+const ACTIONS: [&str; 8] = [
+    "view", "copy", "create", "edit", "rename", "delete", "move", "share",
+];
 
 fn cedar(s: &Store) -> (PolicySet, Entities) {
-    let mut ps = PolicySet::from_str(ADMINS).unwrap();
+    let mut ps = PolicySet::from_str(STATIC).unwrap();
     for (id, src) in TEMPLATES {
         ps.add_template(Template::parse(Some(PolicyId::new(id)), src).unwrap())
             .unwrap();
@@ -329,7 +342,7 @@ fn team_space_decisions_agree_with_cedar() {
             let own = app.session("own").unwrap();
             for login in USERS {
                 for i in 0..s.items.len() {
-                    for action in ["view", "edit", "share"] {
+                    for action in ACTIONS {
                         let req = Request::new(
                             uid("User", login),
                             uid("Action", action),
