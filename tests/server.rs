@@ -964,3 +964,142 @@ fn watch_prints_changes_and_reconnects_to_a_restarted_server() {
     let _ = w.kill();
     let _ = w.wait();
 }
+
+/// A terminal UI in a pseudo-terminal, its screen parsed.
+struct PtyUi {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl PtyUi {
+    fn spawn(dir: &Path, args: &[&str]) -> PtyUi {
+        use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 30,
+                cols: 110,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.arg("--db");
+        cmd.arg(dir);
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("TREEWARD_KEYS", "/nonexistent/keys.toml");
+        cmd.env_remove("TREEWARD_USER");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 110, 0)));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let p2 = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => p2.lock().unwrap().process(&buf[..n]),
+                }
+            }
+        });
+        PtyUi {
+            parser,
+            writer: pair.master.take_writer().unwrap(),
+            child,
+            _master: pair.master,
+        }
+    }
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+    fn wait_for(&self, what: &str, limit: Duration) -> Option<Duration> {
+        let t = Instant::now();
+        while t.elapsed() < limit {
+            if self.screen().contains(what) {
+                return Some(t.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+    fn send(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+}
+
+impl Drop for PtyUi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn two_terminal_uis_and_a_script_on_one_server() {
+    let _g = serial();
+    let (_t, dir) = store();
+    ok(&dir, &["mkdir", &team("Plant")]);
+    let mut srv = Server::start(&dir);
+    let me = me();
+    let a = PtyUi::spawn(&dir, &[]);
+    let mut b = PtyUi::spawn(&dir, &["--as", "alice"]);
+    let limit = Duration::from_secs(10);
+    assert!(a.wait_for("Plant", limit).is_some(), "{}", a.screen());
+    assert!(b.wait_for("Plant", limit).is_some(), "{}", b.screen());
+    assert!(
+        a.screen()
+            .contains(&format!("connected to the treeward server as {me}")),
+        "{}",
+        a.screen()
+    );
+    // A script's change appears in both, with who made it in the status line.
+    let t = Instant::now();
+    ok(&dir, &["--as", "alice", "mkdir", &team("Scripted")]);
+    let ack = t.elapsed();
+    let seen_a = a
+        .wait_for("Scripted", limit)
+        .expect("UI a shows the change");
+    let seen_b = b
+        .wait_for("Scripted", limit)
+        .expect("UI b shows the change");
+    assert!(a.wait_for("alice: ", limit).is_some(), "{}", a.screen());
+    println!(
+        "terminal UIs: a command-line change (the command took {:.0} ms, process start included) was on both screens {:.0} ms and {:.0} ms after the command returned",
+        ack.as_secs_f64() * 1e3,
+        seen_a.as_secs_f64() * 1e3,
+        seen_b.as_secs_f64() * 1e3
+    );
+    // The server goes away: the UIs say so, and come back by themselves.
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    assert!(
+        b.wait_for("disconnected, retrying", limit).is_some(),
+        "{}",
+        b.screen()
+    );
+    let _srv2 = Server::start(&dir);
+    ok(&dir, &["mkdir", &team("AfterRestart")]);
+    assert!(
+        b.wait_for("AfterRestart", limit).is_some(),
+        "{}",
+        b.screen()
+    );
+    // q quits.
+    b.send("q");
+    let t = Instant::now();
+    while t.elapsed() < limit {
+        if let Ok(Some(_)) = b.child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        matches!(b.child.try_wait(), Ok(Some(_))),
+        "the UI did not quit"
+    );
+}

@@ -106,6 +106,7 @@ impl Client {
                     )))
                 }
                 ServerMsg::Event(e) => self.events.push_back(e),
+                ServerMsg::Screen(_) | ServerMsg::TuiEnded(_) => {}
             }
         }
     }
@@ -123,6 +124,11 @@ impl Client {
                 "unexpected answer from the server: {other:?}"
             ))),
         }
+    }
+
+    /// The connection itself (the terminal UI's client takes it over).
+    pub fn into_stream(self) -> UnixStream {
+        self.stream
     }
 
     /// From now on the server pushes every committed change here.
@@ -156,6 +162,7 @@ impl Client {
             Ok(ServerMsg::Reply { id, .. }) => Err(Error::unavailable(format!(
                 "the server answered request {id} that was not asked"
             ))),
+            Ok(ServerMsg::Screen(_) | ServerMsg::TuiEnded(_)) => Ok(None),
             Err(FrameError::Io(e)) if proto::is_timeout(&e) => Ok(None),
             Err(e) => Err(self.lost(e)),
         }

@@ -18,6 +18,7 @@
 
 pub mod client;
 pub mod proto;
+pub mod remote_ui;
 pub mod watch;
 
 use std::io::Write;
@@ -53,31 +54,28 @@ pub fn socket_path(dir: &Path, socket: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| dir.join(proto::SOCKET_FILE))
 }
 
-/// The terminal UI does not run through a server yet: when one serves the
-/// store (or `--socket` is given), say so in one line (exit 6) instead of the
-/// store's "in use by another treeward process".
+/// `treeward` with no command: when a server serves the store (or
+/// `--socket` is given), the terminal UI runs through it
+/// ([`remote_ui`]); `None` when the embedded UI should run.
 pub fn tui_guard(cli: &crate::cli::Cli) -> Option<i32> {
     let dir = crate::cli::store_dir(cli.db.clone()).ok()?;
     let sock = socket_path(&dir, cli.socket.as_deref());
-    let served = match client::probe(&sock) {
-        Ok(c) => c.is_some(),
+    let found = if cli.socket.is_some() {
+        client::Client::connect(&sock).map(Some)
+    } else {
+        client::probe(&sock)
+    };
+    match found {
+        Ok(Some(c)) => Some(remote_ui::run_client(cli, c, &sock)),
+        Ok(None) => None,
         Err(e) => {
             eprintln!("{e}");
-            return Some(e.outcome.exit_code());
+            Some(e.outcome.exit_code())
         }
-    };
-    if served || cli.socket.is_some() {
-        eprintln!(
-            "store unavailable: {} is served by `treeward serve` on {}; the terminal UI cannot run through a server yet: use the command line (it goes through the server) and `treeward watch` for live changes",
-            dir.display(),
-            sock.display()
-        );
-        return Some(6);
     }
-    None
 }
 
-struct Shared {
+pub(crate) struct Shared {
     app: App,
     dir: PathBuf,
     service_uid: u32,
@@ -88,13 +86,13 @@ struct Shared {
 }
 
 /// The peer of a connection, as the kernel tells it.
-struct Peer {
+pub(crate) struct Peer {
     uid: u32,
     pid: i32,
     login: std::result::Result<String, String>,
 }
 
-fn log(msg: impl std::fmt::Display) {
+pub(crate) fn log(msg: impl std::fmt::Display) {
     let at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -308,6 +306,7 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
     };
     let closed = Arc::new(AtomicBool::new(false));
     let mut subscribed = false;
+    let mut tui: Option<std::sync::mpsc::Sender<remote_ui::Msg>> = None;
     loop {
         let _ = stream.set_read_timeout(if subscribed { None } else { Some(IDLE_TIMEOUT) });
         let msg: ClientMsg = match proto::read_msg(&mut stream, frame_started) {
@@ -322,6 +321,13 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
                 break;
             }
         };
+        if let Request::TuiInput(i) = msg.req {
+            // No reply: the screen answers.
+            if let Some(tx) = &tui {
+                let _ = tx.send(remote_ui::Msg::Input(i));
+            }
+            continue;
+        }
         sh.in_flight.fetch_add(1, SeqCst);
         let reply = if sh.stop.load(SeqCst) {
             Reply::Failed {
@@ -339,6 +345,22 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
                     subscribe(sh, &login, &writer, &closed, &who)
                 }
                 Request::Run(r) => run(sh, &peer, &login, r),
+                Request::Tui(_) if tui.is_some() => Reply::Failed {
+                    code: 2,
+                    message: "this connection already runs a terminal UI".into(),
+                },
+                Request::Tui(r) => match remote_ui::start(sh, &peer, &login, r, &writer, &closed) {
+                    Ok(tx) => {
+                        subscribed = true; // long-lived: no idle timeout
+                        tui = Some(tx);
+                        Reply::TuiStarted
+                    }
+                    Err(e) => Reply::Failed {
+                        code: e.outcome.exit_code(),
+                        message: e.message,
+                    },
+                },
+                Request::TuiInput(_) => Reply::Pong,
             }
         };
         let sent = {
@@ -352,6 +374,7 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
         }
     }
     closed.store(true, SeqCst);
+    drop(tui);
     let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
@@ -457,20 +480,24 @@ fn run(sh: &Shared, peer: &Peer, login: &str, r: RunReq) -> Reply {
     }
 }
 
+/// Who a request acts as: the peer's own login; `--as` someone else only
+/// for the service account.
+fn acting_as(sh: &Shared, peer: &Peer, login: &str, as_: Option<String>) -> Result<String> {
+    match as_ {
+        None => Ok(login.to_string()),
+        Some(a) if a == login => Ok(a),
+        Some(a) if peer.uid == sh.service_uid => Ok(a),
+        Some(a) => Err(Error::denied(format!(
+            "this server knows you as '{login}' (from the socket); only its service account '{}' may act as '{}'",
+            sh.service_login,
+            crate::domain::text::escape(&a)
+        ))),
+    }
+}
+
 fn run_checked(sh: &Shared, peer: &Peer, login: &str, r: RunReq) -> Result<Out> {
     let service = peer.uid == sh.service_uid;
-    let acting = match r.as_ {
-        None => login.to_string(),
-        Some(a) if a == login => a,
-        Some(a) if service => a,
-        Some(a) => {
-            return Err(Error::denied(format!(
-                "this server knows you as '{login}' (from the socket); only its service account '{}' may act as '{}'",
-                sh.service_login,
-                crate::domain::text::escape(&a)
-            )))
-        }
-    };
+    let acting = acting_as(sh, peer, login, r.as_)?;
     let store_level = matches!(
         r.cmd,
         Cmd::Init { .. }

@@ -65,6 +65,69 @@ pub enum Request {
     /// From now on, push every committed change on this connection.
     Subscribe,
     Ping,
+    /// Run a terminal UI for this connection's user in the server; the
+    /// connection then carries [`Request::TuiInput`]s (no replies) one way and
+    /// [`ServerMsg::Screen`] bytes the other, until [`ServerMsg::TuiEnded`].
+    Tui(TuiReq),
+    /// A key, mouse, paste or resize for the connection's terminal UI.
+    TuiInput(WireInput),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TuiReq {
+    pub cols: u16,
+    pub rows: u16,
+    pub as_: Option<String>,
+    /// `--theme`: a theme name (a file is read on the server's side).
+    pub theme: Option<String>,
+    pub no_color: bool,
+    pub ascii: bool,
+    /// The client's key configuration (keys.toml), if any.
+    pub keys: Option<String>,
+}
+
+/// The terminal UI's input events (`tui::keys::Input`) on the wire.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum WireInput {
+    Key {
+        code: WireKey,
+        ctrl: bool,
+        alt: bool,
+    },
+    Click {
+        col: u16,
+        row: u16,
+    },
+    ScrollUp {
+        col: u16,
+        row: u16,
+    },
+    ScrollDown {
+        col: u16,
+        row: u16,
+    },
+    Resize(u16, u16),
+    Paste(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum WireKey {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Backspace,
+    Delete,
+    F(u8),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,8 +144,15 @@ pub struct RunReq {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ServerMsg {
-    Reply { id: u64, reply: Reply },
+    Reply {
+        id: u64,
+        reply: Reply,
+    },
     Event(Event),
+    /// Terminal output of the connection's terminal UI, to write as it is.
+    Screen(Vec<u8>),
+    /// The terminal UI ended (quit, or the reason it could not go on).
+    TuiEnded(String),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +170,8 @@ pub enum Reply {
         after_seq: u64,
     },
     Pong,
+    /// The terminal UI runs; `Screen` messages follow.
+    TuiStarted,
 }
 
 /// [`crate::cli::Out`] on the wire: the JSON document as text (bincode cannot

@@ -1,0 +1,546 @@
+//! The terminal UI through a server.
+//!
+//! The UI runs inside the server, one thread per connection, as the
+//! connection's user (the kernel's word, as for commands), on the server's
+//! open store: the same `tui::Ui` and `tui::render` as the embedded UI, drawn
+//! into a fixed-size ratatui viewport whose bytes go to the client. The
+//! client puts its terminal in raw mode, sends its keys, mouse, pastes and
+//! resizes, and writes the bytes it gets. So no operation of the UI had to be
+//! taught to speak the protocol, and rules, outcomes and audit are the
+//! embedded ones.
+//!
+//! Live updates: every change committed by anyone is pushed into the UI's
+//! loop; the UI reloads (keeping its selection where it can, as after its own
+//! changes) and its status line says who changed what.
+//!
+//! When the server goes away, the client shows "disconnected, retrying" and
+//! starts a new UI session when the server is back (the old one's state,
+//! such as the selection, is not carried over).
+
+use std::io::{self, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+use super::proto::{self, ClientMsg, Request, ServerMsg, TuiReq, WireInput, WireKey};
+use super::{Peer, Shared};
+use crate::domain::{AuditEntry, Error, Result};
+use crate::tui::keys::{Input, Key, KeyCode, MouseKind};
+
+/// What the UI thread waits for.
+pub enum Msg {
+    Input(WireInput),
+    Change(AuditEntry),
+}
+
+/// The terminal's bytes, sent as one `Screen` message per flush.
+struct ScreenWriter {
+    buf: Vec<u8>,
+    out: Arc<Mutex<UnixStream>>,
+}
+
+impl Write for ScreenWriter {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.buf);
+        let mut w = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        proto::write_msg(&mut *w, &ServerMsg::Screen(bytes))
+            .map_err(|e| io::Error::new(io::ErrorKind::BrokenPipe, e.to_string()))
+    }
+}
+
+/// Starts the UI of one connection; returns where its inputs go.
+pub(crate) fn start(
+    sh: &Arc<Shared>,
+    peer: &Peer,
+    login: &str,
+    r: TuiReq,
+    writer: &Arc<Mutex<UnixStream>>,
+    closed: &Arc<AtomicBool>,
+) -> Result<Sender<Msg>> {
+    let acting = super::acting_as(sh, peer, login, r.as_.clone())?;
+    // The same refusals as the embedded UI, before any screen is sent.
+    sh.app.session(&acting)?;
+    let mut theme = crate::tui::theme::Theme::load(r.theme.as_deref()).map_err(Error::invalid)?;
+    if r.no_color {
+        theme = theme.no_color();
+    }
+    let mut keys = crate::tui::keys::KeyMap::default();
+    let mut notes = Vec::new();
+    if let Some(text) = &r.keys {
+        notes.extend(keys.apply_config(text));
+    }
+    notes.extend(keys.conflicts());
+    let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+    // Committed changes join the inputs in one queue.
+    let feed = sh.app.store().subscribe(super::FEED_CAPACITY);
+    {
+        let (tx, closed) = (tx.clone(), closed.clone());
+        std::thread::Builder::new()
+            .name("ui-feed".into())
+            .spawn(move || loop {
+                match feed.recv_timeout(Duration::from_millis(500)) {
+                    Ok(e) => {
+                        if tx.send(Msg::Change(e)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) if !closed.load(SeqCst) => {}
+                    Err(_) => return,
+                }
+            })
+            .map_err(|e| Error::unavailable(format!("cannot start a thread: {e}")))?;
+    }
+    let (sh, writer) = (sh.clone(), writer.clone());
+    std::thread::Builder::new()
+        .name(format!("ui-{acting}"))
+        .spawn(move || {
+            let end = match ui_loop(&sh, &acting, &r, theme, keys, notes, rx, &writer) {
+                Ok(()) => String::new(),
+                Err(e) => {
+                    super::log(format!("terminal UI of {acting}: {e}"));
+                    e.to_string()
+                }
+            };
+            let mut w = writer.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = proto::write_msg(&mut *w, &ServerMsg::TuiEnded(end));
+        })
+        .map_err(|e| Error::unavailable(format!("cannot start a thread: {e}")))?;
+    Ok(tx)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ui_loop(
+    sh: &Shared,
+    login: &str,
+    r: &TuiReq,
+    theme: crate::tui::theme::Theme,
+    keys: crate::tui::keys::KeyMap,
+    notes: Vec<String>,
+    rx: Receiver<Msg>,
+    writer: &Arc<Mutex<UnixStream>>,
+) -> io::Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    let out = ScreenWriter {
+        buf: Vec::new(),
+        out: writer.clone(),
+    };
+    let area = |c: u16, r: u16| Rect::new(0, 0, c.max(1), r.max(1));
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(out),
+        TerminalOptions {
+            viewport: Viewport::Fixed(area(r.cols, r.rows)),
+        },
+    )?;
+    let mut ui = crate::tui::Ui::new(&sh.app, login, keys, theme, r.ascii)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    if notes.is_empty() {
+        ui.set_message(format!(
+            "connected to the treeward server as {login}; ? shows the keys"
+        ));
+    } else {
+        ui.set_error(format!("key bindings: {}", notes.join("; ")));
+    }
+    let mut dirty = true;
+    let mut own: std::collections::VecDeque<(u64, u64)> = Default::default();
+    loop {
+        if dirty {
+            ui.prepare();
+            crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+            term.draw(|f| crate::tui::render::draw(f, &mut ui))?;
+            crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
+            if !ui.clipboard.is_empty() {
+                let w = term.backend_mut();
+                for s in ui.clipboard.drain(..) {
+                    w.write_all(s.as_bytes())?;
+                }
+            }
+            term.backend_mut().flush()?;
+            dirty = false;
+        }
+        let idle = ui
+            .whatif_due()
+            .map_or(Duration::from_secs(1), |d| d.min(Duration::from_secs(1)));
+        let first = match rx.recv_timeout(idle) {
+            Ok(m) => m,
+            Err(RecvTimeoutError::Timeout) => {
+                dirty |= ui.whatif_due().is_some();
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return Ok(()), // the client left
+        };
+        // Everything pending before the next frame; changes coalesce into one reload.
+        let mut changes: Vec<AuditEntry> = Vec::new();
+        let mut next = Some(first);
+        let started = Instant::now();
+        while let Some(m) = next.take() {
+            match m {
+                Msg::Input(i) => {
+                    if let WireInput::Resize(c, rr) = i {
+                        term.resize(area(c, rr))?;
+                    }
+                    if let Some(input) = from_wire(i) {
+                        // Changes this UI makes itself are reloaded by it.
+                        let before = super::last_seq(&sh.app);
+                        ui.handle(input);
+                        let after = super::last_seq(&sh.app);
+                        if after > before {
+                            own.push_back((before, after));
+                            if own.len() > 32 {
+                                own.pop_front();
+                            }
+                        }
+                    }
+                    dirty = true;
+                    if ui.quit {
+                        return Ok(());
+                    }
+                }
+                Msg::Change(e) => changes.push(e),
+            }
+            if started.elapsed() < Duration::from_millis(50) {
+                next = rx.try_recv().ok();
+            }
+        }
+        // Others' changes: reload, and say who changed what. This UI's own
+        // were reloaded by it when it made them.
+        let others: Vec<AuditEntry> = changes
+            .into_iter()
+            .filter(|e| !(e.actor == login && own.iter().any(|(a, b)| e.seq > *a && e.seq <= *b)))
+            .collect();
+        if !others.is_empty() {
+            let shown = sh.app.session(login).ok().and_then(|s| {
+                others
+                    .iter()
+                    .rev()
+                    .find_map(|e| s.readable_entry(e.clone()).ok().flatten())
+            });
+            ui.refresh();
+            let more = if others.len() > 1 {
+                format!(" (+{} more changes)", others.len() - 1)
+            } else {
+                String::new()
+            };
+            match shown {
+                Some(e) => ui.set_message(format!(
+                    "{}: {} {}{more}",
+                    e.actor,
+                    e.action,
+                    crate::domain::text::escape(&e.target)
+                )),
+                None => ui.set_message("the store changed (reloaded)"),
+            }
+            dirty = true;
+        }
+    }
+}
+
+fn from_wire(i: WireInput) -> Option<Input> {
+    Some(match i {
+        WireInput::Key { code, ctrl, alt } => Input::Key(Key {
+            code: match code {
+                WireKey::Char(c) => KeyCode::Char(c),
+                WireKey::Enter => KeyCode::Enter,
+                WireKey::Esc => KeyCode::Esc,
+                WireKey::Tab => KeyCode::Tab,
+                WireKey::BackTab => KeyCode::BackTab,
+                WireKey::Up => KeyCode::Up,
+                WireKey::Down => KeyCode::Down,
+                WireKey::Left => KeyCode::Left,
+                WireKey::Right => KeyCode::Right,
+                WireKey::PageUp => KeyCode::PageUp,
+                WireKey::PageDown => KeyCode::PageDown,
+                WireKey::Home => KeyCode::Home,
+                WireKey::End => KeyCode::End,
+                WireKey::Backspace => KeyCode::Backspace,
+                WireKey::Delete => KeyCode::Delete,
+                WireKey::F(n) => KeyCode::F(n),
+            },
+            ctrl,
+            alt,
+        }),
+        WireInput::Click { col, row } => Input::Mouse {
+            kind: MouseKind::Click,
+            col,
+            row,
+        },
+        WireInput::ScrollUp { col, row } => Input::Mouse {
+            kind: MouseKind::ScrollUp,
+            col,
+            row,
+        },
+        WireInput::ScrollDown { col, row } => Input::Mouse {
+            kind: MouseKind::ScrollDown,
+            col,
+            row,
+        },
+        WireInput::Resize(c, r) => Input::Resize(c, r),
+        WireInput::Paste(s) => Input::Paste(s),
+    })
+}
+
+fn to_wire(i: Input) -> WireInput {
+    match i {
+        Input::Key(k) => WireInput::Key {
+            code: match k.code {
+                KeyCode::Char(c) => WireKey::Char(c),
+                KeyCode::Enter => WireKey::Enter,
+                KeyCode::Esc => WireKey::Esc,
+                KeyCode::Tab => WireKey::Tab,
+                KeyCode::BackTab => WireKey::BackTab,
+                KeyCode::Up => WireKey::Up,
+                KeyCode::Down => WireKey::Down,
+                KeyCode::Left => WireKey::Left,
+                KeyCode::Right => WireKey::Right,
+                KeyCode::PageUp => WireKey::PageUp,
+                KeyCode::PageDown => WireKey::PageDown,
+                KeyCode::Home => WireKey::Home,
+                KeyCode::End => WireKey::End,
+                KeyCode::Backspace => WireKey::Backspace,
+                KeyCode::Delete => WireKey::Delete,
+                KeyCode::F(n) => WireKey::F(n),
+            },
+            ctrl: k.ctrl,
+            alt: k.alt,
+        },
+        Input::Mouse { kind, col, row } => match kind {
+            MouseKind::Click => WireInput::Click { col, row },
+            MouseKind::ScrollUp => WireInput::ScrollUp { col, row },
+            MouseKind::ScrollDown => WireInput::ScrollDown { col, row },
+        },
+        Input::Resize(c, r) => WireInput::Resize(c, r),
+        Input::Paste(s) => WireInput::Paste(s),
+    }
+}
+
+// ---- the client's side ----
+
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
+fn take_terminal() -> io::Result<()> {
+    use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
+    use crossterm::terminal::{self, EnterAlternateScreen};
+    terminal::enable_raw_mode()?;
+    TAKEN.store(true, SeqCst);
+    crossterm::execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        crossterm::cursor::Hide,
+        terminal::Clear(terminal::ClearType::All)
+    )
+}
+
+fn give_back_terminal() {
+    use crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
+    use crossterm::terminal::{self, EndSynchronizedUpdate, LeaveAlternateScreen};
+    if TAKEN.swap(false, SeqCst) {
+        let _ = crossterm::execute!(
+            io::stdout(),
+            EndSynchronizedUpdate,
+            DisableMouseCapture,
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            crossterm::cursor::Show
+        );
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+/// The request a client sends to start (or restart) its UI.
+fn tui_request(cli: &crate::cli::Cli) -> TuiReq {
+    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    let keys = std::env::var_os("TREEWARD_KEYS")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            directories::ProjectDirs::from("", "", "treeward")
+                .map(|d| d.config_dir().join("keys.toml"))
+        })
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    TuiReq {
+        cols,
+        rows,
+        as_: cli.as_.clone().or_else(|| {
+            std::env::var("TREEWARD_USER")
+                .ok()
+                .filter(|u| !u.is_empty())
+        }),
+        theme: cli.theme.clone(),
+        no_color: crate::tui::theme::Theme::no_color_requested(),
+        ascii: cli.ascii,
+        keys,
+    }
+}
+
+/// Asks the server for a UI; on success the connection carries the screen.
+fn open_ui(client: super::client::Client, req: TuiReq) -> Result<UnixStream> {
+    let mut client = client;
+    match client.request(Request::Tui(req))? {
+        proto::Reply::TuiStarted => Ok(client.into_stream()),
+        proto::Reply::Failed { code, message } => Err(Error::new(
+            match code {
+                2 => crate::domain::Outcome::Invalid,
+                3 => crate::domain::Outcome::Denied,
+                4 => crate::domain::Outcome::NotFound,
+                5 => crate::domain::Outcome::Conflict,
+                _ => crate::domain::Outcome::Unavailable,
+            },
+            message,
+        )),
+        other => Err(Error::unavailable(format!(
+            "unexpected answer from the server: {other:?}"
+        ))),
+    }
+}
+
+/// `treeward` with no command, when a server serves the store. Returns the
+/// exit code.
+pub fn run_client(
+    cli: &crate::cli::Cli,
+    client: super::client::Client,
+    socket: &std::path::Path,
+) -> i32 {
+    // Everything that can fail without a screen fails before the terminal is touched.
+    let stream = match open_ui(client, tui_request(cli)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return e.outcome.exit_code();
+        }
+    };
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        give_back_terminal();
+        prev(info);
+    }));
+    if let Err(e) = take_terminal() {
+        give_back_terminal();
+        eprintln!("invalid input: cannot drive this terminal: {e}");
+        return 2;
+    }
+    let code = session(cli, stream, socket);
+    give_back_terminal();
+    code
+}
+
+fn session(cli: &crate::cli::Cli, stream: UnixStream, socket: &std::path::Path) -> i32 {
+    // Where keys go: the current connection (replaced after a reconnect).
+    let sink: Arc<Mutex<Option<UnixStream>>> = Arc::new(Mutex::new(stream.try_clone().ok()));
+    let quit_while_away = Arc::new(AtomicBool::new(false));
+    {
+        let (sink, quit) = (sink.clone(), quit_while_away.clone());
+        std::thread::spawn(move || loop {
+            let Ok(ev) = crossterm::event::read() else {
+                return;
+            };
+            let Some(input) = crate::tui::keys::from_crossterm(ev) else {
+                continue;
+            };
+            let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+            match s.as_mut() {
+                Some(w) => {
+                    let m = ClientMsg {
+                        id: 0,
+                        req: Request::TuiInput(to_wire(input)),
+                    };
+                    if proto::write_msg(w, &m).is_err() {
+                        *s = None;
+                    }
+                }
+                None => {
+                    // Disconnected: q, Esc or Ctrl-C leaves.
+                    if let Input::Key(k) = input {
+                        if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc)
+                            || (k.ctrl && k.code == KeyCode::Char('c'))
+                        {
+                            quit.store(true, SeqCst);
+                        }
+                    }
+                }
+            }
+        });
+    }
+    let mut stream = stream;
+    loop {
+        let m = proto::read_msg::<ServerMsg>(&mut stream, || {});
+        match m {
+            Ok(ServerMsg::Screen(bytes)) => {
+                let mut out = io::stdout().lock();
+                let _ = out.write_all(&bytes).and_then(|_| out.flush());
+            }
+            Ok(ServerMsg::TuiEnded(msg)) => {
+                give_back_terminal();
+                if msg.is_empty() {
+                    return 0;
+                }
+                eprintln!("{msg}");
+                return 6;
+            }
+            Ok(_) => {}
+            Err(_) => {
+                *sink.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                let Some(s) = reconnect(cli, socket, &quit_while_away) else {
+                    return 0;
+                };
+                *sink.lock().unwrap_or_else(|e| e.into_inner()) = s.try_clone().ok();
+                stream = s;
+            }
+        }
+    }
+}
+
+/// Shows "disconnected, retrying" on the last row until the server is back.
+fn reconnect(
+    cli: &crate::cli::Cli,
+    socket: &std::path::Path,
+    quit: &AtomicBool,
+) -> Option<UnixStream> {
+    let (_, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    let mut wait = Duration::from_millis(50);
+    loop {
+        {
+            let mut out = io::stdout().lock();
+            let _ = crossterm::queue!(
+                out,
+                crossterm::cursor::MoveTo(0, rows.saturating_sub(1)),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::CurrentLine),
+                crossterm::style::Print(" disconnected, retrying (q leaves)",)
+            );
+            let _ = out.flush();
+        }
+        if quit.load(SeqCst) {
+            return None;
+        }
+        if let Ok(c) = super::client::Client::connect(socket) {
+            if let Ok(s) = open_ui(c, tui_request(cli)) {
+                let _ = crossterm::execute!(
+                    io::stdout(),
+                    crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+                );
+                return Some(s);
+            }
+        }
+        let until = Instant::now() + wait;
+        while Instant::now() < until {
+            if quit.load(SeqCst) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        wait = (wait * 2).min(Duration::from_secs(2));
+    }
+}
