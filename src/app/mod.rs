@@ -80,6 +80,7 @@ impl App {
             account,
             actor,
             reach: OnceCell::new(),
+            space_paths: Default::default(),
         })
     }
 
@@ -185,6 +186,8 @@ pub struct Session<'a> {
     pub account: Account,
     pub actor: Principal,
     reach: OnceCell<Reach>,
+    /// "/WS/team", "/WS/my/LOGIN" by space: every chain starts with one.
+    space_paths: std::cell::RefCell<std::collections::HashMap<SpaceRef, String>>,
 }
 
 impl<'a> Session<'a> {
@@ -246,14 +249,21 @@ impl<'a> Session<'a> {
     }
 
     pub fn space_path(&self, space: &SpaceRef) -> Result<String> {
+        if let Some(p) = self.space_paths.borrow().get(space) {
+            return Ok(p.clone());
+        }
         let ws = self
             .store()
             .workspace(space.ws)?
             .ok_or_else(|| Error::unavailable("a space's workspace is missing"))?;
-        Ok(match &space.kind {
+        let p = match &space.kind {
             SpaceKind::Team => format!("/{}/team", ws.name),
             SpaceKind::My(l) => format!("/{}/my/{}", ws.name, l),
-        })
+        };
+        self.space_paths
+            .borrow_mut()
+            .insert(space.clone(), p.clone());
+        Ok(p)
     }
 
     /// The chain of an item (R10): the item, then its ancestors, with their grants.

@@ -139,12 +139,7 @@ impl Session<'_> {
         }
         let mut spaces = BTreeSet::new();
         spaces.insert(r.space().clone());
-        let mut candidates = candidates(self.store(), &subjects, &spaces)?;
-        if r.chain.is_none() {
-            // R11: a space root is visible to whoever sees an item in it,
-            // whatever grant lets them: every user is a candidate.
-            candidates.extend(self.store().users()?.into_iter().map(|u| u.login));
-        }
+        let candidates = candidates(self.store(), &subjects, &spaces)?;
         for login in candidates {
             let Some(u) = self.store().user(&login)? else {
                 continue;
@@ -401,52 +396,138 @@ fn items_in_scope(st: &Store, sc: &Scope, out: &mut BTreeSet<ItemId>) -> Result<
     Ok(())
 }
 
-/// Each candidate's level word on each item, in one state of the store.
-fn levels(
-    app: &App,
-    logins: &[String],
-    items: &BTreeSet<ItemId>,
-) -> Result<BTreeMap<(String, ItemId), (String, String)>> {
-    let mut out = BTreeMap::new();
+/// The level words a decision can give, by a small code (what-if tables
+/// hold millions of them).
+const WORDS: &[&str] = &[
+    "none",
+    "path only",
+    "tenant",
+    "viewer",
+    "editor",
+    "manager",
+    "member",
+    "owner",
+    "admin",
+];
+
+fn word_code(w: &str) -> u8 {
+    WORDS.iter().position(|x| *x == w).unwrap_or(0) as u8
+}
+
+/// Each candidate's level on each item, in one state of the store.
+struct Levels {
+    paths: std::collections::HashMap<ItemId, String>,
+    space_of: std::collections::HashMap<ItemId, SpaceRef>,
+    /// Per login: a standing that holds for a whole space (admin, owner), and per-item levels.
+    users: Vec<(
+        std::collections::HashMap<SpaceRef, u8>,
+        std::collections::HashMap<ItemId, u8>,
+    )>,
+}
+
+impl Levels {
+    fn get(&self, user: usize, id: ItemId) -> u8 {
+        let (whole, items) = &self.users[user];
+        if let Some(w) = items.get(&id) {
+            return *w;
+        }
+        self.space_of
+            .get(&id)
+            .and_then(|s| whole.get(s))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// The affected items of one state of the store, resolved once: their paths,
+/// spaces and chains (with the grants on every link).
+struct Prepared {
+    paths: std::collections::HashMap<ItemId, String>,
+    space_of: std::collections::HashMap<ItemId, SpaceRef>,
+    resolved: Vec<Resolved>,
+}
+
+fn prepare(app: &App, items: &BTreeSet<ItemId>) -> Result<Prepared> {
+    let mut out = Prepared {
+        paths: Default::default(),
+        space_of: Default::default(),
+        resolved: Vec::new(),
+    };
     let Some(account) = app.store.account()? else {
         return Ok(out);
     };
-    let first = account.owner.clone();
-    let base = app.session(&first)?;
-    let mut resolved = Vec::new();
+    let base = app.session(&account.owner)?;
     for id in items {
         let Some(it) = app.store.item(*id)? else {
             continue;
         };
         let chain = base.chain_of(&it)?;
-        resolved.push(Resolved {
-            path: chain.item().path.to_string(),
+        out.paths.insert(*id, chain.item().path.to_string());
+        out.space_of.insert(*id, it.space.clone());
+        out.resolved.push(Resolved {
+            path: String::new(),
             loc: Loc::Item(it),
             chain: Some(chain),
         });
     }
-    for login in logins {
-        let Ok(p) = app.principal_of(login, &account) else {
-            continue;
-        };
-        let reach = std::cell::OnceCell::new();
-        for r in &resolved {
-            let d = decide_lazily(&p, Action::View, r, || {
-                if reach.get().is_none() {
-                    let _ = reach.set(Reach::of(&app.store, &p)?);
-                }
-                Ok(reach.get().expect("set above"))
-            })?;
-            let word = if d.seen == Seen::Hidden {
-                "none".to_string()
-            } else {
-                d.level_word()
-            };
-            out.insert(
-                (login.clone(), r.item().map(|i| i.id).unwrap_or_default()),
-                (word, r.path.clone()),
-            );
+    Ok(out)
+}
+
+impl Prepared {
+    /// Every subject granted on an affected item or one of its folders.
+    fn subjects(&self, into: &mut BTreeSet<Subject>) {
+        for r in &self.resolved {
+            for l in r.chain.iter().flat_map(|c| c.links.iter()) {
+                into.extend(l.grants.iter().map(|g| g.subject.clone()));
+            }
         }
+    }
+}
+
+fn levels(app: &App, logins: &[String], prep: Prepared) -> Result<Levels> {
+    let Prepared {
+        paths,
+        space_of,
+        resolved,
+    } = prep;
+    let mut out = Levels {
+        paths,
+        space_of,
+        users: Vec::new(),
+    };
+    let Some(account) = app.store.account()? else {
+        return Ok(out);
+    };
+    for login in logins {
+        let mut whole: std::collections::HashMap<SpaceRef, u8> = Default::default();
+        let mut per_item: std::collections::HashMap<ItemId, u8> = Default::default();
+        if let Ok(p) = app.principal_of(login, &account) {
+            let reach = std::cell::OnceCell::new();
+            for r in &resolved {
+                // An admin's or a space owner's standing holds for every item of
+                // the space (R7, R15, R21): one decision answers for the rest.
+                if whole.contains_key(r.space()) {
+                    continue;
+                }
+                let d = decide_lazily(&p, Action::View, r, || {
+                    if reach.get().is_none() {
+                        let _ = reach.set(Reach::of(&app.store, &p)?);
+                    }
+                    Ok(reach.get().expect("set above"))
+                })?;
+                let code = if d.seen == Seen::Hidden {
+                    0
+                } else {
+                    word_code(&d.level_word())
+                };
+                if matches!(d.standing, Standing::Admin | Standing::SpaceOwner) {
+                    whole.insert(r.space().clone(), code);
+                } else if code != 0 {
+                    per_item.insert(r.item().map(|i| i.id).unwrap_or_default(), code);
+                }
+            }
+        }
+        out.users.push((whole, per_item));
     }
     Ok(out)
 }
@@ -479,65 +560,93 @@ impl App {
         let mut items = BTreeSet::new();
         items_in_scope(&self.store, &sc, &mut items)?;
         items_in_scope(&planned.store, &sc, &mut items)?;
+        let before_prep = prepare(self, &items)?;
+        let after_prep_planned = prepare(&planned, &items)?;
+        let after_prep = &after_prep_planned;
         let logins: Vec<String> = match &sc.users {
             Some(u) => u.iter().cloned().collect(),
             None => {
                 // Only users reached by a grant on an affected item or its
                 // folders, or holding a role or the space, can change (R10).
                 let mut subjects = BTreeSet::new();
-                let mut spaces = BTreeSet::new();
-                for st in [&self.store, &planned.store] {
-                    for id in &items {
-                        if let Some(n) = st.node(*id)? {
-                            spaces.insert(n.space.clone());
-                        }
-                        subjects.extend(st.grants_shared(*id)?.iter().map(|g| g.subject.clone()));
-                    }
-                }
+                before_prep.subjects(&mut subjects);
+                after_prep.subjects(&mut subjects);
+                let spaces: BTreeSet<SpaceRef> = before_prep
+                    .space_of
+                    .values()
+                    .chain(after_prep.space_of.values())
+                    .cloned()
+                    .collect();
                 candidates(&self.store, &subjects, &spaces)?
                     .into_iter()
                     .collect()
             }
         };
-        let before = levels(self, &logins, &items)?;
+        // The actor is evaluated too: what they see of the answer is what they
+        // see before or after the change (R12, R14).
+        let mut logins = logins;
+        if !logins.iter().any(|l| l == login) {
+            logins.push(login.to_string());
+        }
+        let before = levels(self, &logins, before_prep)?;
         let result = if dry_run {
             first
         } else {
             let s = self.session(login)?;
             op(&s)?
         };
-        let after = levels(after_app, &logins, &items)?;
-        // What the actor may see of the answer (R12, R14): items they see before or after.
-        let seen =
-            |app: &App, id: ItemId| app.session(login).and_then(|s| s.resolve_id(id)).is_ok();
+        let after_prep = if dry_run {
+            after_prep_planned
+        } else {
+            prepare(after_app, &items)?
+        };
+        let after = levels(after_app, &logins, after_prep)?;
+        let me = logins.iter().position(|l| l == login).unwrap_or(0);
         let mut changes = Vec::new();
-        let keys: BTreeSet<&(String, ItemId)> = before.keys().chain(after.keys()).collect();
-        let mut visible_cache: std::collections::HashMap<ItemId, bool> = Default::default();
-        for k in keys {
-            let none = ("none".to_string(), String::new());
-            let (b, bp) = before.get(k).unwrap_or(&none);
-            let (a, ap) = after.get(k).unwrap_or(&none);
-            if a == b {
-                continue;
+        // Items that change space (R24, R25) or exist in one state only.
+        let moved: BTreeSet<ItemId> = items
+            .iter()
+            .copied()
+            .filter(|id| before.space_of.get(id) != after.space_of.get(id))
+            .collect();
+        for (u, who) in logins.iter().enumerate() {
+            // Only items with a level of their own in either state, or in a
+            // space whose whole-space standing differs, can differ.
+            let (bw, bi) = &before.users[u];
+            let (aw, ai) = &after.users[u];
+            let whole_differs = bw != aw;
+            let mut ids: BTreeSet<ItemId> = bi
+                .keys()
+                .chain(ai.keys())
+                .chain(moved.iter())
+                .copied()
+                .collect();
+            if whole_differs {
+                ids.extend(items.iter().copied());
             }
-            let vis = *visible_cache
-                .entry(k.1)
-                .or_insert_with(|| seen(self, k.1) || seen(after_app, k.1));
-            if !vis {
-                continue;
+            for id in &ids {
+                let (b, a) = (before.get(u, *id), after.get(u, *id));
+                if a == b {
+                    continue;
+                }
+                // What the actor may see of the answer: items they see before or after (R12, R14).
+                if before.get(me, *id) == 0 && after.get(me, *id) == 0 {
+                    continue;
+                }
+                let path = after
+                    .paths
+                    .get(id)
+                    .or_else(|| before.paths.get(id))
+                    .cloned()
+                    .unwrap_or_default();
+                changes.push(LevelChange {
+                    login: who.clone(),
+                    item: *id,
+                    path,
+                    before: WORDS[b as usize].to_string(),
+                    after: WORDS[a as usize].to_string(),
+                });
             }
-            let path = if ap.is_empty() {
-                bp.clone()
-            } else {
-                ap.clone()
-            };
-            changes.push(LevelChange {
-                login: k.0.clone(),
-                item: k.1,
-                path,
-                before: b.clone(),
-                after: a.clone(),
-            });
         }
         let summary = summarize(&changes);
         Ok((result, WhatIf { changes, summary }))

@@ -191,7 +191,11 @@ impl App {
             ));
         }
         let n = validate(e)?;
-        tx.put(keys::meta("account"), &e.account);
+        // Large imports are written in atomic batches; the account record
+        // goes last, in an ordinary (flushed) commit, so an interrupted
+        // import leaves a store that claims no account and can be imported again.
+        const CHUNK: usize = 20_000;
+        let mut pending = 0usize;
         for u in &e.users {
             tx.put(keys::user(&u.login), u);
         }
@@ -254,6 +258,12 @@ impl App {
                 for i in &it.integrations {
                     tx.put(keys::integ_use(w.id, i, it.id), &());
                 }
+                pending += 1;
+                if pending == CHUNK {
+                    tx.commit_bulk()?;
+                    tx = self.store.begin()?;
+                    pending = 0;
+                }
             }
         }
         tx.reserve_ids_above(max_id);
@@ -266,6 +276,7 @@ impl App {
             }
         }
         tx.put(keys::meta("next_seq"), &(max_seq + 1));
+        tx.put(keys::meta("account"), &e.account);
         tx.commit()?;
         Ok(n)
     }
