@@ -58,7 +58,8 @@ impl Ui<'_> {
                 };
                 let what = format!("new {kind}");
                 let Some((place, r)) = self.create_place() else {
-                    return self.set_error(format!("{what}: choose Team Space or My Creations first"));
+                    return self
+                        .set_error(format!("{what}: choose Team Space or My Creations first"));
                 };
                 if !self.allowed(&what, Action::Create, &r) {
                     return;
@@ -67,7 +68,10 @@ impl Ui<'_> {
                     format!("New {kind}"),
                     vec![format!("In {}", escape(&r.path)), "Name:".into()],
                     "",
-                    Purpose::NewItem { parent: place, kind },
+                    Purpose::NewItem {
+                        parent: place,
+                        kind,
+                    },
                 ));
             }
             Cmd::NewAsset => {
@@ -75,7 +79,9 @@ impl Ui<'_> {
                     return;
                 };
                 if it.kind != ItemKind::App {
-                    return self.set_error("new asset: dashboards, charts and datasets live in apps: select an app");
+                    return self.set_error(
+                        "new asset: dashboards, charts and datasets live in apps: select an app",
+                    );
                 }
                 if !self.allowed("new asset", Action::Edit, &r) {
                     return;
@@ -172,7 +178,8 @@ impl Ui<'_> {
                         .store()
                         .begin()
                         .and_then(|tx| self.sess.cp_resolved(tx, &it, &r, None));
-                    return self.done(res.map(|c| (format!("copied to {}", escape(&c.name)), Some(c.id))));
+                    return self
+                        .done(res.map(|c| (format!("copied to {}", escape(&c.name)), Some(c.id))));
                 }
                 let dests = match self.sess.copy_destinations(&it) {
                     Ok(d) => d,
@@ -248,7 +255,10 @@ impl Ui<'_> {
                 }
                 let grants = self.sess.store().grants_on(it.id).unwrap_or_default();
                 if grants.is_empty() {
-                    return self.set_error(format!("unshare: {} holds no grants of its own", escape(&r.path)));
+                    return self.set_error(format!(
+                        "unshare: {} holds no grants of its own",
+                        escape(&r.path)
+                    ));
                 }
                 let items = grants
                     .iter()
@@ -298,7 +308,11 @@ impl Ui<'_> {
                             .as_ref()
                             .map(|t| format!("tenant {}", escape(t)))
                             .unwrap_or_default();
-                        PickItem::new(escape(&u.login), format!("{} {t}", escape(&u.name)), u.login.clone())
+                        PickItem::new(
+                            escape(&u.login),
+                            format!("{} {t}", escape(&u.name)),
+                            u.login.clone(),
+                        )
                     })
                     .collect();
                 self.dialog = Some(Dialog::pick(
@@ -338,7 +352,9 @@ impl Ui<'_> {
                     format!("Resources of {}", escape(&ws.name)),
                     vec!["Which endpoint to change?".into()],
                     items,
-                    Purpose::ResourceKind { ws: ws.name.clone() },
+                    Purpose::ResourceKind {
+                        ws: ws.name.clone(),
+                    },
                 ));
             }
             Cmd::Restrict => {
@@ -387,7 +403,9 @@ impl Ui<'_> {
                     format!("Integrations of {}", escape(&ws.name)),
                     vec![],
                     items,
-                    Purpose::IntegMenu { ws: ws.name.clone() },
+                    Purpose::IntegMenu {
+                        ws: ws.name.clone(),
+                    },
                 ));
             }
             Cmd::Attach => {
@@ -395,21 +413,31 @@ impl Ui<'_> {
                     return;
                 };
                 if it.kind != ItemKind::App {
-                    return self.set_error("attach: integrations are attached to apps: select an app");
+                    return self
+                        .set_error("attach: integrations are attached to apps: select an app");
                 }
                 if !self.allowed("attach integrations", Action::Edit, &r) {
                     return;
                 }
-                let all = self.sess.store().integrations(it.space.ws).unwrap_or_default();
+                let all = self
+                    .sess
+                    .store()
+                    .integrations(it.space.ws)
+                    .unwrap_or_default();
                 if all.is_empty() {
-                    return self.set_error("attach: this workspace has no integrations yet (I adds one)");
+                    return self
+                        .set_error("attach: this workspace has no integrations yet (I adds one)");
                 }
                 let items = all
                     .iter()
                     .map(|i| {
                         let on = it.integrations.contains(&i.name);
                         PickItem::new(
-                            format!("{} {}", if on { "detach" } else { "attach" }, escape(&i.name)),
+                            format!(
+                                "{} {}",
+                                if on { "detach" } else { "attach" },
+                                escape(&i.name)
+                            ),
                             format!("{} {}", i.kind, escape(&i.endpoint)),
                             format!("{}{}", if on { "-" } else { "+" }, i.name),
                         )
@@ -443,9 +471,12 @@ impl Ui<'_> {
                     format!("Members of {}", escape(&ws.name)),
                     vec!["Whose roles to change?".into()],
                     items,
-                    Purpose::MemberUser { ws: ws.name.clone() },
+                    Purpose::MemberUser {
+                        ws: ws.name.clone(),
+                    },
                 ));
             }
+            Cmd::Who => self.open_who(),
             _ => {}
         }
     }
@@ -507,7 +538,11 @@ impl Ui<'_> {
                 if self.inspect.is_some() && !self.actor_sees(&r) {
                     continue;
                 }
-                let tag = if d.seen == Seen::PathOnly { " (path only)" } else { "" };
+                let tag = if d.seen == Seen::PathOnly {
+                    " (path only)"
+                } else {
+                    ""
+                };
                 items.push(PickItem::new(
                     escape(&it.name),
                     format!("{}{tag}", escape(&r.path)),
@@ -555,7 +590,10 @@ impl Ui<'_> {
                         format!("New {v}"),
                         vec!["Name:".into()],
                         "",
-                        Purpose::NewAssetName { app, kind: v.parse()? },
+                        Purpose::NewAssetName {
+                            app,
+                            kind: v.parse()?,
+                        },
                     ));
                     return Ok(None);
                 }
@@ -583,7 +621,10 @@ impl Ui<'_> {
                     let tx = self.sess.store().begin()?;
                     if matches!(d.purpose, Purpose::MoveDest { .. }) {
                         let m = self.sess.mv_resolved(tx, &it, &r, &dst)?;
-                        Some((format!("moved {} to {}", escape(&m.name), escape(&dst.path)), Some(id)))
+                        Some((
+                            format!("moved {} to {}", escape(&m.name), escape(&dst.path)),
+                            Some(id),
+                        ))
                     } else {
                         let c = self.sess.cp_resolved(tx, &it, &r, Some(&dst))?;
                         Some((
@@ -636,7 +677,10 @@ impl Ui<'_> {
                     let r = self.sess.resolve_id(id)?;
                     let tx = self.sess.store().begin()?;
                     self.sess.share_resolved(tx, &r, &subject, level, &v)?;
-                    Some((format!("shared {} with {subject} {level}", escape(&r.path)), Some(id)))
+                    Some((
+                        format!("shared {} with {subject} {level}", escape(&r.path)),
+                        Some(id),
+                    ))
                 }
                 Purpose::Unshare { id } => {
                     let subject: Subject = v.parse()?;
@@ -651,14 +695,20 @@ impl Ui<'_> {
                 Purpose::Leave { id } => {
                     let r = self.sess.resolve_id(id)?;
                     self.sess.leave(&r.path)?;
-                    Some((format!("left the collaboration on {}", escape(&r.path)), None))
+                    Some((
+                        format!("left the collaboration on {}", escape(&r.path)),
+                        None,
+                    ))
                 }
                 Purpose::Inspect => {
                     if v == self.login {
                         self.inspect = None;
                     } else {
                         let sess = self.app.session(&v)?;
-                        self.inspect = Some(Inspecting { login: v.clone(), sess });
+                        self.inspect = Some(Inspecting {
+                            login: v.clone(),
+                            sess,
+                        });
                     }
                     Some((format!("inspecting as {} (Esc returns)", escape(&v)), None))
                 }
@@ -689,7 +739,8 @@ impl Ui<'_> {
                 Purpose::Restrict { app } => {
                     let r = self.sess.resolve_id(app)?;
                     let (op, kind) = v.split_once(':').unwrap_or(("", ""));
-                    self.sess.resource_restrict(&r.path, kind, op == "restrict")?;
+                    self.sess
+                        .resource_restrict(&r.path, kind, op == "restrict")?;
                     Some((format!("{op} {kind} on {}", escape(&r.path)), Some(app)))
                 }
                 Purpose::IntegMenu { ws } => {
@@ -747,7 +798,11 @@ impl Ui<'_> {
                     let attach = v.starts_with('+');
                     self.sess.integ_attach(&r.path, &v[1..], attach)?;
                     Some((
-                        format!("{} {}", if attach { "attached" } else { "detached" }, escape(&v[1..])),
+                        format!(
+                            "{} {}",
+                            if attach { "attached" } else { "detached" },
+                            escape(&v[1..])
+                        ),
                         Some(app),
                     ))
                 }
@@ -789,7 +844,11 @@ impl Ui<'_> {
                     Some((
                         format!(
                             "{login}: {} {role}",
-                            if v.starts_with('+') { "granted" } else { "revoked" }
+                            if v.starts_with('+') {
+                                "granted"
+                            } else {
+                                "revoked"
+                            }
                         ),
                         None,
                     ))

@@ -25,7 +25,12 @@ impl Ui<'_> {
     /// Computes the detail lines of the selection when it or the tab changed.
     pub fn prepare(&mut self) {
         self.fill_viewport();
-        let key = self.tree.selected_node().map(|n| node_key(&n.data)).unwrap_or_default();
+        self.prepare_whatif();
+        let key = self
+            .tree
+            .selected_node()
+            .map(|n| node_key(&n.data))
+            .unwrap_or_default();
         let k = (key, self.shown_tab(), self.generation);
         if self.detail_key.as_ref() == Some(&k) {
             return;
@@ -68,9 +73,15 @@ impl Ui<'_> {
                 let d = self.sess.decide(Action::Create, &r)?;
                 let key = self.keys.key_label(Scope::Tree, Cmd::NewFolder);
                 if d.allowed {
-                    out.push(dl(Tone::Ok, format!("  ✓ {key:<3} new folder or app at the root")));
+                    out.push(dl(
+                        Tone::Ok,
+                        format!("  ✓ {key:<3} new folder or app at the root"),
+                    ));
                 } else {
-                    out.push(dl(Tone::Dim, format!("  ✗ {key:<3} new folder or app: {}", d.reason)));
+                    out.push(dl(
+                        Tone::Dim,
+                        format!("  ✗ {key:<3} new folder or app: {}", d.reason),
+                    ));
                 }
                 Ok(out)
             }
@@ -106,7 +117,10 @@ impl Ui<'_> {
             out.push(dl(Tone::Normal, format!("in app    {}", escape(&r.path))));
             out.push(dl(Tone::Dim, ""));
         }
-        out.push(dl(Tone::Heading, format!("{}  {}", it.kind, escape(&it.name))));
+        out.push(dl(
+            Tone::Heading,
+            format!("{}  {}", it.kind, escape(&it.name)),
+        ));
         out.push(dl(Tone::Normal, format!("  {}", escape(&r.path))));
         if d.seen == Seen::PathOnly {
             out.push(dl(
@@ -116,12 +130,18 @@ impl Ui<'_> {
             return Ok(out);
         }
         out.push(dl(Tone::Normal, format!("owner     {}", escape(&it.owner))));
-        out.push(dl(Tone::Normal, format!("creator   {}", escape(&it.creator))));
+        out.push(dl(
+            Tone::Normal,
+            format!("creator   {}", escape(&it.creator)),
+        ));
         out.push(dl(Tone::Normal, format!("created   {}", when(it.created))));
         out.push(dl(Tone::Normal, format!("modified  {}", when(it.modified))));
         out.push(dl(Tone::Normal, format!("you       {}", d.level_word())));
         if !it.description.is_empty() {
-            out.push(dl(Tone::Normal, format!("about     {}", escape(&it.description))));
+            out.push(dl(
+                Tone::Normal,
+                format!("about     {}", escape(&it.description)),
+            ));
         }
         out.push(dl(Tone::Heading, "Actions"));
         let mut acts: Vec<(Cmd, Action, &Resolved)> = vec![
@@ -147,7 +167,10 @@ impl Ui<'_> {
                 let mine = SpaceRef::my(it.space.ws, self.sess.login());
                 if let Ok(root) = s.space_root(&mine) {
                     if s.check_move(&it, r, &root).is_ok() {
-                        out.push(dl(Tone::Ok, format!("  ✓ {key:<3} move back to My Creations (R25)")));
+                        out.push(dl(
+                            Tone::Ok,
+                            format!("  ✓ {key:<3} move back to My Creations (R25)"),
+                        ));
                         continue;
                     }
                 }
@@ -155,7 +178,10 @@ impl Ui<'_> {
             if dd.allowed {
                 out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
             } else {
-                out.push(dl(Tone::Dim, format!("  ✗ {key:<3} {}: {}", cmd.desc(), dd.reason)));
+                out.push(dl(
+                    Tone::Dim,
+                    format!("  ✗ {key:<3} {}: {}", cmd.desc(), dd.reason),
+                ));
             }
         }
         let mut extra: Vec<(Cmd, Allowance)> = Vec::new();
@@ -174,7 +200,10 @@ impl Ui<'_> {
             if a.allowed {
                 out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
             } else {
-                out.push(dl(Tone::Dim, format!("  ✗ {key:<3} {}: {}", cmd.desc(), a.reason)));
+                out.push(dl(
+                    Tone::Dim,
+                    format!("  ✗ {key:<3} {}: {}", cmd.desc(), a.reason),
+                ));
             }
         }
         if it.kind == ItemKind::App {
@@ -223,7 +252,12 @@ impl Ui<'_> {
             };
             out.push(dl(
                 Tone::Normal,
-                format!("  {} {}{note}  by {}", g.subject, g.level, escape(&g.granted_by)),
+                format!(
+                    "  {} {}{note}  by {}",
+                    g.subject,
+                    g.level,
+                    escape(&g.granted_by)
+                ),
             ));
         }
         out.push(dl(Tone::Heading, "Inherited (R10)"));
@@ -240,7 +274,10 @@ impl Ui<'_> {
         } else {
             det.decision.clone()
         };
-        out.push(dl(Tone::Heading, format!("Effective level of {} (R13)", escape(&who))));
+        out.push(dl(
+            Tone::Heading,
+            format!("Effective level of {} (R13)", escape(&who)),
+        ));
         for l in explain_lines(&who, &r.path, &d) {
             out.push(dl(Tone::Normal, l));
         }
@@ -271,7 +308,12 @@ impl Ui<'_> {
         for e in entries.iter().rev() {
             out.push(dl(
                 Tone::Normal,
-                format!("{}  {}  {}", when(e.at), escape(&e.actor), escape(&e.action)),
+                format!(
+                    "{}  {}  {}",
+                    when(e.at),
+                    escape(&e.actor),
+                    escape(&e.action)
+                ),
             ));
             out.push(dl(Tone::Dim, format!("  {}", escape(&e.target))));
         }
@@ -290,14 +332,21 @@ impl Ui<'_> {
             members.insert(0, (s.account.owner.clone(), Roles::ALL));
         }
         for (login, roles) in members {
-            let roles = if login == s.account.owner { Roles::ALL } else { roles };
+            let roles = if login == s.account.owner {
+                Roles::ALL
+            } else {
+                roles
+            };
             let star = if roles.is_admin() { "★" } else { " " };
             let roles = if roles.is_admin() {
                 "admin (all three roles)".to_string()
             } else {
                 roles.to_string()
             };
-            out.push(dl(Tone::Normal, format!("  {star} {:<10} {roles}", escape(&login))));
+            out.push(dl(
+                Tone::Normal,
+                format!("  {star} {:<10} {roles}", escape(&login)),
+            ));
         }
         out.push(dl(Tone::Heading, "Resources (R29)"));
         for (k, e) in &ws.resources {
@@ -310,7 +359,10 @@ impl Ui<'_> {
             out.push(dl(Tone::Dim, "  none"));
         }
         for i in ints {
-            out.push(dl(Tone::Normal, format!("  {} ({})", escape(&i.name), i.kind)));
+            out.push(dl(
+                Tone::Normal,
+                format!("  {} ({})", escape(&i.name), i.kind),
+            ));
             out.push(dl(Tone::Dim, format!("    {}", escape(&i.endpoint))));
         }
         for (what, a) in [
@@ -322,7 +374,10 @@ impl Ui<'_> {
             if a.allowed {
                 out.push(dl(Tone::Ok, format!("  ✓ {key} {}", what.desc())));
             } else {
-                out.push(dl(Tone::Dim, format!("  ✗ {key} {}: {}", what.desc(), a.reason)));
+                out.push(dl(
+                    Tone::Dim,
+                    format!("  ✗ {key} {}: {}", what.desc(), a.reason),
+                ));
             }
         }
         Ok(out)

@@ -2,8 +2,11 @@
 //! its own state and handles keys; what a dialog is *for* ([`Purpose`]) is
 //! carried along and acted on by the UI when it is submitted.
 
-use crate::domain::{AssetKind, IntegKind, ItemId, ItemKind, Level, ResourceKind, SpaceRef, Subject};
+use crate::domain::{
+    AssetKind, IntegKind, ItemId, ItemKind, Level, ResourceKind, SpaceRef, Subject,
+};
 
+use super::access::WhatIfView;
 use super::keys::{Key, KeyCode};
 
 /// Where something is created: a space root or a folder.
@@ -15,32 +18,91 @@ pub enum Place {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
-    NewItem { parent: Place, kind: ItemKind },
-    NewAssetKind { app: ItemId },
-    NewAssetName { app: ItemId, kind: AssetKind },
-    Rename { id: ItemId },
-    Describe { id: ItemId },
-    MoveDest { id: ItemId },
-    CopyDest { id: ItemId },
-    Delete { id: ItemId },
-    ShareSubject { id: ItemId },
-    ShareLevel { id: ItemId, subject: Subject },
-    ShareNote { id: ItemId, subject: Subject, level: Level },
-    Unshare { id: ItemId },
-    Leave { id: ItemId },
+    NewItem {
+        parent: Place,
+        kind: ItemKind,
+    },
+    NewAssetKind {
+        app: ItemId,
+    },
+    NewAssetName {
+        app: ItemId,
+        kind: AssetKind,
+    },
+    Rename {
+        id: ItemId,
+    },
+    Describe {
+        id: ItemId,
+    },
+    MoveDest {
+        id: ItemId,
+    },
+    CopyDest {
+        id: ItemId,
+    },
+    Delete {
+        id: ItemId,
+    },
+    ShareSubject {
+        id: ItemId,
+    },
+    ShareLevel {
+        id: ItemId,
+        subject: Subject,
+    },
+    ShareNote {
+        id: ItemId,
+        subject: Subject,
+        level: Level,
+    },
+    Unshare {
+        id: ItemId,
+    },
+    Leave {
+        id: ItemId,
+    },
     Inspect,
     Search,
-    ResourceKind { ws: String },
-    ResourceEndpoint { ws: String, kind: ResourceKind },
-    Restrict { app: ItemId },
-    IntegMenu { ws: String },
-    IntegName { ws: String },
-    IntegKind { ws: String, name: String },
-    IntegEndpoint { ws: String, name: String, kind: IntegKind },
-    IntegDelete { ws: String, name: String },
-    Attach { app: ItemId },
-    MemberUser { ws: String },
-    MemberRole { ws: String, login: String },
+    ResourceKind {
+        ws: String,
+    },
+    ResourceEndpoint {
+        ws: String,
+        kind: ResourceKind,
+    },
+    Restrict {
+        app: ItemId,
+    },
+    IntegMenu {
+        ws: String,
+    },
+    IntegName {
+        ws: String,
+    },
+    IntegKind {
+        ws: String,
+        name: String,
+    },
+    IntegEndpoint {
+        ws: String,
+        name: String,
+        kind: IntegKind,
+    },
+    IntegDelete {
+        ws: String,
+        name: String,
+    },
+    Attach {
+        app: ItemId,
+    },
+    MemberUser {
+        ws: String,
+    },
+    MemberRole {
+        ws: String,
+        login: String,
+    },
     Quit,
 }
 
@@ -54,7 +116,11 @@ pub struct PickItem {
 }
 
 impl PickItem {
-    pub fn new(label: impl Into<String>, detail: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(
+        label: impl Into<String>,
+        detail: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
         PickItem {
             label: label.into(),
             detail: detail.into(),
@@ -192,6 +258,9 @@ pub struct Dialog {
     pub error: Option<String>,
     /// Rows the picker list had when last drawn.
     pub list_height: usize,
+    /// What the change would do to who has access, for a change that alters
+    /// access (kept up to date by the UI, see `access`).
+    pub whatif: Option<WhatIfView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +271,12 @@ pub enum Outcome {
 }
 
 impl Dialog {
-    pub fn input(title: impl Into<String>, lines: Vec<String>, initial: &str, purpose: Purpose) -> Dialog {
+    pub fn input(
+        title: impl Into<String>,
+        lines: Vec<String>,
+        initial: &str,
+        purpose: Purpose,
+    ) -> Dialog {
         Dialog {
             title: title.into(),
             lines,
@@ -214,6 +288,7 @@ impl Dialog {
             purpose,
             error: None,
             list_height: 8,
+            whatif: None,
         }
     }
     pub fn confirm(title: impl Into<String>, lines: Vec<String>, purpose: Purpose) -> Dialog {
@@ -224,9 +299,15 @@ impl Dialog {
             purpose,
             error: None,
             list_height: 8,
+            whatif: None,
         }
     }
-    pub fn pick(title: impl Into<String>, lines: Vec<String>, items: Vec<PickItem>, purpose: Purpose) -> Dialog {
+    pub fn pick(
+        title: impl Into<String>,
+        lines: Vec<String>,
+        items: Vec<PickItem>,
+        purpose: Purpose,
+    ) -> Dialog {
         Dialog {
             title: title.into(),
             lines,
@@ -234,6 +315,7 @@ impl Dialog {
             purpose,
             error: None,
             list_height: 8,
+            whatif: None,
         }
     }
 
@@ -348,7 +430,10 @@ impl Dialog {
 }
 
 fn byte_at(s: &str, chars: usize) -> usize {
-    s.char_indices().nth(chars).map(|(b, _)| b).unwrap_or(s.len())
+    s.char_indices()
+        .nth(chars)
+        .map(|(b, _)| b)
+        .unwrap_or(s.len())
 }
 
 #[cfg(test)]

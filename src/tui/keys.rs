@@ -89,7 +89,9 @@ impl Key {
                 "backspace" => KeyCode::Backspace,
                 "delete" | "del" => KeyCode::Delete,
                 "space" => KeyCode::Char(' '),
-                f if f.starts_with('f') => KeyCode::F(f[1..].parse().ok().filter(|n| (1..=24).contains(n))?),
+                f if f.starts_with('f') => {
+                    KeyCode::F(f[1..].parse().ok().filter(|n| (1..=24).contains(n))?)
+                }
                 _ => return None,
             }
         };
@@ -145,7 +147,9 @@ pub enum Input {
 
 /// Converts a crossterm event (key releases and unknown events are dropped).
 pub fn from_crossterm(ev: crossterm::event::Event) -> Option<Input> {
-    use crossterm::event::{Event, KeyCode as C, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
+    use crossterm::event::{
+        Event, KeyCode as C, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+    };
     match ev {
         Event::Key(k) => {
             if k.kind == KeyEventKind::Release {
@@ -287,6 +291,7 @@ commands! {
     Attach = "attach": "attach / detach integrations of an app",
     Members = "members": "members and roles (account owner)",
     Refresh = "refresh": "reload from the store",
+    Who = "who": "who has access, and through what",
 }
 
 /// One binding of the table.
@@ -363,6 +368,7 @@ impl Default for KeyMap {
         add(Tree, Unshare, &["u"], false);
         add(Tree, Leave, &["L"], false);
         add(Tree, Search, &["/"], true);
+        add(Tree, Who, &["w"], true);
         add(Tree, CopyPath, &["y"], false);
         add(Tree, Restrict, &["x"], false);
         add(Tree, Attach, &["t"], false);
@@ -396,7 +402,11 @@ impl KeyMap {
         self.bindings
             .iter()
             .find(|b| b.scope == scope && b.cmd == cmd)
-            .or_else(|| self.bindings.iter().find(|b| b.scope == Scope::Global && b.cmd == cmd))
+            .or_else(|| {
+                self.bindings
+                    .iter()
+                    .find(|b| b.scope == Scope::Global && b.cmd == cmd)
+            })
             .map(|b| b.keys.clone())
             .unwrap_or_default()
     }
@@ -431,7 +441,11 @@ impl KeyMap {
     pub fn markdown(&self) -> String {
         let mut out = String::from("| pane | keys | command | what it does |\n|---|---|---|---|\n");
         for scope in Scope::ALL {
-            for b in self.bindings.iter().filter(|b| b.scope == scope && !b.keys.is_empty()) {
+            for b in self
+                .bindings
+                .iter()
+                .filter(|b| b.scope == scope && !b.keys.is_empty())
+            {
                 let keys: Vec<String> = b
                     .keys
                     .iter()
@@ -485,12 +499,17 @@ impl KeyMap {
             };
             for (cmd_name, v) in table {
                 let Some(cmd) = Cmd::from_name(cmd_name) else {
-                    warn.push(format!("key config: unknown command '{cmd_name}' in [{scope_name}]"));
+                    warn.push(format!(
+                        "key config: unknown command '{cmd_name}' in [{scope_name}]"
+                    ));
                     continue;
                 };
                 let raw: Vec<String> = match v {
                     toml::Value::String(s) => vec![s.clone()],
-                    toml::Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                    toml::Value::Array(a) => a
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect(),
                     _ => {
                         warn.push(format!(
                             "key config: {scope_name}.{cmd_name} must be a key or a list of keys"
@@ -502,10 +521,16 @@ impl KeyMap {
                 for r in raw {
                     match Key::parse(&r) {
                         Some(k) => keys.push(k),
-                        None => warn.push(format!("key config: unknown key '{r}' for {scope_name}.{cmd_name}")),
+                        None => warn.push(format!(
+                            "key config: unknown key '{r}' for {scope_name}.{cmd_name}"
+                        )),
                     }
                 }
-                match self.bindings.iter_mut().find(|b| b.scope == scope && b.cmd == cmd) {
+                match self
+                    .bindings
+                    .iter_mut()
+                    .find(|b| b.scope == scope && b.cmd == cmd)
+                {
                     Some(b) => b.keys = keys,
                     None => self.bindings.push(Binding {
                         scope,
@@ -574,11 +599,17 @@ mod tests {
         let mut km = KeyMap::default();
         let w = km.apply_config("[tree]\nrename = [\"F2\"]\nmove = \"n\"\nbogus = \"z\"\n");
         assert_eq!(w.len(), 1, "{w:?}");
-        assert_eq!(km.lookup(Scope::Tree, Key::plain(KeyCode::F(2))), Some(Cmd::Rename));
+        assert_eq!(
+            km.lookup(Scope::Tree, Key::plain(KeyCode::F(2))),
+            Some(Cmd::Rename)
+        );
         assert_eq!(km.lookup(Scope::Tree, Key::ch('r')), None);
         let c = km.conflicts();
         assert_eq!(c.len(), 1, "{c:?}");
-        assert!(c[0].contains("new-folder") && c[0].contains("move"), "{c:?}");
+        assert!(
+            c[0].contains("new-folder") && c[0].contains("move"),
+            "{c:?}"
+        );
     }
 
     #[test]
@@ -587,7 +618,10 @@ mod tests {
         assert!(km.apply_config("[tree]\nrename = \"i\"\n").is_empty());
         let c = km.conflicts();
         assert_eq!(c.len(), 1, "{c:?}");
-        assert!(c[0].contains("rename") && c[0].contains("global inspect"), "{c:?}");
+        assert!(
+            c[0].contains("rename") && c[0].contains("global inspect"),
+            "{c:?}"
+        );
     }
 
     #[test]

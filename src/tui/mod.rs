@@ -14,6 +14,7 @@
 //! synchronized-output sequences; ratatui diffs cells, so the screen is never
 //! cleared in the normal path.
 
+pub mod access;
 mod actions;
 mod detail;
 pub mod dialog;
@@ -27,9 +28,12 @@ use std::io::{BufWriter, Write};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{
-    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen,
 };
 use crossterm::{cursor, execute};
 use ratatui::backend::CrosstermBackend;
@@ -84,7 +88,11 @@ fn start_watchdog() {
 
 fn install_signal_handlers() {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
-    let act = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
+    let act = SigAction::new(
+        SigHandler::Handler(on_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
     for s in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
         // SAFETY: the handler only stores to an atomic.
         unsafe {
@@ -240,7 +248,12 @@ fn event_loop(
                 continue;
             }
         }
-        if !event::poll(Duration::from_millis(250))? {
+        // A what-if waiting for the inputs to settle wakes the loop when they have.
+        let idle = ui.whatif_due().map_or(Duration::from_millis(250), |d| {
+            d.min(Duration::from_millis(250))
+        });
+        if !event::poll(idle)? {
+            dirty |= ui.whatif_due().is_some();
             continue;
         }
         // Drain everything pending before the next frame.

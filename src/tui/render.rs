@@ -85,8 +85,11 @@ fn block<'a>(title: String, focused: bool, t: &Theme, ascii: bool) -> Block<'a> 
         .border_style(t.border(focused))
         .title(Span::styled(
             title,
-            t.fg(t.title)
-                .add_modifier(if focused { Modifier::BOLD } else { Modifier::empty() }),
+            t.fg(t.title).add_modifier(if focused {
+                Modifier::BOLD
+            } else {
+                Modifier::empty()
+            }),
         ));
     if ascii {
         b.border_set(ratatui::symbols::border::Set {
@@ -123,7 +126,10 @@ pub fn draw(f: &mut Frame, ui: &mut Ui) {
             width: area.width,
             height: area.height.min(3),
         };
-        f.render_widget(Paragraph::new(msg).alignment(ratatui::layout::Alignment::Center), r);
+        f.render_widget(
+            Paragraph::new(msg).alignment(ratatui::layout::Alignment::Center),
+            r,
+        );
         ui.areas = Default::default();
         return;
     }
@@ -153,6 +159,8 @@ pub fn draw(f: &mut Frame, ui: &mut Ui) {
     draw_status(f, ui, rows[1]);
     if ui.help {
         draw_help(f, ui, area);
+    } else if ui.who.is_some() {
+        draw_who(f, ui, area);
     } else if let Some(d) = ui.dialog.as_mut() {
         let theme = ui.theme.clone();
         draw_dialog(f, d, &theme, area);
@@ -200,7 +208,14 @@ pub fn list_offset(sel: usize, len: usize, height: usize) -> usize {
     sel.saturating_sub(h - 1).min(len.saturating_sub(h))
 }
 
-fn list_lines<'a>(items: Vec<String>, sel: usize, focused: bool, area: Rect, t: &Theme, g: &Glyphs) -> Vec<Line<'a>> {
+fn list_lines<'a>(
+    items: Vec<String>,
+    sel: usize,
+    focused: bool,
+    area: Rect,
+    t: &Theme,
+    g: &Glyphs,
+) -> Vec<Line<'a>> {
     let width = area.width as usize;
     let off = list_offset(sel, items.len(), area.height as usize);
     items
@@ -366,13 +381,7 @@ fn draw_detail(f: &mut Frame, ui: &mut Ui, r: Rect) {
     let width = body.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     for l in &ui.detail_lines {
-        let style = match l.tone {
-            Tone::Normal => Style::default(),
-            Tone::Heading => t.fg(t.title).add_modifier(Modifier::BOLD),
-            Tone::Dim => t.dimmed(),
-            Tone::Ok => t.fg(t.ok),
-            Tone::Bad => t.fg(t.error),
-        };
+        let style = tone_style(&t, l.tone);
         for part in wrap_hanging(&l.text, width) {
             lines.push(Line::from(Span::styled(part, style)));
         }
@@ -387,6 +396,16 @@ fn draw_detail(f: &mut Frame, ui: &mut Ui, r: Rect) {
         .take(body.height as usize)
         .collect();
     f.render_widget(Paragraph::new(shown), body);
+}
+
+fn tone_style(t: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Normal => Style::default(),
+        Tone::Heading => t.fg(t.title).add_modifier(Modifier::BOLD),
+        Tone::Dim => t.dimmed(),
+        Tone::Ok => t.fg(t.ok),
+        Tone::Bad => t.fg(t.error),
+    }
 }
 
 /// Wraps a line to `width` columns at spaces, continuing under the value of a
@@ -444,7 +463,13 @@ pub fn wrap_hanging(text: &str, width: usize) -> Vec<String> {
     let pad = " ".repeat(indent);
     out.into_iter()
         .enumerate()
-        .map(|(i, l)| if i == 0 { l } else { format!("{pad}{}", l.trim_start()) })
+        .map(|(i, l)| {
+            if i == 0 {
+                l
+            } else {
+                format!("{pad}{}", l.trim_start())
+            }
+        })
         .collect()
 }
 
@@ -460,7 +485,10 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
     let room = w.saturating_sub(who.width());
     // A message too long for one line (a refusal with its rule) takes the hint line too.
     let (msg, overflow) = if msg.width() > room {
-        let first = wrap_hanging(&msg, room).into_iter().next().unwrap_or_default();
+        let first = wrap_hanging(&msg, room)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         let rest = msg[first.len().min(msg.len())..].trim_start().to_string();
         (first, Some(fit(&format!(" {rest}"), w)))
     } else {
@@ -480,7 +508,10 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
     } else {
         Style::default()
     };
-    let line1 = Line::from(vec![Span::styled(who.clone(), who_style), Span::styled(msg, msg_style)]);
+    let line1 = Line::from(vec![
+        Span::styled(who.clone(), who_style),
+        Span::styled(msg, msg_style),
+    ]);
     let scope = if ui.dialog.is_some() {
         None
     } else {
@@ -527,7 +558,11 @@ fn draw_help(f: &mut Frame, ui: &mut Ui, area: Rect) {
     let rows = ui.keys.help_rows(scope);
     let mut lines = Vec::new();
     let mut last = "";
-    let r = centered(area, 64.min(area.width), (rows.len() as u16 + 6).min(area.height));
+    let r = centered(
+        area,
+        64.min(area.width),
+        (rows.len() as u16 + 6).min(area.height),
+    );
     let b = block(format!(" Keys: {} ", scope.title()), true, &t, ui.ascii);
     let inner = b.inner(r);
     let inner_w = inner.width as usize;
@@ -547,7 +582,11 @@ fn draw_help(f: &mut Frame, ui: &mut Ui, area: Rect) {
     if ui.help_scroll as usize > max {
         ui.help_scroll = max as u16;
     }
-    let mut shown: Vec<Line> = lines.into_iter().skip(ui.help_scroll as usize).take(body_h).collect();
+    let mut shown: Vec<Line> = lines
+        .into_iter()
+        .skip(ui.help_scroll as usize)
+        .take(body_h)
+        .collect();
     let more = if max > 0 {
         "j/k scroll, any other key closes"
     } else {
@@ -558,12 +597,88 @@ fn draw_help(f: &mut Frame, ui: &mut Ui, area: Rect) {
     f.render_widget(Paragraph::new(shown).block(b), r);
 }
 
+/// The "Who has access" view: a line per user and per contributing grant, scrollable.
+fn draw_who(f: &mut Frame, ui: &mut Ui, area: Rect) {
+    let t = ui.theme.clone();
+    let Some(v) = ui.who.as_mut() else {
+        return;
+    };
+    let r = centered(
+        area,
+        area.width.saturating_sub(4).clamp(20, 110),
+        area.height.saturating_sub(2),
+    );
+    let b = block(" Who has access ".into(), true, &t, ui.ascii);
+    let inner = b.inner(r);
+    let iw = inner.width as usize;
+    let mut body = Vec::new();
+    for (tone, text) in v.lines() {
+        for part in wrap_hanging(&text, iw) {
+            body.push(Line::from(Span::styled(part, tone_style(&t, tone))));
+        }
+    }
+    // Rows: the path, the count and order, the body, the hint.
+    let h = (inner.height as usize).saturating_sub(3);
+    v.height = h;
+    v.total = body.len();
+    let max = body.len().saturating_sub(h);
+    v.scroll = v.scroll.min(max);
+    let order = if v.by_user { "by user" } else { "by level" };
+    let other = if v.by_user { "by level" } else { "by user" };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            fit(&escape(&v.path), iw),
+            t.fg(t.title).add_modifier(Modifier::BOLD),
+        )),
+        Line::from(Span::styled(
+            fit(
+                &format!("{} user(s) can view it, sorted {order}", v.rows.len()),
+                iw,
+            ),
+            t.dimmed(),
+        )),
+    ];
+    lines.extend(body.into_iter().skip(v.scroll).take(h));
+    while lines.len() < inner.height.saturating_sub(1) as usize {
+        lines.push(Line::from(""));
+    }
+    let more = if max > 0 {
+        format!(
+            "s sort {other}   ↑/↓ PgUp/PgDn scroll ({}/{})   Esc closes",
+            v.scroll, max
+        )
+    } else {
+        format!("s sort {other}   Esc closes")
+    };
+    lines.push(Line::from(Span::styled(fit(&more, iw), t.dimmed())));
+    f.render_widget(Clear, r);
+    f.render_widget(Paragraph::new(lines).block(b), r);
+}
+
 fn draw_dialog(f: &mut Frame, d: &mut Dialog, t: &Theme, area: Rect) {
     let w = 72.min(area.width.saturating_sub(2)).max(20);
-    // Rows: the explanation, the field or the filter and list, the error, the hint, two borders.
-    let fixed = d.lines.len() as u16 + u16::from(d.error.is_some()) + 1 + 2;
+    let iw = w.saturating_sub(2) as usize;
+    // The what-if of a change that alters access, wrapped to the dialog.
+    let mut whatif: Vec<Line> = Vec::new();
+    if let Some(v) = &d.whatif {
+        for (tone, text) in v.lines() {
+            for part in wrap_hanging(&text, iw) {
+                whatif.push(Line::from(Span::styled(part, tone_style(t, tone))));
+            }
+        }
+        // A long answer leaves room for the field or a few rows of the list.
+        whatif.truncate(
+            (area.height as usize)
+                .saturating_sub(d.lines.len() + 8)
+                .max(2),
+        );
+    }
+    // Rows: the explanation, the what-if, the field or the filter and list, the error, the hint, two borders.
+    let fixed = d.lines.len() as u16 + whatif.len() as u16 + u16::from(d.error.is_some()) + 1 + 2;
     let list_rows = match &d.body {
-        Body::Pick(p) => (p.filtered.len().max(1) as u16).min(area.height.saturating_sub(fixed + 1).max(1)),
+        Body::Pick(p) => {
+            (p.filtered.len().max(1) as u16).min(area.height.saturating_sub(fixed + 1).max(1))
+        }
         _ => 0,
     };
     let body_rows = match &d.body {
@@ -579,6 +694,7 @@ fn draw_dialog(f: &mut Frame, d: &mut Dialog, t: &Theme, area: Rect) {
     f.render_widget(b, r);
     let iw = inner.width as usize;
     let mut lines: Vec<Line> = d.lines.iter().map(|l| Line::from(fit(l, iw))).collect();
+    lines.extend(whatif);
     match &mut d.body {
         Body::Input { text, cursor, .. } => {
             let shown = escape(text);
@@ -598,7 +714,10 @@ fn draw_dialog(f: &mut Frame, d: &mut Dialog, t: &Theme, area: Rect) {
                 fit(&acc, iw.saturating_sub(1))
             };
             lines.push(Line::from(Span::styled(
-                format!("{visible}{}", " ".repeat(iw.saturating_sub(visible.width()))),
+                format!(
+                    "{visible}{}",
+                    " ".repeat(iw.saturating_sub(visible.width()))
+                ),
                 Style::default().add_modifier(Modifier::UNDERLINED),
             )));
             let y = inner.y + lines.len() as u16 - 1;

@@ -18,7 +18,14 @@ fn demo() -> App {
 }
 
 fn ui_as<'a>(app: &'a App, login: &str) -> Ui<'a> {
-    let mut u = Ui::new(app, login, KeyMap::default(), Theme::load(None).unwrap(), false).unwrap();
+    let mut u = Ui::new(
+        app,
+        login,
+        KeyMap::default(),
+        Theme::load(None).unwrap(),
+        false,
+    )
+    .unwrap();
     select_ws(&mut u, "Default Workspace");
     u
 }
@@ -86,7 +93,10 @@ fn layout_shows_every_pane_and_the_status_bar() {
         assert!(s.contains(want), "{want} missing in\n{s}");
     }
     assert!(s.contains("Default Workspace › Team Space"), "{s}");
-    assert!(s.contains(" Info │ Permissions │ Activity │ Workspace "), "{s}");
+    assert!(
+        s.contains(" Info │ Permissions │ Activity │ Workspace "),
+        "{s}"
+    );
     let narrow = screen(&mut u, 100, 35);
     assert!(
         narrow.contains(" Info │ Perms │ Log │ WS "),
@@ -108,11 +118,19 @@ fn r3_tree_lists_folders_first_then_apps_and_expands_lazily() {
     let app = demo();
     let mut u = ui_as(&app, "root");
     let s = screen(&mut u, 120, 35);
-    let (plant, quality, welcome) = (row_of(&s, "■ Plant"), row_of(&s, "■ Quality"), row_of(&s, "◆ Welcome"));
+    let (plant, quality, welcome) = (
+        row_of(&s, "■ Plant"),
+        row_of(&s, "■ Quality"),
+        row_of(&s, "◆ Welcome"),
+    );
     assert!(plant < quality && quality < welcome, "{s}");
     let before = u.tree.nodes.len();
     select(&mut u, &format!("{DW}/Plant"));
-    assert_eq!(u.tree.nodes.len(), before, "nothing loaded before expanding");
+    assert_eq!(
+        u.tree.nodes.len(),
+        before,
+        "nothing loaded before expanding"
+    );
     u.focus = Focus::Tree;
     press(&mut u, KeyCode::Right);
     assert!(u.tree.nodes.len() > before, "children loaded on expand");
@@ -146,9 +164,15 @@ fn r11_path_only_ancestors_are_dimmed_and_grant_nothing() {
     let y = row_of(&s, "Quality") as u16;
     let x = s.lines().nth(y as usize).unwrap().find("Quality").unwrap();
     let x = s.lines().nth(y as usize).unwrap()[..x].chars().count() as u16;
-    assert!(s.lines().nth(y as usize).unwrap().contains("path only"), "{s}");
+    assert!(
+        s.lines().nth(y as usize).unwrap().contains("path only"),
+        "{s}"
+    );
     // Quality is not the selected row: its name is drawn in the dim colour.
-    assert_ne!(u.tree.selected_path(), Some("/Default Workspace/team/Quality"));
+    assert_ne!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Quality")
+    );
     assert_eq!(buf[(x, y)].fg, u.theme.dim);
     select(&mut u, &format!("{DW}/Quality"));
     u.run(Cmd::Rename);
@@ -233,7 +257,10 @@ fn new_folder_dialog_creates_and_selects() {
     assert!(s.contains("Line3"), "typed text shown: {s}");
     press(&mut u, KeyCode::Enter);
     assert!(u.dialog.is_none(), "{:?}", u.message);
-    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Plant/Line3"));
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Plant/Line3")
+    );
     assert!(message(&u).contains("created folder Line3"));
 }
 
@@ -267,7 +294,10 @@ fn rename_dialog_renames() {
     u.handle_key(Key::ctrl('u'));
     keys(&mut u, "Start");
     press(&mut u, KeyCode::Enter);
-    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Start"));
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Start")
+    );
 }
 
 #[test]
@@ -280,7 +310,9 @@ fn r23_move_picker_offers_only_allowed_destinations() {
     let s = screen(&mut u, 110, 35);
     assert!(s.contains("Move OEE"), "{s}");
     let d = u.dialog.as_ref().unwrap();
-    let dialog::Body::Pick(p) = &d.body else { panic!() };
+    let dialog::Body::Pick(p) = &d.body else {
+        panic!()
+    };
     let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
     assert!(
         offered.contains(&"/Default Workspace/team/Plant/Line1/Cells"),
@@ -314,7 +346,10 @@ fn r23_editor_gets_move_refused_with_the_reason() {
     let m = message(&u);
     assert!(m.contains("move: not allowed") && m.contains("R23"), "{m}");
     let s = screen(&mut u, 120, 35);
-    assert!(s.contains("move: not allowed"), "shown in the status bar: {s}");
+    assert!(
+        s.contains("move: not allowed"),
+        "shown in the status bar: {s}"
+    );
 }
 
 #[test]
@@ -324,7 +359,10 @@ fn delete_asks_and_deletes_an_app() {
     select(&mut u, &format!("{DW}/Welcome"));
     keys(&mut u, "d");
     let s = screen(&mut u, 110, 30);
-    assert!(s.contains("Delete app") && s.contains("with its dashboards"), "{s}");
+    assert!(
+        s.contains("Delete app") && s.contains("with its dashboards"),
+        "{s}"
+    );
     keys(&mut u, "y");
     assert!(message(&u).contains("deleted"), "{}", message(&u));
     assert!(u.sess.resolve_str(&format!("{DW}/Welcome")).is_err());
@@ -366,7 +404,14 @@ fn r27_share_dialog_picks_subject_level_and_note() {
     assert!(message(&u).contains("shared"), "{}", message(&u));
     let g = app
         .store()
-        .grants_on(u.sess.resolve_str(&format!("{DW}/Sales")).unwrap().item().unwrap().id)
+        .grants_on(
+            u.sess
+                .resolve_str(&format!("{DW}/Sales"))
+                .unwrap()
+                .item()
+                .unwrap()
+                .id,
+        )
         .unwrap();
     assert!(g
         .iter()
@@ -382,7 +427,11 @@ fn r27_share_dialog_picks_subject_level_and_note() {
 fn r16_share_in_my_creations_offers_no_tenant_and_no_manager() {
     let app = demo();
     let mut u = ui_as(&app, "bob");
-    u.space_sel = u.spaces.iter().position(|s| s.label() == "My Creations").unwrap();
+    u.space_sel = u
+        .spaces
+        .iter()
+        .position(|s| s.label() == "My Creations")
+        .unwrap();
     u.load_tree().unwrap();
     select(&mut u, "/Default Workspace/my/bob/Drafts");
     keys(&mut u, "s");
@@ -414,12 +463,24 @@ fn r26_inspect_as_tenant_shows_only_tenant_apps() {
     }
     let s = screen(&mut u, 120, 40);
     assert!(s.contains("inspecting tina"), "{s}");
-    assert!(s.contains("◆ OEE") && s.contains("◆ Customer portal"), "{s}");
-    for hidden in ["Welcome", "Quality", "Archive", "Energy", "Maintenance planner"] {
+    assert!(
+        s.contains("◆ OEE") && s.contains("◆ Customer portal"),
+        "{s}"
+    );
+    for hidden in [
+        "Welcome",
+        "Quality",
+        "Archive",
+        "Energy",
+        "Maintenance planner",
+    ] {
         assert!(!s.contains(hidden), "{hidden} must not show for tina:\n{s}");
     }
     assert!(s.contains("path only"), "ancestors as path only: {s}");
-    assert!(!s.contains("My Creations"), "R9: no My Creations for tenant users: {s}");
+    assert!(
+        !s.contains("My Creations"),
+        "R9: no My Creations for tenant users: {s}"
+    );
     press(&mut u, KeyCode::Esc);
     assert!(u.inspect.is_none());
     let s = screen(&mut u, 120, 40);
@@ -473,7 +534,10 @@ fn search_jumps_to_a_match_with_its_path() {
         "matches with their paths: {s}"
     );
     press(&mut u, KeyCode::Enter);
-    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Plant/Line1/OEE"));
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Plant/Line1/OEE")
+    );
 }
 
 #[test]
@@ -483,8 +547,17 @@ fn help_lists_every_key_of_the_focused_pane() {
     keys(&mut u, "?");
     let s = screen(&mut u, 120, 60);
     assert!(s.contains("Keys: Tree"), "{s}");
-    for b in u.keys.bindings.iter().filter(|b| b.scope == keys::Scope::Tree) {
-        assert!(s.contains(b.cmd.desc()), "{} missing in help:\n{s}", b.cmd.desc());
+    for b in u
+        .keys
+        .bindings
+        .iter()
+        .filter(|b| b.scope == keys::Scope::Tree)
+    {
+        assert!(
+            s.contains(b.cmd.desc()),
+            "{} missing in help:\n{s}",
+            b.cmd.desc()
+        );
     }
     keys(&mut u, "x");
     assert!(!u.help);
@@ -499,7 +572,10 @@ fn too_small_terminal_shows_a_notice_and_every_size_draws() {
     let s = screen(&mut u, 40, 11);
     assert!(s.contains("terminal too small"), "{s}");
     let s = screen(&mut u, 40, 12);
-    assert!(!s.contains("terminal too small") && s.contains("Plant"), "{s}");
+    assert!(
+        !s.contains("terminal too small") && s.contains("Plant"),
+        "{s}"
+    );
     select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
     for w in [1u16, 10, 40, 41, 63, 64, 99, 100, 180] {
         for h in [1u16, 5, 12, 13, 30] {
@@ -527,7 +603,11 @@ fn wide_characters_keep_columns_aligned() {
     let plain = s.lines().find(|l| l.contains("■ Plant")).unwrap();
     use unicode_width::UnicodeWidthStr;
     let end = |l: &str| l[..l.find("admin").unwrap() + 5].width();
-    assert_eq!(end(wide), end(plain), "level column aligned:\n{wide}\n{plain}");
+    assert_eq!(
+        end(wide),
+        end(plain),
+        "level column aligned:\n{wide}\n{plain}"
+    );
 }
 
 #[test]
@@ -548,7 +628,12 @@ fn no_color_uses_reverse_for_the_selection_and_ascii_glyphs() {
     assert!(!s.contains('■') && !s.contains('│'), "{s}");
     // The selected row (the space root) is drawn reversed.
     let y = row_of(&s, "v @ Team Space") as u16;
-    let x = s.lines().nth(y as usize).unwrap().find("Team Space").unwrap() as u16;
+    let x = s
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .find("Team Space")
+        .unwrap() as u16;
     assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
     for yy in 0..35 {
         for xx in 0..120 {
@@ -569,7 +654,10 @@ fn mouse_click_selects_and_focuses_and_wheel_scrolls() {
         row: y,
     });
     assert_eq!(u.focus, Focus::Tree);
-    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Quality"));
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Quality")
+    );
     let y = row_of(&s, "Plant Ops") as u16;
     u.handle(Input::Mouse {
         kind: keys::MouseKind::Click,
@@ -594,9 +682,16 @@ fn copy_path_emits_osc52() {
     assert_eq!(u.clipboard.len(), 1);
     assert!(u.clipboard[0].starts_with("\x1b]52;c;"));
     use base64::Engine;
-    let b64 = u.clipboard[0].trim_start_matches("\x1b]52;c;").trim_end_matches('\x07');
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
-    assert_eq!(String::from_utf8(raw).unwrap(), "/Default Workspace/team/Plant");
+    let b64 = u.clipboard[0]
+        .trim_start_matches("\x1b]52;c;")
+        .trim_end_matches('\x07');
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(raw).unwrap(),
+        "/Default Workspace/team/Plant"
+    );
 }
 
 #[test]
@@ -633,7 +728,10 @@ fn spaces_list_switches_the_tree() {
     let mut u = ui_as(&app, "carol");
     u.focus = Focus::Spaces;
     let labels: Vec<String> = u.spaces.iter().map(|s| s.label()).collect();
-    assert!(labels.iter().any(|l| l.starts_with("Shared with me (1)")), "{labels:?}");
+    assert!(
+        labels.iter().any(|l| l.starts_with("Shared with me (1)")),
+        "{labels:?}"
+    );
     keys(&mut u, "G");
     let s = screen(&mut u, 120, 35);
     assert!(s.contains("bob's My Creations"), "{s}");
@@ -646,7 +744,10 @@ fn spaces_list_switches_the_tree() {
 #[test]
 fn detail_lines_wrap_under_their_value() {
     let w = render::wrap_hanging("path      /Default Workspace/team/Plant/Line1/OEE", 30);
-    assert_eq!(w[0], "path      /Default Workspace/", "paths break after a slash");
+    assert_eq!(
+        w[0], "path      /Default Workspace/",
+        "paths break after a slash"
+    );
     assert!(w[1].starts_with("          team/Plant/"), "{w:?}");
     assert!(
         w.iter()
@@ -680,9 +781,15 @@ fn r17_leave_a_direct_collaboration() {
     let s = screen(&mut u, 120, 40);
     assert!(s.contains("Leave your collaboration"), "{s}");
     keys(&mut u, "y");
-    assert!(message(&u).contains("left the collaboration"), "{}", message(&u));
     assert!(
-        u.sess.resolve_str("/Default Workspace/my/bob/Drafts").is_err(),
+        message(&u).contains("left the collaboration"),
+        "{}",
+        message(&u)
+    );
+    assert!(
+        u.sess
+            .resolve_str("/Default Workspace/my/bob/Drafts")
+            .is_err(),
         "gone from carol's view"
     );
 }
@@ -733,7 +840,9 @@ fn r24_move_an_app_from_my_creations_to_team_space_and_r25_back() {
     select(&mut u, "/Default Workspace/my/bob/Drafts/Forecast");
     keys(&mut u, "m");
     let d = u.dialog.as_ref().expect("a picker");
-    let dialog::Body::Pick(p) = &d.body else { panic!() };
+    let dialog::Body::Pick(p) = &d.body else {
+        panic!()
+    };
     let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
     assert!(
         offered.contains(&"/Default Workspace/team/Plant"),
@@ -755,9 +864,14 @@ fn r24_move_an_app_from_my_creations_to_team_space_and_r25_back() {
     assert!(s.contains("✓ m   move back to My Creations (R25)"), "{s}");
     keys(&mut u, "m");
     let d = u.dialog.as_ref().expect("a picker");
-    let dialog::Body::Pick(p) = &d.body else { panic!() };
+    let dialog::Body::Pick(p) = &d.body else {
+        panic!()
+    };
     let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
-    assert!(offered.contains(&"/Default Workspace/my/bob"), "R25: {offered:?}");
+    assert!(
+        offered.contains(&"/Default Workspace/my/bob"),
+        "R25: {offered:?}"
+    );
 }
 
 #[test]
@@ -768,7 +882,10 @@ fn new_app_and_new_asset() {
     keys(&mut u, "a");
     keys(&mut u, "Scrap");
     press(&mut u, KeyCode::Enter);
-    assert_eq!(u.tree.selected_path(), Some("/Default Workspace/team/Quality/Scrap"));
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Quality/Scrap")
+    );
     keys(&mut u, "A");
     let s = screen(&mut u, 110, 35);
     assert!(
@@ -779,7 +896,11 @@ fn new_app_and_new_asset() {
     press(&mut u, KeyCode::Enter);
     keys(&mut u, "Scrap rate");
     press(&mut u, KeyCode::Enter);
-    assert!(message(&u).contains("added chart Scrap rate"), "{}", message(&u));
+    assert!(
+        message(&u).contains("added chart Scrap rate"),
+        "{}",
+        message(&u)
+    );
     u.run(Cmd::Expand);
     let s = screen(&mut u, 110, 35);
     assert!(s.contains("◔ Scrap rate"), "{s}");
@@ -799,13 +920,21 @@ fn r31_integrations_add_attach_and_refuse_delete_in_use() {
     press(&mut u, KeyCode::Enter);
     keys(&mut u, "opc.tcp://hist:4840");
     press(&mut u, KeyCode::Enter);
-    assert!(message(&u).contains("integration Historian added"), "{}", message(&u));
+    assert!(
+        message(&u).contains("integration Historian added"),
+        "{}",
+        message(&u)
+    );
     u.focus = Focus::Tree;
     select(&mut u, &format!("{DW}/Welcome"));
     keys(&mut u, "t");
     keys(&mut u, "attach Historian");
     press(&mut u, KeyCode::Enter);
-    assert!(message(&u).contains("attached Historian"), "{}", message(&u));
+    assert!(
+        message(&u).contains("attached Historian"),
+        "{}",
+        message(&u)
+    );
     let s = screen(&mut u, 120, 45);
     assert!(s.contains("Historian"), "{s}");
     u.focus = Focus::Workspaces;
@@ -813,7 +942,11 @@ fn r31_integrations_add_attach_and_refuse_delete_in_use() {
     keys(&mut u, "delete Historian");
     press(&mut u, KeyCode::Enter);
     keys(&mut u, "y");
-    assert!(message(&u).contains("conflict"), "R31 in use: {}", message(&u));
+    assert!(
+        message(&u).contains("conflict"),
+        "R31 in use: {}",
+        message(&u)
+    );
 }
 
 #[test]
@@ -827,7 +960,11 @@ fn r29_resources_and_r30_restrict() {
     u.handle_key(Key::ctrl('u'));
     keys(&mut u, "influxdb://new:8086/x");
     press(&mut u, KeyCode::Enter);
-    assert!(message(&u).contains("influxdb endpoint set"), "{}", message(&u));
+    assert!(
+        message(&u).contains("influxdb endpoint set"),
+        "{}",
+        message(&u)
+    );
     assert_eq!(
         u.current_ws().unwrap().resources[&crate::domain::ResourceKind::Influxdb],
         "influxdb://new:8086/x"
@@ -850,10 +987,17 @@ fn r4_members_and_roles_for_the_account_owner() {
     keys(&mut u, "frank");
     press(&mut u, KeyCode::Enter);
     let s = screen(&mut u, 110, 35);
-    assert!(s.contains("Roles of frank") && s.contains("grant analyst"), "{s}");
+    assert!(
+        s.contains("Roles of frank") && s.contains("grant analyst"),
+        "{s}"
+    );
     keys(&mut u, "grant analyst");
     press(&mut u, KeyCode::Enter);
-    assert!(message(&u).contains("frank: granted analyst"), "{}", message(&u));
+    assert!(
+        message(&u).contains("frank: granted analyst"),
+        "{}",
+        message(&u)
+    );
     let s = screen(&mut u, 110, 40);
     assert!(s.contains("frank") && s.contains("analyst"), "{s}");
 }
@@ -862,7 +1006,10 @@ fn r4_members_and_roles_for_the_account_owner() {
 #[test]
 fn readme_key_table_matches_the_key_table() {
     let readme = include_str!("README.md");
-    let start = readme.find("<!-- keys:begin -->\n").expect("keys:begin marker") + "<!-- keys:begin -->\n".len();
+    let start = readme
+        .find("<!-- keys:begin -->\n")
+        .expect("keys:begin marker")
+        + "<!-- keys:begin -->\n".len();
     let end = readme.find("<!-- keys:end -->").expect("keys:end marker");
     let want = KeyMap::default().markdown();
     if readme[start..end] != want {
@@ -900,7 +1047,10 @@ fn a_long_workspace_list_scrolls_with_its_selection() {
     u.focus = Focus::Workspaces;
     keys(&mut u, "G");
     let txt = screen(&mut u, 120, 30);
-    assert!(txt.contains("›WS 29"), "the last workspace is in view: {txt}");
+    assert!(
+        txt.contains("›WS 29"),
+        "the last workspace is in view: {txt}"
+    );
     assert!(!txt.contains("Customer Portal"), "{txt}");
     assert_eq!(render::list_offset(0, 5, 10), 0);
     assert_eq!(render::list_offset(20, 33, 10), 11);
@@ -909,14 +1059,20 @@ fn a_long_workspace_list_scrolls_with_its_selection() {
 #[test]
 fn r12_inspecting_a_user_who_sees_nothing_shows_nothing() {
     let app = demo();
-    app.session("root").unwrap().user_add("nobody", None, None).unwrap();
+    app.session("root")
+        .unwrap()
+        .user_add("nobody", None, None)
+        .unwrap();
     let mut u = ui_as(&app, "root");
     keys(&mut u, "i");
     keys(&mut u, "nobody");
     press(&mut u, KeyCode::Enter);
     let s = screen(&mut u, 120, 35);
     assert!(s.contains("inspecting nobody"), "{s}");
-    assert!(!s.contains("Default Workspace"), "no workspace is seen: {s}");
+    assert!(
+        !s.contains("Default Workspace"),
+        "no workspace is seen: {s}"
+    );
     for name in ["Plant", "Welcome", "Archive"] {
         assert!(!s.contains(name), "{name}: {s}");
     }
@@ -1004,4 +1160,230 @@ fn dialogs_fit_their_content() {
         press(&mut u, KeyCode::Esc);
         u.message = None;
     }
+}
+
+// ---- access review (issue 5) ----
+
+#[test]
+fn who_view_lists_users_levels_and_grant_paths_sorts_and_scrolls() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, "w");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("Who has access"), "{s}");
+    assert!(s.contains(&format!("{DW}/Plant/Line1/OEE")), "{s}");
+    assert!(s.contains("7 user(s) can view it, sorted by level"), "{s}");
+    assert!(
+        s.contains("org:sales manager (in emea)")
+            && s.contains("on /Default Workspace/team/Plant/Line1"),
+        "via with the path of the grant: {s}"
+    );
+    assert!(
+        s.contains("group:qa editor  on /Default Workspace/team/Plant"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Team Space admin of Default Workspace (R7)"),
+        "{s}"
+    );
+    // By level: the admins first, the tenant user last.
+    assert!(row_of(&s, "root  ") < row_of(&s, "dave  "), "{s}");
+    assert!(row_of(&s, "bob  ") < row_of(&s, "tina  "), "{s}");
+    // The same rows as the app layer's answer.
+    let (_, rows) = u
+        .sess
+        .who(&format!("{DW}/Plant/Line1/OEE"), None, None)
+        .unwrap();
+    for r in &rows {
+        assert!(
+            s.contains(&format!("{:<16} {:<9}", r.login, r.level)),
+            "{} in {s}",
+            r.login
+        );
+    }
+    // s toggles the order: by user.
+    keys(&mut u, "s");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("sorted by user"), "{s}");
+    assert!(row_of(&s, "dave  ") < row_of(&s, "root  "), "{s}");
+    assert!(row_of(&s, "bob  ") < row_of(&s, "carol  "), "{s}");
+    keys(&mut u, "s");
+    assert!(screen(&mut u, 120, 35).contains("sorted by level"));
+    // Scrolls on a short screen; keys do not reach the tree meanwhile.
+    let s = screen(&mut u, 80, 14);
+    assert!(s.contains("PgUp/PgDn scroll (0/"), "{s}");
+    let first = s.lines().nth(4).unwrap().to_string();
+    keys(&mut u, "jj");
+    let s = screen(&mut u, 80, 14);
+    assert!(s.contains("PgUp/PgDn scroll (2/"), "{s}");
+    assert_ne!(s.lines().nth(4).unwrap(), first, "{s}");
+    press(&mut u, KeyCode::End);
+    press(&mut u, KeyCode::PageDown);
+    let s = screen(&mut u, 80, 14);
+    assert!(s.contains("tina"), "the end: {s}");
+    assert_eq!(
+        u.tree.selected_path(),
+        Some(&*format!("{DW}/Plant/Line1/OEE"))
+    );
+    press(&mut u, KeyCode::Esc);
+    assert!(u.who.is_none());
+    assert!(!screen(&mut u, 120, 35).contains("Who has access"));
+}
+
+#[test]
+fn who_view_shows_only_what_the_actor_sees() {
+    let app = demo();
+    // bob (group qa, editor on Plant) asks about OEE: the answer is the same
+    // decision function; a space root works too.
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, "w");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("Who has access") && s.contains("bob"), "{s}");
+    press(&mut u, KeyCode::Esc);
+    keys(&mut u, "g");
+    keys(&mut u, "w");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("Who has access") && s.contains(DW), "{s}");
+    // The key is in the key table (help and hints come from it).
+    assert_eq!(
+        KeyMap::default().lookup(super::keys::Scope::Tree, Key::ch('w')),
+        Some(Cmd::Who)
+    );
+}
+
+#[test]
+fn move_dialog_shows_the_what_if_of_the_highlighted_destination_before_confirming() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let oee = format!("{DW}/Plant/Line1/OEE");
+    select(&mut u, &oee);
+    keys(&mut u, "m");
+    let s = screen(&mut u, 120, 40);
+    assert!(
+        s.contains("What this changes (nothing is changed yet)"),
+        "{s}"
+    );
+    keys(&mut u, "Quality");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("filter: Quality"), "{s}");
+    assert!(
+        s.contains("2 user(s) lose editor on /Default Workspace/team/Quality/OEE (bob,"),
+        "{s}"
+    );
+    assert!(s.contains("lose manager") && s.contains("(dave)"), "{s}");
+    // Nothing changed yet.
+    assert!(u.sess.resolve_str(&oee).is_ok());
+    // Another destination, another answer.
+    press(&mut u, KeyCode::Esc);
+    keys(&mut u, "m");
+    keys(&mut u, "Cells");
+    let s = screen(&mut u, 120, 40);
+    assert!(
+        s.contains("1 user(s) go from none to path only on") && s.contains("Cells (tina)"),
+        "{s}"
+    );
+    assert!(!s.contains("lose editor"), "{s}");
+    // Confirming makes the real change, and the what-if was right.
+    let before = app
+        .with_access_report("root", true, |s| {
+            s.mv(&oee, &format!("{DW}/Plant/Line1/Cells")).map(|_| ())
+        })
+        .unwrap()
+        .1
+        .summary;
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("moved OEE"), "{}", message(&u));
+    assert_eq!(
+        u.tree.selected_path(),
+        Some(&*format!("{DW}/Plant/Line1/Cells/OEE"))
+    );
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(
+        app.session("root")
+            .unwrap()
+            .check("tina", "view", &format!("{DW}/Plant/Line1/Cells"))
+            .map(|d| d.level_word())
+            .unwrap_or_default(),
+        "path only"
+    );
+}
+
+#[test]
+fn share_dialog_shows_the_what_if_after_the_level_is_chosen() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Sales"));
+    keys(&mut u, "s");
+    let s = screen(&mut u, 120, 40);
+    assert!(
+        !s.contains("What this changes"),
+        "no level yet, no what-if: {s}"
+    );
+    keys(&mut u, "group:qa");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "edit");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("What this changes"), "{s}");
+    assert!(
+        s.contains("2 user(s) gain editor on 4 items below") && s.contains("(bob, carol)"),
+        "{s}"
+    );
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 120, 40);
+    assert!(
+        s.contains("Note (optional)") && s.contains("gain editor"),
+        "{s}"
+    );
+    let g = |u: &Ui| {
+        let id = u
+            .sess
+            .resolve_str(&format!("{DW}/Sales"))
+            .unwrap()
+            .item()
+            .unwrap()
+            .id;
+        app.store().grants_on(id).unwrap().len()
+    };
+    let n = g(&u);
+    keys(&mut u, "QA");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("shared"), "{}", message(&u));
+    assert_eq!(g(&u), n + 1, "the real change on confirm");
+    // Unshare shows what would be lost; delete and leave show theirs too.
+    keys(&mut u, "u");
+    keys(&mut u, "group:qa");
+    let s = screen(&mut u, 120, 40);
+    assert!(
+        s.contains("lose editor") || s.contains("from editor"),
+        "{s}"
+    );
+    press(&mut u, KeyCode::Esc);
+    select(&mut u, &format!("{DW}/Welcome"));
+    keys(&mut u, "d");
+    let s = screen(&mut u, 120, 40);
+    assert!(
+        s.contains("Delete app") && s.contains("What this changes"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_slow_what_if_waits_for_the_inputs_to_settle() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    u.whatif.slow = true;
+    keys(&mut u, "m");
+    keys(&mut u, "Quality");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("working out who gains or loses"), "{s}");
+    let due = u.whatif_due().expect("pending");
+    assert!(due > std::time::Duration::ZERO, "not per keystroke");
+    assert!(u.whatif.cache.is_empty(), "nothing computed while typing");
+    u.settle_whatif();
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("lose editor"), "{s}");
+    assert_eq!(u.whatif_due(), None);
 }

@@ -70,7 +70,8 @@ pub fn parse_color(s: &str) -> Option<Color> {
 impl Theme {
     /// Parses a theme file; missing keys take the default theme's colours.
     pub fn from_toml(text: &str) -> Result<Theme, String> {
-        let doc: BTreeMap<String, toml::Value> = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let doc: BTreeMap<String, toml::Value> =
+            toml::from_str(text).map_err(|e| e.message().to_string())?;
         let mut t = Theme::builtin_default();
         for (k, v) in doc {
             let Some(s) = v.as_str() else {
@@ -141,7 +142,10 @@ impl Theme {
         }
         let text = std::fs::read_to_string(name).map_err(|e| {
             let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
-            format!("theme '{name}': {e} (built-in themes: {})", names.join(", "))
+            format!(
+                "theme '{name}': {e} (built-in themes: {})",
+                names.join(", ")
+            )
         })?;
         Theme::from_toml(&text).map_err(|e| format!("theme '{name}': {e}"))
     }

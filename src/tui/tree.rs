@@ -127,7 +127,10 @@ impl TreeState {
             expanded: false,
             children: None,
         });
-        self.nodes[parent].children.get_or_insert_with(Vec::new).push(i);
+        self.nodes[parent]
+            .children
+            .get_or_insert_with(Vec::new)
+            .push(i);
         self.more.insert(parent, c);
     }
 
@@ -148,7 +151,10 @@ impl TreeState {
                 expanded: false,
                 children: None,
             });
-            self.nodes[parent].children.get_or_insert_with(Vec::new).push(i);
+            self.nodes[parent]
+                .children
+                .get_or_insert_with(Vec::new)
+                .push(i);
         }
         self.more.remove(&parent);
         self.set_more(parent, cursor);
@@ -272,7 +278,8 @@ impl TreeState {
         if self.sel < self.offset {
             self.sel = self.offset;
         } else if self.sel >= self.offset + self.height.max(1) {
-            self.sel = (self.offset + self.height.max(1) - 1).min(self.rows.len().saturating_sub(1));
+            self.sel =
+                (self.offset + self.height.max(1) - 1).min(self.rows.len().saturating_sub(1));
         }
     }
 
@@ -316,14 +323,21 @@ mod tests {
     #[test]
     fn pages_append_in_place_of_the_more_node() {
         let mut t = TreeState::new(vec![d("W", NodeKind::Folder), d("Z", NodeKind::Folder)]);
-        t.set_children(0, (0..3).map(|i| d(&format!("a{i}"), NodeKind::App)).collect());
+        t.set_children(
+            0,
+            (0..3).map(|i| d(&format!("a{i}"), NodeKind::App)).collect(),
+        );
         t.set_more(0, Some(vec![1]));
         t.expand(0);
         assert_eq!(t.rows.len(), 6);
         assert_eq!(t.more_in(0, 10).len(), 1);
         t.to_bottom();
         t.move_by(-1); // the More row
-        t.append_page(0, (3..5).map(|i| d(&format!("a{i}"), NodeKind::App)).collect(), None);
+        t.append_page(
+            0,
+            (3..5).map(|i| d(&format!("a{i}"), NodeKind::App)).collect(),
+            None,
+        );
         assert_eq!(t.rows.len(), 7, "no More row left");
         assert!(t.more.is_empty());
         assert_eq!(
@@ -350,7 +364,9 @@ mod tests {
         let mut t = TreeState::new(vec![d("A", NodeKind::Folder), d("B", NodeKind::Folder)]);
         t.set_height(3);
         assert_eq!(t.rows, vec![0, 1]);
-        let kids: Vec<NodeData> = (0..100_000).map(|i| d(&format!("x{i}"), NodeKind::App)).collect();
+        let kids: Vec<NodeData> = (0..100_000)
+            .map(|i| d(&format!("x{i}"), NodeKind::App))
+            .collect();
         t.set_children(0, kids);
         t.expand(0);
         assert_eq!(t.rows.len(), 100_002);

@@ -11,6 +11,7 @@ use crate::domain::rules::Seen;
 use crate::domain::text::escape;
 use crate::domain::*;
 
+use super::access::{WhatIfState, WhoView};
 use super::dialog::{Dialog, Outcome as DOutcome, Place, Purpose};
 use super::keys::{Cmd, Input, Key, KeyCode, KeyMap, MouseKind, Scope};
 use super::theme::Theme;
@@ -59,7 +60,11 @@ impl Tab {
     }
     /// Whether the short titles are needed in `width` columns.
     pub fn short_titles(width: u16) -> bool {
-        Tab::ALL.iter().map(|t| t.title(false).len() as u16 + 3).sum::<u16>() > width
+        Tab::ALL
+            .iter()
+            .map(|t| t.title(false).len() as u16 + 3)
+            .sum::<u16>()
+            > width
     }
 }
 
@@ -148,6 +153,10 @@ pub struct Ui<'a> {
     pub clipboard: Vec<String>,
     /// Bumped on every change so cached details are recomputed.
     pub generation: u64,
+    /// The "Who has access" view, when open.
+    pub who: Option<WhoView>,
+    /// The what-if of the open dialog.
+    pub whatif: WhatIfState,
 }
 
 pub(super) type R<T> = crate::domain::Result<T>;
@@ -184,10 +193,16 @@ impl<'a> Ui<'a> {
             areas: Areas::default(),
             clipboard: Vec::new(),
             generation: 0,
+            who: None,
+            whatif: WhatIfState::default(),
         };
         ui.load_workspaces()?;
         // A newcomer starts where most of the work is.
-        if let Some(i) = ui.workspaces.iter().position(|w| w.name == "Default Workspace") {
+        if let Some(i) = ui
+            .workspaces
+            .iter()
+            .position(|w| w.name == "Default Workspace")
+        {
             if i != ui.ws_sel {
                 ui.ws_sel = i;
                 ui.load_spaces()?;
@@ -252,7 +267,9 @@ impl<'a> Ui<'a> {
                 }
                 match &s.kind {
                     SpaceKind::Team => self.spaces.push(SpaceChoice::Team(s)),
-                    SpaceKind::My(o) if *o == viewer_login => self.spaces.push(SpaceChoice::Mine(s)),
+                    SpaceKind::My(o) if *o == viewer_login => {
+                        self.spaces.push(SpaceChoice::Mine(s))
+                    }
                     SpaceKind::My(_) => shared.push(s),
                 }
             }
@@ -301,7 +318,11 @@ impl<'a> Ui<'a> {
 
     /// A page of the children of a node as the viewer sees them (filtered by
     /// what the actor sees), and the cursor when the listing goes on.
-    pub fn load_page_of(&self, node: &NodeData, after: Option<Vec<u8>>) -> R<(Vec<NodeData>, Option<Vec<u8>>)> {
+    pub fn load_page_of(
+        &self,
+        node: &NodeData,
+        after: Option<Vec<u8>>,
+    ) -> R<(Vec<NodeData>, Option<Vec<u8>>)> {
         let v = self.viewer();
         let r = match &node.kind {
             NodeKind::Space(s) => v.space_root(s)?,
@@ -400,7 +421,11 @@ impl<'a> Ui<'a> {
             name,
             id: None,
             path,
-            level: if level == "none" { String::new() } else { level },
+            level: if level == "none" {
+                String::new()
+            } else {
+                level
+            },
             path_only: false,
         })
     }
@@ -424,7 +449,10 @@ impl<'a> Ui<'a> {
                 expanded.insert(node_key(&root_node));
                 vec![root_node]
             }
-            Some(SpaceChoice::Shared(v)) => v.iter().map(|s| self.space_node(s)).collect::<R<Vec<_>>>()?,
+            Some(SpaceChoice::Shared(v)) => v
+                .iter()
+                .map(|s| self.space_node(s))
+                .collect::<R<Vec<_>>>()?,
         };
         let height = self.tree.height;
         self.tree = TreeState::new(roots);
@@ -545,7 +573,9 @@ impl<'a> Ui<'a> {
                     let r = self.sess.resolve_id(id).ok()?;
                     return Some((Place::Item(id), r));
                 }
-                (NodeKind::Space(s), _) => return Some((Place::Root(s.clone()), self.sess.space_root(s).ok()?)),
+                (NodeKind::Space(s), _) => {
+                    return Some((Place::Root(s.clone()), self.sess.space_root(s).ok()?))
+                }
                 _ => {
                     if let Some((it, r)) = self.selected_item() {
                         let p = self.sess.parent_of(&it, &r).ok()?;
@@ -568,8 +598,13 @@ impl<'a> Ui<'a> {
     // ---- input ----
 
     pub fn handle(&mut self, input: Input) {
+        self.handle_input(input);
+        self.sync_whatif();
+    }
+
+    fn handle_input(&mut self, input: Input) {
         match input {
-            Input::Key(k) => self.handle_key(k),
+            Input::Key(k) => self.handle_key_inner(k),
             Input::Mouse { kind, col, row } => self.handle_mouse(kind, col, row),
             Input::Resize(_, _) => {}
             Input::Paste(s) => {
@@ -581,11 +616,28 @@ impl<'a> Ui<'a> {
     }
 
     pub fn handle_key(&mut self, k: Key) {
+        self.handle_key_inner(k);
+        self.sync_whatif();
+    }
+
+    fn handle_key_inner(&mut self, k: Key) {
+        if self.who.is_some() {
+            if k == Key::ctrl('c') {
+                self.quit = true;
+            } else {
+                self.who_key(k.code);
+            }
+            return;
+        }
         if self.help {
             // The overlay scrolls; any other key closes it.
             match k.code {
-                KeyCode::Down | KeyCode::Char('j') => self.help_scroll = self.help_scroll.saturating_add(1),
-                KeyCode::Up | KeyCode::Char('k') => self.help_scroll = self.help_scroll.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.help_scroll = self.help_scroll.saturating_add(1)
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
                 KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
                 KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
                 _ => {
@@ -633,6 +685,14 @@ impl<'a> Ui<'a> {
 
     fn handle_mouse(&mut self, kind: MouseKind, col: u16, row: u16) {
         let hit = |r: Rect| col >= r.x && col < r.x + r.width && row >= r.y && row < r.y + r.height;
+        if let Some(v) = self.who.as_mut() {
+            match kind {
+                MouseKind::ScrollUp => v.scroll_by(-3),
+                MouseKind::ScrollDown => v.scroll_by(3),
+                MouseKind::Click => {}
+            }
+            return;
+        }
         if self.dialog.is_some() || self.help {
             return;
         }
@@ -663,7 +723,8 @@ impl<'a> Ui<'a> {
                 } else if hit(a.workspaces) {
                     self.focus = Focus::Workspaces;
                     let h = a.workspaces.height.saturating_sub(2) as usize;
-                    let i = inner_row(a.workspaces) + super::render::list_offset(self.ws_sel, self.workspaces.len(), h);
+                    let i = inner_row(a.workspaces)
+                        + super::render::list_offset(self.ws_sel, self.workspaces.len(), h);
                     if i < self.workspaces.len() && i != self.ws_sel {
                         self.ws_sel = i;
                         self.space_sel = 0;
@@ -672,7 +733,8 @@ impl<'a> Ui<'a> {
                 } else if hit(a.spaces) {
                     self.focus = Focus::Spaces;
                     let h = a.spaces.height.saturating_sub(2) as usize;
-                    let i = inner_row(a.spaces) + super::render::list_offset(self.space_sel, self.spaces.len(), h);
+                    let i = inner_row(a.spaces)
+                        + super::render::list_offset(self.space_sel, self.spaces.len(), h);
                     if i < self.spaces.len() && i != self.space_sel {
                         self.space_sel = i;
                         self.after(|u| u.load_tree());
@@ -708,7 +770,10 @@ impl<'a> Ui<'a> {
             }
             Cmd::Help => self.help = true,
             Cmd::FocusNext | Cmd::FocusPrev => {
-                let i = Focus::ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
+                let i = Focus::ORDER
+                    .iter()
+                    .position(|f| *f == self.focus)
+                    .unwrap_or(0);
                 let n = Focus::ORDER.len();
                 let j = if cmd == Cmd::FocusNext {
                     (i + 1) % n
@@ -729,11 +794,17 @@ impl<'a> Ui<'a> {
             }
             Cmd::NextTab | Cmd::PrevTab => {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
-                let j = if cmd == Cmd::NextTab { (i + 1) % 4 } else { (i + 3) % 4 };
+                let j = if cmd == Cmd::NextTab {
+                    (i + 1) % 4
+                } else {
+                    (i + 3) % 4
+                };
                 self.tab = Tab::ALL[j];
                 self.detail_scroll = 0;
             }
-            Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => self.navigate(cmd),
+            Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => {
+                self.navigate(cmd)
+            }
             Cmd::Select => match self.focus {
                 Focus::Workspaces | Focus::Spaces => {
                     self.focus = if self.focus == Focus::Workspaces {
@@ -820,7 +891,9 @@ impl<'a> Ui<'a> {
                     }
                 }
             }
-            Focus::Detail => self.detail_scroll = scroll_nav(self.detail_scroll, self.detail_lines.len(), cmd),
+            Focus::Detail => {
+                self.detail_scroll = scroll_nav(self.detail_scroll, self.detail_lines.len(), cmd)
+            }
         }
     }
 }
