@@ -7,6 +7,9 @@
 //! CI runs 48 random stores; the long variant:
 //!   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture
 
+// Users, groups and workspaces are numbered: an index names one.
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -745,16 +748,16 @@ mod seq {
                     .copied()
                     .filter(|i| self.items[i].folder == f)
                     .collect();
-                if !of.is_empty() && (raw / 7) % 6 != 0 {
+                if !of.is_empty() && !(raw / 7).is_multiple_of(6) {
                     items = of;
                 }
             }
             match raw % 100 {
                 0..=3 => Loc::Ghost,
                 // DW twice as often as W2.
-                4..=9 => Loc::Root(Sp::Team(usize::from(raw % 3 == 0))),
-                10..=13 => Loc::Root(Sp::My(usize::from(raw % 3 == 0), u)),
-                14..=15 => Loc::Root(Sp::My(usize::from(raw % 3 == 0), (raw / 100) % 6)),
+                4..=9 => Loc::Root(Sp::Team(usize::from(raw.is_multiple_of(3)))),
+                10..=13 => Loc::Root(Sp::My(usize::from(raw.is_multiple_of(3)), u)),
+                14..=15 => Loc::Root(Sp::My(usize::from(raw.is_multiple_of(3)), (raw / 100) % 6)),
                 _ if items.is_empty() => Loc::Root(Sp::Team(0)),
                 _ => Loc::Item(items[(raw / 100) % items.len()]),
             }
@@ -1463,7 +1466,7 @@ mod seq {
             *what
         };
         match what {
-            0..=3 | 4..=6 => {
+            0..=6 => {
                 let folder = what <= 3;
                 let at = m.pick_kind(b, actor, Some(true));
                 let raw = NAMES[c.index(NAMES.len())];

@@ -22,6 +22,9 @@
 //! CI: 40 stores on the app layer, 1 through the binary (some 10 s). Longer:
 //!   PRIVACY_STORES=500 PRIVACY_BIN_STORES=10 cargo test --release --test privacy -- --nocapture
 
+// Users are numbered: an index names one.
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
