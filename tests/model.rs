@@ -1,11 +1,21 @@
-//! Model-based test (issue 7), a first slice: a reference model of SPEC's
-//! Team Space permission rules (R7, R10, R11, R21, R22, R23, R27 and the §4
-//! table), written from SPEC in plain Rust, against treeward's `check` on
-//! random stores (random users, groups, a three-level org tree, roles,
-//! folders/apps and grants). Every (user, action, item) decision is compared.
+//! Model-based tests (issue 7): reference models of SPEC written in plain
+//! Rust from SPEC (not from the implementation), against treeward.
 //!
-//! CI runs 48 random stores; the long variant:
-//!   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture
+//! 1. `team_space_decisions_match_the_model`: SPEC's Team Space permission
+//!    rules (R7, R10, R11, R21, R22, R23, R27 and the §4 table) against
+//!    treeward's `check` on random stores (users, groups, a three-level org
+//!    tree, roles, folders/apps and grants); every (user, action, item).
+//! 2. `seq::operation_sequences_match_the_model`: long random sequences of
+//!    operations by random actors (create, rename, mv, cp, rm, share,
+//!    unshare, leave, asset add/rm, describe, role grant/revoke with
+//!    transfer, group and org membership, group and org removal) in two
+//!    workspaces, comparing every outcome and, after each step, every
+//!    listing, a check with its explanation per (user, location), and `who`.
+//!    Its header (below) lists where SPEC is open and which reading is followed.
+//!
+//! CI runs 48 stores and 64 sequences (about 2 s). The long run (100,000 of
+//! each; `--test-threads 1` so the closing line prints the totals):
+//!   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture --test-threads 1
 
 // Users, groups and workspaces are numbered: an index names one.
 #![allow(clippy::needless_range_loop)]
@@ -262,10 +272,35 @@ fn zz_report() {
 // `READING:` with where treeward records it (src/domain/rules.rs header or
 // the src/app comment), so a reviewer can find every choice that is ours.
 //
+// The readings, in one place (each is marked where the model uses it):
+// - tenant users are reached only through their tenant's grants; a grant
+//   naming a tenant user directly is invalid input (rules.rs header, R26);
+// - a `manager` grant that reaches My Creations acts as `editor` (rules.rs);
+// - `edit` on a folder follows the levels of an app (rules.rs);
+// - nothing is created inside an app; only apps are copied (rules.rs, R20);
+// - a My Creations root exists for analysts, and while it holds items
+//   (app/mod.rs `resolve`; R8, R9);
+// - a refusal about a target's kind (create in an app, an app as the
+//   destination, copying a folder, an asset on a folder) is answered only
+//   once the target is seen: not found first (R12 before §10's order);
+// - renaming to the same name and moving to the current folder succeed and
+//   change nothing;
+// - a missing grant (unshare) or asset (asset rm) is *not found* only to
+//   whoever may share / edit; others are denied first;
+// - `leave` cancels a grant to the user directly on the item, in either
+//   space; anything else is denied (R17);
+// - a workspace the actor does not see answers *not found* to role changes;
+// - joining a group or unit twice is ok; leaving one not joined is not found;
+// - `--transfer-to` must name an existing user even when nothing is carried;
+// - a unit with sub-units cannot be removed (conflict);
+// - items do not move between workspaces (invalid input); copies do (R20).
+//
 // Every step: one operation by a random actor on both sides, the outcome
 // compared (ok / invalid / not found / denied / conflict, §10), then for
-// every user every location's listing (`ls`: not found, or the entries with
-// kind, name and path_only) and one random `check` per (user, location).
+// every user: `ls /` and `ls /WS`, every location's listing (`ls`: not
+// found, or the entries with kind, name and path_only), one random `check`
+// per (user, location) with its effective level and contributing grants
+// (R13), and `who` on every location.
 //
 // Two workspaces (DW, W2) with their own roles: cross-workspace copies and
 // refused cross-workspace moves are exercised too.
