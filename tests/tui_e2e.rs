@@ -65,7 +65,14 @@ impl Tui {
         Self::spawn_args(db, login, cols, rows, env, &[])
     }
 
-    fn spawn_args(db: &Path, login: &str, cols: u16, rows: u16, env: &[(&str, &str)], args: &[&str]) -> Tui {
+    fn spawn_args(
+        db: &Path,
+        login: &str,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Tui {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -148,7 +155,11 @@ impl Tui {
     }
 
     fn resize(&mut self, cols: u16, rows: u16) {
-        self.parser.lock().unwrap().screen_mut().set_size(rows, cols);
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
         self.master
             .resize(PtySize {
                 rows,
@@ -291,8 +302,15 @@ fn e2e_create_rename_move_share_refuse_delete_and_quit_restores_terminal() {
     assert!(out.contains("Line9") && out.contains("Welcome"), "{out}");
     let (code, out, _) = cli(db, "root", &["ls", "/Default Workspace/team"]);
     assert_eq!(code, 0);
-    assert!(!out.contains("Welcome"), "Welcome moved out of the root: {out}");
-    let (code, out, err) = cli(db, "root", &["explain", "ivan", "/Default Workspace/team/Plant/Line9"]);
+    assert!(
+        !out.contains("Welcome"),
+        "Welcome moved out of the root: {out}"
+    );
+    let (code, out, err) = cli(
+        db,
+        "root",
+        &["explain", "ivan", "/Default Workspace/team/Plant/Line9"],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("group:analytics viewer"), "{out}");
     let (code, _, _) = cli(db, "root", &["ls", "/Default Workspace/team/Plant/Line3"]);
@@ -315,7 +333,10 @@ fn r26_inspect_as_tenant_shows_only_tenant_apps() {
     t.wait_for("▾ ■ Plant");
     t.keys("jl");
     let s = t.wait_for("◆ OEE");
-    assert!(s.contains("path only"), "ancestors only as a path (R11): {s}");
+    assert!(
+        s.contains("path only"),
+        "ancestors only as a path (R11): {s}"
+    );
     for hidden in [
         "Welcome",
         "Quality",
@@ -343,7 +364,9 @@ fn resize_to_40x12_and_smaller_and_back() {
     let mut t = Tui::spawn(dir.path(), "root", 120, 35);
     t.open_default_workspace();
     t.resize(40, 12);
-    let s = t.wait_until("the 40x12 layout", |s| s.contains("Plant") && !s.contains("Workspaces"));
+    let s = t.wait_until("the 40x12 layout", |s| {
+        s.contains("Plant") && !s.contains("Workspaces")
+    });
     assert!(!s.contains("too small"), "{s}");
     t.resize(30, 10);
     t.wait_for("terminal too small");
@@ -381,7 +404,10 @@ fn help_overlay_and_status_hints_come_from_the_key_table() {
     assert!(s.contains("n new-folder") && s.contains("? help"), "{s}");
     t.keys("?");
     let s = t.wait_for("Keys: Tree");
-    assert!(s.contains("rename") && s.contains("inspect as another user"), "{s}");
+    assert!(
+        s.contains("rename") && s.contains("inspect as another user"),
+        "{s}"
+    );
     t.send(ESC);
     t.wait_until("help to close", |s| !s.contains("Keys: Tree"));
     t.keys("q");
@@ -404,7 +430,11 @@ fn a_locked_store_gives_the_exit_6_line_before_touching_the_terminal() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.starts_with("store unavailable: "), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(o.stdout.is_empty(), "nothing written to the terminal: {:?}", o.stdout);
+    assert!(
+        o.stdout.is_empty(),
+        "nothing written to the terminal: {:?}",
+        o.stdout
+    );
     t.keys("q");
     assert_eq!(t.wait_exit(), 0);
 }
@@ -433,7 +463,11 @@ fn sighup_ends_the_ui_and_restores_the_terminal() {
     let mut t = Tui::spawn(dir.path(), "root", 100, 30);
     t.wait_for("Workspaces");
     let pid = t.child.process_id().unwrap();
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGHUP).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
     assert_eq!(t.wait_exit(), 129);
     t.assert_restored();
     // The store is free again.
@@ -493,9 +527,16 @@ fn a_theme_file_is_used_and_a_bad_theme_is_refused_before_the_screen() {
         let p = cmd_t.parser.lock().unwrap();
         let s = p.screen();
         let text = s.contents();
-        let (row, line) = text.lines().enumerate().find(|(_, l)| l.contains("■ Plant")).unwrap();
+        let (row, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains("■ Plant"))
+            .unwrap();
         let col = line[..line.find('■').unwrap()].chars().count() as u16;
-        assert_eq!(s.cell(row as u16, col).unwrap().fgcolor(), vt100::Color::Rgb(255, 0, 0));
+        assert_eq!(
+            s.cell(row as u16, col).unwrap().fgcolor(),
+            vt100::Color::Rgb(255, 0, 0)
+        );
     }
     cmd_t.keys("q");
     assert_eq!(cmd_t.wait_exit(), 0);
@@ -504,12 +545,21 @@ fn a_theme_file_is_used_and_a_bad_theme_is_refused_before_the_screen() {
 #[test]
 fn a_panic_restores_the_terminal_and_prints_one_line() {
     let dir = demo_store();
-    let mut t = Tui::spawn_with(dir.path(), "root", 100, 30, &[("TREEWARD_TUI_TEST_PANIC", "1")]);
+    let mut t = Tui::spawn_with(
+        dir.path(),
+        "root",
+        100,
+        30,
+        &[("TREEWARD_TUI_TEST_PANIC", "1")],
+    );
     let code = t.wait_exit();
     assert_ne!(code, 0);
     t.assert_restored();
     let s = t.screen();
-    assert!(s.contains("internal error: TREEWARD_TUI_TEST_PANIC is set"), "{s}");
+    assert!(
+        s.contains("internal error: TREEWARD_TUI_TEST_PANIC is set"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -517,7 +567,11 @@ fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
     let dir = demo_store();
     let mut t = Tui::spawn(dir.path(), "root", 120, 35);
     let s = t.wait_for("■ Quality");
-    let (row, line) = s.lines().enumerate().find(|(_, l)| l.contains("■ Quality")).unwrap();
+    let (row, line) = s
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("■ Quality"))
+        .unwrap();
     let col = line[..line.find("Quality").unwrap()].chars().count();
     // SGR mouse: press and release of the left button (1-based cells).
     t.send(&format!(
@@ -532,4 +586,45 @@ fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
     t.send(&format!("\x1b[<64;{};{}M", col + 1, row + 1));
     t.keys("q");
     assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn who_has_access_view_and_the_move_what_if_before_confirming() {
+    let dir = demo_store();
+    let db = dir.path();
+    let mut t = Tui::spawn(db, "root", 120, 40);
+    t.open_default_workspace();
+    t.jump("OEE");
+    t.wait_for("app  OEE");
+    // w: who has access, by level, with the grant paths; s sorts by user.
+    t.keys("w");
+    let s = t.wait_for("Who has access");
+    assert!(s.contains("sorted by level"), "{s}");
+    t.wait_for("org:sales manager (in emea)");
+    t.keys("s");
+    t.wait_for("sorted by user");
+    t.send(ESC);
+    t.wait_until("the view to close", |s| !s.contains("Who has access"));
+    // The move picker shows what moving to the highlighted destination does.
+    t.keys("m");
+    t.wait_for("Move OEE");
+    t.keys("Quality");
+    t.wait_for("filter: Quality");
+    let s = t.wait_for("lose editor");
+    assert!(
+        s.contains("What this changes (nothing is changed yet)"),
+        "{s}"
+    );
+    t.send(ESC);
+    t.wait_until("the dialog to close", |s| !s.contains("Move OEE"));
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+    // Nothing moved.
+    let (code, _, err) = cli(
+        db,
+        "root",
+        &["ls", "/Default Workspace/team/Plant/Line1/OEE"],
+    );
+    assert_eq!(code, 0, "{err}");
 }
