@@ -6,7 +6,7 @@ use crate::store::keys;
 
 pub const DEFAULT_WORKSPACE: &str = "Default Workspace";
 
-fn default_resources(ws: &str) -> std::collections::BTreeMap<ResourceKind, String> {
+pub(super) fn default_resources(ws: &str) -> std::collections::BTreeMap<ResourceKind, String> {
     let slug: String = ws
         .chars()
         .map(|c| {
@@ -194,64 +194,6 @@ impl Session<'_> {
         Ok(n)
     }
 
-    pub fn group_join(&self, g: &str, login: &str) -> Result<bool> {
-        names::validate_name(g, "group")?;
-        names::validate_login(login)?;
-        let mut tx = self.store().begin()?;
-        let g = self.group_required(g)?;
-        let u = self.user_required(login)?;
-        // §10: not found before permission denied.
-        self.require_owner("changes group membership")?;
-        if self
-            .store()
-            .kv()
-            .get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?
-            .is_some()
-        {
-            return Ok(false);
-        }
-        tx.put(keys::pair(keys::GROUP_MEMBER, &g, &u.login), &());
-        tx.put(keys::pair(keys::USER_GROUP, &u.login, &g), &());
-        self.account_audit(
-            &mut tx,
-            "group join",
-            &format!("group:{g} user:{}", u.login),
-        );
-        tx.commit()?;
-        Ok(true)
-    }
-
-    pub fn group_leave(&self, g: &str, login: &str) -> Result<()> {
-        names::validate_name(g, "group")?;
-        names::validate_login(login)?;
-        let mut tx = self.store().begin()?;
-        let g = self.group_required(g)?;
-        let u = self.user_required(login)?;
-        // §10: not found before permission denied.
-        self.require_owner("changes group membership")?;
-        if self
-            .store()
-            .kv()
-            .get(&keys::pair(keys::GROUP_MEMBER, &g, &u.login))?
-            .is_none()
-        {
-            return Err(Error::not_found(format!(
-                "{} is not in group '{}'",
-                u.login,
-                text::escape(&g)
-            )));
-        }
-        tx.del(keys::pair(keys::GROUP_MEMBER, &g, &u.login));
-        tx.del(keys::pair(keys::USER_GROUP, &u.login, &g));
-        self.account_audit(
-            &mut tx,
-            "group leave",
-            &format!("group:{g} user:{}", u.login),
-        );
-        tx.commit()?;
-        Ok(())
-    }
-
     fn org_required(&self, u: &str) -> Result<OrgUnit> {
         let u = names::validate_name(u, "org unit")?;
         self.store()
@@ -320,62 +262,67 @@ impl Session<'_> {
         Ok(n)
     }
 
+    pub fn group_join(&self, g: &str, login: &str) -> Result<bool> {
+        self.membership(Membership::Group, g, login, true)
+    }
+
+    pub fn group_leave(&self, g: &str, login: &str) -> Result<()> {
+        self.membership(Membership::Group, g, login, false)
+            .map(|_| ())
+    }
+
     pub fn org_join(&self, unit: &str, login: &str) -> Result<bool> {
-        names::validate_name(unit, "org unit")?;
-        names::validate_login(login)?;
-        let mut tx = self.store().begin()?;
-        let o = self.org_required(unit)?;
-        let u = self.user_required(login)?;
-        // §10: not found before permission denied.
-        self.require_owner("changes org membership")?;
-        if self
-            .store()
-            .kv()
-            .get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?
-            .is_some()
-        {
-            return Ok(false);
-        }
-        tx.put(keys::pair(keys::ORG_MEMBER, &o.name, &u.login), &());
-        tx.put(keys::pair(keys::USER_ORG, &u.login, &o.name), &());
-        self.account_audit(
-            &mut tx,
-            "org join",
-            &format!("org:{} user:{}", o.name, u.login),
-        );
-        tx.commit()?;
-        Ok(true)
+        self.membership(Membership::Org, unit, login, true)
     }
 
     pub fn org_leave(&self, unit: &str, login: &str) -> Result<()> {
-        names::validate_name(unit, "org unit")?;
+        self.membership(Membership::Org, unit, login, false)
+            .map(|_| ())
+    }
+
+    /// Joins or leaves a group or an org unit (R4). Joining twice changes
+    /// nothing (false); leaving what one is not in is *not found*.
+    fn membership(&self, m: Membership, name: &str, login: &str, join: bool) -> Result<bool> {
+        names::validate_name(name, m.what())?;
         names::validate_login(login)?;
         let mut tx = self.store().begin()?;
-        let o = self.org_required(unit)?;
+        let name = match m {
+            Membership::Group => self.group_required(name)?,
+            Membership::Org => self.org_required(name)?.name,
+        };
         let u = self.user_required(login)?;
         // §10: not found before permission denied.
-        self.require_owner("changes org membership")?;
-        if self
-            .store()
-            .kv()
-            .get(&keys::pair(keys::ORG_MEMBER, &o.name, &u.login))?
-            .is_none()
-        {
+        self.require_owner(&format!("changes {} membership", m.word()))?;
+        let (members, of_user) = m.tables();
+        let member_key = keys::pair(members, &name, &u.login);
+        let is_member = self.store().kv().get(&member_key)?.is_some();
+        if join && is_member {
+            return Ok(false);
+        }
+        if !join && !is_member {
             return Err(Error::not_found(format!(
-                "{} is not in org unit '{}'",
+                "{} is not in {} '{}'",
                 u.login,
-                text::escape(&o.name)
+                m.what(),
+                text::escape(&name)
             )));
         }
-        tx.del(keys::pair(keys::ORG_MEMBER, &o.name, &u.login));
-        tx.del(keys::pair(keys::USER_ORG, &u.login, &o.name));
+        let user_key = keys::pair(of_user, &u.login, &name);
+        if join {
+            tx.put(member_key, &());
+            tx.put(user_key, &());
+        } else {
+            tx.del(member_key);
+            tx.del(user_key);
+        }
+        let verb = if join { "join" } else { "leave" };
         self.account_audit(
             &mut tx,
-            "org leave",
-            &format!("org:{} user:{}", o.name, u.login),
+            &format!("{} {verb}", m.word()),
+            &format!("{}:{name} user:{}", m.word(), u.login),
         );
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     pub fn tenant_add(&self, t: &str) -> Result<()> {
@@ -666,5 +613,33 @@ impl Session<'_> {
         );
         tx.commit()?;
         Ok(new)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Membership {
+    Group,
+    Org,
+}
+
+impl Membership {
+    fn what(self) -> &'static str {
+        match self {
+            Membership::Group => "group",
+            Membership::Org => "org unit",
+        }
+    }
+    fn word(self) -> &'static str {
+        match self {
+            Membership::Group => "group",
+            Membership::Org => "org",
+        }
+    }
+    /// The two indexes of a membership: by group/unit, and by user.
+    fn tables(self) -> (u8, u8) {
+        match self {
+            Membership::Group => (keys::GROUP_MEMBER, keys::USER_GROUP),
+            Membership::Org => (keys::ORG_MEMBER, keys::USER_ORG),
+        }
     }
 }

@@ -146,10 +146,7 @@ impl App {
                 id: tx.alloc_id(),
                 name: name.clone(),
                 created: t,
-                resources: ResourceKind::ALL
-                    .iter()
-                    .map(|k| (*k, format!("{k}://internal/{}", name.to_lowercase())))
-                    .collect(),
+                resources: super::account::default_resources(&name),
             };
             tx.put(keys::workspace(ws.id), &ws);
             tx.put(keys::ws_name(&ws.name), &ws.id);
