@@ -78,8 +78,10 @@ pub struct TuiReq {
     pub cols: u16,
     pub rows: u16,
     pub as_: Option<String>,
-    /// `--theme`: a theme name (a file is read on the server's side).
+    /// `--theme NAME`: a built-in theme's name.
     pub theme: Option<String>,
+    /// `--theme FILE`: the file's text, read by the client.
+    pub theme_toml: Option<String>,
     pub no_color: bool,
     pub ascii: bool,
     /// The client's key configuration (keys.toml), if any.

@@ -73,7 +73,22 @@ pub(crate) fn start(
     let acting = super::acting_as(sh, peer, login, r.as_.clone())?;
     // The same refusals as the embedded UI, before any screen is sent.
     sh.app.session(&acting)?;
-    let mut theme = crate::tui::theme::Theme::load(r.theme.as_deref()).map_err(Error::invalid)?;
+    // The server reads no file for a client: a theme file's text comes from
+    // the client, and a name must look like a built-in theme's.
+    let mut theme = match (&r.theme_toml, &r.theme) {
+        (Some(text), _) => crate::tui::theme::Theme::from_toml(text).map_err(Error::invalid)?,
+        (None, Some(name))
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            return Err(Error::invalid(format!(
+                "theme '{}': no such built-in theme",
+                crate::domain::text::escape(name)
+            )))
+        }
+        (None, name) => crate::tui::theme::Theme::load(name.as_deref()).map_err(Error::invalid)?,
+    };
     if r.no_color {
         theme = theme.no_color();
     }
@@ -170,13 +185,13 @@ fn ui_loop(
             term.backend_mut().flush()?;
             dirty = false;
         }
-        let idle = ui
-            .whatif_due()
-            .map_or(Duration::from_secs(1), |d| d.min(Duration::from_secs(1)));
-        let first = match rx.recv_timeout(idle) {
+        // Idle: a tick redraws (anything the UI settles by time, such as a
+        // what-if waiting for its inputs to settle, shows; ratatui sends only
+        // what changed).
+        let first = match rx.recv_timeout(Duration::from_millis(250)) {
             Ok(m) => m,
             Err(RecvTimeoutError::Timeout) => {
-                dirty |= ui.whatif_due().is_some();
+                dirty = true;
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return Ok(()), // the client left
@@ -379,7 +394,15 @@ fn tui_request(cli: &crate::cli::Cli) -> TuiReq {
                 .ok()
                 .filter(|u| !u.is_empty())
         }),
-        theme: cli.theme.clone(),
+        theme: cli
+            .theme
+            .clone()
+            .filter(|t| !std::path::Path::new(t).is_file()),
+        theme_toml: cli
+            .theme
+            .as_ref()
+            .filter(|t| std::path::Path::new(t).is_file())
+            .and_then(|t| std::fs::read_to_string(t).ok()),
         no_color: crate::tui::theme::Theme::no_color_requested(),
         ascii: cli.ascii,
         keys,
