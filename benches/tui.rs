@@ -1,0 +1,236 @@
+//! The terminal UI at scale (issue 4, items 4, 5 and 7), each figure printed:
+//!
+//! 4. opening a store of 1,000,000 items and rendering the first frame of the
+//!    UI into a ratatui `TestBackend` (target < 150 ms);
+//! 5. one keystroke (move down, expand) to the next rendered frame on that
+//!    store, and inside its folder of 100,000 children (target < 5 ms);
+//! 7. the peak RSS of the UI process after browsing (target < 100 MB).
+//!
+//! Run: `cargo bench --bench tui` (generates the store first, about a
+//! minute); tiny sizes: `cargo bench --bench tui -- --smoke`. To keep a
+//! generated store between runs: `TREEWARD_BENCH_TUI_DB=/tmp/tw1m cargo bench
+//! --bench tui` (generated there when empty, reused after).
+//!
+//! The measurements run in a fresh process (this bench started again with
+//! `--browse DIR`): generating a million items takes gigabytes, which would
+//! hide the UI's own peak RSS. That process is the UI without its terminal:
+//! the same state, key handling and drawing, into a 120×35 `TestBackend`.
+
+use std::time::{Duration, Instant};
+
+use treeward::app::gen::GenSpec;
+use treeward::app::App;
+use treeward::tui::keys::{Key, KeyCode};
+use treeward::tui::theme::Theme;
+use treeward::tui::{buffer_text, render_test, KeyMap, Ui};
+
+const W: u16 = 120;
+const H: u16 = 35;
+
+struct Stats {
+    v: Vec<Duration>,
+}
+
+impl Stats {
+    fn new() -> Stats {
+        Stats { v: Vec::new() }
+    }
+    fn add(&mut self, d: Duration) {
+        self.v.push(d);
+    }
+    fn summary(&mut self) -> String {
+        self.v.sort();
+        let n = self.v.len().max(1);
+        let mean = self.v.iter().sum::<Duration>() / n as u32;
+        let p = |q: f64| self.v[((self.v.len() - 1) as f64 * q).round() as usize];
+        format!(
+            "{} keystrokes: mean {}, median {}, p99 {}, max {}",
+            self.v.len(),
+            ms(mean),
+            ms(p(0.5)),
+            ms(p(0.99)),
+            ms(*self.v.last().unwrap())
+        )
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// One keystroke to the next finished frame.
+fn stroke(ui: &mut Ui, k: Key, st: &mut Stats) {
+    let t = Instant::now();
+    ui.handle_key(k);
+    render_test(ui, W, H);
+    st.add(t.elapsed());
+}
+
+/// VmHWM (peak) and VmRSS of this process, in MB.
+fn rss() -> (f64, f64) {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// The measuring process: open, first frame, keystrokes, RSS.
+fn browse(dir: &str, wide_n: usize) {
+    let t = Instant::now();
+    let app = App::open(std::path::Path::new(dir)).expect("open the store");
+    let opened = t.elapsed();
+    let mut ui = Ui::new(
+        &app,
+        "own",
+        KeyMap::default(),
+        Theme::load(None).unwrap(),
+        false,
+    )
+    .expect("the UI state");
+    let buf = render_test(&mut ui, W, H);
+    let first = t.elapsed();
+    let text = buffer_text(&buf);
+    assert!(text.contains("Team Space"), "{text}");
+    let (hwm0, _) = rss();
+    println!(
+        "first frame: store opened in {}, first frame rendered {} after the start (target < 150 ms); \
+         {} rows loaded; RSS peak so far {hwm0:.1} MB",
+        ms(opened),
+        ms(first),
+        ui.tree.rows.len()
+    );
+
+    // Keystrokes in the Team Space tree: expand and move down into the
+    // hierarchy, and back up.
+    let mut st = Stats::new();
+    for _ in 0..5 {
+        for _ in 0..12 {
+            stroke(&mut ui, Key::ch('l'), &mut st);
+            stroke(&mut ui, Key::ch('j'), &mut st);
+        }
+        for _ in 0..30 {
+            stroke(&mut ui, Key::ch('k'), &mut st);
+        }
+    }
+    for _ in 0..40 {
+        stroke(&mut ui, Key::plain(KeyCode::PageDown), &mut st);
+    }
+    for _ in 0..40 {
+        stroke(&mut ui, Key::ch('j'), &mut st);
+    }
+    println!(
+        "keystroke to frame, Team Space of the whole store (move down, expand, page): {} (target < 5 ms)",
+        st.summary()
+    );
+
+    // The folder of 100,000 children.
+    let wide = ui
+        .sess
+        .resolve_str("/W1/team/Wide")
+        .expect("the Wide folder")
+        .item()
+        .unwrap()
+        .id;
+    ui.reveal(wide);
+    render_test(&mut ui, W, H);
+    let t = Instant::now();
+    ui.handle_key(Key::ch('l'));
+    render_test(&mut ui, W, H);
+    let open = t.elapsed();
+    let mut st = Stats::new();
+    for _ in 0..100 {
+        stroke(&mut ui, Key::ch('j'), &mut st);
+    }
+    for _ in 0..300 {
+        stroke(&mut ui, Key::plain(KeyCode::PageDown), &mut st);
+    }
+    for _ in 0..100 {
+        stroke(&mut ui, Key::ch('k'), &mut st);
+    }
+    for _ in 0..20 {
+        stroke(&mut ui, Key::plain(KeyCode::PageUp), &mut st);
+    }
+    println!(
+        "keystroke to frame inside the folder of {} children: opening it {}; {} (target < 5 ms); {} rows loaded",
+        wide_n,
+        ms(open),
+        st.summary(),
+        ui.tree.rows.len()
+    );
+    let (hwm, now) = rss();
+    println!(
+        "RSS of the UI after browsing: peak (VmHWM) {hwm:.1} MB, now (VmRSS) {now:.1} MB (target < 100 MB)"
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--browse") {
+        browse(&args[i + 1], args[i + 2].parse().unwrap());
+        return;
+    }
+    let smoke = args.iter().any(|a| a == "--smoke");
+    let spec = if smoke {
+        GenSpec {
+            items: 2_000,
+            users: 50,
+            groups: 5,
+            grants: 200,
+            wide: 2_000,
+            seed: 7,
+            ..Default::default()
+        }
+    } else {
+        GenSpec {
+            items: 1_000_000,
+            users: 5_000,
+            groups: 50,
+            org_depth: 4,
+            depth: 8,
+            grants: 50_000,
+            wide: 100_000,
+            seed: 7,
+        }
+    };
+    let keep = std::env::var("TREEWARD_BENCH_TUI_DB")
+        .ok()
+        .filter(|s| !s.is_empty() && !smoke);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = match &keep {
+        Some(d) => std::path::PathBuf::from(d),
+        None => tmp.path().join("store"),
+    };
+    {
+        let app = App::open(&dir).expect("open the store");
+        if app.is_initialized().unwrap() {
+            println!("reusing the store in {}", dir.display());
+        } else {
+            let t = Instant::now();
+            let sum = app
+                .generate("own", &spec, &mut |_, _| {})
+                .expect("generate");
+            println!(
+                "generated {} items (+{} in one folder), {} users, {} grants in {:.1} s",
+                sum.items,
+                spec.wide,
+                sum.users,
+                sum.grants,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+    // A fresh process measures: its RSS is the UI's alone.
+    let st = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--browse")
+        .arg(&dir)
+        .arg(spec.wide.to_string())
+        .status()
+        .expect("start the measuring process");
+    assert!(st.success(), "the measuring process failed");
+}
