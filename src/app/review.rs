@@ -139,7 +139,13 @@ impl Session<'_> {
         }
         let mut spaces = BTreeSet::new();
         spaces.insert(r.space().clone());
-        let candidates = candidates(self.store(), &subjects, &spaces)?;
+        let mut candidates = candidates(self.store(), &subjects, &spaces)?;
+        if r.chain.is_none() {
+            // R11: a space root is visible to every member of its workspace
+            // (Team Space) and to whoever sees an item in it, whatever grant
+            // lets them: every user is a candidate (the model test checks it).
+            candidates.extend(self.store().users()?.into_iter().map(|u| u.login));
+        }
         for login in candidates {
             let Some(u) = self.store().user(&login)? else {
                 continue;
