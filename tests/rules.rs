@@ -1935,3 +1935,28 @@ fn r26_apps_added_under_a_tenant_folder_later_are_seen_and_removed_ones_are_not(
     ok(alice().unshare(OEE, "tenant:acme"));
     assert_eq!(err(s(&app, "tina").ls(Some("/DW/team"))), Outcome::NotFound);
 }
+
+#[test]
+fn r31_datamanagers_edit_an_integration_and_others_may_not() {
+    let app = setup();
+    ok(s(&app, "carol").integ_add("DW", "plc", "s7", "s7://10.0.0.5", "rack=0"));
+    let i = ok(s(&app, "carol").integ_edit("DW", "plc", Some("s7://10.0.0.6"), None));
+    assert_eq!(
+        (i.endpoint.as_str(), i.settings.as_str()),
+        ("s7://10.0.0.6", "rack=0")
+    );
+    let (_, v) = ok(s(&app, "erin").integrations("DW"));
+    assert_eq!(v[0].endpoint, "s7://10.0.0.6");
+    refused(&app, Outcome::Denied, || {
+        s(&app, "bob").integ_edit("DW", "plc", Some("s7://x"), None)
+    });
+    refused(&app, Outcome::NotFound, || {
+        s(&app, "carol").integ_edit("DW", "nope", Some("s7://x"), None)
+    });
+    refused(&app, Outcome::Invalid, || {
+        s(&app, "carol").integ_edit("DW", "plc", None, None)
+    });
+    refused(&app, Outcome::Invalid, || {
+        s(&app, "carol").integ_edit("DW", "plc", Some("a\u{1b}[2J"), None)
+    });
+}

@@ -98,6 +98,54 @@ impl Session<'_> {
         Ok((w, v))
     }
 
+    /// R31: members with `datamanager` edit an integration's endpoint and settings.
+    pub fn integ_edit(
+        &self,
+        ws: &str,
+        name: &str,
+        endpoint: Option<&str>,
+        settings: Option<&str>,
+    ) -> Result<Integration> {
+        names::validate_name(ws, "workspace")?;
+        let name = names::validate_name(name, "integration")?;
+        let endpoint = endpoint.map(validate_endpoint).transpose()?;
+        let settings = settings
+            .map(|t| names::validate_text(t, "settings", 2000))
+            .transpose()?;
+        if endpoint.is_none() && settings.is_none() {
+            return Err(Error::invalid(
+                "name what to change: --endpoint and/or --settings",
+            ));
+        }
+        let mut tx = self.store().begin()?;
+        let w = self.member_ws(ws, "view its integrations")?;
+        let Some(mut i) = self.store().integration(w.id, &name)? else {
+            return Err(Error::not_found(format!(
+                "no integration '{}' in '{}'",
+                text::escape(&name),
+                text::escape(&w.name)
+            )));
+        };
+        self.require_datamanager(&w)?;
+        if let Some(e) = endpoint {
+            i.endpoint = e;
+        }
+        if let Some(t) = settings {
+            i.settings = t;
+        }
+        tx.put(keys::integ(w.id, &name), &i);
+        self.audit(
+            &mut tx,
+            "integ edit",
+            &format!("/{} {name}", w.name),
+            None,
+            Some(w.id),
+            None,
+        );
+        tx.commit()?;
+        Ok(i)
+    }
+
     /// R31: members with `datamanager` create, edit and delete integrations.
     pub fn integ_add(
         &self,

@@ -318,6 +318,15 @@ pub enum IntegCmd {
         ws: String,
         name: String,
     },
+    /// Change an integration's endpoint or settings (R31)
+    Edit {
+        ws: String,
+        name: String,
+        #[arg(long)]
+        endpoint: Option<String>,
+        #[arg(long)]
+        settings: Option<String>,
+    },
     Ls {
         ws: String,
     },

@@ -498,6 +498,19 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             }
         },
         Cmd::Integ(i) => match i {
+            IntegCmd::Edit {
+                ws,
+                name,
+                endpoint,
+                settings,
+            } => {
+                let i = s.integ_edit(&ws, &name, endpoint.as_deref(), settings.as_deref())?;
+                Out::done(format!(
+                    "integration {} now points at {}",
+                    escape(&i.name),
+                    escape(&i.endpoint)
+                ))
+            }
             IntegCmd::Add {
                 ws,
                 name,
