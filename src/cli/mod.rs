@@ -316,7 +316,7 @@ pub(crate) fn execute_on(app: &App, cmd: Cmd, ctx: &Ctx<'_>) -> Result<Out> {
                 json!({ "ok": true, "seconds": secs, "summary": sum }),
             ));
         }
-        Cmd::Doctor { repair, backup } => return doctor(&app, *repair, backup.as_deref()),
+        Cmd::Doctor { repair, backup } => return doctor(app, *repair, backup.as_deref()),
         Cmd::Backup { dir: to } => {
             let b = app.backup(to)?;
             return Ok(Out::ok(

@@ -122,11 +122,20 @@ pub(crate) fn start(
     std::thread::Builder::new()
         .name(format!("ui-{acting}"))
         .spawn(move || {
-            let end = match ui_loop(&sh, &acting, &r, theme, keys, notes, rx, &writer) {
-                Ok(()) => String::new(),
-                Err(e) => {
+            // A bug in the UI ends this UI, not the server: the client is told.
+            let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ui_loop(&sh, &acting, &r, theme, keys, notes, rx, &writer)
+            }));
+            let end = match res {
+                Ok(Ok(())) => String::new(),
+                Ok(Err(e)) => {
                     super::log(format!("terminal UI of {acting}: {e}"));
-                    e.to_string()
+                    format!("store unavailable: the server's terminal UI failed: {e}")
+                }
+                Err(p) => {
+                    let m = crate::panic_text(&p);
+                    super::log(format!("terminal UI of {acting}: internal error: {m}"));
+                    format!("internal error in the server's terminal UI: {m}")
                 }
             };
             let mut w = writer.lock().unwrap_or_else(|e| e.into_inner());
