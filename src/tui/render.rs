@@ -603,10 +603,15 @@ fn draw_who(f: &mut Frame, ui: &mut Ui, area: Rect) {
     let Some(v) = ui.who.as_mut() else {
         return;
     };
+    // Above the status bar, which stays in view.
+    let main = Rect {
+        height: area.height.saturating_sub(2),
+        ..area
+    };
     let r = centered(
-        area,
-        area.width.saturating_sub(4).clamp(20, 110),
-        area.height.saturating_sub(2),
+        main,
+        main.width.saturating_sub(4).clamp(20, 110),
+        main.height,
     );
     let b = block(" Who has access ".into(), true, &t, ui.ascii);
     let inner = b.inner(r);

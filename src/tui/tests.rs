@@ -1213,11 +1213,11 @@ fn who_view_lists_users_levels_and_grant_paths_sorts_and_scrolls() {
     // Scrolls on a short screen; keys do not reach the tree meanwhile.
     let s = screen(&mut u, 80, 14);
     assert!(s.contains("PgUp/PgDn scroll (0/"), "{s}");
-    let first = s.lines().nth(4).unwrap().to_string();
+    let first = s.lines().nth(3).unwrap().to_string();
     keys(&mut u, "jj");
     let s = screen(&mut u, 80, 14);
     assert!(s.contains("PgUp/PgDn scroll (2/"), "{s}");
-    assert_ne!(s.lines().nth(4).unwrap(), first, "{s}");
+    assert_ne!(s.lines().nth(3).unwrap(), first, "{s}");
     press(&mut u, KeyCode::End);
     press(&mut u, KeyCode::PageDown);
     let s = screen(&mut u, 80, 14);
@@ -1386,4 +1386,36 @@ fn a_slow_what_if_waits_for_the_inputs_to_settle() {
     let s = screen(&mut u, 120, 40);
     assert!(s.contains("lose editor"), "{s}");
     assert_eq!(u.whatif_due(), None);
+}
+
+#[test]
+fn reveal_finds_a_root_item_beyond_the_first_page_of_the_space() {
+    let app = App::in_memory();
+    let spec = crate::app::gen::GenSpec {
+        items: 10,
+        users: 3,
+        groups: 1,
+        grants: 1,
+        wide: 3,
+        ..Default::default()
+    };
+    app.generate("root", &spec, &mut |_, _| {}).unwrap();
+    let s = app.session("root").unwrap();
+    for i in 0..(ui::PAGE + 20) {
+        s.create(
+            &format!("/W1/team/A{i:04}"),
+            crate::domain::ItemKind::Folder,
+        )
+        .unwrap();
+    }
+    let mut u = Ui::new(
+        &app,
+        "root",
+        KeyMap::default(),
+        Theme::load(None).unwrap(),
+        false,
+    )
+    .unwrap();
+    render_test(&mut u, 120, 35);
+    select(&mut u, "/W1/team/Wide");
 }

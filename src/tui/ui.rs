@@ -527,7 +527,12 @@ impl<'a> Ui<'a> {
             return;
         };
         let ids: Vec<ItemId> = chain.links.iter().rev().map(|l| l.id).collect();
-        let mut parent: Option<usize> = None;
+        // The space's row: an item at the root beyond its first page is loaded from there.
+        let mut parent: Option<usize> = self
+            .tree
+            .nodes
+            .iter()
+            .position(|n| matches!(&n.data.kind, NodeKind::Space(s) if s == r.space()));
         for (n, aid) in ids.iter().enumerate() {
             let mut found = self.tree.find_id(*aid);
             if found.is_none() {
