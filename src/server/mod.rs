@@ -329,6 +329,7 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
             continue;
         }
         sh.in_flight.fetch_add(1, SeqCst);
+        let had_ui = tui.is_some();
         let reply = if sh.stop.load(SeqCst) {
             Reply::Failed {
                 code: 6,
@@ -363,6 +364,7 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
                 Request::TuiInput(_) => Reply::Pong,
             }
         };
+        let started_ui = !had_ui && tui.is_some();
         let sent = {
             let mut w = writer.lock().unwrap_or_else(|e| e.into_inner());
             proto::write_msg(&mut *w, &ServerMsg::Reply { id: msg.id, reply })
@@ -371,6 +373,11 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
         if let Err(e) = sent {
             log(format!("{who}: cannot answer: {e}; closed"));
             break;
+        }
+        if started_ui {
+            if let Some(tx) = &tui {
+                let _ = tx.send(remote_ui::Msg::Start);
+            }
         }
     }
     closed.store(true, SeqCst);

@@ -35,6 +35,8 @@ use crate::tui::keys::{Input, Key, KeyCode, MouseKind};
 
 /// What the UI thread waits for.
 pub enum Msg {
+    /// The `TuiStarted` reply is out: the screen may follow it.
+    Start,
     Input(WireInput),
     Change(AuditEntry),
 }
@@ -161,6 +163,14 @@ fn ui_loop(
         buf: Vec::new(),
         out: writer.clone(),
     };
+    // No screen byte before the reply that announces the screen.
+    loop {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Msg::Start) => break,
+            Ok(_) => {}
+            Err(_) => return Ok(()),
+        }
+    }
     let area = |c: u16, r: u16| Rect::new(0, 0, c.max(1), r.max(1));
     let mut term = Terminal::with_options(
         CrosstermBackend::new(out),
@@ -233,6 +243,7 @@ fn ui_loop(
                     }
                 }
                 Msg::Change(e) => changes.push(e),
+                Msg::Start => {}
             }
             if started.elapsed() < Duration::from_millis(50) {
                 next = rx.try_recv().ok();
