@@ -45,7 +45,14 @@ fn stroke(ui: &mut Ui, k: Key, st: &mut Stats) {
 }
 
 fn ui<'a>(app: &'a App) -> Ui<'a> {
-    Ui::new(app, "root", KeyMap::default(), Theme::load(None).unwrap(), false).unwrap()
+    Ui::new(
+        app,
+        "root",
+        KeyMap::default(),
+        Theme::load(None).unwrap(),
+        false,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -53,7 +60,11 @@ fn keystroke_to_frame_on_the_demo_store() {
     let app = App::in_memory();
     app.demo("root").unwrap();
     let mut u = ui(&app);
-    u.ws_sel = u.workspaces.iter().position(|w| w.name == "Default Workspace").unwrap();
+    u.ws_sel = u
+        .workspaces
+        .iter()
+        .position(|w| w.name == "Default Workspace")
+        .unwrap();
     u.load_spaces().unwrap();
     render_test(&mut u, 120, 35);
     let mut st = Stats::new();
@@ -73,7 +84,11 @@ fn keystroke_to_frame_on_the_demo_store() {
         st.mean(),
         st.max
     );
-    assert!(st.mean() < Duration::from_millis(100), "mean {:?}", st.mean());
+    assert!(
+        st.mean() < Duration::from_millis(100),
+        "mean {:?}",
+        st.mean()
+    );
 }
 
 #[test]
@@ -152,8 +167,16 @@ fn keystroke_to_frame_in_a_folder_of_100000_children() {
         st2.mean(),
         st2.max
     );
-    assert!(st2.mean() < Duration::from_millis(100), "mean {:?}", st2.mean());
-    assert!(st.mean() < Duration::from_millis(100), "mean {:?}", st.mean());
+    assert!(
+        st2.mean() < Duration::from_millis(100),
+        "mean {:?}",
+        st2.mean()
+    );
+    assert!(
+        st.mean() < Duration::from_millis(100),
+        "mean {:?}",
+        st.mean()
+    );
 }
 
 /// The whole way: a key written to a pseudo-terminal, the binary's event
@@ -205,7 +228,11 @@ fn keystroke_to_screen_through_a_pseudo_terminal() {
     let wait = |pred: &dyn Fn(&str) -> bool| {
         let t = Instant::now();
         while !pred(&screen()) {
-            assert!(t.elapsed() < Duration::from_secs(20), "timed out:\n{}", screen());
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "timed out:\n{}",
+                screen()
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
         t.elapsed()

@@ -107,7 +107,10 @@ impl Session<'_> {
 
     /// The folders and roots an app may be copied to (R20): where the actor may create.
     pub fn copy_destinations(&self, item: &Item) -> Result<Vec<Resolved>> {
-        let mut spaces = vec![SpaceRef::team(item.space.ws), SpaceRef::my(item.space.ws, self.login())];
+        let mut spaces = vec![
+            SpaceRef::team(item.space.ws),
+            SpaceRef::my(item.space.ws, self.login()),
+        ];
         if !spaces.contains(&item.space) {
             spaces.push(item.space.clone());
         }
@@ -125,7 +128,8 @@ impl Session<'_> {
                     .map(|(_, r, _)| r),
             );
             for c in cands {
-                if self.decide(Action::Create, &c)?.allowed && self.store().child(&c.as_parent(), &item.name)?.is_none()
+                if self.decide(Action::Create, &c)?.allowed
+                    && self.store().child(&c.as_parent(), &item.name)?.is_none()
                 {
                     out.push(c);
                 }
@@ -159,7 +163,9 @@ impl Session<'_> {
         if self.actor.roles_in(ws.id).has(Role::Datamanager) {
             Allowance::yes("members with the datamanager role manage integrations (R31)")
         } else {
-            Allowance::no("only members with the datamanager role create, edit and delete integrations (R31)")
+            Allowance::no(
+                "only members with the datamanager role create, edit and delete integrations (R31)",
+            )
         }
     }
 
@@ -192,7 +198,9 @@ impl Session<'_> {
             return Ok(None);
         }
         if let Some(item) = r.item() {
-            if item.kind == ItemKind::Folder && self.store().has_children(&Parent::Folder(item.id))? {
+            if item.kind == ItemKind::Folder
+                && self.store().has_children(&Parent::Folder(item.id))?
+            {
                 return Ok(Some(Error::conflict(format!(
                     "{} is not empty: delete or move its items first (R28)",
                     text::escape(&r.path)
@@ -220,7 +228,9 @@ impl Session<'_> {
         let mut out = Vec::new();
         let mut cursor = after;
         loop {
-            let (items, next) = self.store().children_page(&pk, cursor.as_deref(), want.max(1))?;
+            let (items, next) = self
+                .store()
+                .children_page(&pk, cursor.as_deref(), want.max(1))?;
             for child in items {
                 let chain = self.child_chain(parent.chain.as_ref(), &space, &space_path, &child)?;
                 let r = Resolved {
