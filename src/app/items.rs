@@ -330,9 +330,7 @@ impl Session<'_> {
         it.parent = dst.item().map(|i| i.id);
         it.space = dst.space().clone();
         it.modified = now();
-        if !item.space.is_team() && it.space.is_team() {
-            // R24: the app keeps its owner and its grants.
-        }
+        // R24: into Team Space the app keeps its owner and its grants (nothing to do).
         if item.space.is_team() && !it.space.is_team() {
             // R25: tenant grants are dropped on the way back.
             for g in self.store().grants_on(item.id)? {
