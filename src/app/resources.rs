@@ -119,13 +119,7 @@ impl Session<'_> {
         }
         let mut tx = self.store().begin()?;
         let w = self.member_ws(ws, "view its integrations")?;
-        let Some(mut i) = self.store().integration(w.id, &name)? else {
-            return Err(Error::not_found(format!(
-                "no integration '{}' in '{}'",
-                text::escape(&name),
-                text::escape(&w.name)
-            )));
-        };
+        let mut i = self.integration_required(&w, &name)?;
         self.require_datamanager(&w)?;
         if let Some(e) = endpoint {
             i.endpoint = e;
@@ -192,6 +186,16 @@ impl Session<'_> {
         Ok(i)
     }
 
+    fn integration_required(&self, w: &Workspace, name: &str) -> Result<Integration> {
+        self.store().integration(w.id, name)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "no integration '{}' in '{}'",
+                text::escape(name),
+                text::escape(&w.name)
+            ))
+        })
+    }
+
     fn require_datamanager(&self, w: &Workspace) -> Result<()> {
         if self.actor.roles_in(w.id).has(Role::Datamanager) {
             Ok(())
@@ -208,13 +212,7 @@ impl Session<'_> {
         let name = names::validate_name(name, "integration")?;
         let mut tx = self.store().begin()?;
         let w = self.member_ws(ws, "view its integrations")?;
-        if self.store().integration(w.id, &name)?.is_none() {
-            return Err(Error::not_found(format!(
-                "no integration '{}' in '{}'",
-                text::escape(&name),
-                text::escape(&w.name)
-            )));
-        }
+        self.integration_required(&w, &name)?;
         self.require_datamanager(&w)?;
         let users = self.store().integration_users(w.id, &name)?;
         if !users.is_empty() {
