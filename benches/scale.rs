@@ -20,7 +20,6 @@ use treeward::store::Parent;
 struct Sizes {
     base_items: usize,
     wide: usize,
-    who_items: usize,
     iterations: usize,
 }
 
@@ -184,14 +183,12 @@ fn main() {
         Sizes {
             base_items: 2_000,
             wide: 2_000,
-            who_items: 500,
             iterations: 2_000,
         }
     } else {
         Sizes {
             base_items: 200_000,
             wide: 100_000,
-            who_items: 100_000,
             iterations: 100_000,
         }
     };
@@ -219,8 +216,17 @@ fn main() {
         sum.items as f64 / gen_secs
     );
 
-    let (deep, grants) = deep_scenario(&app);
-    let (med, p99) = bench_check(&app, &deep, sizes.iterations);
+    // TREEWARD_BENCH_WHATIF_ONLY: only `who` and the what-if (for profiling).
+    let whatif_only = std::env::var("TREEWARD_BENCH_WHATIF_ONLY").is_ok();
+    if !whatif_only {
+        bench_check_and_list(&app, &sizes);
+    }
+    bench_who_and_whatif(&app, &sizes, sum.users);
+}
+
+fn bench_check_and_list(app: &App, sizes: &Sizes) {
+    let (deep, grants) = deep_scenario(app);
+    let (med, p99) = bench_check(app, &deep, sizes.iterations);
     println!(
         "check (20 deep, 20 groups, org 5 deep, {} grants on the chain): median {}, p99 {}",
         grants.len(),
@@ -228,7 +234,7 @@ fn main() {
         fmt(p99)
     );
     if std::env::var("TREEWARD_BENCH_CHECK_ONLY").is_ok() {
-        let (med, _) = bench_check(&app, &deep, 300_000);
+        let (med, _) = bench_check(app, &deep, 300_000);
         println!("check (300k more): median {}", fmt(med));
         return;
     }
@@ -263,28 +269,39 @@ fn main() {
         fmt(first),
         fmt(whole)
     );
+}
 
+fn bench_who_and_whatif(app: &App, sizes: &Sizes, users: usize) {
     // who on a big folder, and a what-if for moving it.
+    let own = app.session("own").unwrap();
     let t = Instant::now();
     let (_, rows) = own.who("/W1/team/Wide", None, None).unwrap();
     println!(
         "who on a folder with {} items below, {} users: {} users can view, {}",
         sizes.wide,
-        sum.users,
+        users,
         rows.len(),
         fmt(t.elapsed())
     );
-    let _ = sizes.who_items;
     own.create("/W1/team/Elsewhere", ItemKind::Folder).unwrap();
-    own.share("/W1/team/Elsewhere", "group:g0", "viewer", "")
+    own.share("/W1/team/Elsewhere", "group:group0000", "viewer", "")
         .unwrap();
+    // TREEWARD_BENCH_WHATIF_REPEAT=N: run it N times more first (for profiling).
+    let repeat: usize = std::env::var("TREEWARD_BENCH_WHATIF_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for _ in 0..repeat {
+        app.with_access_report("own", true, |s| s.mv("/W1/team/Wide", "/W1/team/Elsewhere"))
+            .unwrap();
+    }
     let t = Instant::now();
     let (_, report) = app
         .with_access_report("own", true, |s| s.mv("/W1/team/Wide", "/W1/team/Elsewhere"))
         .unwrap();
     println!(
         "what-if of moving it: {} level changes, {}",
-        report.changes.len(),
+        report.count(),
         fmt(t.elapsed())
     );
 }

@@ -16,6 +16,7 @@ mod sharing;
 mod stress;
 pub mod transfer;
 mod views;
+mod whatif;
 
 use std::cell::OnceCell;
 use std::path::Path;

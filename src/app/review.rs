@@ -4,12 +4,12 @@
 //! All of it asks the same decision function, and shows only what the actor
 //! sees (R12, R14).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use super::*;
-use crate::domain::rules::{Seen, Standing, Via};
+use crate::domain::rules::{Standing, Via};
 use crate::store::{keys, Op};
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,10 +40,60 @@ pub struct LevelChange {
     pub after: String,
 }
 
+/// An item whose level changes, with its path (after the change, or before
+/// it for an item the change removes).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChangedItem {
+    pub item: ItemId,
+    pub path: String,
+}
+
+/// Users who all go from one level to another on the same items.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeGroup {
+    pub before: String,
+    pub after: String,
+    pub logins: Vec<String>,
+    pub items: Vec<ChangedItem>,
+}
+
+/// What a change does to access: grouped (a move can change millions of
+/// (user, item) pairs, alike for most users), and summed up in words.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct WhatIf {
-    pub changes: Vec<LevelChange>,
+    pub groups: Vec<ChangeGroup>,
     pub summary: Vec<String>,
+}
+
+impl WhatIf {
+    /// How many (user, item) pairs change.
+    pub fn count(&self) -> usize {
+        self.groups
+            .iter()
+            .map(|g| g.logins.len() * g.items.len())
+            .sum()
+    }
+    /// The users whose access changes.
+    pub fn logins(&self) -> BTreeSet<&str> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.logins.iter().map(|l| l.as_str()))
+            .collect()
+    }
+    /// Every changed (user, item) pair, one by one.
+    pub fn changes(&self) -> impl Iterator<Item = LevelChange> + '_ {
+        self.groups.iter().flat_map(|g| {
+            g.logins.iter().flat_map(move |l| {
+                g.items.iter().map(move |c| LevelChange {
+                    login: l.clone(),
+                    path: c.path.clone(),
+                    item: c.item,
+                    before: g.before.clone(),
+                    after: g.after.clone(),
+                })
+            })
+        })
+    }
 }
 
 fn level_rank(w: &str) -> u8 {
@@ -374,34 +424,6 @@ fn candidates(
     Ok(out)
 }
 
-/// Every item at or below the scope's roots, in one state of the store.
-fn items_in_scope(st: &Store, sc: &Scope, out: &mut BTreeSet<ItemId>) -> Result<()> {
-    let mut stack: Vec<Parent> = Vec::new();
-    for id in &sc.items {
-        let Some(it) = st.item(*id)? else { continue };
-        if out.insert(*id) {
-            stack.push(Parent::Folder(*id));
-        }
-        // Its folders may become (or stop being) the path to it (R11).
-        let mut cur = it.parent;
-        while let Some(p) = cur {
-            out.insert(p);
-            cur = st.node(p)?.and_then(|n| n.parent);
-        }
-    }
-    for s in &sc.spaces {
-        stack.push(Parent::Root(s.clone()));
-    }
-    while let Some(p) = stack.pop() {
-        for c in st.children(&p)? {
-            if out.insert(c.id) && c.kind == ItemKind::Folder {
-                stack.push(Parent::Folder(c.id));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The level words a decision can give, by a small code (what-if tables
 /// hold millions of them).
 const WORDS: &[&str] = &[
@@ -418,124 +440,6 @@ const WORDS: &[&str] = &[
 
 fn word_code(w: &str) -> u8 {
     WORDS.iter().position(|x| *x == w).unwrap_or(0) as u8
-}
-
-/// Each candidate's level on each item, in one state of the store.
-struct Levels {
-    paths: std::collections::HashMap<ItemId, String>,
-    space_of: std::collections::HashMap<ItemId, SpaceRef>,
-    /// Per login: a standing that holds for a whole space (admin, owner), and per-item levels.
-    users: Vec<(
-        std::collections::HashMap<SpaceRef, u8>,
-        std::collections::HashMap<ItemId, u8>,
-    )>,
-}
-
-impl Levels {
-    fn get(&self, user: usize, id: ItemId) -> u8 {
-        let (whole, items) = &self.users[user];
-        if let Some(w) = items.get(&id) {
-            return *w;
-        }
-        self.space_of
-            .get(&id)
-            .and_then(|s| whole.get(s))
-            .copied()
-            .unwrap_or(0)
-    }
-}
-
-/// The affected items of one state of the store, resolved once: their paths,
-/// spaces and chains (with the grants on every link).
-struct Prepared {
-    paths: std::collections::HashMap<ItemId, String>,
-    space_of: std::collections::HashMap<ItemId, SpaceRef>,
-    resolved: Vec<Resolved>,
-}
-
-fn prepare(app: &App, items: &BTreeSet<ItemId>) -> Result<Prepared> {
-    let mut out = Prepared {
-        paths: Default::default(),
-        space_of: Default::default(),
-        resolved: Vec::new(),
-    };
-    let Some(account) = app.store.account()? else {
-        return Ok(out);
-    };
-    let base = app.session(&account.owner)?;
-    for id in items {
-        let Some(it) = app.store.item(*id)? else {
-            continue;
-        };
-        let chain = base.chain_of(&it)?;
-        out.paths.insert(*id, chain.item().path.to_string());
-        out.space_of.insert(*id, it.space.clone());
-        out.resolved.push(Resolved {
-            path: String::new(),
-            loc: Loc::Item(it),
-            chain: Some(chain),
-        });
-    }
-    Ok(out)
-}
-
-impl Prepared {
-    /// Every subject granted on an affected item or one of its folders.
-    fn subjects(&self, into: &mut BTreeSet<Subject>) {
-        for r in &self.resolved {
-            for l in r.chain.iter().flat_map(|c| c.links.iter()) {
-                into.extend(l.grants.iter().map(|g| g.subject.clone()));
-            }
-        }
-    }
-}
-
-fn levels(app: &App, logins: &[String], prep: Prepared) -> Result<Levels> {
-    let Prepared {
-        paths,
-        space_of,
-        resolved,
-    } = prep;
-    let mut out = Levels {
-        paths,
-        space_of,
-        users: Vec::new(),
-    };
-    let Some(account) = app.store.account()? else {
-        return Ok(out);
-    };
-    for login in logins {
-        let mut whole: std::collections::HashMap<SpaceRef, u8> = Default::default();
-        let mut per_item: std::collections::HashMap<ItemId, u8> = Default::default();
-        if let Ok(p) = app.principal_of(login, &account) {
-            let reach = std::cell::OnceCell::new();
-            for r in &resolved {
-                // An admin's or a space owner's standing holds for every item of
-                // the space (R7, R15, R21): one decision answers for the rest.
-                if whole.contains_key(r.space()) {
-                    continue;
-                }
-                let d = decide_lazily(&p, Action::View, r, || {
-                    if reach.get().is_none() {
-                        let _ = reach.set(Reach::of(&app.store, &p)?);
-                    }
-                    Ok(reach.get().expect("set above"))
-                })?;
-                let code = if d.seen == Seen::Hidden {
-                    0
-                } else {
-                    word_code(&d.level_word())
-                };
-                if matches!(d.standing, Standing::Admin | Standing::SpaceOwner) {
-                    whole.insert(r.space().clone(), code);
-                } else if code != 0 {
-                    per_item.insert(r.item().map(|i| i.id).unwrap_or_default(), code);
-                }
-            }
-        }
-        out.users.push((whole, per_item));
-    }
-    Ok(out)
 }
 
 impl App {
@@ -558,31 +462,31 @@ impl App {
         let planned = App {
             store: self.store.overlay(&ops),
         };
-        let live_after = App {
-            store: self.store.overlay(&[]),
-        };
-        let after_app: &App = if dry_run { &planned } else { &live_after };
         let sc = scope_of(&self.store, &ops)?;
-        let mut items = BTreeSet::new();
-        items_in_scope(&self.store, &sc, &mut items)?;
-        items_in_scope(&planned.store, &sc, &mut items)?;
-        let before_prep = prepare(self, &items)?;
-        let after_prep_planned = prepare(&planned, &items)?;
-        let after_prep = &after_prep_planned;
-        let logins: Vec<String> = match &sc.users {
-            Some(u) => u.iter().cloned().collect(),
+        let before_scan = whatif::Scan::of(&self.store, &sc.items, &sc.spaces)?;
+        let planned_scan = whatif::Scan::of(&planned.store, &sc.items, &sc.spaces)?;
+        let items: BTreeSet<ItemId> = before_scan.ids().chain(planned_scan.ids()).collect();
+        let mut u = whatif::Universe::new(&items);
+        let before_v = whatif::StateView::build(self, &mut u, &before_scan, &sc.items, &sc.spaces)?;
+        let planned_v =
+            whatif::StateView::build(&planned, &mut u, &planned_scan, &sc.items, &sc.spaces)?;
+        let mut logins: Vec<String> = match &sc.users {
+            Some(us) => us.iter().cloned().collect(),
             None => {
                 // Only users reached by a grant on an affected item or its
                 // folders, or holding a role or the space, can change (R10).
-                let mut subjects = BTreeSet::new();
-                before_prep.subjects(&mut subjects);
-                after_prep.subjects(&mut subjects);
-                let spaces: BTreeSet<SpaceRef> = before_prep
-                    .space_of
-                    .values()
-                    .chain(after_prep.space_of.values())
-                    .cloned()
+                let mut subj = BTreeSet::new();
+                before_v.subjects(&mut subj);
+                planned_v.subjects(&mut subj);
+                let subjects: BTreeSet<Subject> = subj
+                    .iter()
+                    .map(|i| u.subjects[*i as usize].clone())
                     .collect();
+                let mut sp = BTreeSet::new();
+                before_v.spaces(&mut sp);
+                planned_v.spaces(&mut sp);
+                let spaces: BTreeSet<SpaceRef> =
+                    sp.iter().map(|i| u.spaces[*i as usize].clone()).collect();
                 candidates(&self.store, &subjects, &spaces)?
                     .into_iter()
                     .collect()
@@ -590,96 +494,115 @@ impl App {
         };
         // The actor is evaluated too: what they see of the answer is what they
         // see before or after the change (R12, R14).
-        let mut logins = logins;
         if !logins.iter().any(|l| l == login) {
             logins.push(login.to_string());
         }
-        let before = levels(self, &logins, before_prep)?;
-        let result = if dry_run {
-            first
+        let before = {
+            let mut subj = BTreeSet::new();
+            before_v.subjects(&mut subj);
+            let subj: Vec<u32> = subj.into_iter().collect();
+            whatif::levels(self, &u, &before_v, &subj, &logins, word_code)?
+        };
+        // Paths of items the change removes, while they still exist.
+        let gone: BTreeSet<u32> = (0..u.len() as u32)
+            .filter(|i| before_v.exists(*i as usize) && !planned_v.exists(*i as usize))
+            .collect();
+        let gone_paths = before_v.paths(self, &u, &gone)?;
+        let (result, after_app, after_v) = if dry_run {
+            (first, &planned, planned_v)
         } else {
             let s = self.session(login)?;
-            op(&s)?
+            let r = op(&s)?;
+            let scan = whatif::Scan::of(&self.store, &sc.items, &sc.spaces)?;
+            let v = whatif::StateView::build(self, &mut u, &scan, &sc.items, &sc.spaces)?;
+            (r, self, v)
         };
-        let after_prep = if dry_run {
-            after_prep_planned
-        } else {
-            prepare(after_app, &items)?
+        let after = {
+            let mut subj = BTreeSet::new();
+            after_v.subjects(&mut subj);
+            let subj: Vec<u32> = subj.into_iter().collect();
+            whatif::levels(after_app, &u, &after_v, &subj, &logins, word_code)?
         };
-        let after = levels(after_app, &logins, after_prep)?;
         let me = logins.iter().position(|l| l == login).unwrap_or(0);
-        let mut changes = Vec::new();
-        // Items that change space (R24, R25) or exist in one state only.
-        let moved: BTreeSet<ItemId> = items
-            .iter()
-            .copied()
-            .filter(|id| before.space_of.get(id) != after.space_of.get(id))
-            .collect();
-        for (u, who) in logins.iter().enumerate() {
-            // Only items with a level of their own in either state, or in a
-            // space whose whole-space standing differs, can differ.
-            let (bw, bi) = &before.users[u];
-            let (aw, ai) = &after.users[u];
-            let whole_differs = bw != aw;
-            let mut ids: BTreeSet<ItemId> = bi
-                .keys()
-                .chain(ai.keys())
-                .chain(moved.iter())
-                .copied()
-                .collect();
-            if whole_differs {
-                ids.extend(items.iter().copied());
-            }
-            for id in &ids {
-                let (b, a) = (before.get(u, *id), after.get(u, *id));
-                if a == b {
-                    continue;
-                }
+        let n = u.len();
+        let (me_b, me_a) = (before.row(me, n), after.row(me, n));
+        // Users alike in both states change alike: one comparison per kind of user.
+        let mut alike: HashMap<_, Vec<usize>> = HashMap::new();
+        for k in 0..logins.len() {
+            alike
+                .entry((before.key(k), after.key(k)))
+                .or_default()
+                .push(k);
+        }
+        let mut merged: BTreeMap<(u8, u8, Vec<u32>), Vec<String>> = BTreeMap::new();
+        for users in alike.values() {
+            let (rb, ra) = (before.row(users[0], n), after.row(users[0], n));
+            let mut parts: BTreeMap<(u8, u8), Vec<u32>> = BTreeMap::new();
+            for i in 0..n {
+                let (b, a) = (rb[i], ra[i]);
                 // What the actor may see of the answer: items they see before or after (R12, R14).
-                if before.get(me, *id) == 0 && after.get(me, *id) == 0 {
+                if a == b || (me_b[i] == 0 && me_a[i] == 0) {
                     continue;
                 }
-                let path = after
-                    .paths
-                    .get(id)
-                    .or_else(|| before.paths.get(id))
-                    .cloned()
-                    .unwrap_or_default();
-                changes.push(LevelChange {
-                    login: who.clone(),
-                    item: *id,
-                    path,
-                    before: WORDS[b as usize].to_string(),
-                    after: WORDS[a as usize].to_string(),
-                });
+                parts.entry((b, a)).or_default().push(i as u32);
+            }
+            for ((b, a), idx) in parts {
+                merged
+                    .entry((b, a, idx))
+                    .or_default()
+                    .extend(users.iter().map(|k| logins[*k].clone()));
             }
         }
-        let summary = summarize(&changes);
-        Ok((result, WhatIf { changes, summary }))
+        let shown: BTreeSet<u32> = merged
+            .keys()
+            .flat_map(|(_, _, idx)| idx.iter().copied())
+            .filter(|i| after_v.exists(*i as usize))
+            .collect();
+        let mut paths = after_v.paths(after_app, &u, &shown)?;
+        paths.extend(gone_paths);
+        let groups: Vec<ChangeGroup> = merged
+            .into_iter()
+            .map(|((b, a, idx), mut logins)| {
+                logins.sort();
+                ChangeGroup {
+                    before: WORDS[b as usize].to_string(),
+                    after: WORDS[a as usize].to_string(),
+                    logins,
+                    items: idx
+                        .iter()
+                        .map(|i| ChangedItem {
+                            item: u.ids[*i as usize],
+                            path: paths.get(i).cloned().unwrap_or_default(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let summary = summarize(&groups);
+        Ok((result, WhatIf { groups, summary }))
     }
 }
 
 /// "12 users lose viewer on 340 items below /Plant Ops/team/Line 3".
-fn summarize(changes: &[LevelChange]) -> Vec<String> {
-    let mut groups: BTreeMap<(String, String), (BTreeSet<&str>, Vec<&str>)> = BTreeMap::new();
-    for c in changes {
-        let g = groups
-            .entry((c.before.clone(), c.after.clone()))
+fn summarize(groups: &[ChangeGroup]) -> Vec<String> {
+    type Users<'a> = BTreeSet<&'a str>;
+    type Items<'a> = BTreeMap<ItemId, &'a str>;
+    let mut by_change: BTreeMap<(String, String), (Users<'_>, Items<'_>)> = BTreeMap::new();
+    for g in groups {
+        let e = by_change
+            .entry((g.before.clone(), g.after.clone()))
             .or_default();
-        g.0.insert(&c.login);
-        g.1.push(&c.path);
+        e.0.extend(g.logins.iter().map(|l| l.as_str()));
+        e.1.extend(g.items.iter().map(|c| (c.item, c.path.as_str())));
     }
     let mut out = Vec::new();
-    for ((b, a), (users, paths)) in groups {
-        let distinct: HashSet<&str> = paths.iter().copied().collect();
-        let mut common = common_prefix(&distinct.iter().copied().collect::<Vec<_>>());
-        if distinct.len() == 1 {
-            common = distinct
-                .iter()
-                .next()
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-        }
+    for ((b, a), (users, items)) in by_change {
+        let distinct: Vec<&str> = items.values().copied().collect();
+        let common = if distinct.len() == 1 {
+            distinct[0].to_string()
+        } else {
+            common_prefix(&distinct)
+        };
         let verb = match (level_rank(&b), level_rank(&a)) {
             (rb, ra) if rb <= 1 && ra > 1 => format!("gain {a}"),
             (rb, ra) if ra <= 1 && rb > 1 => format!(
@@ -701,11 +624,13 @@ fn summarize(changes: &[LevelChange]) -> Vec<String> {
         let place = if distinct.len() == 1 {
             format!("on {}", text::escape(&common))
         } else {
-            format!(
-                "on {} items below {}",
-                distinct.len(),
-                text::escape(&common)
-            )
+            // The common folder may be one of the items (a moved folder).
+            let at = if distinct.contains(&common.as_str()) {
+                "at and below"
+            } else {
+                "below"
+            };
+            format!("on {} items {at} {}", distinct.len(), text::escape(&common))
         };
         out.push(format!(
             "{} user(s) {verb} {place} ({}{more})",

@@ -136,6 +136,20 @@ pub fn child(p: &Parent, kind: ItemKind, name: &str) -> Vec<u8> {
     v
 }
 
+/// The kind and exact name in a child key (after its parent's prefix).
+pub fn child_key_parts(key: &[u8], prefix_len: usize) -> Option<(ItemKind, &str)> {
+    let rest = key.get(prefix_len..)?;
+    let (&kb, rest) = rest.split_first()?;
+    let kind = match kb {
+        0 => ItemKind::Folder,
+        1 => ItemKind::App,
+        _ => return None,
+    };
+    let z = rest.iter().position(|b| *b == 0)?;
+    let name = std::str::from_utf8(&rest[z + 1..]).ok()?;
+    Some((kind, name))
+}
+
 pub fn asset_prefix(app: ItemId) -> Vec<u8> {
     k(ASSET, &[&app.to_be_bytes()])
 }

@@ -351,6 +351,29 @@ impl Store {
             }
         }
     }
+    /// Every child's id, kind and name, read from the children index alone
+    /// (no item records: what a walk over a large subtree needs).
+    pub fn child_entries(&self, parent: &Parent) -> Result<Vec<(ItemId, ItemKind, String)>> {
+        let prefix = keys::children_prefix(parent);
+        let mut out = Vec::new();
+        for (k, v) in self.scan_all(&prefix)? {
+            let (kind, name) = keys::child_key_parts(&k, prefix.len()).ok_or_else(|| {
+                self.named(Error::unavailable(
+                    "a children index key is damaged; run `treeward doctor`",
+                ))
+            })?;
+            out.push((self.decode(&v, "child index")?, kind, name.to_string()));
+        }
+        Ok(out)
+    }
+    /// The ids of the first `limit` children (R3 order), from the index alone.
+    pub fn child_ids(&self, parent: &Parent, limit: usize) -> Result<Vec<ItemId>> {
+        self.kv
+            .scan(&keys::children_prefix(parent), None, limit)?
+            .iter()
+            .map(|(_, v)| self.decode(v, "child index"))
+            .collect()
+    }
     pub fn has_children(&self, parent: &Parent) -> Result<bool> {
         Ok(!self
             .kv
@@ -375,6 +398,10 @@ impl Store {
     }
     pub fn grant(&self, item: ItemId, s: &Subject) -> Result<Option<Grant>> {
         self.get(&keys::grant(item, s), "grant")
+    }
+    /// Every grant in the store, in one scan.
+    pub fn all_grants(&self) -> Result<Vec<Grant>> {
+        self.values(&[keys::GRANT], "grant")
     }
     /// Items holding a grant to `s`.
     pub fn granted_items(&self, s: &Subject) -> Result<Vec<ItemId>> {

@@ -1327,7 +1327,7 @@ fn share_dialog_shows_the_what_if_after_the_level_is_chosen() {
     let s = screen(&mut u, 120, 40);
     assert!(s.contains("What this changes"), "{s}");
     assert!(
-        s.contains("2 user(s) gain editor on 4 items below") && s.contains("(bob, carol)"),
+        s.contains("2 user(s) gain editor on 4 items at and below") && s.contains("(bob, carol)"),
         "{s}"
     );
     press(&mut u, KeyCode::Enter);

@@ -1,0 +1,682 @@
+//! The what-if engine: every candidate's view level on every affected item,
+//! in one state of the store, without deciding each (user, item) pair.
+//!
+//! A view decision depends on the user only through which grant subjects
+//! reach them (R10, R26), whether they administer the workspace (R7) or own
+//! the My Creations (R15), whether they are a tenant user, and whether they
+//! see something below the item (R11). Users alike in all of that form a
+//! *class*: the rule table is asked once per class and per distinct (best
+//! level reaching the item, item kind, space, path below), and that best
+//! level is carried down the tree instead of rebuilding each item's chain.
+//! Ancestors whose subtree reaches outside the scope (the old and new parents
+//! of a moved folder) may be path only through grants elsewhere: those few
+//! are settled per user from the subjects granted below them.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::reach::Reach;
+use super::*;
+use crate::domain::rules::Seen;
+
+const NONE: u32 = u32::MAX;
+
+/// The items a change can affect (both states), and what is interned across
+/// the two states: spaces and grant subjects.
+pub(super) struct Universe {
+    pub ids: Vec<ItemId>,
+    index: HashMap<ItemId, u32>,
+    pub spaces: Vec<SpaceRef>,
+    space_index: HashMap<SpaceRef, u16>,
+    pub subjects: Vec<Subject>,
+    subject_index: HashMap<Subject, u32>,
+}
+
+impl Universe {
+    pub fn new(ids: &BTreeSet<ItemId>) -> Universe {
+        let ids: Vec<ItemId> = ids.iter().copied().collect();
+        let index = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i as u32))
+            .collect();
+        Universe {
+            ids,
+            index,
+            spaces: Vec::new(),
+            space_index: HashMap::new(),
+            subjects: Vec::new(),
+            subject_index: HashMap::new(),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+    fn space(&mut self, s: &SpaceRef) -> u16 {
+        if let Some(i) = self.space_index.get(s) {
+            return *i;
+        }
+        let i = self.spaces.len() as u16;
+        self.spaces.push(s.clone());
+        self.space_index.insert(s.clone(), i);
+        i
+    }
+    fn subject(&mut self, s: &Subject) -> u32 {
+        if let Some(i) = self.subject_index.get(s) {
+            return *i;
+        }
+        let i = self.subjects.len() as u32;
+        self.subjects.push(s.clone());
+        self.subject_index.insert(s.clone(), i);
+        i
+    }
+}
+
+/// An item's place, as a walk over the children index finds it.
+struct Lite {
+    parent: Option<ItemId>,
+    kind: ItemKind,
+    space: u16,
+    name: Arc<str>,
+}
+
+/// The items at or below a change's items and spaces, with the folders above
+/// them, in one state of the store.
+pub(super) struct Scan {
+    nodes: HashMap<ItemId, Lite>,
+    spaces: Vec<SpaceRef>,
+}
+
+impl Scan {
+    pub fn of(st: &Store, roots: &BTreeSet<ItemId>, spaces: &BTreeSet<SpaceRef>) -> Result<Scan> {
+        let mut sc = Scan {
+            nodes: HashMap::new(),
+            spaces: Vec::new(),
+        };
+        let mut stack: Vec<(Parent, u16)> = Vec::new();
+        for id in roots {
+            let Some(n) = st.node(*id)? else { continue };
+            let sp = sc.space(&n.space);
+            if !sc.nodes.contains_key(id) {
+                sc.put(&n, sp);
+                stack.push((Parent::Folder(*id), sp));
+            }
+            // Its folders may become (or stop being) the path to it (R11).
+            let mut cur = n.parent;
+            let mut steps = 0;
+            while let Some(p) = cur {
+                let Some(pn) = st.node(p)? else { break };
+                steps += 1;
+                if steps > 10_000 {
+                    break;
+                }
+                cur = pn.parent;
+                if !sc.nodes.contains_key(&p) {
+                    sc.put(&pn, sp);
+                }
+            }
+        }
+        for s in spaces {
+            let sp = sc.space(s);
+            stack.push((Parent::Root(s.clone()), sp));
+        }
+        while let Some((p, sp)) = stack.pop() {
+            let parent = match p {
+                Parent::Folder(id) => Some(id),
+                Parent::Root(_) => None,
+            };
+            for (id, kind, name) in st.child_entries(&p)? {
+                if sc.nodes.contains_key(&id) {
+                    continue;
+                }
+                sc.nodes.insert(
+                    id,
+                    Lite {
+                        parent,
+                        kind,
+                        space: sp,
+                        name: name.into(),
+                    },
+                );
+                if kind == ItemKind::Folder {
+                    stack.push((Parent::Folder(id), sp));
+                }
+            }
+        }
+        Ok(sc)
+    }
+
+    fn space(&mut self, s: &SpaceRef) -> u16 {
+        match self.spaces.iter().position(|x| x == s) {
+            Some(i) => i as u16,
+            None => {
+                self.spaces.push(s.clone());
+                (self.spaces.len() - 1) as u16
+            }
+        }
+    }
+
+    fn put(&mut self, n: &crate::store::cache::Node, sp: u16) {
+        self.nodes.insert(
+            n.id,
+            Lite {
+                parent: n.parent,
+                kind: n.kind,
+                space: sp,
+                name: n.name.clone(),
+            },
+        );
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = ItemId> + '_ {
+        self.nodes.keys().copied()
+    }
+}
+
+/// One state of the store, over the universe's items.
+pub(super) struct StateView {
+    exists: Vec<bool>,
+    parent: Vec<u32>,
+    kind: Vec<ItemKind>,
+    space: Vec<u16>,
+    name: Vec<Arc<str>>,
+    /// The grants on each item: (subject, level).
+    grants: Vec<Box<[(u32, Level)]>>,
+    /// For items whose parent lies outside the universe: the grants above them.
+    above: HashMap<u32, Vec<(u32, Level)>>,
+    /// Parents before children.
+    order: Vec<u32>,
+    /// Items whose subtree reaches outside the universe.
+    partial: Vec<u32>,
+    /// Per partial item: every subject granted on an item strictly below it.
+    below: HashMap<u32, std::collections::HashSet<u32>>,
+}
+
+impl StateView {
+    /// Reads one state. `full_roots` and `full_spaces` are where the universe
+    /// holds whole subtrees (the change's items and spaces).
+    pub fn build(
+        app: &App,
+        u: &mut Universe,
+        scan: &Scan,
+        full_roots: &BTreeSet<ItemId>,
+        full_spaces: &BTreeSet<SpaceRef>,
+    ) -> Result<StateView> {
+        let st = &app.store;
+        let n = u.len();
+        let mut v = StateView {
+            exists: vec![false; n],
+            parent: vec![NONE; n],
+            kind: vec![ItemKind::App; n],
+            space: vec![0; n],
+            name: vec![Arc::from(""); n],
+            grants: (0..n).map(|_| Box::default()).collect(),
+            above: HashMap::new(),
+            order: Vec::with_capacity(n),
+            partial: Vec::new(),
+            below: HashMap::new(),
+        };
+        let mut outside_parent: Vec<(u32, ItemId)> = Vec::new();
+        let local_spaces: Vec<u16> = scan.spaces.iter().map(|s| u.space(s)).collect();
+        for i in 0..n {
+            let id = u.ids[i];
+            let parent = match scan.nodes.get(&id) {
+                Some(l) => {
+                    v.kind[i] = l.kind;
+                    v.space[i] = local_spaces[l.space as usize];
+                    v.name[i] = l.name.clone();
+                    l.parent
+                }
+                None => {
+                    // In the other state's walk only (an old parent of a moved folder).
+                    let Some(node) = st.node(id)? else {
+                        continue;
+                    };
+                    v.kind[i] = node.kind;
+                    v.space[i] = u.space(&node.space);
+                    v.name[i] = node.name.clone();
+                    node.parent
+                }
+            };
+            v.exists[i] = true;
+            if let Some(p) = parent {
+                match u.index.get(&p) {
+                    Some(pi) => v.parent[i] = *pi,
+                    None => outside_parent.push((i as u32, p)),
+                }
+            }
+        }
+        // Grants: one scan of them all when the universe is large, else per item.
+        let all_grants = if n > 2_000 {
+            Some(st.all_grants()?)
+        } else {
+            None
+        };
+        let mut on_item: HashMap<ItemId, Vec<(u32, Level)>> = HashMap::new();
+        match &all_grants {
+            Some(all) => {
+                for g in all {
+                    let s = u.subject(&g.subject);
+                    on_item.entry(g.item).or_default().push((s, g.level));
+                }
+                for (i, id) in u.ids.iter().enumerate() {
+                    if v.exists[i] {
+                        if let Some(gs) = on_item.get(id) {
+                            v.grants[i] = gs.clone().into_boxed_slice();
+                        }
+                    }
+                }
+            }
+            None => {
+                for i in 0..n {
+                    if v.exists[i] {
+                        let gs = st.grants_shared(u.ids[i])?;
+                        v.grants[i] = gs
+                            .iter()
+                            .map(|g| (u.subject(&g.subject), g.level))
+                            .collect();
+                    }
+                }
+            }
+        }
+        for (i, mut cur) in outside_parent {
+            let mut above = Vec::new();
+            let mut steps = 0;
+            loop {
+                for g in st.grants_shared(cur)?.iter() {
+                    above.push((u.subject(&g.subject), g.level));
+                }
+                steps += 1;
+                match st.node(cur)?.and_then(|nd| nd.parent) {
+                    Some(p) if steps < 10_000 => cur = p,
+                    _ => break,
+                }
+            }
+            v.above.insert(i, above);
+        }
+        // Parents before children, and which items hold whole subtrees.
+        let mut kids: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        for i in 0..n {
+            if !v.exists[i] {
+                continue;
+            }
+            match v.parent[i] {
+                NONE => roots.push(i as u32),
+                p => kids[p as usize].push(i as u32),
+            }
+        }
+        let mut full = vec![false; n];
+        let mut stack: Vec<u32> = roots;
+        while let Some(i) = stack.pop() {
+            let iu = i as usize;
+            let p = v.parent[iu];
+            full[iu] = full_roots.contains(&u.ids[iu])
+                || full_spaces.contains(&u.spaces[v.space[iu] as usize])
+                || (p != NONE && full[p as usize]);
+            v.order.push(i);
+            stack.extend(kids[iu].iter().copied());
+        }
+        // An item none of whose children lies outside is whole too (the folder
+        // a subtree moves into, an empty one): children before parents.
+        for i in v.order.iter().rev() {
+            let iu = *i as usize;
+            if full[iu] {
+                continue;
+            }
+            let inside = kids[iu].len();
+            let whole = kids[iu].iter().all(|k| full[*k as usize])
+                && st.child_ids(&Parent::Folder(u.ids[iu]), inside + 1)?.len() == inside;
+            if whole {
+                full[iu] = true;
+            } else {
+                v.partial.push(*i);
+            }
+        }
+        if !v.partial.is_empty() {
+            v.below = subjects_below(st, u, &v.partial, &all_grants)?;
+        }
+        Ok(v)
+    }
+
+    pub fn exists(&self, i: usize) -> bool {
+        self.exists[i]
+    }
+
+    /// The item's path in this state.
+    fn path(
+        &self,
+        app: &App,
+        u: &Universe,
+        i: u32,
+        memo: &mut HashMap<u32, String>,
+    ) -> Result<String> {
+        if let Some(p) = memo.get(&i) {
+            return Ok(p.clone());
+        }
+        let p = match self.parent[i as usize] {
+            NONE => {
+                let it = app.store.item_required(u.ids[i as usize])?;
+                let owner = app.store.account()?.map(|a| a.owner).unwrap_or_default();
+                app.session(&owner)?.chain_of(&it)?.item().path.to_string()
+            }
+            par => format!(
+                "{}/{}",
+                self.path(app, u, par, memo)?,
+                self.name[i as usize]
+            ),
+        };
+        memo.insert(i, p.clone());
+        Ok(p)
+    }
+
+    /// The subjects granted on the items (and the chains above them).
+    pub fn subjects(&self, into: &mut BTreeSet<u32>) {
+        for gs in &self.grants {
+            into.extend(gs.iter().map(|g| g.0));
+        }
+        for gs in self.above.values() {
+            into.extend(gs.iter().map(|g| g.0));
+        }
+    }
+
+    pub fn spaces(&self, into: &mut BTreeSet<u16>) {
+        for i in &self.order {
+            into.insert(self.space[*i as usize]);
+        }
+    }
+}
+
+/// For each partial item: the subjects granted strictly below it, anywhere
+/// in the store (what makes it a path for someone, R11).
+fn subjects_below(
+    st: &Store,
+    u: &mut Universe,
+    partial: &[u32],
+    all_grants: &Option<Vec<Grant>>,
+) -> Result<HashMap<u32, std::collections::HashSet<u32>>> {
+    let partial_ids: HashMap<ItemId, u32> =
+        partial.iter().map(|i| (u.ids[*i as usize], *i)).collect();
+    let owned;
+    let grants = match all_grants {
+        Some(g) => g,
+        None => {
+            owned = st.all_grants()?;
+            &owned
+        }
+    };
+    // The partial items at or above an item, memoised along the way up.
+    let mut memo: HashMap<ItemId, Arc<[u32]>> = HashMap::new();
+    let mut out: HashMap<u32, std::collections::HashSet<u32>> = HashMap::new();
+    for g in grants {
+        let Some(node) = st.node(g.item)? else {
+            continue;
+        };
+        let Some(parent) = node.parent else { continue };
+        let above = partials_up(st, parent, &partial_ids, &mut memo)?;
+        if above.is_empty() {
+            continue;
+        }
+        let s = u.subject(&g.subject);
+        for p in above.iter() {
+            out.entry(*p).or_default().insert(s);
+        }
+    }
+    Ok(out)
+}
+
+fn partials_up(
+    st: &Store,
+    start: ItemId,
+    partial_ids: &HashMap<ItemId, u32>,
+    memo: &mut HashMap<ItemId, Arc<[u32]>>,
+) -> Result<Arc<[u32]>> {
+    // Walk up until an item already known, then fill in on the way down.
+    let mut path = Vec::new();
+    let mut cur = Some(start);
+    let mut known: Arc<[u32]> = Arc::from(Vec::new());
+    while let Some(id) = cur {
+        if let Some(k) = memo.get(&id) {
+            known = k.clone();
+            break;
+        }
+        if path.len() > 10_000 {
+            break;
+        }
+        path.push(id);
+        cur = st.node(id)?.and_then(|n| n.parent);
+    }
+    for id in path.into_iter().rev() {
+        if let Some(p) = partial_ids.get(&id) {
+            let mut v = known.to_vec();
+            v.push(*p);
+            known = Arc::from(v);
+        }
+        memo.insert(id, known.clone());
+    }
+    Ok(known)
+}
+
+/// Users alike for every decision on the universe's items.
+#[derive(PartialEq, Eq, Hash)]
+struct Signature {
+    tenant: bool,
+    /// Per interned space: administers it (Team) or owns it (My Creations).
+    standing: Vec<bool>,
+    /// Per chain subject: it reaches the user.
+    covered: Vec<bool>,
+}
+
+/// Each user's level codes on the universe's items, in one state.
+pub(super) struct Levels {
+    /// Per class: a code per item (see `review::WORDS`).
+    codes: Vec<Vec<u8>>,
+    /// Per user: their class (NONE: not a user in this state) and the codes
+    /// that differ from it (partial items seen as a path through grants elsewhere).
+    users: Vec<(u32, Vec<(u32, u8)>)>,
+}
+
+impl Levels {
+    /// One user's codes on every item.
+    pub fn row(&self, user: usize, n: usize) -> Vec<u8> {
+        let (c, over) = &self.users[user];
+        if *c == NONE {
+            return vec![0; n];
+        }
+        let mut r = self.codes[*c as usize].clone();
+        for (i, code) in over {
+            r[*i as usize] = *code;
+        }
+        r
+    }
+    /// What makes two users' codes the same.
+    pub fn key(&self, user: usize) -> (u32, &[(u32, u8)]) {
+        let (c, over) = &self.users[user];
+        (*c, over)
+    }
+}
+
+/// Every user's code on every item in state `v`, asking the rule table once
+/// per class and distinct situation.
+pub(super) fn levels(
+    app: &App,
+    u: &Universe,
+    v: &StateView,
+    chain_subjects: &[u32],
+    logins: &[String],
+    word_code: impl Fn(&str) -> u8,
+) -> Result<Levels> {
+    let mut out = Levels {
+        codes: Vec::new(),
+        users: Vec::new(),
+    };
+    let Some(account) = app.store.account()? else {
+        out.users = logins.iter().map(|_| (NONE, Vec::new())).collect();
+        return Ok(out);
+    };
+    let base = app.session(&account.owner)?;
+    let n = u.len();
+    let mut classes: HashMap<Signature, u32> = HashMap::new();
+    let mut reps: Vec<Arc<Principal>> = Vec::new();
+    let mut principals: Vec<Option<(u32, Arc<Principal>)>> = Vec::new();
+    for login in logins {
+        let Ok(p) = app.principal_shared(login, &account) else {
+            principals.push(None);
+            continue;
+        };
+        let sig = Signature {
+            tenant: p.is_tenant_user(),
+            standing: u
+                .spaces
+                .iter()
+                .map(|s| match &s.kind {
+                    SpaceKind::Team => p.is_admin(s.ws),
+                    SpaceKind::My(o) => *o == p.login,
+                })
+                .collect(),
+            covered: chain_subjects
+                .iter()
+                .map(|s| p.reach(&u.subjects[*s as usize]).is_some())
+                .collect(),
+        };
+        let next = reps.len() as u32;
+        let c = *classes.entry(sig).or_insert(next);
+        if c == next {
+            reps.push(p.clone());
+        }
+        principals.push(Some((c, p)));
+    }
+    // Per class: the code of each partial item should it be a path (R11).
+    let mut if_path_per_class: Vec<HashMap<u32, u8>> = Vec::new();
+    let mut vb_in_per_class: Vec<Vec<bool>> = Vec::new();
+    for rep in &reps {
+        let reach_set: Vec<bool> = u.subjects.iter().map(|s| rep.reach(s).is_some()).collect();
+        let best_of = |gs: &[(u32, Level)]| -> Option<Level> {
+            gs.iter()
+                .filter(|(s, _)| reach_set[*s as usize])
+                .map(|(_, l)| *l)
+                .max()
+        };
+        let mut best: Vec<Option<Level>> = vec![None; n];
+        for i in &v.order {
+            let iu = *i as usize;
+            let inherited = match v.parent[iu] {
+                NONE => v.above.get(i).and_then(|a| best_of(a)),
+                p => best[p as usize],
+            };
+            best[iu] = inherited.max(best_of(&v.grants[iu]));
+        }
+        // The rule table's answer, per (best level, kind, space, path below).
+        let mut memo: HashMap<(Option<Level>, ItemKind, u16, bool), u8> = HashMap::new();
+        let mut ask = |i: u32, vb: bool| -> Result<u8> {
+            let iu = i as usize;
+            let key = (best[iu], v.kind[iu], v.space[iu], vb);
+            if let Some(c) = memo.get(&key) {
+                return Ok(*c);
+            }
+            let it = app.store.item_required(u.ids[iu])?;
+            let chain = base.chain_of(&it)?;
+            let d = decide(
+                rep,
+                Action::View,
+                Target::Item {
+                    chain: &chain,
+                    visible_below: vb,
+                },
+            );
+            let c = if d.seen == Seen::Hidden {
+                0
+            } else {
+                word_code(&d.level_word())
+            };
+            memo.insert(key, c);
+            Ok(c)
+        };
+        let mut codes = vec![0u8; n];
+        let mut vb_in = vec![false; n];
+        for i in v.order.iter().rev() {
+            let iu = *i as usize;
+            let mut c = ask(*i, false)?;
+            if c == 0 && vb_in[iu] {
+                c = ask(*i, true)?;
+            }
+            codes[iu] = c;
+            let p = v.parent[iu];
+            if p != NONE && (c >= 2 || vb_in[iu]) {
+                vb_in[p as usize] = true;
+            }
+        }
+        let mut if_path = HashMap::new();
+        for i in &v.partial {
+            if codes[*i as usize] == 0 {
+                if_path.insert(*i, ask(*i, true)?);
+            }
+        }
+        if_path_per_class.push(if_path);
+        out.codes.push(codes);
+        vb_in_per_class.push(vb_in);
+    }
+    // Partial items: a path for a user through grants outside the universe.
+    let mut tenant_reach: HashMap<String, Reach> = HashMap::new();
+    for pr in principals {
+        let Some((c, p)) = pr else {
+            out.users.push((NONE, Vec::new()));
+            continue;
+        };
+        let mut over = Vec::new();
+        // The user's own subjects, by number (non-tenant users, R10).
+        let mine: Vec<u32> = if v.partial.is_empty() || p.tenant.is_some() {
+            Vec::new()
+        } else {
+            std::iter::once(Subject::User(p.login.clone()))
+                .chain(p.groups.iter().map(|g| Subject::Group(g.clone())))
+                .chain(p.orgs.keys().map(|o| Subject::Org(o.clone())))
+                .filter_map(|s| u.subject_index.get(&s).copied())
+                .collect()
+        };
+        for i in &v.partial {
+            let iu = *i as usize;
+            if out.codes[c as usize][iu] != 0 || vb_in_per_class[c as usize][iu] {
+                continue;
+            }
+            let below = match &p.tenant {
+                Some(t) => {
+                    if !tenant_reach.contains_key(t) {
+                        tenant_reach.insert(t.clone(), Reach::of(&app.store, &p)?);
+                    }
+                    tenant_reach[t].path.contains(&u.ids[iu])
+                }
+                None => v
+                    .below
+                    .get(i)
+                    .is_some_and(|ss| mine.iter().any(|s| ss.contains(s))),
+            };
+            if below {
+                let code = if_path_per_class[c as usize].get(i).copied().unwrap_or(0);
+                if code != 0 {
+                    over.push((*i, code));
+                }
+            }
+        }
+        over.sort();
+        out.users.push((c, over));
+    }
+    Ok(out)
+}
+
+impl StateView {
+    /// The paths of these items in this state.
+    pub fn paths(
+        &self,
+        app: &App,
+        u: &Universe,
+        idx: &BTreeSet<u32>,
+    ) -> Result<HashMap<u32, String>> {
+        let mut memo = HashMap::new();
+        let mut out = HashMap::new();
+        for i in idx {
+            out.insert(*i, self.path(app, u, *i, &mut memo)?);
+        }
+        Ok(out)
+    }
+}
