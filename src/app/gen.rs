@@ -454,7 +454,11 @@ impl App {
                 in_chunk = 0;
             }
         }
-        // Last: the account, and the one audit entry of this change (R32).
+        // Last, once everything before is on disk: the account, and the one
+        // audit entry of this change (R32).
+        tx.commit_bulk()?;
+        self.store.sync()?;
+        let mut tx = self.store.begin()?;
         tx.put(
             keys::meta("account"),
             &Account {
@@ -473,7 +477,7 @@ impl App {
             space: None,
             outcome: "ok".into(),
         });
-        tx.commit_bulk()?;
+        tx.commit()?;
         progress(total, total);
         Ok(sum)
     }

@@ -22,7 +22,7 @@ use std::cell::OnceCell;
 use std::path::Path;
 
 use crate::domain::path::{ItemPath, SpaceName};
-use crate::domain::rules::{decide, Chain, Decision, Link, Principal, Seen, Target};
+use crate::domain::rules::{decide, Chain, Decision, Link, LinkPath, Principal, Seen, Target};
 use crate::domain::*;
 use crate::store::{Parent, Store, Txn};
 
@@ -270,6 +270,20 @@ impl<'a> Session<'a> {
     /// The chain of an item (R10): the item, then its ancestors, with their grants.
     pub fn chain_of(&self, item: &Item) -> Result<Chain> {
         let st = self.store();
+        // Built earlier in this generation of the store, for this same place?
+        if let Some(c) = st.cached_chain(item.id) {
+            let same = c.space == item.space
+                && c.item().kind == item.kind
+                && c.links.get(1).map(|l| l.id) == item.parent
+                && c.item()
+                    .path
+                    .strip_suffix(item.name.as_str())
+                    .is_some_and(|p| p.ends_with('/'));
+            if same {
+                return Ok((*c).clone());
+            }
+        }
+        let gen = st.cache_generation();
         // Walk up through the hierarchy cache: ids, names and kinds only.
         let mut ups: Vec<(ItemId, ItemKind, std::sync::Arc<str>)> =
             vec![(item.id, item.kind, item.name.as_str().into())];
@@ -286,23 +300,31 @@ impl<'a> Session<'a> {
             cur = n.parent;
             ups.push((n.id, n.kind, n.name.clone()));
         }
+        // One string for the item's path; each link's path is a prefix of it.
         let mut path = self.space_path(&item.space)?;
-        let mut links = Vec::with_capacity(ups.len());
-        for (id, kind, name) in ups.iter().rev() {
+        let mut ends = Vec::with_capacity(ups.len());
+        for (_, _, name) in ups.iter().rev() {
             path.push('/');
             path.push_str(name);
+            ends.push(path.len());
+        }
+        let full: std::sync::Arc<str> = path.into();
+        let mut links = Vec::with_capacity(ups.len());
+        for ((id, kind, _), end) in ups.iter().rev().zip(ends) {
             links.push(Link {
                 id: *id,
                 kind: *kind,
-                path: path.as_str().into(),
+                path: LinkPath::new(full.clone(), end),
                 grants: st.grants_shared(*id)?,
             });
         }
         links.reverse();
-        Ok(Chain {
+        let chain = Chain {
             space: item.space.clone(),
             links,
-        })
+        };
+        st.cache_chain(gen, item.id, std::sync::Arc::new(chain.clone()));
+        Ok(chain)
     }
 
     /// The chain of a child given its parent's chain (listings: one read per child).
@@ -317,10 +339,11 @@ impl<'a> Session<'a> {
             Some(c) => format!("{}/{}", c.item().path, child.name),
             None => format!("{space_path}/{}", child.name),
         };
+        let len = path.len();
         let mut links = vec![Link {
             id: child.id,
             kind: child.kind,
-            path: path.into(),
+            path: LinkPath::new(path.into(), len),
             grants: self.store().grants_shared(child.id)?,
         }];
         if let Some(c) = parent {

@@ -266,6 +266,11 @@ impl App {
                 }
             }
         }
+        // The rest goes in one ordinary commit, once every record before it
+        // is on disk: a load cut short never claims an account.
+        tx.commit_bulk()?;
+        self.store.sync()?;
+        let mut tx = self.store.begin()?;
         tx.reserve_ids_above(max_id);
         let mut max_seq = 0;
         for a in &e.audit {

@@ -89,12 +89,59 @@ impl Principal {
     }
 }
 
+/// A link's path: a prefix of the chain's item path, shared rather than
+/// copied (a check builds a chain of 20 links; their paths cost one string).
+#[derive(Clone)]
+pub struct LinkPath {
+    full: std::sync::Arc<str>,
+    len: usize,
+}
+
+impl LinkPath {
+    /// The first `len` bytes of `full` (clamped to a character boundary).
+    pub fn new(full: std::sync::Arc<str>, len: usize) -> LinkPath {
+        let mut len = len.min(full.len());
+        while !full.is_char_boundary(len) {
+            len -= 1;
+        }
+        LinkPath { full, len }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.full[..self.len]
+    }
+}
+
+impl std::ops::Deref for LinkPath {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for LinkPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for LinkPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl serde::Serialize for LinkPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One item of a chain: the item itself, then each ancestor up to the space root.
 #[derive(Debug, Clone)]
 pub struct Link {
     pub id: ItemId,
     pub kind: ItemKind,
-    pub path: std::sync::Arc<str>,
+    pub path: LinkPath,
     /// Shared: a chain is built per check, its grants are read once.
     pub grants: std::sync::Arc<Vec<Grant>>,
 }
@@ -157,7 +204,7 @@ pub enum Standing {
 /// A grant on the chain that reaches the principal (R13).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Contribution {
-    pub on: std::sync::Arc<str>,
+    pub on: LinkPath,
     pub item: ItemId,
     pub subject: Subject,
     pub level: Level,

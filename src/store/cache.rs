@@ -3,8 +3,9 @@
 //! Filled on demand, never by loading the whole store; emptied by every
 //! commit (a generation counter keeps a read that raced a commit from being
 //! cached), and bounded so a long browse cannot grow it past a few tens of MB.
+//! Keys are ids and names from our own store: a fast non-keyed hash serves.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::keys::Parent;
@@ -34,6 +35,7 @@ struct Maps {
     workspaces: HashMap<WsId, Arc<Workspace>>,
     ws_names: HashMap<String, Option<WsId>>,
     principals: HashMap<String, Arc<crate::domain::rules::Principal>>,
+    chains: HashMap<ItemId, Arc<crate::domain::rules::Chain>>,
 }
 
 #[derive(Default)]
@@ -60,6 +62,7 @@ impl Cache {
         m.workspaces.clear();
         m.ws_names.clear();
         m.principals.clear();
+        m.chains.clear();
     }
     pub fn node(&self, id: ItemId) -> Option<Arc<Node>> {
         self.lock().nodes.get(&id).cloned()
@@ -146,6 +149,24 @@ impl Cache {
                 m.principals.clear();
             }
             m.principals.insert(p.login.clone(), p);
+        }
+    }
+}
+
+/// Chains kept at most: each holds its links' grants, so fewer than nodes.
+const MAX_CHAINS: usize = 20_000;
+
+impl Cache {
+    pub fn chain(&self, id: ItemId) -> Option<Arc<crate::domain::rules::Chain>> {
+        self.lock().chains.get(&id).cloned()
+    }
+    pub fn put_chain(&self, gen: u64, id: ItemId, c: Arc<crate::domain::rules::Chain>) {
+        let mut m = self.lock();
+        if m.gen == gen {
+            if m.chains.len() >= MAX_CHAINS {
+                m.chains.clear();
+            }
+            m.chains.insert(id, c);
         }
     }
 }

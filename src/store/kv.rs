@@ -37,9 +37,9 @@ pub trait Kv: Send + Sync {
     fn is_empty(&self) -> Result<bool>;
     /// Bytes on disk, where there is a disk.
     fn size_on_disk(&self) -> Option<u64>;
-    /// Bulk loading (gen, import): applies the ops atomically as one batch,
-    /// without checks; durable only after the next `commit`, which the bulk
-    /// load must end with.
+    /// Bulk loading (gen, import into an empty store): applies the ops without
+    /// checks, not necessarily atomically; durable only after the next
+    /// `commit`, which the bulk load must end with (its account record).
     fn bulk(&self, ops: &[Op]) -> Result<()> {
         self.commit(&[], ops)
     }

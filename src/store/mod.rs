@@ -499,6 +499,19 @@ impl Store {
         Ok(Some(n))
     }
 
+    /// An item's chain built earlier in this generation of the store.
+    pub fn cached_chain(&self, id: ItemId) -> Option<std::sync::Arc<crate::domain::rules::Chain>> {
+        self.cache.chain(id)
+    }
+    pub fn cache_chain(
+        &self,
+        gen: u64,
+        id: ItemId,
+        c: std::sync::Arc<crate::domain::rules::Chain>,
+    ) {
+        self.cache.put_chain(gen, id, c);
+    }
+
     /// A principal resolved earlier in this generation of the store.
     pub fn cached_principal(
         &self,
@@ -545,6 +558,10 @@ impl Store {
 
     /// Starts a change: holds the writer lock until it commits or is dropped,
     /// so reads made to validate it stay true until it is applied.
+    /// Puts every write so far on disk (after a bulk load).
+    pub fn sync(&self) -> Result<()> {
+        self.kv.commit(&[], &[])
+    }
     pub fn begin(&self) -> Result<Txn<'_>> {
         let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         Ok(Txn {
@@ -671,8 +688,8 @@ impl<'s> Txn<'s> {
         self.finish(false)
     }
 
-    /// Like `commit`, for bulk loads (gen, import into an empty store): one
-    /// atomic batch, no checks.
+    /// Like `commit`, for bulk loads (gen, import into an empty store): no
+    /// checks, not atomic, not flushed: the load ends with a `commit`.
     pub fn commit_bulk(self) -> Result<Vec<AuditEntry>> {
         self.finish(true)
     }
