@@ -22,7 +22,7 @@ pub struct Node {
 }
 
 /// Entries kept at most (each map), before the cache starts over.
-const MAX_ENTRIES: usize = 200_000;
+const MAX_ENTRIES: usize = 50_000;
 
 #[derive(Default)]
 struct Maps {

@@ -381,6 +381,24 @@ impl<'a> Ui<'a> {
         Ok(())
     }
 
+    /// Loads the next pages of a node until one holds `id` (not the rest:
+    /// the folder may have a hundred thousand children after it).
+    fn load_until(&mut self, parent: usize, id: ItemId) -> Option<usize> {
+        while self.tree.more.contains_key(&parent) {
+            let from = self.tree.nodes.len();
+            if self.load_more(parent).is_err() {
+                return None;
+            }
+            if let Some(k) = self.tree.nodes[from..]
+                .iter()
+                .position(|n| n.data.id == Some(id) && n.data.kind != NodeKind::More)
+            {
+                return Some(from + k);
+            }
+        }
+        None
+    }
+
     /// Loads every remaining page of a node.
     fn load_all(&mut self, parent: usize) -> R<()> {
         while self.tree.more.contains_key(&parent) {
@@ -538,10 +556,9 @@ impl<'a> Ui<'a> {
         for (n, aid) in ids.iter().enumerate() {
             let mut found = self.tree.find_id(*aid);
             if found.is_none() {
-                // Beyond the loaded pages of its folder: load the rest.
+                // Beyond the loaded pages of its folder: load pages up to it.
                 if let Some(p) = parent {
-                    let _ = self.load_all(p);
-                    found = self.tree.find_id(*aid);
+                    found = self.load_until(p, *aid);
                 }
             }
             let Some(i) = found else {
