@@ -170,11 +170,21 @@ proptest! {
         let before = level_of(&app);
         let subject = SUBJECTS[pick.2 as usize % SUBJECTS.len()];
         let level = if subject.starts_with("tenant") { "tenant" } else { "viewer" };
+        let user = USERS[pick.1 as usize % USERS.len()];
+        let dw = "Default Workspace";
+        // Every kind of change that alters access (R10, R17, R19, R23, R27).
         let op = |s: &treeward::app::Session<'_>| -> Result<()> {
-            match pick.2 % 3 {
+            match pick.2 % 10 {
                 0 => s.mv(&a, &b).map(|_| ()),
                 1 => s.share(&a, subject, level, "").map(|_| ()),
-                _ => s.unshare(&a, subject).map(|_| ()),
+                2 => s.unshare(&a, subject).map(|_| ()),
+                3 => s.rm(&a).map(|_| ()),
+                4 => s.group_join("qa", user).map(|_| ()),
+                5 => s.group_leave("qa", "bob"),
+                6 => s.org_join(if pick.0 % 2 == 0 { "sales" } else { "emea" }, user).map(|_| ()),
+                7 => s.org_leave("emea", "dave"),
+                8 => s.role_grant(dw, user, &[if pick.0 % 2 == 0 { Role::Sysadmin } else { Role::Analyst }]).map(|_| ()),
+                _ => s.role_revoke(dw, "erin", &[Role::Sysadmin], None).map(|_| ()),
             }
         };
         let Ok((_, dry)) = app.with_access_report("own", true, op) else { return Ok(()) };
@@ -206,6 +216,6 @@ proptest! {
             .filter(|c| both.contains(&c.path))
             .map(|c| (c.login.clone(), c.path.clone(), c.before.clone(), c.after.clone()))
             .collect();
-        prop_assert_eq!(&listed, &expected, "op {} {} {} {}", pick.2 % 3, a, b, subject);
+        prop_assert_eq!(&listed, &expected, "op {} {} {} {} {}", pick.2 % 10, a, b, subject, user);
     }
 }

@@ -94,11 +94,14 @@ impl Scan {
             spaces: Vec::new(),
         };
         let mut stack: Vec<(Parent, u16)> = Vec::new();
+        // Folders walked down from: an ancestor noted on the way up from
+        // another root is still walked down when a root holds it.
+        let mut walked: std::collections::HashSet<ItemId> = Default::default();
         for id in roots {
             let Some(n) = st.node(*id)? else { continue };
             let sp = sc.space(&n.space);
-            if !sc.nodes.contains_key(id) {
-                sc.put(&n, sp);
+            sc.put(&n, sp);
+            if walked.insert(*id) {
                 stack.push((Parent::Folder(*id), sp));
             }
             // Its folders may become (or stop being) the path to it (R11).
@@ -126,9 +129,6 @@ impl Scan {
                 Parent::Root(_) => None,
             };
             for (id, kind, name) in st.child_entries(&p)? {
-                if sc.nodes.contains_key(&id) {
-                    continue;
-                }
                 sc.nodes.insert(
                     id,
                     Lite {
@@ -138,7 +138,7 @@ impl Scan {
                         name: name.into(),
                     },
                 );
-                if kind == ItemKind::Folder {
+                if kind == ItemKind::Folder && walked.insert(id) {
                     stack.push((Parent::Folder(id), sp));
                 }
             }
