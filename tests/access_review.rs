@@ -174,7 +174,7 @@ proptest! {
         let dw = "Default Workspace";
         // Every kind of change that alters access (R10, R17, R19, R23, R27).
         let op = |s: &treeward::app::Session<'_>| -> Result<()> {
-            match pick.2 % 10 {
+            match pick.2 % 12 {
                 0 => s.mv(&a, &b).map(|_| ()),
                 1 => s.share(&a, subject, level, "").map(|_| ()),
                 2 => s.unshare(&a, subject).map(|_| ()),
@@ -184,7 +184,9 @@ proptest! {
                 6 => s.org_join(if pick.0 % 2 == 0 { "sales" } else { "emea" }, user).map(|_| ()),
                 7 => s.org_leave("emea", "dave"),
                 8 => s.role_grant(dw, user, &[if pick.0 % 2 == 0 { Role::Sysadmin } else { Role::Analyst }]).map(|_| ()),
-                _ => s.role_revoke(dw, "erin", &[Role::Sysadmin], None).map(|_| ()),
+                9 => s.role_revoke(dw, "erin", &[Role::Sysadmin], None).map(|_| ()),
+                10 => s.group_rm("qa").map(|_| ()),
+                _ => s.org_rm("emea").map(|_| ()),
             }
         };
         let Ok((_, dry)) = app.with_access_report("own", true, op) else { return Ok(()) };
@@ -216,6 +218,6 @@ proptest! {
             .filter(|c| both.contains(&c.path))
             .map(|c| (c.login.clone(), c.path.clone(), c.before.clone(), c.after.clone()))
             .collect();
-        prop_assert_eq!(&listed, &expected, "op {} {} {} {} {}", pick.2 % 10, a, b, subject, user);
+        prop_assert_eq!(&listed, &expected, "op {} {} {} {} {}", pick.2 % 12, a, b, subject, user);
     }
 }
