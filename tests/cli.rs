@@ -633,11 +633,34 @@ fn a_non_empty_directory_that_is_not_a_store_is_refused_and_left_alone() {
     let f = t.path().join("file");
     std::fs::write(&f, "x").unwrap();
     assert_code(&run(&f, "own", &["ls"]), 6, "a file");
+    // no directory at all: refused, and nothing is created by a reading or
+    // changing command (only init, demo, gen and import create a store)
+    let missing = t.path().join("missing");
+    for args in [
+        &["ls"][..],
+        &["who", "/Default Workspace/team"],
+        &["user", "add", "x"],
+    ] {
+        let r = run(&missing, "own", args);
+        assert_code(&r, 6, "no store");
+        assert!(
+            r.stderr.contains("no store") && r.stderr.contains("init"),
+            "{}",
+            r.stderr
+        );
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
     // a store without an account yet
     let empty = t.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
     let r = run(&empty, "own", &["ls"]);
     assert_code(&r, 6, "no account");
     assert!(r.stderr.contains("init"), "{}", r.stderr);
+    assert_code(
+        &run(&missing, "own", &["init", "--owner", "own"]),
+        0,
+        "init creates",
+    );
 }
 
 #[test]

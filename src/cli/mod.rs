@@ -162,6 +162,14 @@ fn execute(cli: Cli) -> Result<Out> {
     if let Some(client) = server {
         return remote(client, cmd, cli.json, cli.dry_run, cli.as_);
     }
+    // Only the commands that fill a store create its directory.
+    let creates = matches!(
+        cmd,
+        Cmd::Init { .. } | Cmd::Demo | Cmd::Gen { .. } | Cmd::Import { .. }
+    );
+    if !creates {
+        crate::store::require_existing(&dir)?;
+    }
     let app = App::open(&dir)?;
     let as_ = cli.as_;
     let actor = move || actor_login(as_.clone());

@@ -6,6 +6,7 @@ pub mod codec;
 pub mod keys;
 pub mod kv;
 pub mod open;
+pub use open::require_existing;
 pub mod overlay;
 pub mod sled_kv;
 

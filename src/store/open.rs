@@ -13,6 +13,17 @@ use crate::domain::{Error, Result};
 pub const LOCK_FILE: &str = "treeward.lock";
 pub const SLED_DIR: &str = "data";
 
+/// Refuses a store directory that does not exist (without creating it).
+pub fn require_existing(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    Err(Error::unavailable(format!(
+        "there is no store at {}: run `treeward init --owner LOGIN` or `treeward demo` to create one",
+        crate::domain::text::escape(&dir.display().to_string())
+    )))
+}
+
 pub fn open_dir(dir: &Path) -> Result<Store> {
     let shown = dir.display();
     if dir.exists() {

@@ -148,6 +148,9 @@ pub fn run(cli: Cli) -> i32 {
     if theme::Theme::no_color_requested() {
         theme = theme.no_color();
     }
+    if let Err(e) = crate::store::require_existing(&dir) {
+        return fail(e);
+    }
     let app = match App::open(&dir) {
         Ok(a) => a,
         Err(e) => return fail(e),
