@@ -180,6 +180,8 @@ fn browse(dir: &str, wide_n: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // The measuring process allocates as the binary does.
+    treeward::tune_allocator();
     if let Some(i) = args.iter().position(|a| a == "--browse") {
         browse(&args[i + 1], args[i + 2].parse().unwrap());
         return;

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    treeward::tune_allocator();
     // A bug must never print a backtrace over a user's terminal: one line, exit 70.
     std::panic::set_hook(Box::new(|info| {
         if treeward::panics_are_caught() {
