@@ -244,4 +244,85 @@ fn main() {
         .status()
         .expect("start the measuring process");
     assert!(st.success(), "the measuring process failed");
+    binary_rss(&dir);
+}
+
+/// Peak and current RSS of a process, in MB (from /proc).
+fn rss_of(pid: u32) -> (f64, f64) {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// The real `treeward` binary in a pseudo-terminal (120×35): its RSS after
+/// the first frame and after browsing with keys, as a user's process has it.
+fn binary_rss(dir: &std::path::Path) {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::{Read, Write};
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 35,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("a pseudo-terminal");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_treeward"));
+    cmd.arg("--db");
+    cmd.arg(dir);
+    cmd.env("TREEWARD_USER", "own");
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).expect("start treeward");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("pty reader");
+    // Drain the screen output; note when the first frame arrived.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        let mut seen = Vec::new();
+        let mut told = false;
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if !told {
+                seen.extend_from_slice(&buf[..n]);
+                if String::from_utf8_lossy(&seen).contains("Team Space") {
+                    let _ = tx.send(());
+                    told = true;
+                }
+            }
+        }
+    });
+    let mut w = pair.master.take_writer().expect("pty writer");
+    let pid = child.process_id().expect("pid");
+    let t = Instant::now();
+    let framed = rx.recv_timeout(Duration::from_secs(30)).is_ok();
+    let first = t.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    let (hwm0, now0) = rss_of(pid);
+    for _ in 0..20 {
+        for k in ["j", "l", "j", "j", "\x1b[6~"] {
+            let _ = w.write_all(k.as_bytes());
+            let _ = w.flush();
+            std::thread::sleep(Duration::from_millis(15));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let (hwm1, now1) = rss_of(pid);
+    let _ = w.write_all(b"q");
+    let _ = w.flush();
+    let _ = child.wait();
+    println!(
+        "the treeward binary in a pseudo-terminal: first frame {} after start{}; RSS peak after the first frame {hwm0:.1} MB (now {now0:.1}), after 100 keys browsing Team Space {hwm1:.1} MB (now {now1:.1}) (target < 100 MB)",
+        ms(first),
+        if framed { "" } else { " (no frame seen)" }
+    );
 }

@@ -59,20 +59,19 @@ pub fn tui_entry(cli: cli::Cli) -> i32 {
 
 /// A faster allocator than the system's for the many small strings a
 /// permission check builds (measured: benches/scale.rs, 4.1 against 6.3 µs).
-/// Its v2 line without transparent huge pages: mimalloc 3 with huge pages
-/// held 150 MB where sled's open needs 107 (BENCHMARKS.md, row 7).
+/// Without transparent huge pages: with them, opening a 1.1M-item store held
+/// 150 MB where sled needs 107 (BENCHMARKS.md, row 7).
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the crate exports
-/// no constant for it).
+/// `mi_option_purge_delay` in mimalloc's `mimalloc.h` (15 in both its v2
+/// and v3 lines; the crate exports no constant for it).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Returns freed memory to the system at once rather than after 10 ms: the
-/// UI on 1.1M items stays at 100.5 MB instead of 112 while browsing (148
-/// instead of 172 after the 100,000-children folder); the check is as fast,
-/// a keystroke 0.15 ms slower (median 0.47 ms). A delay of 2 ms already
-/// loses the gain (measured). Called first thing by the binary.
+/// UI on 1.1M items holds 96-100 MB while browsing instead of 112; the
+/// check is as fast. A delay of 2 ms already loses the gain (measured).
+/// Called first thing by the binary.
 pub fn tune_allocator() {
     // SAFETY: sets one process-wide allocator option; touches no memory.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
