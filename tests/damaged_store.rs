@@ -355,8 +355,15 @@ fn directories_that_are_not_stores() {
     let r = tw(&d, "own", &["ls"]);
     assert_unavailable(&r, &d, "a foreign sled database");
     assert!(r.err().contains("not a treeward store"), "{}", r.err());
+    // No directory at all: refused, and not created.
+    let d = tmp.path().join("missing");
+    case();
+    let r = tw(&d, "own", &["ls"]);
+    assert_unavailable(&r, &d, "a missing store");
+    assert!(r.err().contains("no store") && !d.exists(), "{}", r.err());
     // An empty store: opens, but holds no account.
     let d = tmp.path().join("empty");
+    fs::create_dir(&d).unwrap();
     case();
     let r = tw(&d, "own", &["ls"]);
     assert_unavailable(&r, &d, "an empty store");
