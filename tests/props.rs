@@ -86,7 +86,7 @@ fn paths(e: &Export) -> Vec<String> {
     out
 }
 
-fn pick<'a>(v: &'a [String], i: usize) -> &'a str {
+fn pick(v: &[String], i: usize) -> &str {
     if v.is_empty() {
         "/Default Workspace/team"
     } else {
@@ -128,7 +128,7 @@ fn apply(app: &App, st: &Step, all: &[String]) -> Result<()> {
     let any_seen: Vec<String> = seen.iter().map(|x| x.0.clone()).collect();
     let items: Vec<String> = seen.iter().filter(|x| x.1).map(|x| x.0.clone()).collect();
     let wants_item = matches!(st.op, 4..=13);
-    let ps = if st.a % 10 == 0 || any_seen.is_empty() {
+    let ps = if st.a.is_multiple_of(10) || any_seen.is_empty() {
         all
     } else if wants_item && !items.is_empty() {
         &items[..]
@@ -153,7 +153,14 @@ fn apply(app: &App, st: &Step, all: &[String]) -> Result<()> {
         4 => s.rename(a, name).map(|_| ()),
         5 | 6 => s.mv(a, b).map(|_| ()),
         7 => s
-            .cp(a, if st.b % 3 == 0 { None } else { Some(b) })
+            .cp(
+                a,
+                if st.b.is_multiple_of(3) {
+                    None
+                } else {
+                    Some(b)
+                },
+            )
             .map(|_| ()),
         8 => s.rm(a).map(|_| ()),
         9 | 10 => s
@@ -172,7 +179,7 @@ fn apply(app: &App, st: &Step, all: &[String]) -> Result<()> {
         _ => {
             let s = app.session("own")?;
             let who = USERS[st.b % USERS.len()];
-            if st.n % 2 == 0 {
+            if st.n.is_multiple_of(2) {
                 s.role_grant("Default Workspace", who, &[Role::Analyst])
                     .map(|_| ())
             } else {

@@ -307,10 +307,10 @@ impl Session<'_> {
                 )));
             }
         }
-        if Parent::of(item) != dst.as_parent() {
-            if self.store().child(&dst.as_parent(), &item.name)?.is_some() {
-                return Err(taken(&item.name, &dst.path));
-            }
+        if Parent::of(item) != dst.as_parent()
+            && self.store().child(&dst.as_parent(), &item.name)?.is_some()
+        {
+            return Err(taken(&item.name, &dst.path));
         }
         Ok(())
     }

@@ -508,10 +508,8 @@ pub fn explain_lines(login: &str, path: &str, d: &Decision) -> Vec<String> {
         }
         _ => {}
     }
-    if d.grants.is_empty() {
-        if !matches!(d.standing, Standing::SpaceOwner | Standing::Admin) {
-            lines.push(format!("  no grant reaches {} here", escape(login)));
-        }
+    if d.grants.is_empty() && !matches!(d.standing, Standing::SpaceOwner | Standing::Admin) {
+        lines.push(format!("  no grant reaches {} here", escape(login)));
     }
     for c in &d.grants {
         let via = match &c.via {

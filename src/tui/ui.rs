@@ -903,15 +903,17 @@ impl<'a> Ui<'a> {
             Focus::Tree => {
                 self.tree.handle(cmd);
                 // The real end: a listing that goes on is loaded to its end.
-                while cmd == Cmd::Bottom {
-                    let more = self
-                        .tree
-                        .selected()
-                        .filter(|&i| self.tree.nodes[i].data.kind == NodeKind::More)
-                        .and_then(|i| self.tree.nodes[i].parent);
-                    match more {
-                        Some(p) if self.load_all(p).is_ok() => self.tree.to_bottom(),
-                        _ => break,
+                if cmd == Cmd::Bottom {
+                    loop {
+                        let more = self
+                            .tree
+                            .selected()
+                            .filter(|&i| self.tree.nodes[i].data.kind == NodeKind::More)
+                            .and_then(|i| self.tree.nodes[i].parent);
+                        match more {
+                            Some(p) if self.load_all(p).is_ok() => self.tree.to_bottom(),
+                            _ => break,
+                        }
                     }
                 }
             }
