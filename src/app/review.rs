@@ -478,15 +478,12 @@ impl App {
                 let mut subj = BTreeSet::new();
                 before_v.subjects(&mut subj);
                 planned_v.subjects(&mut subj);
-                let subjects: BTreeSet<Subject> = subj
-                    .iter()
-                    .map(|i| u.subjects[*i as usize].clone())
-                    .collect();
+                let subjects: BTreeSet<Subject> =
+                    subj.iter().map(|i| u.subjects[*i].clone()).collect();
                 let mut sp = BTreeSet::new();
                 before_v.spaces(&mut sp);
                 planned_v.spaces(&mut sp);
-                let spaces: BTreeSet<SpaceRef> =
-                    sp.iter().map(|i| u.spaces[*i as usize].clone()).collect();
+                let spaces: BTreeSet<SpaceRef> = sp.iter().map(|i| u.spaces[*i].clone()).collect();
                 candidates(&self.store, &subjects, &spaces)?
                     .into_iter()
                     .collect()

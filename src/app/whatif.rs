@@ -21,15 +21,48 @@ use crate::domain::rules::Seen;
 
 const NONE: u32 = u32::MAX;
 
+/// Values numbered in the order first seen (spaces, grant subjects): the
+/// engine's tables hold the numbers.
+pub(super) struct Interner<T> {
+    pub all: Vec<T>,
+    index: HashMap<T, u32>,
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Interner<T> {
+    fn new() -> Self {
+        Interner {
+            all: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+    fn id(&mut self, t: &T) -> u32 {
+        if let Some(i) = self.index.get(t) {
+            return *i;
+        }
+        let i = self.all.len() as u32;
+        self.all.push(t.clone());
+        self.index.insert(t.clone(), i);
+        i
+    }
+    fn get(&self, t: &T) -> Option<u32> {
+        self.index.get(t).copied()
+    }
+}
+
+impl<T> std::ops::Index<u32> for Interner<T> {
+    type Output = T;
+    fn index(&self, i: u32) -> &T {
+        &self.all[i as usize]
+    }
+}
+
 /// The items a change can affect (both states), and what is interned across
 /// the two states: spaces and grant subjects.
 pub(super) struct Universe {
     pub ids: Vec<ItemId>,
     index: HashMap<ItemId, u32>,
-    pub spaces: Vec<SpaceRef>,
-    space_index: HashMap<SpaceRef, u16>,
-    pub subjects: Vec<Subject>,
-    subject_index: HashMap<Subject, u32>,
+    pub spaces: Interner<SpaceRef>,
+    pub subjects: Interner<Subject>,
 }
 
 impl Universe {
@@ -43,32 +76,12 @@ impl Universe {
         Universe {
             ids,
             index,
-            spaces: Vec::new(),
-            space_index: HashMap::new(),
-            subjects: Vec::new(),
-            subject_index: HashMap::new(),
+            spaces: Interner::new(),
+            subjects: Interner::new(),
         }
     }
     pub fn len(&self) -> usize {
         self.ids.len()
-    }
-    fn space(&mut self, s: &SpaceRef) -> u16 {
-        if let Some(i) = self.space_index.get(s) {
-            return *i;
-        }
-        let i = self.spaces.len() as u16;
-        self.spaces.push(s.clone());
-        self.space_index.insert(s.clone(), i);
-        i
-    }
-    fn subject(&mut self, s: &Subject) -> u32 {
-        if let Some(i) = self.subject_index.get(s) {
-            return *i;
-        }
-        let i = self.subjects.len() as u32;
-        self.subjects.push(s.clone());
-        self.subject_index.insert(s.clone(), i);
-        i
     }
 }
 
@@ -76,7 +89,7 @@ impl Universe {
 struct Lite {
     parent: Option<ItemId>,
     kind: ItemKind,
-    space: u16,
+    space: u32,
     name: Arc<str>,
 }
 
@@ -84,22 +97,22 @@ struct Lite {
 /// them, in one state of the store.
 pub(super) struct Scan {
     nodes: HashMap<ItemId, Lite>,
-    spaces: Vec<SpaceRef>,
+    spaces: Interner<SpaceRef>,
 }
 
 impl Scan {
     pub fn of(st: &Store, roots: &BTreeSet<ItemId>, spaces: &BTreeSet<SpaceRef>) -> Result<Scan> {
         let mut sc = Scan {
             nodes: HashMap::new(),
-            spaces: Vec::new(),
+            spaces: Interner::new(),
         };
-        let mut stack: Vec<(Parent, u16)> = Vec::new();
+        let mut stack: Vec<(Parent, u32)> = Vec::new();
         // Folders walked down from: an ancestor noted on the way up from
         // another root is still walked down when a root holds it.
         let mut walked: std::collections::HashSet<ItemId> = Default::default();
         for id in roots {
             let Some(n) = st.node(*id)? else { continue };
-            let sp = sc.space(&n.space);
+            let sp = sc.spaces.id(&n.space);
             sc.put(&n, sp);
             if walked.insert(*id) {
                 stack.push((Parent::Folder(*id), sp));
@@ -120,7 +133,7 @@ impl Scan {
             }
         }
         for s in spaces {
-            let sp = sc.space(s);
+            let sp = sc.spaces.id(s);
             stack.push((Parent::Root(s.clone()), sp));
         }
         while let Some((p, sp)) = stack.pop() {
@@ -146,17 +159,7 @@ impl Scan {
         Ok(sc)
     }
 
-    fn space(&mut self, s: &SpaceRef) -> u16 {
-        match self.spaces.iter().position(|x| x == s) {
-            Some(i) => i as u16,
-            None => {
-                self.spaces.push(s.clone());
-                (self.spaces.len() - 1) as u16
-            }
-        }
-    }
-
-    fn put(&mut self, n: &crate::store::cache::Node, sp: u16) {
+    fn put(&mut self, n: &crate::store::cache::Node, sp: u32) {
         self.nodes.insert(
             n.id,
             Lite {
@@ -178,7 +181,7 @@ pub(super) struct StateView {
     exists: Vec<bool>,
     parent: Vec<u32>,
     kind: Vec<ItemKind>,
-    space: Vec<u16>,
+    space: Vec<u32>,
     name: Vec<Arc<str>>,
     /// The grants on each item: (subject, level).
     grants: Vec<Box<[(u32, Level)]>>,
@@ -217,7 +220,7 @@ impl StateView {
             below: HashMap::new(),
         };
         let mut outside_parent: Vec<(u32, ItemId)> = Vec::new();
-        let local_spaces: Vec<u16> = scan.spaces.iter().map(|s| u.space(s)).collect();
+        let local_spaces: Vec<u32> = scan.spaces.all.iter().map(|s| u.spaces.id(s)).collect();
         for i in 0..n {
             let id = u.ids[i];
             let parent = match scan.nodes.get(&id) {
@@ -233,7 +236,7 @@ impl StateView {
                         continue;
                     };
                     v.kind[i] = node.kind;
-                    v.space[i] = u.space(&node.space);
+                    v.space[i] = u.spaces.id(&node.space);
                     v.name[i] = node.name.clone();
                     node.parent
                 }
@@ -256,7 +259,7 @@ impl StateView {
         match &all_grants {
             Some(all) => {
                 for g in all {
-                    let s = u.subject(&g.subject);
+                    let s = u.subjects.id(&g.subject);
                     on_item.entry(g.item).or_default().push((s, g.level));
                 }
                 for (i, id) in u.ids.iter().enumerate() {
@@ -273,7 +276,7 @@ impl StateView {
                         let gs = st.grants_shared(u.ids[i])?;
                         v.grants[i] = gs
                             .iter()
-                            .map(|g| (u.subject(&g.subject), g.level))
+                            .map(|g| (u.subjects.id(&g.subject), g.level))
                             .collect();
                     }
                 }
@@ -284,7 +287,7 @@ impl StateView {
             let mut steps = 0;
             loop {
                 for g in st.grants_shared(cur)?.iter() {
-                    above.push((u.subject(&g.subject), g.level));
+                    above.push((u.subjects.id(&g.subject), g.level));
                 }
                 steps += 1;
                 match st.node(cur)?.and_then(|nd| nd.parent) {
@@ -312,7 +315,7 @@ impl StateView {
             let iu = i as usize;
             let p = v.parent[iu];
             full[iu] = full_roots.contains(&u.ids[iu])
-                || full_spaces.contains(&u.spaces[v.space[iu] as usize])
+                || full_spaces.contains(&u.spaces[v.space[iu]])
                 || (p != NONE && full[p as usize]);
             v.order.push(i);
             stack.extend(kids[iu].iter().copied());
@@ -380,7 +383,7 @@ impl StateView {
         }
     }
 
-    pub fn spaces(&self, into: &mut BTreeSet<u16>) {
+    pub fn spaces(&self, into: &mut BTreeSet<u32>) {
         for i in &self.order {
             into.insert(self.space[*i as usize]);
         }
@@ -417,7 +420,7 @@ fn subjects_below(
         if above.is_empty() {
             continue;
         }
-        let s = u.subject(&g.subject);
+        let s = u.subjects.id(&g.subject);
         for p in above.iter() {
             out.entry(*p).or_default().insert(s);
         }
@@ -528,6 +531,7 @@ pub(super) fn levels(
             tenant: p.is_tenant_user(),
             standing: u
                 .spaces
+                .all
                 .iter()
                 .map(|s| match &s.kind {
                     SpaceKind::Team => p.is_admin(s.ws),
@@ -536,7 +540,7 @@ pub(super) fn levels(
                 .collect(),
             covered: chain_subjects
                 .iter()
-                .map(|s| p.reach(&u.subjects[*s as usize]).is_some())
+                .map(|s| p.reach(&u.subjects[*s]).is_some())
                 .collect(),
         };
         let next = reps.len() as u32;
@@ -550,7 +554,12 @@ pub(super) fn levels(
     let mut if_path_per_class: Vec<HashMap<u32, u8>> = Vec::new();
     let mut vb_in_per_class: Vec<Vec<bool>> = Vec::new();
     for rep in &reps {
-        let reach_set: Vec<bool> = u.subjects.iter().map(|s| rep.reach(s).is_some()).collect();
+        let reach_set: Vec<bool> = u
+            .subjects
+            .all
+            .iter()
+            .map(|s| rep.reach(s).is_some())
+            .collect();
         let best_of = |gs: &[(u32, Level)]| -> Option<Level> {
             gs.iter()
                 .filter(|(s, _)| reach_set[*s as usize])
@@ -567,7 +576,7 @@ pub(super) fn levels(
             best[iu] = inherited.max(best_of(&v.grants[iu]));
         }
         // The rule table's answer, per (best level, kind, space, path below).
-        let mut memo: HashMap<(Option<Level>, ItemKind, u16, bool), u8> = HashMap::new();
+        let mut memo: HashMap<(Option<Level>, ItemKind, u32, bool), u8> = HashMap::new();
         let mut ask = |i: u32, vb: bool| -> Result<u8> {
             let iu = i as usize;
             let key = (best[iu], v.kind[iu], v.space[iu], vb);
@@ -631,7 +640,7 @@ pub(super) fn levels(
             std::iter::once(Subject::User(p.login.clone()))
                 .chain(p.groups.iter().map(|g| Subject::Group(g.clone())))
                 .chain(p.orgs.keys().map(|o| Subject::Org(o.clone())))
-                .filter_map(|s| u.subject_index.get(&s).copied())
+                .filter_map(|s| u.subjects.get(&s))
                 .collect()
         };
         for i in &v.partial {
