@@ -399,9 +399,11 @@ fn sigterm_restores_the_terminal() {
 fn help_overlay_and_status_hints_come_from_the_key_table() {
     let dir = demo_store();
     let mut t = Tui::spawn(dir.path(), "root", 120, 40);
-    t.wait_for("Workspaces");
-    let s = t.screen();
-    assert!(s.contains("n new-folder") && s.contains("? help"), "{s}");
+    // The status line is drawn with the panes; wait for the frame to be whole.
+    let s = t.wait_until("the status hints", |s| {
+        s.contains("n new-folder") && s.contains("? help")
+    });
+    assert!(s.contains("Workspaces"), "{s}");
     t.keys("?");
     let s = t.wait_for("Keys: Tree");
     assert!(
