@@ -182,11 +182,8 @@ fn execute(cli: Cli) -> Result<Out> {
     let bulk = matches!(cmd, Cmd::Gen { .. } | Cmd::Import { .. });
     let out = execute_on(&app, cmd, &ctx);
     if bulk && out.is_ok() {
-        // sled replays the log of a bulk load at the next open and writes a
-        // snapshot then (0.6-0.8 s on a million items): pay it here, not in
-        // the first open of the terminal UI.
         drop(app);
-        App::open(&dir)?;
+        App::settle_after_bulk_load(&dir);
     }
     out
 }
