@@ -71,7 +71,12 @@ fn stroke(ui: &mut Ui, k: Key, st: &mut Stats) {
 
 /// VmHWM (peak) and VmRSS of this process, in MB.
 fn rss() -> (f64, f64) {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    rss_in("/proc/self/status")
+}
+
+/// VmHWM and VmRSS, in MB, from a `/proc/…/status` file.
+fn rss_in(status: &str) -> (f64, f64) {
+    let s = std::fs::read_to_string(status).unwrap_or_default();
     let field = |name: &str| {
         s.lines()
             .find(|l| l.starts_with(name))
@@ -254,18 +259,9 @@ fn main() {
     binary_rss(&dir);
 }
 
-/// Peak and current RSS of a process, in MB (from /proc).
+/// Peak and current RSS of another process, in MB.
 fn rss_of(pid: u32) -> (f64, f64) {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        s.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .unwrap_or(0.0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
+    rss_in(&format!("/proc/{pid}/status"))
 }
 
 /// The real `treeward` binary in a pseudo-terminal (120×35): its RSS after

@@ -494,12 +494,7 @@ impl App {
         if !logins.iter().any(|l| l == login) {
             logins.push(login.to_string());
         }
-        let before = {
-            let mut subj = BTreeSet::new();
-            before_v.subjects(&mut subj);
-            let subj: Vec<u32> = subj.into_iter().collect();
-            whatif::levels(self, &u, &before_v, &subj, &logins, word_code)?
-        };
+        let before = whatif::levels(self, &u, &before_v, &logins, word_code)?;
         // Paths of items the change removes, while they still exist.
         let gone: BTreeSet<u32> = (0..u.len() as u32)
             .filter(|i| before_v.exists(*i as usize) && !planned_v.exists(*i as usize))
@@ -514,12 +509,7 @@ impl App {
             let v = whatif::StateView::build(self, &mut u, &scan, &sc.items, &sc.spaces)?;
             (r, self, v)
         };
-        let after = {
-            let mut subj = BTreeSet::new();
-            after_v.subjects(&mut subj);
-            let subj: Vec<u32> = subj.into_iter().collect();
-            whatif::levels(after_app, &u, &after_v, &subj, &logins, word_code)?
-        };
+        let after = whatif::levels(after_app, &u, &after_v, &logins, word_code)?;
         let me = logins.iter().position(|l| l == login).unwrap_or(0);
         let n = u.len();
         let (me_b, me_a) = (before.row(me, n), after.row(me, n));

@@ -505,10 +505,12 @@ pub(super) fn levels(
     app: &App,
     u: &Universe,
     v: &StateView,
-    chain_subjects: &[u32],
     logins: &[String],
     word_code: impl Fn(&str) -> u8,
 ) -> Result<Levels> {
+    // The subjects granted on the items' chains: what tells users apart.
+    let mut chain_subjects = BTreeSet::new();
+    v.subjects(&mut chain_subjects);
     let mut out = Levels {
         codes: Vec::new(),
         users: Vec::new(),
