@@ -89,40 +89,18 @@ impl TreeState {
 
     /// Stores loaded children of a node.
     pub fn set_children(&mut self, parent: usize, kids: Vec<NodeData>) {
-        let depth = self.nodes[parent].depth + 1;
-        let mut ids = Vec::with_capacity(kids.len());
+        self.nodes[parent].children = Some(Vec::with_capacity(kids.len()));
         for d in kids {
-            ids.push(self.nodes.len());
-            self.nodes.push(Node {
-                data: d,
-                depth,
-                parent: Some(parent),
-                expanded: false,
-                children: None,
-            });
+            self.push_child(parent, d);
         }
-        self.nodes[parent].children = Some(ids);
     }
 
-    /// Notes that a node's listing goes on after its loaded children.
-    pub fn set_more(&mut self, parent: usize, cursor: Option<Vec<u8>>) {
-        let Some(c) = cursor else {
-            self.more.remove(&parent);
-            return;
-        };
-        let depth = self.nodes[parent].depth + 1;
+    /// Adds a node as the last child of `parent`; returns its index.
+    fn push_child(&mut self, parent: usize, data: NodeData) -> usize {
         let i = self.nodes.len();
-        let path = self.nodes[parent].data.path.clone();
         self.nodes.push(Node {
-            data: NodeData {
-                kind: NodeKind::More,
-                name: "… more".into(),
-                id: None,
-                path,
-                level: String::new(),
-                path_only: false,
-            },
-            depth,
+            data,
+            depth: self.nodes[parent].depth + 1,
             parent: Some(parent),
             expanded: false,
             children: None,
@@ -131,6 +109,27 @@ impl TreeState {
             .children
             .get_or_insert_with(Vec::new)
             .push(i);
+        i
+    }
+
+    /// Notes that a node's listing goes on after its loaded children.
+    pub fn set_more(&mut self, parent: usize, cursor: Option<Vec<u8>>) {
+        let Some(c) = cursor else {
+            self.more.remove(&parent);
+            return;
+        };
+        let path = self.nodes[parent].data.path.clone();
+        self.push_child(
+            parent,
+            NodeData {
+                kind: NodeKind::More,
+                name: "… more".into(),
+                id: None,
+                path,
+                level: String::new(),
+                path_only: false,
+            },
+        );
         self.more.insert(parent, c);
     }
 
@@ -139,22 +138,10 @@ impl TreeState {
         let cur = self.selected();
         let old_sel = self.sel;
         let old_offset = self.offset;
-        let depth = self.nodes[parent].depth + 1;
         let more_node = self.nodes[parent].children.as_mut().and_then(|c| c.pop());
         let more_row = more_node.and_then(|m| self.rows.iter().position(|&r| r == m));
         for d in kids {
-            let i = self.nodes.len();
-            self.nodes.push(Node {
-                data: d,
-                depth,
-                parent: Some(parent),
-                expanded: false,
-                children: None,
-            });
-            self.nodes[parent]
-                .children
-                .get_or_insert_with(Vec::new)
-                .push(i);
+            self.push_child(parent, d);
         }
         self.more.remove(&parent);
         self.set_more(parent, cursor);
