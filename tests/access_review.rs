@@ -5,6 +5,8 @@
 //! whose effective level changed, on which items, from which level to which
 //! (R10, R11, R13).
 
+mod people;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
@@ -27,24 +29,8 @@ fn base() -> App {
     let app = App::in_memory();
     app.init("own").unwrap();
     let s = app.session("own").unwrap();
-    s.tenant_add("acme").unwrap();
-    for u in ["alice", "bob", "carol", "dave", "erin"] {
-        s.user_add(u, None, None).unwrap();
-    }
-    s.user_add("tina", None, Some("acme")).unwrap();
-    s.group_add("qa").unwrap();
-    s.group_join("qa", "bob").unwrap();
-    s.group_join("qa", "carol").unwrap();
-    s.org_add("sales", None).unwrap();
-    s.org_add("emea", Some("sales")).unwrap();
-    s.org_join("emea", "dave").unwrap();
+    people::add_people(&s, &["alice", "bob", "carol", "dave", "erin"]);
     let dw = "Default Workspace";
-    s.role_grant(
-        dw,
-        "alice",
-        &[Role::Sysadmin, Role::Datamanager, Role::Analyst],
-    )
-    .unwrap();
     s.role_grant(dw, "bob", &[Role::Analyst]).unwrap();
     s.role_grant(dw, "erin", &[Role::Sysadmin]).unwrap();
     app

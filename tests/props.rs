@@ -4,6 +4,8 @@
 //! another user's My Creations item unless it is shared with them (R14), and
 //! a failed operation changes nothing (the export is byte-for-byte the same).
 
+mod people;
+
 use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
@@ -31,24 +33,8 @@ fn setup() -> App {
     let app = App::in_memory();
     app.init("own").unwrap();
     let s = app.session("own").unwrap();
-    s.tenant_add("acme").unwrap();
-    for u in ["alice", "bob", "carol", "dave"] {
-        s.user_add(u, None, None).unwrap();
-    }
-    s.user_add("tina", None, Some("acme")).unwrap();
-    s.group_add("qa").unwrap();
-    s.group_join("qa", "bob").unwrap();
-    s.group_join("qa", "carol").unwrap();
-    s.org_add("sales", None).unwrap();
-    s.org_add("emea", Some("sales")).unwrap();
-    s.org_join("emea", "dave").unwrap();
+    people::add_people(&s, &["alice", "bob", "carol", "dave"]);
     let dw = "Default Workspace";
-    s.role_grant(
-        dw,
-        "alice",
-        &[Role::Sysadmin, Role::Datamanager, Role::Analyst],
-    )
-    .unwrap();
     for u in ["bob", "carol", "dave"] {
         s.role_grant(dw, u, &[Role::Analyst]).unwrap();
     }
