@@ -14,7 +14,7 @@ use super::*;
 use crate::store::open::{LOCK_FILE, SLED_DIR};
 
 /// What a backup wrote.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Backup {
     pub dir: PathBuf,
     pub export: PathBuf,

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use super::*;
 use crate::store::keys;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GenSpec {
     pub items: usize,
     pub users: usize,
@@ -37,7 +37,7 @@ impl Default for GenSpec {
     }
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct GenSummary {
     pub items: usize,
     pub folders: usize,

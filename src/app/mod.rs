@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod gen;
 mod items;
 mod reach;
+pub mod request;
 mod resources;
 pub mod review;
 mod sharing;
@@ -28,6 +29,7 @@ use crate::store::{Parent, Store, Txn};
 
 pub use browse::Allowance;
 pub use reach::Reach;
+pub use request::{Caller, Reply, Request};
 pub use views::{Entry, ItemDetail, Listing, TreeNode};
 
 pub struct App {

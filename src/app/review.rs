@@ -6,13 +6,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::*;
 use crate::domain::rules::{Standing, Via};
 use crate::store::{keys, Op};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WhoRow {
     pub login: String,
     pub name: String,
@@ -21,17 +21,17 @@ pub struct WhoRow {
     pub via: Vec<WhoVia>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WhoVia {
     /// user, group, org, tenant, role
     pub kind: String,
     pub detail: String,
     /// The path of the item the grant sits on.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub on: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LevelChange {
     pub login: String,
     pub path: String,
@@ -42,14 +42,14 @@ pub struct LevelChange {
 
 /// An item whose level changes, with its path (after the change, or before
 /// it for an item the change removes).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ChangedItem {
     pub item: ItemId,
     pub path: String,
 }
 
 /// Users who all go from one level to another on the same items.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChangeGroup {
     pub before: String,
     pub after: String,
@@ -59,7 +59,7 @@ pub struct ChangeGroup {
 
 /// What a change does to access: grouped (a move can change millions of
 /// (user, item) pairs, alike for most users), and summed up in words.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct WhatIf {
     pub groups: Vec<ChangeGroup>,
     pub summary: Vec<String>,

@@ -2,21 +2,21 @@
 //! audit log (R32), and an item's details. All of them show only what the
 //! actor sees (R12, R14).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::*;
 use crate::domain::rules::{explain_lines, Decision, Seen};
 
 /// One row of a listing or a tree.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub kind: String,
     pub name: String,
     pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub id: Option<ItemId>,
     /// The actor's standing here: owner, admin, manager, editor, viewer, tenant, member…
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub level: Option<String>,
     /// Seen only as the path to something visible below it (R11).
     pub path_only: bool,
@@ -25,22 +25,22 @@ pub struct Entry {
     pub restricted: Vec<ResourceKind>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Listing {
     pub path: String,
     pub entries: Vec<Entry>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TreeNode {
     #[serde(flatten)]
     pub entry: Entry,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub children: Vec<TreeNode>,
 }
 
 /// An item as the detail pane shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ItemDetail {
     pub item: Item,
     pub path: String,

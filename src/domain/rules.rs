@@ -29,7 +29,7 @@ pub struct Principal {
 }
 
 /// How a grant's subject reaches a principal.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "via", rename_all = "lowercase")]
 pub enum Via {
     User,
@@ -136,6 +136,14 @@ impl serde::Serialize for LinkPath {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for LinkPath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let len = s.len();
+        Ok(LinkPath::new(s.into(), len))
+    }
+}
+
 /// One item of a chain: the item itself, then each ancestor up to the space root.
 #[derive(Debug, Clone)]
 pub struct Link {
@@ -176,7 +184,7 @@ pub enum Target<'a> {
 }
 
 /// How much of a target the principal sees (R11, R12).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Seen {
     /// Not at all: acting on it answers *not found* (R12).
@@ -187,7 +195,7 @@ pub enum Seen {
 }
 
 /// Where the principal's rights on a target come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     /// The owner of the My Creations space (R15).
@@ -202,7 +210,7 @@ pub enum Standing {
 }
 
 /// A grant on the chain that reaches the principal (R13).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Contribution {
     pub on: LinkPath,
     pub item: ItemId,
@@ -215,7 +223,7 @@ pub struct Contribution {
     pub decisive: bool,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Decision {
     pub action: Action,
     pub allowed: bool,

@@ -1,0 +1,719 @@
+//! The operations as data: one [`Request`] for every front end (the command
+//! line parses into it, the server carries it, the terminal UI's dialogs end
+//! in it) and one typed [`Reply`]. [`App::execute`] runs them all; the
+//! questions front ends ask about a request (does it alter access, does it
+//! act as someone, does it create a store, is it store-level) are answered
+//! here and nowhere else.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use super::gen::GenSpec;
+use super::review::{WhatIf, WhoRow};
+use super::*;
+
+/// Every operation of SPEC §11, and the views the front ends read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    // ---- store-level: the account owner's (and a server's service account) ----
+    Init { owner: String },
+    /// Load an export (its text) into an empty store.
+    Import { text: String },
+    /// Fill an empty store with the demo account, owned by the actor.
+    Demo,
+    /// Fill an empty store with a generated account, owned by the actor.
+    Gen(GenSpec),
+    Export,
+    Doctor { repair: bool, backup: Option<PathBuf> },
+    Backup { dir: PathBuf },
+    // ---- the account ----
+    UserAdd { login: String, name: Option<String>, tenant: Option<String> },
+    UserLs,
+    GroupAdd { group: String },
+    GroupRm { group: String },
+    GroupJoin { group: String, login: String },
+    GroupLeave { group: String, login: String },
+    GroupLs,
+    OrgAdd { unit: String, parent: Option<String> },
+    OrgRm { unit: String },
+    OrgJoin { unit: String, login: String },
+    OrgLeave { unit: String, login: String },
+    OrgLs,
+    TenantAdd { tenant: String },
+    TenantLs,
+    WsAdd { name: String },
+    WsRename { name: String, new: String },
+    WsRm { name: String },
+    WsLs,
+    RoleGrant { ws: String, login: String, roles: Vec<Role> },
+    RoleRevoke { ws: String, login: String, roles: Vec<Role>, transfer_to: Option<String> },
+    RoleLs { ws: String },
+    // ---- items ----
+    Mkdir { path: String },
+    App { path: String },
+    AssetAdd { app_path: String, kind: String, name: String },
+    AssetRm { asset_path: String },
+    Mv { path: String, dest: String },
+    Rename { path: String, new_name: String },
+    Rm { path: String },
+    /// Copy an app into `dest`, or beside itself when `dest` is `None` (R20).
+    Cp { path: String, dest: Option<String> },
+    Describe { path: String, text: String },
+    Share { path: String, subject: String, level: String, note: String },
+    Unshare { path: String, subject: String },
+    Leave { path: String },
+    // ---- workspace resources and integrations ----
+    ResourceLs { ws: String },
+    ResourceSet { ws: String, kind: String, endpoint: String },
+    /// `restrict`: true to restrict the app from the resource, false to allow it again (R30).
+    ResourceRestrict { app_path: String, kind: String, restrict: bool },
+    IntegAdd { ws: String, name: String, kind: String, endpoint: String, settings: String },
+    IntegRm { ws: String, name: String },
+    IntegEdit { ws: String, name: String, endpoint: Option<String>, settings: Option<String> },
+    IntegLs { ws: String },
+    /// `attach`: true to let the app use the integration, false to stop it (R31).
+    IntegAttach { app_path: String, name: String, attach: bool },
+    // ---- views ----
+    Ls { path: Option<String> },
+    Tree { path: Option<String> },
+    Detail { path: String },
+    Check { login: String, action: String, path: String },
+    Explain { login: String, path: String },
+    Who { path: String, level: Option<String>, via: Option<String> },
+    Access { login: String, workspace: Option<String> },
+    Log { workspace: Option<String> },
+    /// What a change would do to access, made on a view of the store: nothing changes.
+    WhatIf(Box<Request>),
+}
+
+impl Request {
+    /// A change whose effect on who reaches what is reported (what-if, R10-R14).
+    pub fn alters_access(&self) -> bool {
+        matches!(
+            self,
+            Request::Mv { .. }
+                | Request::Share { .. }
+                | Request::Unshare { .. }
+                | Request::Rm { .. }
+                | Request::Leave { .. }
+                | Request::RoleGrant { .. }
+                | Request::RoleRevoke { .. }
+                | Request::GroupJoin { .. }
+                | Request::GroupLeave { .. }
+                | Request::GroupRm { .. }
+                | Request::OrgJoin { .. }
+                | Request::OrgLeave { .. }
+                | Request::OrgRm { .. }
+        )
+    }
+
+    /// Acts as a user of the account: needs a session (the account exists,
+    /// the actor is a user of it).
+    pub fn needs_session(&self) -> bool {
+        !matches!(
+            self,
+            Request::Init { .. }
+                | Request::Import { .. }
+                | Request::Demo
+                | Request::Gen(_)
+                | Request::Export
+                | Request::Doctor { .. }
+                | Request::Backup { .. }
+        )
+    }
+
+    /// Asks who acts: every request but those that need no actor at all.
+    pub fn needs_actor(&self) -> bool {
+        self.needs_session() || matches!(self, Request::Demo | Request::Gen(_))
+    }
+
+    /// Fills a store, so it may create the store's directory.
+    pub fn creates_store(&self) -> bool {
+        matches!(
+            self,
+            Request::Init { .. } | Request::Import { .. } | Request::Demo | Request::Gen(_)
+        )
+    }
+
+    /// Works on the store as a whole: the account owner's (R4) and a server's
+    /// service account's.
+    pub fn is_store_level(&self) -> bool {
+        !self.needs_session()
+    }
+
+    /// A bulk load: not one transaction, and the store is reopened after it.
+    pub fn is_bulk_load(&self) -> bool {
+        matches!(self, Request::Import { .. } | Request::Gen(_))
+    }
+
+    /// Takes long enough that the process holding the store should answer
+    /// other processes meanwhile (see the launcher).
+    pub fn is_long(&self) -> bool {
+        matches!(
+            self,
+            Request::Import { .. } | Request::Gen(_) | Request::Demo | Request::Doctor { .. } | Request::Backup { .. }
+        )
+    }
+
+    /// Changes nothing: a view, or a what-if.
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            Request::Export
+                | Request::UserLs
+                | Request::GroupLs
+                | Request::OrgLs
+                | Request::TenantLs
+                | Request::WsLs
+                | Request::RoleLs { .. }
+                | Request::ResourceLs { .. }
+                | Request::IntegLs { .. }
+                | Request::Ls { .. }
+                | Request::Tree { .. }
+                | Request::Detail { .. }
+                | Request::Check { .. }
+                | Request::Explain { .. }
+                | Request::Who { .. }
+                | Request::Access { .. }
+                | Request::Log { .. }
+                | Request::WhatIf(_)
+        ) || matches!(self, Request::Doctor { repair: false, .. })
+    }
+}
+
+/// A group or an org unit with its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Members {
+    pub name: String,
+    pub parent: Option<String>,
+    pub members: Vec<String>,
+}
+
+/// A user as `user ls` shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub login: String,
+    pub name: String,
+    pub tenant: Option<String>,
+    pub owner: bool,
+}
+
+/// An integration and how many apps use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegRow {
+    pub integration: Integration,
+    pub apps: usize,
+}
+
+/// What `doctor` found and did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorReply {
+    pub records: usize,
+    pub problems: Vec<String>,
+    pub repaired: usize,
+    pub remaining: Vec<String>,
+    pub backup: Option<PathBuf>,
+    pub repair: bool,
+    pub clean: bool,
+}
+
+/// How an item came to be where it is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Placed {
+    Created(ItemKind),
+    Moved,
+    Renamed,
+    Copied,
+}
+
+/// The answer to a [`Request`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Reply {
+    /// A change made; the message says what, in words (not yet escaped).
+    Done { message: String },
+    /// An item made, moved, renamed or copied, and where it is now.
+    Placed { how: Placed, id: ItemId, path: String },
+    /// A user's roles in a workspace after a grant or a revoke.
+    Roles { login: String, ws: String, roles: Roles },
+    Initialized { owner: String },
+    Imported { items: usize },
+    DemoCreated { owner: String, operations: usize },
+    Generated { seconds: f64, summary: super::gen::GenSummary, owner: String },
+    Exported { json: String },
+    Doctor(DoctorReply),
+    Backup(super::backup::Backup),
+    Users(Vec<UserRow>),
+    Groups(Vec<Members>),
+    Orgs(Vec<Members>),
+    Tenants(Vec<String>),
+    /// Workspaces the actor sees, with the actor's roles in each.
+    Workspaces(Vec<(String, Roles)>),
+    /// Members of a workspace and their roles.
+    WsMembers(Vec<(String, Roles)>),
+    Resources(std::collections::BTreeMap<ResourceKind, String>),
+    Integrations(Vec<IntegRow>),
+    Listing(Listing),
+    Tree(Vec<TreeNode>),
+    Detail(Box<ItemDetail>),
+    Decision(Decision),
+    Explained { decision: Decision, lines: Vec<String> },
+    Who { path: String, users: Vec<WhoRow> },
+    Access { login: String, nodes: Vec<TreeNode> },
+    Log(Vec<AuditEntry>),
+    /// A change that alters access, with who gains and who loses what:
+    /// after it was made, or, for a dry run, what it would do.
+    AccessChanged { reply: Box<Reply>, report: WhatIf, dry_run: bool },
+}
+
+/// Who asks, and what they want to hear while a long request runs.
+pub struct Caller<'a> {
+    /// The acting login; asked only by requests that act as someone.
+    pub login: &'a dyn Fn() -> Result<String>,
+    /// Progress of a long request: units done so far (gen), and the total.
+    pub progress: Option<&'a mut dyn FnMut(usize, usize)>,
+}
+
+impl<'a> Caller<'a> {
+    pub fn new(login: &'a dyn Fn() -> Result<String>) -> Caller<'a> {
+        Caller {
+            login,
+            progress: None,
+        }
+    }
+}
+
+impl App {
+    /// Runs one request: the one entry point of every front end.
+    pub fn execute(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {
+        match req {
+            Request::Init { owner } => {
+                let a = self.init(&owner)?;
+                Ok(Reply::Initialized { owner: a.owner })
+            }
+            Request::Import { text } => {
+                let e = App::parse_export(&text)?;
+                let items = self.import(&e)?;
+                Ok(Reply::Imported { items })
+            }
+            Request::Demo => {
+                let owner = names::validate_login(&(caller.login)()?)?;
+                let operations = self.demo(&owner)?;
+                Ok(Reply::DemoCreated { owner, operations })
+            }
+            Request::Gen(spec) => {
+                let owner = names::validate_login(&(caller.login)()?)?;
+                let started = std::time::Instant::now();
+                let mut progress = caller.progress;
+                let summary = self.generate(&owner, &spec, &mut |done, total| {
+                    if let Some(p) = progress.as_mut() {
+                        p(done, total)
+                    }
+                })?;
+                Ok(Reply::Generated {
+                    seconds: started.elapsed().as_secs_f64(),
+                    summary,
+                    owner,
+                })
+            }
+            Request::Export => Ok(Reply::Exported {
+                json: self.export_json()?,
+            }),
+            Request::Doctor { repair, backup } => {
+                let r = self.doctor(repair, backup.as_deref())?;
+                let list = |v: &[super::doctor::Problem]| v.iter().map(|p| p.text.clone()).collect();
+                Ok(Reply::Doctor(DoctorReply {
+                    records: r.records,
+                    problems: list(&r.problems),
+                    repaired: r.repaired,
+                    remaining: list(&r.remaining),
+                    clean: r.clean(),
+                    backup: r.backup,
+                    repair,
+                }))
+            }
+            Request::Backup { dir } => Ok(Reply::Backup(self.backup(&dir)?)),
+            Request::WhatIf(inner) => {
+                if !inner.alters_access() {
+                    return Err(Error::invalid(
+                        "--dry-run applies to changes that alter access: mv, share, unshare, rm, role, group and org changes",
+                    ));
+                }
+                let login = (caller.login)()?;
+                let (reply, report) =
+                    self.with_access_report(&login, true, |s| s.execute((*inner).clone()))?;
+                Ok(Reply::AccessChanged {
+                    reply: Box::new(reply),
+                    report,
+                    dry_run: true,
+                })
+            }
+            req if req.alters_access() => {
+                let login = (caller.login)()?;
+                let (reply, report) =
+                    self.with_access_report(&login, false, |s| s.execute(req.clone()))?;
+                Ok(Reply::AccessChanged {
+                    reply: Box::new(reply),
+                    report,
+                    dry_run: false,
+                })
+            }
+            req => {
+                let login = (caller.login)()?;
+                self.session(&login)?.execute(req)
+            }
+        }
+    }
+}
+
+fn done(message: impl Into<String>) -> Reply {
+    Reply::Done {
+        message: message.into(),
+    }
+}
+
+impl Session<'_> {
+    /// Runs one request that acts as this session's user. Store-level
+    /// requests are the [`App`]'s; asked here they are refused.
+    pub fn execute(&self, req: Request) -> Result<Reply> {
+        Ok(match req {
+            Request::Init { .. }
+            | Request::Import { .. }
+            | Request::Demo
+            | Request::Gen(_)
+            | Request::Export
+            | Request::Doctor { .. }
+            | Request::Backup { .. }
+            | Request::WhatIf(_) => {
+                return Err(Error::invalid(
+                    "a store-level request or a what-if is run by the app, not inside a session",
+                ))
+            }
+            Request::UserAdd {
+                login,
+                name,
+                tenant,
+            } => {
+                let u = self.user_add(&login, name.as_deref(), tenant.as_deref())?;
+                done(format!("added user {}", u.login))
+            }
+            Request::UserLs => {
+                let owner = self.account.owner.clone();
+                Reply::Users(
+                    self.users()?
+                        .into_iter()
+                        .map(|u| UserRow {
+                            owner: u.login == owner,
+                            login: u.login,
+                            name: u.name,
+                            tenant: u.tenant,
+                        })
+                        .collect(),
+                )
+            }
+            Request::GroupAdd { group } => {
+                self.group_add(&group)?;
+                done(format!("added group {}", group.trim()))
+            }
+            Request::GroupRm { group } => {
+                let n = self.group_rm(&group)?;
+                done(format!(
+                    "removed group {} and {n} grant(s) to it",
+                    group.trim()
+                ))
+            }
+            Request::GroupJoin { group, login } => {
+                let new = self.group_join(&group, &login)?;
+                done(if new {
+                    format!("{login} joined group {}", group.trim())
+                } else {
+                    format!("{login} is already in group {}", group.trim())
+                })
+            }
+            Request::GroupLeave { group, login } => {
+                self.group_leave(&group, &login)?;
+                done(format!("{login} left group {}", group.trim()))
+            }
+            Request::GroupLs => Reply::Groups(self.groups_with_members()?),
+            Request::OrgAdd { unit, parent } => {
+                self.org_add(&unit, parent.as_deref())?;
+                done(format!("added org unit {}", unit.trim()))
+            }
+            Request::OrgRm { unit } => {
+                let n = self.org_rm(&unit)?;
+                done(format!(
+                    "removed org unit {} and {n} grant(s) to it",
+                    unit.trim()
+                ))
+            }
+            Request::OrgJoin { unit, login } => {
+                let new = self.org_join(&unit, &login)?;
+                done(if new {
+                    format!("{login} joined org unit {}", unit.trim())
+                } else {
+                    format!("{login} is already in org unit {}", unit.trim())
+                })
+            }
+            Request::OrgLeave { unit, login } => {
+                self.org_leave(&unit, &login)?;
+                done(format!("{login} left org unit {}", unit.trim()))
+            }
+            Request::OrgLs => Reply::Orgs(self.orgs_with_members()?),
+            Request::TenantAdd { tenant } => {
+                self.tenant_add(&tenant)?;
+                done(format!("added tenant {}", tenant.trim()))
+            }
+            Request::TenantLs => Reply::Tenants(self.tenant_names()?),
+            Request::WsAdd { name } => {
+                let ws = self.ws_add(&name)?;
+                done(format!("added workspace {}", ws.name))
+            }
+            Request::WsRename { name, new } => {
+                self.ws_rename(&name, &new)?;
+                done(format!(
+                    "renamed workspace {} to {}",
+                    name.trim(),
+                    new.trim()
+                ))
+            }
+            Request::WsRm { name } => {
+                self.ws_rm(&name)?;
+                done(format!("removed workspace {}", name.trim()))
+            }
+            Request::WsLs => Reply::Workspaces(
+                self.workspaces()?
+                    .into_iter()
+                    .map(|w| {
+                        let r = self.actor.roles_in(w.id);
+                        (w.name, r)
+                    })
+                    .collect(),
+            ),
+            Request::RoleGrant { ws, login, roles } => {
+                let now = self.role_grant(&ws, &login, &roles)?;
+                Reply::Roles {
+                    login,
+                    ws: ws.trim().to_string(),
+                    roles: now,
+                }
+            }
+            Request::RoleRevoke {
+                ws,
+                login,
+                roles,
+                transfer_to,
+            } => {
+                let now = self.role_revoke(&ws, &login, &roles, transfer_to.as_deref())?;
+                Reply::Roles {
+                    login,
+                    ws: ws.trim().to_string(),
+                    roles: now,
+                }
+            }
+            Request::RoleLs { ws } => Reply::WsMembers(self.ws_members(&ws)?),
+            Request::Mkdir { path } => self.placed_new(&path, ItemKind::Folder)?,
+            Request::App { path } => self.placed_new(&path, ItemKind::App)?,
+            Request::AssetAdd {
+                app_path,
+                kind,
+                name,
+            } => {
+                let a = self.asset_add(&app_path, &kind, &name)?;
+                done(format!("added {} {} to {}", a.kind, a.name, app_path.trim()))
+            }
+            Request::AssetRm { asset_path } => {
+                self.asset_rm(&asset_path)?;
+                done(format!("removed {asset_path}"))
+            }
+            Request::Mv { path, dest } => {
+                let it = self.mv(&path, &dest)?;
+                self.placed(Placed::Moved, &it)?
+            }
+            Request::Rename { path, new_name } => {
+                let it = self.rename(&path, &new_name)?;
+                self.placed(Placed::Renamed, &it)?
+            }
+            Request::Rm { path } => {
+                self.rm(&path)?;
+                done(format!("deleted {path}"))
+            }
+            Request::Cp { path, dest } => {
+                let it = self.cp(&path, dest.as_deref())?;
+                self.placed(Placed::Copied, &it)?
+            }
+            Request::Describe { path, text } => {
+                self.describe(&path, &text)?;
+                done(format!("described {}", path.trim()))
+            }
+            Request::Share {
+                path,
+                subject,
+                level,
+                note,
+            } => {
+                let g = self.share(&path, &subject, &level, &note)?;
+                done(format!(
+                    "shared {} with {} as {}",
+                    path.trim(),
+                    g.subject,
+                    g.level
+                ))
+            }
+            Request::Unshare { path, subject } => {
+                let g = self.unshare(&path, &subject)?;
+                done(format!(
+                    "revoked {}'s {} on {}",
+                    g.subject,
+                    g.level,
+                    path.trim()
+                ))
+            }
+            Request::Leave { path } => {
+                self.leave(&path)?;
+                done(format!("left the collaboration on {}", path.trim()))
+            }
+            Request::ResourceLs { ws } => Reply::Resources(self.resources(&ws)?.resources),
+            Request::ResourceSet { ws, kind, endpoint } => {
+                self.resource_set(&ws, &kind, &endpoint)?;
+                done(format!("{} of {} set", kind.trim(), ws.trim()))
+            }
+            Request::ResourceRestrict {
+                app_path,
+                kind,
+                restrict,
+            } => {
+                self.resource_restrict(&app_path, &kind, restrict)?;
+                done(if restrict {
+                    format!("{} may no longer use {} (R30)", app_path.trim(), kind.trim())
+                } else {
+                    format!("{} may use {} again (R30)", app_path.trim(), kind.trim())
+                })
+            }
+            Request::IntegAdd {
+                ws,
+                name,
+                kind,
+                endpoint,
+                settings,
+            } => {
+                let i = self.integ_add(&ws, &name, &kind, &endpoint, &settings)?;
+                done(format!("added integration {} ({})", i.name, i.kind))
+            }
+            Request::IntegRm { ws, name } => {
+                self.integ_rm(&ws, &name)?;
+                done(format!("removed integration {}", name.trim()))
+            }
+            Request::IntegEdit {
+                ws,
+                name,
+                endpoint,
+                settings,
+            } => {
+                let i = self.integ_edit(&ws, &name, endpoint.as_deref(), settings.as_deref())?;
+                done(format!(
+                    "integration {} now points at {}",
+                    i.name, i.endpoint
+                ))
+            }
+            Request::IntegLs { ws } => Reply::Integrations(self.integration_rows(&ws)?),
+            Request::IntegAttach {
+                app_path,
+                name,
+                attach,
+            } => {
+                self.integ_attach(&app_path, &name, attach)?;
+                done(if attach {
+                    format!("{} uses {}", app_path.trim(), name.trim())
+                } else {
+                    format!("{} no longer uses {}", app_path.trim(), name.trim())
+                })
+            }
+            Request::Ls { path } => Reply::Listing(self.ls(path.as_deref())?),
+            Request::Tree { path } => Reply::Tree(self.tree(path.as_deref())?),
+            Request::Detail { path } => {
+                let r = self.resolve_str(&path)?;
+                Reply::Detail(Box::new(self.detail(&r)?))
+            }
+            Request::Check {
+                login,
+                action,
+                path,
+            } => Reply::Decision(self.check(&login, &action, &path)?),
+            Request::Explain { login, path } => {
+                let (decision, lines) = self.explain(&login, &path)?;
+                Reply::Explained { decision, lines }
+            }
+            Request::Who { path, level, via } => {
+                let (path, users) = self.who(&path, level.as_deref(), via.as_deref())?;
+                Reply::Who { path, users }
+            }
+            Request::Access { login, workspace } => {
+                let nodes = self.access(&login, workspace.as_deref())?;
+                Reply::Access { login, nodes }
+            }
+            Request::Log { workspace } => Reply::Log(self.log(workspace.as_deref())?),
+        })
+    }
+
+    fn placed_new(&self, path: &str, kind: ItemKind) -> Result<Reply> {
+        let it = self.create(path, kind)?;
+        self.placed(Placed::Created(kind), &it)
+    }
+
+    fn placed(&self, how: Placed, it: &Item) -> Result<Reply> {
+        Ok(Reply::Placed {
+            how,
+            id: it.id,
+            path: self.path_of(it)?,
+        })
+    }
+
+    fn groups_with_members(&self) -> Result<Vec<Members>> {
+        let st = self.store();
+        st.groups()?
+            .into_iter()
+            .map(|g| {
+                Ok(Members {
+                    members: st.group_members(&g.name)?,
+                    name: g.name,
+                    parent: None,
+                })
+            })
+            .collect()
+    }
+
+    fn orgs_with_members(&self) -> Result<Vec<Members>> {
+        let st = self.store();
+        st.orgs()?
+            .into_iter()
+            .map(|o| {
+                Ok(Members {
+                    members: st.org_members(&o.name)?,
+                    name: o.name,
+                    parent: o.parent,
+                })
+            })
+            .collect()
+    }
+
+    fn tenant_names(&self) -> Result<Vec<String>> {
+        Ok(self.store().tenants()?.into_iter().map(|t| t.name).collect())
+    }
+
+    fn ws_members(&self, ws: &str) -> Result<Vec<(String, Roles)>> {
+        let w = self.workspace_named(ws.trim())?;
+        self.store().members(w.id)
+    }
+
+    fn integration_rows(&self, ws: &str) -> Result<Vec<IntegRow>> {
+        let (w, v) = self.integrations(ws)?;
+        v.into_iter()
+            .map(|i| {
+                Ok(IntegRow {
+                    apps: self.store().integration_users(w.id, &i.name)?.len(),
+                    integration: i,
+                })
+            })
+            .collect()
+    }
+}
