@@ -1,15 +1,31 @@
 //! treeward: a terminal console for an app platform's hierarchy and its rules.
 //!
-//! Layers, arrows one way: [`domain`] (types and the rule table) ←
-//! [`store`] (keys, encoding, transactions) ← [`app`] (operations) ←
-//! [`cli`] and the terminal UI (front ends).
+//! Layers, arrows one way:
+//!
+//! - [`domain`]: types, names, paths and the rule table (`rules::decide`); no I/O.
+//! - [`store`] ← domain: the engines behind one small interface (sled, memory),
+//!   keys, records, the schema version, transactions.
+//! - [`app`] ← store: the operations. One [`app::Request`] in, one
+//!   [`app::Reply`] out ([`app::App::execute`]); each opens its transaction,
+//!   decides inside it, writes, audits and commits.
+//! - [`env`] (where the store is, who acts) and [`wire`] (the protocol between
+//!   treeward processes and its client end) ← app.
+//! - Front ends, siblings that never import each other nor the store:
+//!   [`cli`] (clap → Request, Reply → text/JSON), [`tui`] (panes, the key
+//!   table, dialogs → Request), [`server`] (the listener: socket, peer
+//!   identity, Request/Reply, push).
+//! - [`launch`]: composes them (who answers for the store; a listener beside
+//!   the UI and long commands).
 
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod env;
+pub mod launch;
 pub mod server;
 pub mod store;
 pub mod tui;
+pub mod wire;
 
 /// The text of a caught panic.
 pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -47,14 +63,6 @@ impl Drop for QuietPanics {
 /// True when a panic on this thread will be caught (see [`QuietPanics`]).
 pub fn panics_are_caught() -> bool {
     QUIET.with(|q| q.get() > 0)
-}
-
-/// The terminal UI entry point (no command given).
-pub fn tui_entry(cli: cli::Cli) -> i32 {
-    if let Some(code) = server::tui_guard(&cli) {
-        return code;
-    }
-    tui::run(cli)
 }
 
 /// A faster allocator than the system's for the many small strings a

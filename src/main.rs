@@ -24,14 +24,5 @@ fn main() -> ExitCode {
             treeward::domain::text::escape(&msg)
         );
     }));
-    let cli = match treeward::cli::parse_args() {
-        Ok(c) => c,
-        Err(code) => return ExitCode::from(code as u8),
-    };
-    let code = if cli.cmd.is_none() {
-        treeward::tui_entry(cli)
-    } else {
-        treeward::cli::run(cli)
-    };
-    ExitCode::from(code as u8)
+    ExitCode::from(treeward::launch::main() as u8)
 }

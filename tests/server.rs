@@ -1,6 +1,6 @@
 //! `treeward serve` (issue 6): the real binary as the server on a temporary
 //! store, clients through the command line and through the protocol's own
-//! client (`treeward::server::client`). All traffic is on the local socket.
+//! client (`treeward::wire::client`). All traffic is on the local socket.
 //!
 //! The tests run one at a time (they measure): the figures are printed with
 //!   cargo test --release --test server -- --nocapture
@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use treeward::cli::Cmd;
-use treeward::server::client::Client;
-use treeward::server::proto::{self, RunReq};
+use treeward::app::{Reply, Request};
+use treeward::wire::client::{Called, Client};
+use treeward::wire::proto;
 
 const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const DW: &str = "Default Workspace";
@@ -158,14 +158,11 @@ fn store() -> (tempfile::TempDir, PathBuf) {
     (t, dir)
 }
 
-fn run(c: &mut Client, cmd: Cmd) -> treeward::domain::Result<treeward::cli::Out> {
-    c.run(RunReq {
-        cmd,
-        json: true,
-        dry_run: false,
-        as_: None,
-        input: None,
-    })
+fn run(c: &mut Client, req: Request) -> treeward::domain::Result<Reply> {
+    match c.call(req, None) {
+        Called::Done(r) => r,
+        Called::Retry => Err(treeward::domain::Error::unavailable("the server is stopping")),
+    }
 }
 
 fn audit_count(dir: &Path) -> usize {
@@ -224,7 +221,7 @@ fn a_change_on_the_command_line_reaches_the_other_client_and_a_later_tree() {
         let t = Instant::now();
         run(
             &mut writer,
-            Cmd::Mkdir {
+            Request::Mkdir {
                 path: team(&format!("Plant/L{i}")),
             },
         )
@@ -357,12 +354,12 @@ fn worker(
                 mine.iter().nth((n % mine.len() as u64) as usize).cloned()
             }
         };
-        let (cmd, change): (Cmd, Option<Box<dyn FnOnce(&mut BTreeSet<String>)>>) = match r {
+        let (cmd, change): (Request, Option<Box<dyn FnOnce(&mut BTreeSet<String>)>>) = match r {
             0..=24 => {
                 let n = format!("f{k}");
                 let n2 = n.clone();
                 (
-                    Cmd::Mkdir {
+                    Request::Mkdir {
                         path: format!("{home}/{n}"),
                     },
                     Some(Box::new(move |m| {
@@ -374,7 +371,7 @@ fn worker(
                 let n = format!("a{k}");
                 let n2 = n.clone();
                 (
-                    Cmd::App {
+                    Request::App {
                         path: format!("{home}/{n}"),
                     },
                     Some(Box::new(move |m| {
@@ -387,7 +384,7 @@ fn worker(
                     let new = format!("r{k}");
                     let (o2, n2) = (old.clone(), new.clone());
                     (
-                        Cmd::Rename {
+                        Request::Rename {
                             path: format!("{home}/{old}"),
                             new_name: new,
                         },
@@ -398,7 +395,7 @@ fn worker(
                     )
                 }
                 None => (
-                    Cmd::Ls {
+                    Request::Ls {
                         path: Some(home.clone()),
                     },
                     None,
@@ -408,7 +405,7 @@ fn worker(
                 Some(old) => {
                     let o2 = old.clone();
                     (
-                        Cmd::Rm {
+                        Request::Rm {
                             path: format!("{home}/{old}"),
                         },
                         Some(Box::new(move |m| {
@@ -417,7 +414,7 @@ fn worker(
                     )
                 }
                 None => (
-                    Cmd::Tree {
+                    Request::Tree {
                         path: Some(home.clone()),
                     },
                     None,
@@ -425,7 +422,7 @@ fn worker(
             },
             50..=57 => match pick(next()) {
                 Some(it) => (
-                    Cmd::Share {
+                    Request::Share {
                         path: format!("{home}/{it}"),
                         subject: "user:bob".into(),
                         level: "viewer".into(),
@@ -434,7 +431,7 @@ fn worker(
                     Some(Box::new(|_| {})),
                 ),
                 None => (
-                    Cmd::Ls {
+                    Request::Ls {
                         path: Some(home.clone()),
                     },
                     None,
@@ -444,33 +441,32 @@ fn worker(
                 // Contended: every client races for the same few names.
                 let n = format!("s{}", next() % 300);
                 (
-                    Cmd::Mkdir {
+                    Request::Mkdir {
                         path: team(&format!("Shared/{n}")),
                     },
                     None,
                 )
             }
             65..=84 => (
-                Cmd::Ls {
+                Request::Ls {
                     path: Some(home.clone()),
                 },
                 None,
             ),
             _ => (
-                Cmd::Tree {
+                Request::Tree {
                     path: Some(home.clone()),
                 },
                 None,
             ),
         };
-        let contended = matches!(&cmd, Cmd::Mkdir { path } if path.contains("/Shared/"));
+        let contended = matches!(&cmd, Request::Mkdir { path } if path.contains("/Shared/"));
         let shared_path = match &cmd {
-            Cmd::Mkdir { path } => path.clone(),
+            Request::Mkdir { path } => path.clone(),
             _ => String::new(),
         };
         match run(&mut c, cmd) {
-            Ok(o) => {
-                assert_eq!(o.code, 0);
+            Ok(_) => {
                 if let Some(f) = change {
                     f(&mut mine);
                     acked += 1;
@@ -522,7 +518,7 @@ fn fifty_clients_two_hundred_operations_each() {
     let mut c = srv.client();
     run(
         &mut c,
-        Cmd::Mkdir {
+        Request::Mkdir {
             path: team("Shared"),
         },
     )
@@ -530,7 +526,7 @@ fn fifty_clients_two_hundred_operations_each() {
     for i in 0..50 {
         run(
             &mut c,
-            Cmd::Mkdir {
+            Request::Mkdir {
                 path: team(&format!("C{i}")),
             },
         )
@@ -539,7 +535,7 @@ fn fifty_clients_two_hundred_operations_each() {
     // Requests per second of the bare protocol (a read that touches little).
     let t = Instant::now();
     for _ in 0..2000 {
-        c.request(proto::Request::Ping).unwrap();
+        c.request(proto::ClientReq::Ping).unwrap();
     }
     println!(
         "ping, 1 client: {:.0} req/s",
@@ -549,7 +545,7 @@ fn fifty_clients_two_hundred_operations_each() {
     for _ in 0..1000 {
         run(
             &mut c,
-            Cmd::Ls {
+            Request::Ls {
                 path: Some(team("")),
             },
         )
@@ -563,7 +559,7 @@ fn fifty_clients_two_hundred_operations_each() {
     // One client, the same mix, in a region of its own.
     run(
         &mut c,
-        Cmd::Mkdir {
+        Request::Mkdir {
             path: team("C1000"),
         },
     )
@@ -679,14 +675,11 @@ fn bad_peers_do_not_disturb_the_server_or_the_others() {
         let _: proto::Hello = proto::read_msg(&mut s, || {}).unwrap();
         let m = proto::ClientMsg {
             id: 1,
-            req: proto::Request::Run(RunReq {
-                cmd: Cmd::Mkdir {
+            req: proto::ClientReq::Call(proto::Call {
+                request: Request::Mkdir {
                     path: team(&format!("Gone{i}")),
                 },
-                json: false,
-                dry_run: false,
                 as_: None,
-                input: None,
             }),
         };
         s.write_all(&proto::encode(&m).unwrap()).unwrap();
@@ -767,7 +760,7 @@ fn killed_server_restarts_without_losing_acknowledged_changes() {
                     k += 1;
                     match run(
                         cl,
-                        Cmd::Mkdir {
+                        Request::Mkdir {
                             path: team(&format!("K/{name}")),
                         },
                     ) {
@@ -841,7 +834,7 @@ fn one_server_per_store_sigterm_and_forced_socket() {
     let o = cli_in(&dir, &["serve"]);
     assert_eq!(o.code, 6);
     assert!(
-        o.stderr.contains("in use by another treeward process"),
+        o.stderr.contains("a treeward process already answers on"),
         "{}",
         o.stderr
     );
@@ -859,7 +852,7 @@ fn one_server_per_store_sigterm_and_forced_socket() {
         for i in 0..100_000 {
             match run(
                 &mut c,
-                Cmd::Mkdir {
+                Request::Mkdir {
                     path: team(&format!("T{i}")),
                 },
             ) {
@@ -1053,7 +1046,7 @@ fn two_terminal_uis_and_a_script_on_one_server() {
     assert!(b.wait_for("Plant", limit).is_some(), "{}", b.screen());
     assert!(
         a.screen()
-            .contains(&format!("connected to the treeward server as {me}")),
+            .contains(&format!("connected as {me} to the treeward process holding this store")),
         "{}",
         a.screen()
     );

@@ -4,16 +4,13 @@
 //! deadline: no test depends on timing luck. The store is checked afterwards
 //! through the command line.
 
-use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+mod pty;
+use pty::Tui;
 
 const BIN: &str = env!("CARGO_BIN_EXE_treeward");
-const DEADLINE: Duration = Duration::from_secs(20);
 
 const DOWN: &str = "\x1b[B";
 const ESC: &str = "\x1b";
@@ -45,161 +42,7 @@ fn demo_store() -> tempfile::TempDir {
     dir
 }
 
-struct Tui {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    master: Box<dyn MasterPty + Send>,
-}
-
 impl Tui {
-    fn spawn(db: &Path, login: &str, cols: u16, rows: u16) -> Tui {
-        Self::spawn_with(db, login, cols, rows, &[])
-    }
-
-    fn spawn_themed(db: &Path, theme: &str) -> Tui {
-        Self::spawn_args(db, "root", 100, 30, &[], &["--theme", theme])
-    }
-
-    fn spawn_with(db: &Path, login: &str, cols: u16, rows: u16, env: &[(&str, &str)]) -> Tui {
-        Self::spawn_args(db, login, cols, rows, env, &[])
-    }
-
-    fn spawn_args(
-        db: &Path,
-        login: &str,
-        cols: u16,
-        rows: u16,
-        env: &[(&str, &str)],
-        args: &[&str],
-    ) -> Tui {
-        let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.arg("--db");
-        cmd.arg(db);
-        cmd.arg("--as");
-        cmd.arg(login);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("TREEWARD_KEYS", "/nonexistent/keys.toml");
-        cmd.env_remove("NO_COLOR");
-        for a in args {
-            cmd.arg(a);
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let p2 = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p2.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        let writer = pair.master.take_writer().unwrap();
-        Tui {
-            parser,
-            writer,
-            child,
-            master: pair.master,
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn send(&mut self, s: &str) {
-        self.writer.write_all(s.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    /// Sends keys one event at a time (a lone Esc must stay a lone Esc).
-    fn keys(&mut self, s: &str) {
-        for c in s.chars() {
-            let mut b = [0u8; 4];
-            self.send(c.encode_utf8(&mut b));
-        }
-    }
-
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            if start.elapsed() > DEADLINE {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(15));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(text, |s| s.contains(text))
-    }
-
-    fn resize(&mut self, cols: u16, rows: u16) {
-        self.parser
-            .lock()
-            .unwrap()
-            .screen_mut()
-            .set_size(rows, cols);
-        self.master
-            .resize(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-    }
-
-    /// Waits for the process to end; returns its exit code.
-    fn wait_exit(&mut self) -> u32 {
-        let start = Instant::now();
-        loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                // Let the reader thread take in the last bytes.
-                std::thread::sleep(Duration::from_millis(100));
-                return st.exit_code();
-            }
-            if start.elapsed() > DEADLINE {
-                let _ = self.child.kill();
-                panic!("the UI did not exit; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(15));
-        }
-    }
-
-    fn assert_restored(&self) {
-        let p = self.parser.lock().unwrap();
-        let s = p.screen();
-        assert!(!s.alternate_screen(), "left the alternate screen");
-        assert!(!s.hide_cursor(), "cursor shown again");
-        assert_eq!(
-            s.mouse_protocol_mode(),
-            vt100::MouseProtocolMode::None,
-            "mouse capture off"
-        );
-        assert!(!s.bracketed_paste(), "bracketed paste off");
-    }
-
     /// Focuses the workspaces list and selects Default Workspace, then the tree.
     fn open_default_workspace(&mut self) {
         self.wait_for("Workspaces");
@@ -417,15 +260,16 @@ fn help_overlay_and_status_hints_come_from_the_key_table() {
 }
 
 #[test]
-fn a_locked_store_gives_the_exit_6_line_before_touching_the_terminal() {
+fn a_store_held_without_an_answer_gives_the_exit_6_line_before_touching_the_terminal() {
     let dir = demo_store();
-    let mut t = Tui::spawn(dir.path(), "root", 100, 30);
-    t.wait_for("Workspaces");
+    // Held by a process that does not answer on the store's socket (this test).
+    let held = treeward::store::Store::open(dir.path()).unwrap();
     let o = Command::new(BIN)
         .arg("--db")
         .arg(dir.path())
         .arg("--as")
         .arg("root")
+        .env("TREEWARD_WAIT_MS", "300")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(6));
@@ -437,8 +281,24 @@ fn a_locked_store_gives_the_exit_6_line_before_touching_the_terminal() {
         "nothing written to the terminal: {:?}",
         o.stdout
     );
-    t.keys("q");
-    assert_eq!(t.wait_exit(), 0);
+    drop(held);
+}
+
+#[test]
+fn a_second_terminal_ui_runs_through_the_one_holding_the_store() {
+    // Issue 11: no second process is turned away; the second UI is served
+    // by the first, as the user the kernel says it is.
+    let dir = demo_store();
+    let mut first = Tui::spawn(dir.path(), "root", 100, 30);
+    first.wait_for("Workspaces");
+    let mut second = Tui::spawn(dir.path(), "root", 100, 30);
+    second.wait_for("to the treeward process holding this store");
+    second.wait_for("Workspaces");
+    second.keys("q");
+    assert_eq!(second.wait_exit(), 0);
+    second.assert_restored();
+    first.keys("q");
+    assert_eq!(first.wait_exit(), 0);
 }
 
 #[test]

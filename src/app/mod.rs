@@ -56,6 +56,38 @@ impl App {
             store: Store::open(dir)?,
         })
     }
+    /// Opens the store in `dir`; `None` while another process holds it.
+    pub fn open_unless_busy(dir: &Path) -> Result<Option<App>> {
+        Ok(Store::open_unless_busy(dir)?.map(|store| App { store }))
+    }
+
+    /// Refuses a store directory that does not exist (without creating it).
+    pub fn require_existing(dir: &Path) -> Result<()> {
+        crate::store::require_existing(dir)
+    }
+
+    /// Every audit entry committed from now on, in order (see `Store::subscribe`).
+    pub fn subscribe(&self, capacity: usize) -> std::sync::mpsc::Receiver<AuditEntry> {
+        self.store.subscribe(capacity)
+    }
+
+    /// The seq of the last committed audit entry (0 for none).
+    pub fn last_seq(&self) -> u64 {
+        self.store
+            .kv()
+            .last(&[crate::store::keys::AUDIT])
+            .ok()
+            .flatten()
+            .and_then(|(_, v)| crate::store::codec::decode::<AuditEntry>(&v, "audit entry").ok())
+            .map(|e| e.seq)
+            .unwrap_or(0)
+    }
+
+    /// The account owner's login; `None` before `init`.
+    pub fn account_owner(&self) -> Result<Option<String>> {
+        Ok(self.store.account()?.map(|a| a.owner))
+    }
+
     pub fn in_memory() -> App {
         App {
             store: Store::in_memory(),

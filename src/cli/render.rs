@@ -1,14 +1,15 @@
-//! Runs a command for an actor and renders its result as text and JSON.
+//! Renders a reply as text and JSON, with its exit code.
 //! Everything shown passes through `escape`: stored text never reaches the
 //! terminal raw.
 
 use serde_json::json;
 
-use super::args::*;
 use super::Out;
-use crate::app::{Session, TreeNode};
+use crate::app::request::{DoctorReply, IntegRow, Placed};
+use crate::app::{Reply, TreeNode};
 use crate::domain::text::escape;
 use crate::domain::*;
+use crate::env::Env;
 
 pub(crate) fn fmt_time(t: Timestamp) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
@@ -20,10 +21,6 @@ pub(crate) fn fmt_time(t: Timestamp) -> String {
             .ok()
         })
         .unwrap_or_else(|| t.to_string())
-}
-
-fn roles_of(words: &[String]) -> Result<Vec<Role>> {
-    words.iter().map(|w| w.parse()).collect()
 }
 
 /// "  (restricted from influxdb)" for an app an admin restricted (R30).
@@ -80,31 +77,89 @@ fn draw_tree(nodes: &[TreeNode], prefix: &str, out: &mut String) {
     }
 }
 
-pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
-    Ok(match cmd {
-        Cmd::Init { .. }
-        | Cmd::Import { .. }
-        | Cmd::Demo
-        | Cmd::Gen { .. }
-        | Cmd::Export { .. }
-        | Cmd::Doctor { .. }
-        | Cmd::Backup { .. }
-        | Cmd::StressWriter { .. }
-        | Cmd::Serve
-        | Cmd::Watch => {
-            unreachable!("handled before a session")
+/// The text and JSON of a reply, and its exit code.
+pub fn reply(env: &Env, r: Reply) -> Out {
+    match r {
+        Reply::Done { message } => Out::done(escape(&message)),
+        Reply::Placed { how, id, path } => {
+            let shown = escape(&path);
+            match how {
+                Placed::Created(kind) => Out::ok(
+                    format!("created {kind} {shown}"),
+                    json!({ "ok": true, "id": id, "path": path }),
+                ),
+                Placed::Moved => Out::ok(
+                    format!("moved to {shown}"),
+                    json!({ "ok": true, "path": path }),
+                ),
+                Placed::Renamed => Out::ok(
+                    format!("renamed to {shown}"),
+                    json!({ "ok": true, "path": path }),
+                ),
+                Placed::Copied => Out::ok(
+                    format!("copied to {shown}"),
+                    json!({ "ok": true, "path": path, "id": id }),
+                ),
+            }
         }
-        Cmd::User(UserCmd::Add {
-            login,
-            name,
-            tenant,
-        }) => {
-            let u = s.user_add(&login, name.as_deref(), tenant.as_deref())?;
-            Out::done(format!("added user {}", u.login))
+        Reply::Roles { login, ws, roles } => {
+            let shown = if roles.is_empty() {
+                "no roles (not a member)".to_string()
+            } else {
+                roles.to_string()
+            };
+            Out::ok(
+                format!("{login} in {}: {shown}", escape(&ws)),
+                json!({ "ok": true, "roles": roles.list() }),
+            )
         }
-        Cmd::User(UserCmd::Ls) => {
-            let users = s.users()?;
-            let owner = s.account.owner.clone();
+        Reply::Initialized { owner } => Out::ok(
+            format!(
+                "initialized {}: owner {owner}, workspace Default Workspace",
+                env.store.display()
+            ),
+            json!({ "ok": true, "owner": owner, "store": env.store }),
+        ),
+        Reply::Imported { items } => Out::ok(
+            format!("imported {items} items"),
+            json!({ "ok": true, "items": items }),
+        ),
+        Reply::DemoCreated { owner, operations } => Out::ok(
+            format!(
+                "demo account created in {} ({operations} operations); you ({owner}) own it.\nTry: treeward --db {} tree",
+                env.store.display(),
+                super::shell_quote(&env.store.display().to_string())
+            ),
+            json!({ "ok": true, "owner": owner, "operations": operations }),
+        ),
+        Reply::Generated {
+            seconds,
+            summary: sum,
+            owner,
+        } => Out::ok(
+            format!(
+                "generated in {seconds:.1} s: {} items ({} folders, {} apps, depth {}), {} assets, {} users ({} tenant users), {} groups, {} org units, {} workspaces, {} grants; owner {owner}",
+                sum.items, sum.folders, sum.apps, sum.max_depth, sum.assets, sum.users, sum.tenant_users, sum.groups, sum.org_units, sum.workspaces, sum.grants
+            ),
+            json!({ "ok": true, "seconds": seconds, "summary": sum }),
+        ),
+        Reply::Exported { json } => Out {
+            json: serde_json::from_str(&json).unwrap_or_default(),
+            text: json,
+            code: 0,
+        },
+        Reply::Doctor(d) => doctor(d),
+        Reply::Backup(b) => Out::ok(
+            format!(
+                "backed up {} items to {} ({} and the store {})",
+                b.items,
+                b.dir.display(),
+                b.export.display(),
+                b.store.display()
+            ),
+            json!({ "ok": true, "backup": b }),
+        ),
+        Reply::Users(users) => {
             let text = users
                 .iter()
                 .map(|u| {
@@ -112,7 +167,7 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
                     if let Some(t) = &u.tenant {
                         l.push_str(&format!("  (tenant {})", escape(t)));
                     }
-                    if u.login == owner {
+                    if u.owner {
                         l.push_str("  (account owner)");
                     }
                     l
@@ -121,265 +176,92 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
                 .join("\n");
             let j: Vec<_> = users
                 .iter()
-                .map(|u| json!({ "login": u.login, "name": u.name, "tenant": u.tenant, "owner": u.login == owner }))
+                .map(|u| json!({ "login": u.login, "name": u.name, "tenant": u.tenant, "owner": u.owner }))
                 .collect();
             Out::ok(text, json!(j))
         }
-        Cmd::Group(g) => match g {
-            GroupCmd::Add { group } => {
-                s.group_add(&group)?;
-                Out::done(format!("added group {}", escape(group.trim())))
-            }
-            GroupCmd::Rm { group } => {
-                let n = s.group_rm(&group)?;
-                Out::done(format!(
-                    "removed group {} and {n} grant(s) to it",
-                    escape(group.trim())
-                ))
-            }
-            GroupCmd::Join { group, login } => {
-                let new = s.group_join(&group, &login)?;
-                Out::done(if new {
-                    format!("{login} joined group {}", escape(group.trim()))
-                } else {
-                    format!("{login} is already in group {}", escape(group.trim()))
-                })
-            }
-            GroupCmd::Leave { group, login } => {
-                s.group_leave(&group, &login)?;
-                Out::done(format!("{login} left group {}", escape(group.trim())))
-            }
-            GroupCmd::Ls => {
-                let mut rows = Vec::new();
-                let mut text = Vec::new();
-                for g in s.store().groups()? {
-                    let m = s.store().group_members(&g.name)?;
-                    text.push(format!("{:<20} {}", escape(&g.name), m.join(" ")));
-                    rows.push(json!({ "name": g.name, "members": m }));
-                }
-                Out::ok(text.join("\n"), json!(rows))
-            }
-        },
-        Cmd::Org(o) => match o {
-            OrgCmd::Add { unit, parent } => {
-                s.org_add(&unit, parent.as_deref())?;
-                Out::done(format!("added org unit {}", escape(unit.trim())))
-            }
-            OrgCmd::Rm { unit } => {
-                let n = s.org_rm(&unit)?;
-                Out::done(format!(
-                    "removed org unit {} and {n} grant(s) to it",
-                    escape(unit.trim())
-                ))
-            }
-            OrgCmd::Join { unit, login } => {
-                let new = s.org_join(&unit, &login)?;
-                Out::done(if new {
-                    format!("{login} joined org unit {}", escape(unit.trim()))
-                } else {
-                    format!("{login} is already in org unit {}", escape(unit.trim()))
-                })
-            }
-            OrgCmd::Leave { unit, login } => {
-                s.org_leave(&unit, &login)?;
-                Out::done(format!("{login} left org unit {}", escape(unit.trim())))
-            }
-            OrgCmd::Ls => {
-                let mut rows = Vec::new();
-                let mut text = Vec::new();
-                for o in s.store().orgs()? {
-                    let m = s.store().org_members(&o.name)?;
+        Reply::Groups(groups) => {
+            let text: Vec<String> = groups
+                .iter()
+                .map(|g| format!("{:<20} {}", escape(&g.name), g.members.join(" ")))
+                .collect();
+            let rows: Vec<_> = groups
+                .iter()
+                .map(|g| json!({ "name": g.name, "members": g.members }))
+                .collect();
+            Out::ok(text.join("\n"), json!(rows))
+        }
+        Reply::Orgs(orgs) => {
+            let text: Vec<String> = orgs
+                .iter()
+                .map(|o| {
                     let parent = o
                         .parent
-                        .clone()
-                        .map(|p| format!(" (under {})", escape(&p)))
+                        .as_ref()
+                        .map(|p| format!(" (under {})", escape(p)))
                         .unwrap_or_default();
-                    text.push(format!("{}{parent}: {}", escape(&o.name), m.join(" ")));
-                    rows.push(json!({ "name": o.name, "parent": o.parent, "members": m }));
-                }
-                Out::ok(text.join("\n"), json!(rows))
+                    format!("{}{parent}: {}", escape(&o.name), o.members.join(" "))
+                })
+                .collect();
+            let rows: Vec<_> = orgs
+                .iter()
+                .map(|o| json!({ "name": o.name, "parent": o.parent, "members": o.members }))
+                .collect();
+            Out::ok(text.join("\n"), json!(rows))
+        }
+        Reply::Tenants(t) => Out::ok(
+            t.iter().map(|t| escape(t)).collect::<Vec<_>>().join("\n"),
+            json!(t),
+        ),
+        Reply::Workspaces(v) => {
+            let mut text = Vec::new();
+            let mut rows = Vec::new();
+            for (name, roles) in &v {
+                let r = if roles.is_empty() {
+                    "-".to_string()
+                } else {
+                    roles.to_string()
+                };
+                text.push(format!("{:<30} {r}", escape(name)));
+                rows.push(json!({ "name": name, "roles": roles.list(), "admin": roles.is_admin() }));
             }
-        },
-        Cmd::Tenant(TenantCmd::Add { tenant }) => {
-            s.tenant_add(&tenant)?;
-            Out::done(format!("added tenant {}", escape(tenant.trim())))
+            Out::ok(text.join("\n"), json!(rows))
         }
-        Cmd::Tenant(TenantCmd::Ls) => {
-            let t = s.store().tenants()?;
-            Out::ok(
-                t.iter()
-                    .map(|t| escape(&t.name))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                json!(t.iter().map(|t| &t.name).collect::<Vec<_>>()),
-            )
+        Reply::WsMembers(members) => {
+            let text = members
+                .iter()
+                .map(|(l, r)| format!("{l:<20} {r}{}", if r.is_admin() { "  (admin)" } else { "" }))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let rows: Vec<_> = members
+                .iter()
+                .map(|(l, r)| json!({ "login": l, "roles": r.list(), "admin": r.is_admin() }))
+                .collect();
+            Out::ok(text, json!(rows))
         }
-        Cmd::Ws(w) => {
-            match w {
-                WsCmd::Add { name } => {
-                    let ws = s.ws_add(&name)?;
-                    Out::done(format!("added workspace {}", escape(&ws.name)))
-                }
-                WsCmd::Rename { name, new } => {
-                    s.ws_rename(&name, &new)?;
-                    Out::done(format!(
-                        "renamed workspace {} to {}",
-                        escape(name.trim()),
-                        escape(new.trim())
-                    ))
-                }
-                WsCmd::Rm { name } => {
-                    s.ws_rm(&name)?;
-                    Out::done(format!("removed workspace {}", escape(name.trim())))
-                }
-                WsCmd::Ls => {
-                    let v = s.workspaces()?;
-                    let mut text = Vec::new();
-                    let mut rows = Vec::new();
-                    for w in &v {
-                        let roles = s.actor.roles_in(w.id);
-                        let r = if roles.is_empty() {
-                            "-".to_string()
-                        } else {
-                            roles.to_string()
-                        };
-                        text.push(format!("{:<30} {r}", escape(&w.name)));
-                        rows.push(json!({ "name": w.name, "roles": roles.list(), "admin": roles.is_admin() }));
-                    }
-                    Out::ok(text.join("\n"), json!(rows))
-                }
+        Reply::Resources(res) => {
+            let text = res
+                .iter()
+                .map(|(k, e)| format!("{:<12} {}", k.as_str(), escape(e)))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Out::ok(text, json!(res))
+        }
+        Reply::Integrations(v) => {
+            let mut text = Vec::new();
+            let mut rows = Vec::new();
+            for IntegRow { integration: i, apps } in &v {
+                text.push(format!(
+                    "{:<24} {:<8} {}  (used by {apps} app(s))",
+                    escape(&i.name),
+                    i.kind.as_str(),
+                    escape(&i.endpoint)
+                ));
+                rows.push(json!({ "name": i.name, "kind": i.kind, "endpoint": i.endpoint, "settings": i.settings, "apps": apps }));
             }
+            Out::ok(text.join("\n"), json!(rows))
         }
-        Cmd::Role(r) => {
-            match r {
-                RoleCmd::Grant { ws, login, roles } => {
-                    let now = s.role_grant(&ws, &login, &roles_of(&roles)?)?;
-                    Out::ok(
-                        format!("{login} in {}: {now}", escape(ws.trim())),
-                        json!({ "ok": true, "roles": now.list() }),
-                    )
-                }
-                RoleCmd::Revoke {
-                    ws,
-                    login,
-                    roles,
-                    transfer_to,
-                } => {
-                    let now =
-                        s.role_revoke(&ws, &login, &roles_of(&roles)?, transfer_to.as_deref())?;
-                    let shown = if now.is_empty() {
-                        "no roles (not a member)".to_string()
-                    } else {
-                        now.to_string()
-                    };
-                    Out::ok(
-                        format!("{login} in {}: {shown}", escape(ws.trim())),
-                        json!({ "ok": true, "roles": now.list() }),
-                    )
-                }
-                RoleCmd::Ls { ws } => {
-                    let w = s.workspace_named(ws.trim())?;
-                    let members = s.store().members(w.id)?;
-                    let text = members
-                        .iter()
-                        .map(|(l, r)| {
-                            format!("{l:<20} {r}{}", if r.is_admin() { "  (admin)" } else { "" })
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n");
-                    let rows: Vec<_> = members.iter().map(|(l, r)| json!({ "login": l, "roles": r.list(), "admin": r.is_admin() })).collect();
-                    Out::ok(text, json!(rows))
-                }
-            }
-        }
-        Cmd::Mkdir { path } => {
-            let it = s.create(&path, ItemKind::Folder)?;
-            Out::ok(
-                format!("created folder {}", escape(&s.path_of(&it)?)),
-                json!({ "ok": true, "id": it.id, "path": s.path_of(&it)? }),
-            )
-        }
-        Cmd::App { path } => {
-            let it = s.create(&path, ItemKind::App)?;
-            Out::ok(
-                format!("created app {}", escape(&s.path_of(&it)?)),
-                json!({ "ok": true, "id": it.id, "path": s.path_of(&it)? }),
-            )
-        }
-        Cmd::Asset(AssetCmd::Add {
-            app_path,
-            kind,
-            name,
-        }) => {
-            let a = s.asset_add(&app_path, &kind, &name)?;
-            Out::done(format!(
-                "added {} {} to {}",
-                a.kind,
-                escape(&a.name),
-                escape(app_path.trim())
-            ))
-        }
-        Cmd::Asset(AssetCmd::Rm { asset_path }) => {
-            s.asset_rm(&asset_path)?;
-            Out::done(format!("removed {}", escape(&asset_path)))
-        }
-        Cmd::Mv { path, dest } => {
-            let it = s.mv(&path, &dest)?;
-            let p = s.path_of(&it)?;
-            Out::ok(
-                format!("moved to {}", escape(&p)),
-                json!({ "ok": true, "path": p }),
-            )
-        }
-        Cmd::Rename { path, new_name } => {
-            let it = s.rename(&path, &new_name)?;
-            let p = s.path_of(&it)?;
-            Out::ok(
-                format!("renamed to {}", escape(&p)),
-                json!({ "ok": true, "path": p }),
-            )
-        }
-        Cmd::Rm { path } => {
-            s.rm(&path)?;
-            Out::done(format!("deleted {}", escape(&path)))
-        }
-        Cmd::Cp { path, dest, beside } => {
-            let it = s.cp(&path, if beside { None } else { dest.as_deref() })?;
-            let p = s.path_of(&it)?;
-            Out::ok(
-                format!("copied to {}", escape(&p)),
-                json!({ "ok": true, "path": p, "id": it.id }),
-            )
-        }
-        Cmd::Share {
-            path,
-            subject,
-            level,
-            note,
-        } => {
-            let g = s.share(&path, &subject, &level, &note)?;
-            Out::done(format!(
-                "shared {} with {} as {}",
-                escape(path.trim()),
-                g.subject,
-                g.level
-            ))
-        }
-        Cmd::Unshare { path, subject } => {
-            let g = s.unshare(&path, &subject)?;
-            Out::done(format!(
-                "revoked {}'s {} on {}",
-                g.subject,
-                g.level,
-                escape(path.trim())
-            ))
-        }
-        Cmd::Leave { path } => {
-            s.leave(&path)?;
-            Out::done(format!("left the collaboration on {}", escape(path.trim())))
-        }
-        Cmd::Ls { path } => {
-            let l = s.ls(path.as_deref())?;
+        Reply::Listing(l) => {
             let text = l
                 .entries
                 .iter()
@@ -391,8 +273,7 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
                 .join("\n");
             Out::ok(text, serde_json::to_value(&l).unwrap_or_default())
         }
-        Cmd::Tree { path } => {
-            let nodes = s.tree(path.as_deref())?;
+        Reply::Tree(nodes) => {
             let mut text = String::new();
             for n in &nodes {
                 let e = &n.entry;
@@ -407,12 +288,16 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             }
             Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
         }
-        Cmd::Check {
-            login,
-            action,
-            path,
-        } => {
-            let d = s.check(&login, &action, &path)?;
+        Reply::Detail(d) => Out::ok(
+            format!(
+                "{} {}  [{}]",
+                d.item.kind,
+                escape(&d.path),
+                d.decision.level_word()
+            ),
+            serde_json::to_value(&d).unwrap_or_default(),
+        ),
+        Reply::Decision(d) => {
             let word = if d.allowed { "allow" } else { "deny" };
             Out {
                 text: word.into(),
@@ -420,8 +305,11 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
                 code: if d.allowed { 0 } else { 1 },
             }
         }
-        Cmd::Who { path, level, via } => {
-            let (p, rows) = s.who(&path, level.as_deref(), via.as_deref())?;
+        Reply::Explained { decision, lines } => Out::ok(
+            lines.join("\n"),
+            serde_json::to_value(&decision).unwrap_or_default(),
+        ),
+        Reply::Who { path: p, users: rows } => {
             let mut text = format!("{} user(s) can view {}", rows.len(), escape(&p));
             for r in &rows {
                 let via: Vec<String> = r
@@ -441,8 +329,7 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             }
             Out::ok(text, json!({ "path": p, "users": rows }))
         }
-        Cmd::Access { login, workspace } => {
-            let nodes = s.access(&login, workspace.as_deref())?;
+        Reply::Access { login, nodes } => {
             let mut text = String::new();
             for n in &nodes {
                 text.push_str(&escape(&n.entry.path));
@@ -454,132 +341,81 @@ pub fn command(s: &Session<'_>, cmd: Cmd) -> Result<Out> {
             }
             Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
         }
-        Cmd::Explain { login, path } => {
-            let (d, lines) = s.explain(&login, &path)?;
-            Out::ok(
-                lines.join("\n"),
-                serde_json::to_value(&d).unwrap_or_default(),
-            )
-        }
-        Cmd::Describe { path, text } => {
-            s.describe(&path, &text)?;
-            Out::done(format!("described {}", escape(path.trim())))
-        }
-        Cmd::Resource(r) => match r {
-            ResourceCmd::Ls { ws } => {
-                let w = s.resources(&ws)?;
-                let text = w
-                    .resources
-                    .iter()
-                    .map(|(k, e)| format!("{:<12} {}", k.as_str(), escape(e)))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                Out::ok(text, json!(w.resources))
-            }
-            ResourceCmd::Set { ws, kind, endpoint } => {
-                s.resource_set(&ws, &kind, &endpoint)?;
-                Out::done(format!("{} of {} set", kind.trim(), escape(ws.trim())))
-            }
-            ResourceCmd::Restrict { app_path, kind } => {
-                s.resource_restrict(&app_path, &kind, true)?;
-                Out::done(format!(
-                    "{} may no longer use {} (R30)",
-                    escape(app_path.trim()),
-                    kind.trim()
-                ))
-            }
-            ResourceCmd::Allow { app_path, kind } => {
-                s.resource_restrict(&app_path, &kind, false)?;
-                Out::done(format!(
-                    "{} may use {} again (R30)",
-                    escape(app_path.trim()),
-                    kind.trim()
-                ))
-            }
-        },
-        Cmd::Integ(i) => match i {
-            IntegCmd::Edit {
-                ws,
-                name,
-                endpoint,
-                settings,
-            } => {
-                let i = s.integ_edit(&ws, &name, endpoint.as_deref(), settings.as_deref())?;
-                Out::done(format!(
-                    "integration {} now points at {}",
-                    escape(&i.name),
-                    escape(&i.endpoint)
-                ))
-            }
-            IntegCmd::Add {
-                ws,
-                name,
-                kind,
-                endpoint,
-                settings,
-            } => {
-                let i = s.integ_add(&ws, &name, &kind, &endpoint, &settings)?;
-                Out::done(format!(
-                    "added integration {} ({})",
-                    escape(&i.name),
-                    i.kind
-                ))
-            }
-            IntegCmd::Rm { ws, name } => {
-                s.integ_rm(&ws, &name)?;
-                Out::done(format!("removed integration {}", escape(name.trim())))
-            }
-            IntegCmd::Ls { ws } => {
-                let (w, v) = s.integrations(&ws)?;
-                let mut text = Vec::new();
-                let mut rows = Vec::new();
-                for i in &v {
-                    let users = s.store().integration_users(w.id, &i.name)?.len();
-                    text.push(format!(
-                        "{:<24} {:<8} {}  (used by {users} app(s))",
-                        escape(&i.name),
-                        i.kind.as_str(),
-                        escape(&i.endpoint)
-                    ));
-                    rows.push(json!({ "name": i.name, "kind": i.kind, "endpoint": i.endpoint, "settings": i.settings, "apps": users }));
-                }
-                Out::ok(text.join("\n"), json!(rows))
-            }
-            IntegCmd::Attach { app_path, name } => {
-                s.integ_attach(&app_path, &name, true)?;
-                Out::done(format!(
-                    "{} uses {}",
-                    escape(app_path.trim()),
-                    escape(name.trim())
-                ))
-            }
-            IntegCmd::Detach { app_path, name } => {
-                s.integ_attach(&app_path, &name, false)?;
-                Out::done(format!(
-                    "{} no longer uses {}",
-                    escape(app_path.trim()),
-                    escape(name.trim())
-                ))
-            }
-        },
-        Cmd::Log { workspace } => {
-            let v = s.log(workspace.as_deref())?;
+        Reply::Log(v) => {
             let text = v
                 .iter()
-                .map(|e| {
-                    format!(
-                        "{:>6}  {}  {:<10} {:<14} {}  {}",
-                        e.seq,
-                        fmt_time(e.at),
-                        e.actor,
-                        e.action,
-                        escape(&e.target),
-                        e.outcome
-                    )
-                })
+                .map(log_line)
                 .collect::<Vec<_>>()
                 .join("\n");
             Out::ok(text, serde_json::to_value(&v).unwrap_or_default())
         }
-    })
+        Reply::AccessChanged {
+            reply,
+            report,
+            dry_run,
+        } => {
+            // Who gains and who loses what: before the change with --dry-run, after it without.
+            let mut out = self::reply(env, *reply);
+            if dry_run {
+                out.text = format!("dry run: nothing changed. {}", out.text);
+                out.json["dry_run"] = json!(true);
+            }
+            out.text
+                .push_str(&format!("\naccess: {}", report.summary.join("\naccess: ")));
+            out.json["access"] = serde_json::to_value(&report).unwrap_or_default();
+            out
+        }
+    }
+}
+
+/// One line of the audit log (R32), as `log` and `watch` print it.
+pub(crate) fn log_line(e: &AuditEntry) -> String {
+    format!(
+        "{:>6}  {}  {:<10} {:<14} {}  {}",
+        e.seq,
+        fmt_time(e.at),
+        e.actor,
+        e.action,
+        escape(&e.target),
+        e.outcome
+    )
+}
+
+/// `doctor`: one line per problem; exit 0 when clean, 5 when problems remain.
+fn doctor(r: DoctorReply) -> Out {
+    let mut text = String::new();
+    for p in &r.problems {
+        text.push_str(&format!("problem: {}\n", escape(p)));
+    }
+    if let Some(b) = &r.backup {
+        text.push_str(&format!(
+            "backup written to {}\nrepaired {} entries; {} problems remain\n",
+            b.display(),
+            r.repaired,
+            r.remaining.len()
+        ));
+        for p in &r.remaining {
+            text.push_str(&format!("remains: {}\n", escape(p)));
+        }
+    } else if r.repair && !r.problems.is_empty() {
+        text.push_str("nothing here is safe to repair automatically; restore a backup\n");
+    }
+    if r.problems.is_empty() {
+        text.push_str(&format!(
+            "store is consistent ({} records checked)\n",
+            r.records
+        ));
+    }
+    Out {
+        json: json!({
+            "ok": r.clean,
+            "records": r.records,
+            "problems": r.problems,
+            "repaired": r.repaired,
+            "remaining": r.remaining,
+            "backup": r.backup,
+        }),
+        text,
+        code: if r.clean { 0 } else { 5 },
+    }
 }

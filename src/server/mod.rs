@@ -1,25 +1,24 @@
-//! `treeward serve`: one process owns the store and answers many clients over
-//! a Unix domain socket (protocol: [`proto`]).
+//! The listener: the process that holds a store answers other treeward
+//! processes on the store's Unix socket (protocol: [`crate::wire::proto`]).
+//! `treeward serve` does nothing else; an open terminal UI and a long command
+//! do it beside their own work ([`Listener`]), so no second process is turned
+//! away while the store is held.
 //!
 //! - Identity comes from the kernel: the peer's uid (`SO_PEERCRED`) mapped to
 //!   its login name is the treeward user a connection acts as. `--as` naming
 //!   anyone else is refused (permission denied), except for the user the
-//!   server runs as (the service account), so that its scripts can act for
+//!   holder runs as (the service account), so that its scripts can act for
 //!   others.
 //! - One thread per connection. A peer that sends something that is not a
 //!   frame, a frame over [`proto::MAX_FRAME`], or stops in the middle of one
 //!   is dropped with a line on stderr; nothing else is disturbed. A peer that
 //!   never speaks is dropped after [`HANDSHAKE_TIMEOUT`].
 //! - Every committed change is pushed to subscribed connections (see
-//!   `Store::subscribe`), filtered by what each reader may read.
-//! - SIGTERM or SIGINT: stop accepting, let the requests in flight finish and
-//!   answer (each commit is flushed before it is acknowledged), remove the
-//!   socket, exit 0.
-
-pub mod client;
-pub mod proto;
-pub mod remote_ui;
-pub mod watch;
+//!   `App::subscribe`), filtered by what each reader may read.
+//! - Stopping (SIGTERM or SIGINT for `serve`; the end of the UI or the
+//!   command for the others): stop accepting, remove the socket, answer
+//!   every request already read (each commit is flushed before it is
+//!   acknowledged) and tell any later one to ask again ([`Answer::Retry`]).
 
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -29,10 +28,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::app::App;
-use crate::cli::{Cmd, Out};
+use crate::app::{App, Caller, Request};
 use crate::domain::{Error, Result};
-use proto::{ClientMsg, Event, FrameError, Hello, Reply, Request, RunReq, ServerMsg, WireOut};
+use crate::wire::proto::{self, Answer, Call, ClientMsg, ClientReq, Event, FrameError, Hello, ServerMsg};
+use crate::wire::UiHost;
 
 /// A connection must say hello within this time.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,43 +45,23 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_CONNECTIONS: usize = 1024;
 /// Events a subscriber may fall behind before it is dropped.
 pub const FEED_CAPACITY: usize = 65_536;
-
-/// The socket a store is served on: `--socket`, else `DIR/treeward.sock`.
-pub fn socket_path(dir: &Path, socket: Option<&Path>) -> PathBuf {
-    socket
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| dir.join(proto::SOCKET_FILE))
-}
-
-/// `treeward` with no command: when a server serves the store (or
-/// `--socket` is given), the terminal UI runs through it
-/// ([`remote_ui`]); `None` when the embedded UI should run.
-pub fn tui_guard(cli: &crate::cli::Cli) -> Option<i32> {
-    let dir = crate::cli::store_dir(cli.db.clone()).ok()?;
-    let sock = socket_path(&dir, cli.socket.as_deref());
-    let found = if cli.socket.is_some() {
-        client::Client::connect(&sock).map(Some)
-    } else {
-        client::probe(&sock)
-    };
-    match found {
-        Ok(Some(c)) => Some(remote_ui::run_client(cli, c, &sock)),
-        Ok(None) => None,
-        Err(e) => {
-            eprintln!("{e}");
-            Some(e.outcome.exit_code())
-        }
-    }
-}
+/// How long a stopping holder waits for the requests it has read.
+const DRAIN: Duration = Duration::from_secs(60);
 
 pub(crate) struct Shared {
-    app: App,
-    dir: PathBuf,
+    app: Arc<App>,
+    ui: Option<UiHost>,
+    /// What this holder is, for the log: "serve", "terminal UI", "gen"…
+    role: String,
     service_uid: u32,
     service_login: String,
     stop: AtomicBool,
     in_flight: AtomicUsize,
     connections: AtomicUsize,
+    /// Every open connection, to end them when the holder stops.
+    open: Mutex<Vec<(u64, UnixStream)>>,
+    /// Write a line per connection problem on stderr (not under a terminal UI).
+    quiet: bool,
 }
 
 /// The peer of a connection, as the kernel tells it.
@@ -92,13 +71,13 @@ pub(crate) struct Peer {
     login: std::result::Result<String, String>,
 }
 
-pub(crate) fn log(msg: impl std::fmt::Display) {
+fn log(role: &str, msg: impl std::fmt::Display) {
     let at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let _ = writeln!(
         std::io::stderr().lock(),
-        "{at} treeward serve: {}",
+        "{at} treeward {role}: {}",
         crate::domain::text::one_line(&msg.to_string())
     );
 }
@@ -111,53 +90,122 @@ fn login_of(uid: u32) -> std::result::Result<String, String> {
     }
 }
 
-/// Runs the server until SIGTERM or SIGINT.
-pub fn serve(dir: &Path, socket: Option<PathBuf>) -> Result<()> {
+/// A holder's listener, answering on the store's socket until stopped.
+pub struct Listener {
+    shared: Arc<Shared>,
+    sock: PathBuf,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Listener {
+    /// Binds `sock` (replacing a stale one) and answers on it from threads of
+    /// its own. `role` names the holder in log lines; `quiet` keeps
+    /// connection problems off stderr (a terminal UI owns the screen).
+    pub fn start(
+        app: Arc<App>,
+        sock: &Path,
+        ui: Option<UiHost>,
+        role: &str,
+        quiet: bool,
+    ) -> Result<Listener> {
+        let listener = bind(sock)?;
+        let service_uid = nix::unistd::getuid().as_raw();
+        let service_login = login_of(service_uid).unwrap_or_else(|e| e);
+        let shared = Arc::new(Shared {
+            app,
+            ui,
+            role: role.to_string(),
+            service_uid,
+            service_login,
+            stop: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
+            open: Mutex::new(Vec::new()),
+            quiet,
+        });
+        let sh = shared.clone();
+        let accept = std::thread::Builder::new()
+            .name("accept".into())
+            .spawn(move || accept_loop(&sh, listener))
+            .map_err(|e| Error::unavailable(format!("cannot start a thread: {e}")))?;
+        Ok(Listener {
+            shared,
+            sock: sock.to_path_buf(),
+            accept: Some(accept),
+        })
+    }
+
+    pub fn socket(&self) -> &Path {
+        &self.sock
+    }
+
+    pub fn service_login(&self) -> &str {
+        &self.shared.service_login
+    }
+
+    /// Stops accepting, removes the socket, answers what was read, ends
+    /// every connection (a client then finds the next holder).
+    pub fn stop(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        let Some(accept) = self.accept.take() else {
+            return;
+        };
+        let sh = &self.shared;
+        sh.stop.store(true, SeqCst);
+        let _ = UnixStream::connect(&self.sock); // wakes the accept loop
+        let _ = accept.join();
+        let _ = std::fs::remove_file(&self.sock);
+        let started = Instant::now();
+        while sh.in_flight.load(SeqCst) > 0 && started.elapsed() < DRAIN {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        for (_, s) in sh.open.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+        // Every commit was flushed before it was acknowledged; nothing is pending.
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// `treeward serve`: answers on `sock` until SIGTERM or SIGINT.
+pub fn serve(app: App, sock: &Path, ui: Option<UiHost>) -> Result<()> {
     use nix::sys::signal::{SigSet, Signal};
-    // Signals are taken by one thread (below); every other thread, spawned
+    // Signals are taken by this thread (below); every other thread, spawned
     // after this, inherits the block.
     let mut sigs = SigSet::empty();
     sigs.add(Signal::SIGTERM);
     sigs.add(Signal::SIGINT);
     sigs.thread_block()
         .map_err(|e| Error::unavailable(format!("cannot block signals: {e}")))?;
-
-    let app = App::open(dir)?;
-    let sock = socket_path(dir, socket.as_deref());
-    let listener = bind(&sock)?;
-    let service_uid = nix::unistd::getuid().as_raw();
-    let service_login = login_of(service_uid).unwrap_or_else(|e| e);
-    let shared = Arc::new(Shared {
-        app,
-        dir: dir.to_path_buf(),
-        service_uid,
-        service_login,
-        stop: AtomicBool::new(false),
-        in_flight: AtomicUsize::new(0),
-        connections: AtomicUsize::new(0),
-    });
-    {
-        let shared = shared.clone();
-        let sock = sock.clone();
-        std::thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || {
-                if let Ok(sig) = sigs.wait() {
-                    log(format!("{sig}: stopping after the requests in flight"));
-                    shared.stop.store(true, SeqCst);
-                    // Wake the accept loop.
-                    let _ = UnixStream::connect(&sock);
-                }
-            })
-            .map_err(|e| Error::unavailable(format!("cannot start a thread: {e}")))?;
-    }
-    log(format!(
-        "serving {} on {} (protocol {}, service account {})",
-        dir.display(),
+    let dir = app
+        .store()
+        .dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "a store in memory".into());
+    let l = Listener::start(Arc::new(app), sock, ui, "serve", false)?;
+    log("serve", format!(
+        "serving {dir} on {} (protocol {}, service account {})",
         sock.display(),
         proto::PROTOCOL_VERSION,
-        shared.service_login
+        l.service_login()
     ));
+    if let Ok(sig) = sigs.wait() {
+        log("serve", format!("{sig}: stopping after the requests in flight"));
+    }
+    l.stop();
+    log("serve", "stopped");
+    Ok(())
+}
+
+fn accept_loop(shared: &Arc<Shared>, listener: UnixListener) {
     let mut n: u64 = 0;
     for conn in listener.incoming() {
         if shared.stop.load(SeqCst) {
@@ -166,7 +214,7 @@ pub fn serve(dir: &Path, socket: Option<PathBuf>) -> Result<()> {
         let stream = match conn {
             Ok(s) => s,
             Err(e) => {
-                log(format!("accept failed: {e}"));
+                shared.log(format!("accept failed: {e}"));
                 std::thread::sleep(Duration::from_millis(10));
                 continue;
             }
@@ -174,34 +222,44 @@ pub fn serve(dir: &Path, socket: Option<PathBuf>) -> Result<()> {
         n += 1;
         if shared.connections.fetch_add(1, SeqCst) >= MAX_CONNECTIONS {
             shared.connections.fetch_sub(1, SeqCst);
-            log(format!(
+            shared.log(format!(
                 "connection {n} refused: {MAX_CONNECTIONS} connections already open"
             ));
             continue;
+        }
+        if let Ok(c) = stream.try_clone() {
+            shared
+                .open
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((n, c));
         }
         let sh = shared.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("conn-{n}"))
             .spawn(move || {
                 connection(&sh, stream, n);
+                sh.open
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .retain(|(i, _)| *i != n);
                 sh.connections.fetch_sub(1, SeqCst);
             });
         if let Err(e) = spawned {
             shared.connections.fetch_sub(1, SeqCst);
-            log(format!(
+            shared.log(format!(
                 "connection {n} refused: cannot start a thread: {e}"
             ));
         }
     }
-    drop(listener);
-    let _ = std::fs::remove_file(&sock);
-    let started = Instant::now();
-    while shared.in_flight.load(SeqCst) > 0 && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
+}
+
+impl Shared {
+    fn log(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            log(&self.role, msg);
+        }
     }
-    // Every commit was flushed before it was acknowledged; nothing is pending.
-    log("stopped");
-    Ok(())
 }
 
 /// Binds the socket, mode 0660: its group decides who may connect. A socket
@@ -219,9 +277,10 @@ fn bind(sock: &Path) -> Result<UnixListener> {
                 "a treeward server already listens on {shown}"
             )));
         }
-        log(format!(
-            "replacing the stale socket {shown} (no server answers on it)"
-        ));
+        log(
+            "listener",
+            format!("replacing the stale socket {shown} (no server answers on it)"),
+        );
         std::fs::remove_file(sock)
             .map_err(|e| Error::unavailable(format!("cannot remove {shown}: {e}")))?;
     }
@@ -248,7 +307,7 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
     let peer = match peer_of(&stream) {
         Ok(p) => p,
         Err(e) => {
-            log(format!("connection {n}: {e}; closed"));
+            sh.log(format!("connection {n}: {e}; closed"));
             return;
         }
     };
@@ -270,12 +329,12 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
         Ok(h) => h,
         Err(FrameError::Closed) => return,
         Err(e) => {
-            log(format!("{who}: bad handshake: {e}; closed"));
+            sh.log(format!("{who}: bad handshake: {e}; closed"));
             return;
         }
     };
     if hello.magic != proto::MAGIC {
-        log(format!("{who}: not a treeward client; closed"));
+        sh.log(format!("{who}: not a treeward client; closed"));
         return;
     }
     if hello.version != proto::PROTOCOL_VERSION {
@@ -285,14 +344,14 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
             hello.version,
             hello.text
         );
-        log(format!("{who}: {msg}; closed"));
+        sh.log(format!("{who}: {msg}; closed"));
         let _ = proto::write_msg(&mut stream, &Hello::new(msg, false));
         return;
     }
     let login = match &peer.login {
         Ok(l) => l.clone(),
         Err(e) => {
-            log(format!("{who}: {e}; closed"));
+            sh.log(format!("{who}: {e}; closed"));
             let _ = proto::write_msg(&mut stream, &Hello::new(e.clone(), false));
             return;
         }
@@ -306,62 +365,63 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
     };
     let closed = Arc::new(AtomicBool::new(false));
     let mut subscribed = false;
-    let mut tui: Option<std::sync::mpsc::Sender<remote_ui::Msg>> = None;
+    let mut tui: Option<std::sync::mpsc::Sender<crate::wire::UiEvent>> = None;
     loop {
         let _ = stream.set_read_timeout(if subscribed { None } else { Some(IDLE_TIMEOUT) });
         let msg: ClientMsg = match proto::read_msg(&mut stream, frame_started) {
             Ok(m) => m,
             Err(FrameError::Closed) => break,
             Err(FrameError::Io(e)) if proto::is_timeout(&e) && !subscribed => {
-                log(format!("{who}: idle or stalled in a frame; closed"));
+                sh.log(format!("{who}: idle or stalled in a frame; closed"));
                 break;
             }
             Err(e) => {
-                log(format!("{who}: {e}; closed"));
+                if !sh.stop.load(SeqCst) {
+                    sh.log(format!("{who}: {e}; closed"));
+                }
                 break;
             }
         };
-        if let Request::TuiInput(i) = msg.req {
+        if let ClientReq::TuiInput(i) = msg.req {
             // No reply: the screen answers.
             if let Some(tx) = &tui {
-                let _ = tx.send(remote_ui::Msg::Input(i));
+                let _ = tx.send(crate::wire::UiEvent::Input(i));
             }
             continue;
         }
+        // Counted before the stop flag is read: a stopping holder waits for
+        // every request it has let through.
         sh.in_flight.fetch_add(1, SeqCst);
         let had_ui = tui.is_some();
         let reply = if sh.stop.load(SeqCst) {
-            Reply::Failed {
-                code: 6,
-                message: "the treeward server is stopping; try again when it is back".into(),
-            }
+            Answer::Retry(format!("the {} holding this store is stopping", sh.role))
         } else {
             match msg.req {
-                Request::Ping => Reply::Pong,
-                Request::Subscribe if subscribed => Reply::Subscribed {
-                    after_seq: last_seq(&sh.app),
+                ClientReq::Ping => Answer::Pong,
+                ClientReq::Subscribe if subscribed => Answer::Subscribed {
+                    after_seq: sh.app.last_seq(),
                 },
-                Request::Subscribe => {
+                ClientReq::Subscribe => {
                     subscribed = true;
                     subscribe(sh, &login, &writer, &closed, &who)
                 }
-                Request::Run(r) => run(sh, &peer, &login, r),
-                Request::Tui(_) if tui.is_some() => Reply::Failed {
+                ClientReq::Call(c) => run(sh, &peer, &login, c),
+                ClientReq::Tui(_) if tui.is_some() => Answer::Failed {
                     code: 2,
                     message: "this connection already runs a terminal UI".into(),
                 },
-                Request::Tui(r) => match remote_ui::start(sh, &peer, &login, r, &writer, &closed) {
+                ClientReq::Tui(r) => match start_ui(sh, &peer, &login, r, &writer, &closed) {
                     Ok(tx) => {
                         subscribed = true; // long-lived: no idle timeout
                         tui = Some(tx);
-                        Reply::TuiStarted
+                        Answer::TuiStarted
                     }
-                    Err(e) => Reply::Failed {
+                    Err(e) => Answer::Failed {
                         code: e.outcome.exit_code(),
                         message: e.message,
                     },
                 },
-                Request::TuiInput(_) => Reply::Pong,
+                ClientReq::TuiInput(_) => Answer::Pong,
             }
         };
         let started_ui = !had_ui && tui.is_some();
@@ -371,12 +431,12 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
         };
         sh.in_flight.fetch_sub(1, SeqCst);
         if let Err(e) = sent {
-            log(format!("{who}: cannot answer: {e}; closed"));
+            sh.log(format!("{who}: cannot answer: {e}; closed"));
             break;
         }
         if started_ui {
             if let Some(tx) = &tui {
-                let _ = tx.send(remote_ui::Msg::Start);
+                let _ = tx.send(crate::wire::UiEvent::Start);
             }
         }
     }
@@ -385,17 +445,23 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
     let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
-fn last_seq(app: &App) -> u64 {
-    app.store()
-        .kv()
-        .last(&[crate::store::keys::AUDIT])
-        .ok()
-        .flatten()
-        .and_then(|(_, v)| {
-            crate::store::codec::decode::<crate::domain::AuditEntry>(&v, "audit entry").ok()
-        })
-        .map(|e| e.seq)
-        .unwrap_or(0)
+/// A terminal UI for this connection, run here by the UI the launcher gave.
+fn start_ui(
+    sh: &Arc<Shared>,
+    peer: &Peer,
+    login: &str,
+    r: proto::TuiReq,
+    writer: &Arc<Mutex<UnixStream>>,
+    closed: &Arc<AtomicBool>,
+) -> Result<std::sync::mpsc::Sender<crate::wire::UiEvent>> {
+    let Some(host) = sh.ui else {
+        return Err(Error::unavailable(format!(
+            "the {} holding this store runs no terminal UI for others",
+            sh.role
+        )));
+    };
+    let acting = acting_as(sh, peer, login, r.as_.clone())?;
+    host(&sh.app, &acting, r, writer, closed)
 }
 
 /// Starts pushing committed changes to this connection, from a thread of its own.
@@ -405,9 +471,9 @@ fn subscribe(
     writer: &Arc<Mutex<UnixStream>>,
     closed: &Arc<AtomicBool>,
     who: &str,
-) -> Reply {
-    let rx = sh.app.store().subscribe(FEED_CAPACITY);
-    let after_seq = last_seq(&sh.app);
+) -> Answer {
+    let rx = sh.app.subscribe(FEED_CAPACITY);
+    let after_seq = sh.app.last_seq();
     let (sh, login, writer, closed, who) = (
         sh.clone(),
         login.to_string(),
@@ -428,7 +494,7 @@ fn subscribe(
                         continue;
                     }
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                        log(format!("{who}: fell too far behind the changes; closed"));
+                        sh.log(format!("{who}: fell too far behind the changes; closed"));
                         break;
                     }
                 };
@@ -452,34 +518,26 @@ fn subscribe(
             let _ = w.shutdown(std::net::Shutdown::Both);
         });
     match spawned {
-        Ok(_) => Reply::Subscribed { after_seq },
-        Err(e) => Reply::Failed {
+        Ok(_) => Answer::Subscribed { after_seq },
+        Err(e) => Answer::Failed {
             code: 6,
             message: format!("cannot start a thread: {e}"),
         },
     }
 }
 
-/// Runs one command for a peer: identity first, then exactly what the
+/// Runs one request for a peer: identity first, then exactly what the
 /// embedded command line would do.
-fn run(sh: &Shared, peer: &Peer, login: &str, r: RunReq) -> Reply {
+fn run(sh: &Shared, peer: &Peer, login: &str, c: Call) -> Answer {
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_checked(sh, peer, login, r)
+        run_checked(sh, peer, login, c)
     }));
     match res {
-        Ok(Ok(out)) => Reply::Out(WireOut {
-            json: serde_json::to_string(&out.json).unwrap_or_else(|_| "null".into()),
-            text: out.text,
-            code: out.code,
-        }),
-        Ok(Err(e)) => Reply::Failed {
-            code: e.outcome.exit_code(),
-            message: e.message,
-        },
+        Ok(r) => Answer::of(&r),
         Err(p) => {
             let m = crate::panic_text(&p);
-            log(format!("internal error while serving {login}: {m}"));
-            Reply::Failed {
+            sh.log(format!("internal error while serving {login}: {m}"));
+            Answer::Failed {
                 code: 70,
                 message: format!("internal error in the server: {m}"),
             }
@@ -502,62 +560,30 @@ fn acting_as(sh: &Shared, peer: &Peer, login: &str, as_: Option<String>) -> Resu
     }
 }
 
-fn run_checked(sh: &Shared, peer: &Peer, login: &str, r: RunReq) -> Result<Out> {
+fn run_checked(sh: &Shared, peer: &Peer, login: &str, c: Call) -> Result<crate::app::Reply> {
     let service = peer.uid == sh.service_uid;
-    let acting = acting_as(sh, peer, login, r.as_)?;
-    let store_level = matches!(
-        r.cmd,
-        Cmd::Init { .. }
-            | Cmd::Import { .. }
-            | Cmd::Demo
-            | Cmd::Gen { .. }
-            | Cmd::Export { .. }
-            | Cmd::Doctor { .. }
-            | Cmd::Backup { .. }
-    );
-    if store_level && !service {
-        let owner = sh.app.store().account()?.map(|a| a.owner);
+    let acting = acting_as(sh, peer, login, c.as_)?;
+    let req = c.request;
+    if req.is_store_level() && !service {
+        let owner = sh.app.account_owner()?;
         if owner.as_deref() != Some(login) {
             return Err(Error::denied(format!(
-                "over a server, store-level commands (init, import, demo, gen, export, doctor, backup) are for the account owner and the service account '{}'",
+                "over a socket, store-level commands (init, import, demo, gen, export, doctor, backup) are for the account owner and the service account '{}'",
                 sh.service_login
             )));
         }
     }
-    match &r.cmd {
-        Cmd::Serve => return Err(Error::unavailable("this store is already being served")),
-        Cmd::Watch => {
-            return Err(Error::invalid(
-                "watch is a subscription (Request::Subscribe), not a command to run",
-            ))
-        }
-        Cmd::StressWriter { .. } => {
-            return Err(Error::invalid(
-                "stress-writer runs only on a store it opens itself: stop the server first",
-            ))
-        }
-        Cmd::Export { file: Some(_) } => {
-            return Err(Error::invalid(
-                "over a server, the client writes the export file",
-            ))
-        }
-        Cmd::Import { .. } if r.input.is_none() => {
-            return Err(Error::invalid(
-                "over a server, the client sends the import's text",
-            ))
-        }
-        Cmd::Backup { dir } if dir.is_relative() => {
-            return Err(Error::invalid(
-                "over a server, the backup directory must be absolute",
-            ))
-        }
-        _ => {}
-    }
-    let ctx = crate::cli::Ctx {
-        dir: &sh.dir,
-        dry_run: r.dry_run,
-        actor: &|| Ok(acting.clone()),
-        input: r.input,
+    let relative = match &req {
+        Request::Backup { dir } => dir.is_relative(),
+        Request::Doctor {
+            backup: Some(dir), ..
+        } => dir.is_relative(),
+        _ => false,
     };
-    crate::cli::execute_on(&sh.app, r.cmd, &ctx)
+    if relative {
+        return Err(Error::invalid(
+            "over a socket, the backup directory must be absolute",
+        ));
+    }
+    sh.app.execute(Caller::new(&|| Ok(acting.clone())), req)
 }

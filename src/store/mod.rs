@@ -89,6 +89,11 @@ impl Store {
         open::open_dir(dir)
     }
 
+    /// Opens the store in `dir`; `None` while another process holds it.
+    pub fn open_unless_busy(dir: &Path) -> Result<Option<Store>> {
+        open::open_dir_unless_busy(dir)
+    }
+
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }

@@ -24,6 +24,18 @@ pub fn require_existing(dir: &Path) -> Result<()> {
     )))
 }
 
+/// Like [`open_dir`], but `None` when another process holds the store's lock
+/// (it may be opening or closing it, or answering on its socket).
+pub fn open_dir_unless_busy(dir: &Path) -> Result<Option<Store>> {
+    match open_dir(dir) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.message.ends_with(IN_USE) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+const IN_USE: &str = "is in use by another treeward process";
+
 pub fn open_dir(dir: &Path) -> Result<Store> {
     let shown = dir.display();
     if dir.exists() {
@@ -81,9 +93,7 @@ pub fn take_lock(dir: &Path) -> Result<File> {
         .map_err(|e| super::sled_kv::io_error(dir, &e))?;
     match f.try_lock() {
         Ok(()) => Ok(f),
-        Err(fs::TryLockError::WouldBlock) => Err(Error::unavailable(format!(
-            "{shown} is in use by another treeward process"
-        ))),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::unavailable(format!("{shown} {IN_USE}"))),
         Err(fs::TryLockError::Error(e)) => {
             Err(Error::unavailable(format!("{shown} cannot be locked: {e}")))
         }

@@ -16,9 +16,11 @@
 
 pub mod access;
 mod actions;
+pub(crate) mod changes;
 mod detail;
 pub mod dialog;
 pub mod keys;
+pub mod remote;
 pub mod render;
 pub mod theme;
 pub mod tree;
@@ -40,7 +42,7 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
 use crate::app::App;
-use crate::cli::Cli;
+use crate::env::Env;
 
 pub use keys::{Cmd, Input, Key, KeyMap};
 pub use ui::Ui;
@@ -123,22 +125,26 @@ pub fn load_keys() -> (KeyMap, Vec<String>) {
     (km, notes)
 }
 
-/// `treeward` with no command: the terminal UI. Returns the exit code.
-pub fn run(cli: Cli) -> i32 {
+/// What the terminal UI says about the process's socket in its status line.
+pub struct Holding {
+    /// Why other processes cannot reach the store while the UI holds it
+    /// (its socket could not be made), if so.
+    pub problem: Option<String>,
+}
+
+/// `treeward` with no command: the terminal UI on a store this process
+/// holds (the launcher opened it). Returns the exit code.
+pub fn run(env: &Env, app: &App, holding: Holding) -> i32 {
     let fail = |e: crate::domain::Error| {
         eprintln!("{e}");
         e.outcome.exit_code()
     };
     // Everything that can fail without a screen fails before the terminal is touched.
-    let dir = match crate::cli::store_dir(cli.db.clone()) {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
-    let login = match crate::cli::actor_login(cli.as_.clone()) {
+    let login = match env.actor() {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
-    let mut theme = match theme::Theme::load(cli.theme.as_deref()) {
+    let mut theme = match theme::Theme::load(env.theme.as_deref()) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("invalid input: {}", crate::domain::text::escape(&e));
@@ -148,13 +154,6 @@ pub fn run(cli: Cli) -> i32 {
     if theme::Theme::no_color_requested() {
         theme = theme.no_color();
     }
-    if let Err(e) = crate::store::require_existing(&dir) {
-        return fail(e);
-    }
-    let app = match App::open(&dir) {
-        Ok(a) => a,
-        Err(e) => return fail(e),
-    };
     if let Err(e) = app.session(&login) {
         return fail(e);
     }
@@ -162,7 +161,7 @@ pub fn run(cli: Cli) -> i32 {
     for n in &notes {
         eprintln!("treeward: {n}");
     }
-    match event_loop(&app, &login, keys, theme, cli.ascii, notes) {
+    match event_loop(app, &login, keys, theme, env.ascii, notes, holding) {
         Ok(()) => 0,
         Err(e) => {
             restore_terminal();
@@ -179,7 +178,10 @@ fn event_loop(
     theme: theme::Theme,
     ascii: bool,
     notes: Vec<String>,
+    holding: Holding,
 ) -> std::io::Result<()> {
+    // Changes other processes make through this process's socket.
+    let feed = app.subscribe(65_536);
     install_signal_handlers();
     start_watchdog();
     let prev = std::panic::take_hook();
@@ -214,11 +216,14 @@ fn event_loop(
             return Ok(());
         }
     };
-    if notes.is_empty() {
-        ui.set_message("? shows the keys of the focused pane; Tab moves between panes");
-    } else {
+    if !notes.is_empty() {
         ui.set_error(format!("key bindings: {}", notes.join("; ")));
+    } else if let Some(p) = &holding.problem {
+        ui.set_error(format!("other treeward processes cannot reach this store: {p}"));
+    } else {
+        ui.set_message("? shows the keys of the focused pane; Tab moves between panes");
     }
+    let mut own = changes::Own::default();
     let panic_for_tests = std::env::var_os("TREEWARD_TUI_TEST_PANIC").is_some();
     let frame_gap = Duration::from_millis(10);
     let mut last_draw = Instant::now() - frame_gap;
@@ -255,8 +260,11 @@ fn event_loop(
         let idle = ui.whatif_due().map_or(Duration::from_millis(250), |d| {
             d.min(Duration::from_millis(250))
         });
+        // Others' changes show within this long while no key is pressed.
+        let idle = idle.min(Duration::from_millis(50));
         if !event::poll(idle)? {
             dirty |= ui.whatif_due().is_some();
+            dirty |= changes::show_others(app, &mut ui, feed.try_iter().collect(), &own, login);
             continue;
         }
         // Drain everything pending before the next frame.
@@ -266,7 +274,9 @@ fn event_loop(
                 if let Input::Resize(_, _) = input {
                     term.autoresize()?;
                 }
+                let before = app.last_seq();
                 ui.handle(input);
+                own.note(before, app.last_seq());
                 dirty = true;
             }
             if ui.quit || !event::poll(Duration::ZERO)? {

@@ -1,8 +1,8 @@
-//! The terminal UI through a server.
+//! The terminal UI through the process that holds the store.
 //!
-//! The UI runs inside the server, one thread per connection, as the
-//! connection's user (the kernel's word, as for commands), on the server's
-//! open store: the same `tui::Ui` and `tui::render` as the embedded UI, drawn
+//! The UI runs inside the holder (`serve`, another open UI, a long command),
+//! one thread per connection, as the connection's user (the kernel's word,
+//! as for commands, checked by the listener), on the holder's open store: the same `tui::Ui` and `tui::render` as the embedded UI, drawn
 //! into a fixed-size ratatui viewport whose bytes go to the client. The
 //! client puts its terminal in raw mode, sends its keys, mouse, pastes and
 //! resizes, and writes the bytes it gets. So no operation of the UI had to be
@@ -28,18 +28,16 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use super::proto::{self, ClientMsg, Request, ServerMsg, TuiReq, WireInput, WireKey};
-use super::{Peer, Shared};
+use crate::app::App;
 use crate::domain::{AuditEntry, Error, Result};
+use crate::env::Env;
 use crate::tui::keys::{Input, Key, KeyCode, MouseKind};
+use crate::wire::client::Client;
+use crate::wire::proto::{self, Answer, ClientMsg, ClientReq, ServerMsg, TuiReq, WireInput, WireKey};
+use crate::wire::UiEvent as Msg;
 
-/// What the UI thread waits for.
-pub enum Msg {
-    /// The `TuiStarted` reply is out: the screen may follow it.
-    Start,
-    Input(WireInput),
-    Change(AuditEntry),
-}
+/// Events a hosted UI may fall behind before it stops hearing of changes.
+const FEED_CAPACITY: usize = 65_536;
 
 /// The terminal's bytes, sent as one `Screen` message per flush.
 struct ScreenWriter {
@@ -63,18 +61,18 @@ impl Write for ScreenWriter {
     }
 }
 
-/// Starts the UI of one connection; returns where its inputs go.
-pub(crate) fn start(
-    sh: &Arc<Shared>,
-    peer: &Peer,
-    login: &str,
+/// Starts the UI of one connection; returns where its inputs go (a
+/// [`crate::wire::UiHost`]).
+pub fn host(
+    app: &Arc<App>,
+    acting: &str,
     r: TuiReq,
     writer: &Arc<Mutex<UnixStream>>,
     closed: &Arc<AtomicBool>,
 ) -> Result<Sender<Msg>> {
-    let acting = super::acting_as(sh, peer, login, r.as_.clone())?;
+    let acting = acting.to_string();
     // The same refusals as the embedded UI, before any screen is sent.
-    sh.app.session(&acting)?;
+    app.session(&acting)?;
     // The server reads no file for a client: a theme file's text comes from
     // the client, and a name must look like a built-in theme's.
     let mut theme = match (&r.theme_toml, &r.theme) {
@@ -102,7 +100,7 @@ pub(crate) fn start(
     notes.extend(keys.conflicts());
     let (tx, rx) = std::sync::mpsc::channel::<Msg>();
     // Committed changes join the inputs in one queue.
-    let feed = sh.app.store().subscribe(super::FEED_CAPACITY);
+    let feed = app.subscribe(FEED_CAPACITY);
     {
         let (tx, closed) = (tx.clone(), closed.clone());
         std::thread::Builder::new()
@@ -120,23 +118,21 @@ pub(crate) fn start(
             })
             .map_err(|e| Error::unavailable(format!("cannot start a thread: {e}")))?;
     }
-    let (sh, writer) = (sh.clone(), writer.clone());
+    let (app, writer) = (app.clone(), writer.clone());
     std::thread::Builder::new()
         .name(format!("ui-{acting}"))
         .spawn(move || {
             // A bug in the UI ends this UI, not the server: the client is told.
             let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                ui_loop(&sh, &acting, &r, theme, keys, notes, rx, &writer)
+                ui_loop(&app, &acting, &r, theme, keys, notes, rx, &writer)
             }));
             let end = match res {
                 Ok(Ok(())) => String::new(),
                 Ok(Err(e)) => {
-                    super::log(format!("terminal UI of {acting}: {e}"));
                     format!("store unavailable: the server's terminal UI failed: {e}")
                 }
                 Err(p) => {
                     let m = crate::panic_text(&p);
-                    super::log(format!("terminal UI of {acting}: internal error: {m}"));
                     format!("internal error in the server's terminal UI: {m}")
                 }
             };
@@ -149,7 +145,7 @@ pub(crate) fn start(
 
 #[allow(clippy::too_many_arguments)]
 fn ui_loop(
-    sh: &Shared,
+    app: &App,
     login: &str,
     r: &TuiReq,
     theme: crate::tui::theme::Theme,
@@ -178,17 +174,17 @@ fn ui_loop(
             viewport: Viewport::Fixed(area(r.cols, r.rows)),
         },
     )?;
-    let mut ui = crate::tui::Ui::new(&sh.app, login, keys, theme, r.ascii)
+    let mut ui = crate::tui::Ui::new(app, login, keys, theme, r.ascii)
         .map_err(|e| io::Error::other(e.to_string()))?;
     if notes.is_empty() {
         ui.set_message(format!(
-            "connected to the treeward server as {login}; ? shows the keys"
+            "connected as {login} to the treeward process holding this store; ? shows the keys"
         ));
     } else {
         ui.set_error(format!("key bindings: {}", notes.join("; ")));
     }
     let mut dirty = true;
-    let mut own: std::collections::VecDeque<(u64, u64)> = Default::default();
+    let mut own = super::changes::Own::default();
     loop {
         if dirty {
             ui.prepare();
@@ -227,15 +223,9 @@ fn ui_loop(
                     }
                     if let Some(input) = from_wire(i) {
                         // Changes this UI makes itself are reloaded by it.
-                        let before = super::last_seq(&sh.app);
+                        let before = app.last_seq();
                         ui.handle(input);
-                        let after = super::last_seq(&sh.app);
-                        if after > before {
-                            own.push_back((before, after));
-                            if own.len() > 32 {
-                                own.pop_front();
-                            }
-                        }
+                        own.note(before, app.last_seq());
                     }
                     dirty = true;
                     if ui.quit {
@@ -251,34 +241,7 @@ fn ui_loop(
         }
         // Others' changes: reload, and say who changed what. This UI's own
         // were reloaded by it when it made them.
-        let others: Vec<AuditEntry> = changes
-            .into_iter()
-            .filter(|e| !(e.actor == login && own.iter().any(|(a, b)| e.seq > *a && e.seq <= *b)))
-            .collect();
-        if !others.is_empty() {
-            let shown = sh.app.session(login).ok().and_then(|s| {
-                others
-                    .iter()
-                    .rev()
-                    .find_map(|e| s.readable_entry(e.clone()).ok().flatten())
-            });
-            ui.refresh();
-            let more = if others.len() > 1 {
-                format!(" (+{} more changes)", others.len() - 1)
-            } else {
-                String::new()
-            };
-            match shown {
-                Some(e) => ui.set_message(format!(
-                    "{}: {} {}{more}",
-                    e.actor,
-                    e.action,
-                    crate::domain::text::escape(&e.target)
-                )),
-                None => ui.set_message("the store changed (reloaded)"),
-            }
-            dirty = true;
-        }
+        dirty |= super::changes::show_others(app, &mut ui, changes, &own, login);
     }
 }
 
@@ -396,7 +359,7 @@ fn give_back_terminal() {
 }
 
 /// The request a client sends to start (or restart) its UI.
-fn tui_request(cli: &crate::cli::Cli) -> TuiReq {
+fn tui_request(env: &Env) -> TuiReq {
     let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
     let keys = std::env::var_os("TREEWARD_KEYS")
         .filter(|p| !p.is_empty())
@@ -409,56 +372,40 @@ fn tui_request(cli: &crate::cli::Cli) -> TuiReq {
     TuiReq {
         cols,
         rows,
-        as_: cli.as_.clone().or_else(|| {
-            std::env::var("TREEWARD_USER")
-                .ok()
-                .filter(|u| !u.is_empty())
-        }),
-        theme: cli
+        as_: env.as_.clone(),
+        theme: env
             .theme
             .clone()
             .filter(|t| !std::path::Path::new(t).is_file()),
-        theme_toml: cli
+        theme_toml: env
             .theme
             .as_ref()
             .filter(|t| std::path::Path::new(t).is_file())
             .and_then(|t| std::fs::read_to_string(t).ok()),
         no_color: crate::tui::theme::Theme::no_color_requested(),
-        ascii: cli.ascii,
+        ascii: env.ascii,
         keys,
     }
 }
 
 /// Asks the server for a UI; on success the connection carries the screen.
-fn open_ui(client: super::client::Client, req: TuiReq) -> Result<UnixStream> {
+fn open_ui(client: Client, req: TuiReq) -> Result<UnixStream> {
     let mut client = client;
-    match client.request(Request::Tui(req))? {
-        proto::Reply::TuiStarted => Ok(client.into_stream()),
-        proto::Reply::Failed { code, message } => Err(Error::new(
-            match code {
-                2 => crate::domain::Outcome::Invalid,
-                3 => crate::domain::Outcome::Denied,
-                4 => crate::domain::Outcome::NotFound,
-                5 => crate::domain::Outcome::Conflict,
-                _ => crate::domain::Outcome::Unavailable,
-            },
-            message,
-        )),
+    match client.request(ClientReq::Tui(req))? {
+        Answer::TuiStarted => Ok(client.into_stream()),
+        Answer::Failed { code, message } => Err(proto::failure(code, message)),
         other => Err(Error::unavailable(format!(
             "unexpected answer from the server: {other:?}"
         ))),
     }
 }
 
-/// `treeward` with no command, when a server serves the store. Returns the
-/// exit code.
-pub fn run_client(
-    cli: &crate::cli::Cli,
-    client: super::client::Client,
-    socket: &std::path::Path,
-) -> i32 {
+/// `treeward` with no command, when another process holds the store and
+/// answers on its socket. Returns the exit code.
+pub fn run_client(env: &Env, client: Client) -> i32 {
+    let socket = env.socket.as_path();
     // Everything that can fail without a screen fails before the terminal is touched.
-    let stream = match open_ui(client, tui_request(cli)) {
+    let stream = match open_ui(client, tui_request(env)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -475,12 +422,12 @@ pub fn run_client(
         eprintln!("invalid input: cannot drive this terminal: {e}");
         return 2;
     }
-    let code = session(cli, stream, socket);
+    let code = session(env, stream, socket);
     give_back_terminal();
     code
 }
 
-fn session(cli: &crate::cli::Cli, stream: UnixStream, socket: &std::path::Path) -> i32 {
+fn session(env: &Env, stream: UnixStream, socket: &std::path::Path) -> i32 {
     // Where keys go: the current connection (replaced after a reconnect).
     let sink: Arc<Mutex<Option<UnixStream>>> = Arc::new(Mutex::new(stream.try_clone().ok()));
     let quit_while_away = Arc::new(AtomicBool::new(false));
@@ -498,7 +445,7 @@ fn session(cli: &crate::cli::Cli, stream: UnixStream, socket: &std::path::Path) 
                 Some(w) => {
                     let m = ClientMsg {
                         id: 0,
-                        req: Request::TuiInput(to_wire(input)),
+                        req: ClientReq::TuiInput(to_wire(input)),
                     };
                     if proto::write_msg(w, &m).is_err() {
                         *s = None;
@@ -536,7 +483,7 @@ fn session(cli: &crate::cli::Cli, stream: UnixStream, socket: &std::path::Path) 
             Ok(_) => {}
             Err(_) => {
                 *sink.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                let Some(s) = reconnect(cli, socket, &quit_while_away) else {
+                let Some(s) = reconnect(env, socket, &quit_while_away) else {
                     return 0;
                 };
                 *sink.lock().unwrap_or_else(|e| e.into_inner()) = s.try_clone().ok();
@@ -548,7 +495,7 @@ fn session(cli: &crate::cli::Cli, stream: UnixStream, socket: &std::path::Path) 
 
 /// Shows "disconnected, retrying" on the last row until the server is back.
 fn reconnect(
-    cli: &crate::cli::Cli,
+    env: &Env,
     socket: &std::path::Path,
     quit: &AtomicBool,
 ) -> Option<UnixStream> {
@@ -568,8 +515,8 @@ fn reconnect(
         if quit.load(SeqCst) {
             return None;
         }
-        if let Ok(c) = super::client::Client::connect(socket) {
-            if let Ok(s) = open_ui(c, tui_request(cli)) {
+        if let Ok(c) = Client::connect(socket) {
+            if let Ok(s) = open_ui(c, tui_request(env)) {
                 let _ = crossterm::execute!(
                     io::stdout(),
                     crossterm::terminal::Clear(crossterm::terminal::ClearType::All)

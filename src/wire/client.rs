@@ -1,12 +1,14 @@
-//! The client end of the protocol: the command line uses it when a server
-//! listens on the store's socket; tests and benchmarks use it directly.
+//! The client end of the protocol: the command line and the terminal UI use
+//! it when another process holds the store and answers on its socket; tests
+//! and benchmarks use it directly.
 
 use std::collections::VecDeque;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use super::proto::{self, ClientMsg, Event, FrameError, Hello, Reply, Request, ServerMsg};
+use super::proto::{self, Answer, Call, ClientMsg, ClientReq, Event, FrameError, Hello, ServerMsg};
+use crate::app::{Reply, Request};
 use crate::domain::{Error, Result};
 
 pub struct Client {
@@ -90,7 +92,7 @@ impl Client {
 
     /// Sends one request and waits for its reply (events that arrive
     /// meanwhile are kept for [`Client::next_event`]).
-    pub fn request(&mut self, req: Request) -> Result<Reply> {
+    pub fn request(&mut self, req: ClientReq) -> Result<Answer> {
         let id = self.next_id;
         self.next_id += 1;
         proto::write_msg(&mut self.stream, &ClientMsg { id, req }).map_err(|e| self.lost(e))?;
@@ -111,19 +113,35 @@ impl Client {
         }
     }
 
-    /// Runs one command; `Err` carries the command's own failure.
-    pub fn run(&mut self, r: proto::RunReq) -> Result<crate::cli::Out> {
-        match self.request(Request::Run(r))? {
-            Reply::Out(o) => Ok(crate::cli::Out {
-                json: serde_json::from_str(&o.json).unwrap_or_default(),
-                text: o.text,
-                code: o.code,
+    /// Runs one request of the app layer as `as_` (the connection's own
+    /// login when `None`). [`Called::Retry`]: the holder did nothing with it.
+    pub fn call(&mut self, request: Request, as_: Option<String>) -> Called {
+        let read_only = request.is_read_only();
+        let answer = match self.request(ClientReq::Call(Call { request, as_ })) {
+            Ok(a) => a,
+            // Gone before answering: a holder that stops answers every request
+            // it reads; one it never read was not made.
+            Err(_) if read_only => return Called::Retry,
+            Err(e) => {
+                return Called::Done(Err(Error::unavailable(format!(
+                    "{}; the change may not have been made: `treeward log` tells",
+                    e.message
+                ))))
+            }
+        };
+        Called::Done(match answer {
+            Answer::Reply(json) => serde_json::from_str::<Reply>(&json).map_err(|e| {
+                Error::unavailable(format!(
+                    "the treeward process on {} sent a reply this treeward cannot read: {e}",
+                    self.socket
+                ))
             }),
-            Reply::Failed { code, message } => Err(failure(code, message)),
+            Answer::Failed { code, message } => Err(proto::failure(code, message)),
+            Answer::Retry(_) => return Called::Retry,
             other => Err(Error::unavailable(format!(
                 "unexpected answer from the server: {other:?}"
             ))),
-        }
+        })
     }
 
     /// The connection itself (the terminal UI's client takes it over).
@@ -133,8 +151,8 @@ impl Client {
 
     /// From now on the server pushes every committed change here.
     pub fn subscribe(&mut self) -> Result<u64> {
-        match self.request(Request::Subscribe)? {
-            Reply::Subscribed { after_seq } => Ok(after_seq),
+        match self.request(ClientReq::Subscribe)? {
+            Answer::Subscribed { after_seq } => Ok(after_seq),
             other => Err(Error::unavailable(format!(
                 "unexpected answer from the server: {other:?}"
             ))),
@@ -169,15 +187,9 @@ impl Client {
     }
 }
 
-/// A failure reported by the server, as the embedded mode would report it.
-fn failure(code: i32, message: String) -> Error {
-    use crate::domain::Outcome;
-    let outcome = match code {
-        2 => Outcome::Invalid,
-        3 => Outcome::Denied,
-        4 => Outcome::NotFound,
-        5 => Outcome::Conflict,
-        _ => Outcome::Unavailable,
-    };
-    Error::new(outcome, message)
+/// The end of a [`Client::call`].
+pub enum Called {
+    Done(Result<Reply>),
+    /// The holder is going away and did nothing: find who holds the store now.
+    Retry,
 }

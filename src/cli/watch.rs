@@ -1,26 +1,24 @@
-//! `treeward watch`: every committed change, one line each, as the server
-//! pushes it. When the server goes away it says so on stderr
+//! `treeward watch`: every committed change, one line each, as the process
+//! holding the store pushes it. When the server goes away it says so on stderr
 //! (`disconnected, retrying`) and reconnects by itself when it is back.
 
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use super::client::Client;
-use super::proto::Event;
-use crate::cli::Out;
-use crate::domain::text::escape;
 use crate::domain::Result;
+use crate::wire::client::Client;
+use crate::wire::proto::Event;
 
 /// Runs until killed (or stdout is closed).
-pub fn watch(mut client: Client, socket: &Path, json: bool) -> Result<Out> {
+pub fn watch(mut client: Client, socket: &Path, json: bool) -> Result<super::Out> {
     let mut last_seq = client.subscribe()?;
     loop {
         match client.next_event(Duration::from_secs(3600)) {
             Ok(Some(e)) => {
                 last_seq = last_seq.max(e.seq);
                 if print(&e, json).is_err() {
-                    return Ok(Out {
+                    return Ok(super::Out {
                         text: String::new(),
                         json: serde_json::json!({ "ok": true }),
                         code: 0,
@@ -63,16 +61,7 @@ fn print(e: &Event, json: bool) -> std::io::Result<()> {
         let v = serde_json::json!({ "seq": e.seq, "entry": e.entry });
         writeln!(out, "{v}")?;
     } else if let Some(a) = &e.entry {
-        writeln!(
-            out,
-            "{:>6}  {}  {:<10} {:<14} {}  {}",
-            a.seq,
-            crate::cli::render::fmt_time(a.at),
-            a.actor,
-            a.action,
-            escape(&a.target),
-            a.outcome
-        )?;
+        writeln!(out, "{}", super::render::log_line(a))?;
     } else {
         return Ok(());
     }

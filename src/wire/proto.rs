@@ -1,4 +1,6 @@
-//! The wire protocol of `treeward serve`.
+//! The wire protocol between treeward processes: a client (the command line,
+//! a terminal UI) and the process that holds a store (`treeward serve`, an
+//! open terminal UI, a long command).
 //!
 //! Every message is a frame: a `u32` big-endian length, then that many bytes
 //! of bincode 2 (serde, standard config). A frame longer than [`MAX_FRAME`] is
@@ -12,22 +14,26 @@
 //! with a request id, and the server answers each with a
 //! [`ServerMsg::Reply`] carrying that id; after a `Subscribe`, the server also
 //! sends [`ServerMsg::Event`]s whenever a change is committed.
+//!
+//! A command is the app layer's own [`Request`](crate::app::Request)
+//! ([`ClientReq::Call`]); its [`Reply`](crate::app::Reply) comes back as JSON
+//! text ([`Answer::Reply`]): the views a reply holds are shaped for scripts'
+//! JSON (optional fields left out, tagged reasons), which bincode, not being
+//! self-describing, cannot read back.
 
 use std::io::{self, Read, Write};
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::cli::Cmd;
+use crate::app::{Reply, Request};
 use crate::domain::AuditEntry;
 
 /// Bumped whenever a message below changes shape.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The largest frame either end accepts (an export of a big store fits).
 pub const MAX_FRAME: usize = 16 << 20;
 /// The first bytes of every `Hello`: not a treeward peer otherwise.
 pub const MAGIC: [u8; 8] = *b"treeward";
-/// The socket's file name beside the store.
-pub const SOCKET_FILE: &str = "treeward.sock";
 
 /// The handshake, both ways. Frozen: never add, remove or reorder fields.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,18 +61,18 @@ impl Hello {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClientMsg {
     pub id: u64,
-    pub req: Request,
+    pub req: ClientReq,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Request {
-    /// One command of SPEC §11, as the command line would run it.
-    Run(RunReq),
+pub enum ClientReq {
+    /// One request of the app layer, as the command line would run it.
+    Call(Call),
     /// From now on, push every committed change on this connection.
     Subscribe,
     Ping,
     /// Run a terminal UI for this connection's user in the server; the
-    /// connection then carries [`Request::TuiInput`]s (no replies) one way and
+    /// connection then carries [`ClientReq::TuiInput`]s (no replies) one way and
     /// [`ServerMsg::Screen`] bytes the other, until [`ServerMsg::TuiEnded`].
     Tui(TuiReq),
     /// A key, mouse, paste or resize for the connection's terminal UI.
@@ -132,23 +138,21 @@ pub enum WireKey {
     F(u8),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunReq {
-    pub cmd: Cmd,
-    pub json: bool,
-    pub dry_run: bool,
+/// One request, and whom it acts as. Files named on the command line are
+/// read and written by the client (an import's text travels in the request).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub request: Request,
     /// `--as` (or `$TREEWARD_USER`): only the connection's own login, or
-    /// anyone for the service account.
+    /// anyone for the holder's service account.
     pub as_: Option<String>,
-    /// `import`: the file's text, read by the client.
-    pub input: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ServerMsg {
     Reply {
         id: u64,
-        reply: Reply,
+        reply: Answer,
     },
     Event(Event),
     /// Terminal output of the connection's terminal UI, to write as it is.
@@ -158,15 +162,18 @@ pub enum ServerMsg {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Reply {
-    /// What the command printed, exactly as the embedded mode would.
-    Out(WireOut),
-    /// A failed command: the exit code of SPEC §10 (70: internal error) and
+pub enum Answer {
+    /// The app's reply to a [`Call`], as JSON text.
+    Reply(String),
+    /// A failed request: the exit code of SPEC §10 (70: internal error) and
     /// the one-line message after the outcome label.
     Failed {
         code: i32,
         message: String,
     },
+    /// The holder is stopping and did nothing with the request: ask again
+    /// (another process may hold the store by then).
+    Retry(String),
     /// Subscribed: events follow, starting after this audit seq.
     Subscribed {
         after_seq: u64,
@@ -176,13 +183,36 @@ pub enum Reply {
     TuiStarted,
 }
 
-/// [`crate::cli::Out`] on the wire: the JSON document as text (bincode cannot
-/// carry a self-describing `serde_json::Value`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WireOut {
-    pub text: String,
-    pub json: String,
-    pub code: i32,
+impl Answer {
+    /// A reply for the wire.
+    pub fn of(r: &crate::domain::Result<Reply>) -> Answer {
+        match r {
+            Ok(reply) => match serde_json::to_string(reply) {
+                Ok(j) => Answer::Reply(j),
+                Err(e) => Answer::Failed {
+                    code: 70,
+                    message: format!("internal error: cannot encode the reply: {e}"),
+                },
+            },
+            Err(e) => Answer::Failed {
+                code: e.outcome.exit_code(),
+                message: e.message.clone(),
+            },
+        }
+    }
+}
+
+/// A failure told by the other end, as the embedded mode would report it.
+pub fn failure(code: i32, message: String) -> crate::domain::Error {
+    use crate::domain::Outcome;
+    let outcome = match code {
+        2 => Outcome::Invalid,
+        3 => Outcome::Denied,
+        4 => Outcome::NotFound,
+        5 => Outcome::Conflict,
+        _ => Outcome::Unavailable,
+    };
+    crate::domain::Error::new(outcome, message)
 }
 
 /// One committed change. `entry` is there when the subscriber may read it
@@ -323,14 +353,11 @@ mod tests {
     fn frames_roundtrip_and_refusals() {
         let m = ClientMsg {
             id: 7,
-            req: Request::Run(RunReq {
-                cmd: Cmd::Mkdir {
+            req: ClientReq::Call(Call {
+                request: Request::Mkdir {
                     path: "/DW/team/X".into(),
                 },
-                json: true,
-                dry_run: false,
                 as_: None,
-                input: None,
             }),
         };
         let b = encode(&m).unwrap();

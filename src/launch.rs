@@ -1,0 +1,208 @@
+//! The launcher: composes the front ends. It finds who answers for the
+//! store — the process that holds it, on its socket, or the store itself,
+//! opened here — and, when this process holds the store for longer than a
+//! moment (the terminal UI, `serve`, a long command), answers other treeward
+//! processes on the store's socket meanwhile (`crate::server::Listener`), so
+//! that no second process is turned away.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::app::{App, Caller, Reply, Request};
+use crate::cli::{self, Invocation};
+use crate::domain::{Error, Result};
+use crate::env::Env;
+use crate::server::{self, Listener};
+use crate::wire::client::{self, Called, Client};
+
+/// How long a process waits for a store that another process is opening,
+/// closing or using for a moment, before it gives up (exit 6).
+/// `$TREEWARD_WAIT_MS` sets it (tests).
+fn patience() -> Duration {
+    std::env::var("TREEWARD_WAIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(15))
+}
+
+/// Who answers for the store.
+enum Reached {
+    /// Another process holds it and answers on its socket.
+    Holder(Client),
+    /// This process opened it.
+    Opened(App),
+}
+
+/// Finds who answers for the store: the holder on its socket, else the store
+/// opened here. While another process holds the lock without answering (it
+/// is opening or closing the store, or is a short command), waits and tries
+/// again, up to [`patience`].
+fn reach(env: &Env, creates: bool) -> Result<Reached> {
+    if env.socket_given {
+        return Client::connect(&env.socket).map(Reached::Holder);
+    }
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(2);
+    loop {
+        if let Some(c) = client::probe(&env.socket)? {
+            return Ok(Reached::Holder(c));
+        }
+        if !creates {
+            App::require_existing(&env.store)?;
+        }
+        if let Some(app) = App::open_unless_busy(&env.store)? {
+            return Ok(Reached::Opened(app));
+        }
+        if started.elapsed() >= patience() {
+            return Err(Error::unavailable(format!(
+                "{} is held by another treeward process that does not answer on {} (an older treeward, or one that is stuck): wait for it to end, or stop it",
+                env.store.display(),
+                env.socket.display()
+            )));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+/// The binary: parse, then run what was asked. Returns the exit code.
+pub fn main() -> i32 {
+    let (env, inv) = match cli::parse() {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match inv {
+        Invocation::Ui => ui(&env),
+        Invocation::Serve => serve(&env),
+        Invocation::Watch => {
+            let c = if env.socket_given {
+                Client::connect(&env.socket).map(Some)
+            } else {
+                client::probe(&env.socket)
+            };
+            let out = c.and_then(|c| match c {
+                Some(c) => cli::watch::watch(c, &env.socket, env.json),
+                None => Err(Error::unavailable(format!(
+                    "watch needs a treeward process holding the store, and none answers on {}: start one with `treeward serve` (or open the terminal UI)",
+                    env.socket.display()
+                ))),
+            });
+            cli::print(env.json, out)
+        }
+        Invocation::StressWriter {
+            seed,
+            ops,
+            workspace,
+            root,
+        } => match reach(&env, false) {
+            Ok(Reached::Opened(app)) => {
+                cli::stress_writer(&app, &env, seed, ops, &workspace, &root)
+            }
+            Ok(Reached::Holder(_)) => cli::fail(&Error::invalid(
+                "stress-writer runs only on a store it opens itself: stop the process holding it first",
+            )),
+            Err(e) => cli::fail(&e),
+        },
+        Invocation::Run { request, export_to } => {
+            let reply = run(&env, request);
+            cli::finish(&env, reply, export_to.as_deref())
+        }
+    }
+}
+
+/// Runs one request where the store is: in its holder, or here.
+pub fn run(env: &Env, request: Request) -> Result<Reply> {
+    loop {
+        match reach(env, request.creates_store())? {
+            Reached::Holder(mut c) => match c.call(request.clone(), env.as_.clone()) {
+                Called::Done(r) => return r,
+                // The holder went away without doing it: find the next one.
+                Called::Retry => std::thread::sleep(Duration::from_millis(5)),
+            },
+            Reached::Opened(app) => return run_here(env, app, request),
+        }
+    }
+}
+
+/// Runs a request on a store this process opened; a long one answers other
+/// processes meanwhile.
+fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
+    let bulk = request.is_bulk_load();
+    let app = Arc::new(app);
+    let listener = if request.is_long() {
+        Listener::start(app.clone(), &env.socket, Some(crate::tui::remote::host), "command", true).ok()
+    } else {
+        None
+    };
+    let bar = cli::progress_bar(&request);
+    let mut progress = |done: usize, _total: usize| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64)
+        }
+    };
+    let login = || env.actor();
+    let caller = Caller {
+        login: &login,
+        progress: Some(&mut progress),
+    };
+    let reply = app.execute(caller, request);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    drop(listener);
+    if bulk && reply.is_ok() {
+        drop(app);
+        App::settle_after_bulk_load(&env.store);
+    }
+    reply
+}
+
+/// `treeward` with no command: the terminal UI, here or in the holder.
+fn ui(env: &Env) -> i32 {
+    match reach(env, false) {
+        Err(e) => cli::fail(&e),
+        Ok(Reached::Holder(c)) => crate::tui::remote::run_client(env, c),
+        Ok(Reached::Opened(app)) => {
+            let app = Arc::new(app);
+            let (listener, problem) = match Listener::start(
+                app.clone(),
+                &env.socket,
+                Some(crate::tui::remote::host),
+                "terminal UI",
+                true,
+            ) {
+                Ok(l) => (Some(l), None),
+                Err(e) => (None, Some(e.message)),
+            };
+            let code = crate::tui::run(env, &app, crate::tui::Holding { problem });
+            drop(listener);
+            code
+        }
+    }
+}
+
+/// `treeward serve`.
+fn serve(env: &Env) -> i32 {
+    let res = (|| {
+        App::require_existing(&env.store)?;
+        let app = match reach(env, false)? {
+            Reached::Opened(app) => app,
+            Reached::Holder(_) => {
+                return Err(Error::unavailable(format!(
+                    "a treeward process already answers on {}",
+                    env.socket.display()
+                )))
+            }
+        };
+        server::serve(app, &env.socket, Some(crate::tui::remote::host))
+    })();
+    cli::print(
+        env.json,
+        res.map(|_| cli::Out {
+            text: String::new(),
+            json: serde_json::json!({ "ok": true }),
+            code: 0,
+        }),
+    )
+}

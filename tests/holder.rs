@@ -1,0 +1,195 @@
+//! Issue 11: no second process is turned away. Whichever treeward process
+//! holds a store (here the terminal UI, in a pseudo-terminal) answers the
+//! store's socket; every other treeward process is carried there by itself,
+//! with the peer identity the kernel gives (SO_PEERCRED) and the same rules.
+//!
+//! Figures are printed with
+//!   cargo test --release --test holder -- --nocapture --test-threads 1
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod pty;
+use pty::{Tui, BIN};
+
+const TEAM: &str = "/Default Workspace/team";
+
+fn cli(db: &Path, login: &str, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("--as")
+        .arg(login)
+        .args(args)
+        .env_remove("TREEWARD_USER")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn demo_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = cli(dir.path(), "root", &["demo"]);
+    assert_eq!(code, 0, "{err}");
+    dir
+}
+
+/// 40 `check`s, 8 processes at a time; every exit code, and the wall time.
+fn forty_checks(db: &Path) -> (Vec<i32>, Duration) {
+    let started = Instant::now();
+    let codes = std::sync::Mutex::new(Vec::new());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= 40 {
+                    return;
+                }
+                let who = ["bob", "carol", "tina", "dave"][i % 4];
+                let (code, out, err) = cli(
+                    db,
+                    "root",
+                    &["check", who, "view", &format!("{TEAM}/Plant/Line1")],
+                );
+                assert!(
+                    code == 0 || code == 1,
+                    "check {i} ({who}) exited {code}: {out}{err}"
+                );
+                codes.lock().unwrap().push(code);
+            });
+        }
+    });
+    (codes.into_inner().unwrap(), started.elapsed())
+}
+
+#[test]
+fn with_the_ui_open_other_processes_read_change_and_check_the_store() {
+    let dir = demo_store();
+    let db = dir.path();
+    // Nothing holds the store: 40 checks, 8 at a time, all answered.
+    let (codes, alone) = forty_checks(db);
+    assert_eq!(codes.len(), 40);
+    println!("40 checks, 8 at a time, nothing holding the store: {alone:.2?}");
+
+    let mut ui = Tui::spawn(db, "root", 120, 30);
+    ui.wait_for("Workspaces");
+    let sock = db.join("treeward.sock");
+    ui.wait_until("the UI's socket", |_| sock.exists());
+    // A read from another process.
+    let (code, out, err) = cli(db, "root", &["tree", TEAM]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Plant/"), "{out}");
+    // A check: allow or deny, not "in use".
+    let (code, out, err) = cli(db, "bob", &["check", "bob", "edit", &format!("{TEAM}/Plant")]);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    // A change from another process shows in the open UI (its status line
+    // names who changed what), and the tree reloads.
+    let (code, _, err) = cli(db, "root", &["mkdir", &format!("{TEAM}/FromTheShell")]);
+    let made = Instant::now();
+    assert_eq!(code, 0, "{err}");
+    ui.wait_for("FromTheShell");
+    println!(
+        "a change made through the UI's socket shows in the UI after {:.1?}",
+        made.elapsed()
+    );
+    // 40 checks, 8 at a time, through the UI.
+    let (codes, held) = forty_checks(db);
+    assert_eq!(codes.len(), 40);
+    println!("40 checks, 8 at a time, through the open UI: {held:.2?}");
+    // The change is in the store (audited as root's), seen by a later reader.
+    let (code, out, _) = cli(db, "root", &["ls", TEAM]);
+    assert_eq!(code, 0);
+    assert!(out.contains("FromTheShell"), "{out}");
+    ui.keys("q");
+    assert_eq!(ui.wait_exit(), 0);
+    // The holder leaves no socket behind, and the store is free again.
+    assert!(!sock.exists(), "the socket was removed");
+    let (code, out, err) = cli(db, "root", &["ls", TEAM]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("FromTheShell"), "{out}");
+}
+
+#[test]
+fn through_the_ui_another_os_user_acts_as_themselves() {
+    // SO_PEERCRED: the kernel says who connects; `--as` someone else is
+    // refused as with `serve`. Only root can make a client with another uid.
+    if !nix::unistd::getuid().is_root() {
+        println!("skipped: not root, so no client with another uid can be made");
+        return;
+    }
+    let Some(other) = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(65534))
+        .ok()
+        .flatten()
+    else {
+        println!("skipped: uid 65534 has no login here");
+        return;
+    };
+    let me = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .unwrap()
+        .unwrap()
+        .name;
+    let dir = demo_store();
+    let db = dir.path();
+    let (code, _, err) = cli(db, "root", &["user", "add", &other.name]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(db, "root", &["user", "add", &me]);
+    assert!(code == 0 || code == 5, "{err}");
+    let mut ui = Tui::spawn(db, "root", 120, 30);
+    ui.wait_for("Workspaces");
+    let sock = db.join("treeward.sock");
+    ui.wait_until("the UI's socket", |_| sock.exists());
+    // Let uid 65534 reach the socket (in a team: the socket's group does this).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let as_other = |args: &[&str]| {
+        use std::os::unix::process::CommandExt;
+        let mut c = Command::new(BIN);
+        c.arg("--db").arg(db).args(args);
+        c.env_remove("TREEWARD_USER").env("HOME", "/");
+        unsafe {
+            c.pre_exec(|| {
+                nix::unistd::setgroups(&[]).map_err(std::io::Error::from)?;
+                nix::unistd::setgid(nix::unistd::Gid::from_raw(65534))
+                    .map_err(std::io::Error::from)?;
+                nix::unistd::setuid(nix::unistd::Uid::from_raw(65534))
+                    .map_err(std::io::Error::from)?;
+                Ok(())
+            });
+        }
+        let o = c.stdin(Stdio::null()).output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // Claiming to be root: refused, naming who the kernel says they are.
+    let (code, out, err) = as_other(&["--as", "root", "mkdir", &format!("{TEAM}/Forged")]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(err.starts_with("permission denied: "), "{err}");
+    assert!(err.contains(&other.name), "{err}");
+    // As themselves, the rules apply to them: not a member, they see no
+    // Team Space (R11, R12), and store-level commands are not theirs.
+    let (code, out, err) = as_other(&["tree"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("Plant"), "{out}");
+    let (code, out, err) = as_other(&["mkdir", &format!("{TEAM}/Mine")]);
+    assert_eq!(code, 4, "{out}{err}");
+    let (code, out, err) = as_other(&["export"]);
+    assert_eq!(code, 3, "{out}{err}");
+    // The audit log names the acting user of a change made through the UI.
+    let (code, _, err) = cli(db, "root", &["mkdir", &format!("{TEAM}/ByRoot")]);
+    assert_eq!(code, 0, "{err}");
+    ui.keys("q");
+    assert_eq!(ui.wait_exit(), 0);
+    let (_, out, _) = cli(db, "root", &["ls", TEAM]);
+    assert!(!out.contains("Forged") && out.contains("ByRoot"), "{out}");
+}
