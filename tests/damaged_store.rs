@@ -569,7 +569,14 @@ fn store_in_use() {
     // Hold the lock as a second treeward process would.
     let _lock = treeward::store::open::take_lock(&db).unwrap();
     case();
-    let r = tw(&db, "own", &["ls"]);
+    // It waits for the holder a moment (issue 11), then says what to do.
+    let mut c = command(&db, "own");
+    c.env("TREEWARD_WAIT_MS", "300").arg("ls");
+    let r = run_with_timeout(c, TIMEOUT);
     assert_unavailable(&r, &db, "store in use");
-    assert!(r.err().contains("in use"));
+    assert!(
+        r.err().contains("held by another treeward process that does not answer"),
+        "{}",
+        r.err()
+    );
 }

@@ -345,7 +345,7 @@ fn reports_what_it_cannot_repair() {
         let d = d.join("store");
         raw(&d, damage);
         let r = doctor(&d, &[]);
-        assert_eq!(r.code, Some(5), "{what}: {}", r.out());
+        assert_eq!(r.code, Some(5), "{what}: {} {}", r.out(), r.err());
         assert!(
             r.out().contains(expect),
             "{what}: {expect:?} not in {}",

@@ -77,7 +77,7 @@ impl App {
             seq: 0,
             at: t,
             actor: owner.clone(),
-            action: "init".into(),
+            action: AuditAction::Init.as_str().into(),
             target: format!("/{}", ws.name),
             item: None,
             ws: None,
@@ -90,9 +90,6 @@ impl App {
 }
 
 impl Session<'_> {
-    fn account_audit(&self, tx: &mut Txn<'_>, action: &str, target: &str) {
-        self.audit(tx, action, target, None, None, None);
-    }
 
     fn user_required(&self, login: &str) -> Result<User> {
         let login = names::validate_login(login)?;
@@ -131,8 +128,7 @@ impl Session<'_> {
         };
         tx.require_absent(keys::user(&login), format!("user '{login}' exists (R4)"));
         tx.put(keys::user(&login), &u);
-        self.account_audit(&mut tx, "user add", &format!("user:{login}"));
-        tx.commit()?;
+        self.commit(tx, AuditAction::UserAdd, format!("user:{login}"), At::Account)?;
         Ok(u)
     }
 
@@ -155,8 +151,7 @@ impl Session<'_> {
             )));
         }
         tx.put(keys::group(&g), &Group { name: g.clone() });
-        self.account_audit(&mut tx, "group add", &format!("group:{g}"));
-        tx.commit()?;
+        self.commit(tx, AuditAction::GroupAdd, format!("group:{g}"), At::Account)?;
         Ok(())
     }
 
@@ -189,8 +184,7 @@ impl Session<'_> {
         }
         let n = self.drop_grants_to(&mut tx, &Subject::Group(g.clone()))?;
         tx.del(keys::group(&g));
-        self.account_audit(&mut tx, "group rm", &format!("group:{g}"));
-        tx.commit()?;
+        self.commit(tx, AuditAction::GroupRm, format!("group:{g}"), At::Account)?;
         Ok(n)
     }
 
@@ -225,8 +219,7 @@ impl Session<'_> {
                 parent: parent.clone(),
             },
         );
-        self.account_audit(&mut tx, "org add", &format!("org:{unit}"));
-        tx.commit()?;
+        self.commit(tx, AuditAction::OrgAdd, format!("org:{unit}"), At::Account)?;
         Ok(())
     }
 
@@ -257,8 +250,7 @@ impl Session<'_> {
         }
         let n = self.drop_grants_to(&mut tx, &Subject::Org(o.name.clone()))?;
         tx.del(keys::org(&o.name));
-        self.account_audit(&mut tx, "org rm", &format!("org:{}", o.name));
-        tx.commit()?;
+        self.commit(tx, AuditAction::OrgRm, format!("org:{}", o.name), At::Account)?;
         Ok(n)
     }
 
@@ -315,13 +307,18 @@ impl Session<'_> {
             tx.del(member_key);
             tx.del(user_key);
         }
-        let verb = if join { "join" } else { "leave" };
-        self.account_audit(
-            &mut tx,
-            &format!("{} {verb}", m.word()),
-            &format!("{}:{name} user:{}", m.word(), u.login),
-        );
-        tx.commit()?;
+        let action = match (m, join) {
+            (Membership::Group, true) => AuditAction::GroupJoin,
+            (Membership::Group, false) => AuditAction::GroupLeave,
+            (Membership::Org, true) => AuditAction::OrgJoin,
+            (Membership::Org, false) => AuditAction::OrgLeave,
+        };
+        self.commit(
+            tx,
+            action,
+            format!("{}:{name} user:{}", m.word(), u.login),
+            At::Account,
+        )?;
         Ok(true)
     }
 
@@ -336,8 +333,7 @@ impl Session<'_> {
             )));
         }
         tx.put(keys::tenant(&t), &Tenant { name: t.clone() });
-        self.account_audit(&mut tx, "tenant add", &format!("tenant:{t}"));
-        tx.commit()?;
+        self.commit(tx, AuditAction::TenantAdd, format!("tenant:{t}"), At::Account)?;
         Ok(())
     }
 
@@ -354,15 +350,7 @@ impl Session<'_> {
             )));
         }
         let ws = put_new_workspace(&mut tx, &name, &self.account.owner);
-        self.audit(
-            &mut tx,
-            "ws add",
-            &format!("/{name}"),
-            None,
-            Some(ws.id),
-            None,
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::WsAdd, format!("/{name}"), At::Workspace(ws.id))?;
         Ok(ws)
     }
 
@@ -386,15 +374,7 @@ impl Session<'_> {
         ws.name = new.clone();
         tx.put(keys::ws_name(&new), &ws.id);
         tx.put(keys::workspace(ws.id), &ws);
-        self.audit(
-            &mut tx,
-            "ws rename",
-            &format!("/{name} -> /{new}"),
-            None,
-            Some(ws.id),
-            None,
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::WsRename, format!("/{name} -> /{new}"), At::Workspace(ws.id))?;
         Ok(())
     }
 
@@ -419,15 +399,7 @@ impl Session<'_> {
         }
         tx.del(keys::ws_name(&ws.name));
         tx.del(keys::workspace(ws.id));
-        self.audit(
-            &mut tx,
-            "ws rm",
-            &format!("/{}", ws.name),
-            None,
-            Some(ws.id),
-            None,
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::WsRm, format!("/{}", ws.name), At::Workspace(ws.id))?;
         Ok(())
     }
 
@@ -470,15 +442,7 @@ impl Session<'_> {
         tx.put(keys::role(ws.id, &u.login), &new);
         tx.put(keys::user_ws(&u.login, ws.id), &());
         let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        self.audit(
-            &mut tx,
-            "role grant",
-            &format!("/{} user:{} {}", ws.name, u.login, words.join(" ")),
-            None,
-            Some(ws.id),
-            None,
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::RoleGrant, format!("/{} user:{} {}", ws.name, u.login, words.join(" ")), At::Workspace(ws.id))?;
         Ok(new)
     }
 
@@ -597,21 +561,13 @@ impl Session<'_> {
             return Ok(new);
         }
         let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        self.audit(
-            &mut tx,
-            "role revoke",
-            &format!(
+        self.commit(tx, AuditAction::RoleRevoke, format!(
                 "/{} user:{} {}{}",
                 ws.name,
                 u.login,
                 words.join(" "),
                 transfer_note
-            ),
-            None,
-            Some(ws.id),
-            None,
-        );
-        tx.commit()?;
+            ), At::Workspace(ws.id))?;
         Ok(new)
     }
 }

@@ -3,6 +3,7 @@
 //! The command line and the terminal UI are thin front ends over this.
 
 mod account;
+pub mod audit;
 pub mod backup;
 mod browse;
 pub mod demo;
@@ -28,6 +29,7 @@ use crate::domain::*;
 use crate::store::{Parent, Store, Txn};
 
 pub use browse::Allowance;
+pub use audit::{At, AuditAction};
 pub use reach::Reach;
 pub use request::{Caller, Reply, Request};
 pub use views::{Entry, ItemDetail, Listing, TreeNode};

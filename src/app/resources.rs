@@ -35,15 +35,7 @@ impl Session<'_> {
         }
         w.resources.insert(kind, endpoint.clone());
         tx.put(keys::workspace(w.id), &w);
-        self.audit(
-            &mut tx,
-            "resource set",
-            &format!("/{} {kind} {endpoint}", w.name),
-            None,
-            Some(w.id),
-            None,
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::ResourceSet, format!("/{} {kind} {endpoint}", w.name), At::Workspace(w.id))?;
         Ok(())
     }
 
@@ -76,19 +68,11 @@ impl Session<'_> {
         it.modified = now();
         tx.replace_item(&item, &it);
         let verb = if restrict {
-            "resource restrict"
+            AuditAction::ResourceRestrict
         } else {
-            "resource allow"
+            AuditAction::ResourceAllow
         };
-        self.audit(
-            &mut tx,
-            verb,
-            &format!("{} {kind}", r.path),
-            Some(it.id),
-            Some(it.space.ws),
-            Some(it.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(tx, verb, format!("{} {kind}", r.path), At::item(&it))?;
         Ok(it)
     }
 
@@ -128,15 +112,7 @@ impl Session<'_> {
             i.settings = t;
         }
         tx.put(keys::integ(w.id, &name), &i);
-        self.audit(
-            &mut tx,
-            "integ edit",
-            &format!("/{} {name}", w.name),
-            None,
-            Some(w.id),
-            None,
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::IntegEdit, format!("/{} {name}", w.name), At::Workspace(w.id))?;
         Ok(i)
     }
 
@@ -174,15 +150,7 @@ impl Session<'_> {
         };
         tx.require_absent(keys::integ(w.id, &name), "the integration exists");
         tx.put(keys::integ(w.id, &name), &i);
-        self.audit(
-            &mut tx,
-            "integ add",
-            &format!("/{} {name}", w.name),
-            None,
-            Some(w.id),
-            None,
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::IntegAdd, format!("/{} {name}", w.name), At::Workspace(w.id))?;
         Ok(i)
     }
 
@@ -242,15 +210,7 @@ impl Session<'_> {
             )));
         }
         tx.del(keys::integ(w.id, &name));
-        self.audit(
-            &mut tx,
-            "integ rm",
-            &format!("/{} {name}", w.name),
-            None,
-            Some(w.id),
-            None,
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::IntegRm, format!("/{} {name}", w.name), At::Workspace(w.id))?;
         Ok(())
     }
 
@@ -301,19 +261,11 @@ impl Session<'_> {
             tx.del(keys::integ_use(item.space.ws, &name, item.id));
         }
         let verb = if attach {
-            "integ attach"
+            AuditAction::IntegAttach
         } else {
-            "integ detach"
+            AuditAction::IntegDetach
         };
-        self.audit(
-            &mut tx,
-            verb,
-            &format!("{} {name}", r.path),
-            Some(it.id),
-            Some(it.space.ws),
-            Some(it.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(tx, verb, format!("{} {name}", r.path), At::item(&it))?;
         Ok(it)
     }
 }
