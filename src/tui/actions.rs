@@ -253,7 +253,7 @@ impl Ui<'_> {
                 if !self.allowed("unshare", Action::Share, &r) {
                     return;
                 }
-                let grants = self.sess.store().grants_on(it.id).unwrap_or_default();
+                let grants = self.sess.grants_of(&it).unwrap_or_default();
                 if grants.is_empty() {
                     return self.set_error(format!(
                         "unshare: {} holds no grants of its own",
@@ -392,7 +392,7 @@ impl Ui<'_> {
                     return;
                 }
                 let mut items = vec![PickItem::new("+ add an integration", "", "+")];
-                for i in self.sess.store().integrations(ws.id).unwrap_or_default() {
+                for i in self.sess.integrations_of(ws.id).unwrap_or_default() {
                     items.push(PickItem::new(
                         format!("delete {}", escape(&i.name)),
                         format!("{} {}", i.kind, escape(&i.endpoint)),
@@ -419,11 +419,7 @@ impl Ui<'_> {
                 if !self.allowed("attach integrations", Action::Edit, &r) {
                     return;
                 }
-                let all = self
-                    .sess
-                    .store()
-                    .integrations(it.space.ws)
-                    .unwrap_or_default();
+                let all = self.sess.integrations_of(it.space.ws).unwrap_or_default();
                 if all.is_empty() {
                     return self
                         .set_error("attach: this workspace has no integrations yet (I adds one)");
@@ -463,7 +459,7 @@ impl Ui<'_> {
                     .iter()
                     .filter(|u| u.tenant.is_none())
                     .map(|u| {
-                        let roles = self.sess.store().roles(ws.id, &u.login).unwrap_or_default();
+                        let roles = self.sess.roles_of(ws.id, &u.login).unwrap_or_default();
                         PickItem::new(escape(&u.login), roles.to_string(), u.login.clone())
                     })
                     .collect();
@@ -482,45 +478,23 @@ impl Ui<'_> {
     }
 
     fn subject_items(&self, team: bool) -> R<Vec<PickItem>> {
-        let st = self.sess.store();
-        let mut items = Vec::new();
-        for u in st.users()? {
-            if u.tenant.is_none() {
-                items.push(PickItem::new(
-                    format!("user:{}", escape(&u.login)),
-                    escape(&u.name),
-                    format!("user:{}", u.login),
-                ));
-            }
-        }
-        for g in st.groups()? {
-            items.push(PickItem::new(
-                format!("group:{}", escape(&g.name)),
-                "group",
-                format!("group:{}", g.name),
-            ));
-        }
-        for o in st.orgs()? {
-            let p = o
-                .parent
-                .map(|p| format!("org unit under {}", escape(&p)))
-                .unwrap_or_else(|| "org unit".into());
-            items.push(PickItem::new(
-                format!("org:{}", escape(&o.name)),
-                p,
-                format!("org:{}", o.name),
-            ));
-        }
-        if team {
-            for t in st.tenants()? {
-                items.push(PickItem::new(
-                    format!("tenant:{}", escape(&t.name)),
-                    "tenant",
-                    format!("tenant:{}", t.name),
-                ));
-            }
-        }
-        Ok(items)
+        Ok(self
+            .sess
+            .share_subjects(team)?
+            .into_iter()
+            .map(|(subject, detail)| {
+                let detail = match &subject {
+                    Subject::User(_) => escape(&detail),
+                    Subject::Org(_) if !detail.is_empty() => {
+                        format!("org unit under {}", escape(&detail))
+                    }
+                    Subject::Org(_) => "org unit".into(),
+                    Subject::Group(_) => "group".into(),
+                    Subject::Tenant(_) => "tenant".into(),
+                };
+                PickItem::new(subject.to_string(), detail, String::from(subject))
+            })
+            .collect())
     }
 
     fn search_items(&self) -> Vec<PickItem> {
@@ -808,7 +782,7 @@ impl Ui<'_> {
                 }
                 Purpose::MemberUser { ws } => {
                     let w = self.sess.workspace_named(&ws)?;
-                    let roles = self.sess.store().roles(w.id, &v)?;
+                    let roles = self.sess.roles_of(w.id, &v)?;
                     let items = Role::ALL
                         .iter()
                         .map(|r| {

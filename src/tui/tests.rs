@@ -65,6 +65,13 @@ fn select(u: &mut Ui, path: &str) {
     );
 }
 
+/// The grants set on the item at `path`, as the account owner reads them.
+fn grants_on(app: &App, path: &str) -> Vec<crate::domain::Grant> {
+    let s = app.session("root").unwrap();
+    let (it, _) = s.resolve_item(path).unwrap();
+    s.grants_of(&it).unwrap()
+}
+
 fn message(u: &Ui) -> String {
     u.message.as_ref().map(|m| m.0.clone()).unwrap_or_default()
 }
@@ -402,17 +409,7 @@ fn r27_share_dialog_picks_subject_level_and_note() {
     keys(&mut u, "QA reads sales");
     press(&mut u, KeyCode::Enter);
     assert!(message(&u).contains("shared"), "{}", message(&u));
-    let g = app
-        .store()
-        .grants_on(
-            u.sess
-                .resolve_str(&format!("{DW}/Sales"))
-                .unwrap()
-                .item()
-                .unwrap()
-                .id,
-        )
-        .unwrap();
+    let g = grants_on(&app, &format!("{DW}/Sales"));
     assert!(g
         .iter()
         .any(|g| g.subject.to_string() == "group:qa" && g.level == crate::domain::Level::Editor));
@@ -1336,16 +1333,7 @@ fn share_dialog_shows_the_what_if_after_the_level_is_chosen() {
         s.contains("Note (optional)") && s.contains("gain editor"),
         "{s}"
     );
-    let g = |u: &Ui| {
-        let id = u
-            .sess
-            .resolve_str(&format!("{DW}/Sales"))
-            .unwrap()
-            .item()
-            .unwrap()
-            .id;
-        app.store().grants_on(id).unwrap().len()
-    };
+    let g = |_: &Ui| grants_on(&app, &format!("{DW}/Sales")).len();
     let n = g(&u);
     keys(&mut u, "QA");
     press(&mut u, KeyCode::Enter);

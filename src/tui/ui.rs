@@ -334,7 +334,10 @@ impl<'a> Ui<'a> {
                 if !v.decide(Action::View, &r)?.allowed {
                     return Ok((Vec::new(), None));
                 }
-                let mut assets = self.sess.store().assets(node.id.unwrap_or_default())?;
+                let Some(app) = r.item() else {
+                    return Ok((Vec::new(), None));
+                };
+                let mut assets = v.assets_of(app)?;
                 assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
                 let kids = assets
                     .into_iter()
