@@ -211,6 +211,65 @@ impl Session<'_> {
     }
 }
 
+/// Plain reads a browsing front end shows next to an item or a workspace it
+/// already holds (the actor was allowed to see it): no rule is asked here.
+impl Session<'_> {
+    /// The dashboards, charts and datasets of an app.
+    pub fn assets_of(&self, app: &Item) -> Result<Vec<Asset>> {
+        self.store().assets(app.id)
+    }
+
+    /// The grants set on the item itself (not those inherited, R10).
+    pub fn grants_of(&self, item: &Item) -> Result<Vec<Grant>> {
+        self.store().grants_on(item.id)
+    }
+
+    /// The workspace an item lives in.
+    pub fn workspace_of(&self, item: &Item) -> Result<Option<Workspace>> {
+        self.store().workspace(item.space.ws)
+    }
+
+    /// The members of a workspace with their roles (R5-R7).
+    pub fn members_of(&self, ws: WsId) -> Result<Vec<(String, Roles)>> {
+        self.store().members(ws)
+    }
+
+    /// A user's roles in a workspace.
+    pub fn roles_of(&self, ws: WsId, login: &str) -> Result<Roles> {
+        self.store().roles(ws, login)
+    }
+
+    /// The integrations of a workspace (R31).
+    pub fn integrations_of(&self, ws: WsId) -> Result<Vec<Integration>> {
+        self.store().integrations(ws)
+    }
+
+    /// Who an item may be shared with: users who are not tenant users, groups,
+    /// org units and, in Team Space only, tenants (R16, R26, R27). Each with a
+    /// word about it: a user's name, an org unit's parent unit, else empty.
+    pub fn share_subjects(&self, team: bool) -> Result<Vec<(Subject, String)>> {
+        let st = self.store();
+        let mut out = Vec::new();
+        for u in st.users()? {
+            if u.tenant.is_none() {
+                out.push((Subject::User(u.login), u.name));
+            }
+        }
+        for g in st.groups()? {
+            out.push((Subject::Group(g.name), String::new()));
+        }
+        for o in st.orgs()? {
+            out.push((Subject::Org(o.name), o.parent.unwrap_or_default()));
+        }
+        if team {
+            for t in st.tenants()? {
+                out.push((Subject::Tenant(t.name), String::new()));
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl Session<'_> {
     /// A page of the visible children of a folder or root, in R3 order: at
     /// least `want` of them unless the listing ends, and the cursor to go on

@@ -28,22 +28,9 @@ impl Session<'_> {
     pub fn create(&self, raw: &str, kind: ItemKind) -> Result<Item> {
         let ip = path::parse_item(raw)?;
         let (pp, name) = split_last(&ip);
-        let tx = self.store().begin()?;
-        let parent = self.resolve(&pp)?;
-        self.create_in(tx, &parent, &name, kind, "")
-    }
-
-    /// Creates `name` inside a resolved folder or root (the UI calls this directly).
-    pub fn create_in(
-        &self,
-        mut tx: Txn<'_>,
-        parent: &Resolved,
-        name: &str,
-        kind: ItemKind,
-        description: &str,
-    ) -> Result<Item> {
-        let name = names::validate_name(name, kind.as_str())?;
-        let description = names::validate_text(description, "description", 1000)?;
+        let name = names::validate_name(&name, kind.as_str())?;
+        let mut tx = self.store().begin()?;
+        let parent = &self.resolve(&pp)?;
         if parent.item().map(|i| i.kind) == Some(ItemKind::App) {
             return Err(Error::invalid(
                 "items are created in folders or at a space root, not in an app",
@@ -66,7 +53,7 @@ impl Session<'_> {
             parent: parent.item().map(|i| i.id),
             created: t,
             modified: t,
-            description,
+            description: String::new(),
             restricted: Default::default(),
             integrations: Default::default(),
         };
@@ -169,24 +156,13 @@ impl Session<'_> {
     pub fn rename(&self, raw: &str, new_name: &str) -> Result<Item> {
         let ip = path::parse_item(raw)?;
         let new_name = names::validate_name(new_name, "item")?;
-        let tx = self.store().begin()?;
+        let mut tx = self.store().begin()?;
         let (item, r) = self.resolve_item(&ip.to_string())?;
-        self.rename_resolved(tx, &item, &r, &new_name)
-    }
-
-    pub fn rename_resolved(
-        &self,
-        mut tx: Txn<'_>,
-        item: &Item,
-        r: &Resolved,
-        new_name: &str,
-    ) -> Result<Item> {
-        let new_name = names::validate_name(new_name, "item")?;
-        self.require(Action::Rename, r)?;
+        self.require(Action::Rename, &r)?;
         if new_name == item.name {
-            return Ok(item.clone());
+            return Ok(item);
         }
-        let pk = Parent::of(item);
+        let pk = Parent::of(&item);
         if self.store().child(&pk, &new_name)?.is_some() {
             return Err(taken(
                 &new_name,
@@ -197,7 +173,7 @@ impl Session<'_> {
         it.name = new_name.clone();
         it.modified = now();
         tx.require_free_name(&pk, &new_name);
-        tx.replace_item(item, &it);
+        tx.replace_item(&item, &it);
         self.audit(
             &mut tx,
             "rename",
@@ -214,10 +190,47 @@ impl Session<'_> {
     pub fn mv(&self, raw: &str, dest: &str) -> Result<Item> {
         let ip = path::parse_item(raw)?;
         let dp = path::parse_in(dest)?;
-        let tx = self.store().begin()?;
+        let mut tx = self.store().begin()?;
         let (item, src) = self.resolve_item(&ip.to_string())?;
         let dst = self.resolve(&dp)?;
-        self.mv_resolved(tx, &item, &src, &dst)
+        self.check_move(&item, &src, &dst)?;
+        if Parent::of(&item) == dst.as_parent() {
+            return Ok(item); // already there: nothing changes
+        }
+        let mut it = item.clone();
+        it.parent = dst.item().map(|i| i.id);
+        it.space = dst.space().clone();
+        it.modified = now();
+        // R24: into Team Space the app keeps its owner and its grants (nothing to do).
+        if item.space.is_team() && !it.space.is_team() {
+            // R25: tenant grants are dropped on the way back.
+            for g in self.store().grants_on(item.id)? {
+                if matches!(g.subject, Subject::Tenant(_)) {
+                    tx.del_grant(item.id, &g.subject);
+                }
+            }
+        }
+        tx.require_free_name(&dst.as_parent(), &it.name);
+        tx.require_present(keys::item(item.id), "the item was removed meanwhile");
+        tx.replace_item(&item, &it);
+        let target = format!("{} -> {}", src.path, dst.path);
+        // R14, R32: a move out of a My Creations names the private path it
+        // left, so its entry belongs to that space (masked for others).
+        let audit_space = if item.space.is_team() {
+            it.space.clone()
+        } else {
+            item.space.clone()
+        };
+        self.audit(
+            &mut tx,
+            "mv",
+            &target,
+            Some(it.id),
+            Some(it.space.ws),
+            Some(audit_space),
+        );
+        tx.commit()?;
+        Ok(it)
     }
 
     /// Checks a move without making it: what the UI's destination picker asks.
@@ -315,133 +328,31 @@ impl Session<'_> {
         Ok(())
     }
 
-    pub fn mv_resolved(
-        &self,
-        mut tx: Txn<'_>,
-        item: &Item,
-        src: &Resolved,
-        dst: &Resolved,
-    ) -> Result<Item> {
-        self.check_move(item, src, dst)?;
-        if Parent::of(item) == dst.as_parent() {
-            return Ok(item.clone()); // already there: nothing changes
-        }
-        let mut it = item.clone();
-        it.parent = dst.item().map(|i| i.id);
-        it.space = dst.space().clone();
-        it.modified = now();
-        // R24: into Team Space the app keeps its owner and its grants (nothing to do).
-        if item.space.is_team() && !it.space.is_team() {
-            // R25: tenant grants are dropped on the way back.
-            for g in self.store().grants_on(item.id)? {
-                if matches!(g.subject, Subject::Tenant(_)) {
-                    tx.del_grant(item.id, &g.subject);
-                }
-            }
-        }
-        tx.require_free_name(&dst.as_parent(), &it.name);
-        tx.require_present(keys::item(item.id), "the item was removed meanwhile");
-        tx.replace_item(item, &it);
-        let target = format!("{} -> {}", src.path, dst.path);
-        // R14, R32: a move out of a My Creations names the private path it
-        // left, so its entry belongs to that space (masked for others).
-        let audit_space = if item.space.is_team() {
-            it.space.clone()
-        } else {
-            item.space.clone()
-        };
-        self.audit(
-            &mut tx,
-            "mv",
-            &target,
-            Some(it.id),
-            Some(it.space.ws),
-            Some(audit_space),
-        );
-        tx.commit()?;
-        Ok(it)
-    }
-
     /// `cp PATH DEST` or `cp PATH --beside` (R20).
     pub fn cp(&self, raw: &str, dest: Option<&str>) -> Result<Item> {
         let ip = path::parse_item(raw)?;
         let dp = dest.map(path::parse_in).transpose()?;
-        let tx = self.store().begin()?;
+        let mut tx = self.store().begin()?;
         let (item, src) = self.resolve_item(&ip.to_string())?;
         let dst = match dp {
             Some(dp) => Some(self.resolve(&dp)?),
             None => None,
         };
-        self.cp_resolved(tx, &item, &src, dst.as_ref())
-    }
-
-    /// The parent of an item, resolved for the actor (seen at least as a path).
-    pub fn parent_of(&self, item: &Item, src: &Resolved) -> Result<Resolved> {
-        match item.parent {
-            Some(pid) => {
-                let p = self.store().item_required(pid)?;
-                let chain = self.chain_of(&p)?;
-                Ok(Resolved {
-                    path: chain.item().path.to_string(),
-                    loc: Loc::Item(p),
-                    chain: Some(chain),
-                })
-            }
-            None => {
-                let space = src.space().clone();
-                Ok(Resolved {
-                    path: self.space_path(&space)?,
-                    loc: Loc::Root(space),
-                    chain: None,
-                })
-            }
-        }
-    }
-
-    /// The name "create a copy" gives: `<name> (copy)`, `<name> (copy 2)`, … (R20).
-    pub fn copy_name(&self, parent: &Parent, name: &str) -> Result<String> {
-        for n in 1.. {
-            let suffix = if n == 1 {
-                " (copy)".to_string()
-            } else {
-                format!(" (copy {n})")
-            };
-            let room = names::MAX_NAME_CHARS - suffix.chars().count();
-            let base: String = name.chars().take(room).collect();
-            let candidate = format!("{}{suffix}", base.trim_end());
-            if self.store().child(parent, &candidate)?.is_none() {
-                return Ok(candidate);
-            }
-        }
-        unreachable!()
-    }
-
-    pub fn cp_resolved(
-        &self,
-        mut tx: Txn<'_>,
-        item: &Item,
-        src: &Resolved,
-        dst: Option<&Resolved>,
-    ) -> Result<Item> {
         if item.kind != ItemKind::App {
             return Err(Error::invalid("only apps are copied (R20)"));
         }
-        let beside;
         let copy_beside = dst.is_none();
         let dst = match dst {
             Some(d) => d,
-            None => {
-                beside = self.parent_of(item, src)?;
-                &beside
-            }
+            None => self.parent_of(&item, &src)?,
         };
         if dst.item().map(|i| i.kind) == Some(ItemKind::App) {
             return Err(Error::invalid(
                 "the destination must be a folder or a space root",
             ));
         }
-        self.require(Action::Copy, src)?;
-        self.require(Action::Create, dst)?;
+        self.require(Action::Copy, &src)?;
+        self.require(Action::Create, &dst)?;
         let pk = dst.as_parent();
         // R20: "create a copy" names it `<name> (copy)`, …; "copy to" keeps the
         // name, so copying into its own folder is a conflict like any taken name.
@@ -499,16 +410,53 @@ impl Session<'_> {
         Ok(copy)
     }
 
+    /// The parent of an item, resolved for the actor (seen at least as a path).
+    pub fn parent_of(&self, item: &Item, src: &Resolved) -> Result<Resolved> {
+        match item.parent {
+            Some(pid) => {
+                let p = self.store().item_required(pid)?;
+                let chain = self.chain_of(&p)?;
+                Ok(Resolved {
+                    path: chain.item().path.to_string(),
+                    loc: Loc::Item(p),
+                    chain: Some(chain),
+                })
+            }
+            None => {
+                let space = src.space().clone();
+                Ok(Resolved {
+                    path: self.space_path(&space)?,
+                    loc: Loc::Root(space),
+                    chain: None,
+                })
+            }
+        }
+    }
+
+    /// The name "create a copy" gives: `<name> (copy)`, `<name> (copy 2)`, … (R20).
+    pub fn copy_name(&self, parent: &Parent, name: &str) -> Result<String> {
+        for n in 1.. {
+            let suffix = if n == 1 {
+                " (copy)".to_string()
+            } else {
+                format!(" (copy {n})")
+            };
+            let room = names::MAX_NAME_CHARS - suffix.chars().count();
+            let base: String = name.chars().take(room).collect();
+            let candidate = format!("{}{suffix}", base.trim_end());
+            if self.store().child(parent, &candidate)?.is_none() {
+                return Ok(candidate);
+            }
+        }
+        unreachable!()
+    }
+
     /// `rm PATH` (R28: a folder only when empty; an app with its assets and grants).
     pub fn rm(&self, raw: &str) -> Result<Item> {
         let ip = path::parse_item(raw)?;
-        let tx = self.store().begin()?;
+        let mut tx = self.store().begin()?;
         let (item, r) = self.resolve_item(&ip.to_string())?;
-        self.rm_resolved(tx, &item, &r)
-    }
-
-    pub fn rm_resolved(&self, mut tx: Txn<'_>, item: &Item, r: &Resolved) -> Result<Item> {
-        self.require(Action::Delete, r)?;
+        self.require(Action::Delete, &r)?;
         if item.kind == ItemKind::Folder && self.store().has_children(&Parent::Folder(item.id))? {
             return Err(Error::conflict(format!(
                 "{} is not empty: delete or move its items first (R28)",
@@ -524,7 +472,7 @@ impl Session<'_> {
         for i in &item.integrations {
             tx.del(keys::integ_use(item.space.ws, i, item.id));
         }
-        tx.del_item(item);
+        tx.del_item(&item);
         self.audit(
             &mut tx,
             "rm",
@@ -534,7 +482,7 @@ impl Session<'_> {
             Some(item.space.clone()),
         );
         tx.commit()?;
-        Ok(item.clone())
+        Ok(item)
     }
 
     /// Sets an item's description (edit).

@@ -74,23 +74,11 @@ impl Session<'_> {
         let level: Level = level.parse()?;
         let note = names::validate_text(note, "note", 500)?;
         Self::check_level_pair(&subject, level)?;
-        let tx = self.store().begin()?;
+        let mut tx = self.store().begin()?;
         let r = self.resolve(&ip)?;
-        self.share_resolved(tx, &r, &subject, level, &note)
-    }
-
-    pub fn share_resolved(
-        &self,
-        mut tx: Txn<'_>,
-        r: &Resolved,
-        subject: &Subject,
-        level: Level,
-        note: &str,
-    ) -> Result<Grant> {
-        let note = names::validate_text(note, "note", 500)?;
-        self.check_grant_shape(r, subject, level)?;
-        self.subject_exists(subject)?;
-        self.require(Action::Share, r)?;
+        self.check_grant_shape(&r, &subject, level)?;
+        self.subject_exists(&subject)?;
+        self.require(Action::Share, &r)?;
         let item = r.item().expect("checked: not a root");
         let g = Grant {
             item: item.id,
@@ -116,29 +104,20 @@ impl Session<'_> {
     pub fn unshare(&self, raw: &str, subject: &str) -> Result<Grant> {
         let ip = path::parse_item(raw)?;
         let subject: Subject = subject.parse()?;
-        let tx = self.store().begin()?;
+        let mut tx = self.store().begin()?;
         let r = self.resolve(&ip)?;
-        self.unshare_resolved(tx, &r, &subject)
-    }
-
-    pub fn unshare_resolved(
-        &self,
-        mut tx: Txn<'_>,
-        r: &Resolved,
-        subject: &Subject,
-    ) -> Result<Grant> {
         let item = r
             .item()
             .ok_or_else(|| Error::invalid("a space root takes no grants (R21)"))?
             .clone();
-        self.require(Action::Share, r)?;
-        let g = self.store().grant(item.id, subject)?.ok_or_else(|| {
+        self.require(Action::Share, &r)?;
+        let g = self.store().grant(item.id, &subject)?.ok_or_else(|| {
             Error::not_found(format!(
                 "{} holds no grant to {subject}",
                 text::escape(&r.path)
             ))
         })?;
-        tx.del_grant(item.id, subject);
+        tx.del_grant(item.id, &subject);
         self.audit(
             &mut tx,
             "unshare",

@@ -2,9 +2,10 @@
 //! selected item, and the what-if of a change that alters access, shown in
 //! its dialog before the user confirms.
 //!
-//! The what-if is computed with `App::with_access_report(actor, true, …)`
-//! running the very operation the dialog would run, on a view of the store
-//! with the change laid over it: nothing changes. It is computed when the
+//! The what-if is the dialog's [`Request`] (the very change confirming it
+//! makes, [`request_of`]) run as a [`Request::WhatIf`] through `App::execute`:
+//! it is computed on a view of the store with the change laid over it, and
+//! nothing changes. It is computed when the
 //! dialog's inputs settle: at once while answers come fast, and after
 //! [`SETTLE`] without input once one took longer than [`SLOW`] (a move of a
 //! folder of 100,000 items), so moving through a picker never waits on it.
@@ -13,135 +14,87 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::app::review::WhoRow;
-use crate::app::Session;
+use crate::app::{Caller, Reply, Request};
 use crate::domain::text::escape;
 use crate::domain::*;
 
 use super::dialog::{Dialog, Purpose};
 use super::tree::NodeKind;
-use super::ui::{Tone, Ui, R};
+use super::ui::{Tone, Ui};
 
 /// Quiet time after the last input before a slow what-if is computed.
 pub const SETTLE: Duration = Duration::from_millis(300);
 /// A what-if that took longer than this is computed only when inputs settle.
 pub const SLOW: Duration = Duration::from_millis(30);
 
-/// A change that alters access, as a dialog would make it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Change {
-    Move {
-        id: ItemId,
-        dest: String,
-    },
-    Delete {
-        id: ItemId,
-    },
-    Share {
-        id: ItemId,
-        subject: Subject,
-        level: Level,
-    },
-    Unshare {
-        id: ItemId,
-        subject: Subject,
-    },
-    Leave {
-        id: ItemId,
-    },
-    Role {
-        ws: String,
-        login: String,
-        role: Role,
-        grant: bool,
-    },
-}
-
-impl Change {
-    /// The change a dialog would make with its current input, when it alters access.
-    pub fn of(d: &Dialog) -> Option<Change> {
-        let v = d.value();
-        Some(match &d.purpose {
-            Purpose::MoveDest { id } => Change::Move { id: *id, dest: v? },
-            Purpose::Delete { id } => Change::Delete { id: *id },
-            Purpose::ShareLevel { id, subject } => Change::Share {
-                id: *id,
-                subject: subject.clone(),
-                level: v?.parse().ok()?,
-            },
-            Purpose::ShareNote { id, subject, level } => Change::Share {
-                id: *id,
-                subject: subject.clone(),
-                level: *level,
-            },
-            Purpose::Unshare { id } => Change::Unshare {
-                id: *id,
-                subject: v?.parse().ok()?,
-            },
-            Purpose::Leave { id } => Change::Leave { id: *id },
-            Purpose::MemberRole { ws, login } => {
-                let v = v?;
-                Change::Role {
+/// The change that alters access which a dialog makes with its current
+/// input: what its what-if runs as a [`Request::WhatIf`], and what confirming
+/// it runs for real. `None` for the other dialogs, or while nothing is chosen.
+pub fn request_of(d: &Dialog) -> Option<Request> {
+    let v = d.value();
+    Some(match &d.purpose {
+        Purpose::MoveDest { path, .. } => Request::Mv {
+            path: path.clone(),
+            dest: v?,
+        },
+        Purpose::Delete { path, .. } => Request::Rm { path: path.clone() },
+        Purpose::ShareLevel { path, subject, .. } => Request::Share {
+            path: path.clone(),
+            subject: String::from(subject.clone()),
+            level: v?.parse::<Level>().ok()?.as_str().into(),
+            note: String::new(),
+        },
+        Purpose::ShareNote {
+            path,
+            subject,
+            level,
+            ..
+        } => Request::Share {
+            path: path.clone(),
+            subject: String::from(subject.clone()),
+            level: level.as_str().into(),
+            note: v?,
+        },
+        Purpose::Unshare { path, .. } => Request::Unshare {
+            path: path.clone(),
+            subject: String::from(v?.parse::<Subject>().ok()?),
+        },
+        Purpose::Leave { path, .. } => Request::Leave { path: path.clone() },
+        Purpose::MemberRole { ws, login } => {
+            let v = v?;
+            let roles = vec![v.get(1..)?.parse::<Role>().ok()?];
+            if v.starts_with('+') {
+                Request::RoleGrant {
                     ws: ws.clone(),
                     login: login.clone(),
-                    role: v.get(1..)?.parse().ok()?,
-                    grant: v.starts_with('+'),
+                    roles,
                 }
-            }
-            _ => return None,
-        })
-    }
-
-    /// Makes the change as `s` (inside a dry run, this only gathers its writes).
-    pub fn apply(&self, s: &Session<'_>) -> R<()> {
-        let item = |id: ItemId| -> R<_> {
-            let r = s.resolve_id(id)?;
-            let it = r
-                .item()
-                .cloned()
-                .ok_or_else(|| Error::not_found("the item is gone"))?;
-            Ok((it, r))
-        };
-        match self {
-            Change::Move { id, dest } => {
-                let (it, r) = item(*id)?;
-                let dst = s.resolve_str(dest)?;
-                let tx = s.store().begin()?;
-                s.mv_resolved(tx, &it, &r, &dst)?;
-            }
-            Change::Delete { id } => {
-                let (it, r) = item(*id)?;
-                let tx = s.store().begin()?;
-                s.rm_resolved(tx, &it, &r)?;
-            }
-            Change::Share { id, subject, level } => {
-                let r = s.resolve_id(*id)?;
-                let tx = s.store().begin()?;
-                s.share_resolved(tx, &r, subject, *level, "")?;
-            }
-            Change::Unshare { id, subject } => {
-                let r = s.resolve_id(*id)?;
-                let tx = s.store().begin()?;
-                s.unshare_resolved(tx, &r, subject)?;
-            }
-            Change::Leave { id } => {
-                let r = s.resolve_id(*id)?;
-                s.leave(&r.path)?;
-            }
-            Change::Role {
-                ws,
-                login,
-                role,
-                grant,
-            } => {
-                if *grant {
-                    s.role_grant(ws, login, &[*role])?;
-                } else {
-                    s.role_revoke(ws, login, &[*role], None)?;
+            } else {
+                Request::RoleRevoke {
+                    ws: ws.clone(),
+                    login: login.clone(),
+                    roles,
+                    transfer_to: None,
                 }
             }
         }
-        Ok(())
+        _ => return None,
+    })
+}
+
+/// The request whose what-if a dialog shows: its change, less what changes
+/// nobody's access (a grant's note), so typing a note asks nothing again.
+fn whatif_of(d: &Dialog) -> Option<Request> {
+    let mut req = request_of(d)?;
+    if let Request::Share { note, .. } = &mut req {
+        note.clear();
     }
+    Some(req)
+}
+
+/// The key of a request in the what-if cache (`Request` is not `Hash`).
+fn key_of(req: &Request) -> String {
+    format!("{req:?}")
 }
 
 /// What a dialog shows of its what-if.
@@ -187,9 +140,10 @@ impl WhatIfView {
 /// The what-if of the open dialog: what is wanted, since when, and the answers so far.
 #[derive(Debug)]
 pub struct WhatIfState {
-    pub want: Option<Change>,
+    pub want: Option<Request>,
     pub since: Instant,
-    pub cache: HashMap<Change, WhatIfView>,
+    /// Answers by request (its [`key_of`]).
+    pub cache: HashMap<String, WhatIfView>,
     /// The store generation the cache belongs to.
     pub cache_gen: u64,
     /// An answer took longer than [`SLOW`]: wait for inputs to settle.
@@ -351,16 +305,16 @@ impl Ui<'_> {
             self.whatif.cache.clear();
             self.whatif.cache_gen = self.generation;
         }
-        let want = self.dialog.as_ref().and_then(Change::of);
+        let want = self.dialog.as_ref().and_then(whatif_of);
         if want != self.whatif.want {
             self.whatif.want = want.clone();
             self.whatif.since = Instant::now();
         }
         if let Some(d) = self.dialog.as_mut() {
-            d.whatif = want.map(|c| {
+            d.whatif = want.map(|req| {
                 self.whatif
                     .cache
-                    .get(&c)
+                    .get(&key_of(&req))
                     .cloned()
                     .unwrap_or(WhatIfView::Pending)
             });
@@ -370,8 +324,8 @@ impl Ui<'_> {
     /// When the pending what-if should be computed: `None` when nothing is
     /// pending, else the time left until the inputs count as settled.
     pub fn whatif_due(&self) -> Option<Duration> {
-        let c = self.whatif.want.as_ref()?;
-        if self.whatif.cache.contains_key(c) {
+        let req = self.whatif.want.as_ref()?;
+        if self.whatif.cache.contains_key(&key_of(req)) {
             return None;
         }
         if !self.whatif.slow {
@@ -380,26 +334,31 @@ impl Ui<'_> {
         Some(SETTLE.saturating_sub(self.whatif.since.elapsed()))
     }
 
-    /// Computes the pending what-if now (a dry run as the acting user).
+    /// Computes the pending what-if now: the dialog's request run as a
+    /// [`Request::WhatIf`] by the acting user, which changes nothing.
     pub fn settle_whatif(&mut self) {
         self.sync_whatif();
-        let Some(c) = self.whatif.want.clone() else {
+        let Some(req) = self.whatif.want.clone() else {
             return;
         };
-        if self.whatif.cache.contains_key(&c) {
+        let key = key_of(&req);
+        if self.whatif.cache.contains_key(&key) {
             return;
         }
         let t = Instant::now();
-        let view = match self
-            .app
-            .with_access_report(&self.login, true, |s| c.apply(s))
-        {
-            Ok((_, w)) => WhatIfView::Ready(w.summary),
+        let login = self.login.clone();
+        let asked = self.app.execute(
+            Caller::new(&|| Ok(login.clone())),
+            Request::WhatIf(Box::new(req)),
+        );
+        let view = match asked {
+            Ok(Reply::AccessChanged { report, .. }) => WhatIfView::Ready(report.summary),
+            Ok(other) => WhatIfView::Failed(format!("unexpected answer: {other:?}")),
             Err(e) => WhatIfView::Failed(e.to_string()),
         };
         self.whatif.last_cost = t.elapsed();
         self.whatif.slow = self.whatif.last_cost > SLOW;
-        self.whatif.cache.insert(c, view);
+        self.whatif.cache.insert(key, view);
         self.sync_whatif();
     }
 

@@ -2,12 +2,13 @@
 //! (a refusal shows the rule's reason at once), opens its dialog, and on
 //! submit calls the app-layer operation, then refreshes the view.
 
-use crate::app::{Allowance, Resolved};
+use crate::app::{Allowance, Reply, Request, Resolved};
 use crate::domain::rules::Seen;
 use crate::domain::text::escape;
 use crate::domain::*;
 
-use super::dialog::{Body, Dialog, PickItem, Place, Purpose};
+use super::access::request_of;
+use super::dialog::{Body, Dialog, PickItem, Purpose};
 use super::keys::Cmd;
 use super::ui::{Focus, Inspecting, SpaceChoice, Ui, R};
 
@@ -57,7 +58,7 @@ impl Ui<'_> {
                     ItemKind::App
                 };
                 let what = format!("new {kind}");
-                let Some((place, r)) = self.create_place() else {
+                let Some(r) = self.create_place() else {
                     return self
                         .set_error(format!("{what}: choose Team Space or My Creations first"));
                 };
@@ -69,7 +70,7 @@ impl Ui<'_> {
                     vec![format!("In {}", escape(&r.path)), "Name:".into()],
                     "",
                     Purpose::NewItem {
-                        parent: place,
+                        parent: r.path.clone(),
                         kind,
                     },
                 ));
@@ -94,7 +95,10 @@ impl Ui<'_> {
                     "New asset",
                     vec![format!("In {}", escape(&r.path))],
                     items,
-                    Purpose::NewAssetKind { app: it.id },
+                    Purpose::NewAssetKind {
+                        app: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Rename => {
@@ -108,7 +112,10 @@ impl Ui<'_> {
                     format!("Rename {}", it.kind),
                     vec![escape(&r.path), "New name:".into()],
                     &it.name,
-                    Purpose::Rename { id: it.id },
+                    Purpose::Rename {
+                        id: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Describe => {
@@ -122,7 +129,10 @@ impl Ui<'_> {
                     "Description",
                     vec![escape(&r.path)],
                     &it.description,
-                    Purpose::Describe { id: it.id },
+                    Purpose::Describe {
+                        id: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Move => {
@@ -151,7 +161,10 @@ impl Ui<'_> {
                         "Only destinations where the move is allowed are listed.".into(),
                     ],
                     items,
-                    Purpose::MoveDest { id: it.id },
+                    Purpose::MoveDest {
+                        id: it.id,
+                        path: r.path.clone(),
+                    },
                 );
                 if let Body::Pick(p) = &mut dlg.body {
                     p.match_detail = true;
@@ -174,12 +187,14 @@ impl Ui<'_> {
                         return;
                     }
                     let res = self
-                        .sess
-                        .store()
-                        .begin()
-                        .and_then(|tx| self.sess.cp_resolved(tx, &it, &r, None));
-                    return self
-                        .done(res.map(|c| (format!("copied to {}", escape(&c.name)), Some(c.id))));
+                        .execute(Request::Cp {
+                            path: r.path.clone(),
+                            dest: None,
+                        })
+                        .and_then(placed);
+                    return self.done(res.map(|(id, path)| {
+                        (format!("copied to {}", escape(last_name(&path))), Some(id))
+                    }));
                 }
                 let dests = match self.sess.copy_destinations(&it) {
                     Ok(d) => d,
@@ -199,7 +214,10 @@ impl Ui<'_> {
                     format!("Copy {} to", escape(&it.name)),
                     vec!["Folders where you may create:".into()],
                     items,
-                    Purpose::CopyDest { id: it.id },
+                    Purpose::CopyDest {
+                        id: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Delete => {
@@ -225,7 +243,10 @@ impl Ui<'_> {
                         format!("Delete {}{extra}?", escape(&r.path)),
                         "y: delete   n / Esc: keep".into(),
                     ],
-                    Purpose::Delete { id: it.id },
+                    Purpose::Delete {
+                        id: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Share => {
@@ -243,7 +264,10 @@ impl Ui<'_> {
                     format!("Share {}", escape(&it.name)),
                     vec!["With whom? Type to filter users, groups, org units and tenants.".into()],
                     items,
-                    Purpose::ShareSubject { id: it.id },
+                    Purpose::ShareSubject {
+                        id: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Unshare => {
@@ -253,7 +277,7 @@ impl Ui<'_> {
                 if !self.allowed("unshare", Action::Share, &r) {
                     return;
                 }
-                let grants = self.sess.store().grants_on(it.id).unwrap_or_default();
+                let grants = self.sess.grants_of(&it).unwrap_or_default();
                 if grants.is_empty() {
                     return self.set_error(format!(
                         "unshare: {} holds no grants of its own",
@@ -274,7 +298,10 @@ impl Ui<'_> {
                     format!("Unshare {}", escape(&it.name)),
                     vec!["Remove which grant?".into()],
                     items,
-                    Purpose::Unshare { id: it.id },
+                    Purpose::Unshare {
+                        id: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Leave => {
@@ -292,7 +319,10 @@ impl Ui<'_> {
                         format!("Leave your collaboration on {}?", escape(&r.path)),
                         "y / n".into(),
                     ],
-                    Purpose::Leave { id: it.id },
+                    Purpose::Leave {
+                        id: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Inspect => {
@@ -380,7 +410,10 @@ impl Ui<'_> {
                     "Resources of the app",
                     vec![escape(&r.path)],
                     items,
-                    Purpose::Restrict { app: it.id },
+                    Purpose::Restrict {
+                        app: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Integrations => {
@@ -392,7 +425,7 @@ impl Ui<'_> {
                     return;
                 }
                 let mut items = vec![PickItem::new("+ add an integration", "", "+")];
-                for i in self.sess.store().integrations(ws.id).unwrap_or_default() {
+                for i in self.sess.integrations_of(ws.id).unwrap_or_default() {
                     items.push(PickItem::new(
                         format!("delete {}", escape(&i.name)),
                         format!("{} {}", i.kind, escape(&i.endpoint)),
@@ -419,11 +452,7 @@ impl Ui<'_> {
                 if !self.allowed("attach integrations", Action::Edit, &r) {
                     return;
                 }
-                let all = self
-                    .sess
-                    .store()
-                    .integrations(it.space.ws)
-                    .unwrap_or_default();
+                let all = self.sess.integrations_of(it.space.ws).unwrap_or_default();
                 if all.is_empty() {
                     return self
                         .set_error("attach: this workspace has no integrations yet (I adds one)");
@@ -447,7 +476,10 @@ impl Ui<'_> {
                     "Integrations of the app",
                     vec![escape(&r.path)],
                     items,
-                    Purpose::Attach { app: it.id },
+                    Purpose::Attach {
+                        app: it.id,
+                        path: r.path.clone(),
+                    },
                 ));
             }
             Cmd::Members => {
@@ -463,7 +495,7 @@ impl Ui<'_> {
                     .iter()
                     .filter(|u| u.tenant.is_none())
                     .map(|u| {
-                        let roles = self.sess.store().roles(ws.id, &u.login).unwrap_or_default();
+                        let roles = self.sess.roles_of(ws.id, &u.login).unwrap_or_default();
                         PickItem::new(escape(&u.login), roles.to_string(), u.login.clone())
                     })
                     .collect();
@@ -482,45 +514,23 @@ impl Ui<'_> {
     }
 
     fn subject_items(&self, team: bool) -> R<Vec<PickItem>> {
-        let st = self.sess.store();
-        let mut items = Vec::new();
-        for u in st.users()? {
-            if u.tenant.is_none() {
-                items.push(PickItem::new(
-                    format!("user:{}", escape(&u.login)),
-                    escape(&u.name),
-                    format!("user:{}", u.login),
-                ));
-            }
-        }
-        for g in st.groups()? {
-            items.push(PickItem::new(
-                format!("group:{}", escape(&g.name)),
-                "group",
-                format!("group:{}", g.name),
-            ));
-        }
-        for o in st.orgs()? {
-            let p = o
-                .parent
-                .map(|p| format!("org unit under {}", escape(&p)))
-                .unwrap_or_else(|| "org unit".into());
-            items.push(PickItem::new(
-                format!("org:{}", escape(&o.name)),
-                p,
-                format!("org:{}", o.name),
-            ));
-        }
-        if team {
-            for t in st.tenants()? {
-                items.push(PickItem::new(
-                    format!("tenant:{}", escape(&t.name)),
-                    "tenant",
-                    format!("tenant:{}", t.name),
-                ));
-            }
-        }
-        Ok(items)
+        Ok(self
+            .sess
+            .share_subjects(team)?
+            .into_iter()
+            .map(|(subject, detail)| {
+                let detail = match &subject {
+                    Subject::User(_) => escape(&detail),
+                    Subject::Org(_) if !detail.is_empty() => {
+                        format!("org unit under {}", escape(&detail))
+                    }
+                    Subject::Org(_) => "org unit".into(),
+                    Subject::Group(_) => "group".into(),
+                    Subject::Tenant(_) => "tenant".into(),
+                };
+                PickItem::new(subject.to_string(), detail, String::from(subject))
+            })
+            .collect())
     }
 
     fn search_items(&self) -> Vec<PickItem> {
@@ -553,6 +563,14 @@ impl Ui<'_> {
         items
     }
 
+    /// Runs a change as the UI's own user, as the store has them now (their
+    /// groups, org units and roles, R10). The request names paths: they are
+    /// resolved, and the rules asked, inside the change's transaction.
+    fn execute(&mut self, req: Request) -> R<Reply> {
+        self.sess = self.app.session(&self.login)?;
+        self.sess.execute(req)
+    }
+
     /// Ends an action: a message, a refresh, and the new item selected.
     fn done(&mut self, res: R<(String, Option<ItemId>)>) {
         match res {
@@ -568,81 +586,92 @@ impl Ui<'_> {
     }
 
     /// Runs a submitted dialog; a refusal keeps an input dialog open with the reason.
+    /// Every change ends in a [`Request`] run as the UI's own user: the path
+    /// the dialog was opened on is resolved, and the rules asked, inside the
+    /// change's transaction, so a right lost meanwhile refuses it (R12).
     pub(super) fn submit(&mut self, mut d: Dialog) {
         let v = d.value().unwrap_or_default();
         let res: R<Option<(String, Option<ItemId>)>> = (|| {
+            // The change an access-altering dialog makes: the very request its what-if ran.
+            let change = || request_of(&d).ok_or_else(|| Error::invalid("nothing chosen"));
             Ok(match d.purpose.clone() {
                 Purpose::Quit => {
                     self.quit = true;
                     None
                 }
                 Purpose::NewItem { parent, kind } => {
-                    let pr = match &parent {
-                        Place::Root(sr) => self.sess.space_root(sr)?,
-                        Place::Item(id) => self.sess.resolve_id(*id)?,
+                    // R2: a name, not a deeper path.
+                    let name = names::validate_name(&v, kind.as_str())?;
+                    let path = format!("{parent}/{name}");
+                    let req = match kind {
+                        ItemKind::Folder => Request::Mkdir { path },
+                        ItemKind::App => Request::App { path },
                     };
-                    let tx = self.sess.store().begin()?;
-                    let it = self.sess.create_in(tx, &pr, &v, kind, "")?;
-                    Some((format!("created {kind} {}", escape(&it.name)), Some(it.id)))
+                    let (id, path) = placed(self.execute(req)?)?;
+                    Some((
+                        format!("created {kind} {}", escape(last_name(&path))),
+                        Some(id),
+                    ))
                 }
-                Purpose::NewAssetKind { app } => {
+                Purpose::NewAssetKind { app, path } => {
                     self.dialog = Some(Dialog::input(
                         format!("New {v}"),
                         vec!["Name:".into()],
                         "",
                         Purpose::NewAssetName {
                             app,
+                            path,
                             kind: v.parse()?,
                         },
                     ));
                     return Ok(None);
                 }
-                Purpose::NewAssetName { app, kind } => {
-                    let r = self.sess.resolve_id(app)?;
-                    let a = self.sess.asset_add(&r.path, kind.as_str(), &v)?;
-                    Some((format!("added {} {}", a.kind, escape(&a.name)), Some(app)))
+                Purpose::NewAssetName { app, path, kind } => {
+                    let name = names::validate_name(&v, "asset")?;
+                    self.execute(Request::AssetAdd {
+                        app_path: path,
+                        kind: kind.as_str().into(),
+                        name: name.clone(),
+                    })?;
+                    Some((format!("added {kind} {}", escape(&name)), Some(app)))
                 }
-                Purpose::Rename { id } => {
-                    let r = self.sess.resolve_id(id)?;
-                    let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
-                    let tx = self.sess.store().begin()?;
-                    let n = self.sess.rename_resolved(tx, &it, &r, &v)?;
-                    Some((format!("renamed to {}", escape(&n.name)), Some(id)))
+                Purpose::Rename { id, path } => {
+                    let (_, path) = placed(self.execute(Request::Rename {
+                        path,
+                        new_name: v.clone(),
+                    })?)?;
+                    Some((format!("renamed to {}", escape(last_name(&path))), Some(id)))
                 }
-                Purpose::Describe { id } => {
-                    let r = self.sess.resolve_id(id)?;
-                    self.sess.describe(&r.path, &v)?;
+                Purpose::Describe { id, path } => {
+                    self.execute(Request::Describe { path, text: v })?;
                     Some(("description saved".into(), Some(id)))
                 }
-                Purpose::MoveDest { id } | Purpose::CopyDest { id } => {
-                    let r = self.sess.resolve_id(id)?;
-                    let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
-                    let dst = self.sess.resolve_str(&v)?;
-                    let tx = self.sess.store().begin()?;
-                    if matches!(d.purpose, Purpose::MoveDest { .. }) {
-                        let m = self.sess.mv_resolved(tx, &it, &r, &dst)?;
-                        Some((
-                            format!("moved {} to {}", escape(&m.name), escape(&dst.path)),
-                            Some(id),
-                        ))
-                    } else {
-                        let c = self.sess.cp_resolved(tx, &it, &r, Some(&dst))?;
-                        Some((
-                            format!("copied {} to {}", escape(&c.name), escape(&dst.path)),
-                            Some(c.id),
-                        ))
-                    }
+                Purpose::MoveDest { id, .. } => {
+                    let (_, path) = placed(self.execute(change()?)?)?;
+                    let (to, name) = path.rsplit_once('/').unwrap_or(("", &path));
+                    Some((
+                        format!("moved {} to {}", escape(name), escape(to)),
+                        Some(id),
+                    ))
                 }
-                Purpose::Delete { id } => {
-                    let r = self.sess.resolve_id(id)?;
-                    let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
-                    let tx = self.sess.store().begin()?;
-                    self.sess.rm_resolved(tx, &it, &r)?;
-                    Some((format!("deleted {}", escape(&r.path)), None))
+                Purpose::CopyDest { path, .. } => {
+                    let (id, path) = placed(self.execute(Request::Cp {
+                        path,
+                        dest: Some(v.clone()),
+                    })?)?;
+                    let (to, name) = path.rsplit_once('/').unwrap_or(("", &path));
+                    Some((
+                        format!("copied {} to {}", escape(name), escape(to)),
+                        Some(id),
+                    ))
                 }
-                Purpose::ShareSubject { id } => {
+                Purpose::Delete { path, .. } => {
+                    self.execute(change()?)?;
+                    Some((format!("deleted {}", escape(&path)), None))
+                }
+                Purpose::ShareSubject { id, path } => {
                     let subject: Subject = v.parse()?;
-                    let r = self.sess.resolve_id(id)?;
+                    let r = self.sess.resolve_str(&path)?;
                     let levels: Vec<Level> = match (&subject, r.space().is_team()) {
                         (Subject::Tenant(_), _) => vec![Level::Tenant],
                         (_, true) => vec![Level::Viewer, Level::Editor, Level::Manager],
@@ -654,13 +683,13 @@ impl Ui<'_> {
                         .collect();
                     self.dialog = Some(Dialog::pick(
                         "Level",
-                        vec![format!("Share {} with {subject} as:", escape(&r.path))],
+                        vec![format!("Share {} with {subject} as:", escape(&path))],
                         items,
-                        Purpose::ShareLevel { id, subject },
+                        Purpose::ShareLevel { id, path, subject },
                     ));
                     return Ok(None);
                 }
-                Purpose::ShareLevel { id, subject } => {
+                Purpose::ShareLevel { id, path, subject } => {
                     let level: Level = v.parse()?;
                     self.dialog = Some(Dialog::input(
                         "Note (optional)",
@@ -669,36 +698,38 @@ impl Ui<'_> {
                             "A note for the grant, Enter to share:".into(),
                         ],
                         "",
-                        Purpose::ShareNote { id, subject, level },
+                        Purpose::ShareNote {
+                            id,
+                            path,
+                            subject,
+                            level,
+                        },
                     ));
                     return Ok(None);
                 }
-                Purpose::ShareNote { id, subject, level } => {
-                    let r = self.sess.resolve_id(id)?;
-                    let tx = self.sess.store().begin()?;
-                    self.sess.share_resolved(tx, &r, &subject, level, &v)?;
+                Purpose::ShareNote {
+                    id,
+                    path,
+                    subject,
+                    level,
+                } => {
+                    self.execute(change()?)?;
                     Some((
-                        format!("shared {} with {subject} {level}", escape(&r.path)),
+                        format!("shared {} with {subject} {level}", escape(&path)),
                         Some(id),
                     ))
                 }
-                Purpose::Unshare { id } => {
+                Purpose::Unshare { id, path } => {
                     let subject: Subject = v.parse()?;
-                    let r = self.sess.resolve_id(id)?;
-                    let tx = self.sess.store().begin()?;
-                    self.sess.unshare_resolved(tx, &r, &subject)?;
+                    self.execute(change()?)?;
                     Some((
-                        format!("removed the grant to {subject} on {}", escape(&r.path)),
+                        format!("removed the grant to {subject} on {}", escape(&path)),
                         Some(id),
                     ))
                 }
-                Purpose::Leave { id } => {
-                    let r = self.sess.resolve_id(id)?;
-                    self.sess.leave(&r.path)?;
-                    Some((
-                        format!("left the collaboration on {}", escape(&r.path)),
-                        None,
-                    ))
+                Purpose::Leave { path, .. } => {
+                    self.execute(change()?)?;
+                    Some((format!("left the collaboration on {}", escape(&path)), None))
                 }
                 Purpose::Inspect => {
                     if v == self.login {
@@ -733,15 +764,21 @@ impl Ui<'_> {
                     return Ok(None);
                 }
                 Purpose::ResourceEndpoint { ws, kind } => {
-                    self.sess.resource_set(&ws, kind.as_str(), &v)?;
+                    self.execute(Request::ResourceSet {
+                        ws,
+                        kind: kind.as_str().into(),
+                        endpoint: v,
+                    })?;
                     Some((format!("{kind} endpoint set"), None))
                 }
-                Purpose::Restrict { app } => {
-                    let r = self.sess.resolve_id(app)?;
+                Purpose::Restrict { app, path } => {
                     let (op, kind) = v.split_once(':').unwrap_or(("", ""));
-                    self.sess
-                        .resource_restrict(&r.path, kind, op == "restrict")?;
-                    Some((format!("{op} {kind} on {}", escape(&r.path)), Some(app)))
+                    self.execute(Request::ResourceRestrict {
+                        app_path: path.clone(),
+                        kind: kind.into(),
+                        restrict: op == "restrict",
+                    })?;
+                    Some((format!("{op} {kind} on {}", escape(&path)), Some(app)))
                 }
                 Purpose::IntegMenu { ws } => {
                     if v == "+" {
@@ -786,29 +823,42 @@ impl Ui<'_> {
                     return Ok(None);
                 }
                 Purpose::IntegEndpoint { ws, name, kind } => {
-                    self.sess.integ_add(&ws, &name, kind.as_str(), &v, "")?;
+                    self.execute(Request::IntegAdd {
+                        ws,
+                        name: name.clone(),
+                        kind: kind.as_str().into(),
+                        endpoint: v,
+                        settings: String::new(),
+                    })?;
                     Some((format!("integration {} added", escape(&name)), None))
                 }
                 Purpose::IntegDelete { ws, name } => {
-                    self.sess.integ_rm(&ws, &name)?;
+                    self.execute(Request::IntegRm {
+                        ws,
+                        name: name.clone(),
+                    })?;
                     Some((format!("integration {} deleted", escape(&name)), None))
                 }
-                Purpose::Attach { app } => {
-                    let r = self.sess.resolve_id(app)?;
+                Purpose::Attach { app, path } => {
                     let attach = v.starts_with('+');
-                    self.sess.integ_attach(&r.path, &v[1..], attach)?;
+                    let name = v[1..].to_string();
+                    self.execute(Request::IntegAttach {
+                        app_path: path,
+                        name: name.clone(),
+                        attach,
+                    })?;
                     Some((
                         format!(
                             "{} {}",
                             if attach { "attached" } else { "detached" },
-                            escape(&v[1..])
+                            escape(&name)
                         ),
                         Some(app),
                     ))
                 }
                 Purpose::MemberUser { ws } => {
                     let w = self.sess.workspace_named(&ws)?;
-                    let roles = self.sess.store().roles(w.id, &v)?;
+                    let roles = self.sess.roles_of(w.id, &v)?;
                     let items = Role::ALL
                         .iter()
                         .map(|r| {
@@ -834,13 +884,9 @@ impl Ui<'_> {
                     ));
                     return Ok(None);
                 }
-                Purpose::MemberRole { ws, login } => {
+                Purpose::MemberRole { login, .. } => {
                     let role: Role = v[1..].parse()?;
-                    if v.starts_with('+') {
-                        self.sess.role_grant(&ws, &login, &[role])?;
-                    } else {
-                        self.sess.role_revoke(&ws, &login, &[role], None)?;
-                    }
+                    self.execute(change()?)?;
                     Some((
                         format!(
                             "{login}: {} {role}",
@@ -867,6 +913,21 @@ impl Ui<'_> {
             }
         }
     }
+}
+
+/// The item a request placed (created, moved, renamed or copied): its id and path.
+fn placed(reply: Reply) -> R<(ItemId, String)> {
+    match reply {
+        Reply::Placed { id, path, .. } => Ok((id, path)),
+        other => Err(Error::unavailable(format!(
+            "expected the place of an item, got {other:?}"
+        ))),
+    }
+}
+
+/// The last name of a path.
+fn last_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, n)| n)
 }
 
 fn level_note(l: Level) -> &'static str {

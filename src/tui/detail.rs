@@ -207,7 +207,7 @@ impl Ui<'_> {
             }
         }
         if it.kind == ItemKind::App {
-            if let Some(ws) = s.store().workspace(it.space.ws)? {
+            if let Some(ws) = s.workspace_of(&it)? {
                 out.push(dl(Tone::Heading, "Resources (R30)"));
                 for (k, e) in &ws.resources {
                     if it.restricted.contains(k) {
@@ -327,7 +327,7 @@ impl Ui<'_> {
         let s = &self.sess;
         let mut out = vec![dl(Tone::Heading, format!("Workspace {}", escape(&ws.name)))];
         out.push(dl(Tone::Heading, "Members (★ Team Space admin, R7)"));
-        let mut members = s.store().members(ws.id)?;
+        let mut members = s.members_of(ws.id)?;
         if !members.iter().any(|(l, _)| *l == s.account.owner) {
             members.insert(0, (s.account.owner.clone(), Roles::ALL));
         }
@@ -354,7 +354,7 @@ impl Ui<'_> {
             out.push(dl(Tone::Dim, format!("    {}", escape(e))));
         }
         out.push(dl(Tone::Heading, "Integrations (R31)"));
-        let ints = s.store().integrations(ws.id)?;
+        let ints = s.integrations_of(ws.id)?;
         if ints.is_empty() {
             out.push(dl(Tone::Dim, "  none"));
         }

@@ -2,65 +2,72 @@
 //! its own state and handles keys; what a dialog is *for* ([`Purpose`]) is
 //! carried along and acted on by the UI when it is submitted.
 
-use crate::domain::{
-    AssetKind, IntegKind, ItemId, ItemKind, Level, ResourceKind, SpaceRef, Subject,
-};
+use crate::domain::{AssetKind, IntegKind, ItemId, ItemKind, Level, ResourceKind, Subject};
 
 use super::access::WhatIfView;
 use super::keys::{Key, KeyCode};
 
-/// Where something is created: a space root or a folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
-    Root(SpaceRef),
-    Item(ItemId),
-}
-
+/// What a dialog is for. Dialogs that act on an item carry its id (to show
+/// it again afterwards) and the path the user saw it at: the change they end
+/// in names that path, and the rules are asked about it when it is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
+    /// `parent`: the folder or space root to create in, by path.
     NewItem {
-        parent: Place,
+        parent: String,
         kind: ItemKind,
     },
     NewAssetKind {
         app: ItemId,
+        path: String,
     },
     NewAssetName {
         app: ItemId,
+        path: String,
         kind: AssetKind,
     },
     Rename {
         id: ItemId,
+        path: String,
     },
     Describe {
         id: ItemId,
+        path: String,
     },
     MoveDest {
         id: ItemId,
+        path: String,
     },
     CopyDest {
         id: ItemId,
+        path: String,
     },
     Delete {
         id: ItemId,
+        path: String,
     },
     ShareSubject {
         id: ItemId,
+        path: String,
     },
     ShareLevel {
         id: ItemId,
+        path: String,
         subject: Subject,
     },
     ShareNote {
         id: ItemId,
+        path: String,
         subject: Subject,
         level: Level,
     },
     Unshare {
         id: ItemId,
+        path: String,
     },
     Leave {
         id: ItemId,
+        path: String,
     },
     Inspect,
     Search,
@@ -73,6 +80,7 @@ pub enum Purpose {
     },
     Restrict {
         app: ItemId,
+        path: String,
     },
     IntegMenu {
         ws: String,
@@ -95,6 +103,7 @@ pub enum Purpose {
     },
     Attach {
         app: ItemId,
+        path: String,
     },
     MemberUser {
         ws: String,

@@ -65,6 +65,13 @@ fn select(u: &mut Ui, path: &str) {
     );
 }
 
+/// The grants set on the item at `path`, as the account owner reads them.
+fn grants_on(app: &App, path: &str) -> Vec<crate::domain::Grant> {
+    let s = app.session("root").unwrap();
+    let (it, _) = s.resolve_item(path).unwrap();
+    s.grants_of(&it).unwrap()
+}
+
 fn message(u: &Ui) -> String {
     u.message.as_ref().map(|m| m.0.clone()).unwrap_or_default()
 }
@@ -402,17 +409,7 @@ fn r27_share_dialog_picks_subject_level_and_note() {
     keys(&mut u, "QA reads sales");
     press(&mut u, KeyCode::Enter);
     assert!(message(&u).contains("shared"), "{}", message(&u));
-    let g = app
-        .store()
-        .grants_on(
-            u.sess
-                .resolve_str(&format!("{DW}/Sales"))
-                .unwrap()
-                .item()
-                .unwrap()
-                .id,
-        )
-        .unwrap();
+    let g = grants_on(&app, &format!("{DW}/Sales"));
     assert!(g
         .iter()
         .any(|g| g.subject.to_string() == "group:qa" && g.level == crate::domain::Level::Editor));
@@ -1336,16 +1333,7 @@ fn share_dialog_shows_the_what_if_after_the_level_is_chosen() {
         s.contains("Note (optional)") && s.contains("gain editor"),
         "{s}"
     );
-    let g = |u: &Ui| {
-        let id = u
-            .sess
-            .resolve_str(&format!("{DW}/Sales"))
-            .unwrap()
-            .item()
-            .unwrap()
-            .id;
-        app.store().grants_on(id).unwrap().len()
-    };
+    let g = |_: &Ui| grants_on(&app, &format!("{DW}/Sales")).len();
     let n = g(&u);
     keys(&mut u, "QA");
     press(&mut u, KeyCode::Enter);
@@ -1418,4 +1406,181 @@ fn reveal_finds_a_root_item_beyond_the_first_page_of_the_space() {
     .unwrap();
     render_test(&mut u, 120, 35);
     select(&mut u, "/W1/team/Wide");
+}
+
+/// The status line's text, and whether it shows an error.
+fn status(u: &Ui) -> (String, bool) {
+    u.message.clone().unwrap_or_default()
+}
+
+#[test]
+fn r10_r12_r27_the_decision_is_made_inside_the_transaction_a_share_whose_grant_was_revoked_meanwhile_is_refused(
+) {
+    let app = demo();
+    let oee = format!("{DW}/Plant/Line1/OEE");
+    let root = app.session("root").unwrap();
+    // bob: editor on Plant through qa, manager on OEE through a grant to him (R27).
+    root.share(&oee, "user:bob", "manager", "").unwrap();
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &oee);
+    keys(&mut u, "s");
+    keys(&mut u, "group:analytics");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "viewer");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "for the analysts");
+    assert!(
+        matches!(
+            u.dialog.as_ref().map(|d| &d.purpose),
+            Some(dialog::Purpose::ShareNote { .. })
+        ),
+        "the note is asked: {:?}",
+        u.message
+    );
+    // Before bob confirms, the owner revokes the grant that let him share.
+    root.unshare(&oee, "user:bob").unwrap();
+    press(&mut u, KeyCode::Enter);
+    let (m, error) = status(&u);
+    assert!(error && m.starts_with("permission denied"), "{m}");
+    assert!(m.contains("share"), "{m}");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("permission denied"), "in the status line: {s}");
+    assert!(u.dialog.is_some(), "the dialog stays open with the refusal");
+    // Nothing was written: no grant to analytics, none back to bob.
+    let g = grants_on(&app, &oee);
+    assert!(
+        !g.iter()
+            .any(|g| matches!(&g.subject, crate::domain::Subject::Group(n) if n == "analytics")),
+        "{g:?}"
+    );
+    assert!(
+        !g.iter().any(|g| g.subject.to_string() == "user:bob"),
+        "{g:?}"
+    );
+}
+
+#[test]
+fn r12_r16_the_decision_is_made_inside_the_transaction_a_rename_after_the_collaboration_was_revoked_is_not_found(
+) {
+    let app = demo();
+    let forecast = "/Default Workspace/my/bob/Drafts/Forecast";
+    // carol: editor on bob's Drafts through a grant to her; a collaborator renames (R16).
+    let mut u = ui_as(&app, "carol");
+    open_space(&mut u, "Shared with me");
+    u.tree.sel = 0;
+    u.run(Cmd::Expand);
+    select(&mut u, forecast);
+    keys(&mut u, "r");
+    assert!(u.dialog.is_some(), "{:?}", u.message);
+    u.handle_key(Key::ctrl('u'));
+    keys(&mut u, "Forecast v2");
+    // Before carol confirms, bob ends the collaboration.
+    app.session("bob")
+        .unwrap()
+        .unshare("/Default Workspace/my/bob/Drafts", "user:carol")
+        .unwrap();
+    press(&mut u, KeyCode::Enter);
+    // She no longer sees the app: not found, never permission denied (R12, R14).
+    let (m, error) = status(&u);
+    assert!(error && m.starts_with("not found"), "{m}");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("not found"), "in the status line: {s}");
+    let bob = app.session("bob").unwrap();
+    assert!(bob.resolve_str(forecast).is_ok(), "the app keeps its name");
+    assert!(bob
+        .resolve_str("/Default Workspace/my/bob/Drafts/Forecast v2")
+        .is_err());
+}
+
+#[test]
+fn r10_r12_the_decision_is_made_inside_the_transaction_with_the_groups_the_user_is_in_now() {
+    let app = demo();
+    let line2 = format!("{DW}/Plant/Line2");
+    // bob: editor on Plant through group qa (R10).
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &line2);
+    keys(&mut u, "r");
+    assert!(u.dialog.is_some(), "{:?}", u.message);
+    u.handle_key(Key::ctrl('u'));
+    keys(&mut u, "Line2b");
+    // Before bob confirms, the owner takes him out of qa.
+    app.session("root")
+        .unwrap()
+        .group_leave("qa", "bob")
+        .unwrap();
+    press(&mut u, KeyCode::Enter);
+    let (m, error) = status(&u);
+    assert!(error && m.starts_with("not found"), "{m}");
+    let root = app.session("root").unwrap();
+    assert!(root.resolve_str(&line2).is_ok(), "not renamed");
+    assert!(root.resolve_str(&format!("{DW}/Plant/Line2b")).is_err());
+}
+
+#[test]
+fn the_what_if_a_dialog_shows_is_its_request_run_as_a_what_if() {
+    use crate::app::{Caller, Reply, Request};
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let oee = format!("{DW}/Plant/Line1/OEE");
+    select(&mut u, &oee);
+    keys(&mut u, "m");
+    keys(&mut u, "Quality");
+    let s = screen(&mut u, 120, 40);
+    let want = Request::Mv {
+        path: oee.clone(),
+        dest: format!("{DW}/Quality"),
+    };
+    assert_eq!(u.whatif.want.as_ref(), Some(&want), "the dialog's request");
+    assert_eq!(
+        access::request_of(u.dialog.as_ref().unwrap()).as_ref(),
+        Some(&want)
+    );
+    // The same request, asked through App::execute as a what-if.
+    let asked = app
+        .execute(
+            Caller::new(&|| Ok("root".to_string())),
+            Request::WhatIf(Box::new(want.clone())),
+        )
+        .unwrap();
+    let Reply::AccessChanged {
+        report, dry_run, ..
+    } = asked
+    else {
+        panic!("{asked:?}")
+    };
+    assert!(dry_run);
+    assert!(!report.summary.is_empty());
+    assert_eq!(
+        u.dialog.as_ref().unwrap().whatif,
+        Some(access::WhatIfView::Ready(report.summary.clone()))
+    );
+    for line in &report.summary {
+        let head: String = line.chars().take(40).collect();
+        assert!(s.contains(&head), "{head} in\n{s}");
+    }
+    // Nothing changed.
+    assert!(u.sess.resolve_str(&oee).is_ok());
+    // A what-if the rules refuse shows the refusal (editors do not move, R23).
+    let mut b = ui_as(&app, "bob");
+    let line2 = format!("{DW}/Plant/Line2");
+    select(&mut b, &line2);
+    b.dialog = Some(dialog::Dialog::pick(
+        "Move Line2",
+        vec![],
+        vec![dialog::PickItem::new(
+            "Quality",
+            "",
+            format!("{DW}/Quality"),
+        )],
+        dialog::Purpose::MoveDest {
+            id: b.tree.selected_node().unwrap().data.id.unwrap(),
+            path: line2,
+        },
+    ));
+    b.settle_whatif();
+    let w = b.dialog.as_ref().unwrap().whatif.clone();
+    assert!(
+        matches!(&w, Some(access::WhatIfView::Failed(e)) if e.contains("R23")),
+        "{w:?}"
+    );
 }

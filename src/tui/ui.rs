@@ -6,13 +6,13 @@ use std::collections::HashSet;
 
 use ratatui::layout::Rect;
 
-use crate::app::{App, Loc, Resolved, Session};
+use crate::app::{App, Resolved, Session};
 use crate::domain::rules::Seen;
 use crate::domain::text::escape;
 use crate::domain::*;
 
 use super::access::{WhatIfState, WhoView};
-use super::dialog::{Dialog, Outcome as DOutcome, Place, Purpose};
+use super::dialog::{Dialog, Outcome as DOutcome, Purpose};
 use super::keys::{Cmd, Input, Key, KeyCode, KeyMap, MouseKind, Scope};
 use super::theme::Theme;
 use super::tree::{NodeData, NodeKind, TreeState};
@@ -334,7 +334,10 @@ impl<'a> Ui<'a> {
                 if !v.decide(Action::View, &r)?.allowed {
                     return Ok((Vec::new(), None));
                 }
-                let mut assets = self.sess.store().assets(node.id.unwrap_or_default())?;
+                let Some(app) = r.item() else {
+                    return Ok((Vec::new(), None));
+                };
+                let mut assets = v.assets_of(app)?;
                 assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
                 let kids = assets
                     .into_iter()
@@ -590,31 +593,20 @@ impl<'a> Ui<'a> {
 
     /// Where "new folder" creates: the selected folder, else the selected item's
     /// parent, else the space root.
-    pub(super) fn create_place(&self) -> Option<(Place, Resolved)> {
+    pub(super) fn create_place(&self) -> Option<Resolved> {
         if let Some(n) = self.tree.selected_node() {
             match (&n.data.kind, n.data.id) {
-                (NodeKind::Folder, Some(id)) => {
-                    let r = self.sess.resolve_id(id).ok()?;
-                    return Some((Place::Item(id), r));
-                }
-                (NodeKind::Space(s), _) => {
-                    return Some((Place::Root(s.clone()), self.sess.space_root(s).ok()?))
-                }
+                (NodeKind::Folder, Some(id)) => return self.sess.resolve_id(id).ok(),
+                (NodeKind::Space(s), _) => return self.sess.space_root(s).ok(),
                 _ => {
                     if let Some((it, r)) = self.selected_item() {
-                        let p = self.sess.parent_of(&it, &r).ok()?;
-                        return Some(match &p.loc {
-                            Loc::Root(s) => (Place::Root(s.clone()), p.clone()),
-                            Loc::Item(pi) => (Place::Item(pi.id), p.clone()),
-                        });
+                        return self.sess.parent_of(&it, &r).ok();
                     }
                 }
             }
         }
         match self.spaces.get(self.space_sel)? {
-            SpaceChoice::Team(s) | SpaceChoice::Mine(s) => {
-                Some((Place::Root(s.clone()), self.sess.space_root(s).ok()?))
-            }
+            SpaceChoice::Team(s) | SpaceChoice::Mine(s) => self.sess.space_root(s).ok(),
             SpaceChoice::Shared(_) => None,
         }
     }
