@@ -35,9 +35,7 @@ impl Env {
     ) -> Result<Env> {
         let store = store_dir(db)?;
         Ok(Env {
-            socket: socket
-                .clone()
-                .unwrap_or_else(|| store.join(SOCKET_FILE)),
+            socket: socket.clone().unwrap_or_else(|| store.join(SOCKET_FILE)),
             socket_given: socket.is_some(),
             store,
             as_: as_.or_else(|| {

@@ -131,7 +131,14 @@ fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
     let bulk = request.is_bulk_load();
     let app = Arc::new(app);
     let listener = if request.is_long() {
-        Listener::start(app.clone(), &env.socket, Some(crate::tui::remote::host), "command", true).ok()
+        Listener::start(
+            app.clone(),
+            &env.socket,
+            Some(crate::tui::remote::host),
+            "command",
+            true,
+        )
+        .ok()
     } else {
         None
     };

@@ -934,9 +934,12 @@ fn a_second_process_waits_while_another_holds_the_store_for_a_moment() {
         std::thread::sleep(std::time::Duration::from_millis(400));
         drop(held);
     });
-    let r = out(cmd(&db)
-        .env("TREEWARD_WAIT_MS", "20000")
-        .args(["--as", "alice", "mkdir", "/Default Workspace/team/Waited"]));
+    let r = out(cmd(&db).env("TREEWARD_WAIT_MS", "20000").args([
+        "--as",
+        "alice",
+        "mkdir",
+        "/Default Workspace/team/Waited",
+    ]));
     assert_code(&r, 0, "waited for the holder to let go");
     release.join().unwrap();
     let r = expect(&db, "alice", &["ls", "/Default Workspace/team"], 0);

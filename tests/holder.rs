@@ -87,7 +87,11 @@ fn with_the_ui_open_other_processes_read_change_and_check_the_store() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Plant/"), "{out}");
     // A check: allow or deny, not "in use".
-    let (code, out, err) = cli(db, "bob", &["check", "bob", "edit", &format!("{TEAM}/Plant")]);
+    let (code, out, err) = cli(
+        db,
+        "bob",
+        &["check", "bob", "edit", &format!("{TEAM}/Plant")],
+    );
     assert!(code == 0 || code == 1, "{out}{err}");
     // A change from another process shows in the open UI (its status line
     // names who changed what), and the tree reloads.

@@ -161,7 +161,9 @@ fn store() -> (tempfile::TempDir, PathBuf) {
 fn run(c: &mut Client, req: Request) -> treeward::domain::Result<Reply> {
     match c.call(req, None) {
         Called::Done(r) => r,
-        Called::Retry => Err(treeward::domain::Error::unavailable("the server is stopping")),
+        Called::Retry => Err(treeward::domain::Error::unavailable(
+            "the server is stopping",
+        )),
     }
 }
 
@@ -1045,8 +1047,9 @@ fn two_terminal_uis_and_a_script_on_one_server() {
     assert!(a.wait_for("Plant", limit).is_some(), "{}", a.screen());
     assert!(b.wait_for("Plant", limit).is_some(), "{}", b.screen());
     assert!(
-        a.screen()
-            .contains(&format!("connected as {me} to the treeward process holding this store")),
+        a.screen().contains(&format!(
+            "connected as {me} to the treeward process holding this store"
+        )),
         "{}",
         a.screen()
     );

@@ -90,7 +90,6 @@ impl App {
 }
 
 impl Session<'_> {
-
     fn user_required(&self, login: &str) -> Result<User> {
         let login = names::validate_login(login)?;
         self.store()
@@ -128,7 +127,12 @@ impl Session<'_> {
         };
         tx.require_absent(keys::user(&login), format!("user '{login}' exists (R4)"));
         tx.put(keys::user(&login), &u);
-        self.commit(tx, AuditAction::UserAdd, format!("user:{login}"), At::Account)?;
+        self.commit(
+            tx,
+            AuditAction::UserAdd,
+            format!("user:{login}"),
+            At::Account,
+        )?;
         Ok(u)
     }
 
@@ -250,7 +254,12 @@ impl Session<'_> {
         }
         let n = self.drop_grants_to(&mut tx, &Subject::Org(o.name.clone()))?;
         tx.del(keys::org(&o.name));
-        self.commit(tx, AuditAction::OrgRm, format!("org:{}", o.name), At::Account)?;
+        self.commit(
+            tx,
+            AuditAction::OrgRm,
+            format!("org:{}", o.name),
+            At::Account,
+        )?;
         Ok(n)
     }
 
@@ -333,7 +342,12 @@ impl Session<'_> {
             )));
         }
         tx.put(keys::tenant(&t), &Tenant { name: t.clone() });
-        self.commit(tx, AuditAction::TenantAdd, format!("tenant:{t}"), At::Account)?;
+        self.commit(
+            tx,
+            AuditAction::TenantAdd,
+            format!("tenant:{t}"),
+            At::Account,
+        )?;
         Ok(())
     }
 
@@ -350,7 +364,12 @@ impl Session<'_> {
             )));
         }
         let ws = put_new_workspace(&mut tx, &name, &self.account.owner);
-        self.commit(tx, AuditAction::WsAdd, format!("/{name}"), At::Workspace(ws.id))?;
+        self.commit(
+            tx,
+            AuditAction::WsAdd,
+            format!("/{name}"),
+            At::Workspace(ws.id),
+        )?;
         Ok(ws)
     }
 
@@ -374,7 +393,12 @@ impl Session<'_> {
         ws.name = new.clone();
         tx.put(keys::ws_name(&new), &ws.id);
         tx.put(keys::workspace(ws.id), &ws);
-        self.commit(tx, AuditAction::WsRename, format!("/{name} -> /{new}"), At::Workspace(ws.id))?;
+        self.commit(
+            tx,
+            AuditAction::WsRename,
+            format!("/{name} -> /{new}"),
+            At::Workspace(ws.id),
+        )?;
         Ok(())
     }
 
@@ -399,7 +423,12 @@ impl Session<'_> {
         }
         tx.del(keys::ws_name(&ws.name));
         tx.del(keys::workspace(ws.id));
-        self.commit(tx, AuditAction::WsRm, format!("/{}", ws.name), At::Workspace(ws.id))?;
+        self.commit(
+            tx,
+            AuditAction::WsRm,
+            format!("/{}", ws.name),
+            At::Workspace(ws.id),
+        )?;
         Ok(())
     }
 
@@ -442,7 +471,12 @@ impl Session<'_> {
         tx.put(keys::role(ws.id, &u.login), &new);
         tx.put(keys::user_ws(&u.login, ws.id), &());
         let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        self.commit(tx, AuditAction::RoleGrant, format!("/{} user:{} {}", ws.name, u.login, words.join(" ")), At::Workspace(ws.id))?;
+        self.commit(
+            tx,
+            AuditAction::RoleGrant,
+            format!("/{} user:{} {}", ws.name, u.login, words.join(" ")),
+            At::Workspace(ws.id),
+        )?;
         Ok(new)
     }
 
@@ -561,13 +595,18 @@ impl Session<'_> {
             return Ok(new);
         }
         let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        self.commit(tx, AuditAction::RoleRevoke, format!(
+        self.commit(
+            tx,
+            AuditAction::RoleRevoke,
+            format!(
                 "/{} user:{} {}{}",
                 ws.name,
                 u.login,
                 words.join(" "),
                 transfer_note
-            ), At::Workspace(ws.id))?;
+            ),
+            At::Workspace(ws.id),
+        )?;
         Ok(new)
     }
 }

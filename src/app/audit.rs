@@ -105,7 +105,10 @@ pub enum At {
     /// Account-wide: users, groups, org units, tenants.
     Account,
     Workspace(WsId),
-    Item { id: ItemId, space: SpaceRef },
+    Item {
+        id: ItemId,
+        space: SpaceRef,
+    },
 }
 
 impl At {

@@ -632,7 +632,7 @@ impl App {
             seq,
             at: now(),
             actor: "treeward-doctor".into(),
-            action: "doctor repair".into(),
+            action: AuditAction::DoctorRepair.as_str().into(),
             target: format!("{} fixes", fixes.len()),
             item: None,
             ws: None,

@@ -470,7 +470,7 @@ impl App {
             seq: 0,
             at: t,
             actor: owner.clone(),
-            action: "gen".into(),
+            action: super::AuditAction::Gen.as_str().into(),
             target: format!("{} items, {} users", sum.items, sum.users),
             item: None,
             ws: None,

@@ -63,19 +63,16 @@ impl Session<'_> {
         }
         tx.put_item(&item);
         let verb = if kind == ItemKind::Folder {
-            "mkdir"
+            AuditAction::Mkdir
         } else {
-            "app"
+            AuditAction::App
         };
-        self.audit(
-            &mut tx,
+        self.commit(
+            tx,
             verb,
-            &format!("{}/{}", parent.path, name),
-            Some(item.id),
-            Some(space.ws),
-            Some(space),
-        );
-        tx.commit()?;
+            format!("{}/{}", parent.path, name),
+            At::item(&item),
+        )?;
         Ok(item)
     }
 
@@ -115,15 +112,12 @@ impl Session<'_> {
         let mut touched = app.clone();
         touched.modified = now();
         tx.replace_item(&app, &touched);
-        self.audit(
-            &mut tx,
-            "asset add",
-            &format!("{}:{kind}/{name}", r.path),
-            Some(app.id),
-            Some(app.space.ws),
-            Some(app.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(
+            tx,
+            AuditAction::AssetAdd,
+            format!("{}:{kind}/{name}", r.path),
+            At::item(&app),
+        )?;
         Ok(a)
     }
 
@@ -141,15 +135,12 @@ impl Session<'_> {
             )));
         }
         tx.del(keys::asset(app.id, ap.kind, &ap.name));
-        self.audit(
-            &mut tx,
-            "asset rm",
-            &format!("{}:{}/{}", r.path, ap.kind, ap.name),
-            Some(app.id),
-            Some(app.space.ws),
-            Some(app.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(
+            tx,
+            AuditAction::AssetRm,
+            format!("{}:{}/{}", r.path, ap.kind, ap.name),
+            At::item(&app),
+        )?;
         Ok(())
     }
 
@@ -174,15 +165,12 @@ impl Session<'_> {
         it.modified = now();
         tx.require_free_name(&pk, &new_name);
         tx.replace_item(&item, &it);
-        self.audit(
-            &mut tx,
-            "rename",
-            &format!("{} -> {}", r.path, new_name),
-            Some(it.id),
-            Some(it.space.ws),
-            Some(it.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(
+            tx,
+            AuditAction::Rename,
+            format!("{} -> {}", r.path, new_name),
+            At::item(&it),
+        )?;
         Ok(it)
     }
 
@@ -221,15 +209,15 @@ impl Session<'_> {
         } else {
             item.space.clone()
         };
-        self.audit(
-            &mut tx,
-            "mv",
-            &target,
-            Some(it.id),
-            Some(it.space.ws),
-            Some(audit_space),
-        );
-        tx.commit()?;
+        self.commit(
+            tx,
+            AuditAction::Mv,
+            target,
+            At::Item {
+                id: it.id,
+                space: audit_space,
+            },
+        )?;
         Ok(it)
     }
 
@@ -398,15 +386,12 @@ impl Session<'_> {
         for i in &copy.integrations {
             tx.put(keys::integ_use(space.ws, i, copy.id), &());
         }
-        self.audit(
-            &mut tx,
-            "cp",
-            &format!("{} -> {}/{}", src.path, dst.path, name),
-            Some(copy.id),
-            Some(space.ws),
-            Some(space),
-        );
-        tx.commit()?;
+        self.commit(
+            tx,
+            AuditAction::Cp,
+            format!("{} -> {}/{}", src.path, dst.path, name),
+            At::item(&copy),
+        )?;
         Ok(copy)
     }
 
@@ -473,15 +458,7 @@ impl Session<'_> {
             tx.del(keys::integ_use(item.space.ws, i, item.id));
         }
         tx.del_item(&item);
-        self.audit(
-            &mut tx,
-            "rm",
-            &r.path,
-            Some(item.id),
-            Some(item.space.ws),
-            Some(item.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::Rm, r.path.to_string(), At::item(&item))?;
         Ok(item)
     }
 
@@ -496,15 +473,7 @@ impl Session<'_> {
         it.description = description;
         it.modified = now();
         tx.replace_item(&item, &it);
-        self.audit(
-            &mut tx,
-            "describe",
-            &r.path,
-            Some(it.id),
-            Some(it.space.ws),
-            Some(it.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(tx, AuditAction::Describe, r.path.to_string(), At::item(&it))?;
         Ok(it)
     }
 }

@@ -28,8 +28,8 @@ use crate::domain::rules::{decide, Chain, Decision, Link, LinkPath, Principal, S
 use crate::domain::*;
 use crate::store::{Parent, Store, Txn};
 
-pub use browse::Allowance;
 pub use audit::{At, AuditAction};
+pub use browse::Allowance;
 pub use reach::Reach;
 pub use request::{Caller, Reply, Request};
 pub use views::{Entry, ItemDetail, Listing, TreeNode};
@@ -97,6 +97,10 @@ impl App {
     }
     pub fn store(&self) -> &Store {
         &self.store
+    }
+    /// The store's directory (`None` in memory).
+    pub fn dir(&self) -> Option<&Path> {
+        self.store.dir()
     }
     pub fn is_initialized(&self) -> Result<bool> {
         Ok(self.store.account()?.is_some())
@@ -521,30 +525,6 @@ impl<'a> Session<'a> {
             )));
         }
         Ok(d)
-    }
-
-    // ---- audit ----
-
-    pub fn audit(
-        &self,
-        tx: &mut Txn<'_>,
-        action: &str,
-        target: &str,
-        item: Option<ItemId>,
-        ws: Option<WsId>,
-        space: Option<SpaceRef>,
-    ) {
-        tx.audit(AuditEntry {
-            seq: 0,
-            at: now(),
-            actor: self.actor.login.clone(),
-            action: action.to_string(),
-            target: target.to_string(),
-            item,
-            ws,
-            space,
-            outcome: "ok".into(),
-        });
     }
 
     fn require_owner(&self, what: &str) -> Result<()> {

@@ -17,72 +17,212 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     // ---- store-level: the account owner's (and a server's service account) ----
-    Init { owner: String },
+    Init {
+        owner: String,
+    },
     /// Load an export (its text) into an empty store.
-    Import { text: String },
+    Import {
+        text: String,
+    },
     /// Fill an empty store with the demo account, owned by the actor.
     Demo,
     /// Fill an empty store with a generated account, owned by the actor.
     Gen(GenSpec),
     Export,
-    Doctor { repair: bool, backup: Option<PathBuf> },
-    Backup { dir: PathBuf },
+    Doctor {
+        repair: bool,
+        backup: Option<PathBuf>,
+    },
+    Backup {
+        dir: PathBuf,
+    },
     // ---- the account ----
-    UserAdd { login: String, name: Option<String>, tenant: Option<String> },
+    UserAdd {
+        login: String,
+        name: Option<String>,
+        tenant: Option<String>,
+    },
     UserLs,
-    GroupAdd { group: String },
-    GroupRm { group: String },
-    GroupJoin { group: String, login: String },
-    GroupLeave { group: String, login: String },
+    GroupAdd {
+        group: String,
+    },
+    GroupRm {
+        group: String,
+    },
+    GroupJoin {
+        group: String,
+        login: String,
+    },
+    GroupLeave {
+        group: String,
+        login: String,
+    },
     GroupLs,
-    OrgAdd { unit: String, parent: Option<String> },
-    OrgRm { unit: String },
-    OrgJoin { unit: String, login: String },
-    OrgLeave { unit: String, login: String },
+    OrgAdd {
+        unit: String,
+        parent: Option<String>,
+    },
+    OrgRm {
+        unit: String,
+    },
+    OrgJoin {
+        unit: String,
+        login: String,
+    },
+    OrgLeave {
+        unit: String,
+        login: String,
+    },
     OrgLs,
-    TenantAdd { tenant: String },
+    TenantAdd {
+        tenant: String,
+    },
     TenantLs,
-    WsAdd { name: String },
-    WsRename { name: String, new: String },
-    WsRm { name: String },
+    WsAdd {
+        name: String,
+    },
+    WsRename {
+        name: String,
+        new: String,
+    },
+    WsRm {
+        name: String,
+    },
     WsLs,
-    RoleGrant { ws: String, login: String, roles: Vec<Role> },
-    RoleRevoke { ws: String, login: String, roles: Vec<Role>, transfer_to: Option<String> },
-    RoleLs { ws: String },
+    RoleGrant {
+        ws: String,
+        login: String,
+        roles: Vec<Role>,
+    },
+    RoleRevoke {
+        ws: String,
+        login: String,
+        roles: Vec<Role>,
+        transfer_to: Option<String>,
+    },
+    RoleLs {
+        ws: String,
+    },
     // ---- items ----
-    Mkdir { path: String },
-    App { path: String },
-    AssetAdd { app_path: String, kind: String, name: String },
-    AssetRm { asset_path: String },
-    Mv { path: String, dest: String },
-    Rename { path: String, new_name: String },
-    Rm { path: String },
+    Mkdir {
+        path: String,
+    },
+    App {
+        path: String,
+    },
+    AssetAdd {
+        app_path: String,
+        kind: String,
+        name: String,
+    },
+    AssetRm {
+        asset_path: String,
+    },
+    Mv {
+        path: String,
+        dest: String,
+    },
+    Rename {
+        path: String,
+        new_name: String,
+    },
+    Rm {
+        path: String,
+    },
     /// Copy an app into `dest`, or beside itself when `dest` is `None` (R20).
-    Cp { path: String, dest: Option<String> },
-    Describe { path: String, text: String },
-    Share { path: String, subject: String, level: String, note: String },
-    Unshare { path: String, subject: String },
-    Leave { path: String },
+    Cp {
+        path: String,
+        dest: Option<String>,
+    },
+    Describe {
+        path: String,
+        text: String,
+    },
+    Share {
+        path: String,
+        subject: String,
+        level: String,
+        note: String,
+    },
+    Unshare {
+        path: String,
+        subject: String,
+    },
+    Leave {
+        path: String,
+    },
     // ---- workspace resources and integrations ----
-    ResourceLs { ws: String },
-    ResourceSet { ws: String, kind: String, endpoint: String },
+    ResourceLs {
+        ws: String,
+    },
+    ResourceSet {
+        ws: String,
+        kind: String,
+        endpoint: String,
+    },
     /// `restrict`: true to restrict the app from the resource, false to allow it again (R30).
-    ResourceRestrict { app_path: String, kind: String, restrict: bool },
-    IntegAdd { ws: String, name: String, kind: String, endpoint: String, settings: String },
-    IntegRm { ws: String, name: String },
-    IntegEdit { ws: String, name: String, endpoint: Option<String>, settings: Option<String> },
-    IntegLs { ws: String },
+    ResourceRestrict {
+        app_path: String,
+        kind: String,
+        restrict: bool,
+    },
+    IntegAdd {
+        ws: String,
+        name: String,
+        kind: String,
+        endpoint: String,
+        settings: String,
+    },
+    IntegRm {
+        ws: String,
+        name: String,
+    },
+    IntegEdit {
+        ws: String,
+        name: String,
+        endpoint: Option<String>,
+        settings: Option<String>,
+    },
+    IntegLs {
+        ws: String,
+    },
     /// `attach`: true to let the app use the integration, false to stop it (R31).
-    IntegAttach { app_path: String, name: String, attach: bool },
+    IntegAttach {
+        app_path: String,
+        name: String,
+        attach: bool,
+    },
     // ---- views ----
-    Ls { path: Option<String> },
-    Tree { path: Option<String> },
-    Detail { path: String },
-    Check { login: String, action: String, path: String },
-    Explain { login: String, path: String },
-    Who { path: String, level: Option<String>, via: Option<String> },
-    Access { login: String, workspace: Option<String> },
-    Log { workspace: Option<String> },
+    Ls {
+        path: Option<String>,
+    },
+    Tree {
+        path: Option<String>,
+    },
+    Detail {
+        path: String,
+    },
+    Check {
+        login: String,
+        action: String,
+        path: String,
+    },
+    Explain {
+        login: String,
+        path: String,
+    },
+    Who {
+        path: String,
+        level: Option<String>,
+        via: Option<String>,
+    },
+    Access {
+        login: String,
+        workspace: Option<String>,
+    },
+    Log {
+        workspace: Option<String>,
+    },
     /// What a change would do to access, made on a view of the store: nothing changes.
     WhatIf(Box<Request>),
 }
@@ -152,7 +292,11 @@ impl Request {
     pub fn is_long(&self) -> bool {
         matches!(
             self,
-            Request::Import { .. } | Request::Gen(_) | Request::Demo | Request::Doctor { .. } | Request::Backup { .. }
+            Request::Import { .. }
+                | Request::Gen(_)
+                | Request::Demo
+                | Request::Doctor { .. }
+                | Request::Backup { .. }
         )
     }
 
@@ -231,16 +375,39 @@ pub enum Placed {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Reply {
     /// A change made; the message says what, in words (not yet escaped).
-    Done { message: String },
+    Done {
+        message: String,
+    },
     /// An item made, moved, renamed or copied, and where it is now.
-    Placed { how: Placed, id: ItemId, path: String },
+    Placed {
+        how: Placed,
+        id: ItemId,
+        path: String,
+    },
     /// A user's roles in a workspace after a grant or a revoke.
-    Roles { login: String, ws: String, roles: Roles },
-    Initialized { owner: String },
-    Imported { items: usize },
-    DemoCreated { owner: String, operations: usize },
-    Generated { seconds: f64, summary: super::gen::GenSummary, owner: String },
-    Exported { json: String },
+    Roles {
+        login: String,
+        ws: String,
+        roles: Roles,
+    },
+    Initialized {
+        owner: String,
+    },
+    Imported {
+        items: usize,
+    },
+    DemoCreated {
+        owner: String,
+        operations: usize,
+    },
+    Generated {
+        seconds: f64,
+        summary: super::gen::GenSummary,
+        owner: String,
+    },
+    Exported {
+        json: String,
+    },
     Doctor(DoctorReply),
     Backup(super::backup::Backup),
     Users(Vec<UserRow>),
@@ -257,13 +424,26 @@ pub enum Reply {
     Tree(Vec<TreeNode>),
     Detail(Box<ItemDetail>),
     Decision(Decision),
-    Explained { decision: Decision, lines: Vec<String> },
-    Who { path: String, users: Vec<WhoRow> },
-    Access { login: String, nodes: Vec<TreeNode> },
+    Explained {
+        decision: Decision,
+        lines: Vec<String>,
+    },
+    Who {
+        path: String,
+        users: Vec<WhoRow>,
+    },
+    Access {
+        login: String,
+        nodes: Vec<TreeNode>,
+    },
     Log(Vec<AuditEntry>),
     /// A change that alters access, with who gains and who loses what:
     /// after it was made, or, for a dry run, what it would do.
-    AccessChanged { reply: Box<Reply>, report: WhatIf, dry_run: bool },
+    AccessChanged {
+        reply: Box<Reply>,
+        report: WhatIf,
+        dry_run: bool,
+    },
 }
 
 /// Who asks, and what they want to hear while a long request runs.
@@ -321,7 +501,8 @@ impl App {
             }),
             Request::Doctor { repair, backup } => {
                 let r = self.doctor(repair, backup.as_deref())?;
-                let list = |v: &[super::doctor::Problem]| v.iter().map(|p| p.text.clone()).collect();
+                let list =
+                    |v: &[super::doctor::Problem]| v.iter().map(|p| p.text.clone()).collect();
                 Ok(Reply::Doctor(DoctorReply {
                     records: r.records,
                     problems: list(&r.problems),
@@ -519,7 +700,12 @@ impl Session<'_> {
                 name,
             } => {
                 let a = self.asset_add(&app_path, &kind, &name)?;
-                done(format!("added {} {} to {}", a.kind, a.name, app_path.trim()))
+                done(format!(
+                    "added {} {} to {}",
+                    a.kind,
+                    a.name,
+                    app_path.trim()
+                ))
             }
             Request::AssetRm { asset_path } => {
                 self.asset_rm(&asset_path)?;
@@ -584,7 +770,11 @@ impl Session<'_> {
             } => {
                 self.resource_restrict(&app_path, &kind, restrict)?;
                 done(if restrict {
-                    format!("{} may no longer use {} (R30)", app_path.trim(), kind.trim())
+                    format!(
+                        "{} may no longer use {} (R30)",
+                        app_path.trim(),
+                        kind.trim()
+                    )
                 } else {
                     format!("{} may use {} again (R30)", app_path.trim(), kind.trim())
                 })
@@ -697,7 +887,12 @@ impl Session<'_> {
     }
 
     fn tenant_names(&self) -> Result<Vec<String>> {
-        Ok(self.store().tenants()?.into_iter().map(|t| t.name).collect())
+        Ok(self
+            .store()
+            .tenants()?
+            .into_iter()
+            .map(|t| t.name)
+            .collect())
     }
 
     fn ws_members(&self, ws: &str) -> Result<Vec<(String, Roles)>> {

@@ -35,7 +35,12 @@ impl Session<'_> {
         }
         w.resources.insert(kind, endpoint.clone());
         tx.put(keys::workspace(w.id), &w);
-        self.commit(tx, AuditAction::ResourceSet, format!("/{} {kind} {endpoint}", w.name), At::Workspace(w.id))?;
+        self.commit(
+            tx,
+            AuditAction::ResourceSet,
+            format!("/{} {kind} {endpoint}", w.name),
+            At::Workspace(w.id),
+        )?;
         Ok(())
     }
 
@@ -112,7 +117,12 @@ impl Session<'_> {
             i.settings = t;
         }
         tx.put(keys::integ(w.id, &name), &i);
-        self.commit(tx, AuditAction::IntegEdit, format!("/{} {name}", w.name), At::Workspace(w.id))?;
+        self.commit(
+            tx,
+            AuditAction::IntegEdit,
+            format!("/{} {name}", w.name),
+            At::Workspace(w.id),
+        )?;
         Ok(i)
     }
 
@@ -150,7 +160,12 @@ impl Session<'_> {
         };
         tx.require_absent(keys::integ(w.id, &name), "the integration exists");
         tx.put(keys::integ(w.id, &name), &i);
-        self.commit(tx, AuditAction::IntegAdd, format!("/{} {name}", w.name), At::Workspace(w.id))?;
+        self.commit(
+            tx,
+            AuditAction::IntegAdd,
+            format!("/{} {name}", w.name),
+            At::Workspace(w.id),
+        )?;
         Ok(i)
     }
 
@@ -210,7 +225,12 @@ impl Session<'_> {
             )));
         }
         tx.del(keys::integ(w.id, &name));
-        self.commit(tx, AuditAction::IntegRm, format!("/{} {name}", w.name), At::Workspace(w.id))?;
+        self.commit(
+            tx,
+            AuditAction::IntegRm,
+            format!("/{} {name}", w.name),
+            At::Workspace(w.id),
+        )?;
         Ok(())
     }
 

@@ -89,15 +89,12 @@ impl Session<'_> {
             at: now(),
         };
         tx.put_grant(&g);
-        self.audit(
-            &mut tx,
-            "share",
-            &format!("{} {subject} {level}", r.path),
-            Some(item.id),
-            Some(item.space.ws),
-            Some(item.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(
+            tx,
+            AuditAction::Share,
+            format!("{} {subject} {level}", r.path),
+            At::item(&item),
+        )?;
         Ok(g)
     }
 
@@ -118,15 +115,12 @@ impl Session<'_> {
             ))
         })?;
         tx.del_grant(item.id, &subject);
-        self.audit(
-            &mut tx,
-            "unshare",
-            &format!("{} {subject}", r.path),
-            Some(item.id),
-            Some(item.space.ws),
-            Some(item.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(
+            tx,
+            AuditAction::Unshare,
+            format!("{} {subject}", r.path),
+            At::item(&item),
+        )?;
         Ok(g)
     }
 
@@ -154,15 +148,12 @@ impl Session<'_> {
             )));
         };
         tx.del_grant(item.id, &me);
-        self.audit(
-            &mut tx,
-            "leave",
-            &format!("{} {me}", r.path),
-            Some(item.id),
-            Some(item.space.ws),
-            Some(item.space.clone()),
-        );
-        tx.commit()?;
+        self.commit(
+            tx,
+            AuditAction::Leave,
+            format!("{} {me}", r.path),
+            At::item(&item),
+        )?;
         Ok(g)
     }
 }

@@ -17,8 +17,8 @@ use crate::app::{App, Reply, Request};
 use crate::domain::text::escape;
 use crate::domain::*;
 use crate::env::Env;
-pub use args::{Cli, Cmd};
 use args::*;
+pub use args::{Cli, Cmd};
 
 /// What a command printed: text for people, JSON for scripts, and the exit code.
 pub struct Out {
@@ -173,9 +173,7 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             repair,
             backup: backup.map(absolute),
         },
-        Cmd::Backup { dir } => Request::Backup {
-            dir: absolute(dir),
-        },
+        Cmd::Backup { dir } => Request::Backup { dir: absolute(dir) },
         Cmd::User(UserCmd::Add {
             login,
             name,
@@ -411,7 +409,10 @@ pub fn stress_writer(
         let login = env.actor()?;
         let mut out = std::io::stdout().lock();
         let n = app.stress_writer(&login, workspace, root, seed, ops, &mut out)?;
-        Ok(Out::ok(String::new(), json!({ "ok": true, "operations": n })))
+        Ok(Out::ok(
+            String::new(),
+            json!({ "ok": true, "operations": n }),
+        ))
     };
     print(env.json, run())
 }

@@ -184,7 +184,9 @@ pub enum Target<'a> {
 }
 
 /// How much of a target the principal sees (R11, R12).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Seen {
     /// Not at all: acting on it answers *not found* (R12).

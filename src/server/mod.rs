@@ -30,7 +30,9 @@ use std::time::{Duration, Instant};
 
 use crate::app::{App, Caller, Request};
 use crate::domain::{Error, Result};
-use crate::wire::proto::{self, Answer, Call, ClientMsg, ClientReq, Event, FrameError, Hello, ServerMsg};
+use crate::wire::proto::{
+    self, Answer, Call, ClientMsg, ClientReq, Event, FrameError, Hello, ServerMsg,
+};
 use crate::wire::UiHost;
 
 /// A connection must say hello within this time.
@@ -186,19 +188,24 @@ pub fn serve(app: App, sock: &Path, ui: Option<UiHost>) -> Result<()> {
     sigs.thread_block()
         .map_err(|e| Error::unavailable(format!("cannot block signals: {e}")))?;
     let dir = app
-        .store()
         .dir()
         .map(|d| d.display().to_string())
         .unwrap_or_else(|| "a store in memory".into());
     let l = Listener::start(Arc::new(app), sock, ui, "serve", false)?;
-    log("serve", format!(
-        "serving {dir} on {} (protocol {}, service account {})",
-        sock.display(),
-        proto::PROTOCOL_VERSION,
-        l.service_login()
-    ));
+    log(
+        "serve",
+        format!(
+            "serving {dir} on {} (protocol {}, service account {})",
+            sock.display(),
+            proto::PROTOCOL_VERSION,
+            l.service_login()
+        ),
+    );
     if let Ok(sig) = sigs.wait() {
-        log("serve", format!("{sig}: stopping after the requests in flight"));
+        log(
+            "serve",
+            format!("{sig}: stopping after the requests in flight"),
+        );
     }
     l.stop();
     log("serve", "stopped");

@@ -38,7 +38,10 @@ pub fn show_others(
     own: &Own,
     login: &str,
 ) -> bool {
-    let others: Vec<AuditEntry> = changes.into_iter().filter(|e| !own.made(e, login)).collect();
+    let others: Vec<AuditEntry> = changes
+        .into_iter()
+        .filter(|e| !own.made(e, login))
+        .collect();
     if others.is_empty() {
         return false;
     }

@@ -219,7 +219,9 @@ fn event_loop(
     if !notes.is_empty() {
         ui.set_error(format!("key bindings: {}", notes.join("; ")));
     } else if let Some(p) = &holding.problem {
-        ui.set_error(format!("other treeward processes cannot reach this store: {p}"));
+        ui.set_error(format!(
+            "other treeward processes cannot reach this store: {p}"
+        ));
     } else {
         ui.set_message("? shows the keys of the focused pane; Tab moves between panes");
     }

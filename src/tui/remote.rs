@@ -33,7 +33,9 @@ use crate::domain::{AuditEntry, Error, Result};
 use crate::env::Env;
 use crate::tui::keys::{Input, Key, KeyCode, MouseKind};
 use crate::wire::client::Client;
-use crate::wire::proto::{self, Answer, ClientMsg, ClientReq, ServerMsg, TuiReq, WireInput, WireKey};
+use crate::wire::proto::{
+    self, Answer, ClientMsg, ClientReq, ServerMsg, TuiReq, WireInput, WireKey,
+};
 use crate::wire::UiEvent as Msg;
 
 /// Events a hosted UI may fall behind before it stops hearing of changes.
@@ -494,11 +496,7 @@ fn session(env: &Env, stream: UnixStream, socket: &std::path::Path) -> i32 {
 }
 
 /// Shows "disconnected, retrying" on the last row until the server is back.
-fn reconnect(
-    env: &Env,
-    socket: &std::path::Path,
-    quit: &AtomicBool,
-) -> Option<UnixStream> {
+fn reconnect(env: &Env, socket: &std::path::Path, quit: &AtomicBool) -> Option<UnixStream> {
     let (_, rows) = crossterm::terminal::size().unwrap_or((80, 24));
     let mut wait = Duration::from_millis(50);
     loop {

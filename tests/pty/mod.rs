@@ -167,5 +167,4 @@ impl Tui {
         );
         assert!(!s.bracketed_paste(), "bracketed paste off");
     }
-
 }
