@@ -384,4 +384,430 @@ mod tests {
             Err(FrameError::Closed)
         ));
     }
+
+    use crate::app::request::{GenSpec, Placed};
+    use crate::app::{App, Caller};
+    use crate::domain::{ItemKind, Role};
+
+    /// One of every request (the match below fails to build when a variant is added).
+    fn every_request() -> Vec<Request> {
+        let p = |s: &str| format!("/Default Workspace/team/{s}");
+        let s = String::from;
+        let reqs = vec![
+            Request::Init { owner: s("root") },
+            Request::Import { text: s("{}") },
+            Request::Demo,
+            Request::Gen(GenSpec {
+                items: 10,
+                users: 3,
+                groups: 1,
+                org_depth: 1,
+                depth: 2,
+                grants: 2,
+                wide: 0,
+                seed: 7,
+            }),
+            Request::Export,
+            Request::Doctor {
+                repair: true,
+                backup: Some("/tmp/b".into()),
+            },
+            Request::Backup {
+                dir: "/tmp/b".into(),
+            },
+            Request::UserAdd {
+                login: s("zed"),
+                name: Some(s("Zed")),
+                tenant: None,
+            },
+            Request::UserLs,
+            Request::GroupAdd { group: s("g") },
+            Request::GroupRm { group: s("g") },
+            Request::GroupJoin {
+                group: s("g"),
+                login: s("bob"),
+            },
+            Request::GroupLeave {
+                group: s("g"),
+                login: s("bob"),
+            },
+            Request::GroupLs,
+            Request::OrgAdd {
+                unit: s("u"),
+                parent: Some(s("company")),
+            },
+            Request::OrgRm { unit: s("u") },
+            Request::OrgJoin {
+                unit: s("u"),
+                login: s("bob"),
+            },
+            Request::OrgLeave {
+                unit: s("u"),
+                login: s("bob"),
+            },
+            Request::OrgLs,
+            Request::TenantAdd { tenant: s("t") },
+            Request::TenantLs,
+            Request::WsAdd { name: s("W") },
+            Request::WsRename {
+                name: s("W"),
+                new: s("V"),
+            },
+            Request::WsRm { name: s("V") },
+            Request::WsLs,
+            Request::RoleGrant {
+                ws: s("Default Workspace"),
+                login: s("bob"),
+                roles: vec![Role::Analyst, Role::Sysadmin],
+            },
+            Request::RoleRevoke {
+                ws: s("Default Workspace"),
+                login: s("bob"),
+                roles: vec![Role::Analyst],
+                transfer_to: Some(s("alice")),
+            },
+            Request::RoleLs {
+                ws: s("Default Workspace"),
+            },
+            Request::Mkdir { path: p("X") },
+            Request::App { path: p("X/A") },
+            Request::AssetAdd {
+                app_path: p("X/A"),
+                kind: s("dashboard"),
+                name: s("D"),
+            },
+            Request::AssetRm {
+                asset_path: p("X/A:dashboard/D"),
+            },
+            Request::Mv {
+                path: p("X/A"),
+                dest: p(""),
+            },
+            Request::Rename {
+                path: p("A"),
+                new_name: s("B"),
+            },
+            Request::Rm { path: p("B") },
+            Request::Cp {
+                path: p("Plant/Line1/OEE"),
+                dest: None,
+            },
+            Request::Describe {
+                path: p("X"),
+                text: s("why"),
+            },
+            Request::Share {
+                path: p("X"),
+                subject: s("group:qa"),
+                level: s("viewer"),
+                note: s("n"),
+            },
+            Request::Unshare {
+                path: p("X"),
+                subject: s("group:qa"),
+            },
+            Request::Leave { path: p("X") },
+            Request::ResourceLs {
+                ws: s("Default Workspace"),
+            },
+            Request::ResourceSet {
+                ws: s("Default Workspace"),
+                kind: s("influxdb"),
+                endpoint: s("https://i"),
+            },
+            Request::ResourceRestrict {
+                app_path: p("X"),
+                kind: s("influxdb"),
+                restrict: true,
+            },
+            Request::IntegAdd {
+                ws: s("Default Workspace"),
+                name: s("i"),
+                kind: s("mqtt"),
+                endpoint: s("mqtt://e"),
+                settings: s(""),
+            },
+            Request::IntegRm {
+                ws: s("Default Workspace"),
+                name: s("i"),
+            },
+            Request::IntegEdit {
+                ws: s("Default Workspace"),
+                name: s("i"),
+                endpoint: None,
+                settings: Some(s("x")),
+            },
+            Request::IntegLs {
+                ws: s("Default Workspace"),
+            },
+            Request::IntegAttach {
+                app_path: p("X"),
+                name: s("i"),
+                attach: false,
+            },
+            Request::Ls { path: None },
+            Request::Tree { path: Some(p("")) },
+            Request::Detail { path: p("Plant") },
+            Request::Check {
+                login: s("bob"),
+                action: s("view"),
+                path: p("Plant"),
+            },
+            Request::Explain {
+                login: s("bob"),
+                path: p("Plant"),
+            },
+            Request::Who {
+                path: p("Plant"),
+                level: Some(s("editor")),
+                via: None,
+            },
+            Request::Access {
+                login: s("bob"),
+                workspace: None,
+            },
+            Request::Log {
+                workspace: Some(s("Default Workspace")),
+            },
+            Request::WhatIf(Box::new(Request::Rm { path: p("X") })),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &reqs {
+            seen.insert(request_index(r));
+        }
+        assert_eq!(seen.len(), REQUEST_VARIANTS, "one of every request variant");
+        reqs
+    }
+
+    const REQUEST_VARIANTS: usize = 57;
+
+    fn request_index(r: &Request) -> usize {
+        use Request::*;
+        match r {
+            Init { .. } => 0,
+            Import { .. } => 1,
+            Demo => 2,
+            Gen(_) => 3,
+            Export => 4,
+            Doctor { .. } => 5,
+            Backup { .. } => 6,
+            UserAdd { .. } => 7,
+            UserLs => 8,
+            GroupAdd { .. } => 9,
+            GroupRm { .. } => 10,
+            GroupJoin { .. } => 11,
+            GroupLeave { .. } => 12,
+            GroupLs => 13,
+            OrgAdd { .. } => 14,
+            OrgRm { .. } => 15,
+            OrgJoin { .. } => 16,
+            OrgLeave { .. } => 17,
+            OrgLs => 18,
+            TenantAdd { .. } => 19,
+            TenantLs => 20,
+            WsAdd { .. } => 21,
+            WsRename { .. } => 22,
+            WsRm { .. } => 23,
+            WsLs => 24,
+            RoleGrant { .. } => 25,
+            RoleRevoke { .. } => 26,
+            RoleLs { .. } => 27,
+            Mkdir { .. } => 28,
+            App { .. } => 29,
+            AssetAdd { .. } => 30,
+            AssetRm { .. } => 31,
+            Mv { .. } => 32,
+            Rename { .. } => 33,
+            Rm { .. } => 34,
+            Cp { .. } => 35,
+            Describe { .. } => 36,
+            Share { .. } => 37,
+            Unshare { .. } => 38,
+            Leave { .. } => 39,
+            ResourceLs { .. } => 40,
+            ResourceSet { .. } => 41,
+            ResourceRestrict { .. } => 42,
+            IntegAdd { .. } => 43,
+            IntegRm { .. } => 44,
+            IntegEdit { .. } => 45,
+            IntegLs { .. } => 46,
+            IntegAttach { .. } => 47,
+            Ls { .. } => 48,
+            Tree { .. } => 49,
+            Detail { .. } => 50,
+            Check { .. } => 51,
+            Explain { .. } => 52,
+            Who { .. } => 53,
+            Access { .. } => 54,
+            Log { .. } => 55,
+            WhatIf(_) => 56,
+        }
+    }
+
+    #[test]
+    fn every_request_round_trips_through_a_frame() {
+        let reqs = every_request();
+        assert_eq!(reqs.len(), REQUEST_VARIANTS);
+        for (id, request) in reqs.into_iter().enumerate() {
+            let m = ClientMsg {
+                id: id as u64,
+                req: ClientReq::Call(Call {
+                    request: request.clone(),
+                    as_: Some("bob".into()),
+                }),
+            };
+            let back: ClientMsg = read_msg(&mut &encode(&m).unwrap()[..], || {}).unwrap();
+            match back.req {
+                ClientReq::Call(c) => assert_eq!(c.request, request),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    fn reply_index(r: &Reply) -> usize {
+        use Reply::*;
+        match r {
+            Done { .. } => 0,
+            Placed { .. } => 1,
+            Roles { .. } => 2,
+            Initialized { .. } => 3,
+            Imported { .. } => 4,
+            DemoCreated { .. } => 5,
+            Generated { .. } => 6,
+            Exported { .. } => 7,
+            Doctor(_) => 8,
+            Backup(_) => 9,
+            Users(_) => 10,
+            Groups(_) => 11,
+            Orgs(_) => 12,
+            Tenants(_) => 13,
+            Workspaces(_) => 14,
+            WsMembers(_) => 15,
+            Resources(_) => 16,
+            Integrations(_) => 17,
+            Listing(_) => 18,
+            Tree(_) => 19,
+            Detail(_) => 20,
+            Decision(_) => 21,
+            Explained { .. } => 22,
+            Who { .. } => 23,
+            Access { .. } => 24,
+            Log(_) => 25,
+            AccessChanged { .. } => 26,
+        }
+    }
+
+    const REPLY_VARIANTS: usize = 27;
+
+    /// Every reply a real store gives, through the wire's encoding and back:
+    /// the same JSON document on both ends.
+    #[test]
+    fn every_reply_round_trips_through_a_frame() {
+        let mut replies = Vec::new();
+        let run = |app: &App, login: &str, r: Request| {
+            let login = login.to_string();
+            app.execute(Caller::new(&|| Ok(login.clone())), r.clone())
+                .unwrap_or_else(|e| panic!("{r:?}: {e}"))
+        };
+        let fresh = App::in_memory();
+        replies.push(run(
+            &fresh,
+            "root",
+            Request::Init {
+                owner: "root".into(),
+            },
+        ));
+        let app = App::in_memory();
+        replies.push(run(&app, "root", Request::Demo));
+        let exported = run(&app, "admin", Request::Export);
+        if let Reply::Exported { json } = &exported {
+            replies.push(run(
+                &App::in_memory(),
+                "admin",
+                Request::Import { text: json.clone() },
+            ));
+        }
+        replies.push(exported);
+        replies.push(run(
+            &App::in_memory(),
+            "root",
+            Request::Gen(GenSpec {
+                items: 30,
+                users: 5,
+                groups: 2,
+                org_depth: 1,
+                depth: 2,
+                grants: 5,
+                wide: 0,
+                seed: 3,
+            }),
+        ));
+        replies.push(run(
+            &app,
+            "admin",
+            Request::Doctor {
+                repair: false,
+                backup: None,
+            },
+        ));
+        replies.push(Reply::Backup(crate::app::backup::Backup {
+            dir: "/b".into(),
+            export: "/b/export.json".into(),
+            store: "/b/store".into(),
+            items: 3,
+            bytes: 10,
+        }));
+        let mut skip = std::collections::BTreeSet::new();
+        for r in every_request() {
+            // Store-level requests were answered above, on stores of their own.
+            if !r.needs_session() || matches!(r, Request::Init { .. }) {
+                continue;
+            }
+            let login = "root".to_string();
+            match app.execute(Caller::new(&|| Ok(login.clone())), r.clone()) {
+                Ok(reply) => {
+                    if let Reply::AccessChanged { reply: inner, .. } = &reply {
+                        replies.push((**inner).clone());
+                    }
+                    replies.push(reply)
+                }
+                Err(_) => {
+                    skip.insert(request_index(&r));
+                }
+            }
+        }
+        replies.push(Reply::Placed {
+            how: Placed::Created(ItemKind::App),
+            id: 1,
+            path: "/W/team/A".into(),
+        });
+        let kinds: std::collections::BTreeSet<usize> = replies.iter().map(reply_index).collect();
+        assert_eq!(
+            kinds.len(),
+            REPLY_VARIANTS,
+            "one of every reply variant: {kinds:?}; refused requests: {skip:?}"
+        );
+        for reply in replies {
+            let a = Answer::of(&Ok(reply.clone()));
+            let back: ServerMsg = read_msg(
+                &mut &encode(&ServerMsg::Reply { id: 1, reply: a }).unwrap()[..],
+                || {},
+            )
+            .unwrap();
+            let ServerMsg::Reply {
+                reply: Answer::Reply(json),
+                ..
+            } = back
+            else {
+                panic!("not a reply");
+            };
+            let decoded: Reply = serde_json::from_str(&json).unwrap();
+            assert_eq!(
+                serde_json::to_value(&decoded).unwrap(),
+                serde_json::to_value(&reply).unwrap(),
+                "{}",
+                reply_index(&reply)
+            );
+        }
+    }
 }
