@@ -165,28 +165,39 @@ fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
     reply
 }
 
-/// `treeward` with no command: the terminal UI, here or in the holder.
+/// `treeward` with no command: the terminal UI, in the holder or here. When
+/// the holder quits, this process takes the store and goes on with a UI of
+/// its own.
 fn ui(env: &Env) -> i32 {
-    match reach(env, false) {
-        Err(e) => cli::fail(&e),
-        Ok(Reached::Holder(c)) => crate::tui::remote::run_client(env, c),
-        Ok(Reached::Opened(app)) => {
-            let app = Arc::new(app);
-            let (listener, problem) = match Listener::start(
-                app.clone(),
-                &env.socket,
-                Some(crate::tui::remote::host),
-                "terminal UI",
-                true,
-            ) {
-                Ok(l) => (Some(l), None),
-                Err(e) => (None, Some(e.message)),
-            };
-            let code = crate::tui::run(env, &app, crate::tui::Holding { problem });
-            drop(listener);
-            code
+    let mut took_over = false;
+    loop {
+        match reach(env, false) {
+            Err(e) => return cli::fail(&e),
+            Ok(Reached::Holder(c)) => match crate::tui::remote::run_client(env, c) {
+                crate::tui::remote::Ended::Exit(code) => return code,
+                crate::tui::remote::Ended::HolderGone => took_over = true,
+            },
+            Ok(Reached::Opened(app)) => return ui_here(env, app, took_over),
         }
     }
+}
+
+/// The terminal UI on a store this process opened, answering others meanwhile.
+fn ui_here(env: &Env, app: App, took_over: bool) -> i32 {
+    let app = Arc::new(app);
+    let (listener, problem) = match Listener::start(
+        app.clone(),
+        &env.socket,
+        Some(crate::tui::remote::host),
+        "terminal UI",
+        true,
+    ) {
+        Ok(l) => (Some(l), None),
+        Err(e) => (None, Some(e.message)),
+    };
+    let code = crate::tui::run(env, &app, crate::tui::Holding { problem, took_over });
+    drop(listener);
+    code
 }
 
 /// `treeward serve`.

@@ -294,11 +294,21 @@ fn a_second_terminal_ui_runs_through_the_one_holding_the_store() {
     let mut second = Tui::spawn(dir.path(), "root", 100, 30);
     second.wait_for("to the treeward process holding this store");
     second.wait_for("Workspaces");
+    // The first quits: the second takes the store and goes on by itself,
+    // answering other processes in its turn.
+    first.keys("q");
+    assert_eq!(first.wait_exit(), 0);
+    second.wait_for("this UI holds it now");
+    let (code, _, err) = cli(
+        dir.path(),
+        "root",
+        &["mkdir", "/Default Workspace/team/AfterTakeOver"],
+    );
+    assert_eq!(code, 0, "{err}");
+    second.wait_for("AfterTakeOver");
     second.keys("q");
     assert_eq!(second.wait_exit(), 0);
     second.assert_restored();
-    first.keys("q");
-    assert_eq!(first.wait_exit(), 0);
 }
 
 #[test]

@@ -130,6 +130,8 @@ pub struct Holding {
     /// Why other processes cannot reach the store while the UI holds it
     /// (its socket could not be made), if so.
     pub problem: Option<String>,
+    /// The process that held the store quit while this UI ran through it.
+    pub took_over: bool,
 }
 
 /// `treeward` with no command: the terminal UI on a store this process
@@ -222,6 +224,8 @@ fn event_loop(
         ui.set_error(format!(
             "other treeward processes cannot reach this store: {p}"
         ));
+    } else if holding.took_over {
+        ui.set_message("the treeward process holding this store quit; this UI holds it now");
     } else {
         ui.set_message("? shows the keys of the focused pane; Tab moves between panes");
     }

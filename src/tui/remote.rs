@@ -404,14 +404,14 @@ fn open_ui(client: Client, req: TuiReq) -> Result<UnixStream> {
 
 /// `treeward` with no command, when another process holds the store and
 /// answers on its socket. Returns the exit code.
-pub fn run_client(env: &Env, client: Client) -> i32 {
+pub fn run_client(env: &Env, client: Client) -> Ended {
     let socket = env.socket.as_path();
     // Everything that can fail without a screen fails before the terminal is touched.
     let stream = match open_ui(client, tui_request(env)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
-            return e.outcome.exit_code();
+            return Ended::Exit(e.outcome.exit_code());
         }
     };
     let prev = std::panic::take_hook();
@@ -422,20 +422,39 @@ pub fn run_client(env: &Env, client: Client) -> i32 {
     if let Err(e) = take_terminal() {
         give_back_terminal();
         eprintln!("invalid input: cannot drive this terminal: {e}");
-        return 2;
+        return Ended::Exit(2);
     }
-    let code = session(env, stream, socket);
+    let ended = session(env, stream, socket);
     give_back_terminal();
-    code
+    ended
 }
 
-fn session(env: &Env, stream: UnixStream, socket: &std::path::Path) -> i32 {
+/// How a UI session through a holder ended.
+pub enum Ended {
+    /// With this exit code.
+    Exit(i32),
+    /// The holder quit and nobody holds the store now: the launcher takes it.
+    HolderGone,
+}
+
+fn session(env: &Env, stream: UnixStream, socket: &std::path::Path) -> Ended {
     // Where keys go: the current connection (replaced after a reconnect).
     let sink: Arc<Mutex<Option<UnixStream>>> = Arc::new(Mutex::new(stream.try_clone().ok()));
     let quit_while_away = Arc::new(AtomicBool::new(false));
-    {
-        let (sink, quit) = (sink.clone(), quit_while_away.clone());
+    // Set when this session ends: the key reader stops, so that the terminal
+    // can be handed to a UI of this process's own.
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (sink, quit, done) = (sink.clone(), quit_while_away.clone(), done.clone());
         std::thread::spawn(move || loop {
+            if done.load(SeqCst) {
+                return;
+            }
+            match crossterm::event::poll(Duration::from_millis(50)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => return,
+            }
             let Ok(ev) = crossterm::event::read() else {
                 return;
             };
@@ -464,8 +483,23 @@ fn session(env: &Env, stream: UnixStream, socket: &std::path::Path) -> i32 {
                     }
                 }
             }
-        });
-    }
+        })
+    };
+    let ended = screens(env, stream, socket, &sink, &quit_while_away);
+    done.store(true, SeqCst);
+    let _ = reader.join();
+    ended
+}
+
+/// Writes the holder's screens until the UI ends, reconnecting when the
+/// holder goes away.
+fn screens(
+    env: &Env,
+    stream: UnixStream,
+    socket: &std::path::Path,
+    sink: &Arc<Mutex<Option<UnixStream>>>,
+    quit_while_away: &AtomicBool,
+) -> Ended {
     let mut stream = stream;
     loop {
         let m = proto::read_msg::<ServerMsg>(&mut stream, || {});
@@ -477,16 +511,18 @@ fn session(env: &Env, stream: UnixStream, socket: &std::path::Path) -> i32 {
             Ok(ServerMsg::TuiEnded(msg)) => {
                 give_back_terminal();
                 if msg.is_empty() {
-                    return 0;
+                    return Ended::Exit(0);
                 }
                 eprintln!("{msg}");
-                return 6;
+                return Ended::Exit(6);
             }
             Ok(_) => {}
             Err(_) => {
                 *sink.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                let Some(s) = reconnect(env, socket, &quit_while_away) else {
-                    return 0;
+                let s = match reconnect(env, socket, quit_while_away) {
+                    Reconnected::To(s) => s,
+                    Reconnected::Quit => return Ended::Exit(0),
+                    Reconnected::NobodyHolds => return Ended::HolderGone,
                 };
                 *sink.lock().unwrap_or_else(|e| e.into_inner()) = s.try_clone().ok();
                 stream = s;
@@ -495,8 +531,15 @@ fn session(env: &Env, stream: UnixStream, socket: &std::path::Path) -> i32 {
     }
 }
 
-/// Shows "disconnected, retrying" on the last row until the server is back.
-fn reconnect(env: &Env, socket: &std::path::Path, quit: &AtomicBool) -> Option<UnixStream> {
+enum Reconnected {
+    To(UnixStream),
+    Quit,
+    /// The holder removed its socket on the way out: the store is free.
+    NobodyHolds,
+}
+
+/// Shows "disconnected, retrying" on the last row until a holder is back.
+fn reconnect(env: &Env, socket: &std::path::Path, quit: &AtomicBool) -> Reconnected {
     let (_, rows) = crossterm::terminal::size().unwrap_or((80, 24));
     let mut wait = Duration::from_millis(50);
     loop {
@@ -511,21 +554,27 @@ fn reconnect(env: &Env, socket: &std::path::Path, quit: &AtomicBool) -> Option<U
             let _ = out.flush();
         }
         if quit.load(SeqCst) {
-            return None;
+            return Reconnected::Quit;
         }
-        if let Ok(c) = Client::connect(socket) {
-            if let Ok(s) = open_ui(c, tui_request(env)) {
-                let _ = crossterm::execute!(
-                    io::stdout(),
-                    crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-                );
-                return Some(s);
+        match Client::connect(socket) {
+            Ok(c) => {
+                if let Ok(s) = open_ui(c, tui_request(env)) {
+                    let _ = crossterm::execute!(
+                        io::stdout(),
+                        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+                    );
+                    return Reconnected::To(s);
+                }
             }
+            Err(_) if !env.socket_given && std::fs::symlink_metadata(socket).is_err() => {
+                return Reconnected::NobodyHolds;
+            }
+            Err(_) => {}
         }
         let until = Instant::now() + wait;
         while Instant::now() < until {
             if quit.load(SeqCst) {
-                return None;
+                return Reconnected::Quit;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
