@@ -30,8 +30,8 @@ fn patience() -> Duration {
 enum Reached {
     /// Another process holds it and answers on its socket.
     Holder(Client),
-    /// This process opened it.
-    Opened(App),
+    /// This process opened it (boxed: a store is larger than a connection).
+    Opened(Box<App>),
 }
 
 /// Finds who answers for the store: the holder on its socket, else the store
@@ -52,7 +52,7 @@ fn reach(env: &Env, creates: bool) -> Result<Reached> {
             App::require_existing(&env.store)?;
         }
         if let Some(app) = App::open_unless_busy(&env.store)? {
-            return Ok(Reached::Opened(app));
+            return Ok(Reached::Opened(Box::new(app)));
         }
         if started.elapsed() >= patience() {
             return Err(Error::unavailable(format!(
@@ -96,9 +96,7 @@ pub fn main() -> i32 {
             workspace,
             root,
         } => match reach(&env, false) {
-            Ok(Reached::Opened(app)) => {
-                cli::stress_writer(&app, &env, seed, ops, &workspace, &root)
-            }
+            Ok(Reached::Opened(app)) => cli::stress_writer(&app, &env, seed, ops, &workspace, &root),
             Ok(Reached::Holder(_)) => cli::fail(&Error::invalid(
                 "stress-writer runs only on a store it opens itself: stop the process holding it first",
             )),
@@ -120,7 +118,7 @@ pub fn run(env: &Env, request: Request) -> Result<Reply> {
                 // The holder went away without doing it: find the next one.
                 Called::Retry => std::thread::sleep(Duration::from_millis(5)),
             },
-            Reached::Opened(app) => return run_here(env, app, request),
+            Reached::Opened(app) => return run_here(env, *app, request),
         }
     }
 }
@@ -177,7 +175,7 @@ fn ui(env: &Env) -> i32 {
                 crate::tui::remote::Ended::Exit(code) => return code,
                 crate::tui::remote::Ended::HolderGone => took_over = true,
             },
-            Ok(Reached::Opened(app)) => return ui_here(env, app, took_over),
+            Ok(Reached::Opened(app)) => return ui_here(env, *app, took_over),
         }
     }
 }
@@ -205,7 +203,7 @@ fn serve(env: &Env) -> i32 {
     let res = (|| {
         App::require_existing(&env.store)?;
         let app = match reach(env, false)? {
-            Reached::Opened(app) => app,
+            Reached::Opened(app) => *app,
             Reached::Holder(_) => {
                 return Err(Error::unavailable(format!(
                     "a treeward process already answers on {}",

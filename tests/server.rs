@@ -167,6 +167,9 @@ fn run(c: &mut Client, req: Request) -> treeward::domain::Result<Reply> {
     }
 }
 
+/// What an acknowledged change does to a client's expected folder names.
+type Change = Box<dyn FnOnce(&mut BTreeSet<String>)>;
+
 fn audit_count(dir: &Path) -> usize {
     let v: Value = serde_json::from_str(&ok(dir, &["--json", "log"])).unwrap();
     v.as_array().unwrap().len()
@@ -356,7 +359,7 @@ fn worker(
                 mine.iter().nth((n % mine.len() as u64) as usize).cloned()
             }
         };
-        let (cmd, change): (Request, Option<Box<dyn FnOnce(&mut BTreeSet<String>)>>) = match r {
+        let (cmd, change): (Request, Option<Change>) = match r {
             0..=24 => {
                 let n = format!("f{k}");
                 let n2 = n.clone();

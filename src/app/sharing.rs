@@ -93,7 +93,7 @@ impl Session<'_> {
             tx,
             AuditAction::Share,
             format!("{} {subject} {level}", r.path),
-            At::item(&item),
+            At::item(item),
         )?;
         Ok(g)
     }
