@@ -11,34 +11,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod pty;
-use pty::{Tui, BIN};
+use pty::{cli, demo_store, Tui, BIN};
 
 const TEAM: &str = "/Default Workspace/team";
-
-fn cli(db: &Path, login: &str, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--as")
-        .arg(login)
-        .args(args)
-        .env_remove("TREEWARD_USER")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn demo_store() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = cli(dir.path(), "root", &["demo"]);
-    assert_eq!(code, 0, "{err}");
-    dir
-}
 
 /// 40 `check`s, 8 processes at a time; every exit code, and the wall time.
 fn forty_checks(db: &Path) -> (Vec<i32>, Duration) {

@@ -4,13 +4,10 @@
 //! deadline: no test depends on timing luck. The store is checked afterwards
 //! through the command line.
 
-use std::path::Path;
 use std::process::Command;
 
 mod pty;
-use pty::Tui;
-
-const BIN: &str = env!("CARGO_BIN_EXE_treeward");
+use pty::{cli, demo_store, Tui, BIN};
 
 const DOWN: &str = "\x1b[B";
 const ESC: &str = "\x1b";
@@ -18,29 +15,6 @@ const ENTER: &str = "\r";
 const TAB: &str = "\t";
 const BACKTAB: &str = "\x1b[Z";
 const CTRL_U: &str = "\x15";
-
-fn cli(db: &Path, login: &str, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--as")
-        .arg(login)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn demo_store() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = cli(dir.path(), "root", &["demo"]);
-    assert_eq!(code, 0, "{err}");
-    dir
-}
 
 impl Tui {
     /// Focuses the workspaces list and selects Default Workspace, then the tree.

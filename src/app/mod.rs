@@ -46,7 +46,7 @@ impl App {
     /// and sled's own threads may hold its file lock a moment after the drop.
     pub fn settle_after_bulk_load(dir: &Path) {
         for _ in 0..100 {
-            if App::open(dir).is_ok() {
+            if matches!(App::open_unless_busy(dir), Ok(Some(_))) {
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(20));

@@ -553,6 +553,23 @@ fn done(message: impl Into<String>) -> Reply {
     }
 }
 
+/// A group or org unit removed with the grants to it.
+fn removed(what: &str, name: &str, grants: usize) -> Reply {
+    done(format!(
+        "removed {what} {} and {grants} grant(s) to it",
+        name.trim()
+    ))
+}
+
+/// A user joined a group or org unit (`new`), or was in it already.
+fn joined(what: &str, name: &str, login: &str, new: bool) -> Reply {
+    done(if new {
+        format!("{login} joined {what} {}", name.trim())
+    } else {
+        format!("{login} is already in {what} {}", name.trim())
+    })
+}
+
 impl Session<'_> {
     /// Runs one request that acts as this session's user. Store-level
     /// requests are the [`App`]'s; asked here they are refused.
@@ -596,20 +613,9 @@ impl Session<'_> {
                 self.group_add(&group)?;
                 done(format!("added group {}", group.trim()))
             }
-            Request::GroupRm { group } => {
-                let n = self.group_rm(&group)?;
-                done(format!(
-                    "removed group {} and {n} grant(s) to it",
-                    group.trim()
-                ))
-            }
+            Request::GroupRm { group } => removed("group", &group, self.group_rm(&group)?),
             Request::GroupJoin { group, login } => {
-                let new = self.group_join(&group, &login)?;
-                done(if new {
-                    format!("{login} joined group {}", group.trim())
-                } else {
-                    format!("{login} is already in group {}", group.trim())
-                })
+                joined("group", &group, &login, self.group_join(&group, &login)?)
             }
             Request::GroupLeave { group, login } => {
                 self.group_leave(&group, &login)?;
@@ -620,20 +626,9 @@ impl Session<'_> {
                 self.org_add(&unit, parent.as_deref())?;
                 done(format!("added org unit {}", unit.trim()))
             }
-            Request::OrgRm { unit } => {
-                let n = self.org_rm(&unit)?;
-                done(format!(
-                    "removed org unit {} and {n} grant(s) to it",
-                    unit.trim()
-                ))
-            }
+            Request::OrgRm { unit } => removed("org unit", &unit, self.org_rm(&unit)?),
             Request::OrgJoin { unit, login } => {
-                let new = self.org_join(&unit, &login)?;
-                done(if new {
-                    format!("{login} joined org unit {}", unit.trim())
-                } else {
-                    format!("{login} is already in org unit {}", unit.trim())
-                })
+                joined("org unit", &unit, &login, self.org_join(&unit, &login)?)
             }
             Request::OrgLeave { unit, login } => {
                 self.org_leave(&unit, &login)?;

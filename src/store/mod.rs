@@ -85,7 +85,16 @@ impl Store {
     }
 
     /// Opens (creating if needed) the store in `dir`: see [`open::open_dir`].
+    /// A lock held for a moment is waited for (up to 2 s): a process this one
+    /// forks holds a copy of the lock until it runs its program.
     pub fn open(dir: &Path) -> Result<Store> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < std::time::Duration::from_secs(2) {
+            if let Some(s) = open::open_dir_unless_busy(dir)? {
+                return Ok(s);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         open::open_dir(dir)
     }
 

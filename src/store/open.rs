@@ -34,7 +34,8 @@ pub fn open_dir_unless_busy(dir: &Path) -> Result<Option<Store>> {
     }
 }
 
-const IN_USE: &str = "is in use by another treeward process";
+/// The end of the message for a store whose lock another process holds.
+pub(crate) const IN_USE: &str = "is in use by another treeward process";
 
 pub fn open_dir(dir: &Path) -> Result<Store> {
     let shown = dir.display();

@@ -53,6 +53,11 @@ fn sled_error(dir: &Path, e: &sled::Error) -> Error {
 /// File-system errors, named by cause: full disk, read-only, no permission.
 pub fn io_error(dir: &Path, e: &std::io::Error) -> Error {
     let shown = dir.display();
+    if e.raw_os_error() == Some(nix::libc::EWOULDBLOCK) {
+        // sled's own lock on its files: held by another process (or by one
+        // this process just forked, until it runs its program).
+        return Error::unavailable(format!("{shown} {}", super::open::IN_USE));
+    }
     let why = match e.raw_os_error() {
         Some(nix::libc::ENOSPC) | Some(nix::libc::EDQUOT) => {
             "the disk holding it is full (no space left on device)".to_string()

@@ -13,6 +13,33 @@ use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize}
 pub const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
+/// `treeward --db DB --as LOGIN ARGS…`: exit code, stdout, stderr.
+pub fn cli(db: &Path, login: &str, args: &[&str]) -> (i32, String, String) {
+    let o = std::process::Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("--as")
+        .arg(login)
+        .args(args)
+        .env_remove("TREEWARD_USER")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A demo store in a temporary directory, owned by root.
+pub fn demo_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = cli(dir.path(), "root", &["demo"]);
+    assert_eq!(code, 0, "{err}");
+    dir
+}
+
 pub struct Tui {
     pub parser: Arc<Mutex<vt100::Parser>>,
     pub writer: Box<dyn Write + Send>,
