@@ -11,8 +11,12 @@ pub const SOCKET_FILE: &str = "treeward.sock";
 
 #[derive(Debug, Clone)]
 pub struct Env {
-    /// The store directory: `--db`, else `$TREEWARD_DB`, else the data directory.
+    /// The store: a directory (sled) or a PostgreSQL connection string;
+    /// `--db`, else `$TREEWARD_DB`, else the data directory.
     pub store: PathBuf,
+    /// How the store is named in messages (a connection string without its
+    /// credentials).
+    pub store_label: String,
     /// The socket of the process that holds the store: `--socket`, else
     /// `treeward.sock` in the store directory.
     pub socket: PathBuf,
@@ -34,10 +38,18 @@ impl Env {
         as_: Option<String>,
     ) -> Result<Env> {
         let store = store_dir(db)?;
+        let (store_label, default_socket) = match postgres_of(&store) {
+            Some(url) => {
+                let c = crate::store::pg_kv::config_of(url)?;
+                (crate::store::pg_kv::shown(&c), database_socket(&c))
+            }
+            None => (store.display().to_string(), store.join(SOCKET_FILE)),
+        };
         Ok(Env {
-            socket: socket.clone().unwrap_or_else(|| store.join(SOCKET_FILE)),
+            socket: socket.clone().unwrap_or(default_socket),
             socket_given: socket.is_some(),
             store,
+            store_label,
             as_: as_.or_else(|| {
                 std::env::var("TREEWARD_USER")
                     .ok()
@@ -67,6 +79,29 @@ impl Env {
     pub fn store(&self) -> &Path {
         &self.store
     }
+
+    /// The connection string, when the store is a PostgreSQL database.
+    pub fn postgres(&self) -> Option<&str> {
+        postgres_of(&self.store)
+    }
+}
+
+fn postgres_of(store: &Path) -> Option<&str> {
+    store
+        .to_str()
+        .filter(|s| crate::store::pg_kv::is_connection_string(s))
+}
+
+/// Where the holder of a database store answers by default: one socket per
+/// database (its hosts and name, not who connects), in the runtime directory.
+fn database_socket(c: &postgres::Config) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{:?}{:?}{:?}", c.get_hosts(), c.get_ports(), c.get_dbname()).hash(&mut h);
+    let dir = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    dir.join(format!("treeward-{:016x}.sock", h.finish()))
 }
 
 /// The store directory: `--db`, else `$TREEWARD_DB`, else the data directory.

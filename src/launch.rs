@@ -42,6 +42,15 @@ fn reach(env: &Env, creates: bool) -> Result<Reached> {
     if env.socket_given {
         return Client::connect(&env.socket).map(Reached::Holder);
     }
+    if let Some(url) = env.postgres() {
+        // A database: a holder answers for it when one runs here (clients
+        // without the database's credentials go through it); else this
+        // process connects itself, beside any others.
+        if let Some(c) = client::probe(&env.socket)? {
+            return Ok(Reached::Holder(c));
+        }
+        return Ok(Reached::Opened(Box::new(App::open_postgres(url)?)));
+    }
     let started = Instant::now();
     let mut pause = Duration::from_millis(2);
     loop {
@@ -156,7 +165,7 @@ fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
         b.finish_and_clear();
     }
     drop(listener);
-    if bulk && reply.is_ok() {
+    if bulk && reply.is_ok() && env.postgres().is_none() {
         drop(app);
         App::settle_after_bulk_load(&env.store);
     }
@@ -201,7 +210,9 @@ fn ui_here(env: &Env, app: App, took_over: bool) -> i32 {
 /// `treeward serve`.
 fn serve(env: &Env) -> i32 {
     let res = (|| {
-        App::require_existing(&env.store)?;
+        if env.postgres().is_none() {
+            App::require_existing(&env.store)?;
+        }
         let app = match reach(env, false)? {
             Reached::Opened(app) => *app,
             Reached::Holder(_) => {

@@ -58,6 +58,13 @@ impl App {
             store: Store::open(dir)?,
         })
     }
+    /// Opens a PostgreSQL database as the store (a connection string).
+    pub fn open_postgres(connection: &str) -> Result<App> {
+        Ok(App {
+            store: Store::open_postgres(connection)?,
+        })
+    }
+
     /// Opens the store in `dir`; `None` while another process holds it.
     pub fn open_unless_busy(dir: &Path) -> Result<Option<App>> {
         Ok(Store::open_unless_busy(dir)?.map(|store| App { store }))
@@ -112,13 +119,12 @@ impl App {
         let login = names::validate_login(login).map_err(|_| {
             Error::denied(format!("'{}' is not a valid login", text::escape(login)))
         })?;
+        // Another process may have changed a shared store since the last request.
+        self.store.refresh()?;
         let Some(account) = self.store.account()? else {
             return Err(Error::unavailable(format!(
                 "{} holds no account yet: run `treeward init --owner LOGIN` or `treeward demo`",
-                self.store
-                    .dir()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_else(|| "the store".into())
+                self.store.label()
             )));
         };
         let actor = self.principal_of(&login, &account).map_err(|e| {

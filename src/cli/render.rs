@@ -116,9 +116,9 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         Reply::Initialized { owner } => Out::ok(
             format!(
                 "initialized {}: owner {owner}, workspace Default Workspace",
-                env.store.display()
+                env.store_label
             ),
-            json!({ "ok": true, "owner": owner, "store": env.store }),
+            json!({ "ok": true, "owner": owner, "store": env.store_label }),
         ),
         Reply::Imported { items } => Out::ok(
             format!("imported {items} items"),
@@ -127,8 +127,8 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         Reply::DemoCreated { owner, operations } => Out::ok(
             format!(
                 "demo account created in {} ({operations} operations); you ({owner}) own it.\nTry: treeward --db {} tree",
-                env.store.display(),
-                super::shell_quote(&env.store.display().to_string())
+                env.store_label,
+                super::shell_quote(&env.store_label)
             ),
             json!({ "ok": true, "owner": owner, "operations": operations }),
         ),

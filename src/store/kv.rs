@@ -43,6 +43,20 @@ pub trait Kv: Send + Sync {
     fn bulk(&self, ops: &[Op]) -> Result<()> {
         self.commit(&[], ops)
     }
+    /// A change starts on this thread: engines shared by several processes
+    /// (PostgreSQL) serialise writers here and make this thread's reads, until
+    /// `commit` or `end_write`, those of the change. Returns the store's
+    /// generation when the engine keeps one (others may have changed it).
+    fn begin_write(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+    /// The change begun on this thread ends without a commit (dropped).
+    fn end_write(&self) {}
+    /// The generation of a store several processes write: it moves with
+    /// every commit by any of them. `None`: only this process writes.
+    fn generation(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
 }
 
 fn check_failed(c: &Check) -> Error {

@@ -8,6 +8,7 @@ pub mod kv;
 pub mod open;
 pub use open::require_existing;
 pub mod overlay;
+pub mod pg_kv;
 pub mod sled_kv;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,12 @@ pub struct Store {
     kv: std::sync::Arc<dyn Kv>,
     cache: cache::Cache,
     dir: Option<PathBuf>,
+    /// How the store is named in messages (a directory, or a database
+    /// without its credentials).
+    label: Option<String>,
+    /// The engine's generation the cache was last checked against (engines
+    /// that several processes write).
+    seen_gen: std::sync::atomic::AtomicU64,
     writer: Mutex<()>,
     _lock: Option<std::fs::File>,
     feed: Feed,
@@ -63,6 +70,8 @@ impl Store {
             kv: std::sync::Arc::new(MemKv::new()),
             cache: Default::default(),
             dir: None,
+            label: None,
+            seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: None,
             feed: Feed::default(),
@@ -75,7 +84,9 @@ impl Store {
         let s = Store {
             kv: kv.into(),
             cache: Default::default(),
+            label: Some(dir.display().to_string()),
             dir: Some(dir),
+            seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: Some(lock),
             feed: Feed::default(),
@@ -107,15 +118,51 @@ impl Store {
         self.dir.as_deref()
     }
 
+    /// Opens a PostgreSQL database as a store (several processes at once:
+    /// no lock; see [`pg_kv`]).
+    pub fn open_postgres(connection: &str) -> Result<Store> {
+        let kv = pg_kv::PgKv::open(pg_kv::config_of(connection)?)?;
+        let s = Store {
+            label: Some(kv.shown().to_string()),
+            kv: std::sync::Arc::new(kv),
+            cache: Default::default(),
+            dir: None,
+            writer: Mutex::new(()),
+            _lock: None,
+            feed: Feed::default(),
+            seen_gen: Default::default(),
+        };
+        s.init_meta()?;
+        Ok(s)
+    }
+
+    /// How the store is named in messages.
+    pub fn label(&self) -> String {
+        self.where_()
+    }
+
+    /// Drops the read cache when another process changed the store since it
+    /// was filled (engines that several processes write).
+    pub fn refresh(&self) -> Result<()> {
+        if let Some(g) = self.kv.generation()? {
+            self.saw_generation(g);
+        }
+        Ok(())
+    }
+
+    fn saw_generation(&self, g: u64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.seen_gen.swap(g, SeqCst) != g {
+            self.cache.invalidate();
+        }
+    }
+
     pub fn kv(&self) -> &dyn Kv {
         self.kv.as_ref()
     }
 
     fn where_(&self) -> String {
-        self.dir
-            .as_ref()
-            .map(|d| d.display().to_string())
-            .unwrap_or_else(|| "the store".into())
+        self.label.clone().unwrap_or_else(|| "the store".into())
     }
 
     fn init_meta(&self) -> Result<()> {
@@ -163,9 +210,9 @@ impl Store {
 
     /// A store-level error that names the store directory.
     fn named(&self, e: Error) -> Error {
-        match &self.dir {
-            Some(d) if !e.message.contains(&d.display().to_string()) => {
-                Error::new(e.outcome, format!("{}: {}", d.display(), e.message))
+        match &self.label {
+            Some(d) if !e.message.contains(d.as_str()) => {
+                Error::new(e.outcome, format!("{d}: {}", e.message))
             }
             _ => e,
         }
@@ -474,6 +521,8 @@ impl Store {
             kv: std::sync::Arc::new(overlay::OverlayKv::new(self.kv.clone(), ops)),
             cache: Default::default(),
             dir: None,
+            label: self.label.clone(),
+            seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: None,
             feed: Feed::default(),
@@ -579,6 +628,11 @@ impl Store {
     }
     pub fn begin(&self) -> Result<Txn<'_>> {
         let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // Shared engines: wait for other processes' changes, then read the
+        // store as they left it (the cache too).
+        if let Some(g) = self.kv.begin_write()? {
+            self.saw_generation(g);
+        }
         Ok(Txn {
             store: self,
             _guard: guard,
@@ -618,6 +672,13 @@ pub struct Txn<'s> {
     next_seq: u64,
     ids_used: bool,
     audits: Vec<AuditEntry>,
+}
+
+impl Drop for Txn<'_> {
+    /// A change dropped without a commit (refused, or a dry run) ends here.
+    fn drop(&mut self) {
+        self.store.kv.end_write();
+    }
 }
 
 impl<'s> Txn<'s> {

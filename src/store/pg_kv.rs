@@ -1,0 +1,515 @@
+//! PostgreSQL behind [`Kv`]: the store for teams on several hosts.
+//!
+//! - One table of keys and values (`treeward_kv`, `bytea` keys compare byte
+//!   by byte, as sled's do), so every layer above is the same as on sled.
+//! - Writes from any number of processes are serialised by one row
+//!   (`treeward_generation`) taken `FOR UPDATE` when a change starts
+//!   ([`Kv::begin_write`]): the reads that decide the change run inside the
+//!   same database transaction, after every earlier change committed, so a
+//!   change is never decided on stale reads. Each commit bumps the
+//!   generation and logs the keys it touched (`treeward_changes`), so other
+//!   processes know their caches are stale.
+//! - Durable when `commit` returns (PostgreSQL's `synchronous_commit`).
+//! - The connection string is never shown: errors and messages name the
+//!   database as `postgresql://USER@HOST:PORT/DB`.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use postgres::{Client, Config, NoTls};
+
+use super::kv::{Check, Kv, Op, Pairs};
+use crate::domain::{Error, Result};
+
+/// The layout of the tables below: bumped by a migration, refused when newer.
+pub const PG_SCHEMA_VERSION: i32 = 1;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The connection of the change open on this thread, per engine.
+    static OPEN: RefCell<HashMap<u64, Client>> = RefCell::new(HashMap::new());
+}
+
+pub struct PgKv {
+    id: u64,
+    config: Config,
+    /// How the database is named in messages (no password).
+    shown: String,
+    pool: Mutex<Vec<Client>>,
+}
+
+/// Is `s` a PostgreSQL connection string rather than a directory?
+pub fn is_connection_string(s: &str) -> bool {
+    s.starts_with("postgresql://")
+        || s.starts_with("postgres://")
+        || (s.contains('=') && (s.contains("host=") || s.contains("dbname=")))
+}
+
+/// The database's name for people: `postgresql://USER@HOST[,HOST…]/DB`.
+pub fn shown(config: &Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(h, p)| match h {
+            postgres::config::Host::Tcp(h) => format!("{h}:{p}"),
+            postgres::config::Host::Unix(d) => format!("{}:{p}", d.display()),
+        })
+        .collect();
+    format!(
+        "postgresql://{}@{}/{}",
+        config.get_user().unwrap_or(""),
+        hosts.join(","),
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+/// Parses a connection string, filling what libpq would take from the
+/// environment (`PGUSER`, `PGHOST`, `PGPORT`, `PGDATABASE`, `PGPASSWORD`)
+/// and the password file (`PGPASSFILE`, else `~/.pgpass`).
+pub fn config_of(s: &str) -> Result<Config> {
+    let mut c: Config = s.parse().map_err(|_| {
+        // The parser's message may quote the string, password included.
+        Error::invalid("the database connection string cannot be read (postgresql://USER@HOST:PORT/DB or host=… dbname=…)")
+    })?;
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if c.get_user().is_none() {
+        let user = var("PGUSER").or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        });
+        if let Some(u) = user {
+            c.user(&u);
+        }
+    }
+    if c.get_hosts().is_empty() {
+        match var("PGHOST") {
+            Some(h) => {
+                for h in h.split(',') {
+                    c.host(h);
+                }
+            }
+            None => {
+                c.host("/var/run/postgresql");
+            }
+        }
+    }
+    if c.get_ports().is_empty() {
+        if let Some(p) = var("PGPORT").and_then(|p| p.parse().ok()) {
+            c.port(p);
+        }
+    }
+    if c.get_dbname().is_none() {
+        let db = var("PGDATABASE")
+            .or_else(|| c.get_user().map(str::to_string))
+            .unwrap_or_default();
+        c.dbname(&db);
+    }
+    if c.get_password().is_none() {
+        if let Some(p) = var("PGPASSWORD").or_else(|| from_passfile(&c)) {
+            c.password(p);
+        }
+    }
+    c.application_name("treeward");
+    c.connect_timeout(std::time::Duration::from_secs(10));
+    Ok(c)
+}
+
+/// The password for this connection in the password file, as libpq reads it
+/// (`host:port:database:user:password`, `*` matching anything).
+fn from_passfile(c: &Config) -> Option<String> {
+    let path = std::env::var_os("PGPASSFILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pgpass")))?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let host = match c.get_hosts().first()? {
+        postgres::config::Host::Tcp(h) => h.clone(),
+        postgres::config::Host::Unix(_) => "localhost".into(),
+    };
+    let port = c.get_ports().first().copied().unwrap_or(5432).to_string();
+    let want = [
+        host.as_str(),
+        port.as_str(),
+        c.get_dbname().unwrap_or(""),
+        c.get_user().unwrap_or(""),
+    ];
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let fields = split_passfile_line(line);
+        if fields.len() != 5 {
+            continue;
+        }
+        if fields[..4]
+            .iter()
+            .zip(want.iter())
+            .all(|(f, w)| f == "*" || f == w)
+        {
+            return Some(fields[4].clone());
+        }
+    }
+    None
+}
+
+fn split_passfile_line(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.last_mut().unwrap().push(n);
+                }
+            }
+            ':' => out.push(String::new()),
+            c => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
+}
+
+fn upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut p = prefix.to_vec();
+    while let Some(last) = p.pop() {
+        if last < 0xff {
+            p.push(last + 1);
+            return Some(p);
+        }
+    }
+    None
+}
+
+impl PgKv {
+    /// Connects, creates the tables in an empty database, and refuses a
+    /// database of another application or of a newer treeward (exit 6).
+    pub fn open(config: Config) -> Result<PgKv> {
+        let kv = PgKv {
+            id: NEXT_ID.fetch_add(1, Ordering::SeqCst),
+            shown: shown(&config),
+            config,
+            pool: Mutex::new(Vec::new()),
+        };
+        let mut c = kv.connect()?;
+        kv.migrate(&mut c)?;
+        kv.put_back(c);
+        Ok(kv)
+    }
+
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    fn connect(&self) -> Result<Client> {
+        self.config.connect(NoTls).map_err(|e| self.failed(&e))
+    }
+
+    /// A database error in words, naming the database but never the
+    /// connection string.
+    fn failed(&self, e: &postgres::Error) -> Error {
+        let why = match e.as_db_error() {
+            Some(db) => match db.code().code() {
+                "28P01" | "28000" => "the database refused the credentials".to_string(),
+                "3D000" => "no such database".to_string(),
+                _ => db.message().to_string(),
+            },
+            None if e.is_closed() => "the connection to the database was lost".to_string(),
+            None => {
+                // Connection errors: the cause, never the configuration.
+                let text = e.to_string();
+                if text.contains("password") {
+                    "the database asks for a password and none was given (URL, PGPASSWORD or .pgpass)"
+                        .to_string()
+                } else {
+                    format!(
+                        "cannot reach the database ({})",
+                        std::error::Error::source(e)
+                            .map(|s| s.to_string())
+                            .unwrap_or(text)
+                    )
+                }
+            }
+        };
+        Error::unavailable(format!("{}: {why}", self.shown))
+    }
+
+    fn migrate(&self, c: &mut Client) -> Result<()> {
+        let f = |e: postgres::Error| self.failed(&e);
+        let ours: bool = c
+            .query_one("SELECT to_regclass('treeward_schema') IS NOT NULL", &[])
+            .map_err(f)?
+            .get(0);
+        if !ours {
+            let others: i64 = c
+                .query_one(
+                    "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+                    &[],
+                )
+                .map_err(f)?
+                .get(0);
+            if others > 0 {
+                return Err(Error::unavailable(format!(
+                    "{} is not a treeward store (it holds tables of another application)",
+                    self.shown
+                )));
+            }
+            c.batch_execute(
+                "BEGIN;
+                 CREATE TABLE treeward_schema (one boolean PRIMARY KEY DEFAULT true CHECK (one), version integer NOT NULL);
+                 CREATE TABLE treeward_kv (k bytea PRIMARY KEY, v bytea NOT NULL);
+                 CREATE TABLE treeward_generation (one boolean PRIMARY KEY DEFAULT true CHECK (one), gen bigint NOT NULL);
+                 CREATE TABLE treeward_changes (gen bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), keys bytea[] NOT NULL);
+                 INSERT INTO treeward_generation (gen) VALUES (0);
+                 COMMIT;",
+            )
+            .map_err(f)?;
+            c.execute(
+                "INSERT INTO treeward_schema (version) VALUES ($1)",
+                &[&PG_SCHEMA_VERSION],
+            )
+            .map_err(f)?;
+            return Ok(());
+        }
+        let v: i32 = c
+            .query_one("SELECT version FROM treeward_schema", &[])
+            .map_err(f)?
+            .get(0);
+        if v > PG_SCHEMA_VERSION {
+            return Err(Error::unavailable(format!(
+                "{} was written by a newer treeward (database schema {v}; this build reads up to {PG_SCHEMA_VERSION})",
+                self.shown
+            )));
+        }
+        Ok(())
+    }
+
+    fn take(&self) -> Result<Client> {
+        let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match pooled {
+            Some(c) if !c.is_closed() => Ok(c),
+            _ => self.connect(),
+        }
+    }
+
+    fn put_back(&self, c: Client) {
+        if !c.is_closed() {
+            let mut p = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            if p.len() < 16 {
+                p.push(c);
+            }
+        }
+    }
+
+    /// Runs `f` on this thread's open change's connection, else on a pooled one.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Client) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let open = OPEN.with(|o| o.borrow_mut().remove(&self.id));
+        match open {
+            Some(mut c) => {
+                let r = f(&mut c).map_err(|e| self.failed(&e));
+                OPEN.with(|o| o.borrow_mut().insert(self.id, c));
+                r
+            }
+            None => {
+                let mut c = self.take()?;
+                let r = f(&mut c).map_err(|e| self.failed(&e));
+                self.put_back(c);
+                r
+            }
+        }
+    }
+
+    /// Applies checks and ops on `c`, inside its open transaction, and
+    /// records the change; the caller commits.
+    fn apply(&self, c: &mut Client, checks: &[Check], ops: &[Op]) -> Result<()> {
+        for ch in checks {
+            let (k, want) = match ch {
+                Check::Absent(k, _) => (k, false),
+                Check::Present(k, _) => (k, true),
+            };
+            let found = c
+                .query_opt("SELECT 1 FROM treeward_kv WHERE k = $1", &[&k.as_slice()])
+                .map_err(|e| self.failed(&e))?
+                .is_some();
+            if found != want {
+                let (Check::Absent(_, m) | Check::Present(_, m)) = ch;
+                return Err(Error::conflict(m.clone()));
+            }
+        }
+        // Ops in order: the last one on a key decides.
+        let mut last: BTreeMap<&[u8], Option<&[u8]>> = BTreeMap::new();
+        for op in ops {
+            match op {
+                Op::Put(k, v) => last.insert(k, Some(v)),
+                Op::Del(k) => last.insert(k, None),
+            };
+        }
+        let (mut pk, mut pv, mut dk): (Vec<&[u8]>, Vec<&[u8]>, Vec<&[u8]>) = Default::default();
+        for (k, v) in &last {
+            match v {
+                Some(v) => {
+                    pk.push(k);
+                    pv.push(v);
+                }
+                None => dk.push(k),
+            }
+        }
+        let f = |e: postgres::Error| self.failed(&e);
+        if !dk.is_empty() {
+            c.execute("DELETE FROM treeward_kv WHERE k = ANY($1)", &[&dk])
+                .map_err(f)?;
+        }
+        if !pk.is_empty() {
+            c.execute(
+                "INSERT INTO treeward_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+                 ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+                &[&pk, &pv],
+            )
+            .map_err(f)?;
+        }
+        let keys: Vec<&[u8]> = last.keys().copied().collect();
+        if !keys.is_empty() {
+            c.execute(
+                "WITH g AS (UPDATE treeward_generation SET gen = gen + 1 RETURNING gen)
+                 INSERT INTO treeward_changes (gen, keys) SELECT gen, $1 FROM g",
+                &[&keys],
+            )
+            .map_err(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl Kv for PgKv {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.with(|c| {
+            Ok(
+                c.query_opt("SELECT v FROM treeward_kv WHERE k = $1", &[&key])?
+                    .map(|r| r.get::<_, Vec<u8>>(0)),
+            )
+        })
+    }
+
+    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Pairs> {
+        let lo: &[u8] = match after {
+            Some(a) if a >= prefix => a,
+            _ => prefix,
+        };
+        let strict = after.is_some_and(|a| a >= prefix);
+        let hi = upper_bound(prefix);
+        let limit = limit as i64;
+        self.with(|c| {
+            let rows = c.query(
+                if strict {
+                    "SELECT k, v FROM treeward_kv WHERE k > $1 AND ($2::bytea IS NULL OR k < $2) ORDER BY k LIMIT $3"
+                } else {
+                    "SELECT k, v FROM treeward_kv WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) ORDER BY k LIMIT $3"
+                },
+                &[&lo, &hi, &limit],
+            )?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        })
+    }
+
+    fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let hi = upper_bound(prefix);
+        self.with(|c| {
+            Ok(c.query_opt(
+                "SELECT k, v FROM treeward_kv WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) ORDER BY k DESC LIMIT 1",
+                &[&prefix, &hi],
+            )?
+            .map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
+    fn begin_write(&self) -> Result<Option<u64>> {
+        self.end_write();
+        let mut c = self.take()?;
+        let r = c
+            .batch_execute("BEGIN")
+            .and_then(|_| c.query_one("SELECT gen FROM treeward_generation FOR UPDATE", &[]));
+        match r {
+            Ok(row) => {
+                let g: i64 = row.get(0);
+                OPEN.with(|o| o.borrow_mut().insert(self.id, c));
+                Ok(Some(g as u64))
+            }
+            Err(e) => Err(self.failed(&e)),
+        }
+    }
+
+    fn end_write(&self) {
+        if let Some(mut c) = OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
+            if c.batch_execute("ROLLBACK").is_ok() {
+                self.put_back(c);
+            }
+        }
+    }
+
+    fn generation(&self) -> Result<Option<u64>> {
+        self.with(|c| {
+            let g: i64 = c
+                .query_one("SELECT gen FROM treeward_generation", &[])?
+                .get(0);
+            Ok(Some(g as u64))
+        })
+    }
+
+    fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
+        let open = OPEN.with(|o| o.borrow_mut().remove(&self.id));
+        let (mut c, began_here) = match open {
+            Some(c) => (c, false),
+            None => {
+                let mut c = self.take()?;
+                c.batch_execute("BEGIN")
+                    .and_then(|_| {
+                        c.query_one("SELECT gen FROM treeward_generation FOR UPDATE", &[])
+                            .map(|_| ())
+                    })
+                    .map_err(|e| self.failed(&e))?;
+                (c, true)
+            }
+        };
+        let _ = began_here;
+        let r = self
+            .apply(&mut c, checks, ops)
+            .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.failed(&e)));
+        if r.is_err() {
+            let _ = c.batch_execute("ROLLBACK");
+        }
+        self.put_back(c);
+        r
+    }
+
+    fn is_empty(&self) -> Result<bool> {
+        self.with(|c| {
+            Ok(
+                c.query_one("SELECT NOT EXISTS (SELECT 1 FROM treeward_kv)", &[])?
+                    .get(0),
+            )
+        })
+    }
+
+    fn size_on_disk(&self) -> Option<u64> {
+        self.with(|c| {
+            let n: i64 = c
+                .query_one("SELECT pg_total_relation_size('treeward_kv')", &[])?
+                .get(0);
+            Ok(n as u64)
+        })
+        .ok()
+    }
+}
+
+impl Drop for PgKv {
+    fn drop(&mut self) {
+        self.end_write();
+    }
+}
