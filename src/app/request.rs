@@ -466,6 +466,13 @@ impl<'a> Caller<'a> {
 impl App {
     /// Runs one request: the one entry point of every front end.
     pub fn execute(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {
+        // One consistent state for the request's reads (a store several
+        // processes write), renewed after each of its commits.
+        let _reads = self.store().consistent_reads();
+        self.execute_here(caller, req)
+    }
+
+    fn execute_here(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {
         match req {
             Request::Init { owner } => {
                 let a = self.init(&owner)?;

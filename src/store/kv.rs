@@ -52,6 +52,11 @@ pub trait Kv: Send + Sync {
     }
     /// The change begun on this thread ends without a commit (dropped).
     fn end_write(&self) {}
+    /// Until `end_read`, this thread's reads outside a change see one
+    /// consistent state (engines several processes write: a snapshot, begun
+    /// at the first read and renewed after each commit).
+    fn begin_read(&self) {}
+    fn end_read(&self) {}
     /// The generation of a store several processes write: it moves with
     /// every commit by any of them. `None`: only this process writes.
     fn generation(&self) -> Result<Option<u64>> {

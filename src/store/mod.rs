@@ -150,6 +150,14 @@ impl Store {
         Ok(())
     }
 
+    /// Until the guard is dropped, this thread's reads outside a change see
+    /// one consistent state of a store several processes write (renewed
+    /// after each of its own commits).
+    pub fn consistent_reads(&self) -> ReadGuard<'_> {
+        self.kv.begin_read();
+        ReadGuard(self)
+    }
+
     fn saw_generation(&self, g: u64) {
         use std::sync::atomic::Ordering::SeqCst;
         if self.seen_gen.swap(g, SeqCst) != g {
@@ -631,7 +639,10 @@ impl Store {
         // Shared engines: wait for other processes' changes, then read the
         // store as they left it (the cache too).
         if let Some(g) = self.kv.begin_write()? {
-            self.saw_generation(g);
+            // What this process cached may predate the state the change is
+            // decided on (read in an older snapshot): decide on the database.
+            self.seen_gen.store(g, std::sync::atomic::Ordering::SeqCst);
+            self.cache.invalidate();
         }
         Ok(Txn {
             store: self,
@@ -643,6 +654,15 @@ impl Store {
             ids_used: false,
             audits: Vec::new(),
         })
+    }
+}
+
+/// See [`Store::consistent_reads`].
+pub struct ReadGuard<'s>(&'s Store);
+
+impl Drop for ReadGuard<'_> {
+    fn drop(&mut self) {
+        self.0.kv.end_read();
     }
 }
 

@@ -31,6 +31,10 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     /// The connection of the change open on this thread, per engine.
     static OPEN: RefCell<HashMap<u64, Client>> = RefCell::new(HashMap::new());
+    /// Engines whose reads on this thread should share a snapshot.
+    static WANT_SNAPSHOT: RefCell<std::collections::HashSet<u64>> = RefCell::new(Default::default());
+    /// The connection of this thread's read snapshot, per engine.
+    static SNAPSHOT: RefCell<HashMap<u64, Client>> = RefCell::new(HashMap::new());
 }
 
 pub struct PgKv {
@@ -305,16 +309,32 @@ impl PgKv {
         }
     }
 
-    /// Runs `f` on this thread's open change's connection, else on a pooled one.
+    /// Runs `f` on this thread's open change's connection, else on its read
+    /// snapshot's (begun here when one is wanted), else on a pooled one.
     fn with<T>(
         &self,
         f: impl FnOnce(&mut Client) -> std::result::Result<T, postgres::Error>,
     ) -> Result<T> {
-        let open = OPEN.with(|o| o.borrow_mut().remove(&self.id));
-        match open {
+        if let Some(mut c) = OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
+            let r = f(&mut c).map_err(|e| self.failed(&e));
+            OPEN.with(|o| o.borrow_mut().insert(self.id, c));
+            return r;
+        }
+        let snap = SNAPSHOT.with(|o| o.borrow_mut().remove(&self.id));
+        let snap = match snap {
+            Some(c) => Some(c),
+            None if WANT_SNAPSHOT.with(|w| w.borrow().contains(&self.id)) => {
+                let mut c = self.take()?;
+                c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .map_err(|e| self.failed(&e))?;
+                Some(c)
+            }
+            None => None,
+        };
+        match snap {
             Some(mut c) => {
                 let r = f(&mut c).map_err(|e| self.failed(&e));
-                OPEN.with(|o| o.borrow_mut().insert(self.id, c));
+                SNAPSHOT.with(|o| o.borrow_mut().insert(self.id, c));
                 r
             }
             None => {
@@ -322,6 +342,16 @@ impl PgKv {
                 let r = f(&mut c).map_err(|e| self.failed(&e));
                 self.put_back(c);
                 r
+            }
+        }
+    }
+
+    /// Ends this thread's read snapshot; the next read (if one is still
+    /// wanted) begins a new one, seeing every change committed by then.
+    fn end_snapshot(&self) {
+        if let Some(mut c) = SNAPSHOT.with(|o| o.borrow_mut().remove(&self.id)) {
+            if c.batch_execute("ROLLBACK").is_ok() {
+                self.put_back(c);
             }
         }
     }
@@ -429,8 +459,19 @@ impl Kv for PgKv {
         })
     }
 
+    fn begin_read(&self) {
+        WANT_SNAPSHOT.with(|w| w.borrow_mut().insert(self.id));
+    }
+
+    fn end_read(&self) {
+        WANT_SNAPSHOT.with(|w| w.borrow_mut().remove(&self.id));
+        self.end_snapshot();
+    }
+
     fn begin_write(&self) -> Result<Option<u64>> {
         self.end_write();
+        // Reads after this change must see it (and whatever came before it).
+        self.end_snapshot();
         let mut c = self.take()?;
         let r = c
             .batch_execute("BEGIN")
@@ -446,6 +487,7 @@ impl Kv for PgKv {
     }
 
     fn end_write(&self) {
+        self.end_snapshot();
         if let Some(mut c) = OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
             if c.batch_execute("ROLLBACK").is_ok() {
                 self.put_back(c);
@@ -463,6 +505,7 @@ impl Kv for PgKv {
     }
 
     fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
+        self.end_snapshot();
         let open = OPEN.with(|o| o.borrow_mut().remove(&self.id));
         let (mut c, began_here) = match open {
             Some(c) => (c, false),
@@ -511,5 +554,6 @@ impl Kv for PgKv {
 impl Drop for PgKv {
     fn drop(&mut self) {
         self.end_write();
+        self.end_read();
     }
 }

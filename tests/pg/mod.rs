@@ -1,0 +1,203 @@
+//! A private PostgreSQL cluster for the tests: `initdb` in a temporary
+//! directory as an unprivileged user (PostgreSQL refuses to run as root), on
+//! a free port, started with `pg_ctl -w` and stopped when the last test is
+//! done with it. `$TREEWARD_TEST_PG` (a connection string to a server where
+//! the tests may create databases) is used instead when set.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// The password of the cluster's superuser (tests only).
+pub const PASSWORD: &str = "tw-test-secret-7f3a";
+/// The unprivileged OS user the cluster runs as when the tests run as root.
+const OS_USER: &str = "treeward-pg";
+
+pub struct Cluster {
+    /// `postgresql://postgres:PASSWORD@127.0.0.1:PORT` (no database).
+    pub base: String,
+    pub port: u16,
+    dir: Option<tempfile::TempDir>,
+    bin: PathBuf,
+    run_as: Option<String>,
+}
+
+static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+static CREATING: Mutex<()> = Mutex::new(());
+
+fn pg_bin() -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn as_user(run_as: &Option<String>, program: &Path) -> Command {
+    match run_as {
+        Some(u) => {
+            let mut c = Command::new("runuser");
+            c.arg("-u").arg(u).arg("--").arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+fn start() -> Option<Cluster> {
+    if let Ok(url) = std::env::var("TREEWARD_TEST_PG") {
+        return Some(Cluster {
+            base: url.trim_end_matches('/').to_string(),
+            port: 0,
+            dir: None,
+            bin: PathBuf::new(),
+            run_as: None,
+        });
+    }
+    let Some(bin) = pg_bin() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL is not installed, and CI must test the database store (.ci/run installs it)"
+        );
+        println!("skipped: PostgreSQL is not installed here");
+        return None;
+    };
+    let root = nix::unistd::getuid().is_root();
+    let run_as = root.then(|| {
+        if nix::unistd::User::from_name(OS_USER)
+            .ok()
+            .flatten()
+            .is_none()
+        {
+            let ok = Command::new("useradd")
+                .args([
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    OS_USER,
+                ])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            assert!(
+                ok,
+                "cannot create the OS user {OS_USER} for the test cluster"
+            );
+        }
+        OS_USER.to_string()
+    });
+    let dir = tempfile::Builder::new().prefix("twpg").tempdir().unwrap();
+    if let Some(u) = &run_as {
+        let user = nix::unistd::User::from_name(u).unwrap().unwrap();
+        nix::unistd::chown(dir.path(), Some(user.uid), Some(user.gid)).unwrap();
+    }
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, PASSWORD).unwrap();
+    if let Some(u) = &run_as {
+        let user = nix::unistd::User::from_name(u).unwrap().unwrap();
+        nix::unistd::chown(&pw, Some(user.uid), Some(user.gid)).unwrap();
+    }
+    let data = dir.path().join("data");
+    let o = as_user(&run_as, &bin.join("initdb"))
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ])
+        .arg(format!("--pwfile={}", pw.display()))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "initdb: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let port = free_port();
+    let o = as_user(&run_as, &bin.join("pg_ctl"))
+        .arg("-D")
+        .arg(&data)
+        .arg("-w")
+        .arg("-l")
+        .arg(dir.path().join("log"))
+        .arg("-o")
+        .arg(format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on",
+            dir.path().display()
+        ))
+        .arg("start")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "pg_ctl start: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Some(Cluster {
+        base: format!("postgresql://postgres:{PASSWORD}@127.0.0.1:{port}"),
+        port,
+        dir: Some(dir),
+        bin,
+        run_as,
+    })
+}
+
+/// The test cluster (started on first use), or `None` where PostgreSQL is
+/// not installed outside CI.
+pub fn cluster() -> Option<&'static Cluster> {
+    CLUSTER.get_or_init(start).as_ref()
+}
+
+impl Cluster {
+    /// A new, empty database; returns its connection string.
+    pub fn database(&self, tag: &str) -> String {
+        let _g = CREATING.lock().unwrap_or_else(|e| e.into_inner());
+        let name = format!(
+            "tw_{tag}_{}_{}",
+            std::process::id(),
+            NEXT_DB.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut c = postgres::Client::connect(&format!("{}/postgres", self.base), postgres::NoTls)
+            .expect("connect to the test cluster");
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        format!("{}/{name}", self.base)
+    }
+
+    /// Runs SQL on a database of the cluster.
+    pub fn sql(&self, url: &str, sql: &str) {
+        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        c.batch_execute(sql).unwrap();
+    }
+
+    /// Stops the cluster (the last test calls it; a leftover one dies with
+    /// its temporary directory's removal at the next reboot).
+    pub fn stop(&self) {
+        if let Some(d) = &self.dir {
+            let _ = as_user(&self.run_as, &self.bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(d.path().join("data"))
+                .args(["-m", "fast", "-w", "stop"])
+                .output();
+            let _ = std::fs::remove_dir_all(d.path());
+        }
+    }
+}
