@@ -213,7 +213,12 @@ fn serve(env: &Env) -> i32 {
         if env.postgres().is_none() {
             App::require_existing(&env.store)?;
         }
-        let app = match reach(env, false)? {
+        // `--socket` says where to listen, not where a holder must be.
+        let here = Env {
+            socket_given: false,
+            ..env.clone()
+        };
+        let app = match reach(&here, false)? {
             Reached::Opened(app) => *app,
             Reached::Holder(_) => {
                 return Err(Error::unavailable(format!(

@@ -172,3 +172,42 @@ fn through_the_ui_another_os_user_acts_as_themselves() {
     let (_, out, _) = cli(db, "root", &["ls", TEAM]);
     assert!(!out.contains("Forged") && out.contains("ByRoot"), "{out}");
 }
+
+#[test]
+fn serve_listens_where_socket_says() {
+    // `--socket` tells `serve` where to listen (not a holder it must find).
+    let dir = demo_store();
+    let db = dir.path();
+    let sock = db.join("elsewhere.sock");
+    let mut srv = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("--socket")
+        .arg(&sock)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !sock.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve --socket did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (code, out, err) = cli(
+        db,
+        "root",
+        &["--socket", sock.to_str().unwrap(), "tree", TEAM],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Plant/"), "{out}");
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(srv.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    assert!(srv.wait().unwrap().success());
+}

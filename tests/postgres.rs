@@ -10,6 +10,7 @@
 //!   tree stays whole (doctor clean) and each refusal has its outcome;
 //! - writers in several processes at once lose nothing, one audit entry each.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -313,4 +314,113 @@ fn writers_in_several_processes_lose_nothing() {
     // Audit seqs have no gaps and no repeats.
     let seqs: Vec<u64> = after.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+}
+
+mod pty;
+
+#[test]
+fn an_open_ui_shows_a_change_another_process_made_in_the_database() {
+    let Some(c) = cluster() else { return };
+    let db = c.database("ui");
+    ok(&db, "root", &["demo"]);
+    let mut ui = pty::Tui::spawn(Path::new(&db), "root", 120, 30);
+    ui.wait_for("Workspaces");
+    // Another process (it could be on another host) writes to the database.
+    ok(&db, "root", &["mkdir", &format!("{TEAM}/FromAnotherHost")]);
+    let made = std::time::Instant::now();
+    ui.wait_for("FromAnotherHost");
+    println!(
+        "a change made by another process shows in the open UI after {:.1?}",
+        made.elapsed()
+    );
+    ui.keys("q");
+    assert_eq!(ui.wait_exit(), 0);
+}
+
+#[test]
+fn watch_through_one_server_sees_a_change_made_through_another() {
+    use std::io::{BufRead, BufReader};
+    let Some(c) = cluster() else { return };
+    let db = c.database("servers");
+    ok(&db, "root", &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.sock"), dir.path().join("b.sock"));
+    let serve = |sock: &Path| {
+        Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .arg("--socket")
+            .arg(sock)
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut servers = [serve(&a), serve(&b)];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !(a.exists() && b.exists()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the servers did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut watch = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .arg("--socket")
+        .arg(&a)
+        .arg("watch")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    {
+        let lines = lines.clone();
+        let out = watch.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(l);
+            }
+        });
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let r = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .arg("--socket")
+        .arg(&b)
+        .args(["mkdir", &format!("{TEAM}/ThroughB")])
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let made = std::time::Instant::now();
+    loop {
+        if lines.lock().unwrap().iter().any(|l| l.contains("ThroughB")) {
+            break;
+        }
+        assert!(
+            made.elapsed() < std::time::Duration::from_secs(20),
+            "watch on server A never showed the change made through server B: {:?}",
+            lines.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    println!(
+        "a change through server B reaches a watch on server A after {:.1?}",
+        made.elapsed()
+    );
+    let _ = watch.kill();
+    let _ = watch.wait();
+    for s in &mut servers {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(s.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = s.wait();
+    }
 }

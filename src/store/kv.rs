@@ -62,6 +62,12 @@ pub trait Kv: Send + Sync {
     fn generation(&self) -> Result<Option<u64>> {
         Ok(None)
     }
+    /// Waits up to `timeout` for another process to commit, then returns
+    /// the generation (which may not have moved). `None`: only this process
+    /// writes, there is nothing to wait for.
+    fn wait_for_change(&self, _timeout: std::time::Duration) -> Result<Option<u64>> {
+        Ok(None)
+    }
 }
 
 fn check_failed(c: &Check) -> Error {

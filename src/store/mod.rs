@@ -27,7 +27,7 @@ pub const MAGIC: &[u8] = b"treeward-store";
 
 pub struct Store {
     kv: std::sync::Arc<dyn Kv>,
-    cache: cache::Cache,
+    cache: std::sync::Arc<cache::Cache>,
     dir: Option<PathBuf>,
     /// How the store is named in messages (a directory, or a database
     /// without its credentials).
@@ -37,7 +37,10 @@ pub struct Store {
     seen_gen: std::sync::atomic::AtomicU64,
     writer: Mutex<()>,
     _lock: Option<std::fs::File>,
-    feed: Feed,
+    feed: std::sync::Arc<Feed>,
+    /// Engines several processes write: the thread that learns of their
+    /// changes (see [`Store::follow`]); stopped when the store is dropped.
+    follower: Option<Follower>,
 }
 
 /// Committed changes as they happen, for `treeward serve`'s push stream: each
@@ -48,15 +51,32 @@ pub struct Store {
 #[derive(Default)]
 struct Feed {
     subs: Mutex<Vec<std::sync::mpsc::SyncSender<AuditEntry>>>,
+    /// The seq of the last entry published (each once, in order).
+    last: std::sync::atomic::AtomicU64,
 }
 
 impl Feed {
     fn publish(&self, entries: &[AuditEntry]) {
-        if entries.is_empty() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let last = self.last.load(SeqCst);
+        let fresh: Vec<&AuditEntry> = entries.iter().filter(|e| e.seq > last).collect();
+        let Some(newest) = fresh.last() else {
             return;
-        }
+        };
+        self.last.store(newest.seq, SeqCst);
         let mut subs = self.subs.lock().unwrap_or_else(|e| e.into_inner());
-        subs.retain(|tx| entries.iter().all(|e| tx.try_send(e.clone()).is_ok()));
+        subs.retain(|tx| fresh.iter().all(|e| tx.try_send((*e).clone()).is_ok()));
+    }
+}
+
+/// The thread that follows other processes' changes to a shared store.
+struct Follower {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -74,7 +94,8 @@ impl Store {
             seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: None,
-            feed: Feed::default(),
+            feed: Default::default(),
+            follower: None,
         };
         s.init_meta().expect("memory store");
         s
@@ -89,7 +110,8 @@ impl Store {
             seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: Some(lock),
-            feed: Feed::default(),
+            feed: Default::default(),
+            follower: None,
         };
         s.init_meta()?;
         Ok(s)
@@ -129,11 +151,91 @@ impl Store {
             dir: None,
             writer: Mutex::new(()),
             _lock: None,
-            feed: Feed::default(),
+            feed: Default::default(),
             seen_gen: Default::default(),
+            follower: None,
         };
         s.init_meta()?;
+        let mut s = s;
+        s.follow()?;
         Ok(s)
+    }
+
+    /// Follows the changes other processes commit to a shared store: woken
+    /// by the engine (PostgreSQL's `LISTEN`) or every half second, it drops
+    /// the read cache when the generation moved and publishes the new audit
+    /// entries, read from the log itself (so none is missed while it was not
+    /// listening), to this process's subscribers: `watch`, open UIs.
+    fn follow(&mut self) -> Result<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let last_seq = self
+            .kv
+            .last(&[keys::AUDIT])?
+            .and_then(|(_, v)| codec::decode::<AuditEntry>(&v, "audit entry").ok())
+            .map(|e| e.seq)
+            .unwrap_or(0);
+        self.feed.last.store(last_seq, SeqCst);
+        let (kv, cache, feed, stop2) = (
+            self.kv.clone(),
+            self.cache.clone(),
+            self.feed.clone(),
+            stop.clone(),
+        );
+        let mut seen = self.kv.generation()?.unwrap_or(0);
+        std::thread::Builder::new()
+            .name("follow".into())
+            .spawn(move || {
+                while !stop2.load(SeqCst) {
+                    let g = match kv.wait_for_change(std::time::Duration::from_millis(500)) {
+                        Ok(Some(g)) => g,
+                        Ok(None) => return,
+                        Err(_) => {
+                            std::thread::sleep(std::time::Duration::from_millis(500));
+                            continue;
+                        }
+                    };
+                    if g == seen {
+                        continue;
+                    }
+                    seen = g;
+                    cache.invalidate();
+                    let from = feed.last.load(SeqCst);
+                    let after = keys::audit(from);
+                    if let Ok(page) = kv.scan(&[keys::AUDIT], Some(&after), 10_000) {
+                        let entries: Vec<AuditEntry> = page
+                            .iter()
+                            .filter_map(|(_, v)| codec::decode(v, "audit entry").ok())
+                            .collect();
+                        feed.publish(&entries);
+                    }
+                }
+            })
+            .map_err(|e| Error::unavailable(format!("cannot start a thread: {e}")))?;
+        self.follower = Some(Follower { stop });
+        Ok(())
+    }
+
+    /// Publishes the entries other processes committed before `seq` that the
+    /// follower has not published yet.
+    fn publish_others_before(&self, seq: u64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let from = self.feed.last.load(SeqCst);
+        if seq <= from + 1 {
+            return;
+        }
+        let after = keys::audit(from);
+        if let Ok(page) = self
+            .kv
+            .scan(&[keys::AUDIT], Some(&after), (seq - from - 1) as usize)
+        {
+            let entries: Vec<AuditEntry> = page
+                .iter()
+                .filter_map(|(_, v)| codec::decode(v, "audit entry").ok())
+                .filter(|e: &AuditEntry| e.seq < seq)
+                .collect();
+            self.feed.publish(&entries);
+        }
     }
 
     /// How the store is named in messages.
@@ -533,7 +635,8 @@ impl Store {
             seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: None,
-            feed: Feed::default(),
+            feed: Default::default(),
+            follower: None,
         }
     }
 
@@ -821,7 +924,11 @@ impl<'s> Txn<'s> {
         // Even a failed commit may have touched the engine: start the cache over.
         self.store.cache.invalidate();
         res?;
-        // Still under the writer lock: subscribers see changes in seq order.
+        // Still under the writer lock: subscribers see changes in seq order,
+        // others' (on a shared store) that came before this one first.
+        if let (Some(_), Some(first)) = (&self.store.follower, audits.first()) {
+            self.store.publish_others_before(first.seq);
+        }
         self.store.feed.publish(&audits);
         Ok(audits)
     }

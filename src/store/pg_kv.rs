@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls};
 
 use super::kv::{Check, Kv, Op, Pairs};
@@ -43,7 +44,13 @@ pub struct PgKv {
     /// How the database is named in messages (no password).
     shown: String,
     pool: Mutex<Vec<Client>>,
+    /// The connection that `LISTEN`s for others' commits (`None` where the
+    /// server cannot: a hot standby, CockroachDB; then it polls).
+    listener: Mutex<Option<Client>>,
 }
+
+/// The channel a commit notifies, with its generation as the payload.
+const CHANNEL: &str = "treeward_changes";
 
 /// Is `s` a PostgreSQL connection string rather than a directory?
 pub fn is_connection_string(s: &str) -> bool {
@@ -198,6 +205,7 @@ impl PgKv {
             shown: shown(&config),
             config,
             pool: Mutex::new(Vec::new()),
+            listener: Mutex::new(None),
         };
         let mut c = kv.connect()?;
         kv.migrate(&mut c)?;
@@ -412,6 +420,13 @@ impl PgKv {
                 &[&keys],
             )
             .map_err(f)?;
+            // Delivered when the change commits; a listener that misses it
+            // (disconnected, or none can listen) polls the generation.
+            if let Err(e) = c.batch_execute(&format!("NOTIFY {CHANNEL}")) {
+                if e.code() != Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED) {
+                    return Err(self.failed(&e));
+                }
+            }
         }
         Ok(())
     }
@@ -502,6 +517,35 @@ impl Kv for PgKv {
                 .get(0);
             Ok(Some(g as u64))
         })
+    }
+
+    fn wait_for_change(&self, timeout: std::time::Duration) -> Result<Option<u64>> {
+        let mut l = self.listener.lock().unwrap_or_else(|e| e.into_inner());
+        if l.as_ref().is_none_or(|c| c.is_closed()) {
+            *l = self.connect().ok().and_then(|mut c| {
+                c.batch_execute(&format!("LISTEN {CHANNEL}"))
+                    .ok()
+                    .map(|_| c)
+            });
+        }
+        match l.as_mut() {
+            Some(c) => {
+                let mut n = c.notifications();
+                let first = n.timeout_iter(timeout).next();
+                match first {
+                    // Take every notification already here (without waiting):
+                    // one look at the generation serves them all.
+                    Ok(_) => while let Ok(Some(_)) = n.iter().next() {},
+                    Err(_) => {
+                        drop(n);
+                        *l = None;
+                    }
+                }
+            }
+            None => std::thread::sleep(timeout),
+        }
+        drop(l);
+        self.generation()
     }
 
     fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
