@@ -162,8 +162,20 @@ impl World {
     }
 }
 
+mod pg;
+
+/// An empty store: in memory, or a new PostgreSQL database when the suite
+/// runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).
+fn new_app() -> App {
+    if pg::selected() {
+        let url = pg::required().database("model");
+        return App::open_postgres(&url).expect("open the test database");
+    }
+    App::in_memory()
+}
+
 fn build(w: &World) -> App {
-    let app = App::in_memory();
+    let app = new_app();
     app.init("own").unwrap();
     let s = app.session("own").unwrap();
     s.ws_rename("Default Workspace", "DW").unwrap();
@@ -1437,7 +1449,7 @@ mod seq {
     }
 
     fn build(s: &Setup) -> App {
-        let app = App::in_memory();
+        let app = super::new_app();
         app.init("own").unwrap();
         let o = app.session("own").unwrap();
         o.ws_rename("Default Workspace", "DW").unwrap();

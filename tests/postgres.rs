@@ -20,20 +20,11 @@ mod pg;
 const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const TEAM: &str = "/Default Workspace/team";
 
-extern "C" fn stop_cluster() {
-    if let Some(c) = pg::cluster() {
-        c.stop();
-    }
-}
-
-/// The cluster, stopped when the test process exits.
+/// The cluster, stopped when the test process exits (`None`: PostgreSQL is
+/// not installed, outside CI).
 fn cluster() -> Option<&'static pg::Cluster> {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    let c = pg::cluster()?;
-    ONCE.call_once(|| unsafe {
-        nix::libc::atexit(stop_cluster);
-    });
-    Some(c)
+    pg::cluster()?;
+    Some(pg::required())
 }
 
 struct Run {

@@ -104,12 +104,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// SPEC §12 set-up, through the binary, once.
+mod pg;
+
+/// SPEC §12 set-up, through the binary, once: a directory, or a PostgreSQL
+/// database when the suite runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).
 fn template() -> &'static Path {
     static T: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &T.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
-        let db = tmp.path().join("store");
+        let db = if pg::selected() {
+            PathBuf::from(pg::required().database("spec_template"))
+        } else {
+            tmp.path().join("store")
+        };
         let steps: &[(&str, &[&str])] = &[
             ("own", &["init", "--owner", "own"]),
             ("own", &["user", "add", "alice"]),
@@ -167,6 +174,10 @@ fn template() -> &'static Path {
 /// A fresh copy of the set-up for one row.
 fn fresh() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
+    if pg::selected() {
+        let t = template().to_str().unwrap().to_string();
+        return (tmp, PathBuf::from(pg::required().database_from(&t, "spec")));
+    }
     let db = tmp.path().join("store");
     copy_dir(template(), &db);
     (tmp, db)

@@ -167,7 +167,46 @@ pub fn cluster() -> Option<&'static Cluster> {
     CLUSTER.get_or_init(start).as_ref()
 }
 
+/// Whether the suites that run on both stores run on PostgreSQL this time
+/// (`TREEWARD_TEST_STORE=postgres`; `.ci/run` does both passes).
+pub fn selected() -> bool {
+    std::env::var("TREEWARD_TEST_STORE").is_ok_and(|v| v == "postgres")
+}
+
+/// The cluster for a suite run on PostgreSQL: required (a run that asked
+/// for PostgreSQL must not pass by skipping), and stopped at exit.
+pub fn required() -> &'static Cluster {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let c = cluster().expect("TREEWARD_TEST_STORE=postgres, but PostgreSQL is not installed");
+    ONCE.call_once(|| unsafe {
+        nix::libc::atexit(stop_at_exit);
+    });
+    c
+}
+
+extern "C" fn stop_at_exit() {
+    if let Some(c) = cluster() {
+        c.stop();
+    }
+}
+
 impl Cluster {
+    /// A new database made from `template` (a database no one is connected to).
+    pub fn database_from(&self, template: &str, tag: &str) -> String {
+        let _g = CREATING.lock().unwrap_or_else(|e| e.into_inner());
+        let name = format!(
+            "tw_{tag}_{}_{}",
+            std::process::id(),
+            NEXT_DB.fetch_add(1, Ordering::SeqCst)
+        );
+        let tname = template.rsplit('/').next().unwrap();
+        let mut c = postgres::Client::connect(&format!("{}/postgres", self.base), postgres::NoTls)
+            .expect("connect to the test cluster");
+        c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {tname}"))
+            .unwrap();
+        format!("{}/{name}", self.base)
+    }
+
     /// A new, empty database; returns its connection string.
     pub fn database(&self, tag: &str) -> String {
         let _g = CREATING.lock().unwrap_or_else(|e| e.into_inner());
