@@ -245,6 +245,57 @@ fn main() {
         bench_check_and_list(&app, &sizes);
     }
     bench_who_and_whatif(&app, &sizes, sum.users);
+    // TREEWARD_BENCH_PG: an empty PostgreSQL database; the same account and
+    // the same checks there, beside sled's.
+    if let Ok(url) = std::env::var("TREEWARD_BENCH_PG") {
+        bench_postgres(&url, &spec, &sizes);
+    }
+}
+
+/// The check on the PostgreSQL store: warm (the process's read cache, as a
+/// server answers), per request (a new session: one look at the
+/// generation first), and cold (the cache emptied before each check).
+fn bench_postgres(url: &str, spec: &GenSpec, sizes: &Sizes) {
+    let app = App::open_postgres(url).expect("TREEWARD_BENCH_PG: an empty database");
+    let t = Instant::now();
+    let sum = app.generate("own", spec, &mut |_, _| {}).unwrap();
+    println!(
+        "postgres gen: {} items in {:.2} s",
+        sum.items,
+        t.elapsed().as_secs_f64()
+    );
+    let (path, _) = deep_scenario(&app);
+    let (m, p) = bench_check(&app, &path, sizes.iterations);
+    println!("postgres check, warm: median {} p99 {}", fmt(m), fmt(p));
+    let n = sizes.iterations / 10;
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let own = app.session("own").unwrap();
+        assert!(own.check("bench", "edit", &path).unwrap().allowed);
+        times.push(t.elapsed());
+    }
+    let (m, p) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
+    println!(
+        "postgres check, a new session each: median {} p99 {}",
+        fmt(m),
+        fmt(p)
+    );
+    let own = app.session("own").unwrap();
+    let n = (sizes.iterations / 100).max(100);
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        app.store().forget_cache();
+        let t = Instant::now();
+        assert!(own.check("bench", "edit", &path).unwrap().allowed);
+        times.push(t.elapsed());
+    }
+    let (m, p) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
+    println!(
+        "postgres check, cold (cache emptied): median {} p99 {}",
+        fmt(m),
+        fmt(p)
+    );
 }
 
 fn bench_check_and_list(app: &App, sizes: &Sizes) {

@@ -111,6 +111,7 @@ pub fn main() -> i32 {
             )),
             Err(e) => cli::fail(&e),
         },
+        Invocation::Copy { from, to } => cli::print(env.json, copy(&env, from, to)),
         Invocation::Run { request, export_to } => {
             let reply = run(&env, request);
             cli::finish(&env, reply, export_to.as_deref())
@@ -130,6 +131,43 @@ pub fn run(env: &Env, request: Request) -> Result<Reply> {
             Reached::Opened(app) => return run_here(env, *app, request),
         }
     }
+}
+
+/// `copy FROM TO`: an export of FROM (one consistent state: through its
+/// holder when one runs, else in one read snapshot or under the writer
+/// lock) imported into TO, which must be empty; both reached as any command
+/// reaches a store, so FROM may be in use meanwhile.
+fn copy(env: &Env, from: std::path::PathBuf, to: std::path::PathBuf) -> Result<cli::Out> {
+    let at = |store: std::path::PathBuf| -> Result<Env> {
+        let mut e = Env::resolve(Some(store), None, env.as_.clone())?;
+        e.json = env.json;
+        Ok(e)
+    };
+    let (src, dst) = (at(from)?, at(to)?);
+    let json = match run(&src, Request::Export)? {
+        Reply::Exported { json } => json,
+        other => {
+            return Err(Error::unavailable(format!(
+                "unexpected reply to an export: {other:?}"
+            )))
+        }
+    };
+    let items = match run(&dst, Request::Import { text: json })? {
+        Reply::Imported { items } => items,
+        other => {
+            return Err(Error::unavailable(format!(
+                "unexpected reply to an import: {other:?}"
+            )))
+        }
+    };
+    Ok(cli::Out {
+        text: format!(
+            "copied {items} items from {} to {}",
+            src.store_label, dst.store_label
+        ),
+        json: serde_json::json!({ "ok": true, "items": items, "from": src.store_label, "to": dst.store_label }),
+        code: 0,
+    })
 }
 
 /// Runs a request on a store this process opened; a long one answers other

@@ -415,3 +415,50 @@ fn watch_through_one_server_sees_a_change_made_through_another() {
         let _ = s.wait();
     }
 }
+
+#[test]
+fn copy_moves_a_store_between_a_directory_and_a_database_either_way() {
+    let Some(c) = cluster() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a").display().to_string();
+    let b = dir.path().join("b").display().to_string();
+    ok(&a, "root", &["demo"]);
+    for step in SCRIPT {
+        ok(&a, "root", step);
+    }
+    // The source is in use meanwhile: a server holds it (the copy goes through it).
+    let mut srv = Command::new(BIN)
+        .arg("--db")
+        .arg(&a)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let sock = Path::new(&a).join("treeward.sock");
+    let started = std::time::Instant::now();
+    while !sock.exists() {
+        assert!(started.elapsed().as_secs() < 20, "serve did not start");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let pg = c.database("copy");
+    let out = ok(&a, "root", &["copy", &a, &pg]);
+    assert!(out.starts_with("copied "), "{out}");
+    assert!(!out.contains(pg::PASSWORD), "{out}");
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(srv.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let _ = srv.wait();
+    ok(&a, "root", &["copy", &pg, &b]);
+    // The same store, byte for byte in its export: times and audit included.
+    let raw = |db: &str| ok(db, "root", &["export"]);
+    assert_eq!(raw(&a), raw(&pg));
+    assert_eq!(raw(&pg), raw(&b));
+    // Into a store that holds an account: refused, nothing changed.
+    let r = tw(&a, "root", &["copy", &b, &pg]);
+    assert_eq!(r.code, 5, "{}{}", r.out, r.err);
+    assert!(!r.err.contains(pg::PASSWORD), "{}", r.err);
+    assert_eq!(raw(&a), raw(&pg));
+}

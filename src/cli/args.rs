@@ -175,6 +175,9 @@ pub enum Cmd {
     },
     /// Write a consistent copy of the store into DIR (export.json and a store)
     Backup { dir: PathBuf },
+    /// Copy a whole store into an empty one: a directory or a PostgreSQL
+    /// connection string either way (consistent while FROM is in use)
+    Copy { from: PathBuf, to: PathBuf },
     /// Serve the store to several users at once over a Unix socket (--socket)
     Serve,
     /// Print every change as a server commits it (needs `treeward serve`);

@@ -88,6 +88,8 @@ pub enum Invocation {
         workspace: String,
         root: String,
     },
+    /// `copy FROM TO`: every record of one store into another, empty one.
+    Copy { from: PathBuf, to: PathBuf },
     /// One request of the app layer; `export_to`: the file an export is written to.
     Run {
         request: Request,
@@ -127,6 +129,7 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
     let mut export_to = None;
     let request = match cmd {
         Cmd::Serve => return Ok(Invocation::Serve),
+        Cmd::Copy { from, to } => return Ok(Invocation::Copy { from, to }),
         Cmd::Watch => return Ok(Invocation::Watch),
         Cmd::StressWriter {
             seed,

@@ -694,6 +694,11 @@ impl Store {
     ) -> Option<std::sync::Arc<crate::domain::rules::Principal>> {
         self.cache.principal(login)
     }
+    /// Empties the read cache (benchmarks of cold checks).
+    pub fn forget_cache(&self) {
+        self.cache.invalidate();
+    }
+
     pub fn cache_generation(&self) -> u64 {
         self.cache.generation()
     }

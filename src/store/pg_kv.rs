@@ -364,6 +364,70 @@ impl PgKv {
         }
     }
 
+    /// Writes `ops` (puts only) on `c` inside its open transaction with
+    /// binary `COPY`, and records the change (its keys: all of them).
+    fn load(&self, c: &mut Client, ops: &[Op]) -> Result<()> {
+        use postgres::binary_copy::BinaryCopyInWriter;
+        use postgres::types::Type;
+        let f = |e: postgres::Error| self.failed(&e);
+        c.batch_execute(
+            "CREATE TEMP TABLE IF NOT EXISTS treeward_load (k bytea, v bytea) ON COMMIT DELETE ROWS",
+        )
+        .map_err(f)?;
+        let mut last: BTreeMap<&[u8], &[u8]> = BTreeMap::new();
+        for op in ops {
+            if let Op::Put(k, v) = op {
+                last.insert(k, v);
+            }
+        }
+        // Most keys of a load are new: straight into the table. Should one
+        // be there already, the batch goes again through the scratch table
+        // (which replaces what it finds).
+        let copy = |c: &mut Client, table: &str, rows: &BTreeMap<&[u8], &[u8]>| {
+            let sink = c.copy_in(&format!("COPY {table} (k, v) FROM STDIN (FORMAT binary)"))?;
+            let mut w = BinaryCopyInWriter::new(sink, &[Type::BYTEA, Type::BYTEA]);
+            for (k, v) in rows {
+                w.write(&[k, v])?;
+            }
+            w.finish().map(|_| ())
+        };
+        // Counters and the account (the `meta` table) are replaced, not new.
+        let meta: BTreeMap<&[u8], &[u8]> = last
+            .iter()
+            .filter(|(k, _)| k.first() == Some(&super::keys::META))
+            .map(|(k, v)| (*k, *v))
+            .collect();
+        last.retain(|k, _| k.first() != Some(&super::keys::META));
+        for (k, v) in &meta {
+            c.execute(
+                "INSERT INTO treeward_kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+                &[k, v],
+            )
+            .map_err(f)?;
+        }
+        c.batch_execute("SAVEPOINT treeward_load").map_err(f)?;
+        if copy(c, "treeward_kv", &last).is_ok() {
+            c.batch_execute("RELEASE SAVEPOINT treeward_load")
+                .map_err(f)?;
+        } else {
+            c.batch_execute("ROLLBACK TO SAVEPOINT treeward_load")
+                .map_err(f)?;
+            copy(c, "treeward_load", &last).map_err(f)?;
+            c.batch_execute(
+                "INSERT INTO treeward_kv SELECT k, v FROM treeward_load
+                   ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+            )
+            .map_err(f)?;
+        }
+        c.batch_execute(&format!(
+            "WITH g AS (UPDATE treeward_generation SET gen = gen + 1 RETURNING gen)
+               INSERT INTO treeward_changes (gen, keys) SELECT gen, '{{}}' FROM g;
+             NOTIFY {CHANNEL};"
+        ))
+        .map_err(f)?;
+        Ok(())
+    }
+
     /// Applies checks and ops on `c`, inside its open transaction, and
     /// records the change; the caller commits.
     fn apply(&self, c: &mut Client, checks: &[Check], ops: &[Op]) -> Result<()> {
@@ -567,6 +631,36 @@ impl Kv for PgKv {
         let _ = began_here;
         let r = self
             .apply(&mut c, checks, ops)
+            .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.failed(&e)));
+        if r.is_err() {
+            let _ = c.batch_execute("ROLLBACK");
+        }
+        self.put_back(c);
+        r
+    }
+
+    /// Bulk loads (gen, import into an empty store): each batch through
+    /// binary `COPY` into a scratch table, then merged in one statement.
+    fn bulk(&self, ops: &[Op]) -> Result<()> {
+        if ops.iter().any(|o| matches!(o, Op::Del(_))) {
+            return self.commit(&[], ops);
+        }
+        self.end_snapshot();
+        let mut c = match OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
+            Some(c) => c,
+            None => {
+                let mut c = self.take()?;
+                c.batch_execute("BEGIN")
+                    .and_then(|_| {
+                        c.query_one("SELECT gen FROM treeward_generation FOR UPDATE", &[])
+                            .map(|_| ())
+                    })
+                    .map_err(|e| self.failed(&e))?;
+                c
+            }
+        };
+        let r = self
+            .load(&mut c, ops)
             .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.failed(&e)));
         if r.is_err() {
             let _ = c.batch_execute("ROLLBACK");
