@@ -114,7 +114,16 @@ impl App {
     /// the store directory.
     pub fn raw_backup(&self, dir: &Path) -> Result<PathBuf> {
         let Some(src) = self.store.dir() else {
-            return Err(Error::invalid("an in-memory store has no files to back up"));
+            // A database (or a store in memory): its records, as an export.
+            fresh_dir(dir)?;
+            let json = self.export_json().map_err(|e| {
+                Error::unavailable(format!(
+                    "{}; back the database up with its own tools (pg_dump) before a repair",
+                    e.message
+                ))
+            })?;
+            write_private(&dir.join(EXPORT_FILE), json.as_bytes())?;
+            return Ok(dir.to_path_buf());
         };
         fresh_dir(dir)?;
         {

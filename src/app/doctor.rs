@@ -614,7 +614,10 @@ impl App {
         let dir = match (backup_dir, self.store.dir()) {
             (Some(d), _) => d.to_path_buf(),
             (None, Some(sd)) => default_backup_dir(sd),
-            (None, None) => std::env::temp_dir().join("treeward-memory-backup"),
+            (None, None) => std::env::temp_dir().join(format!(
+                "treeward-backup-{}",
+                time::OffsetDateTime::now_utc().unix_timestamp()
+            )),
         };
         self.raw_backup(&dir)?;
         report.backup = Some(dir);
