@@ -57,6 +57,11 @@ pub trait Kv: Send + Sync {
     /// at the first read and renewed after each commit).
     fn begin_read(&self) {}
     fn end_read(&self) {}
+    /// The generation of the state this thread reads now (its open change's
+    /// or its snapshot's); `None` when it reads whatever is newest.
+    fn read_generation(&self) -> Option<u64> {
+        None
+    }
     /// The generation of a store several processes write: it moves with
     /// every commit by any of them. `None`: only this process writes.
     fn generation(&self) -> Result<Option<u64>> {

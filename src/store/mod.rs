@@ -257,6 +257,10 @@ impl Store {
     /// after each of its own commits).
     pub fn consistent_reads(&self) -> ReadGuard<'_> {
         self.kv.begin_read();
+        // The snapshot begins here; the cache follows it when it is newer.
+        if let Ok(Some(g)) = self.kv.generation() {
+            self.saw_generation(g);
+        }
         ReadGuard(self)
     }
 
@@ -406,10 +410,10 @@ impl Store {
         self.values(&[keys::TENANT], "tenant")
     }
     pub fn workspace(&self, id: WsId) -> Result<Option<Workspace>> {
-        if let Some(w) = self.cache.workspace(id) {
+        if let Some(w) = self.cached().and_then(|c| c.workspace(id)) {
             return Ok(Some((*w).clone()));
         }
-        let gen = self.cache.generation();
+        let gen = self.put_gen();
         let w: Option<Workspace> = self.get(&keys::workspace(id), "workspace")?;
         if let Some(w) = &w {
             self.cache
@@ -418,10 +422,10 @@ impl Store {
         Ok(w)
     }
     pub fn workspace_by_name(&self, name: &str) -> Result<Option<Workspace>> {
-        let id = match self.cache.ws_name(name) {
+        let id = match self.cached().and_then(|c| c.ws_name(name)) {
             Some(id) => id,
             None => {
-                let gen = self.cache.generation();
+                let gen = self.put_gen();
                 let id = self.get::<WsId>(&keys::ws_name(name), "workspace name")?;
                 self.cache.put_ws_name(gen, name, id);
                 id
@@ -463,10 +467,10 @@ impl Store {
             .collect())
     }
     pub fn item(&self, id: ItemId) -> Result<Option<Item>> {
-        if let Some(it) = self.cache.item(id) {
+        if let Some(it) = self.cached().and_then(|c| c.item(id)) {
             return Ok(Some((*it).clone()));
         }
-        let gen = self.cache.generation();
+        let gen = self.put_gen();
         let it: Option<Item> = self.get(&keys::item(id), "item")?;
         if let Some(it) = &it {
             self.cache.put_item(gen, std::sync::Arc::new(it.clone()));
@@ -656,10 +660,10 @@ impl Store {
 
     /// An item's place in the hierarchy, from the cache when it is there.
     pub fn node(&self, id: ItemId) -> Result<Option<std::sync::Arc<cache::Node>>> {
-        if let Some(n) = self.cache.node(id) {
+        if let Some(n) = self.cached().and_then(|c| c.node(id)) {
             return Ok(Some(n));
         }
-        let gen = self.cache.generation();
+        let gen = self.put_gen();
         let Some(it) = self.item(id)? else {
             return Ok(None);
         };
@@ -676,7 +680,7 @@ impl Store {
 
     /// An item's chain built earlier in this generation of the store.
     pub fn cached_chain(&self, id: ItemId) -> Option<std::sync::Arc<crate::domain::rules::Chain>> {
-        self.cache.chain(id)
+        self.cached().and_then(|c| c.chain(id))
     }
     pub fn cache_chain(
         &self,
@@ -692,7 +696,7 @@ impl Store {
         &self,
         login: &str,
     ) -> Option<std::sync::Arc<crate::domain::rules::Principal>> {
-        self.cache.principal(login)
+        self.cached().and_then(|c| c.principal(login))
     }
     /// Empties the read cache (benchmarks of cold checks).
     pub fn forget_cache(&self) {
@@ -700,7 +704,31 @@ impl Store {
     }
 
     pub fn cache_generation(&self) -> u64 {
-        self.cache.generation()
+        self.put_gen()
+    }
+
+    /// The read cache, when this thread reads the state it holds: on a store
+    /// several processes write, a request reading an older or newer state
+    /// (its snapshot) than the cache's neither reads nor fills it.
+    fn cached(&self) -> Option<&cache::Cache> {
+        self.cache_ok().then_some(&*self.cache)
+    }
+
+    fn cache_ok(&self) -> bool {
+        match self.kv.read_generation() {
+            None => true,
+            Some(g) => g == self.seen_gen.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+
+    /// The cache generation a read fills the cache under (none when this
+    /// thread's state is not the cache's).
+    fn put_gen(&self) -> u64 {
+        if self.cache_ok() {
+            self.cache.generation()
+        } else {
+            u64::MAX
+        }
     }
     pub fn cache_principal(&self, gen: u64, p: crate::domain::rules::Principal) {
         self.cache.put_principal(gen, std::sync::Arc::new(p));
@@ -708,10 +736,10 @@ impl Store {
 
     /// The grants on an item, shared.
     pub fn grants_shared(&self, id: ItemId) -> Result<std::sync::Arc<Vec<Grant>>> {
-        if let Some(g) = self.cache.grants(id) {
+        if let Some(g) = self.cached().and_then(|c| c.grants(id)) {
             return Ok(g);
         }
-        let gen = self.cache.generation();
+        let gen = self.put_gen();
         let g = std::sync::Arc::new(self.grants_on(id)?);
         self.cache.put_grants(gen, id, g.clone());
         Ok(g)
@@ -719,10 +747,10 @@ impl Store {
 
     /// The id of the child of `parent` named exactly `name`.
     pub fn child_id(&self, parent: &Parent, name: &str) -> Result<Option<ItemId>> {
-        if let Some(c) = self.cache.child(parent, name) {
+        if let Some(c) = self.cached().and_then(|c| c.child(parent, name)) {
             return Ok(c);
         }
-        let gen = self.cache.generation();
+        let gen = self.put_gen();
         let mut found = None;
         for kind in ItemKind::ALL {
             if let Some(id) =
@@ -747,10 +775,9 @@ impl Store {
         // Shared engines: wait for other processes' changes, then read the
         // store as they left it (the cache too).
         if let Some(g) = self.kv.begin_write()? {
-            // What this process cached may predate the state the change is
-            // decided on (read in an older snapshot): decide on the database.
-            self.seen_gen.store(g, std::sync::atomic::Ordering::SeqCst);
-            self.cache.invalidate();
+            // The change is decided on the state after every earlier change:
+            // the cache serves it only if it holds that state.
+            self.saw_generation(g);
         }
         Ok(Txn {
             store: self,

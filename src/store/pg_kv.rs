@@ -36,6 +36,8 @@ thread_local! {
     static WANT_SNAPSHOT: RefCell<std::collections::HashSet<u64>> = RefCell::new(Default::default());
     /// The connection of this thread's read snapshot, per engine.
     static SNAPSHOT: RefCell<HashMap<u64, Client>> = RefCell::new(HashMap::new());
+    /// The generation of the state this thread's open change or snapshot reads.
+    static READ_GEN: RefCell<HashMap<u64, u64>> = RefCell::new(HashMap::new());
 }
 
 pub struct PgKv {
@@ -335,6 +337,12 @@ impl PgKv {
                 let mut c = self.take()?;
                 c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .map_err(|e| self.failed(&e))?;
+                // The snapshot is taken by its first statement: this one.
+                let g: i64 = c
+                    .query_one("SELECT gen FROM treeward_generation", &[])
+                    .map_err(|e| self.failed(&e))?
+                    .get(0);
+                READ_GEN.with(|r| r.borrow_mut().insert(self.id, g as u64));
                 Some(c)
             }
             None => None,
@@ -357,6 +365,9 @@ impl PgKv {
     /// Ends this thread's read snapshot; the next read (if one is still
     /// wanted) begins a new one, seeing every change committed by then.
     fn end_snapshot(&self) {
+        if OPEN.with(|o| !o.borrow().contains_key(&self.id)) {
+            READ_GEN.with(|r| r.borrow_mut().remove(&self.id));
+        }
         if let Some(mut c) = SNAPSHOT.with(|o| o.borrow_mut().remove(&self.id)) {
             if c.batch_execute("ROLLBACK").is_ok() {
                 self.put_back(c);
@@ -559,14 +570,20 @@ impl Kv for PgKv {
             Ok(row) => {
                 let g: i64 = row.get(0);
                 OPEN.with(|o| o.borrow_mut().insert(self.id, c));
+                READ_GEN.with(|r| r.borrow_mut().insert(self.id, g as u64));
                 Ok(Some(g as u64))
             }
             Err(e) => Err(self.failed(&e)),
         }
     }
 
+    fn read_generation(&self) -> Option<u64> {
+        READ_GEN.with(|r| r.borrow().get(&self.id).copied())
+    }
+
     fn end_write(&self) {
         self.end_snapshot();
+        READ_GEN.with(|r| r.borrow_mut().remove(&self.id));
         if let Some(mut c) = OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
             if c.batch_execute("ROLLBACK").is_ok() {
                 self.put_back(c);
@@ -636,6 +653,7 @@ impl Kv for PgKv {
             let _ = c.batch_execute("ROLLBACK");
         }
         self.put_back(c);
+        READ_GEN.with(|g| g.borrow_mut().remove(&self.id));
         r
     }
 
@@ -666,6 +684,7 @@ impl Kv for PgKv {
             let _ = c.batch_execute("ROLLBACK");
         }
         self.put_back(c);
+        READ_GEN.with(|g| g.borrow_mut().remove(&self.id));
         r
     }
 
