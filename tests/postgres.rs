@@ -565,3 +565,71 @@ fn two_servers_with_25_clients_each_lose_nothing() {
     );
     assert_eq!(tw(&db, "root", &["doctor"]).code, 0);
 }
+
+#[test]
+fn a_busy_process_keeps_its_connections_bounded() {
+    use treeward::app::{App, Caller, Request};
+    let Some(c) = cluster() else { return };
+    let db = c.database("bounded");
+    ok(&db, "root", &["demo"]);
+    let app = App::open_postgres(&db).unwrap();
+    let name = db.rsplit('/').next().unwrap().to_string();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let most = std::thread::scope(|s| {
+        let monitor = s.spawn(|| {
+            let mut m = postgres::Client::connect(&format!("{}/postgres", c.base), postgres::NoTls)
+                .unwrap();
+            let mut most = 0i64;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let n: i64 = m
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                        &[&name],
+                    )
+                    .unwrap()
+                    .get(0);
+                most = most.max(n);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            most
+        });
+        let workers: Vec<_> = (0..100)
+            .map(|k| {
+                let app = &app;
+                s.spawn(move || {
+                    for i in 0..4 {
+                        let login = || Ok("root".to_string());
+                        let r = if i % 2 == 0 {
+                            app.execute(
+                                Caller::new(&login),
+                                Request::Tree {
+                                    path: Some(TEAM.into()),
+                                },
+                            )
+                        } else {
+                            app.execute(
+                                Caller::new(&login),
+                                Request::Mkdir {
+                                    path: format!("{TEAM}/b{k}-{i}"),
+                                },
+                            )
+                        };
+                        r.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        monitor.join().unwrap()
+    });
+    println!("100 threads in one process: at most {most} connections to the database");
+    // The process's connections, its listener for others' changes, and slack
+    // for a connection being closed while it is counted.
+    assert!(
+        most <= treeward::store::pg_kv::MAX_CONNECTIONS as i64 + 2,
+        "{most} connections"
+    );
+}

@@ -57,6 +57,10 @@ pub trait Kv: Send + Sync {
     /// at the first read and renewed after each commit).
     fn begin_read(&self) {}
     fn end_read(&self) {}
+    /// This thread is about to wait (for the writer lock): it gives back
+    /// what it holds of the engine (a snapshot's connection), so that the
+    /// thread it waits for is never left waiting for one in turn.
+    fn pause_reads(&self) {}
     /// The generation of the state this thread reads now (its open change's
     /// or its snapshot's); `None` when it reads whatever is newest.
     fn read_generation(&self) -> Option<u64> {

@@ -771,6 +771,9 @@ impl Store {
         self.kv.commit(&[], &[])
     }
     pub fn begin(&self) -> Result<Txn<'_>> {
+        // Never wait for the writer lock holding a connection the writer
+        // may need (shared engines keep a bounded number).
+        self.kv.pause_reads();
         let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         // Shared engines: wait for other processes' changes, then read the
         // store as they left it (the cache too).

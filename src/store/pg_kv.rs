@@ -29,13 +29,55 @@ pub const PG_SCHEMA_VERSION: i32 = 1;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// Connections one process keeps to the database at most (its listener
+/// aside): a busy server waits for one rather than exhausting the server's
+/// `max_connections`. Each thread holds at most one while it waits.
+pub const MAX_CONNECTIONS: usize = 64;
+/// Idle connections kept for reuse.
+const POOLED: usize = 16;
+
+struct Limit {
+    live: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// One of the process's connections: counted while it lives.
+struct Slot(std::sync::Arc<Limit>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut n = self.0.live.lock().unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+        self.0.freed.notify_one();
+    }
+}
+
+/// A counted connection.
+struct Conn {
+    client: Client,
+    _slot: Slot,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
 thread_local! {
     /// The connection of the change open on this thread, per engine.
-    static OPEN: RefCell<HashMap<u64, Client>> = RefCell::new(HashMap::new());
+    static OPEN: RefCell<HashMap<u64, Conn>> = RefCell::new(HashMap::new());
     /// Engines whose reads on this thread should share a snapshot.
     static WANT_SNAPSHOT: RefCell<std::collections::HashSet<u64>> = RefCell::new(Default::default());
     /// The connection of this thread's read snapshot, per engine.
-    static SNAPSHOT: RefCell<HashMap<u64, Client>> = RefCell::new(HashMap::new());
+    static SNAPSHOT: RefCell<HashMap<u64, Conn>> = RefCell::new(HashMap::new());
     /// The generation of the state this thread's open change or snapshot reads.
     static READ_GEN: RefCell<HashMap<u64, u64>> = RefCell::new(HashMap::new());
 }
@@ -45,7 +87,8 @@ pub struct PgKv {
     config: Config,
     /// How the database is named in messages (no password).
     shown: String,
-    pool: Mutex<Vec<Client>>,
+    pool: Mutex<Vec<Conn>>,
+    limit: std::sync::Arc<Limit>,
     /// The connection that `LISTEN`s for others' commits (`None` where the
     /// server cannot: a hot standby, CockroachDB; then it polls).
     listener: Mutex<Option<Client>>,
@@ -207,9 +250,13 @@ impl PgKv {
             shown: shown(&config),
             config,
             pool: Mutex::new(Vec::new()),
+            limit: std::sync::Arc::new(Limit {
+                live: Mutex::new(0),
+                freed: Default::default(),
+            }),
             listener: Mutex::new(None),
         };
-        let mut c = kv.connect()?;
+        let mut c = kv.take()?;
         kv.migrate(&mut c)?;
         kv.put_back(c);
         Ok(kv)
@@ -302,21 +349,48 @@ impl PgKv {
         Ok(())
     }
 
-    fn take(&self) -> Result<Client> {
-        let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match pooled {
-            Some(c) if !c.is_closed() => Ok(c),
-            _ => self.connect(),
+    /// A connection: an idle one, a new one while fewer than
+    /// [`MAX_CONNECTIONS`] live, else the next one freed.
+    fn take(&self) -> Result<Conn> {
+        let started = std::time::Instant::now();
+        loop {
+            let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            match pooled {
+                Some(c) if !c.is_closed() => return Ok(c),
+                Some(_) => continue, // dropped: its slot is freed
+                None => {}
+            }
+            let mut n = self.limit.live.lock().unwrap_or_else(|e| e.into_inner());
+            if *n < MAX_CONNECTIONS {
+                *n += 1;
+                drop(n);
+                let slot = Slot(self.limit.clone());
+                return Ok(Conn {
+                    client: self.connect()?,
+                    _slot: slot,
+                });
+            }
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                return Err(Error::unavailable(format!(
+                    "{}: all {MAX_CONNECTIONS} connections of this process stayed busy for 30 s",
+                    self.shown
+                )));
+            }
+            let _ = self
+                .limit
+                .freed
+                .wait_timeout(n, std::time::Duration::from_millis(100));
         }
     }
 
-    fn put_back(&self, c: Client) {
+    fn put_back(&self, c: Conn) {
         if !c.is_closed() {
             let mut p = self.pool.lock().unwrap_or_else(|e| e.into_inner());
-            if p.len() < 16 {
+            if p.len() < POOLED {
                 p.push(c);
             }
         }
+        self.limit.freed.notify_one();
     }
 
     /// Runs `f` on this thread's open change's connection, else on its read
@@ -377,7 +451,7 @@ impl PgKv {
 
     /// Writes `ops` (puts only) on `c` inside its open transaction with
     /// binary `COPY`, and records the change (its keys: all of them).
-    fn load(&self, c: &mut Client, ops: &[Op]) -> Result<()> {
+    fn load(&self, c: &mut Conn, ops: &[Op]) -> Result<()> {
         use postgres::binary_copy::BinaryCopyInWriter;
         use postgres::types::Type;
         let f = |e: postgres::Error| self.failed(&e);
@@ -394,7 +468,7 @@ impl PgKv {
         // Most keys of a load are new: straight into the table. Should one
         // be there already, the batch goes again through the scratch table
         // (which replaces what it finds).
-        let copy = |c: &mut Client, table: &str, rows: &BTreeMap<&[u8], &[u8]>| {
+        let copy = |c: &mut Conn, table: &str, rows: &BTreeMap<&[u8], &[u8]>| {
             let sink = c.copy_in(&format!("COPY {table} (k, v) FROM STDIN (FORMAT binary)"))?;
             let mut w = BinaryCopyInWriter::new(sink, &[Type::BYTEA, Type::BYTEA]);
             for (k, v) in rows {
@@ -575,6 +649,10 @@ impl Kv for PgKv {
             }
             Err(e) => Err(self.failed(&e)),
         }
+    }
+
+    fn pause_reads(&self) {
+        self.end_snapshot();
     }
 
     fn read_generation(&self) -> Option<u64> {
