@@ -336,28 +336,7 @@ fn watch_through_one_server_sees_a_change_made_through_another() {
     ok(&db, "root", &["demo"]);
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.sock"), dir.path().join("b.sock"));
-    let serve = |sock: &Path| {
-        Command::new(BIN)
-            .arg("--db")
-            .arg(&db)
-            .arg("--socket")
-            .arg(sock)
-            .arg("serve")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
-    let mut servers = [serve(&a), serve(&b)];
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !(a.exists() && b.exists()) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the servers did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let servers = [serve_on(&db, &a), serve_on(&db, &b)];
     let mut watch = Command::new(BIN)
         .arg("--db")
         .arg(&db)
@@ -407,12 +386,8 @@ fn watch_through_one_server_sees_a_change_made_through_another() {
     );
     let _ = watch.kill();
     let _ = watch.wait();
-    for s in &mut servers {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(s.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        let _ = s.wait();
+    for s in servers {
+        stop(s);
     }
 }
 
@@ -427,30 +402,12 @@ fn copy_moves_a_store_between_a_directory_and_a_database_either_way() {
         ok(&a, "root", step);
     }
     // The source is in use meanwhile: a server holds it (the copy goes through it).
-    let mut srv = Command::new(BIN)
-        .arg("--db")
-        .arg(&a)
-        .arg("serve")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let sock = Path::new(&a).join("treeward.sock");
-    let started = std::time::Instant::now();
-    while !sock.exists() {
-        assert!(started.elapsed().as_secs() < 20, "serve did not start");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let srv = serve_on(&a, &Path::new(&a).join("treeward.sock"));
     let pg = c.database("copy");
     let out = ok(&a, "root", &["copy", &a, &pg]);
     assert!(out.starts_with("copied "), "{out}");
     assert!(!out.contains(pg::PASSWORD), "{out}");
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(srv.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let _ = srv.wait();
+    stop(srv);
     ok(&a, "root", &["copy", &pg, &b]);
     // The same store, byte for byte in its export: times and audit included.
     let raw = |db: &str| ok(db, "root", &["export"]);

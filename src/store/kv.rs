@@ -106,7 +106,8 @@ impl MemKv {
     }
 }
 
-fn upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
+/// The first key after every key that starts with `prefix` (`None`: no end).
+pub(crate) fn upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut p = prefix.to_vec();
     while let Some(last) = p.pop() {
         if last < 0xff {

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls};
 
-use super::kv::{Check, Kv, Op, Pairs};
+use super::kv::{upper_bound, Check, Kv, Op, Pairs};
 use crate::domain::{Error, Result};
 
 /// The layout of the tables below: bumped by a migration, refused when newer.
@@ -230,17 +230,6 @@ fn split_passfile_line(line: &str) -> Vec<String> {
     out
 }
 
-fn upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut p = prefix.to_vec();
-    while let Some(last) = p.pop() {
-        if last < 0xff {
-            p.push(last + 1);
-            return Some(p);
-        }
-    }
-    None
-}
-
 impl PgKv {
     /// Connects, creates the tables in an empty database, and refuses a
     /// database of another application or of a newer treeward (exit 6).
@@ -436,6 +425,23 @@ impl PgKv {
         }
     }
 
+    /// The connection of this thread's change: the one `begin_write`
+    /// opened, else a new transaction holding the generation row.
+    fn the_change(&self) -> Result<Conn> {
+        self.end_snapshot();
+        if let Some(c) = OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
+            return Ok(c);
+        }
+        let mut c = self.take()?;
+        c.batch_execute("BEGIN")
+            .and_then(|_| {
+                c.query_one("SELECT gen FROM treeward_generation FOR UPDATE", &[])
+                    .map(|_| ())
+            })
+            .map_err(|e| self.failed(&e))?;
+        Ok(c)
+    }
+
     /// Ends this thread's read snapshot; the next read (if one is still
     /// wanted) begins a new one, seeing every change committed by then.
     fn end_snapshot(&self) {
@@ -538,7 +544,11 @@ impl PgKv {
                 Op::Del(k) => last.insert(k, None),
             };
         }
-        let (mut pk, mut pv, mut dk): (Vec<&[u8]>, Vec<&[u8]>, Vec<&[u8]>) = Default::default();
+        let (mut pk, mut pv, mut dk) = (
+            Vec::<&[u8]>::new(),
+            Vec::<&[u8]>::new(),
+            Vec::<&[u8]>::new(),
+        );
         for (k, v) in &last {
             match v {
                 Some(v) => {
@@ -708,22 +718,7 @@ impl Kv for PgKv {
     }
 
     fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
-        self.end_snapshot();
-        let open = OPEN.with(|o| o.borrow_mut().remove(&self.id));
-        let (mut c, began_here) = match open {
-            Some(c) => (c, false),
-            None => {
-                let mut c = self.take()?;
-                c.batch_execute("BEGIN")
-                    .and_then(|_| {
-                        c.query_one("SELECT gen FROM treeward_generation FOR UPDATE", &[])
-                            .map(|_| ())
-                    })
-                    .map_err(|e| self.failed(&e))?;
-                (c, true)
-            }
-        };
-        let _ = began_here;
+        let mut c = self.the_change()?;
         let r = self
             .apply(&mut c, checks, ops)
             .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.failed(&e)));
@@ -741,20 +736,7 @@ impl Kv for PgKv {
         if ops.iter().any(|o| matches!(o, Op::Del(_))) {
             return self.commit(&[], ops);
         }
-        self.end_snapshot();
-        let mut c = match OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
-            Some(c) => c,
-            None => {
-                let mut c = self.take()?;
-                c.batch_execute("BEGIN")
-                    .and_then(|_| {
-                        c.query_one("SELECT gen FROM treeward_generation FOR UPDATE", &[])
-                            .map(|_| ())
-                    })
-                    .map_err(|e| self.failed(&e))?;
-                c
-            }
-        };
+        let mut c = self.the_change()?;
         let r = self
             .load(&mut c, ops)
             .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.failed(&e)));
