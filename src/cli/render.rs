@@ -5,8 +5,11 @@
 use serde_json::json;
 
 use super::Out;
-use crate::app::request::{DoctorReply, IntegRow, Placed};
+use crate::app::gen::GenSummary;
+use crate::app::request::{DoctorReply, IntegRow, Members, Placed, UserRow};
+use crate::app::review::{WhatIf, WhoRow};
 use crate::app::{Reply, TreeNode};
+use crate::domain::rules::Decision;
 use crate::domain::text::escape;
 use crate::domain::*;
 use crate::env::Env;
@@ -81,38 +84,8 @@ fn draw_tree(nodes: &[TreeNode], prefix: &str, out: &mut String) {
 pub fn reply(env: &Env, r: Reply) -> Out {
     match r {
         Reply::Done { message } => Out::done(escape(&message)),
-        Reply::Placed { how, id, path } => {
-            let shown = escape(&path);
-            match how {
-                Placed::Created(kind) => Out::ok(
-                    format!("created {kind} {shown}"),
-                    json!({ "ok": true, "id": id, "path": path }),
-                ),
-                Placed::Moved => Out::ok(
-                    format!("moved to {shown}"),
-                    json!({ "ok": true, "path": path }),
-                ),
-                Placed::Renamed => Out::ok(
-                    format!("renamed to {shown}"),
-                    json!({ "ok": true, "path": path }),
-                ),
-                Placed::Copied => Out::ok(
-                    format!("copied to {shown}"),
-                    json!({ "ok": true, "path": path, "id": id }),
-                ),
-            }
-        }
-        Reply::Roles { login, ws, roles } => {
-            let shown = if roles.is_empty() {
-                "no roles (not a member)".to_string()
-            } else {
-                roles.to_string()
-            };
-            Out::ok(
-                format!("{login} in {}: {shown}", escape(&ws)),
-                json!({ "ok": true, "roles": roles.list() }),
-            )
-        }
+        Reply::Placed { how, id, path } => placed(how, id, path),
+        Reply::Roles { login, ws, roles } => roles_now(login, ws, roles),
         Reply::Initialized { owner } => Out::ok(
             format!(
                 "initialized {}: owner {owner}, workspace Default Workspace",
@@ -134,15 +107,9 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         ),
         Reply::Generated {
             seconds,
-            summary: sum,
+            summary,
             owner,
-        } => Out::ok(
-            format!(
-                "generated in {seconds:.1} s: {} items ({} folders, {} apps, depth {}), {} assets, {} users ({} tenant users), {} groups, {} org units, {} workspaces, {} grants; owner {owner}",
-                sum.items, sum.folders, sum.apps, sum.max_depth, sum.assets, sum.users, sum.tenant_users, sum.groups, sum.org_units, sum.workspaces, sum.grants
-            ),
-            json!({ "ok": true, "seconds": seconds, "summary": sum }),
-        ),
+        } => generated(seconds, summary, owner),
         Reply::Exported { json } => Out {
             json: serde_json::from_str(&json).unwrap_or_default(),
             text: json,
@@ -159,135 +126,19 @@ pub fn reply(env: &Env, r: Reply) -> Out {
             ),
             json!({ "ok": true, "backup": b }),
         ),
-        Reply::Users(users) => {
-            let text = users
-                .iter()
-                .map(|u| {
-                    let mut l = format!("{:<20} {}", u.login, escape(&u.name));
-                    if let Some(t) = &u.tenant {
-                        l.push_str(&format!("  (tenant {})", escape(t)));
-                    }
-                    if u.owner {
-                        l.push_str("  (account owner)");
-                    }
-                    l
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            let j: Vec<_> = users
-                .iter()
-                .map(|u| json!({ "login": u.login, "name": u.name, "tenant": u.tenant, "owner": u.owner }))
-                .collect();
-            Out::ok(text, json!(j))
-        }
-        Reply::Groups(groups) => {
-            let text: Vec<String> = groups
-                .iter()
-                .map(|g| format!("{:<20} {}", escape(&g.name), g.members.join(" ")))
-                .collect();
-            let rows: Vec<_> = groups
-                .iter()
-                .map(|g| json!({ "name": g.name, "members": g.members }))
-                .collect();
-            Out::ok(text.join("\n"), json!(rows))
-        }
-        Reply::Orgs(orgs) => {
-            let text: Vec<String> = orgs
-                .iter()
-                .map(|o| {
-                    let parent = o
-                        .parent
-                        .as_ref()
-                        .map(|p| format!(" (under {})", escape(p)))
-                        .unwrap_or_default();
-                    format!("{}{parent}: {}", escape(&o.name), o.members.join(" "))
-                })
-                .collect();
-            let rows: Vec<_> = orgs
-                .iter()
-                .map(|o| json!({ "name": o.name, "parent": o.parent, "members": o.members }))
-                .collect();
-            Out::ok(text.join("\n"), json!(rows))
-        }
+        Reply::Users(v) => users(v),
+        Reply::Groups(v) => groups(v),
+        Reply::Orgs(v) => orgs(v),
         Reply::Tenants(t) => Out::ok(
             t.iter().map(|t| escape(t)).collect::<Vec<_>>().join("\n"),
             json!(t),
         ),
-        Reply::Workspaces(v) => {
-            let mut text = Vec::new();
-            let mut rows = Vec::new();
-            for (name, roles) in &v {
-                let r = if roles.is_empty() {
-                    "-".to_string()
-                } else {
-                    roles.to_string()
-                };
-                text.push(format!("{:<30} {r}", escape(name)));
-                rows.push(json!({ "name": name, "roles": roles.list(), "admin": roles.is_admin() }));
-            }
-            Out::ok(text.join("\n"), json!(rows))
-        }
-        Reply::WsMembers(members) => {
-            let text = members
-                .iter()
-                .map(|(l, r)| format!("{l:<20} {r}{}", if r.is_admin() { "  (admin)" } else { "" }))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let rows: Vec<_> = members
-                .iter()
-                .map(|(l, r)| json!({ "login": l, "roles": r.list(), "admin": r.is_admin() }))
-                .collect();
-            Out::ok(text, json!(rows))
-        }
-        Reply::Resources(res) => {
-            let text = res
-                .iter()
-                .map(|(k, e)| format!("{:<12} {}", k.as_str(), escape(e)))
-                .collect::<Vec<_>>()
-                .join("\n");
-            Out::ok(text, json!(res))
-        }
-        Reply::Integrations(v) => {
-            let mut text = Vec::new();
-            let mut rows = Vec::new();
-            for IntegRow { integration: i, apps } in &v {
-                text.push(format!(
-                    "{:<24} {:<8} {}  (used by {apps} app(s))",
-                    escape(&i.name),
-                    i.kind.as_str(),
-                    escape(&i.endpoint)
-                ));
-                rows.push(json!({ "name": i.name, "kind": i.kind, "endpoint": i.endpoint, "settings": i.settings, "apps": apps }));
-            }
-            Out::ok(text.join("\n"), json!(rows))
-        }
-        Reply::Listing(l) => {
-            let text = l
-                .entries
-                .iter()
-                .map(|e| {
-                    entry_line(&e.kind, &e.name, e.level.as_deref(), e.path_only)
-                        + &restriction_note(&e.restricted)
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            Out::ok(text, serde_json::to_value(&l).unwrap_or_default())
-        }
-        Reply::Tree(nodes) => {
-            let mut text = String::new();
-            for n in &nodes {
-                let e = &n.entry;
-                text.push_str(&escape(&e.path));
-                if e.path_only {
-                    text.push_str("  (path only)");
-                } else if let Some(l) = &e.level {
-                    text.push_str(&format!("  [{l}]"));
-                }
-                text.push('\n');
-                draw_tree(&n.children, "", &mut text);
-            }
-            Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
-        }
+        Reply::Workspaces(v) => workspaces(v),
+        Reply::WsMembers(v) => ws_members(v),
+        Reply::Resources(v) => resources(v),
+        Reply::Integrations(v) => integrations(v),
+        Reply::Listing(l) => listing(l),
+        Reply::Tree(nodes) => tree(nodes),
         Reply::Detail(d) => Out::ok(
             format!(
                 "{} {}  [{}]",
@@ -297,75 +148,263 @@ pub fn reply(env: &Env, r: Reply) -> Out {
             ),
             serde_json::to_value(&d).unwrap_or_default(),
         ),
-        Reply::Decision(d) => {
-            let word = if d.allowed { "allow" } else { "deny" };
-            Out {
-                text: word.into(),
-                json: json!({ "allowed": d.allowed, "decision": word, "level": d.level_word(), "reason": d.reason, "grants": d.grants }),
-                code: if d.allowed { 0 } else { 1 },
-            }
-        }
+        Reply::Decision(d) => decision(d),
         Reply::Explained { decision, lines } => Out::ok(
             lines.join("\n"),
             serde_json::to_value(&decision).unwrap_or_default(),
         ),
-        Reply::Who { path: p, users: rows } => {
-            let mut text = format!("{} user(s) can view {}", rows.len(), escape(&p));
-            for r in &rows {
-                let via: Vec<String> = r
-                    .via
-                    .iter()
-                    .map(|v| match &v.on {
-                        Some(on) => format!("{} on {}", escape(&v.detail), escape(on)),
-                        None => escape(&v.detail),
-                    })
-                    .collect();
-                text.push_str(&format!(
-                    "\n{:<16} {:<10} {}",
-                    r.login,
-                    r.level,
-                    via.join("; ")
-                ));
-            }
-            Out::ok(text, json!({ "path": p, "users": rows }))
-        }
-        Reply::Access { login, nodes } => {
-            let mut text = String::new();
-            for n in &nodes {
-                text.push_str(&escape(&n.entry.path));
-                text.push('\n');
-                draw_tree(&n.children, "", &mut text);
-            }
-            if text.is_empty() {
-                text = format!("{login} sees nothing you can see");
-            }
-            Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
-        }
-        Reply::Log(v) => {
-            let text = v
-                .iter()
-                .map(log_line)
-                .collect::<Vec<_>>()
-                .join("\n");
-            Out::ok(text, serde_json::to_value(&v).unwrap_or_default())
-        }
+        Reply::Who { path, users } => who(path, users),
+        Reply::Access { login, nodes } => access(login, nodes),
+        Reply::Log(v) => log(v),
         Reply::AccessChanged {
             reply,
             report,
             dry_run,
-        } => {
-            // Who gains and who loses what: before the change with --dry-run, after it without.
-            let mut out = self::reply(env, *reply);
-            if dry_run {
-                out.text = format!("dry run: nothing changed. {}", out.text);
-                out.json["dry_run"] = json!(true);
-            }
-            out.text
-                .push_str(&format!("\naccess: {}", report.summary.join("\naccess: ")));
-            out.json["access"] = serde_json::to_value(&report).unwrap_or_default();
-            out
-        }
+        } => access_changed(env, *reply, report, dry_run),
     }
+}
+
+fn placed(how: Placed, id: ItemId, path: String) -> Out {
+    let shown = escape(&path);
+    match how {
+        Placed::Created(kind) => Out::ok(
+            format!("created {kind} {shown}"),
+            json!({ "ok": true, "id": id, "path": path }),
+        ),
+        Placed::Moved => Out::ok(
+            format!("moved to {shown}"),
+            json!({ "ok": true, "path": path }),
+        ),
+        Placed::Renamed => Out::ok(
+            format!("renamed to {shown}"),
+            json!({ "ok": true, "path": path }),
+        ),
+        Placed::Copied => Out::ok(
+            format!("copied to {shown}"),
+            json!({ "ok": true, "path": path, "id": id }),
+        ),
+    }
+}
+
+fn roles_now(login: String, ws: String, roles: Roles) -> Out {
+    let shown = if roles.is_empty() {
+        "no roles (not a member)".to_string()
+    } else {
+        roles.to_string()
+    };
+    Out::ok(
+        format!("{login} in {}: {shown}", escape(&ws)),
+        json!({ "ok": true, "roles": roles.list() }),
+    )
+}
+
+fn generated(seconds: f64, sum: GenSummary, owner: String) -> Out {
+    Out::ok(
+    format!(
+        "generated in {seconds:.1} s: {} items ({} folders, {} apps, depth {}), {} assets, {} users ({} tenant users), {} groups, {} org units, {} workspaces, {} grants; owner {owner}",
+        sum.items, sum.folders, sum.apps, sum.max_depth, sum.assets, sum.users, sum.tenant_users, sum.groups, sum.org_units, sum.workspaces, sum.grants
+    ),
+    json!({ "ok": true, "seconds": seconds, "summary": sum }),
+)
+}
+
+fn users(users: Vec<UserRow>) -> Out {
+    let text = users
+        .iter()
+        .map(|u| {
+            let mut l = format!("{:<20} {}", u.login, escape(&u.name));
+            if let Some(t) = &u.tenant {
+                l.push_str(&format!("  (tenant {})", escape(t)));
+            }
+            if u.owner {
+                l.push_str("  (account owner)");
+            }
+            l
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let j: Vec<_> = users
+        .iter()
+        .map(|u| json!({ "login": u.login, "name": u.name, "tenant": u.tenant, "owner": u.owner }))
+        .collect();
+    Out::ok(text, json!(j))
+}
+
+fn groups(groups: Vec<Members>) -> Out {
+    let text: Vec<String> = groups
+        .iter()
+        .map(|g| format!("{:<20} {}", escape(&g.name), g.members.join(" ")))
+        .collect();
+    let rows: Vec<_> = groups
+        .iter()
+        .map(|g| json!({ "name": g.name, "members": g.members }))
+        .collect();
+    Out::ok(text.join("\n"), json!(rows))
+}
+
+fn orgs(orgs: Vec<Members>) -> Out {
+    let text: Vec<String> = orgs
+        .iter()
+        .map(|o| {
+            let parent = o
+                .parent
+                .as_ref()
+                .map(|p| format!(" (under {})", escape(p)))
+                .unwrap_or_default();
+            format!("{}{parent}: {}", escape(&o.name), o.members.join(" "))
+        })
+        .collect();
+    let rows: Vec<_> = orgs
+        .iter()
+        .map(|o| json!({ "name": o.name, "parent": o.parent, "members": o.members }))
+        .collect();
+    Out::ok(text.join("\n"), json!(rows))
+}
+
+fn workspaces(v: Vec<(String, Roles)>) -> Out {
+    let mut text = Vec::new();
+    let mut rows = Vec::new();
+    for (name, roles) in &v {
+        let r = if roles.is_empty() {
+            "-".to_string()
+        } else {
+            roles.to_string()
+        };
+        text.push(format!("{:<30} {r}", escape(name)));
+        rows.push(json!({ "name": name, "roles": roles.list(), "admin": roles.is_admin() }));
+    }
+    Out::ok(text.join("\n"), json!(rows))
+}
+
+fn ws_members(members: Vec<(String, Roles)>) -> Out {
+    let text = members
+        .iter()
+        .map(|(l, r)| format!("{l:<20} {r}{}", if r.is_admin() { "  (admin)" } else { "" }))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let rows: Vec<_> = members
+        .iter()
+        .map(|(l, r)| json!({ "login": l, "roles": r.list(), "admin": r.is_admin() }))
+        .collect();
+    Out::ok(text, json!(rows))
+}
+
+fn resources(res: std::collections::BTreeMap<ResourceKind, String>) -> Out {
+    let text = res
+        .iter()
+        .map(|(k, e)| format!("{:<12} {}", k.as_str(), escape(e)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Out::ok(text, json!(res))
+}
+
+fn integrations(v: Vec<IntegRow>) -> Out {
+    let mut text = Vec::new();
+    let mut rows = Vec::new();
+    for IntegRow {
+        integration: i,
+        apps,
+    } in &v
+    {
+        text.push(format!(
+            "{:<24} {:<8} {}  (used by {apps} app(s))",
+            escape(&i.name),
+            i.kind.as_str(),
+            escape(&i.endpoint)
+        ));
+        rows.push(json!({ "name": i.name, "kind": i.kind, "endpoint": i.endpoint, "settings": i.settings, "apps": apps }));
+    }
+    Out::ok(text.join("\n"), json!(rows))
+}
+
+fn listing(l: crate::app::Listing) -> Out {
+    let text = l
+        .entries
+        .iter()
+        .map(|e| {
+            entry_line(&e.kind, &e.name, e.level.as_deref(), e.path_only)
+                + &restriction_note(&e.restricted)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Out::ok(text, serde_json::to_value(&l).unwrap_or_default())
+}
+
+fn tree(nodes: Vec<TreeNode>) -> Out {
+    let mut text = String::new();
+    for n in &nodes {
+        let e = &n.entry;
+        text.push_str(&escape(&e.path));
+        if e.path_only {
+            text.push_str("  (path only)");
+        } else if let Some(l) = &e.level {
+            text.push_str(&format!("  [{l}]"));
+        }
+        text.push('\n');
+        draw_tree(&n.children, "", &mut text);
+    }
+    Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
+}
+
+fn decision(d: Decision) -> Out {
+    let word = if d.allowed { "allow" } else { "deny" };
+    Out {
+        text: word.into(),
+        json: json!({ "allowed": d.allowed, "decision": word, "level": d.level_word(), "reason": d.reason, "grants": d.grants }),
+        code: if d.allowed { 0 } else { 1 },
+    }
+}
+
+fn who(p: String, rows: Vec<WhoRow>) -> Out {
+    let mut text = format!("{} user(s) can view {}", rows.len(), escape(&p));
+    for r in &rows {
+        let via: Vec<String> = r
+            .via
+            .iter()
+            .map(|v| match &v.on {
+                Some(on) => format!("{} on {}", escape(&v.detail), escape(on)),
+                None => escape(&v.detail),
+            })
+            .collect();
+        text.push_str(&format!(
+            "\n{:<16} {:<10} {}",
+            r.login,
+            r.level,
+            via.join("; ")
+        ));
+    }
+    Out::ok(text, json!({ "path": p, "users": rows }))
+}
+
+fn access(login: String, nodes: Vec<TreeNode>) -> Out {
+    let mut text = String::new();
+    for n in &nodes {
+        text.push_str(&escape(&n.entry.path));
+        text.push('\n');
+        draw_tree(&n.children, "", &mut text);
+    }
+    if text.is_empty() {
+        text = format!("{login} sees nothing you can see");
+    }
+    Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
+}
+
+fn log(v: Vec<AuditEntry>) -> Out {
+    let text = v.iter().map(log_line).collect::<Vec<_>>().join("\n");
+    Out::ok(text, serde_json::to_value(&v).unwrap_or_default())
+}
+
+fn access_changed(env: &Env, inner: Reply, report: WhatIf, dry_run: bool) -> Out {
+    // Who gains and who loses what: before the change with --dry-run, after it without.
+    let mut out = reply(env, inner);
+    if dry_run {
+        out.text = format!("dry run: nothing changed. {}", out.text);
+        out.json["dry_run"] = json!(true);
+    }
+    out.text
+        .push_str(&format!("\naccess: {}", report.summary.join("\naccess: ")));
+    out.json["access"] = serde_json::to_value(&report).unwrap_or_default();
+    out
 }
 
 /// One line of the audit log (R32), as `log` and `watch` print it.
