@@ -246,6 +246,10 @@ impl Store {
     /// Drops the read cache when another process changed the store since it
     /// was filled (engines that several processes write).
     pub fn refresh(&self) -> Result<()> {
+        if self.kv.read_generation().is_some() {
+            // Inside a snapshot or a change: the cache was aligned with it.
+            return Ok(());
+        }
         if let Some(g) = self.kv.generation()? {
             self.saw_generation(g);
         }
