@@ -4,6 +4,11 @@
 //!
 //! The tests run one at a time (they measure): the figures are printed with
 //!   cargo test --release --test server -- --nocapture
+//!
+//! On PostgreSQL (`TREEWARD_TEST_STORE=postgres`) each test's store is a new
+//! database of a private cluster, and its server answers on the database's
+//! socket (in the runtime directory), where the command line finds it by
+//! itself as it finds a directory's.
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -20,6 +25,8 @@ use treeward::wire::proto;
 
 const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const DW: &str = "Default Workspace";
+
+mod pg;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -74,9 +81,28 @@ struct Server {
     log: PathBuf,
 }
 
+/// Where the holder of the store answers by default: `treeward.sock` in the
+/// directory, or the database's socket in the runtime directory.
+fn socket_of(db: &Path) -> PathBuf {
+    if pg::selected() {
+        return treeward::env::Env::resolve(Some(db.to_path_buf()), None, None)
+            .unwrap()
+            .socket;
+    }
+    db.join("treeward.sock")
+}
+
 impl Server {
     fn start(dir: &Path) -> Server {
-        let log = dir.with_extension(format!("log{}", rand_u64() % 1000));
+        let log = if pg::selected() {
+            std::env::temp_dir().join(format!(
+                "treeward-test-serve-{}-{}.log",
+                std::process::id(),
+                rand_u64() % 1_000_000
+            ))
+        } else {
+            dir.with_extension(format!("log{}", rand_u64() % 1000))
+        };
         let child = Command::new(BIN)
             .arg("--db")
             .arg(dir)
@@ -105,7 +131,7 @@ impl Server {
         }
     }
     fn sock(&self) -> PathBuf {
-        self.dir.join("treeward.sock")
+        socket_of(&self.dir)
     }
     fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -122,6 +148,11 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if pg::selected() {
+            // Outside the test's temporary directory: left behind otherwise.
+            let _ = std::fs::remove_file(self.sock());
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 
@@ -135,7 +166,11 @@ fn rand_u64() -> u64 {
 /// A store owned by the test's user, with alice (a Team Space admin) and bob.
 fn store() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("store");
+    let dir = if pg::selected() {
+        PathBuf::from(pg::required().database("server"))
+    } else {
+        t.path().join("store")
+    };
     let me = me();
     ok(&dir, &["init", "--owner", &me]);
     for u in ["alice", "bob"] {
@@ -279,8 +314,11 @@ fn identity_comes_from_the_socket() {
     };
     // Let uid 65534 reach the socket (in a team: the socket's group does this).
     use std::os::unix::fs::PermissionsExt;
-    for d in [t.path(), dir.as_path()] {
-        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o711)).unwrap();
+    if !pg::selected() {
+        // (A database's socket is in the runtime directory, not in these.)
+        for d in [t.path(), dir.as_path()] {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o711)).unwrap();
+        }
     }
     std::fs::set_permissions(srv.sock(), std::fs::Permissions::from_mode(0o666)).unwrap();
     ok(&dir, &["user", "add", &other.name]);
