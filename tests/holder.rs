@@ -5,15 +5,47 @@
 //!
 //! Figures are printed with
 //!   cargo test --release --test holder -- --nocapture --test-threads 1
+//!
+//! On PostgreSQL (`TREEWARD_TEST_STORE=postgres`) the store is a new
+//! database: a process that opens it (the terminal UI, `serve`) answers on
+//! the database's socket in the runtime directory, and the others on this
+//! host go through it the same way (those without the database's
+//! credentials can only go that way).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod pg;
 mod pty;
 use pty::{cli, demo_store, Tui, BIN};
 
 const TEAM: &str = "/Default Workspace/team";
+
+/// A demo store owned by root: a temporary directory, or a new database on
+/// PostgreSQL (with a temporary directory beside it).
+fn demo() -> (tempfile::TempDir, PathBuf) {
+    if pg::selected() {
+        let db = PathBuf::from(pg::required().database("holder"));
+        let (code, _, err) = cli(&db, "root", &["demo"]);
+        assert_eq!(code, 0, "{err}");
+        return (tempfile::tempdir().unwrap(), db);
+    }
+    let dir = demo_store();
+    let db = dir.path().to_path_buf();
+    (dir, db)
+}
+
+/// Where the holder of the store answers: `treeward.sock` in the directory,
+/// or the database's socket in the runtime directory.
+fn socket_of(db: &Path) -> PathBuf {
+    if pg::selected() {
+        return treeward::env::Env::resolve(Some(db.to_path_buf()), None, None)
+            .unwrap()
+            .socket;
+    }
+    db.join("treeward.sock")
+}
 
 /// 40 `check`s, 8 processes at a time; every exit code, and the wall time.
 fn forty_checks(db: &Path) -> (Vec<i32>, Duration) {
@@ -46,8 +78,8 @@ fn forty_checks(db: &Path) -> (Vec<i32>, Duration) {
 
 #[test]
 fn with_the_ui_open_other_processes_read_change_and_check_the_store() {
-    let dir = demo_store();
-    let db = dir.path();
+    let (_dir, db) = demo();
+    let db = db.as_path();
     // Nothing holds the store: 40 checks, 8 at a time, all answered.
     let (codes, alone) = forty_checks(db);
     assert_eq!(codes.len(), 40);
@@ -55,7 +87,7 @@ fn with_the_ui_open_other_processes_read_change_and_check_the_store() {
 
     let mut ui = Tui::spawn(db, "root", 120, 30);
     ui.wait_for("Workspaces");
-    let sock = db.join("treeward.sock");
+    let sock = socket_of(db);
     ui.wait_until("the UI's socket", |_| sock.exists());
     // A read from another process.
     let (code, out, err) = cli(db, "root", &["tree", TEAM]);
@@ -114,19 +146,22 @@ fn through_the_ui_another_os_user_acts_as_themselves() {
         .unwrap()
         .unwrap()
         .name;
-    let dir = demo_store();
-    let db = dir.path();
+    let (_dir, db) = demo();
+    let db = db.as_path();
     let (code, _, err) = cli(db, "root", &["user", "add", &other.name]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = cli(db, "root", &["user", "add", &me]);
     assert!(code == 0 || code == 5, "{err}");
     let mut ui = Tui::spawn(db, "root", 120, 30);
     ui.wait_for("Workspaces");
-    let sock = db.join("treeward.sock");
+    let sock = socket_of(db);
     ui.wait_until("the UI's socket", |_| sock.exists());
     // Let uid 65534 reach the socket (in a team: the socket's group does this).
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o711)).unwrap();
+    if !pg::selected() {
+        // (A database's socket is in the runtime directory, not in a store directory.)
+        std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o711)).unwrap();
+    }
     std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).unwrap();
     let as_other = |args: &[&str]| {
         use std::os::unix::process::CommandExt;
@@ -176,9 +211,13 @@ fn through_the_ui_another_os_user_acts_as_themselves() {
 #[test]
 fn serve_listens_where_socket_says() {
     // `--socket` tells `serve` where to listen (not a holder it must find).
-    let dir = demo_store();
-    let db = dir.path();
-    let sock = db.join("elsewhere.sock");
+    let (dir, db) = demo();
+    let db = db.as_path();
+    let sock = if pg::selected() {
+        dir.path().join("elsewhere.sock")
+    } else {
+        db.join("elsewhere.sock")
+    };
     let mut srv = Command::new(BIN)
         .arg("--db")
         .arg(db)
