@@ -8,7 +8,9 @@
 //! - conflicting changes from several processes at once (A into B while B
 //!   into A, the same name twice, a share racing a delete), many rounds: the
 //!   tree stays whole (doctor clean) and each refusal has its outcome;
-//! - writers in several processes at once lose nothing, one audit entry each.
+//! - writers in several processes at once lose nothing, one audit entry each;
+//! - a server killed (SIGKILL) under load loses no change it acknowledged,
+//!   each with its audit entry, and a new server on the database goes on.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -589,4 +591,200 @@ fn a_busy_process_keeps_its_connections_bounded() {
         most <= treeward::store::pg_kv::MAX_CONNECTIONS as i64 + 2,
         "{most} connections"
     );
+}
+
+/// Waits until a server answers on `sock` (a killed one's socket file may
+/// still be there).
+fn answering(sock: &Path) {
+    let started = std::time::Instant::now();
+    while treeward::wire::client::Client::connect(sock).is_err() {
+        assert!(started.elapsed().as_secs() < 20, "serve did not start");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_server_killed_mid_load_loses_nothing_acknowledged() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use treeward::app::{Reply, Request};
+    use treeward::wire::client::{Called, Client};
+    let Some(c) = cluster() else { return };
+    let db = c.database("killed");
+    ok(&db, "root", &["init", "--owner", "root"]);
+    ok(&db, "root", &["user", "add", "bob"]);
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("a.sock");
+    let mut server = serve_on(&db, &sock);
+    let before: Vec<Value> = serde_json::from_str(&ok(&db, "root", &["--json", "log"])).unwrap();
+    let clients = 16;
+    let killed = AtomicBool::new(false);
+    // One client's changes, each with the audit entry it makes (action, target).
+    type Acked = Vec<(&'static str, String)>;
+    // Makes changes until the server is gone: those acknowledged, and
+    // whether one was in flight then.
+    let load = |k: usize, round: &str| -> (Acked, bool) {
+        let mut cl = Client::connect(&sock).unwrap();
+        let mut mine = Vec::new();
+        let mut i = 0;
+        loop {
+            let folder = format!("{TEAM}/{round}{k}-{i}");
+            let mut steps = vec![(
+                "mkdir",
+                folder.clone(),
+                Request::Mkdir {
+                    path: folder.clone(),
+                },
+            )];
+            if i % 2 == 1 {
+                steps.push((
+                    "share",
+                    format!("{folder} user:bob viewer"),
+                    Request::Share {
+                        path: folder.clone(),
+                        subject: "user:bob".into(),
+                        level: "viewer".into(),
+                        note: String::new(),
+                    },
+                ));
+            }
+            if i % 3 == 2 {
+                let app = format!("{folder}/Board");
+                steps.push(("app", app.clone(), Request::App { path: app }));
+            }
+            for (action, target, req) in steps {
+                match cl.call(req, Some("root".into())) {
+                    Called::Done(Ok(_)) => mine.push((action, target)),
+                    Called::Done(Err(e)) if killed.load(SeqCst) => {
+                        assert_eq!(e.outcome, treeward::domain::Outcome::Unavailable, "{e}");
+                        return (mine, true);
+                    }
+                    Called::Retry if killed.load(SeqCst) => return (mine, true),
+                    Called::Done(Err(e)) => panic!("client {k} before the kill: {e}"),
+                    Called::Retry => panic!("client {k}: the server stopped before the kill"),
+                }
+            }
+            i += 1;
+        }
+    };
+    let acked: Vec<(&'static str, String)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..clients)
+            .map(|k| {
+                let load = &load;
+                s.spawn(move || load(k, "k"))
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        killed.store(true, SeqCst);
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        hs.into_iter().flat_map(|h| h.join().unwrap().0).collect()
+    });
+    assert!(acked.len() > clients, "too little load: {acked:?}");
+    // A fresh process, on the database itself: every acknowledged change is
+    // there, with one audit entry each.
+    let check = |acked: &[(&'static str, String)], before: usize, in_flight: usize| {
+        let ex: Value = serde_json::from_str(&ok(&db, "root", &["export"])).unwrap();
+        let ws = &ex["workspaces"][0];
+        let mut paths: BTreeMap<u64, String> = BTreeMap::new();
+        let mut items = BTreeSet::new();
+        for it in ws["items"].as_array().unwrap() {
+            if it["space"]["kind"] != "Team" {
+                continue;
+            }
+            let name = it["name"].as_str().unwrap();
+            let path = match it["parent"].as_u64() {
+                None => format!("{TEAM}/{name}"),
+                Some(p) => format!("{}/{name}", paths[&p]),
+            };
+            paths.insert(it["id"].as_u64().unwrap(), path.clone());
+            items.insert(format!("{} {path}", it["kind"].as_str().unwrap()));
+            for g in it["grants"].as_array().unwrap() {
+                items.insert(format!(
+                    "grant {path} {} {}",
+                    g["subject"].as_str().unwrap(),
+                    g["level"].as_str().unwrap()
+                ));
+            }
+        }
+        for (action, target) in acked {
+            let want = match *action {
+                "mkdir" => format!("folder {target}"),
+                "app" => format!("app {target}"),
+                _ => format!("grant {target}"),
+            };
+            assert!(
+                items.contains(&want),
+                "{action} {target} was acknowledged but is missing"
+            );
+        }
+        let log: Vec<Value> = serde_json::from_str(&ok(&db, "root", &["--json", "log"])).unwrap();
+        let new = &log[before..];
+        for (action, target) in acked {
+            let n = new
+                .iter()
+                .filter(|e| e["action"] == *action && e["target"] == target.as_str())
+                .count();
+            assert_eq!(n, 1, "{n} audit entries for {action} {target}");
+        }
+        // At most one change per client was made but not acknowledged (in
+        // flight at the kill); the audit log has no gaps nor repeats.
+        assert!(
+            new.len() >= acked.len() && new.len() <= acked.len() + in_flight,
+            "{} audit entries for {} acknowledged changes",
+            new.len(),
+            acked.len()
+        );
+        let seqs: Vec<u64> = log.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+        log.len()
+    };
+    let after_kill = check(&acked, before.len(), clients);
+    println!(
+        "a server killed under {clients} clients: {} changes acknowledged, all in the database; {} made but not acknowledged (in flight at the kill)",
+        acked.len(),
+        after_kill - before.len() - acked.len()
+    );
+    // A new server on the same database (the killed one's socket is still
+    // there): the writers resume.
+    let server = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .arg("--socket")
+        .arg(&sock)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    answering(&sock);
+    let resumed: Vec<(&'static str, String)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..clients)
+            .map(|k| {
+                let sock = &sock;
+                s.spawn(move || {
+                    let mut cl = Client::connect(sock).unwrap();
+                    (0..3)
+                        .map(|i| {
+                            let path = format!("{TEAM}/after{k}-{i}");
+                            match cl
+                                .call(Request::Mkdir { path: path.clone() }, Some("root".into()))
+                            {
+                                Called::Done(Ok(Reply::Placed { .. })) => ("mkdir", path),
+                                Called::Done(r) => panic!("client {k} after the restart: {r:?}"),
+                                Called::Retry => panic!("client {k}: the new server stopped"),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    stop(server);
+    assert_eq!(resumed.len(), clients * 3);
+    check(&resumed, after_kill, 0);
+    let d = tw(&db, "root", &["doctor"]);
+    assert_eq!(d.code, 0, "doctor: {}{}", d.out, d.err);
 }
