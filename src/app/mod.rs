@@ -28,6 +28,7 @@ use crate::domain::rules::{decide, Chain, Decision, Link, LinkPath, Principal, S
 use crate::domain::*;
 use crate::store::{Parent, Store, Txn};
 
+pub use crate::store::kv::DbLink;
 pub use audit::{At, AuditAction};
 pub use browse::Allowance;
 pub use reach::Reach;
@@ -102,6 +103,16 @@ impl App {
             store: Store::in_memory(),
         }
     }
+    /// How the store is named in messages (a database: without credentials).
+    pub fn label(&self) -> String {
+        self.store().label()
+    }
+
+    /// The link to a database server (`None`: the store is in this process).
+    pub fn link(&self) -> Option<DbLink> {
+        self.store().link()
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -447,6 +447,10 @@ pub enum Reply {
 }
 
 /// Who asks, and what they want to hear while a long request runs.
+/// How long a request waits for a lost database to come back (a failover:
+/// the standby promoted, the connection string's next host accepting writes).
+const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct Caller<'a> {
     /// The acting login; asked only by requests that act as someone.
     pub login: &'a dyn Fn() -> Result<String>,
@@ -465,11 +469,43 @@ impl<'a> Caller<'a> {
 
 impl App {
     /// Runs one request: the one entry point of every front end.
-    pub fn execute(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {
-        // One consistent state for the request's reads (a store several
-        // processes write), renewed after each of its commits.
-        let _reads = self.store().consistent_reads();
-        self.execute_here(caller, req)
+    pub fn execute(&self, mut caller: Caller<'_>, req: Request) -> Result<Reply> {
+        if req.is_long() {
+            // A long request commits as it goes: it is not run again.
+            let _reads = self.store().consistent_reads();
+            return self.execute_here(caller, req);
+        }
+        // A database connection lost before the commit (a failover under
+        // way) or a serialisation failure wrote nothing: the request runs
+        // again on a new connection, for a while.
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(50);
+        loop {
+            let again = Caller {
+                login: caller.login,
+                progress: caller.progress.as_mut().map(|p| &mut **p as _),
+            };
+            let committed = crate::store::Store::committed_here();
+            let r = {
+                // One consistent state for the request's reads (a store
+                // several processes write), renewed after each of its commits.
+                let _reads = self.store().consistent_reads();
+                self.execute_here(again, req.clone())
+            };
+            match r {
+                // Only what wrote nothing: a change committed before the
+                // connection went (its reply then failed) is not made twice.
+                Err(e)
+                    if e.again
+                        && crate::store::Store::committed_here() == committed
+                        && started.elapsed() < RETRY_FOR =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_secs(1));
+                }
+                r => return r,
+            }
+        }
     }
 
     fn execute_here(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
     about = "A terminal console for the application hierarchy of an app platform: who can do what here, and why."
 )]
 pub struct Cli {
-    /// The store directory [default: $TREEWARD_DB, else the user's data directory]
+    /// The store: a directory, or a PostgreSQL connection string (postgresql://USER@HOST/DB) [default: $TREEWARD_DB, else the user's data directory]
     #[arg(long, global = true, value_name = "DIR")]
     pub db: Option<PathBuf>,
     /// Act as this user [default: $TREEWARD_USER, else the login name]

@@ -43,6 +43,10 @@ impl Outcome {
 pub struct Error {
     pub outcome: Outcome,
     pub message: String,
+    /// Nothing was written and the store may answer in a moment (a database
+    /// connection lost before the commit, a serialisation failure): running
+    /// the request again is safe.
+    pub again: bool,
 }
 
 impl Error {
@@ -50,6 +54,7 @@ impl Error {
         Error {
             outcome,
             message: message.into(),
+            again: false,
         }
     }
     pub fn invalid(m: impl Into<String>) -> Self {
@@ -66,6 +71,13 @@ impl Error {
     }
     pub fn unavailable(m: impl Into<String>) -> Self {
         Self::new(Outcome::Unavailable, m)
+    }
+    /// Unavailable for now, nothing written: worth asking again.
+    pub fn transient(m: impl Into<String>) -> Self {
+        Error {
+            again: true,
+            ..Self::unavailable(m)
+        }
     }
 }
 

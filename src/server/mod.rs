@@ -130,6 +130,13 @@ impl Listener {
             .name("accept".into())
             .spawn(move || accept_loop(&sh, listener))
             .map_err(|e| Error::unavailable(format!("cannot start a thread: {e}")))?;
+        if shared.app.link().is_some() {
+            let sh = shared.clone();
+            std::thread::Builder::new()
+                .name("db-link".into())
+                .spawn(move || log_link(&sh))
+                .map_err(|e| Error::unavailable(format!("cannot start a thread: {e}")))?;
+        }
         Ok(Listener {
             shared,
             sock: sock.to_path_buf(),
@@ -187,10 +194,11 @@ pub fn serve(app: App, sock: &Path, ui: Option<UiHost>) -> Result<()> {
     sigs.add(Signal::SIGINT);
     sigs.thread_block()
         .map_err(|e| Error::unavailable(format!("cannot block signals: {e}")))?;
-    let dir = app
-        .dir()
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| "a store in memory".into());
+    let dir = match (app.dir(), app.link()) {
+        (Some(d), _) => d.display().to_string(),
+        (None, Some(_)) => app.label(),
+        (None, None) => "a store in memory".into(),
+    };
     let l = Listener::start(Arc::new(app), sock, ui, "serve", false)?;
     log(
         "serve",
@@ -257,6 +265,27 @@ fn accept_loop(shared: &Arc<Shared>, listener: UnixListener) {
             shared.log(format!(
                 "connection {n} refused: cannot start a thread: {e}"
             ));
+        }
+    }
+}
+
+/// Says in the log when the connection to the database was lost and when it
+/// came back (requests meanwhile wait for it, up to the app's limit).
+fn log_link(sh: &Shared) {
+    let mut turns = sh.app.link().map_or(0, |l| l.turns);
+    while !sh.stop.load(SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+        let Some(l) = sh.app.link() else { return };
+        if l.turns == turns {
+            continue;
+        }
+        turns = l.turns;
+        match (l.lost_since, l.last_outage) {
+            (Some(_), _) => sh.log("the connection to the database was lost: reconnecting"),
+            (None, d) => sh.log(format!(
+                "reconnected to the database after {:.1} s",
+                d.unwrap_or_default().as_secs_f64()
+            )),
         }
     }
 }

@@ -77,6 +77,23 @@ pub trait Kv: Send + Sync {
     fn wait_for_change(&self, _timeout: std::time::Duration) -> Result<Option<u64>> {
         Ok(None)
     }
+    /// The state of the link to a store behind a network connection; `None`
+    /// for a store in this process.
+    fn link(&self) -> Option<DbLink> {
+        None
+    }
+}
+
+/// The link to a database server, as people are told about it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DbLink {
+    /// Since when no connection can be made (the server went away, a
+    /// failover is under way); `None` while connected.
+    pub lost_since: Option<std::time::Instant>,
+    /// Counts every loss and every return: a change of it is news.
+    pub turns: u64,
+    /// How long the last outage lasted, once it is over.
+    pub last_outage: Option<std::time::Duration>,
 }
 
 fn check_failed(c: &Check) -> Error {

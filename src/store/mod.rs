@@ -19,6 +19,11 @@ use serde::{de::DeserializeOwned, Serialize};
 use crate::domain::*;
 use codec::encode;
 pub use keys::Parent;
+
+thread_local! {
+    /// Changes committed by this thread (see [`Store::committed_here`]).
+    static COMMITTED_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
 pub use kv::{Check, Kv, MemKv, Op};
 
 /// The store's format: written in `meta`, refused when newer than this build.
@@ -183,6 +188,7 @@ impl Store {
             stop.clone(),
         );
         let mut seen = self.kv.generation()?.unwrap_or(0);
+        let mut turns = self.kv.link().map_or(0, |l| l.turns);
         std::thread::Builder::new()
             .name("follow".into())
             .spawn(move || {
@@ -195,6 +201,14 @@ impl Store {
                             continue;
                         }
                     };
+                    // Back after losing the database (a failover): what the
+                    // cache read may have been a change the new server never
+                    // got (a commit that was not acknowledged).
+                    let now = kv.link().map_or(0, |l| l.turns);
+                    if now != turns {
+                        turns = now;
+                        cache.invalidate();
+                    }
                     if g == seen {
                         continue;
                     }
@@ -275,6 +289,17 @@ impl Store {
         }
     }
 
+    /// How many changes this thread has committed (to any store): a request
+    /// that committed one is never run again.
+    pub fn committed_here() -> u64 {
+        COMMITTED_HERE.with(|c| c.get())
+    }
+
+    /// The link to a database server (`None`: the store is in this process).
+    pub fn link(&self) -> Option<kv::DbLink> {
+        self.kv.link()
+    }
+
     pub fn kv(&self) -> &dyn Kv {
         self.kv.as_ref()
     }
@@ -329,9 +354,10 @@ impl Store {
     /// A store-level error that names the store directory.
     fn named(&self, e: Error) -> Error {
         match &self.label {
-            Some(d) if !e.message.contains(d.as_str()) => {
-                Error::new(e.outcome, format!("{d}: {}", e.message))
-            }
+            Some(d) if !e.message.contains(d.as_str()) => Error {
+                message: format!("{d}: {}", e.message),
+                ..e
+            },
             _ => e,
         }
     }
@@ -786,16 +812,20 @@ impl Store {
             // the cache serves it only if it holds that state.
             self.saw_generation(g);
         }
-        Ok(Txn {
+        let mut t = Txn {
             store: self,
             _guard: guard,
             checks: Vec::new(),
             ops: Vec::new(),
-            next_id: self.counter("next_id")?,
-            next_seq: self.counter("next_seq")?,
+            next_id: 0,
+            next_seq: 0,
             ids_used: false,
             audits: Vec::new(),
-        })
+        };
+        // Read inside the change: should these fail, dropping `t` ends it.
+        t.next_id = self.counter("next_id")?;
+        t.next_seq = self.counter("next_seq")?;
+        Ok(t)
     }
 }
 
@@ -963,6 +993,7 @@ impl<'s> Txn<'s> {
         // Even a failed commit may have touched the engine: start the cache over.
         self.store.cache.invalidate();
         res?;
+        COMMITTED_HERE.with(|c| c.set(c.get() + 1));
         // Still under the writer lock: subscribers see changes in seq order,
         // others' (on a shared store) that came before this one first.
         if let (Some(_), Some(first)) = (&self.store.follower, audits.first()) {

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls};
 
-use super::kv::{upper_bound, Check, Kv, Op, Pairs};
+use super::kv::{upper_bound, Check, DbLink, Kv, Op, Pairs};
 use crate::domain::{Error, Result};
 
 /// The layout of the tables below: bumped by a migration, refused when newer.
@@ -56,6 +56,9 @@ impl Drop for Slot {
 struct Conn {
     client: Client,
     _slot: Slot,
+    /// The link's epoch when it was made: one made before the link was
+    /// last lost leads to the lost server and is not pooled again.
+    epoch: u64,
 }
 
 impl std::ops::Deref for Conn {
@@ -92,6 +95,50 @@ pub struct PgKv {
     /// The connection that `LISTEN`s for others' commits (`None` where the
     /// server cannot: a hot standby, CockroachDB; then it polls).
     listener: Mutex<Option<Client>>,
+    link: Mutex<LinkState>,
+    /// Set while the link is lost: the fast check of every successful call.
+    lost: std::sync::atomic::AtomicBool,
+    /// Counts the losses of the link (see [`Conn::epoch`]).
+    epoch: AtomicU64,
+}
+
+/// The link to the database: whether it was ever reached (a database never
+/// reached is an error at once; one reached and lost is waited for), and
+/// what people are told about it.
+#[derive(Default)]
+struct LinkState {
+    reached: bool,
+    link: DbLink,
+}
+
+/// What a database error means for the request that met it.
+enum Failure {
+    /// The connection is gone or the server cannot serve it now (shut
+    /// down, in recovery, read-only after a failover): another connection,
+    /// perhaps to another host, may succeed.
+    Lost,
+    /// A serialisation failure or deadlock (SQLSTATE 40001, 40P01): the
+    /// transaction was rolled back; running it again is safe.
+    Busy,
+    Other,
+}
+
+fn failure(e: &postgres::Error) -> Failure {
+    match e.code().map(|c| c.code()) {
+        Some("40001" | "40P01") => Failure::Busy,
+        Some("57P01" | "57P02" | "57P03" | "25006") => Failure::Lost,
+        Some(c) if c.starts_with("08") => Failure::Lost,
+        Some(_) => Failure::Other,
+        None if e.is_closed() => Failure::Lost,
+        None => {
+            let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
+            if io || e.to_string().contains("timed out") {
+                Failure::Lost
+            } else {
+                Failure::Other
+            }
+        }
+    }
 }
 
 /// The channel a commit notifies, with its generation as the payload.
@@ -172,7 +219,9 @@ pub fn config_of(s: &str) -> Result<Config> {
         }
     }
     c.application_name("treeward");
-    c.connect_timeout(std::time::Duration::from_secs(10));
+    if c.get_connect_timeout().is_none() {
+        c.connect_timeout(std::time::Duration::from_secs(10));
+    }
     Ok(c)
 }
 
@@ -244,10 +293,14 @@ impl PgKv {
                 freed: Default::default(),
             }),
             listener: Mutex::new(None),
+            link: Mutex::new(LinkState::default()),
+            lost: Default::default(),
+            epoch: AtomicU64::new(0),
         };
         let mut c = kv.take()?;
         kv.migrate(&mut c)?;
         kv.put_back(c);
+        kv.link_state().reached = true;
         Ok(kv)
     }
 
@@ -256,12 +309,62 @@ impl PgKv {
     }
 
     fn connect(&self) -> Result<Client> {
-        self.config.connect(NoTls).map_err(|e| self.failed(&e))
+        let c = self.config.connect(NoTls).map_err(|e| self.failed(&e))?;
+        self.link_back();
+        Ok(c)
+    }
+
+    fn link_state(&self) -> std::sync::MutexGuard<'_, LinkState> {
+        self.link.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// No connection to the database for now: the pooled ones go (they
+    /// lead to the same lost server) and people are told.
+    fn link_lost(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.pool.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut l = self.link_state();
+        self.lost.store(true, Ordering::SeqCst);
+        if l.link.lost_since.is_none() {
+            l.link.lost_since = Some(std::time::Instant::now());
+            l.link.turns += 1;
+        }
+    }
+
+    /// A connection made or a statement answered: the database is back.
+    fn link_back(&self) {
+        if !self.lost.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut l = self.link_state();
+        self.lost.store(false, Ordering::SeqCst);
+        if let Some(t) = l.link.lost_since.take() {
+            l.link.last_outage = Some(t.elapsed());
+            l.link.turns += 1;
+        }
     }
 
     /// A database error in words, naming the database but never the
-    /// connection string.
+    /// connection string. A lost connection to a database reached before,
+    /// and a serialisation failure, are transient: nothing was written.
     fn failed(&self, e: &postgres::Error) -> Error {
+        let reached = self.link_state().reached;
+        match failure(e) {
+            Failure::Busy => {
+                return Error::transient(format!(
+                    "{}: the database could not order this change with a concurrent one",
+                    self.shown
+                ))
+            }
+            Failure::Lost if reached => {
+                self.link_lost();
+                return Error::transient(format!(
+                    "{}: the connection to the database was lost (reconnecting)",
+                    self.shown
+                ));
+            }
+            _ => {}
+        }
         let why = match e.as_db_error() {
             Some(db) => match db.code().code() {
                 "28P01" | "28000" => "the database refused the credentials".to_string(),
@@ -354,9 +457,11 @@ impl PgKv {
                 *n += 1;
                 drop(n);
                 let slot = Slot(self.limit.clone());
+                let epoch = self.epoch.load(Ordering::SeqCst);
                 return Ok(Conn {
                     client: self.connect()?,
                     _slot: slot,
+                    epoch,
                 });
             }
             if started.elapsed() > std::time::Duration::from_secs(30) {
@@ -373,7 +478,7 @@ impl PgKv {
     }
 
     fn put_back(&self, c: Conn) {
-        if !c.is_closed() {
+        if !c.is_closed() && c.epoch == self.epoch.load(Ordering::SeqCst) {
             let mut p = self.pool.lock().unwrap_or_else(|e| e.into_inner());
             if p.len() < POOLED {
                 p.push(c);
@@ -389,7 +494,7 @@ impl PgKv {
         f: impl FnOnce(&mut Client) -> std::result::Result<T, postgres::Error>,
     ) -> Result<T> {
         if let Some(mut c) = OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
-            let r = f(&mut c).map_err(|e| self.failed(&e));
+            let r = self.answered(f(&mut c));
             OPEN.with(|o| o.borrow_mut().insert(self.id, c));
             return r;
         }
@@ -412,16 +517,27 @@ impl PgKv {
         };
         match snap {
             Some(mut c) => {
-                let r = f(&mut c).map_err(|e| self.failed(&e));
+                let r = self.answered(f(&mut c));
                 SNAPSHOT.with(|o| o.borrow_mut().insert(self.id, c));
                 r
             }
             None => {
                 let mut c = self.take()?;
-                let r = f(&mut c).map_err(|e| self.failed(&e));
+                let r = self.answered(f(&mut c));
                 self.put_back(c);
                 r
             }
+        }
+    }
+
+    /// A statement's result: an answer means the database is there.
+    fn answered<T>(&self, r: std::result::Result<T, postgres::Error>) -> Result<T> {
+        match r {
+            Ok(v) => {
+                self.link_back();
+                Ok(v)
+            }
+            Err(e) => Err(self.failed(&e)),
         }
     }
 
@@ -517,6 +633,21 @@ impl PgKv {
         ))
         .map_err(f)?;
         Ok(())
+    }
+
+    /// A failed `COMMIT`: when the connection went with it, whether the
+    /// change was applied cannot be known here, so it is not run again.
+    fn at_commit(&self, e: &postgres::Error) -> Error {
+        match failure(e) {
+            Failure::Lost => {
+                self.link_lost();
+                Error::unavailable(format!(
+                    "{}: the connection to the database was lost while the change was committed: it may or may not have been applied; look before you make it again",
+                    self.shown
+                ))
+            }
+            _ => self.failed(e),
+        }
     }
 
     /// Applies checks and ops on `c`, inside its open transaction, and
@@ -721,7 +852,7 @@ impl Kv for PgKv {
         let mut c = self.the_change()?;
         let r = self
             .apply(&mut c, checks, ops)
-            .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.failed(&e)));
+            .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.at_commit(&e)));
         if r.is_err() {
             let _ = c.batch_execute("ROLLBACK");
         }
@@ -739,13 +870,17 @@ impl Kv for PgKv {
         let mut c = self.the_change()?;
         let r = self
             .load(&mut c, ops)
-            .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.failed(&e)));
+            .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.at_commit(&e)));
         if r.is_err() {
             let _ = c.batch_execute("ROLLBACK");
         }
         self.put_back(c);
         READ_GEN.with(|g| g.borrow_mut().remove(&self.id));
         r
+    }
+
+    fn link(&self) -> Option<DbLink> {
+        Some(self.link_state().link)
     }
 
     fn is_empty(&self) -> Result<bool> {

@@ -3,6 +3,7 @@
 //! in. The UI reloads, keeping its selection, and says who changed what.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::domain::AuditEntry;
@@ -37,6 +38,7 @@ pub fn show_others(
     changes: Vec<AuditEntry>,
     own: &Own,
     login: &str,
+    link: &LinkSeen,
 ) -> bool {
     let others: Vec<AuditEntry> = changes
         .into_iter()
@@ -52,6 +54,10 @@ pub fn show_others(
             .find_map(|e| s.readable_entry(e.clone()).ok().flatten())
     });
     ui.refresh();
+    if link.holding() {
+        // The news of the database's link stays on the line a while.
+        return true;
+    }
     let more = if others.len() > 1 {
         format!(" (+{} more changes)", others.len() - 1)
     } else {
@@ -65,6 +71,61 @@ pub fn show_others(
             crate::domain::text::escape(&e.target)
         )),
         None => ui.set_message("the store changed (reloaded)"),
+    }
+    true
+}
+
+/// The last state of the database link this UI told about.
+pub struct LinkSeen {
+    turns: u64,
+    /// Until when the link's news keeps the status line (others' changes
+    /// reload meanwhile without replacing it).
+    hold: Option<Instant>,
+}
+
+/// How long "reconnected" stays on the status line, for a person to read it.
+const HOLD: Duration = Duration::from_secs(4);
+
+impl LinkSeen {
+    pub fn now(app: &App) -> LinkSeen {
+        LinkSeen {
+            turns: app.link().map_or(0, |l| l.turns),
+            hold: None,
+        }
+    }
+
+    fn holding(&self) -> bool {
+        self.hold.is_some_and(|t| Instant::now() < t)
+    }
+}
+
+/// Says in the status line when the connection to the database was lost and
+/// when it came back (reloading then). True when the screen changed.
+pub fn show_link(app: &App, ui: &mut Ui, seen: &mut LinkSeen) -> bool {
+    let Some(l) = app.link() else {
+        return false;
+    };
+    if l.turns == seen.turns {
+        return false;
+    }
+    seen.turns = l.turns;
+    match (l.lost_since, l.last_outage) {
+        (Some(_), _) => {
+            // Held while it lasts.
+            seen.hold = Some(Instant::now() + Duration::from_secs(24 * 3600));
+            ui.set_error("the connection to the database was lost: reconnecting…");
+        }
+        (None, outage) => {
+            seen.hold = Some(Instant::now() + HOLD);
+            ui.refresh();
+            ui.set_message(match outage {
+                Some(d) => format!(
+                    "reconnected to the database after {:.1} s (reloaded)",
+                    d.as_secs_f64()
+                ),
+                None => "reconnected to the database (reloaded)".to_string(),
+            });
+        }
     }
     true
 }

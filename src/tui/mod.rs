@@ -230,6 +230,7 @@ fn event_loop(
         ui.set_message("? shows the keys of the focused pane; Tab moves between panes");
     }
     let mut own = changes::Own::default();
+    let mut link = changes::LinkSeen::now(app);
     let panic_for_tests = std::env::var_os("TREEWARD_TUI_TEST_PANIC").is_some();
     let frame_gap = Duration::from_millis(10);
     let mut last_draw = Instant::now() - frame_gap;
@@ -270,7 +271,9 @@ fn event_loop(
         let idle = idle.min(Duration::from_millis(50));
         if !event::poll(idle)? {
             dirty |= ui.whatif_due().is_some();
-            dirty |= changes::show_others(app, &mut ui, feed.try_iter().collect(), &own, login);
+            dirty |= changes::show_link(app, &mut ui, &mut link);
+            let changed = feed.try_iter().collect();
+            dirty |= changes::show_others(app, &mut ui, changed, &own, login, &link);
             continue;
         }
         // Drain everything pending before the next frame.

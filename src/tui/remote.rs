@@ -187,6 +187,7 @@ fn ui_loop(
     }
     let mut dirty = true;
     let mut own = super::changes::Own::default();
+    let mut link = super::changes::LinkSeen::now(app);
     loop {
         if dirty {
             ui.prepare();
@@ -209,6 +210,7 @@ fn ui_loop(
             Ok(m) => m,
             Err(RecvTimeoutError::Timeout) => {
                 dirty = true;
+                super::changes::show_link(app, &mut ui, &mut link);
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return Ok(()), // the client left
@@ -243,7 +245,8 @@ fn ui_loop(
         }
         // Others' changes: reload, and say who changed what. This UI's own
         // were reloaded by it when it made them.
-        dirty |= super::changes::show_others(app, &mut ui, changes, &own, login);
+        dirty |= super::changes::show_link(app, &mut ui, &mut link);
+        dirty |= super::changes::show_others(app, &mut ui, changes, &own, login, &link);
     }
 }
 

@@ -5,6 +5,8 @@
 //! the tests may create databases) is used instead when set.
 #![allow(dead_code)]
 
+pub mod standby;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,26 +60,11 @@ fn as_user(run_as: &Option<String>, program: &Path) -> Command {
     }
 }
 
-fn start() -> Option<Cluster> {
-    if let Ok(url) = std::env::var("TREEWARD_TEST_PG") {
-        return Some(Cluster {
-            base: url.trim_end_matches('/').to_string(),
-            port: 0,
-            dir: None,
-            bin: PathBuf::new(),
-            run_as: None,
-        });
-    }
-    let Some(bin) = pg_bin() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "PostgreSQL is not installed, and CI must test the database store (.ci/run installs it)"
-        );
-        println!("skipped: PostgreSQL is not installed here");
-        return None;
-    };
+/// The unprivileged OS user the cluster runs as (`None`: not root, run as
+/// ourselves), created when missing.
+fn os_user() -> Option<String> {
     let root = nix::unistd::getuid().is_root();
-    let run_as = root.then(|| {
+    root.then(|| {
         if nix::unistd::User::from_name(OS_USER)
             .ok()
             .flatten()
@@ -100,20 +87,32 @@ fn start() -> Option<Cluster> {
             );
         }
         OS_USER.to_string()
-    });
-    let dir = tempfile::Builder::new().prefix("twpg").tempdir().unwrap();
-    if let Some(u) = &run_as {
+    })
+}
+
+/// `path` (made by us) handed to the cluster's OS user.
+fn give(run_as: &Option<String>, path: &Path) {
+    if let Some(u) = run_as {
         let user = nix::unistd::User::from_name(u).unwrap().unwrap();
-        nix::unistd::chown(dir.path(), Some(user.uid), Some(user.gid)).unwrap();
+        nix::unistd::chown(path, Some(user.uid), Some(user.gid)).unwrap();
     }
-    let pw = dir.path().join("pw");
+}
+
+/// A temporary directory the cluster's OS user owns.
+fn owned_tempdir(prefix: &str, run_as: &Option<String>) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+    give(run_as, dir.path());
+    dir
+}
+
+/// `initdb` in `dir/data`, superuser `postgres` with [`PASSWORD`] over TCP
+/// and trusted on the local socket.
+fn initdb(bin: &Path, run_as: &Option<String>, dir: &Path) -> PathBuf {
+    let pw = dir.join("pw");
     std::fs::write(&pw, PASSWORD).unwrap();
-    if let Some(u) = &run_as {
-        let user = nix::unistd::User::from_name(u).unwrap().unwrap();
-        nix::unistd::chown(&pw, Some(user.uid), Some(user.gid)).unwrap();
-    }
-    let data = dir.path().join("data");
-    let o = as_user(&run_as, &bin.join("initdb"))
+    give(run_as, &pw);
+    let data = dir.join("data");
+    let o = as_user(run_as, &bin.join("initdb"))
         .arg("-D")
         .arg(&data)
         .args([
@@ -132,17 +131,22 @@ fn start() -> Option<Cluster> {
         "initdb: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let port = free_port();
-    let o = as_user(&run_as, &bin.join("pg_ctl"))
+    data
+}
+
+/// Starts the server of `data` on `port`, its socket and log in `dir`,
+/// with `extra` server options (`-c name=value …`).
+fn pg_start(bin: &Path, run_as: &Option<String>, data: &Path, port: u16, dir: &Path, extra: &str) {
+    let o = as_user(run_as, &bin.join("pg_ctl"))
         .arg("-D")
-        .arg(&data)
+        .arg(data)
         .arg("-w")
         .arg("-l")
-        .arg(dir.path().join("log"))
+        .arg(dir.join(format!("log-{port}")))
         .arg("-o")
         .arg(format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on",
-            dir.path().display()
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on {extra}",
+            dir.display()
         ))
         .arg("start")
         .output()
@@ -152,6 +156,31 @@ fn start() -> Option<Cluster> {
         "pg_ctl start: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+fn start() -> Option<Cluster> {
+    if let Ok(url) = std::env::var("TREEWARD_TEST_PG") {
+        return Some(Cluster {
+            base: url.trim_end_matches('/').to_string(),
+            port: 0,
+            dir: None,
+            bin: PathBuf::new(),
+            run_as: None,
+        });
+    }
+    let Some(bin) = pg_bin() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL is not installed, and CI must test the database store (.ci/run installs it)"
+        );
+        println!("skipped: PostgreSQL is not installed here");
+        return None;
+    };
+    let run_as = os_user();
+    let dir = owned_tempdir("twpg", &run_as);
+    let data = initdb(&bin, &run_as, dir.path());
+    let port = free_port();
+    pg_start(&bin, &run_as, &data, port, dir.path(), "");
     Some(Cluster {
         base: format!("postgresql://postgres:{PASSWORD}@127.0.0.1:{port}"),
         port,
