@@ -449,11 +449,15 @@ impl<'a> Session<'a> {
         let space = self.space_ref(&ws, &ip.space);
         let mut parent = Parent::Root(space.clone());
         let mut found: Option<ItemId> = None;
+        let mut ids = Vec::with_capacity(ip.names.len());
         for n in &ip.names {
             let id = self.store().child_id(&parent, n)?.ok_or_else(missing)?;
             parent = Parent::Folder(id);
             found = Some(id);
+            ids.push(id);
         }
+        // The chain walked next: its places and grants in one read each.
+        self.store().prefetch_chain(&ids)?;
         let found = match found {
             Some(id) => Some(self.store().item_required(id)?),
             None => None,

@@ -77,6 +77,16 @@ pub trait Kv: Send + Sync {
     fn wait_for_change(&self, _timeout: std::time::Duration) -> Result<Option<u64>> {
         Ok(None)
     }
+    /// The values of several keys, in their order: one round trip where the
+    /// engine is across a network.
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
+    /// The first `limit` pairs under each prefix, in their order (one round
+    /// trip where the engine is across a network).
+    fn scan_many(&self, prefixes: &[Vec<u8>], limit: usize) -> Result<Vec<Pairs>> {
+        prefixes.iter().map(|p| self.scan(p, None, limit)).collect()
+    }
     /// The state of the link to a store behind a network connection; `None`
     /// for a store in this process.
     fn link(&self) -> Option<DbLink> {

@@ -59,7 +59,45 @@ struct Conn {
     /// The link's epoch when it was made: one made before the link was
     /// last lost leads to the lost server and is not pooled again.
     epoch: u64,
+    /// Statements prepared on this connection, by their text.
+    prepared: HashMap<&'static str, postgres::Statement>,
 }
+
+impl Conn {
+    /// `sql` prepared once per connection: later runs skip the round trip
+    /// that parses and describes it.
+    fn prepared(
+        &mut self,
+        sql: &'static str,
+    ) -> std::result::Result<postgres::Statement, postgres::Error> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.prepared.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    /// Begins a transaction with `begin` and reads the generation in the
+    /// same round trip (`… FOR UPDATE` takes the writer's row).
+    fn begin_at(&mut self, sql: &str) -> std::result::Result<u64, postgres::Error> {
+        let gen = self
+            .client
+            .simple_query(sql)?
+            .into_iter()
+            .find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => {
+                    r.get(0).and_then(|g| g.parse::<u64>().ok())
+                }
+                _ => None,
+            });
+        Ok(gen.unwrap_or(0))
+    }
+}
+
+const BEGIN_SNAPSHOT: &str =
+    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT gen FROM treeward_generation";
+const BEGIN_CHANGE: &str = "BEGIN; SELECT gen FROM treeward_generation FOR UPDATE";
 
 impl std::ops::Deref for Conn {
     type Target = Client;
@@ -100,6 +138,8 @@ pub struct PgKv {
     lost: std::sync::atomic::AtomicBool,
     /// Counts the losses of the link (see [`Conn::epoch`]).
     epoch: AtomicU64,
+    /// Whether the server takes `NOTIFY` (CockroachDB does not).
+    notify: std::sync::atomic::AtomicBool,
 }
 
 /// The link to the database: whether it was ever reached (a database never
@@ -141,8 +181,13 @@ fn failure(e: &postgres::Error) -> Failure {
     }
 }
 
+/// An item by its key (also the check that a key is there or not).
+const GET: &str = "SELECT v FROM treeward_kv WHERE k = $1";
+
 /// The channel a commit notifies, with its generation as the payload.
 const CHANNEL: &str = "treeward_changes";
+/// The end of a change that notifies [`CHANNEL`].
+const NOTIFY_AND_COMMIT: &str = "NOTIFY treeward_changes; COMMIT";
 
 /// Is `s` a PostgreSQL connection string rather than a directory?
 pub fn is_connection_string(s: &str) -> bool {
@@ -296,6 +341,7 @@ impl PgKv {
             link: Mutex::new(LinkState::default()),
             lost: Default::default(),
             epoch: AtomicU64::new(0),
+            notify: std::sync::atomic::AtomicBool::new(true),
         };
         let mut c = kv.take()?;
         kv.migrate(&mut c)?;
@@ -462,6 +508,7 @@ impl PgKv {
                     client: self.connect()?,
                     _slot: slot,
                     epoch,
+                    prepared: HashMap::new(),
                 });
             }
             if started.elapsed() > std::time::Duration::from_secs(30) {
@@ -491,7 +538,7 @@ impl PgKv {
     /// snapshot's (begun here when one is wanted), else on a pooled one.
     fn with<T>(
         &self,
-        f: impl FnOnce(&mut Client) -> std::result::Result<T, postgres::Error>,
+        f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>,
     ) -> Result<T> {
         if let Some(mut c) = OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
             let r = self.answered(f(&mut c));
@@ -503,14 +550,10 @@ impl PgKv {
             Some(c) => Some(c),
             None if WANT_SNAPSHOT.with(|w| w.borrow().contains(&self.id)) => {
                 let mut c = self.take()?;
-                c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .map_err(|e| self.failed(&e))?;
-                // The snapshot is taken by its first statement: this one.
-                let g: i64 = c
-                    .query_one("SELECT gen FROM treeward_generation", &[])
-                    .map_err(|e| self.failed(&e))?
-                    .get(0);
-                READ_GEN.with(|r| r.borrow_mut().insert(self.id, g as u64));
+                // The snapshot is taken by its first statement: the read of
+                // the generation, in the same round trip as BEGIN.
+                let g = c.begin_at(BEGIN_SNAPSHOT).map_err(|e| self.failed(&e))?;
+                READ_GEN.with(|r| r.borrow_mut().insert(self.id, g));
                 Some(c)
             }
             None => None,
@@ -549,12 +592,7 @@ impl PgKv {
             return Ok(c);
         }
         let mut c = self.take()?;
-        c.batch_execute("BEGIN")
-            .and_then(|_| {
-                c.query_one("SELECT gen FROM treeward_generation FOR UPDATE", &[])
-                    .map(|_| ())
-            })
-            .map_err(|e| self.failed(&e))?;
+        c.begin_at(BEGIN_CHANGE).map_err(|e| self.failed(&e))?;
         Ok(c)
     }
 
@@ -652,16 +690,15 @@ impl PgKv {
 
     /// Applies checks and ops on `c`, inside its open transaction, and
     /// records the change; the caller commits.
-    fn apply(&self, c: &mut Client, checks: &[Check], ops: &[Op]) -> Result<()> {
+    fn apply(&self, c: &mut Conn, checks: &[Check], ops: &[Op]) -> Result<()> {
+        let f = |e: postgres::Error| self.failed(&e);
         for ch in checks {
             let (k, want) = match ch {
                 Check::Absent(k, _) => (k, false),
                 Check::Present(k, _) => (k, true),
             };
-            let found = c
-                .query_opt("SELECT 1 FROM treeward_kv WHERE k = $1", &[&k.as_slice()])
-                .map_err(|e| self.failed(&e))?
-                .is_some();
+            let st = c.prepared(GET).map_err(f)?;
+            let found = c.query_opt(&st, &[&k.as_slice()]).map_err(f)?.is_some();
             if found != want {
                 let (Check::Absent(_, m) | Check::Present(_, m)) = ch;
                 return Err(Error::conflict(m.clone()));
@@ -689,34 +726,30 @@ impl PgKv {
                 None => dk.push(k),
             }
         }
-        let f = |e: postgres::Error| self.failed(&e);
         if !dk.is_empty() {
-            c.execute("DELETE FROM treeward_kv WHERE k = ANY($1)", &[&dk])
+            let st = c
+                .prepared("DELETE FROM treeward_kv WHERE k = ANY($1)")
                 .map_err(f)?;
+            c.execute(&st, &[&dk]).map_err(f)?;
         }
         if !pk.is_empty() {
-            c.execute(
-                "INSERT INTO treeward_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
-                 ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-                &[&pk, &pv],
-            )
-            .map_err(f)?;
+            let st = c
+                .prepared(
+                    "INSERT INTO treeward_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+                     ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+                )
+                .map_err(f)?;
+            c.execute(&st, &[&pk, &pv]).map_err(f)?;
         }
         let keys: Vec<&[u8]> = last.keys().copied().collect();
         if !keys.is_empty() {
-            c.execute(
-                "WITH g AS (UPDATE treeward_generation SET gen = gen + 1 RETURNING gen)
-                 INSERT INTO treeward_changes (gen, keys) SELECT gen, $1 FROM g",
-                &[&keys],
-            )
-            .map_err(f)?;
-            // Delivered when the change commits; a listener that misses it
-            // (disconnected, or none can listen) polls the generation.
-            if let Err(e) = c.batch_execute(&format!("NOTIFY {CHANNEL}")) {
-                if e.code() != Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED) {
-                    return Err(self.failed(&e));
-                }
-            }
+            let st = c
+                .prepared(
+                    "WITH g AS (UPDATE treeward_generation SET gen = gen + 1 RETURNING gen)
+                     INSERT INTO treeward_changes (gen, keys) SELECT gen, $1 FROM g",
+                )
+                .map_err(f)?;
+            c.execute(&st, &[&keys]).map_err(f)?;
         }
         Ok(())
     }
@@ -725,10 +758,8 @@ impl PgKv {
 impl Kv for PgKv {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.with(|c| {
-            Ok(
-                c.query_opt("SELECT v FROM treeward_kv WHERE k = $1", &[&key])?
-                    .map(|r| r.get::<_, Vec<u8>>(0)),
-            )
+            let st = c.prepared(GET)?;
+            Ok(c.query_opt(&st, &[&key])?.map(|r| r.get::<_, Vec<u8>>(0)))
         })
     }
 
@@ -740,15 +771,35 @@ impl Kv for PgKv {
         let strict = after.is_some_and(|a| a >= prefix);
         let hi = upper_bound(prefix);
         let limit = limit as i64;
+        // One statement per shape: a prepared statement's generic plan
+        // must be the index range scan, which `$2 IS NULL OR …` would spoil.
         self.with(|c| {
-            let rows = c.query(
-                if strict {
-                    "SELECT k, v FROM treeward_kv WHERE k > $1 AND ($2::bytea IS NULL OR k < $2) ORDER BY k LIMIT $3"
-                } else {
-                    "SELECT k, v FROM treeward_kv WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) ORDER BY k LIMIT $3"
-                },
-                &[&lo, &hi, &limit],
-            )?;
+            let rows = match (strict, &hi) {
+                (true, Some(hi)) => {
+                    let st = c.prepared(
+                        "SELECT k, v FROM treeward_kv WHERE k > $1 AND k < $2 ORDER BY k LIMIT $3",
+                    )?;
+                    c.query(&st, &[&lo, hi, &limit])?
+                }
+                (false, Some(hi)) => {
+                    let st = c.prepared(
+                        "SELECT k, v FROM treeward_kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3",
+                    )?;
+                    c.query(&st, &[&lo, hi, &limit])?
+                }
+                (true, None) => {
+                    let st = c.prepared(
+                        "SELECT k, v FROM treeward_kv WHERE k > $1 ORDER BY k LIMIT $2",
+                    )?;
+                    c.query(&st, &[&lo, &limit])?
+                }
+                (false, None) => {
+                    let st = c.prepared(
+                        "SELECT k, v FROM treeward_kv WHERE k >= $1 ORDER BY k LIMIT $2",
+                    )?;
+                    c.query(&st, &[&lo, &limit])?
+                }
+            };
             Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
         })
     }
@@ -756,12 +807,58 @@ impl Kv for PgKv {
     fn last(&self, prefix: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let hi = upper_bound(prefix);
         self.with(|c| {
-            Ok(c.query_opt(
-                "SELECT k, v FROM treeward_kv WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) ORDER BY k DESC LIMIT 1",
-                &[&prefix, &hi],
-            )?
-            .map(|r| (r.get(0), r.get(1))))
+            let row = match &hi {
+                Some(hi) => {
+                    let st = c.prepared("SELECT k, v FROM treeward_kv WHERE k >= $1 AND k < $2 ORDER BY k DESC LIMIT 1")?;
+                    c.query_opt(&st, &[&prefix, hi])?
+                }
+                None => {
+                    let st = c.prepared("SELECT k, v FROM treeward_kv WHERE k >= $1 ORDER BY k DESC LIMIT 1")?;
+                    c.query_opt(&st, &[&prefix])?
+                }
+            };
+            Ok(row.map(|r| (r.get(0), r.get(1))))
         })
+    }
+
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {
+        let asked: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
+        let mut found: HashMap<Vec<u8>, Vec<u8>> = self.with(|c| {
+            let st = c.prepared("SELECT k, v FROM treeward_kv WHERE k = ANY($1)")?;
+            Ok(c.query(&st, &[&asked])?
+                .into_iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })?;
+        Ok(keys.iter().map(|k| found.remove(k)).collect())
+    }
+
+    fn scan_many(&self, prefixes: &[Vec<u8>], limit: usize) -> Result<Vec<Pairs>> {
+        // Each prefix as a range [lo, hi); a prefix of 0xff bytes only has
+        // no upper bound: those go one by one.
+        if prefixes.iter().any(|p| upper_bound(p).is_none()) {
+            return prefixes.iter().map(|p| self.scan(p, None, limit)).collect();
+        }
+        let lo: Vec<&[u8]> = prefixes.iter().map(|p| p.as_slice()).collect();
+        let hi: Vec<Vec<u8>> = prefixes.iter().filter_map(|p| upper_bound(p)).collect();
+        let limit = limit as i64;
+        let rows = self.with(|c| {
+            let st = c.prepared(
+                "SELECT r.i, t.k, t.v
+                   FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS r(lo, hi, i)
+                   CROSS JOIN LATERAL (
+                     SELECT k, v FROM treeward_kv WHERE k >= r.lo AND k < r.hi ORDER BY k LIMIT $3
+                   ) t
+                  ORDER BY r.i, t.k",
+            )?;
+            c.query(&st, &[&lo, &hi, &limit])
+        })?;
+        let mut out: Vec<Pairs> = vec![Vec::new(); prefixes.len()];
+        for r in rows {
+            let i: i64 = r.get(0);
+            out[(i - 1) as usize].push((r.get(1), r.get(2)));
+        }
+        Ok(out)
     }
 
     fn begin_read(&self) {
@@ -778,15 +875,11 @@ impl Kv for PgKv {
         // Reads after this change must see it (and whatever came before it).
         self.end_snapshot();
         let mut c = self.take()?;
-        let r = c
-            .batch_execute("BEGIN")
-            .and_then(|_| c.query_one("SELECT gen FROM treeward_generation FOR UPDATE", &[]));
-        match r {
-            Ok(row) => {
-                let g: i64 = row.get(0);
+        match c.begin_at(BEGIN_CHANGE) {
+            Ok(g) => {
                 OPEN.with(|o| o.borrow_mut().insert(self.id, c));
-                READ_GEN.with(|r| r.borrow_mut().insert(self.id, g as u64));
-                Ok(Some(g as u64))
+                READ_GEN.with(|r| r.borrow_mut().insert(self.id, g));
+                Ok(Some(g))
             }
             Err(e) => Err(self.failed(&e)),
         }
@@ -812,9 +905,8 @@ impl Kv for PgKv {
 
     fn generation(&self) -> Result<Option<u64>> {
         self.with(|c| {
-            let g: i64 = c
-                .query_one("SELECT gen FROM treeward_generation", &[])?
-                .get(0);
+            let st = c.prepared("SELECT gen FROM treeward_generation")?;
+            let g: i64 = c.query_one(&st, &[])?.get(0);
             Ok(Some(g as u64))
         })
     }
@@ -850,9 +942,25 @@ impl Kv for PgKv {
 
     fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
         let mut c = self.the_change()?;
-        let r = self
-            .apply(&mut c, checks, ops)
-            .and_then(|_| c.batch_execute("COMMIT").map_err(|e| self.at_commit(&e)));
+        // The notification goes with the COMMIT, in its round trip: it is
+        // delivered when the change commits; a listener that misses it
+        // (disconnected, or none can listen) polls the generation.
+        let notify = !ops.is_empty() && self.notify.load(Ordering::SeqCst);
+        let end = if notify { NOTIFY_AND_COMMIT } else { "COMMIT" };
+        let r = self.apply(&mut c, checks, ops).and_then(|_| {
+            c.batch_execute(end).map_err(|e| {
+                if e.code() == Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED) {
+                    // A server without NOTIFY (CockroachDB): the change was
+                    // rolled back with it; it goes again without.
+                    self.notify.store(false, Ordering::SeqCst);
+                    return Error::transient(format!(
+                        "{}: the database has no NOTIFY; polling instead",
+                        self.shown
+                    ));
+                }
+                self.at_commit(&e)
+            })
+        });
         if r.is_err() {
             let _ = c.batch_execute("ROLLBACK");
         }
