@@ -88,10 +88,25 @@ fn rss_in(status: &str) -> (f64, f64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+/// A store directory, or a PostgreSQL database (`TREEWARD_BENCH_TUI_DB`
+/// may be a connection string: the same figures on the database).
+fn open(dir: &std::path::Path) -> App {
+    let s = dir.to_string_lossy();
+    if is_database(dir) {
+        App::open_postgres(&s).expect("open the database")
+    } else {
+        App::open(dir).expect("open the store")
+    }
+}
+
+fn is_database(dir: &std::path::Path) -> bool {
+    treeward::store::pg_kv::is_connection_string(&dir.to_string_lossy())
+}
+
 /// The measuring process: open, first frame, keystrokes, RSS.
 fn browse(dir: &str, wide_n: usize) {
     let t = Instant::now();
-    let app = App::open(std::path::Path::new(dir)).expect("open the store");
+    let app = open(std::path::Path::new(dir));
     let opened = t.elapsed();
     let (hwm_open, _) = rss();
     let mut ui = Ui::new(
@@ -224,7 +239,7 @@ fn main() {
     };
     let mut generated = false;
     {
-        let app = App::open(&dir).expect("open the store");
+        let app = open(&dir);
         if app.is_initialized().unwrap() {
             println!("reusing the store in {}", dir.display());
         } else {
@@ -243,7 +258,7 @@ fn main() {
             generated = true;
         }
     }
-    if generated {
+    if generated && !is_database(&dir) {
         // As `treeward gen` does: the open after a bulk load replays its log
         // once; it is paid here, not by the measured first open.
         App::settle_after_bulk_load(&dir);

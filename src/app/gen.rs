@@ -78,7 +78,6 @@ impl Rng {
     }
 }
 
-const CHUNK: usize = 1_000;
 const WORDS: &[&str] = &[
     "Line",
     "Cell",
@@ -129,6 +128,7 @@ impl App {
         let mut sum = GenSummary::default();
         let total = spec.items + spec.wide + spec.users + spec.grants;
         let mut done = 0usize;
+        let chunk = self.store.bulk_batch();
 
         // People and workspaces, in one chunk.
         let mut tx = self.store.begin()?;
@@ -342,11 +342,11 @@ impl App {
             }
             all_items.push((it.id, space.is_team(), is_folder));
             in_chunk += 1;
-            if in_chunk == CHUNK {
+            if in_chunk == chunk {
                 tx.commit_bulk()?;
                 tx = self.store.begin()?;
                 in_chunk = 0;
-                done += CHUNK;
+                done += chunk;
                 progress(done, total);
             }
             let _ = n;
@@ -380,11 +380,11 @@ impl App {
                 tx.put_item(&it);
                 sum.apps += 1;
                 in_chunk += 1;
-                if in_chunk == CHUNK {
+                if in_chunk == chunk {
                     tx.commit_bulk()?;
                     tx = self.store.begin()?;
                     in_chunk = 0;
-                    done += CHUNK;
+                    done += chunk;
                     progress(done, total);
                 }
             }
@@ -448,7 +448,7 @@ impl App {
             });
             sum.grants += 1;
             in_chunk += 1;
-            if in_chunk == CHUNK {
+            if in_chunk == chunk {
                 tx.commit_bulk()?;
                 tx = self.store.begin()?;
                 in_chunk = 0;

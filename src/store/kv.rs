@@ -77,6 +77,11 @@ pub trait Kv: Send + Sync {
     fn wait_for_change(&self, _timeout: std::time::Duration) -> Result<Option<u64>> {
         Ok(None)
     }
+    /// How many records a bulk load puts in one batch: sled's log favours
+    /// small batches, a database server large ones (fewer round trips).
+    fn bulk_batch(&self) -> usize {
+        1_000
+    }
     /// The values of several keys, in their order: one round trip where the
     /// engine is across a network.
     fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {

@@ -295,6 +295,11 @@ impl Store {
         COMMITTED_HERE.with(|c| c.get())
     }
 
+    /// Items per batch of a bulk load (see [`Kv::bulk_batch`]).
+    pub fn bulk_batch(&self) -> usize {
+        self.kv.bulk_batch()
+    }
+
     /// The link to a database server (`None`: the store is in this process).
     pub fn link(&self) -> Option<kv::DbLink> {
         self.kv.link()
