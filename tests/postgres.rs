@@ -797,3 +797,63 @@ fn a_server_killed_mid_load_loses_nothing_acknowledged() {
     let d = tw(&db, "root", &["doctor"]);
     assert_eq!(d.code, 0, "doctor: {}{}", d.out, d.err);
 }
+
+#[test]
+fn paths_resolve_in_one_query_whatever_the_size_of_their_ids() {
+    // The database walks a path in one query, reading each child's id from
+    // its record: ids of one byte, of two (from 251) and of four (from
+    // 65,536) must all come out as the store wrote them.
+    use treeward::app::gen::GenSpec;
+    use treeward::app::App;
+    let Some(c) = cluster() else { return };
+    let db = c.database("walk");
+    let app = App::open_postgres(&db).unwrap();
+    let spec = GenSpec {
+        items: 70_000,
+        users: 20,
+        groups: 2,
+        org_depth: 1,
+        depth: 5,
+        grants: 100,
+        wide: 0,
+        seed: 3,
+    };
+    app.generate("root", &spec, &mut |_, _| {}).unwrap();
+    let own = app.session("root").unwrap();
+    let mut tried = 0;
+    for id in (1..200)
+        .chain(240..300)
+        .chain(65_400..65_700)
+        .chain(69_000..70_000)
+    {
+        // Team Space items: others' My Creations are not the owner's to see (R14).
+        let Some(it) = app.store().item(id).unwrap().filter(|i| i.space.is_team()) else {
+            continue;
+        };
+        let path = own.path_of(&it).unwrap();
+        app.store().forget_cache();
+        let r = own.resolve_str(&path).unwrap();
+        assert_eq!(r.item().map(|i| i.id), Some(id), "{path}");
+        tried += 1;
+    }
+    assert!(tried > 1000, "only {tried} items tried");
+    // A name missing at any depth is not found, the cache cold or warm.
+    app.store().forget_cache();
+    let it = (60_000..70_000)
+        .rev()
+        .find_map(|id| {
+            app.store()
+                .item(id)
+                .unwrap()
+                .filter(|i| i.space.is_team() && i.parent.is_some())
+        })
+        .unwrap();
+    let path = own.path_of(&it).unwrap();
+    let (head, _) = path.rsplit_once('/').unwrap();
+    for _ in 0..2 {
+        let e = own
+            .resolve_str(&format!("{head}/No such name/x"))
+            .unwrap_err();
+        assert_eq!(e.outcome, treeward::domain::Outcome::NotFound);
+    }
+}

@@ -447,15 +447,13 @@ impl<'a> Session<'a> {
             .workspace_by_name(&ip.ws)?
             .ok_or_else(missing)?;
         let space = self.space_ref(&ws, &ip.space);
-        let mut parent = Parent::Root(space.clone());
-        let mut found: Option<ItemId> = None;
-        let mut ids = Vec::with_capacity(ip.names.len());
-        for n in &ip.names {
-            let id = self.store().child_id(&parent, n)?.ok_or_else(missing)?;
-            parent = Parent::Folder(id);
-            found = Some(id);
-            ids.push(id);
+        let ids = self
+            .store()
+            .ids_down(&Parent::Root(space.clone()), &ip.names)?;
+        if ids.len() < ip.names.len() {
+            return Err(missing());
         }
+        let found: Option<ItemId> = ids.last().copied();
         // The chain walked next: its places and grants in one read each.
         self.store().prefetch_chain(&ids)?;
         let found = match found {

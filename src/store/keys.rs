@@ -131,10 +131,24 @@ fn kind_byte(kind: ItemKind) -> u8 {
 pub fn child(p: &Parent, kind: ItemKind, name: &str) -> Vec<u8> {
     let mut v = children_prefix(p);
     v.push(kind_byte(kind));
-    v.extend_from_slice(&s0(&crate::domain::names::sort_key(name)));
+    v.extend_from_slice(&child_suffix(name));
+    v
+}
+
+/// What follows the parent's prefix and the kind byte in a child key.
+pub fn child_suffix(name: &str) -> Vec<u8> {
+    let mut v = s0(&crate::domain::names::sort_key(name));
     v.extend_from_slice(name.as_bytes());
     v
 }
+
+/// The kind bytes of child keys, in [`ItemKind::ALL`]'s order.
+pub fn child_kinds() -> Vec<u8> {
+    ItemKind::ALL.iter().map(|k| kind_byte(*k)).collect()
+}
+
+/// A folder's children prefix without its id (which follows, 8 bytes big-endian).
+pub const FOLDER_CHILDREN: [u8; 2] = [CHILD, 1];
 
 /// The kind and exact name in a child key (after its parent's prefix).
 pub fn child_key_parts(key: &[u8], prefix_len: usize) -> Option<(ItemKind, &str)> {

@@ -77,6 +77,21 @@ pub trait Kv: Send + Sync {
     fn wait_for_change(&self, _timeout: std::time::Duration) -> Result<Option<u64>> {
         Ok(None)
     }
+    /// Walks names down the child index in one request where the engine is
+    /// across a network: `first` is the starting parent's children prefix,
+    /// each next prefix is `folder` and the found id (8 bytes big-endian),
+    /// each key that prefix, one of `kinds`, and the step's suffix; a child
+    /// key's value is its id (a bincode varint). The ids found, stopping at
+    /// the first name not there; `None`: walk it a key at a time.
+    fn walk_children(
+        &self,
+        _first: &[u8],
+        _folder: &[u8],
+        _kinds: &[u8],
+        _steps: &[Vec<u8>],
+    ) -> Result<Option<Vec<u64>>> {
+        Ok(None)
+    }
     /// How many records a bulk load puts in one batch: sled's log favours
     /// small batches, a database server large ones (fewer round trips).
     fn bulk_batch(&self) -> usize {

@@ -817,6 +817,58 @@ impl Store {
         Ok(g)
     }
 
+    /// The ids down a path of names from `parent`, stopping at the first
+    /// name not there: from the cache where it holds them, else (on a
+    /// database) in one query, else a name at a time.
+    pub fn ids_down(&self, parent: &Parent, names: &[String]) -> Result<Vec<ItemId>> {
+        let mut ids = Vec::with_capacity(names.len());
+        let mut at = parent.clone();
+        // The levels the cache holds need no reading.
+        if let Some(c) = self.cached() {
+            for n in names {
+                match c.child(&at, n) {
+                    Some(Some(id)) => {
+                        ids.push(id);
+                        at = Parent::Folder(id);
+                    }
+                    Some(None) => return Ok(ids),
+                    None => break,
+                }
+            }
+        }
+        let rest = &names[ids.len()..];
+        if rest.len() > 1 {
+            let gen = self.put_gen();
+            let steps: Vec<Vec<u8>> = rest.iter().map(|n| keys::child_suffix(n)).collect();
+            if let Some(found) = self.kv.walk_children(
+                &keys::children_prefix(&at),
+                &keys::FOLDER_CHILDREN,
+                &keys::child_kinds(),
+                &steps,
+            )? {
+                for (n, id) in rest.iter().zip(&found) {
+                    self.cache.put_child(gen, &at, n, Some(*id));
+                    at = Parent::Folder(*id);
+                }
+                if let Some(missing) = rest.get(found.len()) {
+                    self.cache.put_child(gen, &at, missing, None);
+                }
+                ids.extend(found);
+                return Ok(ids);
+            }
+        }
+        for n in rest {
+            match self.child_id(&at, n)? {
+                Some(id) => {
+                    ids.push(id);
+                    at = Parent::Folder(id);
+                }
+                None => break,
+            }
+        }
+        Ok(ids)
+    }
+
     /// The id of the child of `parent` named exactly `name`.
     pub fn child_id(&self, parent: &Parent, name: &str) -> Result<Option<ItemId>> {
         if let Some(c) = self.cached().and_then(|c| c.child(parent, name)) {
