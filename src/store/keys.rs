@@ -164,6 +164,34 @@ pub fn child_key_parts(key: &[u8], prefix_len: usize) -> Option<(ItemKind, &str)
     Some((kind, name))
 }
 
+/// The parent, kind and exact name a child key stands for (the inverse of
+/// [`child`]); `None` for a key that is not one.
+pub fn parse_child(key: &[u8]) -> Option<(Parent, ItemKind, &str)> {
+    if key.first() != Some(&CHILD) {
+        return None;
+    }
+    let id_at =
+        |i: usize| -> Option<u64> { Some(u64::from_be_bytes(key.get(i..i + 8)?.try_into().ok()?)) };
+    let (parent, len) = match *key.get(1)? {
+        1 => (Parent::Folder(id_at(2)?), 10),
+        0 => {
+            let ws = id_at(2)?;
+            match *key.get(10)? {
+                b'T' => (Parent::Root(SpaceRef::team(ws)), 11),
+                b'M' => {
+                    let z = key.get(11..)?.iter().position(|b| *b == 0)?;
+                    let login = std::str::from_utf8(&key[11..11 + z]).ok()?;
+                    (Parent::Root(SpaceRef::my(ws, login)), 11 + z + 1)
+                }
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let (kind, name) = child_key_parts(key, len)?;
+    Some((parent, kind, name))
+}
+
 pub fn asset_prefix(app: ItemId) -> Vec<u8> {
     k(ASSET, &[&app.to_be_bytes()])
 }
@@ -241,4 +269,32 @@ pub fn tail_str(key: &[u8]) -> String {
         .map(|i| i + 1)
         .unwrap_or(1);
     String::from_utf8_lossy(&key[start..]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_key_gives_back_its_parent_kind_and_name() {
+        let parents = [
+            Parent::Folder(7),
+            Parent::Folder(u64::MAX),
+            Parent::Root(SpaceRef::team(3)),
+            Parent::Root(SpaceRef::my(3, "ann")),
+            Parent::Root(SpaceRef::my(0, "")),
+        ];
+        for p in &parents {
+            for kind in ItemKind::ALL {
+                for name in ["Sales", "é x", "a\u{1F600}b", ""] {
+                    let key = child(p, *kind, name);
+                    assert_eq!(parse_child(&key), Some((p.clone(), *kind, name)));
+                }
+            }
+        }
+        assert_eq!(parse_child(&item(7)), None);
+        assert_eq!(parse_child(&[CHILD]), None);
+        assert_eq!(parse_child(&[CHILD, 1, 0, 0]), None);
+        assert_eq!(parse_child(&[CHILD, 2]), None);
+    }
 }
