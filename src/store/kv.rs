@@ -107,6 +107,14 @@ pub trait Kv: Send + Sync {
     fn scan_many(&self, prefixes: &[Vec<u8>], limit: usize) -> Result<Vec<Pairs>> {
         prefixes.iter().map(|p| self.scan(p, None, limit)).collect()
     }
+    /// The keys the changes after the store's generation `gen` touched, up
+    /// to the newest (read caches forget them, and keep the rest). `None`:
+    /// unknown, so everything may have changed: the engine keeps no log,
+    /// or its log no longer reaches back that far, or a bulk load is among
+    /// them (it logs no keys).
+    fn changes_since(&self, _gen: u64) -> Result<Option<Vec<Vec<u8>>>> {
+        Ok(None)
+    }
     /// The state of the link to a store behind a network connection; `None`
     /// for a store in this process.
     fn link(&self) -> Option<DbLink> {

@@ -37,9 +37,6 @@ pub struct Store {
     /// How the store is named in messages (a directory, or a database
     /// without its credentials).
     label: Option<String>,
-    /// The engine's generation the cache was last checked against (engines
-    /// that several processes write).
-    seen_gen: std::sync::atomic::AtomicU64,
     writer: Mutex<()>,
     _lock: Option<std::fs::File>,
     feed: std::sync::Arc<Feed>,
@@ -96,7 +93,6 @@ impl Store {
             cache: Default::default(),
             dir: None,
             label: None,
-            seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: None,
             feed: Default::default(),
@@ -112,7 +108,6 @@ impl Store {
             cache: Default::default(),
             label: Some(dir.display().to_string()),
             dir: Some(dir),
-            seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: Some(lock),
             feed: Default::default(),
@@ -157,7 +152,6 @@ impl Store {
             writer: Mutex::new(()),
             _lock: None,
             feed: Default::default(),
-            seen_gen: Default::default(),
             follower: None,
         };
         s.init_meta()?;
@@ -167,10 +161,11 @@ impl Store {
     }
 
     /// Follows the changes other processes commit to a shared store: woken
-    /// by the engine (PostgreSQL's `LISTEN`) or every half second, it drops
-    /// the read cache when the generation moved and publishes the new audit
-    /// entries, read from the log itself (so none is missed while it was not
-    /// listening), to this process's subscribers: `watch`, open UIs.
+    /// by the engine (PostgreSQL's `LISTEN`) or every half second, it makes
+    /// the read cache forget what the changes since it was filled touched
+    /// (see [`catch_up`]) and publishes the new audit entries, read from the
+    /// log itself (so none is missed while it was not listening), to this
+    /// process's subscribers: `watch`, open UIs.
     fn follow(&mut self) -> Result<()> {
         use std::sync::atomic::Ordering::SeqCst;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -188,6 +183,8 @@ impl Store {
             stop.clone(),
         );
         let mut seen = self.kv.generation()?.unwrap_or(0);
+        // The cache is empty: it holds this generation as well as any.
+        self.cache.reset(seen);
         let mut turns = self.kv.link().map_or(0, |l| l.turns);
         std::thread::Builder::new()
             .name("follow".into())
@@ -203,17 +200,27 @@ impl Store {
                     };
                     // Back after losing the database (a failover): what the
                     // cache read may have been a change the new server never
-                    // got (a commit that was not acknowledged).
+                    // got (a commit that was not acknowledged), and the new
+                    // server's change log may differ from the old one's.
                     let now = kv.link().map_or(0, |l| l.turns);
                     if now != turns {
                         turns = now;
-                        cache.invalidate();
+                        cache.reset(g);
+                    } else if g < cache.store_generation().0 {
+                        // Behind the cache: another thread may have seen a
+                        // newer generation since `g` was read; if the store
+                        // is still behind, it went back (restored): start over.
+                        match kv.generation() {
+                            Ok(Some(g)) if g < cache.store_generation().0 => cache.reset(g),
+                            _ => {}
+                        }
+                    } else {
+                        catch_up(kv.as_ref(), &cache, g);
                     }
                     if g == seen {
                         continue;
                     }
                     seen = g;
-                    cache.invalidate();
                     let from = feed.last.load(SeqCst);
                     let after = keys::audit(from);
                     if let Ok(page) = kv.scan(&[keys::AUDIT], Some(&after), 10_000) {
@@ -282,11 +289,10 @@ impl Store {
         ReadGuard(self)
     }
 
+    /// This thread reads the store's generation `g`: the cache catches up
+    /// with it (see [`catch_up`]).
     fn saw_generation(&self, g: u64) {
-        use std::sync::atomic::Ordering::SeqCst;
-        if self.seen_gen.swap(g, SeqCst) != g {
-            self.cache.invalidate();
-        }
+        catch_up(self.kv.as_ref(), &self.cache, g);
     }
 
     /// How many changes this thread has committed (to any store): a request
@@ -445,7 +451,7 @@ impl Store {
         self.values(&[keys::TENANT], "tenant")
     }
     pub fn workspace(&self, id: WsId) -> Result<Option<Workspace>> {
-        if let Some(w) = self.cached().and_then(|c| c.workspace(id)) {
+        if let Some(w) = self.cache.workspace(self.at(), id) {
             return Ok(Some((*w).clone()));
         }
         let gen = self.put_gen();
@@ -457,7 +463,7 @@ impl Store {
         Ok(w)
     }
     pub fn workspace_by_name(&self, name: &str) -> Result<Option<Workspace>> {
-        let id = match self.cached().and_then(|c| c.ws_name(name)) {
+        let id = match self.cache.ws_name(self.at(), name) {
             Some(id) => id,
             None => {
                 let gen = self.put_gen();
@@ -502,7 +508,7 @@ impl Store {
             .collect())
     }
     pub fn item(&self, id: ItemId) -> Result<Option<Item>> {
-        if let Some(it) = self.cached().and_then(|c| c.item(id)) {
+        if let Some(it) = self.cache.item(self.at(), id) {
             return Ok(Some((*it).clone()));
         }
         let gen = self.put_gen();
@@ -671,7 +677,6 @@ impl Store {
             cache: Default::default(),
             dir: None,
             label: self.label.clone(),
-            seen_gen: Default::default(),
             writer: Mutex::new(()),
             _lock: None,
             feed: Default::default(),
@@ -695,7 +700,7 @@ impl Store {
 
     /// An item's place in the hierarchy, from the cache when it is there.
     pub fn node(&self, id: ItemId) -> Result<Option<std::sync::Arc<cache::Node>>> {
-        if let Some(n) = self.cached().and_then(|c| c.node(id)) {
+        if let Some(n) = self.cache.node(self.at(), id) {
             return Ok(Some(n));
         }
         let gen = self.put_gen();
@@ -712,14 +717,16 @@ impl Store {
     /// check walks next (on a database, one round trip instead of two per
     /// level).
     pub fn prefetch_chain(&self, ids: &[ItemId]) -> Result<()> {
-        let Some(c) = self.cached() else {
+        let (at, gen) = (self.at(), self.put_gen());
+        if gen == u64::MAX {
+            // This thread's state is not the cache's.
             return Ok(());
-        };
-        let gen = self.put_gen();
+        }
+        let c = &self.cache;
         let nodes: Vec<ItemId> = ids
             .iter()
             .copied()
-            .filter(|i| c.node(*i).is_none())
+            .filter(|i| c.node(at, *i).is_none())
             .collect();
         if nodes.len() > 1 {
             let keys: Vec<Vec<u8>> = nodes.iter().map(|i| keys::item(*i)).collect();
@@ -731,7 +738,7 @@ impl Store {
         let grants: Vec<ItemId> = ids
             .iter()
             .copied()
-            .filter(|i| c.grants(*i).is_none())
+            .filter(|i| c.grants(at, *i).is_none())
             .collect();
         if grants.len() > 1 {
             let prefixes: Vec<Vec<u8>> = grants.iter().map(|i| keys::grants_prefix(*i)).collect();
@@ -752,7 +759,7 @@ impl Store {
 
     /// An item's chain built earlier in this generation of the store.
     pub fn cached_chain(&self, id: ItemId) -> Option<std::sync::Arc<crate::domain::rules::Chain>> {
-        self.cached().and_then(|c| c.chain(id))
+        self.cache.chain(self.at(), id)
     }
     pub fn cache_chain(
         &self,
@@ -768,7 +775,12 @@ impl Store {
         &self,
         login: &str,
     ) -> Option<std::sync::Arc<crate::domain::rules::Principal>> {
-        self.cached().and_then(|c| c.principal(login))
+        self.cache.principal(self.at(), login)
+    }
+    /// Whether the read cache holds the place of item `id` (tests: what a
+    /// change left cached).
+    pub fn caches_node(&self, id: ItemId) -> bool {
+        self.cache.node(None, id).is_some()
     }
     /// Empties the read cache (benchmarks of cold checks).
     pub fn forget_cache(&self) {
@@ -779,28 +791,17 @@ impl Store {
         self.put_gen()
     }
 
-    /// The read cache, when this thread reads the state it holds: on a store
-    /// several processes write, a request reading an older or newer state
-    /// (its snapshot) than the cache's neither reads nor fills it.
-    fn cached(&self) -> Option<&cache::Cache> {
-        self.cache_ok().then_some(&*self.cache)
-    }
-
-    fn cache_ok(&self) -> bool {
-        match self.kv.read_generation() {
-            None => true,
-            Some(g) => g == self.seen_gen.load(std::sync::atomic::Ordering::SeqCst),
-        }
+    /// The generation of the state this thread reads: on a store several
+    /// processes write, a request reading an older or newer state (its
+    /// snapshot) than the cache's neither reads nor fills it.
+    fn at(&self) -> Option<u64> {
+        self.kv.read_generation()
     }
 
     /// The cache generation a read fills the cache under (none when this
     /// thread's state is not the cache's).
     fn put_gen(&self) -> u64 {
-        if self.cache_ok() {
-            self.cache.generation()
-        } else {
-            u64::MAX
-        }
+        self.cache.token(self.at())
     }
     pub fn cache_principal(&self, gen: u64, p: crate::domain::rules::Principal) {
         self.cache.put_principal(gen, std::sync::Arc::new(p));
@@ -808,7 +809,7 @@ impl Store {
 
     /// The grants on an item, shared.
     pub fn grants_shared(&self, id: ItemId) -> Result<std::sync::Arc<Vec<Grant>>> {
-        if let Some(g) = self.cached().and_then(|c| c.grants(id)) {
+        if let Some(g) = self.cache.grants(self.at(), id) {
             return Ok(g);
         }
         let gen = self.put_gen();
@@ -871,7 +872,7 @@ impl Store {
 
     /// The id of the child of `parent` named exactly `name`.
     pub fn child_id(&self, parent: &Parent, name: &str) -> Result<Option<ItemId>> {
-        if let Some(c) = self.cached().and_then(|c| c.child(parent, name)) {
+        if let Some(c) = self.cache.child(self.at(), parent, name) {
             return Ok(c);
         }
         let gen = self.put_gen();
@@ -921,6 +922,21 @@ impl Store {
         t.next_seq = self.counter("next_seq")?;
         Ok(t)
     }
+}
+
+/// Brings the read cache of a store several processes write from the
+/// generation it holds to `g`, one a thread of this process just read: it
+/// forgets the keys the changes in between touched, from the engine's change
+/// log ([`Kv::changes_since`]), or everything when the log cannot tell (it
+/// no longer reaches back that far, a bulk load is in between, the read
+/// failed). A `g` behind the cache's is an older snapshot's: nothing to do.
+fn catch_up(kv: &dyn Kv, cache: &cache::Cache, g: u64) {
+    let (from, era) = cache.store_generation();
+    if g <= from {
+        return;
+    }
+    let keys = kv.changes_since(from).ok().flatten();
+    cache.advance(era, from, g, keys.as_deref());
 }
 
 /// See [`Store::consistent_reads`].
@@ -1084,8 +1100,15 @@ impl<'s> Txn<'s> {
         } else {
             self.store.kv.commit(&self.checks, &self.ops)
         };
-        // Even a failed commit may have touched the engine: start the cache over.
-        self.store.cache.invalidate();
+        if res.is_err() || bulk {
+            // A failed commit may have touched the engine (part of a bulk
+            // load): start the cache over. So does a bulk load.
+            self.store.cache.invalidate();
+        } else {
+            self.store.cache.forget(self.ops.iter().map(|op| match op {
+                Op::Put(k, _) | Op::Del(k) => k,
+            }));
+        }
         res?;
         COMMITTED_HERE.with(|c| c.set(c.get() + 1));
         // Still under the writer lock: subscribers see changes in seq order,
@@ -1106,5 +1129,53 @@ fn node_of(it: Item) -> cache::Node {
         name: it.name.as_str().into(),
         parent: it.parent,
         space: it.space,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::App;
+    use crate::domain::*;
+
+    const TEAM: &str = "/Default Workspace/team";
+
+    #[test]
+    fn a_change_to_one_item_leaves_the_cached_places_of_others() {
+        let app = App::in_memory();
+        app.init("own").unwrap();
+        let own = app.session("own").unwrap();
+        own.user_add("bob", None, None).unwrap();
+        let mk = |path: &str, kind| own.create(&format!("{TEAM}/{path}"), kind).unwrap();
+        let a = mk("A", ItemKind::Folder);
+        mk("A/x", ItemKind::App);
+        let b = mk("B", ItemKind::Folder);
+        mk("B/y", ItemKind::App);
+        let view = |path: &str| {
+            app.session("own")
+                .unwrap()
+                .check("bob", "view", &format!("{TEAM}/{path}"))
+                .unwrap()
+                .allowed
+        };
+        // Checks walk (and cache) the places of the items' ancestors.
+        assert!(!view("A/x") && !view("B/y"));
+        let st = app.store();
+        assert!(st.caches_node(a.id) && st.caches_node(b.id));
+        own.rename(&format!("{TEAM}/B"), "C").unwrap();
+        assert!(st.caches_node(a.id), "A's place is still cached");
+        assert!(!st.caches_node(b.id), "B's place is forgotten");
+        own.share(&format!("{TEAM}/A"), "user:bob", "viewer", "")
+            .unwrap();
+        assert!(st.caches_node(a.id), "a grant leaves places cached");
+        // And every read is of the changed store.
+        assert!(view("A/x") && !view("C/y"));
+        assert!(app
+            .session("own")
+            .unwrap()
+            .resolve_str(&format!("{TEAM}/B/y"))
+            .is_err());
+        own.share(&format!("{TEAM}/C"), "user:bob", "viewer", "")
+            .unwrap();
+        assert!(view("C/y"));
     }
 }
