@@ -11,6 +11,10 @@
 //! - writers in several processes at once lose nothing, one audit entry each;
 //! - a server killed (SIGKILL) under load loses no change it acknowledged,
 //!   each with its audit entry, and a new server on the database goes on.
+//! - read caches across processes: a change another process made shows up
+//!   in this one's next read, and only what it touched leaves the cache;
+//!   when the change log no longer reaches back, the cache starts over and
+//!   reads stay right; the log keeps its last 10,000 generations.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -856,4 +860,184 @@ fn paths_resolve_in_one_query_whatever_the_size_of_their_ids() {
             .unwrap_err();
         assert_eq!(e.outcome, treeward::domain::Outcome::NotFound);
     }
+}
+
+/// Two processes on one database, each with its read cache: two stores in
+/// this process (each its own cache and follower of the change log).
+fn two_processes(tag: &str) -> Option<(String, treeward::app::App, treeward::app::App, [u64; 2])> {
+    use treeward::app::App;
+    let c = cluster()?;
+    let db = c.database(tag);
+    let here = App::open_postgres(&db).unwrap();
+    here.init("own").unwrap();
+    let own = here.session("own").unwrap();
+    own.user_add("bob", None, None).unwrap();
+    let mut ids = [0; 2];
+    for (i, name) in ["A", "B"].iter().enumerate() {
+        ids[i] = own
+            .create(&format!("{TEAM}/{name}"), ItemKind::Folder)
+            .unwrap()
+            .id;
+        own.create(&format!("{TEAM}/{name}/x"), ItemKind::App)
+            .unwrap();
+    }
+    drop(own);
+    let there = App::open_postgres(&db).unwrap();
+    Some((db, here, there, ids))
+}
+
+/// Whether bob may view `path` (under the team space), asked in a new
+/// session (as a server answers a request).
+fn bob_views(app: &treeward::app::App, path: &str) -> bool {
+    app.session("own")
+        .unwrap()
+        .check("bob", "view", &format!("{TEAM}/{path}"))
+        .unwrap()
+        .allowed
+}
+
+use treeward::domain::ItemKind;
+
+#[test]
+fn a_change_another_process_made_shows_up_here_and_leaves_the_rest_cached() {
+    let Some((_db, here, there, [a, b])) = two_processes("cache_keys") else {
+        return;
+    };
+    // Checks walk (and cache) the places of the items' ancestors.
+    assert!(!bob_views(&here, "A/x") && !bob_views(&here, "B/x"));
+    assert!(here.store().caches_node(a) && here.store().caches_node(b));
+    let other = there.session("own").unwrap();
+    other
+        .share(&format!("{TEAM}/A"), "user:bob", "viewer", "")
+        .unwrap();
+    other.rename(&format!("{TEAM}/B"), "C").unwrap();
+    // The next request here catches up from the change log: B's place is
+    // forgotten, A's (a grant changed, not the item) stays.
+    here.store().refresh().unwrap();
+    assert!(here.store().caches_node(a), "A's place is still cached");
+    assert!(!here.store().caches_node(b), "B's place is forgotten");
+    assert!(bob_views(&here, "A/x") && !bob_views(&here, "C/x"));
+    let s = here.session("own").unwrap();
+    assert!(s.resolve_str(&format!("{TEAM}/B/x")).is_err());
+    assert!(s.resolve_str(&format!("{TEAM}/C/x")).is_ok());
+    drop(s);
+    // Withdrawn there, withdrawn here.
+    other.unshare(&format!("{TEAM}/A"), "user:bob").unwrap();
+    assert!(!bob_views(&here, "A/x"));
+    // Whoever catches up first (the follower, woken by the notification,
+    // or a request), the other finds nothing left to do.
+    other
+        .share(&format!("{TEAM}/C"), "user:bob", "viewer", "")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(bob_views(&here, "C/x") && !bob_views(&here, "A/x"));
+}
+
+#[test]
+fn when_the_change_log_no_longer_reaches_back_the_cache_starts_over() {
+    let Some((db, here, there, [a, b])) = two_processes("cache_pruned") else {
+        return;
+    };
+    assert!(!bob_views(&here, "A/x") && !bob_views(&here, "B/x"));
+    assert!(here.store().caches_node(a) && here.store().caches_node(b));
+    // The log is emptied as the next change commits, so no process can
+    // learn from it what that change touched.
+    let c = cluster().unwrap();
+    c.sql(
+        &db,
+        "CREATE FUNCTION tw_prune() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN DELETE FROM treeward_changes; RETURN NULL; END $$;
+         CREATE TRIGGER tw_prune AFTER INSERT ON treeward_changes
+           FOR EACH STATEMENT EXECUTE FUNCTION tw_prune();",
+    );
+    let other = there.session("own").unwrap();
+    other
+        .share(&format!("{TEAM}/A"), "user:bob", "viewer", "")
+        .unwrap();
+    here.store().refresh().unwrap();
+    assert!(
+        !here.store().caches_node(a) && !here.store().caches_node(b),
+        "everything is forgotten"
+    );
+    assert!(bob_views(&here, "A/x") && !bob_views(&here, "B/x"));
+    // The log reaches back again from here on: only what changes goes.
+    c.sql(&db, "DROP TRIGGER tw_prune ON treeward_changes");
+    assert!(here.store().caches_node(a) && here.store().caches_node(b));
+    other.rename(&format!("{TEAM}/B"), "C").unwrap();
+    here.store().refresh().unwrap();
+    assert!(here.store().caches_node(a) && !here.store().caches_node(b));
+    assert!(bob_views(&here, "A/x") && !bob_views(&here, "C/x"));
+}
+
+#[test]
+fn the_change_log_keeps_its_last_10000_generations_and_says_when_it_cannot_tell() {
+    use treeward::store::keys;
+    let Some((db, here, there, [a, _])) = two_processes("cache_log") else {
+        return;
+    };
+    let kv = here.store().kv();
+    let g0 = kv.generation().unwrap().unwrap();
+    assert_eq!(kv.changes_since(g0).unwrap(), Some(vec![]));
+    assert_eq!(
+        kv.changes_since(g0 + 1).unwrap(),
+        None,
+        "ahead of the store"
+    );
+    let other = there.session("own").unwrap();
+    other.rename(&format!("{TEAM}/A"), "A2").unwrap();
+    let touched = kv.changes_since(g0).unwrap().expect("logged");
+    assert!(touched.contains(&keys::item(a)), "{touched:?}");
+    // A bulk load logs no keys: whatever came after it cannot be told.
+    let c = cluster().unwrap();
+    let g1 = kv.generation().unwrap().unwrap();
+    c.sql(
+        &db,
+        "WITH g AS (UPDATE treeward_generation SET gen = gen + 1 RETURNING gen)
+           INSERT INTO treeward_changes (gen, keys) SELECT gen, '{}' FROM g",
+    );
+    assert_eq!(kv.changes_since(g0).unwrap(), None);
+    assert_eq!(kv.changes_since(g1 + 1).unwrap(), Some(vec![]));
+    // A long history: at generation 20,000 the log is pruned to its last
+    // 10,000, and no further until 21,000.
+    c.sql(
+        &db,
+        "DELETE FROM treeward_changes;
+         INSERT INTO treeward_changes (gen, keys)
+           SELECT g, ARRAY['\\x4c'::bytea] FROM generate_series(1, 19998) AS g;
+         UPDATE treeward_generation SET gen = 19998;",
+    );
+    let log = || {
+        let mut m = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+        let r = m
+            .query_one(
+                "SELECT count(*), min(gen), max(gen) FROM treeward_changes",
+                &[],
+            )
+            .unwrap();
+        (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2))
+    };
+    other
+        .create(&format!("{TEAM}/D"), ItemKind::Folder)
+        .unwrap();
+    assert_eq!(log(), (19_999, 1, 19_999));
+    other
+        .create(&format!("{TEAM}/E"), ItemKind::Folder)
+        .unwrap();
+    assert_eq!(log(), (10_000, 10_001, 20_000));
+    other
+        .create(&format!("{TEAM}/F"), ItemKind::Folder)
+        .unwrap();
+    assert_eq!(log(), (10_001, 10_001, 20_001));
+    assert_eq!(
+        kv.changes_since(10_000).unwrap().map(|k| k.is_empty()),
+        Some(false)
+    );
+    assert_eq!(kv.changes_since(9_999).unwrap(), None, "pruned");
+    // This process learnt of all that and reads the store as it is.
+    here.store().refresh().unwrap();
+    let s = here.session("own").unwrap();
+    for name in ["A2", "D", "E", "F"] {
+        assert!(s.resolve_str(&format!("{TEAM}/{name}")).is_ok(), "{name}");
+    }
+    assert!(s.resolve_str(&format!("{TEAM}/A")).is_err());
 }

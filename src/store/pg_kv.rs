@@ -222,6 +222,40 @@ const CHANNEL: &str = "treeward_changes";
 /// The end of a change that notifies [`CHANNEL`].
 const NOTIFY_AND_COMMIT: &str = "NOTIFY treeward_changes; COMMIT";
 
+/// Logs a change: bumps the generation and records the keys it touched
+/// (`$1`; a bulk load's, `'{}'`: every key). Every 1,000th generation
+/// also prunes the log to its last 10,000: other processes read it to catch
+/// their caches up ([`Kv::changes_since`]), and one that is connected lags by
+/// a notification or a half-second poll, so the log only has to outlast a
+/// disconnection: a failover is waited for up to 30 s, and 10,000 changes
+/// cover that at 300 commits a second. A process further behind empties its
+/// cache, which costs it cold reads, never a wrong answer. At a few hundred
+/// bytes a change, the log stays a few MB; pruning a thousand rows at once
+/// keeps the cost off all but one commit in a thousand.
+macro_rules! log_change {
+    ($keys:literal) => {
+        concat!(
+            "WITH g AS (UPDATE treeward_generation SET gen = gen + 1 RETURNING gen),
+                  logged AS (INSERT INTO treeward_changes (gen, keys) SELECT gen, ",
+            $keys,
+            " FROM g RETURNING gen)
+             DELETE FROM treeward_changes
+              WHERE gen <= (SELECT gen FROM logged WHERE gen % 1000 = 0) - 10000"
+        )
+    };
+}
+const LOG_CHANGE: &str = log_change!("$1");
+
+/// What [`Kv::changes_since`] reads, in one statement (one snapshot): the
+/// generation, how many changes are logged after `$1` (all of them when
+/// that is the generation's distance from `$1`: generations go up by one
+/// per logged change, and pruning takes the oldest), whether one of them
+/// is a bulk load, and the keys they touched.
+const CHANGES_SINCE: &str = "SELECT (SELECT gen FROM treeward_generation),
+        (SELECT count(*) FROM treeward_changes WHERE gen > $1),
+        (SELECT coalesce(bool_or(cardinality(keys) = 0), false) FROM treeward_changes WHERE gen > $1),
+        (SELECT coalesce(array_agg(DISTINCT k), '{}') FROM treeward_changes, unnest(keys) AS k WHERE gen > $1)";
+
 /// Is `s` a PostgreSQL connection string rather than a directory?
 pub fn is_connection_string(s: &str) -> bool {
     s.starts_with("postgresql://")
@@ -772,12 +806,7 @@ impl PgKv {
         }
         let keys: Vec<&[u8]> = last.keys().copied().collect();
         if !keys.is_empty() {
-            let st = c
-                .prepared(
-                    "WITH g AS (UPDATE treeward_generation SET gen = gen + 1 RETURNING gen)
-                     INSERT INTO treeward_changes (gen, keys) SELECT gen, $1 FROM g",
-                )
-                .map_err(f)?;
+            let st = c.prepared(LOG_CHANGE).map_err(f)?;
             c.execute(&st, &[&keys]).map_err(f)?;
         }
         Ok(())
@@ -1042,12 +1071,11 @@ impl Kv for PgKv {
         // committed in the same round trip; listeners learn of it by the
         // load's last, ordinary commit.
         let r = self.load(&mut c, ops).and_then(|_| {
-            c.batch_execute(
-                "RELEASE SAVEPOINT treeward_load;
-                 WITH g AS (UPDATE treeward_generation SET gen = gen + 1 RETURNING gen)
-                   INSERT INTO treeward_changes (gen, keys) SELECT gen, '{}' FROM g;
-                 COMMIT",
-            )
+            c.batch_execute(concat!(
+                "RELEASE SAVEPOINT treeward_load; ",
+                log_change!("'{}'"),
+                "; COMMIT"
+            ))
             .map_err(|e| self.at_commit(&e))
         });
         if r.is_err() {
@@ -1060,6 +1088,18 @@ impl Kv for PgKv {
 
     fn link(&self) -> Option<DbLink> {
         Some(self.link_state().link)
+    }
+
+    fn changes_since(&self, gen: u64) -> Result<Option<Vec<Vec<u8>>>> {
+        let Ok(since) = i64::try_from(gen) else {
+            return Ok(None);
+        };
+        self.with(|c| {
+            let st = c.prepared(CHANGES_SINCE)?;
+            let r = c.query_one(&st, &[&since])?;
+            let (now, logged, bulk): (i64, i64, bool) = (r.get(0), r.get(1), r.get(2));
+            Ok((now >= since && logged == now - since && !bulk).then(|| r.get(3)))
+        })
     }
 
     fn is_empty(&self) -> Result<bool> {
