@@ -296,6 +296,29 @@ fn bench_postgres(url: &str, spec: &GenSpec, sizes: &Sizes) {
         fmt(m),
         fmt(p)
     );
+    // Another process renames an unrelated folder before each check: what
+    // the check (in a new session, as a server answers) finds cached.
+    let other = App::open_postgres(url).unwrap();
+    let changer = other.session("own").unwrap();
+    let names = ["Elsewhere", "Elsewhere 2"];
+    changer
+        .create(&format!("/W1/team/{}", names[0]), ItemKind::Folder)
+        .unwrap();
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let (from, to) = (names[i % 2], names[(i + 1) % 2]);
+        changer.rename(&format!("/W1/team/{from}"), to).unwrap();
+        let t = Instant::now();
+        let own = app.session("own").unwrap();
+        assert!(own.check("bench", "edit", &path).unwrap().allowed);
+        times.push(t.elapsed());
+    }
+    let (m, p) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
+    println!(
+        "postgres check, a new session each, after another process's change: median {} p99 {}",
+        fmt(m),
+        fmt(p)
+    );
 }
 
 fn bench_check_and_list(app: &App, sizes: &Sizes) {
