@@ -825,16 +825,15 @@ impl Store {
         let mut ids = Vec::with_capacity(names.len());
         let mut at = parent.clone();
         // The levels the cache holds need no reading.
-        if let Some(c) = self.cached() {
-            for n in names {
-                match c.child(&at, n) {
-                    Some(Some(id)) => {
-                        ids.push(id);
-                        at = Parent::Folder(id);
-                    }
-                    Some(None) => return Ok(ids),
-                    None => break,
+        let when = self.at();
+        for n in names {
+            match self.cache.child(when, &at, n) {
+                Some(Some(id)) => {
+                    ids.push(id);
+                    at = Parent::Folder(id);
                 }
+                Some(None) => return Ok(ids),
+                None => break,
             }
         }
         let rest = &names[ids.len()..];
