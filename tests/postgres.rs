@@ -474,61 +474,105 @@ fn two_servers_with_25_clients_each_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let socks = [dir.path().join("a.sock"), dir.path().join("b.sock")];
     let servers: Vec<_> = socks.iter().map(|s| serve_on(&db, s)).collect();
+    ok(&db, "root", &["user", "add", "bob"]);
     let before: Vec<Value> = serde_json::from_str(&ok(&db, "root", &["--json", "log"])).unwrap();
     let per = 12;
     let started = std::time::Instant::now();
-    let acked: Vec<Vec<String>> = std::thread::scope(|s| {
+    /// What one client saw acknowledged: its changes, and the folders it
+    /// left (each with whether bob was given viewer on it).
+    struct Seen {
+        changes: usize,
+        left: Vec<(String, bool)>,
+    }
+    let seen: Vec<Seen> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..50)
             .map(|k| {
                 let sock = &socks[k % 2];
                 s.spawn(move || {
                     let mut cl = Client::connect(sock).unwrap();
-                    let mut mine = Vec::new();
+                    let mut seen = Seen {
+                        changes: 0,
+                        left: Vec::new(),
+                    };
+                    let mut call = |req: Request| match cl.call(req, Some("root".into())) {
+                        Called::Done(Ok(r)) => r,
+                        Called::Done(Err(e)) => panic!("client {k}: {e}"),
+                        Called::Retry => panic!("client {k}: the server stopped"),
+                    };
                     for i in 0..per {
-                        // Mostly changes, some reads between them.
-                        let name = format!("{TEAM}/c{k}-{i}");
-                        let r = cl.call(Request::Mkdir { path: name.clone() }, Some("root".into()));
-                        match r {
-                            Called::Done(Ok(Reply::Placed { .. })) => mine.push(name),
-                            Called::Done(r) => panic!("client {k}: {r:?}"),
-                            Called::Retry => panic!("client {k}: the server stopped"),
+                        // Mixed: a folder made, shared, renamed or removed,
+                        // and reads between the changes.
+                        let mut path = format!("{TEAM}/c{k}-{i}");
+                        call(Request::Mkdir { path: path.clone() });
+                        seen.changes += 1;
+                        let shared = i % 3 == 1;
+                        if shared {
+                            call(Request::Share {
+                                path: path.clone(),
+                                subject: "user:bob".into(),
+                                level: "viewer".into(),
+                                note: String::new(),
+                            });
+                            seen.changes += 1;
+                        }
+                        if i % 4 == 2 {
+                            call(Request::Rename {
+                                path: path.clone(),
+                                new_name: format!("r{k}-{i}"),
+                            });
+                            path = format!("{TEAM}/r{k}-{i}");
+                            seen.changes += 1;
+                        }
+                        if i % 5 == 3 {
+                            call(Request::Rm { path: path.clone() });
+                            seen.changes += 1;
+                        } else {
+                            seen.left.push((path, shared));
                         }
                         if i % 3 == 0 {
-                            let r = cl.call(
-                                Request::Ls {
-                                    path: Some(TEAM.into()),
-                                },
-                                Some("root".into()),
-                            );
-                            assert!(matches!(r, Called::Done(Ok(Reply::Listing(_)))));
+                            let r = call(Request::Ls {
+                                path: Some(TEAM.into()),
+                            });
+                            assert!(matches!(r, Reply::Listing(_)));
                         }
                     }
-                    mine
+                    seen
                 })
             })
             .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let secs = started.elapsed().as_secs_f64();
-    let n: usize = acked.iter().map(Vec::len).sum();
+    let n: usize = seen.iter().map(|s| s.changes).sum();
     println!(
-        "two servers, 50 clients: {n} changes acknowledged in {secs:.2} s ({:.0} changes/s)",
+        "two servers, 50 clients, mixed changes: {n} acknowledged in {secs:.2} s ({:.0} changes/s)",
         n as f64 / secs
     );
     for s in servers {
         stop(s);
     }
-    // Every acknowledged change is there, and the audit log has one entry each.
-    let listing: Value = serde_json::from_str(&ok(&db, "root", &["--json", "ls", TEAM])).unwrap();
-    let names: std::collections::BTreeSet<String> = listing["entries"]
-        .as_array()
-        .unwrap()
+    // Exactly the folders the acknowledged changes left, bob seeing exactly
+    // the shared ones, and one audit entry per acknowledged change.
+    let names_for = |login: &str| -> std::collections::BTreeSet<String> {
+        let listing: Value =
+            serde_json::from_str(&ok(&db, login, &["--json", "ls", TEAM])).unwrap();
+        listing["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{TEAM}/{}", e["name"].as_str().unwrap()))
+            .collect()
+    };
+    let left: std::collections::BTreeSet<String> = seen
         .iter()
-        .map(|e| format!("{TEAM}/{}", e["name"].as_str().unwrap()))
+        .flat_map(|s| s.left.iter().map(|(p, _)| p.clone()))
         .collect();
-    for p in acked.iter().flatten() {
-        assert!(names.contains(p), "{p} was acknowledged but is missing");
-    }
+    assert_eq!(names_for("root"), left);
+    let shared: std::collections::BTreeSet<String> = seen
+        .iter()
+        .flat_map(|s| s.left.iter().filter(|(_, b)| *b).map(|(p, _)| p.clone()))
+        .collect();
+    assert_eq!(names_for("bob"), shared);
     let after: Vec<Value> = serde_json::from_str(&ok(&db, "root", &["--json", "log"])).unwrap();
     assert_eq!(
         after.len() - before.len(),
@@ -1040,4 +1084,51 @@ fn the_change_log_keeps_its_last_10000_generations_and_says_when_it_cannot_tell(
         assert!(s.resolve_str(&format!("{TEAM}/{name}")).is_ok(), "{name}");
     }
     assert!(s.resolve_str(&format!("{TEAM}/A")).is_err());
+}
+
+#[test]
+fn a_ui_through_one_server_shows_changes_made_through_another() {
+    let Some(c) = cluster() else { return };
+    let db = c.database("ui_servers");
+    ok(&db, "root", &["init", "--owner", "root"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.sock"), dir.path().join("b.sock"));
+    let servers = [serve_on(&db, &a), serve_on(&db, &b)];
+    let mut ui = pty::Tui::spawn_args(
+        Path::new(&db),
+        "root",
+        120,
+        40,
+        &[],
+        &["--socket", a.to_str().unwrap()],
+    );
+    ui.wait_for("Workspaces");
+    // Twenty changes through server B, each timed until server A's UI shows it.
+    let mut took = Vec::new();
+    for i in 0..20 {
+        let name = format!("ViaB{i:02}");
+        let r = Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .arg("--socket")
+            .arg(&b)
+            .args(["mkdir", &format!("{TEAM}/{name}")])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let made = std::time::Instant::now();
+        ui.wait_for(&name);
+        took.push(made.elapsed());
+    }
+    took.sort();
+    println!(
+        "a change through server B shows in a UI through server A after {:.1?} (median of 20; p99 {:.1?})",
+        took[took.len() / 2],
+        took[took.len() - 1]
+    );
+    ui.keys("q");
+    assert_eq!(ui.wait_exit(), 0);
+    for s in servers {
+        stop(s);
+    }
 }
