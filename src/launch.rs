@@ -197,6 +197,7 @@ fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
     let caller = Caller {
         login: &login,
         progress: Some(&mut progress),
+        service: false,
     };
     let reply = app.execute(caller, request);
     if let Some(b) = &bar {

@@ -85,10 +85,17 @@ fn assert_code(r: &Run, code: i32, what: &str) {
     );
 }
 
+/// The whole store, exported by its owner (R4: it is theirs): the tests'
+/// stores are owned by `own`, the demos' by `admin` or `root`.
 fn export(db: &Path) -> String {
-    let r = out(cmd(db).arg("export"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    r.stdout
+    for owner in ["own", "admin", "root"] {
+        let r = out(cmd(db).args(["--as", owner, "export"]));
+        if r.code == 0 {
+            return r.stdout;
+        }
+        assert_eq!(r.code, 3, "{}", r.stderr);
+    }
+    panic!("none of own, admin, root owns {}", db.display())
 }
 
 mod pg;
@@ -890,9 +897,16 @@ fn roundtrip(json: &str) {
         json.trim_end(),
         "export → import → export differs"
     );
-    // import only into an empty store
-    let r = out(cmd(&db).args(["import", file.to_str().unwrap()]));
+    // import only into an empty store: its owner is told so (conflict),
+    // anyone else that it is not theirs (R4; denied comes first, SPEC §10)
+    let owner = serde_json::from_str::<Value>(json).unwrap()["account"]["owner"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = out(cmd(&db).args(["--as", &owner, "import", file.to_str().unwrap()]));
     assert_code(&r, 5, "import into a non-empty store");
+    let r = out(cmd(&db).args(["--as", "nobody-else", "import", file.to_str().unwrap()]));
+    assert_code(&r, 3, "import by another than the owner");
 }
 
 #[test]
@@ -1376,4 +1390,30 @@ fn r23_dry_run_move_changes_nothing_and_says_who_loses_what() {
         &["rename", "--dry-run", "/Default Workspace/team/B/X", "Y"],
         2,
     );
+}
+
+/// Issue 13 #3 (R4, R14): what reads or replaces the whole store is the
+/// account owner's on every path, a local `--as` included: tina cannot
+/// export the store (every private My Creations with it), bob cannot back
+/// it up, repair it, or fill it again.
+#[test]
+fn store_level_commands_are_the_owners_locally_too() {
+    let (t, db) = populated();
+    let file = t.path().join("tina.json");
+    let r = expect(&db, "tina", &["export", file.to_str().unwrap()], 3);
+    assert!(r.stderr.contains("account owner"), "{}", r.stderr);
+    assert!(!file.exists(), "a refused export wrote its file");
+    let dir = t.path().join("bob-backup");
+    expect(&db, "bob", &["backup", dir.to_str().unwrap()], 3);
+    assert!(!dir.exists(), "a refused backup made its directory");
+    expect(&db, "bob", &["doctor", "--repair"], 3);
+    expect(&db, "bob", &["demo"], 3);
+    expect(&db, "bob", &["gen", "--items", "10"], 3);
+    // The owner may; and a store without an account is anyone's to fill.
+    expect(&db, "own", &["export", file.to_str().unwrap()], 0);
+    // (an import brings the owner of the account it holds)
+    let empty = fresh(&t, "empty");
+    expect(&empty, "bob", &["import", file.to_str().unwrap()], 0);
+    expect(&empty, "own", &["export"], 0);
+    expect(&empty, "bob", &["export"], 3);
 }

@@ -77,8 +77,9 @@ fn expect(db: &Path, actor: &str, args: &[&str], code: i32) -> Run {
     r
 }
 
+/// The whole store, exported by its owner (R4: it is theirs).
 fn export(db: &Path) -> String {
-    let r = run(db, None, &["export"]);
+    let r = run(db, Some("own"), &["export"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     r.stdout
 }

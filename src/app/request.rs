@@ -456,6 +456,10 @@ pub struct Caller<'a> {
     pub login: &'a dyn Fn() -> Result<String>,
     /// Progress of a long request: units done so far (gen), and the total.
     pub progress: Option<&'a mut dyn FnMut(usize, usize)>,
+    /// The service account of the server holding the store, acting as
+    /// itself: the store-level requests are its own (backups, exports),
+    /// whoever owns the account.
+    pub service: bool,
 }
 
 impl<'a> Caller<'a> {
@@ -463,6 +467,7 @@ impl<'a> Caller<'a> {
         Caller {
             login,
             progress: None,
+            service: false,
         }
     }
 }
@@ -470,6 +475,7 @@ impl<'a> Caller<'a> {
 impl App {
     /// Runs one request: the one entry point of every front end.
     pub fn execute(&self, mut caller: Caller<'_>, req: Request) -> Result<Reply> {
+        self.owners_only(&caller, &req)?;
         if req.is_long() {
             // A long request commits as it goes: it is not run again.
             let _reads = self.store().consistent_reads();
@@ -484,6 +490,7 @@ impl App {
             let again = Caller {
                 login: caller.login,
                 progress: caller.progress.as_mut().map(|p| &mut **p as _),
+                service: caller.service,
             };
             let committed = crate::store::Store::committed_here();
             let r = {
@@ -506,6 +513,42 @@ impl App {
                 r => return r,
             }
         }
+    }
+
+    /// R4: what reads or replaces the whole store — export, backup, import,
+    /// gen, demo, doctor --repair — is the account owner's, on every path:
+    /// a local `--as tina export` is refused as it is through a server. An
+    /// empty store has no owner yet (filling it makes one); a store whose
+    /// account cannot be read is doctor's to repair.
+    fn owners_only(&self, caller: &Caller<'_>, req: &Request) -> Result<()> {
+        let what = match req {
+            Request::Export => "export",
+            Request::Backup { .. } => "backup",
+            Request::Import { .. } => "import",
+            Request::Gen(_) => "gen",
+            Request::Demo => "demo",
+            Request::Doctor { repair: true, .. } => "doctor --repair",
+            _ => return Ok(()),
+        };
+        if caller.service {
+            return Ok(());
+        }
+        let owner = match self.account_owner() {
+            Ok(o) => o,
+            Err(_) if matches!(req, Request::Doctor { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let Some(owner) = owner else {
+            return Ok(());
+        };
+        let actor = (caller.login)()?;
+        if actor != owner {
+            return Err(Error::denied(format!(
+                "{what} is the account owner's (R4); you act as '{}'",
+                text::escape(&actor)
+            )));
+        }
+        Ok(())
     }
 
     fn execute_here(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {

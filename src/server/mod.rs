@@ -621,5 +621,11 @@ fn run_checked(sh: &Shared, peer: &Peer, login: &str, c: Call) -> Result<crate::
             "over a socket, the backup directory must be absolute",
         ));
     }
-    sh.app.execute(Caller::new(&|| Ok(acting.clone())), req)
+    let login_fn = || Ok(acting.clone());
+    let caller = Caller {
+        // The service account acting as someone else is that someone (R4).
+        service: service && acting == sh.service_login,
+        ..Caller::new(&login_fn)
+    };
+    sh.app.execute(caller, req)
 }

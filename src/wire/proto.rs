@@ -719,7 +719,7 @@ mod tests {
         ));
         let app = App::in_memory();
         replies.push(run(&app, "root", Request::Demo));
-        let exported = run(&app, "admin", Request::Export);
+        let exported = run(&app, "root", Request::Export);
         if let Reply::Exported { json } = &exported {
             replies.push(run(
                 &App::in_memory(),
