@@ -1417,3 +1417,20 @@ fn store_level_commands_are_the_owners_locally_too() {
     expect(&empty, "own", &["export"], 0);
     expect(&empty, "bob", &["export"], 3);
 }
+
+/// Issue 13 #8: a usage error keeps clap's detail — which arguments are
+/// missing, the "did you mean" tip, the command's own help — on one line
+/// with the outcome word, exit 2.
+#[test]
+fn usage_errors_name_what_is_missing_and_what_was_meant() {
+    let (_t, db) = new_store();
+    let r = expect(&db, "own", &["check", "bob", "view"], 2);
+    assert!(r.stderr.contains("<PATH>"), "{}", r.stderr);
+    assert!(r.stderr.contains("treeward check --help"), "{}", r.stderr);
+    let r = expect(&db, "own", &["share", "/x"], 2);
+    assert!(r.stderr.contains("<SUBJECT>, <LEVEL>"), "{}", r.stderr);
+    let r = expect(&db, "own", &["chek"], 2);
+    assert!(r.stderr.contains("'check'"), "did you mean: {}", r.stderr);
+    let r = expect(&db, "own", &["role", "grant"], 2);
+    assert!(r.stderr.contains("treeward role grant --help"), "{}", r.stderr);
+}

@@ -59,18 +59,52 @@ pub fn parse_args() -> std::result::Result<Cli, i32> {
                     Err(0)
                 }
                 _ => {
-                    let full = e.render().to_string();
-                    let first = full
-                        .lines()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("bad arguments");
-                    let first = first.trim_start_matches("error: ");
-                    eprintln!("invalid input: {} (see treeward --help)", escape(first));
+                    eprintln!("invalid input: {}", usage_error(&e.render().to_string()));
                     Err(2)
                 }
             }
         }
     }
+}
+
+/// clap's usage error in one line, its detail kept: the missing arguments,
+/// the "did you mean" tip, and the help of the command it was about.
+fn usage_error(rendered: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut help = "treeward --help".to_string();
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(usage) = line.strip_prefix("Usage: ") {
+            // "Usage: treeward check [OPTIONS] <LOGIN> …": the command's own help.
+            let words: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect();
+            if !words.is_empty() {
+                help = format!("{} --help", words.join(" "));
+            }
+            continue;
+        }
+        if line.starts_with("For more information") {
+            continue;
+        }
+        let line = line.trim_start_matches("error: ");
+        let line = line.strip_prefix("tip: ").unwrap_or(line);
+        match parts.last_mut() {
+            // The arguments a header line ("… not provided:") lists.
+            Some(last) if line.starts_with(['<', '-']) => {
+                if !last.ends_with(':') {
+                    last.push(',');
+                }
+                last.push(' ');
+                last.push_str(line);
+            }
+            _ => parts.push(line.to_string()),
+        }
+    }
+    if parts.is_empty() {
+        parts.push("bad arguments".into());
+    }
+    escape(&format!("{} (see {help})", parts.join("; ")))
 }
 
 /// What the command line asks for, once parsed.
