@@ -119,8 +119,20 @@ pub fn main() -> i32 {
     }
 }
 
-/// Runs one request where the store is: in its holder, or here.
+/// Runs one request where the store is: in its holder, or here. A store
+/// directory the request made and then failed to fill (an import of a file
+/// that is not an export) is removed again.
 pub fn run(env: &Env, request: Request) -> Result<Reply> {
+    let made_here =
+        request.creates_store() && env.postgres().is_none() && !env.store().exists();
+    let r = run_somewhere(env, request);
+    if r.is_err() && made_here && env.store().exists() {
+        let _ = std::fs::remove_dir_all(env.store());
+    }
+    r
+}
+
+fn run_somewhere(env: &Env, request: Request) -> Result<Reply> {
     loop {
         match reach(env, request.creates_store())? {
             Reached::Holder(mut c) => match c.call(request.clone(), env.as_.clone()) {
@@ -215,6 +227,12 @@ fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
 /// the holder quits, this process takes the store and goes on with a UI of
 /// its own.
 fn ui(env: &Env) -> i32 {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return cli::fail(&Error::invalid(
+            "the terminal UI needs a terminal; give a command (see treeward --help)",
+        ));
+    }
     let mut took_over = false;
     loop {
         match reach(env, false) {

@@ -1434,3 +1434,29 @@ fn usage_errors_name_what_is_missing_and_what_was_meant() {
     let r = expect(&db, "own", &["role", "grant"], 2);
     assert!(r.stderr.contains("treeward role grant --help"), "{}", r.stderr);
 }
+
+/// Issue 13 #11: an import of a file that is not an export leaves no store
+/// directory behind (it made one to fill, and removes it again).
+#[test]
+fn a_failed_import_leaves_no_empty_store_behind() {
+    let t = tempfile::tempdir().unwrap();
+    let db = fresh(&t, "never");
+    let bad = t.path().join("bad.json");
+    std::fs::write(&bad, "{nope").unwrap();
+    expect(&db, "own", &["import", bad.to_str().unwrap()], 2);
+    expect(&db, "own", &["import", "/nonexistent/nope.json"], 2);
+    if !pg::selected() {
+        assert!(!db.exists(), "{} was left behind", db.display());
+    }
+    // and the store can be made there afterwards
+    expect(&db, "own", &["init", "--owner", "own"], 0);
+}
+
+/// Issue 13 #11: with no command and no terminal, one line saying so.
+#[test]
+fn no_command_without_a_terminal_says_the_ui_needs_one() {
+    let (_t, db) = new_store();
+    let r = out(cmd(&db).args(["--as", "own"]));
+    assert_code(&r, 2, "no command, no terminal");
+    assert!(r.stderr.contains("needs a terminal; give a command"), "{}", r.stderr);
+}
