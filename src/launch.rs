@@ -123,8 +123,7 @@ pub fn main() -> i32 {
 /// directory the request made and then failed to fill (an import of a file
 /// that is not an export) is removed again.
 pub fn run(env: &Env, request: Request) -> Result<Reply> {
-    let made_here =
-        request.creates_store() && env.postgres().is_none() && !env.store().exists();
+    let made_here = request.creates_store() && env.postgres().is_none() && !env.store().exists();
     let r = run_somewhere(env, request);
     if r.is_err() && made_here && env.store().exists() {
         let _ = std::fs::remove_dir_all(env.store());
@@ -227,12 +226,6 @@ fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
 /// the holder quits, this process takes the store and goes on with a UI of
 /// its own.
 fn ui(env: &Env) -> i32 {
-    use std::io::IsTerminal;
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        return cli::fail(&Error::invalid(
-            "the terminal UI needs a terminal; give a command (see treeward --help)",
-        ));
-    }
     let mut took_over = false;
     loop {
         match reach(env, false) {

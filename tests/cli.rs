@@ -1432,7 +1432,11 @@ fn usage_errors_name_what_is_missing_and_what_was_meant() {
     let r = expect(&db, "own", &["chek"], 2);
     assert!(r.stderr.contains("'check'"), "did you mean: {}", r.stderr);
     let r = expect(&db, "own", &["role", "grant"], 2);
-    assert!(r.stderr.contains("treeward role grant --help"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("treeward role grant --help"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// Issue 13 #11: an import of a file that is not an export leaves no store
@@ -1458,5 +1462,55 @@ fn no_command_without_a_terminal_says_the_ui_needs_one() {
     let (_t, db) = new_store();
     let r = out(cmd(&db).args(["--as", "own"]));
     assert_code(&r, 2, "no command, no terminal");
-    assert!(r.stderr.contains("needs a terminal; give a command"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("needs a terminal; give a command"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Issue 13 #11: the audit entry of a share keeps its note, that of an
+/// unshare the level it revoked (R32).
+#[test]
+fn the_log_keeps_a_shares_note_and_an_unshares_level() {
+    let (_t, db) = populated();
+    let p = format!("{DW}/team");
+    expect(&db, "own", &["mkdir", &format!("{p}/Noted")], 0);
+    let f = format!("{p}/Noted");
+    expect(
+        &db,
+        "own",
+        &[
+            "share",
+            &f,
+            "user:carol",
+            "editor",
+            "--note",
+            "for the audit",
+        ],
+        0,
+    );
+    expect(&db, "own", &["unshare", &f, "user:carol"], 0);
+    let log = run(&db, "own", &["--json", "log"]).json();
+    let entries = log.as_array().unwrap();
+    let last = |action: &str| {
+        entries
+            .iter()
+            .rev()
+            .find(|e| e["action"] == action)
+            .unwrap()["target"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        last("share").ends_with("user:carol editor (note: for the audit)"),
+        "{}",
+        last("share")
+    );
+    assert!(
+        last("unshare").ends_with("user:carol editor"),
+        "{}",
+        last("unshare")
+    );
 }

@@ -89,12 +89,13 @@ impl Session<'_> {
             at: now(),
         };
         tx.put_grant(&g);
-        self.commit(
-            tx,
-            AuditAction::Share,
-            format!("{} {subject} {level}", r.path),
-            At::item(item),
-        )?;
+        // The log keeps what was given, note included.
+        let target = if g.note.is_empty() {
+            format!("{} {subject} {level}", r.path)
+        } else {
+            format!("{} {subject} {level} (note: {})", r.path, g.note)
+        };
+        self.commit(tx, AuditAction::Share, target, At::item(item))?;
         Ok(g)
     }
 
@@ -115,10 +116,11 @@ impl Session<'_> {
             ))
         })?;
         tx.del_grant(item.id, &subject);
+        // The log keeps what was taken back: the level revoked.
         self.commit(
             tx,
             AuditAction::Unshare,
-            format!("{} {subject}", r.path),
+            format!("{} {subject} {}", r.path, g.level),
             At::item(&item),
         )?;
         Ok(g)

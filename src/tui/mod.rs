@@ -163,6 +163,10 @@ pub fn run(env: &Env, app: &App, holding: Holding) -> i32 {
     for n in &notes {
         eprintln!("treeward: {n}");
     }
+    if let Err(e) = need_terminal() {
+        eprintln!("{e}");
+        return 2;
+    }
     match event_loop(app, &login, keys, theme, env.ascii, notes, holding) {
         Ok(()) => 0,
         Err(e) => {
@@ -335,3 +339,16 @@ pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// The UI draws on a terminal: without one (input or output redirected),
+/// one line saying so, after the store and the theme were checked.
+pub(crate) fn need_terminal() -> std::result::Result<(), crate::domain::Error> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(crate::domain::Error::invalid(
+            "the terminal UI needs a terminal; give a command (see treeward --help)",
+        ))
+    }
+}

@@ -422,6 +422,11 @@ pub fn run_client(env: &Env, client: Client) -> Ended {
         give_back_terminal();
         prev(info);
     }));
+    if let Err(e) = super::need_terminal() {
+        give_back_terminal();
+        eprintln!("{e}");
+        return Ended::Exit(2);
+    }
     if let Err(e) = take_terminal() {
         give_back_terminal();
         eprintln!("invalid input: cannot drive this terminal: {e}");
