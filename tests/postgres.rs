@@ -370,15 +370,7 @@ fn watch_through_one_server_sees_a_change_made_through_another() {
     let mut took = Vec::new();
     for i in 0..40 {
         let name = format!("ThroughB{i}");
-        let r = Command::new(BIN)
-            .arg("--db")
-            .arg(&db)
-            .arg("--socket")
-            .arg(&b)
-            .args(["mkdir", &format!("{TEAM}/{name}")])
-            .output()
-            .unwrap();
-        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        mkdir_through(&db, &b, &name);
         let made = std::time::Instant::now();
         loop {
             if lines.lock().unwrap().iter().any(|l| l.contains(&name)) {
@@ -454,6 +446,19 @@ fn serve_on(db: &str, sock: &Path) -> std::process::Child {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     child
+}
+
+/// `mkdir TEAM/NAME` through the server on `sock`; it must succeed.
+fn mkdir_through(db: &str, sock: &Path, name: &str) {
+    let r = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("--socket")
+        .arg(sock)
+        .args(["mkdir", &format!("{TEAM}/{name}")])
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
 }
 
 fn stop(mut child: std::process::Child) {
@@ -1107,15 +1112,7 @@ fn a_ui_through_one_server_shows_changes_made_through_another() {
     let mut took = Vec::new();
     for i in 0..20 {
         let name = format!("ViaB{i:02}");
-        let r = Command::new(BIN)
-            .arg("--db")
-            .arg(&db)
-            .arg("--socket")
-            .arg(&b)
-            .args(["mkdir", &format!("{TEAM}/{name}")])
-            .output()
-            .unwrap();
-        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        mkdir_through(&db, &b, &name);
         let made = std::time::Instant::now();
         ui.wait_for(&name);
         took.push(made.elapsed());

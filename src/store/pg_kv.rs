@@ -181,6 +181,19 @@ fn failure(e: &postgres::Error) -> Failure {
     }
 }
 
+/// Puts `keys` with `values` in one statement, replacing what is there.
+fn upsert(
+    c: &mut Conn,
+    keys: &[&[u8]],
+    values: &[&[u8]],
+) -> std::result::Result<(), postgres::Error> {
+    let st = c.prepared(
+        "INSERT INTO treeward_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+         ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+    )?;
+    c.execute(&st, &[&keys, &values]).map(|_| ())
+}
+
 /// An item by its key (also the check that a key is there or not).
 const GET: &str = "SELECT v FROM treeward_kv WHERE k = $1";
 
@@ -725,13 +738,7 @@ impl PgKv {
             .map_err(f)?;
         }
         if !mk.is_empty() {
-            let st = c
-                .prepared(
-                    "INSERT INTO treeward_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
-                     ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-                )
-                .map_err(f)?;
-            c.execute(&st, &[&mk, &mv]).map_err(f)?;
+            upsert(c, &mk, &mv).map_err(f)?;
         }
         Ok(())
     }
@@ -796,13 +803,7 @@ impl PgKv {
             c.execute(&st, &[&dk]).map_err(f)?;
         }
         if !pk.is_empty() {
-            let st = c
-                .prepared(
-                    "INSERT INTO treeward_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
-                     ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-                )
-                .map_err(f)?;
-            c.execute(&st, &[&pk, &pv]).map_err(f)?;
+            upsert(c, &pk, &pv).map_err(f)?;
         }
         let keys: Vec<&[u8]> = last.keys().copied().collect();
         if !keys.is_empty() {
