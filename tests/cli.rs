@@ -1514,3 +1514,19 @@ fn the_log_keeps_a_shares_note_and_an_unshares_level() {
         last("unshare")
     );
 }
+
+/// Issue 13 #11: `export FILE` does not replace an existing file unless told
+/// to (`--force`); the refusal is a conflict and writes nothing.
+#[test]
+fn export_does_not_overwrite_a_file_without_force() {
+    let (t, db) = new_store();
+    let f = t.path().join("kept.json");
+    std::fs::write(&f, "precious").unwrap();
+    let r = expect(&db, "own", &["export", f.to_str().unwrap()], 5);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "precious");
+    expect(&db, "own", &["export", "--force", f.to_str().unwrap()], 0);
+    assert!(std::fs::read_to_string(&f)
+        .unwrap()
+        .contains("treeward-export"));
+}

@@ -123,7 +123,13 @@ pub enum Cmd {
         workspace: Option<String>,
     },
     /// Write the whole store as JSON to FILE (or stdout)
-    Export { file: Option<PathBuf> },
+    Export {
+        /// The file to write (mode 0600); an existing one only with --force
+        file: Option<PathBuf>,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Load an export into an empty store ('-' reads stdin)
     Import { file: PathBuf },
     /// Fill an empty store with a realistic sample account owned by you

@@ -202,7 +202,14 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             wide,
             seed,
         }),
-        Cmd::Export { file } => {
+        Cmd::Export { file, force } => {
+            // Checked before the store is opened: a refusal changes nothing.
+            if let Some(f) = file.as_ref().filter(|f| !force && f.exists()) {
+                return Err(Error::conflict(format!(
+                    "{} exists; pass --force to replace it",
+                    escape(&f.display().to_string())
+                )));
+            }
             export_to = file;
             Request::Export
         }
