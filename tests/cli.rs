@@ -1530,3 +1530,24 @@ fn export_does_not_overwrite_a_file_without_force() {
         .unwrap()
         .contains("treeward-export"));
 }
+
+/// Issue 13 #11: `--ascii` applies to the drawn trees of the command line
+/// (`tree`, `access`), not only to the terminal UI.
+#[test]
+fn ascii_applies_to_tree_and_access() {
+    let (_t, db) = populated();
+    for args in [
+        vec!["--ascii", "tree", DW],
+        vec!["--ascii", "access", "alice"],
+    ] {
+        let r = expect(&db, "own", &args, 0);
+        assert!(
+            !r.stdout.contains(['├', '└', '│']),
+            "{args:?}: {}",
+            r.stdout
+        );
+        assert!(r.stdout.contains("-- "), "{args:?}: {}", r.stdout);
+        let boxed = expect(&db, "own", &args[1..], 0);
+        assert!(boxed.stdout.contains('└'), "{}", boxed.stdout);
+    }
+}

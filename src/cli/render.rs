@@ -51,7 +51,33 @@ fn entry_line(kind: &str, name: &str, level: Option<&str>, path_only: bool) -> S
     s
 }
 
-fn draw_tree(nodes: &[TreeNode], prefix: &str, out: &mut String) {
+/// The branches of a drawn tree: box drawing, or plain ASCII (`--ascii`).
+struct Branches {
+    mid: &'static str,
+    last: &'static str,
+    down: &'static str,
+}
+
+const BOX: Branches = Branches {
+    mid: "├── ",
+    last: "└── ",
+    down: "│   ",
+};
+const ASCII: Branches = Branches {
+    mid: "|-- ",
+    last: "`-- ",
+    down: "|   ",
+};
+
+fn branches(ascii: bool) -> &'static Branches {
+    if ascii {
+        &ASCII
+    } else {
+        &BOX
+    }
+}
+
+fn draw_tree(nodes: &[TreeNode], prefix: &str, b: &Branches, out: &mut String) {
     for (i, n) in nodes.iter().enumerate() {
         let last = i + 1 == nodes.len();
         let e = &n.entry;
@@ -73,10 +99,10 @@ fn draw_tree(nodes: &[TreeNode], prefix: &str, out: &mut String) {
         let note = note + &restriction_note(&e.restricted);
         out.push_str(&format!(
             "{prefix}{}{label}{note}\n",
-            if last { "└── " } else { "├── " }
+            if last { b.last } else { b.mid }
         ));
-        let child_prefix = format!("{prefix}{}", if last { "    " } else { "│   " });
-        draw_tree(&n.children, &child_prefix, out);
+        let child_prefix = format!("{prefix}{}", if last { "    " } else { b.down });
+        draw_tree(&n.children, &child_prefix, b, out);
     }
 }
 
@@ -138,7 +164,7 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         Reply::Resources(v) => resources(v),
         Reply::Integrations(v) => integrations(v),
         Reply::Listing(l) => listing(l),
-        Reply::Tree(nodes) => tree(nodes),
+        Reply::Tree(nodes) => tree(nodes, branches(env.ascii)),
         Reply::Detail(d) => Out::ok(
             format!(
                 "{} {}  [{}]",
@@ -154,7 +180,7 @@ pub fn reply(env: &Env, r: Reply) -> Out {
             serde_json::to_value(&decision).unwrap_or_default(),
         ),
         Reply::Who { path, users } => who(path, users),
-        Reply::Access { login, nodes } => access(login, nodes),
+        Reply::Access { login, nodes } => access(login, nodes, branches(env.ascii)),
         Reply::Log(v) => log(v),
         Reply::AccessChanged {
             reply,
@@ -330,7 +356,7 @@ fn listing(l: crate::app::Listing) -> Out {
     Out::ok(text, serde_json::to_value(&l).unwrap_or_default())
 }
 
-fn tree(nodes: Vec<TreeNode>) -> Out {
+fn tree(nodes: Vec<TreeNode>, b: &Branches) -> Out {
     let mut text = String::new();
     for n in &nodes {
         let e = &n.entry;
@@ -341,7 +367,7 @@ fn tree(nodes: Vec<TreeNode>) -> Out {
             text.push_str(&format!("  [{l}]"));
         }
         text.push('\n');
-        draw_tree(&n.children, "", &mut text);
+        draw_tree(&n.children, "", b, &mut text);
     }
     Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
 }
@@ -376,12 +402,12 @@ fn who(p: String, rows: Vec<WhoRow>) -> Out {
     Out::ok(text, json!({ "path": p, "users": rows }))
 }
 
-fn access(login: String, nodes: Vec<TreeNode>) -> Out {
+fn access(login: String, nodes: Vec<TreeNode>, b: &Branches) -> Out {
     let mut text = String::new();
     for n in &nodes {
         text.push_str(&escape(&n.entry.path));
         text.push('\n');
-        draw_tree(&n.children, "", &mut text);
+        draw_tree(&n.children, "", b, &mut text);
     }
     if text.is_empty() {
         text = format!("{login} sees nothing you can see");
