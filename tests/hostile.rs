@@ -460,8 +460,18 @@ fn paths_with_dot_dot() {
             ],
             &[2, 4],
         ),
+        // It exists: not replaced without --force (a conflict); with it,
+        // the write to a full device fails with one clean line.
         (
             vec!["export".into(), "../../../../../../dev/full".into()],
+            &[5],
+        ),
+        (
+            vec![
+                "export".into(),
+                "--force".into(),
+                "../../../../../../dev/full".into(),
+            ],
             &[0, 2, 6],
         ),
     ];
