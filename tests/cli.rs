@@ -1551,3 +1551,38 @@ fn ascii_applies_to_tree_and_access() {
         assert!(boxed.stdout.contains('└'), "{}", boxed.stdout);
     }
 }
+
+/// Issue 13 #11: a 32-character login (the longest R2 allows) keeps `who`'s
+/// columns: every row's level starts where the others' do.
+#[test]
+fn who_keeps_its_columns_with_a_32_character_login() {
+    let (_t, db) = populated();
+    let long = "l".repeat(32);
+    expect(&db, "own", &["user", "add", &long], 0);
+    let p = format!("{DW}/team");
+    expect(&db, "own", &["mkdir", &format!("{p}/Wide")], 0);
+    expect(
+        &db,
+        "own",
+        &[
+            "share",
+            &format!("{p}/Wide"),
+            &format!("user:{long}"),
+            "viewer",
+        ],
+        0,
+    );
+    let r = expect(&db, "own", &["who", &format!("{p}/Wide")], 0);
+    let starts: Vec<usize> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let login_end = l.find(' ').unwrap();
+            login_end + l[login_end..].find(|c: char| c != ' ').unwrap()
+        })
+        .collect();
+    assert!(starts.len() > 1, "{}", r.stdout);
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{}", r.stdout);
+    assert!(r.stdout.contains(&long), "{}", r.stdout);
+}

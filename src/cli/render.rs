@@ -383,6 +383,13 @@ fn decision(d: Decision) -> Out {
 
 fn who(p: String, rows: Vec<WhoRow>) -> Out {
     let mut text = format!("{} user(s) can view {}", rows.len(), escape(&p));
+    // The login column as wide as the longest login (up to R2's 32).
+    let width = rows
+        .iter()
+        .map(|r| r.login.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(16);
     for r in &rows {
         let via: Vec<String> = r
             .via
@@ -393,7 +400,7 @@ fn who(p: String, rows: Vec<WhoRow>) -> Out {
             })
             .collect();
         text.push_str(&format!(
-            "\n{:<16} {:<10} {}",
+            "\n{:<width$} {:<10} {}",
             r.login,
             r.level,
             via.join("; ")
