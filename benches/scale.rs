@@ -267,34 +267,23 @@ fn bench_postgres(url: &str, spec: &GenSpec, sizes: &Sizes) {
     let (path, _) = deep_scenario(&app);
     let (m, p) = bench_check(&app, &path, sizes.iterations);
     println!("postgres check, warm: median {} p99 {}", fmt(m), fmt(p));
-    let n = sizes.iterations / 10;
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
+    let check_in_new_session = || {
         let own = app.session("own").unwrap();
         assert!(own.check("bench", "edit", &path).unwrap().allowed);
-        times.push(t.elapsed());
-    }
-    let (m, p) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
-    println!(
-        "postgres check, a new session each: median {} p99 {}",
-        fmt(m),
-        fmt(p)
+    };
+    report(
+        "postgres check, a new session each",
+        timed(sizes.iterations / 10, |_| {}, check_in_new_session),
     );
     let own = app.session("own").unwrap();
     let n = (sizes.iterations / 100).max(100);
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        app.store().forget_cache();
-        let t = Instant::now();
-        assert!(own.check("bench", "edit", &path).unwrap().allowed);
-        times.push(t.elapsed());
-    }
-    let (m, p) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
-    println!(
-        "postgres check, cold (cache emptied): median {} p99 {}",
-        fmt(m),
-        fmt(p)
+    report(
+        "postgres check, cold (cache emptied)",
+        timed(
+            n,
+            |_| app.store().forget_cache(),
+            || assert!(own.check("bench", "edit", &path).unwrap().allowed),
+        ),
     );
     // Another process renames an unrelated folder before each check: what
     // the check (in a new session, as a server answers) finds cached.
@@ -304,21 +293,34 @@ fn bench_postgres(url: &str, spec: &GenSpec, sizes: &Sizes) {
     changer
         .create(&format!("/W1/team/{}", names[0]), ItemKind::Folder)
         .unwrap();
-    let mut times = Vec::with_capacity(n);
-    for i in 0..n {
+    let rename_elsewhere = |i: usize| {
         let (from, to) = (names[i % 2], names[(i + 1) % 2]);
         changer.rename(&format!("/W1/team/{from}"), to).unwrap();
+    };
+    report(
+        "postgres check, a new session each, after another process's change",
+        timed(n, rename_elsewhere, check_in_new_session),
+    );
+}
+
+/// Median and p99 of `n` runs of `measured`, each after an untimed `before(i)`.
+fn timed(
+    n: usize,
+    mut before: impl FnMut(usize),
+    mut measured: impl FnMut(),
+) -> (Duration, Duration) {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        before(i);
         let t = Instant::now();
-        let own = app.session("own").unwrap();
-        assert!(own.check("bench", "edit", &path).unwrap().allowed);
+        measured();
         times.push(t.elapsed());
     }
-    let (m, p) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
-    println!(
-        "postgres check, a new session each, after another process's change: median {} p99 {}",
-        fmt(m),
-        fmt(p)
-    );
+    (percentile(&mut times, 0.5), percentile(&mut times, 0.99))
+}
+
+fn report(what: &str, (m, p): (Duration, Duration)) {
+    println!("{what}: median {} p99 {}", fmt(m), fmt(p));
 }
 
 fn bench_check_and_list(app: &App, sizes: &Sizes) {
