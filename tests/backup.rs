@@ -42,12 +42,40 @@ fn backup_then_import_gives_the_same_export() {
         0,
         "export.json is readable by others: {mode:o}"
     );
-    // A backup never overwrites.
-    let r = tw(&db, "own", &["backup", bk.to_str().unwrap()]);
-    assert_eq!(r.code, Some(2), "{}", r.err());
-    assert!(r.err().starts_with("invalid input:"));
     // The source store was not changed by being backed up.
     assert_eq!(export(&db), before);
+}
+
+/// Issue 13 #11: `backup` into a directory that holds something is a
+/// conflict (5), as `export` onto an existing file is; `--force` replaces
+/// the earlier backup's export.json and store and leaves the rest alone.
+#[test]
+fn backup_does_not_overwrite_a_directory_without_force() {
+    let t = tempfile::tempdir().unwrap();
+    let db = t.path().join("store");
+    demo(&db);
+    let bk = t.path().join("bk");
+    let dir = bk.to_str().unwrap();
+    assert!(tw(&db, "own", &["backup", dir]).ok());
+    std::fs::write(bk.join("NOTES"), "kept").unwrap();
+    let first = std::fs::read(bk.join("export.json")).unwrap();
+    let r = tw(&db, "own", &["backup", dir]);
+    assert_eq!(r.code, Some(5), "{}", r.err());
+    assert!(r.err().starts_with("conflict:") && r.err().contains("--force"), "{}", r.err());
+    assert_eq!(std::fs::read(bk.join("export.json")).unwrap(), first);
+    // A change, then --force: the backup holds it; other files stay.
+    assert!(tw(&db, "own", &["mkdir", "/Default Workspace/team/After"]).ok());
+    let r = tw(&db, "own", &["backup", "--force", dir]);
+    assert!(r.ok(), "{}", r.err());
+    assert_eq!(export(&bk.join("store")), export(&db));
+    assert_ne!(std::fs::read(bk.join("export.json")).unwrap(), first);
+    assert_eq!(std::fs::read_to_string(bk.join("NOTES")).unwrap(), "kept");
+    let left: Vec<_> = std::fs::read_dir(&bk)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 /// While writers work on the store (as in a server), each backup is a
@@ -79,7 +107,7 @@ fn backup_while_writers_run() {
     for i in 0..6 {
         std::thread::sleep(std::time::Duration::from_millis(60));
         let dir = t.path().join(format!("bk{i}"));
-        let b = app.backup(&dir).expect("backup while writing");
+        let b = app.backup(&dir, false).expect("backup while writing");
         let copy = App::open(&b.store).unwrap();
         // Consistent: every folder w{n} has its app (each pair is written by
         // two separate changes, so a folder may lack it only as the last one).

@@ -570,6 +570,104 @@ fn mutations_print_a_line_and_json_documents() {
 
 // ---------------------------------------------------------------- exit codes
 
+/// Issue 13 #6: one outcome per kind of failure, whatever the command
+/// (README, "Outcomes"): a malformed value is invalid input (2), a login,
+/// group, unit, workspace, item or file that is not there is not found (4),
+/// the actor as much as an argument; a file-system refusal is permission
+/// denied (3); something already there is a conflict (5).
+#[test]
+fn exit_codes_are_one_rule_per_kind_of_failure() {
+    let (t, db) = populated();
+    let plant = "/Default Workspace/team/Plant";
+    // Malformed logins: 2, as the actor and as an argument.
+    expect(&db, "", &["ls"], 2);
+    expect(&db, "Bad Login!", &["ls"], 2);
+    expect(&db, "own", &["check", "Bad Login!", "view", plant], 2);
+    expect(&db, "own", &["access", ""], 2);
+    // Unknown logins: 4, as the actor and as an argument.
+    expect(&db, "nobody", &["ls"], 4);
+    expect(&db, "own", &["check", "nobody", "view", plant], 4);
+    expect(&db, "own", &["explain", "nobody", plant], 4);
+    expect(&db, "own", &["share", plant, "user:nobody", "viewer"], 4);
+    expect(&db, "own", &["group", "join", "qa", "nobody"], 4);
+    let r = expect(&db, "own", &["share", plant, "org:nounit", "viewer"], 4);
+    assert!(r.stderr.contains("no org unit 'nounit'"), "{}", r.stderr);
+    expect(&db, "own", &["org", "join", "nounit", "bob"], 4);
+    // Files: a missing directory is not found, not invalid input.
+    let missing = "/nonexistent-dir/x.json";
+    let r = expect(&db, "own", &["export", missing], 4);
+    assert!(r.stderr.contains(missing), "{}", r.stderr);
+    expect(&db, "own", &["import", missing], 4);
+    // A file that exists is a conflict for export and backup alike.
+    let f = t.path().join("there");
+    std::fs::write(&f, "x").unwrap();
+    expect(&db, "own", &["export", f.to_str().unwrap()], 5);
+    expect(&db, "own", &["backup", f.to_str().unwrap()], 5);
+    // A file the file system refuses: permission denied (not as root,
+    // which the file system does not refuse).
+    if !nix::unistd::geteuid().is_root() {
+        let locked = t.path().join("locked");
+        std::fs::create_dir(&locked).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o500)).unwrap();
+        let target = locked.join("x.json");
+        expect(&db, "own", &["export", target.to_str().unwrap()], 3);
+    }
+}
+
+/// Issue 13 #7 (README, "Repeats"): a change whose result already holds
+/// exits 0, says "unchanged" and writes no audit entry; creating a name that
+/// is taken is a conflict, removing a named thing that is gone not found.
+#[test]
+fn repeats_are_predictable_unchanged_writes_no_audit_entry() {
+    let (_t, db) = populated();
+    let plant = "/Default Workspace/team/Plant";
+    let oee = "/Default Workspace/team/Plant/OEE";
+    let entries = || run(&db, "own", &["--json", "log"]).json().as_array().unwrap().len();
+    let repeats: &[&[&str]] = &[
+        &["share", plant, "group:qa", "editor", "--note", "QA team"],
+        // without a note, the grant keeps its note: still the same grant
+        &["share", plant, "group:qa", "editor"],
+        &["unshare", plant, "user:carol"],
+        &["group", "join", "qa", "bob"],
+        &["group", "leave", "qa", "carol"],
+        &["org", "join", "emea", "carol"],
+        &["org", "leave", "sales", "bob"],
+        &["role", "grant", WS, "bob", "analyst"],
+        &["role", "revoke", WS, "bob", "sysadmin"],
+        &["rename", plant, "Plant"],
+        &["mv", oee, plant],
+        &["integ", "attach", oee, "plc"],
+        &["integ", "detach", "/Default Workspace/team/Plant/Energy", "plc"],
+        &["resource", "allow", oee, "influxdb"],
+    ];
+    let before = export(&db);
+    let n = entries();
+    for args in repeats {
+        let r = expect(&db, "own", args, 0);
+        assert!(r.stdout.starts_with("unchanged: "), "{args:?}: {}", r.stdout);
+        let r = expect(&db, "own", &[&["--json"], *args].concat(), 0);
+        assert_eq!(r.json()["unchanged"], true, "{args:?}: {}", r.stdout);
+    }
+    assert_eq!(entries(), n, "an unchanged result wrote audit entries");
+    assert_eq!(export(&db), before);
+    // The first time is a change with its entry; the second is not.
+    let d = ["describe", plant, "the plant"];
+    assert!(!expect(&db, "own", &d, 0).stdout.starts_with("unchanged"));
+    assert!(expect(&db, "own", &d, 0).stdout.starts_with("unchanged"));
+    assert_eq!(entries(), n + 1);
+    // A different note is a change.
+    let r = expect(&db, "own", &["share", plant, "group:qa", "editor", "--note", "QA"], 0);
+    assert!(r.stdout.starts_with("shared"), "{}", r.stdout);
+    // Creating what exists is a conflict; removing what is gone, not found.
+    expect(&db, "own", &["group", "add", "qa"], 5);
+    expect(&db, "own", &["mkdir", plant], 5);
+    expect(&db, "own", &["group", "rm", "nogroup"], 4);
+    expect(&db, "own", &["rm", "/Default Workspace/team/Gone"], 4);
+    // Unsharing from a subject that does not exist at all is not found.
+    expect(&db, "own", &["unshare", plant, "user:nobody"], 4);
+}
+
 #[test]
 fn exit_codes_0_to_6_each_come_from_a_real_case() {
     let (_t, db) = populated();
@@ -831,13 +929,13 @@ fn the_store_directory_is_0700_and_its_files_0600() {
 // ---------------------------------------------------------------- identity
 
 #[test]
-fn an_unknown_login_is_permission_denied() {
+fn an_unknown_login_is_not_found_and_a_malformed_one_invalid() {
     let (_t, db) = populated();
     let before = export(&db);
-    let r = expect(&db, "nobody", &["ls"], 3);
+    let r = expect(&db, "nobody", &["ls"], 4);
     assert!(r.stderr.contains("nobody"), "{}", r.stderr);
-    expect(&db, "nobody", &["mkdir", "/Default Workspace/team/X"], 3);
-    expect(&db, "Not A Login", &["ls"], 3);
+    expect(&db, "nobody", &["mkdir", "/Default Workspace/team/X"], 4);
+    expect(&db, "Not A Login", &["ls"], 2);
     assert_eq!(before, export(&db));
     // logins are matched case-insensitively (R4)
     expect(
@@ -1102,11 +1200,11 @@ fn without_as_or_treeward_user_the_os_login_acts() {
         0,
         "owner creates at the root",
     );
-    // in a store where that login is unknown: permission denied, naming it
+    // in a store where that login is unknown: not found, naming it
     let (_t2, other) = new_store();
     if os != "own" {
         let r = out(cmd(&other).arg("ls"));
-        assert_code(&r, 3, "unknown OS login");
+        assert_code(&r, 4, "unknown OS login");
         assert!(r.stderr.contains(&os), "{}", r.stderr);
     }
 }
@@ -1448,7 +1546,7 @@ fn a_failed_import_leaves_no_empty_store_behind() {
     let bad = t.path().join("bad.json");
     std::fs::write(&bad, "{nope").unwrap();
     expect(&db, "own", &["import", bad.to_str().unwrap()], 2);
-    expect(&db, "own", &["import", "/nonexistent/nope.json"], 2);
+    expect(&db, "own", &["import", "/nonexistent/nope.json"], 4);
     if !pg::selected() {
         assert!(!db.exists(), "{} was left behind", db.display());
     }

@@ -297,12 +297,15 @@ fn zz_report() {
 //   once the target is seen: not found first (R12 before §10's order);
 // - renaming to the same name and moving to the current folder succeed and
 //   change nothing;
-// - a missing grant (unshare) or asset (asset rm) is *not found* only to
-//   whoever may share / edit; others are denied first;
+// - a missing asset (asset rm) is *not found* only to whoever may edit;
+//   others are denied first;
+// - repeats (README, "Repeats"): unshare of a grant that is not there and
+//   leaving a group or unit one is not in change nothing and succeed; the
+//   subject must exist (not found), checked before the right to share;
 // - `leave` cancels a grant to the user directly on the item, in either
 //   space; anything else is denied (R17);
 // - a workspace the actor does not see answers *not found* to role changes;
-// - joining a group or unit twice is ok; leaving one not joined is not found;
+// - joining a group or unit twice is ok; so is leaving one not joined;
 // - `--transfer-to` must name an existing user even when nothing is carried;
 // - a unit with sub-units cannot be removed (conflict);
 // - items do not move between workspaces (invalid input); copies do (R20).
@@ -1048,9 +1051,7 @@ mod seq {
                 // READING (rules.rs header): a tenant user is reached through
                 // their tenant only; a grant naming one directly is invalid.
                 Subj::User(TINA) => return Invalid,
-                Subj::User(NOBODY) => return NotFound,
-                Subj::Group(g) if !self.group_exists[g] => return NotFound,
-                Subj::Org(x) if !self.org_exists[x] => return NotFound,
+                _ if self.subject_missing(s) => return NotFound,
                 _ => {}
             }
             if let Err(o) = self.require(u, "share", at) {
@@ -1061,6 +1062,16 @@ mod seq {
             Okay
         }
 
+        /// The user, group or unit a subject names is not in the store.
+        fn subject_missing(&self, s: Subj) -> bool {
+            match s {
+                Subj::User(u) => u == NOBODY,
+                Subj::Group(g) => !self.group_exists[g],
+                Subj::Org(x) => !self.org_exists[x],
+                Subj::Tenant => false,
+            }
+        }
+
         fn unshare(&mut self, u: usize, at: Loc, s: Subj) -> Out {
             if let Loc::Root(_) = at {
                 return Invalid; // a space root is not an item (parsed as such)
@@ -1069,14 +1080,18 @@ mod seq {
                 Loc::Item(i) => i,
                 _ => u64::MAX, // the ghost: resolving it answers not found
             };
+            if let Err(o) = self.resolve(u, at) {
+                return o;
+            }
+            if self.subject_missing(s) {
+                return NotFound;
+            }
             if let Err(o) = self.require(u, "share", at) {
                 return o;
             }
-            // READING (src/app/sharing.rs): a missing grant is *not found* only
-            // to whoever may share the item; others are denied first.
-            if self.grants.remove(&(i, s)).is_none() {
-                return NotFound;
-            }
+            // READING (README, "Repeats"): a grant that is not there is
+            // already as asked: nothing changes, and that is ok.
+            self.grants.remove(&(i, s));
             Okay
         }
 
@@ -1186,13 +1201,9 @@ mod seq {
             if u != OWN {
                 return Denied;
             }
-            if join {
-                self.groups[who][g] = true; // READING (account.rs): joining twice is ok
-            } else if !self.groups[who][g] {
-                return NotFound;
-            } else {
-                self.groups[who][g] = false;
-            }
+            // READING (README, "Repeats"): joining twice and leaving what one
+            // is not in are ok and change nothing.
+            self.groups[who][g] = join;
             Okay
         }
 
@@ -1296,9 +1307,6 @@ mod seq {
             }
             if u != OWN {
                 return Denied;
-            }
-            if !join && !self.orgs[who][x] {
-                return NotFound;
             }
             self.orgs[who][x] = join;
             Okay

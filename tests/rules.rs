@@ -1497,8 +1497,10 @@ fn r27_editors_viewers_and_tenants_do_not_share() {
     refused(&app, Outcome::NotFound, || {
         s(&app, "alice").share(OEE, "user:nobody", "viewer", "")
     });
+    // A grant that is not there: nothing to revoke, unchanged (README, "Repeats").
+    assert_eq!(ok(s(&app, "alice").unshare(OEE, "user:frank")), None);
     refused(&app, Outcome::NotFound, || {
-        s(&app, "alice").unshare(OEE, "user:frank")
+        s(&app, "alice").unshare(OEE, "user:nobody")
     });
 }
 

@@ -509,10 +509,12 @@ fn worker(
             _ => String::new(),
         };
         match run(&mut c, cmd) {
-            Ok(_) => {
+            Ok(reply) => {
+                // A repeated share is unchanged: no audit entry (README, "Repeats").
+                let unchanged = reply.is_unchanged();
                 if let Some(f) = change {
                     f(&mut mine);
-                    acked += 1;
+                    acked += usize::from(!unchanged);
                 }
                 if contended {
                     acked += 1;

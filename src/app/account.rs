@@ -281,8 +281,8 @@ impl Session<'_> {
             .map(|_| ())
     }
 
-    /// Joins or leaves a group or an org unit (R4). Joining twice changes
-    /// nothing (false); leaving what one is not in is *not found*.
+    /// Joins or leaves a group or an org unit (R4). A membership that is
+    /// already as asked changes nothing (false) and says so (README, "Repeats").
     fn membership(&self, m: Membership, name: &str, login: &str, join: bool) -> Result<bool> {
         names::validate_name(name, m.what())?;
         names::validate_login(login)?;
@@ -297,16 +297,15 @@ impl Session<'_> {
         let (members, of_user) = m.tables();
         let member_key = keys::pair(members, &name, &u.login);
         let is_member = self.store().kv().get(&member_key)?.is_some();
-        if join && is_member {
-            return Ok(false);
-        }
-        if !join && !is_member {
-            return Err(Error::not_found(format!(
-                "{} is not in {} '{}'",
+        if join == is_member {
+            self.unchanged(format!(
+                "{} is {} {} '{}'",
                 u.login,
+                if join { "already in" } else { "not in" },
                 m.what(),
-                text::escape(&name)
-            )));
+                name
+            ));
+            return Ok(false);
         }
         let user_key = keys::pair(of_user, &u.login, &name);
         if join {
@@ -466,6 +465,7 @@ impl Session<'_> {
         let old = self.store().roles(ws.id, &u.login)?;
         let new = roles.iter().fold(old, |a, r| a.with(*r));
         if new == old {
+            self.unchanged(format!("{} already holds those roles in {}", u.login, ws.name));
             return Ok(new);
         }
         tx.put(keys::role(ws.id, &u.login), &new);
@@ -592,6 +592,7 @@ impl Session<'_> {
             tx.put(keys::role(ws.id, &u.login), &new);
         }
         if new == old && transfer_note.is_empty() {
+            self.unchanged(format!("{} holds none of those roles in {}", u.login, ws.name));
             return Ok(new);
         }
         let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();

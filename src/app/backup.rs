@@ -27,17 +27,18 @@ pub const EXPORT_FILE: &str = "export.json";
 pub const STORE_DIR: &str = "store";
 
 fn io(path: &Path, e: std::io::Error) -> Error {
-    Error::invalid(format!("cannot write {}: {e}", path.display()))
+    crate::domain::file_error("write", path, &e)
 }
 
-/// DIR must be new or empty: a backup never overwrites anything.
+/// DIR must be new or empty: a backup never overwrites anything unasked
+/// (a conflict, like `export` onto an existing file).
 fn fresh_dir(dir: &Path) -> Result<()> {
     if dir.exists() {
-        let empty = fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_none();
-        if !dir.is_dir() || !empty {
-            return Err(Error::invalid(format!(
-                "{} already exists and is not an empty directory: a backup never overwrites",
-                dir.display()
+        let empty = dir.is_dir() && fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_none();
+        if !empty {
+            return Err(Error::conflict(format!(
+                "{} already exists and is not an empty directory; pass --force to replace the backup in it",
+                crate::domain::text::escape(&dir.display().to_string())
             )));
         }
         return Ok(());
@@ -79,7 +80,10 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 
 impl App {
     /// A consistent copy of the store in `dir` (see the module notes).
-    pub fn backup(&self, dir: &Path) -> Result<Backup> {
+    pub fn backup(&self, dir: &Path, force: bool) -> Result<Backup> {
+        if force && dir.is_dir() {
+            return self.backup_replacing(dir);
+        }
         fresh_dir(dir)?;
         // Holding a change open keeps every writer of this process out
         // until the export is read; it is dropped without committing.
@@ -105,6 +109,41 @@ impl App {
             store,
             items,
             bytes: json.len(),
+        })
+    }
+
+    /// `backup --force` into a directory that holds one already: the new
+    /// backup is made beside it and swapped in only once it is complete and
+    /// checked, so a failure leaves the earlier backup as it was.
+    fn backup_replacing(&self, dir: &Path) -> Result<Backup> {
+        let fresh = dir.join(format!(".treeward-backup-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&fresh);
+        let made = self.backup(&fresh, false);
+        let made = match made {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = fs::remove_dir_all(&fresh);
+                return Err(e);
+            }
+        };
+        let (export, store) = (dir.join(EXPORT_FILE), dir.join(STORE_DIR));
+        let gone = |p: &Path| match fs::symlink_metadata(p) {
+            Err(_) => Ok(()),
+            Ok(m) if m.is_dir() => fs::remove_dir_all(p),
+            Ok(_) => fs::remove_file(p),
+        };
+        gone(&export)
+            .and_then(|_| gone(&store))
+            .and_then(|_| fs::rename(&made.export, &export))
+            .and_then(|_| fs::rename(&made.store, &store))
+            .and_then(|_| fs::remove_dir(&fresh))
+            .and_then(|_| fs::File::open(dir)?.sync_all())
+            .map_err(|e| io(dir, e))?;
+        Ok(Backup {
+            dir: dir.to_path_buf(),
+            export,
+            store,
+            ..made
         })
     }
 

@@ -151,6 +151,7 @@ impl Session<'_> {
         let (item, r) = self.resolve_item(&ip.to_string())?;
         self.require(Action::Rename, &r)?;
         if new_name == item.name {
+            self.unchanged(format!("{} is already named so", r.path));
             return Ok(item);
         }
         let pk = Parent::of(&item);
@@ -183,7 +184,8 @@ impl Session<'_> {
         let dst = self.resolve(&dp)?;
         self.check_move(&item, &src, &dst)?;
         if Parent::of(&item) == dst.as_parent() {
-            return Ok(item); // already there: nothing changes
+            self.unchanged(format!("{} is already in {}", src.path, dst.path));
+            return Ok(item);
         }
         let mut it = item.clone();
         it.parent = dst.item().map(|i| i.id);
@@ -469,6 +471,10 @@ impl Session<'_> {
         let mut tx = self.store().begin()?;
         let (item, r) = self.resolve_item(&ip.to_string())?;
         self.require(Action::Edit, &r)?;
+        if item.description == description {
+            self.unchanged(format!("{} already has that description", r.path));
+            return Ok(item);
+        }
         let mut it = item.clone();
         it.description = description;
         it.modified = now();

@@ -127,8 +127,10 @@ impl App {
     /// A request by `login`: the user is looked up and their groups, org
     /// units and roles resolved once (R10).
     pub fn session(&self, login: &str) -> Result<Session<'_>> {
-        let login = names::validate_login(login).map_err(|_| {
-            Error::denied(format!("'{}' is not a valid login", text::escape(login)))
+        // SPEC §10 as the README states it: a malformed login is invalid
+        // input and an unknown one not found, for the actor as for any argument.
+        let login = names::validate_login(login).map_err(|e| {
+            Error::invalid(format!("--as: {}", e.message))
         })?;
         // Another process may have changed a shared store since the last request.
         self.store.refresh()?;
@@ -140,7 +142,7 @@ impl App {
         };
         let actor = self.principal_of(&login, &account).map_err(|e| {
             if e.outcome == Outcome::NotFound {
-                Error::denied(format!(
+                Error::not_found(format!(
                     "no user '{login}' in this store (set --as or TREEWARD_USER)"
                 ))
             } else {
@@ -153,6 +155,7 @@ impl App {
             actor,
             reach: OnceCell::new(),
             space_paths: Default::default(),
+            unchanged: Default::default(),
         })
     }
 
@@ -260,6 +263,9 @@ pub struct Session<'a> {
     reach: OnceCell<Reach>,
     /// "/WS/team", "/WS/my/LOGIN" by space: every chain starts with one.
     space_paths: std::cell::RefCell<std::collections::HashMap<SpaceRef, String>>,
+    /// Set by an operation whose result already held (README, "Repeats"):
+    /// it wrote nothing, audited nothing, and its reply says "unchanged".
+    unchanged: std::cell::RefCell<Option<String>>,
 }
 
 impl<'a> Session<'a> {
@@ -274,6 +280,16 @@ impl<'a> Session<'a> {
     }
     pub fn is_owner(&self) -> bool {
         self.actor.is_account_owner
+    }
+
+    /// Notes that the request's result already held: nothing is written.
+    pub(crate) fn unchanged(&self, why: impl Into<String>) {
+        *self.unchanged.borrow_mut() = Some(why.into());
+    }
+
+    /// Why the last operation changed nothing, if it did not (cleared).
+    pub fn take_unchanged(&self) -> Option<String> {
+        self.unchanged.borrow_mut().take()
     }
 
     /// What the actor can see through grants (computed once per request).

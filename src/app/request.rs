@@ -35,6 +35,8 @@ pub enum Request {
     },
     Backup {
         dir: PathBuf,
+        /// Replace the backup already in `dir` (its export.json and store).
+        force: bool,
     },
     // ---- the account ----
     UserAdd {
@@ -369,6 +371,8 @@ pub enum Placed {
     Moved,
     Renamed,
     Copied,
+    /// Already named and placed so: nothing changed.
+    Unchanged,
 }
 
 /// The answer to a [`Request`].
@@ -376,6 +380,11 @@ pub enum Placed {
 pub enum Reply {
     /// A change made; the message says what, in words (not yet escaped).
     Done {
+        message: String,
+    },
+    /// The result already held: nothing written, nothing audited (the
+    /// message says what holds, not yet escaped).
+    Unchanged {
         message: String,
     },
     /// An item made, moved, renamed or copied, and where it is now.
@@ -599,7 +608,7 @@ impl App {
                     repair,
                 }))
             }
-            Request::Backup { dir } => Ok(Reply::Backup(self.backup(&dir)?)),
+            Request::Backup { dir, force } => Ok(Reply::Backup(self.backup(&dir, force)?)),
             Request::WhatIf(inner) => {
                 if !inner.alters_access() {
                     return Err(Error::invalid(
@@ -633,6 +642,18 @@ impl App {
     }
 }
 
+impl Reply {
+    /// The request found its result already there and changed nothing.
+    pub fn is_unchanged(&self) -> bool {
+        match self {
+            Reply::Unchanged { .. } => true,
+            Reply::Placed { how, .. } => *how == Placed::Unchanged,
+            Reply::AccessChanged { reply, .. } => reply.is_unchanged(),
+            _ => false,
+        }
+    }
+}
+
 fn done(message: impl Into<String>) -> Reply {
     Reply::Done {
         message: message.into(),
@@ -647,19 +668,31 @@ fn removed(what: &str, name: &str, grants: usize) -> Reply {
     ))
 }
 
-/// A user joined a group or org unit (`new`), or was in it already.
-fn joined(what: &str, name: &str, login: &str, new: bool) -> Reply {
-    done(if new {
-        format!("{login} joined {what} {}", name.trim())
-    } else {
-        format!("{login} is already in {what} {}", name.trim())
-    })
+/// A user joined a group or org unit (when they were in it already, the
+/// session's "unchanged" note answers instead).
+fn joined(what: &str, name: &str, login: &str) -> Reply {
+    done(format!("{login} joined {what} {}", name.trim()))
 }
 
 impl Session<'_> {
     /// Runs one request that acts as this session's user. Store-level
-    /// requests are the [`App`]'s; asked here they are refused.
+    /// requests are the [`App`]'s; asked here they are refused. A request
+    /// whose result already held answers "unchanged" (README, "Repeats").
     pub fn execute(&self, req: Request) -> Result<Reply> {
+        self.take_unchanged();
+        let reply = self.run(req)?;
+        Ok(match (self.take_unchanged(), reply) {
+            (None, r) => r,
+            (Some(_), Reply::Placed { id, path, .. }) => Reply::Placed {
+                how: Placed::Unchanged,
+                id,
+                path,
+            },
+            (Some(message), _) => Reply::Unchanged { message },
+        })
+    }
+
+    fn run(&self, req: Request) -> Result<Reply> {
         Ok(match req {
             Request::Init { .. }
             | Request::Import { .. }
@@ -701,7 +734,8 @@ impl Session<'_> {
             }
             Request::GroupRm { group } => removed("group", &group, self.group_rm(&group)?),
             Request::GroupJoin { group, login } => {
-                joined("group", &group, &login, self.group_join(&group, &login)?)
+                self.group_join(&group, &login)?;
+                joined("group", &group, &login)
             }
             Request::GroupLeave { group, login } => {
                 self.group_leave(&group, &login)?;
@@ -714,7 +748,8 @@ impl Session<'_> {
             }
             Request::OrgRm { unit } => removed("org unit", &unit, self.org_rm(&unit)?),
             Request::OrgJoin { unit, login } => {
-                joined("org unit", &unit, &login, self.org_join(&unit, &login)?)
+                self.org_join(&unit, &login)?;
+                joined("org unit", &unit, &login)
             }
             Request::OrgLeave { unit, login } => {
                 self.org_leave(&unit, &login)?;
@@ -827,13 +862,15 @@ impl Session<'_> {
                 ))
             }
             Request::Unshare { path, subject } => {
-                let g = self.unshare(&path, &subject)?;
-                done(format!(
-                    "revoked {}'s {} on {}",
-                    g.subject,
-                    g.level,
-                    path.trim()
-                ))
+                match self.unshare(&path, &subject)? {
+                    Some(g) => done(format!(
+                        "revoked {}'s {} on {}",
+                        g.subject,
+                        g.level,
+                        path.trim()
+                    )),
+                    None => done(format!("{} holds no grant to {subject}", path.trim())),
+                }
             }
             Request::Leave { path } => {
                 self.leave(&path)?;

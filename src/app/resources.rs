@@ -33,6 +33,10 @@ impl Session<'_> {
                 "only members with the sysadmin role edit resources (R29)",
             ));
         }
+        if w.resources.get(&kind) == Some(&endpoint) {
+            self.unchanged(format!("{kind} of {} is already {endpoint}", w.name));
+            return Ok(());
+        }
         w.resources.insert(kind, endpoint.clone());
         tx.put(keys::workspace(w.id), &w);
         self.commit(
@@ -68,6 +72,11 @@ impl Session<'_> {
             it.restricted.remove(&kind)
         };
         if !changed {
+            self.unchanged(format!(
+                "{} {} {kind} already (R30)",
+                r.path,
+                if restrict { "may not use" } else { "may use" }
+            ));
             return Ok(item);
         }
         it.modified = now();
@@ -110,11 +119,16 @@ impl Session<'_> {
         let w = self.member_ws(ws, "view its integrations")?;
         let mut i = self.integration_required(&w, &name)?;
         self.require_datamanager(&w)?;
+        let before = i.clone();
         if let Some(e) = endpoint {
             i.endpoint = e;
         }
         if let Some(t) = settings {
             i.settings = t;
+        }
+        if i == before {
+            self.unchanged(format!("integration {name} is already so"));
+            return Ok(i);
         }
         tx.put(keys::integ(w.id, &name), &i);
         self.commit(
@@ -246,16 +260,13 @@ impl Session<'_> {
                 text::escape(&r.path)
             )));
         }
-        if attach && self.store().integration(item.space.ws, &name)?.is_none() {
+        // Detaching one the app still names is allowed even when the
+        // integration itself is gone.
+        let known = item.integrations.contains(&name)
+            || self.store().integration(item.space.ws, &name)?.is_some();
+        if !known {
             return Err(Error::not_found(format!(
                 "no integration '{}' in this workspace",
-                text::escape(&name)
-            )));
-        }
-        if !attach && !item.integrations.contains(&name) {
-            return Err(Error::not_found(format!(
-                "{} does not use integration '{}'",
-                text::escape(&r.path),
                 text::escape(&name)
             )));
         }
@@ -267,6 +278,11 @@ impl Session<'_> {
             it.integrations.remove(&name)
         };
         if !changed {
+            self.unchanged(format!(
+                "{} {} integration {name} already",
+                r.path,
+                if attach { "uses" } else { "does not use" }
+            ));
             return Ok(item);
         }
         it.modified = now();

@@ -41,18 +41,23 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// A subject a grant may name: it exists and is not a tenant user (R26).
     fn subject_exists(&self, subject: &Subject) -> Result<()> {
+        if let Subject::User(l) = subject {
+            if self.store().user(l)?.is_some_and(|u| u.tenant.is_some()) {
+                return Err(Error::invalid(format!(
+                    "{l} is a tenant user: tenant users see apps through their tenant's grants (R26)"
+                )));
+            }
+        }
+        self.subject_exists_at_all(subject)
+    }
+
+    /// The user, group, org unit or tenant a subject names is in the store.
+    fn subject_exists_at_all(&self, subject: &Subject) -> Result<()> {
         let st = self.store();
         let found = match subject {
-            Subject::User(l) => match st.user(l)? {
-                Some(u) if u.tenant.is_some() => {
-                    return Err(Error::invalid(format!(
-                        "{l} is a tenant user: tenant users see apps through their tenant's grants (R26)"
-                    )))
-                }
-                Some(_) => true,
-                None => false,
-            },
+            Subject::User(l) => st.user(l)?.is_some(),
             Subject::Group(g) => st.group(g)?.is_some(),
             Subject::Org(u) => st.org(u)?.is_some(),
             Subject::Tenant(t) => st.tenant(t)?.is_some(),
@@ -62,7 +67,10 @@ impl Session<'_> {
         } else {
             Err(Error::not_found(format!(
                 "no {} '{}'",
-                subject.kind(),
+                match subject {
+                    Subject::Org(_) => "org unit",
+                    _ => subject.kind(),
+                },
                 text::escape(subject.name())
             )))
         }
@@ -80,6 +88,19 @@ impl Session<'_> {
         self.subject_exists(&subject)?;
         self.require(Action::Share, &r)?;
         let item = r.item().expect("checked: not a root");
+        let before = self.store().grant(item.id, &subject)?;
+        // A share without a note keeps the note the grant has.
+        let note = match &before {
+            Some(b) if note.is_empty() => b.note.clone(),
+            _ => note,
+        };
+        if let Some(b) = before.filter(|b| b.level == level && b.note == note) {
+            self.unchanged(format!(
+                "{subject} already has {level} on {}",
+                r.path
+            ));
+            return Ok(b);
+        }
         let g = Grant {
             item: item.id,
             subject: subject.clone(),
@@ -99,7 +120,9 @@ impl Session<'_> {
         Ok(g)
     }
 
-    pub fn unshare(&self, raw: &str, subject: &str) -> Result<Grant> {
+    /// `unshare PATH SUBJECT`: the grant is gone afterwards. When there was
+    /// none, nothing changes and the answer says so (`None`).
+    pub fn unshare(&self, raw: &str, subject: &str) -> Result<Option<Grant>> {
         let ip = path::parse_item(raw)?;
         let subject: Subject = subject.parse()?;
         let mut tx = self.store().begin()?;
@@ -108,13 +131,12 @@ impl Session<'_> {
             .item()
             .ok_or_else(|| Error::invalid("a space root takes no grants (R21)"))?
             .clone();
+        self.subject_exists_at_all(&subject)?;
         self.require(Action::Share, &r)?;
-        let g = self.store().grant(item.id, &subject)?.ok_or_else(|| {
-            Error::not_found(format!(
-                "{} holds no grant to {subject}",
-                text::escape(&r.path)
-            ))
-        })?;
+        let Some(g) = self.store().grant(item.id, &subject)? else {
+            self.unchanged(format!("{} holds no grant to {subject}", r.path));
+            return Ok(None);
+        };
         tx.del_grant(item.id, &subject);
         // The log keeps what was taken back: the level revoked.
         self.commit(
@@ -123,7 +145,7 @@ impl Session<'_> {
             format!("{} {subject} {}", r.path, g.level),
             At::item(&item),
         )?;
-        Ok(g)
+        Ok(Some(g))
     }
 
     /// R17: a collaborator cancels a collaboration granted to them directly as

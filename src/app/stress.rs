@@ -5,7 +5,8 @@
 //! (`ok`, or `fail` with the exit code), flushed, so a test that kills it
 //! knows exactly what was acknowledged and what was in flight.
 //!
-//! Protocol, tab-separated: `begin N OP ARG…`, then `ok N` or `fail N CODE`.
+//! Protocol, tab-separated: `begin N OP ARG…`, then `ok N`, `same N` (already
+//! so: nothing written) or `fail N CODE`.
 //! Paths are relative to the workspace's Team Space root.
 
 use std::collections::BTreeMap;
@@ -273,8 +274,11 @@ impl App {
                 "unshare" => s.unshare(&abs(&op[1]), &op[2]).map(|_| ()),
                 _ => s.cp(&abs(&op[1]), Some(&abs(&op[2]))).map(|_| ()),
             };
+            let same = s.take_unchanged().is_some();
             drop(s);
             match res {
+                // Already so (a share repeating its level): acknowledged, no audit entry.
+                Ok(()) if same => say(out, format!("same\t{n}"))?,
                 Ok(()) => {
                     view.apply(&op);
                     say(out, format!("ok\t{n}"))?;

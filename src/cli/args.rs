@@ -180,7 +180,13 @@ pub enum Cmd {
         backup: Option<PathBuf>,
     },
     /// Write a consistent copy of the store into DIR (export.json and a store)
-    Backup { dir: PathBuf },
+    Backup {
+        /// The directory to write: new or empty, or holding an earlier backup with --force
+        dir: PathBuf,
+        /// Replace the backup already in DIR (its export.json and store; nothing else is touched)
+        #[arg(long)]
+        force: bool,
+    },
     /// Copy a whole store into an empty one: a directory or a PostgreSQL
     /// connection string either way (consistent while FROM is in use)
     Copy { from: PathBuf, to: PathBuf },

@@ -217,7 +217,10 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             repair,
             backup: backup.map(absolute),
         },
-        Cmd::Backup { dir } => Request::Backup { dir: absolute(dir) },
+        Cmd::Backup { dir, force } => Request::Backup {
+            dir: absolute(dir),
+            force,
+        },
         Cmd::User(UserCmd::Add {
             login,
             name,
@@ -480,7 +483,7 @@ fn read_input(file: &PathBuf) -> Result<String> {
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map(|_| ())
     };
-    r.map_err(|e| Error::invalid(format!("cannot read {}: {e}", file.display())))?;
+    r.map_err(|e| file_error("read", file, &e))?;
     String::from_utf8(bytes)
         .map_err(|_| Error::invalid(format!("{} is not UTF-8 text", file.display())))
 }
@@ -494,8 +497,8 @@ fn write_private(path: &Path, data: &[u8]) -> Result<()> {
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| file_error("write", path, &e))?;
     f.write_all(data)
         .and_then(|_| f.sync_all())
-        .map_err(|e| Error::invalid(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| file_error("write", path, &e))
 }

@@ -110,6 +110,11 @@ fn draw_tree(nodes: &[TreeNode], prefix: &str, b: &Branches, out: &mut String) {
 pub fn reply(env: &Env, r: Reply) -> Out {
     match r {
         Reply::Done { message } => Out::done(escape(&message)),
+        Reply::Unchanged { message } => {
+            let mut out = Out::done(format!("unchanged: {}", escape(&message)));
+            out.json["unchanged"] = json!(true);
+            out
+        }
         Reply::Placed { how, id, path } => placed(how, id, path),
         Reply::Roles { login, ws, roles } => roles_now(login, ws, roles),
         Reply::Initialized { owner } => Out::ok(
@@ -204,6 +209,10 @@ fn placed(how: Placed, id: ItemId, path: String) -> Out {
         Placed::Renamed => Out::ok(
             format!("renamed to {shown}"),
             json!({ "ok": true, "path": path }),
+        ),
+        Placed::Unchanged => Out::ok(
+            format!("unchanged: {shown} is already so"),
+            json!({ "ok": true, "path": path, "unchanged": true }),
         ),
         Placed::Copied => Out::ok(
             format!("copied to {shown}"),

@@ -81,6 +81,27 @@ impl Error {
     }
 }
 
+/// A file or directory named on the command line could not be used: one
+/// outcome per cause, the same for every command (README, "Outcomes").
+pub fn file_error(verb: &str, path: &std::path::Path, e: &std::io::Error) -> Error {
+    use std::io::ErrorKind as K;
+    let shown = crate::domain::text::escape(&path.display().to_string());
+    let (outcome, why) = match e.kind() {
+        K::NotFound => (Outcome::NotFound, "it or a directory above it does not exist".to_string()),
+        K::PermissionDenied => (Outcome::Denied, "permission denied by the file system".to_string()),
+        K::AlreadyExists => (Outcome::Conflict, "it already exists".to_string()),
+        K::NotADirectory => (Outcome::Invalid, "part of the path is not a directory".to_string()),
+        K::IsADirectory => (Outcome::Invalid, "it is a directory".to_string()),
+        K::StorageFull | K::QuotaExceeded => (
+            Outcome::Unavailable,
+            "the disk holding it is full (no space left on device)".to_string(),
+        ),
+        K::ReadOnlyFilesystem => (Outcome::Unavailable, "it is on a read-only file system".to_string()),
+        _ => (Outcome::Unavailable, format!("input/output error ({e})")),
+    };
+    Error::new(outcome, format!("cannot {verb} {shown}: {why}"))
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // One line, always: a message never carries a raw line break.

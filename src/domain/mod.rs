@@ -7,7 +7,7 @@ pub mod path;
 pub mod rules;
 pub mod text;
 
-pub use error::{Error, Outcome, Result};
+pub use error::{file_error, Error, Outcome, Result};
 pub use model::*;
 pub use rules::{
     decide, Chain, Contribution, Decision, Link, Principal, Seen, Standing, Target, Via,

@@ -610,7 +610,7 @@ fn run_checked(sh: &Shared, peer: &Peer, login: &str, c: Call) -> Result<crate::
         }
     }
     let relative = match &req {
-        Request::Backup { dir } => dir.is_relative(),
+        Request::Backup { dir, .. } => dir.is_relative(),
         Request::Doctor {
             backup: Some(dir), ..
         } => dir.is_relative(),

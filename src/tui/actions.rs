@@ -568,7 +568,17 @@ impl Ui<'_> {
     /// resolved, and the rules asked, inside the change's transaction.
     fn execute(&mut self, req: Request) -> R<Reply> {
         self.sess = self.app.session(&self.login)?;
-        self.sess.execute(req)
+        let reply = self.sess.execute(req)?;
+        self.unchanged = match &reply {
+            Reply::Unchanged { message } => Some(escape(message)),
+            Reply::Placed {
+                how: crate::app::request::Placed::Unchanged,
+                path,
+                ..
+            } => Some(format!("{} is already so", escape(path))),
+            _ => None,
+        };
+        Ok(reply)
     }
 
     /// Ends an action: a message, a refresh, and the new item selected.
@@ -579,7 +589,10 @@ impl Ui<'_> {
                 if let Some(id) = id {
                     self.reveal(id);
                 }
-                self.set_message(msg);
+                match self.unchanged.take() {
+                    Some(why) => self.set_message(format!("unchanged: {why}")),
+                    None => self.set_message(msg),
+                }
             }
             Err(e) => self.set_error(e.to_string()),
         }

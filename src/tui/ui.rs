@@ -147,6 +147,8 @@ pub struct Ui<'a> {
     pub help: bool,
     pub help_scroll: u16,
     pub message: Option<(String, bool)>,
+    /// The last change found its result already there: the message says so.
+    pub unchanged: Option<String>,
     pub quit: bool,
     pub areas: Areas,
     /// OSC 52 sequences to write after the next frame.
@@ -191,6 +193,7 @@ impl<'a> Ui<'a> {
             help: false,
             help_scroll: 0,
             message: None,
+            unchanged: None,
             quit: false,
             areas: Areas::default(),
             clipboard: Vec::new(),

@@ -414,6 +414,7 @@ mod tests {
             },
             Request::Backup {
                 dir: "/tmp/b".into(),
+                force: true,
             },
             Request::UserAdd {
                 login: s("zed"),
@@ -694,10 +695,11 @@ mod tests {
             Access { .. } => 24,
             Log(_) => 25,
             AccessChanged { .. } => 26,
+            Unchanged { .. } => 27,
         }
     }
 
-    const REPLY_VARIANTS: usize = 27;
+    const REPLY_VARIANTS: usize = 28;
 
     /// Every reply a real store gives, through the wire's encoding and back:
     /// the same JSON document on both ends.
@@ -780,6 +782,9 @@ mod tests {
             how: Placed::Created(ItemKind::App),
             id: 1,
             path: "/W/team/A".into(),
+        });
+        replies.push(Reply::Unchanged {
+            message: "bob is already in group qa".into(),
         });
         let kinds: std::collections::BTreeSet<usize> = replies.iter().map(reply_index).collect();
         assert_eq!(
