@@ -426,6 +426,39 @@ fn tree_text_and_json_show_what_the_actor_sees() {
     assert!(t.contains("└── ") || t.contains("├── "), "{t}");
 }
 
+/// Issue 13 #10: `check … move` decides for the destination given with
+/// `--to`, as `mv` itself would; without it, the answer says the
+/// destination was not considered.
+#[test]
+fn check_move_considers_the_destination_given_with_to() {
+    let t = tempfile::tempdir().unwrap();
+    let db = fresh(&t, "demo");
+    expect(&db, "own", &["demo"], 0);
+    let oee = "/Default Workspace/team/Plant/Line1/OEE";
+    let plant = "/Default Workspace/team/Plant";
+    let r = expect(&db, "own", &["check", "dave", "move", oee], 0);
+    assert!(r.stdout.starts_with("allow\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("destination was not considered"), "{}", r.stdout);
+    // The move itself is refused, and so is the check that names its destination.
+    expect(&db, "dave", &["mv", oee, plant], 3);
+    let r = expect(&db, "own", &["check", "dave", "move", oee, "--to", plant], 1);
+    assert_eq!(r.stdout.trim(), "deny");
+    let j = expect(&db, "own", &["--json", "check", "dave", "move", oee, "--to", plant], 1).json();
+    assert_eq!(j["destination"], plant);
+    assert_eq!(j["destination_considered"], true);
+    assert!(j["reason"].as_str().unwrap().contains("R23"), "{j}");
+    // Copy: dave may copy OEE into Line1 (a taken name is a conflict there).
+    let line1 = "/Default Workspace/team/Plant/Line1";
+    let r = expect(&db, "own", &["check", "dave", "copy", oee, "--to", line1], 1);
+    assert_eq!(r.stdout.trim(), "deny");
+    // --to is for move and copy only, and must name a place the actor sees.
+    expect(&db, "own", &["check", "dave", "view", oee, "--to", plant], 2);
+    expect(&db, "own", &["check", "dave", "move", oee, "--to", "/Default Workspace/team/Nope"], 4);
+    // Other actions keep their one-word answer.
+    let r = expect(&db, "own", &["check", "dave", "view", oee], 0);
+    assert_eq!(r.stdout, "allow\n");
+}
+
 #[test]
 fn check_prints_allow_or_deny_with_exit_0_or_1_and_json() {
     let (_t, db) = populated();

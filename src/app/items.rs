@@ -318,6 +318,26 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// Whether the actor may copy `item` into `dst` (R20), as `cp` decides.
+    pub fn check_copy(&self, item: &Item, src: &Resolved, dst: &Resolved, beside: bool) -> Result<()> {
+        if item.kind != ItemKind::App {
+            return Err(Error::invalid("only apps are copied (R20)"));
+        }
+        if dst.item().map(|i| i.kind) == Some(ItemKind::App) {
+            return Err(Error::invalid(
+                "the destination must be a folder or a space root",
+            ));
+        }
+        self.require(Action::Copy, src)?;
+        self.require(Action::Create, dst)?;
+        // R20: "create a copy" names it `<name> (copy)`, …; "copy to" keeps the
+        // name, so copying into its own folder is a conflict like any taken name.
+        if !beside && self.store().child(&dst.as_parent(), &item.name)?.is_some() {
+            return Err(taken(&item.name, &dst.path));
+        }
+        Ok(())
+    }
+
     /// `cp PATH DEST` or `cp PATH --beside` (R20).
     pub fn cp(&self, raw: &str, dest: Option<&str>) -> Result<Item> {
         let ip = path::parse_item(raw)?;
@@ -328,30 +348,16 @@ impl Session<'_> {
             Some(dp) => Some(self.resolve(&dp)?),
             None => None,
         };
-        if item.kind != ItemKind::App {
-            return Err(Error::invalid("only apps are copied (R20)"));
-        }
         let copy_beside = dst.is_none();
         let dst = match dst {
             Some(d) => d,
             None => self.parent_of(&item, &src)?,
         };
-        if dst.item().map(|i| i.kind) == Some(ItemKind::App) {
-            return Err(Error::invalid(
-                "the destination must be a folder or a space root",
-            ));
-        }
-        self.require(Action::Copy, &src)?;
-        self.require(Action::Create, &dst)?;
+        self.check_copy(&item, &src, &dst, copy_beside)?;
         let pk = dst.as_parent();
-        // R20: "create a copy" names it `<name> (copy)`, …; "copy to" keeps the
-        // name, so copying into its own folder is a conflict like any taken name.
         let name = if copy_beside {
             self.copy_name(&pk, &item.name)?
         } else {
-            if self.store().child(&pk, &item.name)?.is_some() {
-                return Err(taken(&item.name, &dst.path));
-            }
             item.name.clone()
         };
         let space = dst.space().clone();

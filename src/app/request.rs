@@ -208,6 +208,9 @@ pub enum Request {
         login: String,
         action: String,
         path: String,
+        /// For move and copy: the destination to decide for.
+        #[serde(default)]
+        to: Option<String>,
     },
     Explain {
         login: String,
@@ -946,7 +949,8 @@ impl Session<'_> {
                 login,
                 action,
                 path,
-            } => Reply::Decision(self.check(&login, &action, &path)?),
+                to,
+            } => Reply::Decision(self.check_to(&login, &action, &path, to.as_deref())?),
             Request::Explain { login, path } => {
                 let (decision, lines) = self.explain(&login, &path)?;
                 Reply::Explained { decision, lines }

@@ -315,11 +315,59 @@ impl Session<'_> {
 
     /// `check LOGIN ACTION PATH`: only where the actor sees PATH (R12).
     pub fn check(&self, login: &str, action: &str, raw: &str) -> Result<Decision> {
+        self.check_to(login, action, raw, None)
+    }
+
+    /// `check LOGIN ACTION PATH [--to DEST]`: a move or a copy is decided
+    /// for its destination too when one is given, as `mv` and `cp` decide
+    /// it for LOGIN; without one, the answer says the destination was not
+    /// considered. The actor must see PATH and DEST (R12).
+    pub fn check_to(
+        &self,
+        login: &str,
+        action: &str,
+        raw: &str,
+        to: Option<&str>,
+    ) -> Result<Decision> {
         let login = names::validate_login(login)?;
         let action: Action = action.parse()?;
+        let places = matches!(action, Action::Move | Action::Copy);
+        if to.is_some() && !places {
+            return Err(Error::invalid(format!(
+                "--to applies to move and copy, not to {action}"
+            )));
+        }
         let ip = path::parse_in(raw)?;
+        let dp = to.map(path::parse_in).transpose()?;
         let r = self.resolve(&ip)?;
-        self.decide_as(&login, action, &r)
+        let dst = dp.map(|d| self.resolve(&d)).transpose()?;
+        let mut d = self.decide_as(&login, action, &r)?;
+        if !places {
+            return Ok(d);
+        }
+        d.destination = Some(dst.as_ref().map(|x| x.path.clone()));
+        if let (Some(dst), true) = (dst, d.allowed) {
+            if let Err(e) = self.app().session(&login)?.check_placing(action, &r, &dst) {
+                d.allowed = false;
+                d.reason = if e.outcome == Outcome::NotFound {
+                    format!("{login} cannot see {} (R12)", dst.path)
+                } else {
+                    e.message
+                };
+            }
+        }
+        Ok(d)
+    }
+
+    /// The checks of `mv` or `cp` into `dst`, as this session's user, who
+    /// must see both places (else: not found, as for them).
+    fn check_placing(&self, action: Action, src: &Resolved, dst: &Resolved) -> Result<()> {
+        let (item, src) = self.resolve_item(&src.path)?;
+        let dst = self.resolve(&path::parse_in(&dst.path)?)?;
+        match action {
+            Action::Move => self.check_move(&item, &src, &dst),
+            _ => self.check_copy(&item, &src, &dst, false),
+        }
     }
 
     /// The rule table for another user on a location the actor has resolved.

@@ -106,6 +106,9 @@ pub enum Cmd {
         login: String,
         action: String,
         path: String,
+        /// For move and copy: decide for this destination folder too
+        #[arg(long, value_name = "DEST")]
+        to: Option<String>,
     },
     /// Explain LOGIN's effective level on PATH (R13)
     Explain { login: String, path: String },

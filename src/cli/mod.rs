@@ -310,10 +310,12 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             login,
             action,
             path,
+            to,
         } => Request::Check {
             login,
             action,
             path,
+            to,
         },
         Cmd::Explain { login, path } => Request::Explain { login, path },
         Cmd::Describe { path, text } => Request::Describe { path, text },

@@ -383,9 +383,15 @@ fn tree(nodes: Vec<TreeNode>, b: &Branches) -> Out {
 
 fn decision(d: Decision) -> Out {
     let word = if d.allowed { "allow" } else { "deny" };
+    let mut text = word.to_string();
+    if let Some(None) = &d.destination {
+        text.push_str("\nnote: the destination was not considered; give --to DEST to decide for it");
+    }
     Out {
-        text: word.into(),
-        json: json!({ "allowed": d.allowed, "decision": word, "level": d.level_word(), "reason": d.reason, "grants": d.grants }),
+        text,
+        json: json!({ "allowed": d.allowed, "decision": word, "level": d.level_word(), "reason": d.reason, "grants": d.grants,
+            "destination": d.destination.clone().flatten(),
+            "destination_considered": d.destination.as_ref().map(Option::is_some) }),
         code: if d.allowed { 0 } else { 1 },
     }
 }

@@ -236,6 +236,10 @@ pub struct Decision {
     pub grants: Vec<Contribution>,
     /// Why, in words, with the rule numbers.
     pub reason: String,
+    /// For a move or a copy asked about by `check`: the destination it was
+    /// decided for, or `None` when none was given (only the source was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Option<String>>,
 }
 
 impl Decision {
@@ -302,6 +306,7 @@ fn decision(
         level: None,
         grants: Vec::new(),
         reason,
+        destination: None,
     }
 }
 

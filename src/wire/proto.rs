@@ -551,8 +551,9 @@ mod tests {
             Request::Detail { path: p("Plant") },
             Request::Check {
                 login: s("bob"),
-                action: s("view"),
+                action: s("move"),
                 path: p("Plant"),
+                to: Some(p("")),
             },
             Request::Explain {
                 login: s("bob"),
