@@ -9,6 +9,7 @@ pub mod open;
 pub use open::require_existing;
 pub mod overlay;
 pub mod pg_kv;
+pub mod salvage;
 pub mod sled_kv;
 
 use std::path::{Path, PathBuf};
@@ -100,6 +101,21 @@ impl Store {
         };
         s.init_meta().expect("memory store");
         s
+    }
+
+    /// Pairs read from a damaged store, in memory, taken as they are (no
+    /// format check: they are what `doctor` examines).
+    pub(crate) fn of_pairs(pairs: std::collections::BTreeMap<Vec<u8>, Vec<u8>>) -> Store {
+        Store {
+            kv: std::sync::Arc::new(MemKv::from_pairs(pairs)),
+            cache: Default::default(),
+            dir: None,
+            label: None,
+            writer: Mutex::new(()),
+            _lock: None,
+            feed: Default::default(),
+            follower: None,
+        }
     }
 
     pub(crate) fn from_parts(kv: Box<dyn Kv>, dir: PathBuf, lock: std::fs::File) -> Result<Store> {
