@@ -89,16 +89,7 @@ pub const PAGE: usize = 1000;
 impl Store {
     /// A store in memory: tests, and what-if runs.
     pub fn in_memory() -> Store {
-        let s = Store {
-            kv: std::sync::Arc::new(MemKv::new()),
-            cache: Default::default(),
-            dir: None,
-            label: None,
-            writer: Mutex::new(()),
-            _lock: None,
-            feed: Default::default(),
-            follower: None,
-        };
+        let s = Store::of_pairs(Default::default());
         s.init_meta().expect("memory store");
         s
     }
