@@ -132,8 +132,15 @@ pub fn run(env: &Env, request: Request) -> Result<Reply> {
 }
 
 fn run_somewhere(env: &Env, request: Request) -> Result<Reply> {
+    if let Some(r) = doctor_damaged(env, &request, None)? {
+        return Ok(r);
+    }
     loop {
-        match reach(env, request.creates_store())? {
+        let reached = match reach(env, request.creates_store()) {
+            Ok(r) => r,
+            Err(e) => return doctor_damaged(env, &request, Some(&e))?.ok_or(e),
+        };
+        match reached {
             Reached::Holder(mut c) => match c.call(request.clone(), env.as_.clone()) {
                 Called::Done(r) => return r,
                 // The holder went away without doing it: find the next one.
@@ -142,6 +149,21 @@ fn run_somewhere(env: &Env, request: Request) -> Result<Reply> {
             Reached::Opened(app) => return run_here(env, *app, request),
         }
     }
+}
+
+/// `doctor` on a store directory whose data is damaged, read from its files
+/// (`app::salvage`); `None` for any other request or store, or when the
+/// data reads whole (`failed`: the ordinary open's error, if it was tried).
+fn doctor_damaged(env: &Env, request: &Request, failed: Option<&Error>) -> Result<Option<Reply>> {
+    let local = !env.socket_given && env.postgres().is_none();
+    if !local || !matches!(request, Request::Doctor { .. }) {
+        return Ok(None);
+    }
+    if failed.is_some_and(|e| !crate::app::salvage::is_damage(e)) {
+        return Ok(None);
+    }
+    let login = || env.actor();
+    crate::app::salvage::doctor_if_damaged(&env.store, request, Caller::new(&login), failed)
 }
 
 /// `copy FROM TO`: an export of FROM (one consistent state: through its

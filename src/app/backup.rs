@@ -78,6 +78,14 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A byte copy of a store directory's files into `dir` (new or empty),
+/// usable as a store directory; the caller keeps writers out meanwhile.
+pub(crate) fn copy_store_files(src: &Path, dir: &Path) -> Result<()> {
+    fresh_dir(dir)?;
+    copy_tree(&src.join(SLED_DIR), &dir.join(SLED_DIR)).map_err(|e| io(dir, e))?;
+    write_private(&dir.join(LOCK_FILE), b"")
+}
+
 impl App {
     /// A consistent copy of the store in `dir` (see the module notes).
     pub fn backup(&self, dir: &Path, force: bool) -> Result<Backup> {
@@ -164,12 +172,10 @@ impl App {
             write_private(&dir.join(EXPORT_FILE), json.as_bytes())?;
             return Ok(dir.to_path_buf());
         };
-        fresh_dir(dir)?;
         {
             let _hold = self.store.begin()?;
-            copy_tree(&src.join(SLED_DIR), &dir.join(SLED_DIR)).map_err(|e| io(dir, e))?;
+            copy_store_files(src, dir)?;
         }
-        write_private(&dir.join(LOCK_FILE), b"")?;
         if let Ok(json) = self.export_json() {
             write_private(&dir.join(EXPORT_FILE), json.as_bytes())?;
         }

@@ -75,7 +75,7 @@ fn show_key(k: &[u8]) -> String {
     text::escape(&s)
 }
 
-fn table_name(t: u8) -> &'static str {
+pub(crate) fn table_name(t: u8) -> &'static str {
     match t {
         keys::META => "meta",
         keys::USER => "user",
@@ -104,7 +104,7 @@ fn table_name(t: u8) -> &'static str {
 }
 
 /// Every pair of the store, read page by page.
-fn all_pairs(kv: &dyn Kv) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+pub(crate) fn all_pairs(kv: &dyn Kv) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut out = Vec::new();
     let mut after: Option<Vec<u8>> = None;
     loop {
@@ -120,7 +120,7 @@ fn all_pairs(kv: &dyn Kv) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
 
 struct Checker {
     problems: Vec<Problem>,
-    undecodable: usize,
+    undecodable: Vec<Vec<u8>>,
 }
 
 impl Checker {
@@ -131,7 +131,7 @@ impl Checker {
         match decode::<T>(v, table_name(k[0])) {
             Ok(t) => Some(t),
             Err(e) => {
-                self.undecodable += 1;
+                self.undecodable.push(k.to_vec());
                 self.report(
                     format!("record {} does not decode: {}", show_key(k), e.message),
                     vec![],
@@ -172,20 +172,27 @@ impl Checker {
     }
 }
 
-/// Checks every invariant; reads the whole store (doctor only).
-/// What a check found: records read, problems, and the first free audit seq.
+/// What a check found: records read, problems, the keys of records that do
+/// not decode, and the first free audit seq and item/workspace id.
 pub struct Found {
     pub records: usize,
     pub problems: Vec<Problem>,
+    pub undecodable: Vec<Vec<u8>>,
     pub next_seq: u64,
+    pub next_id: u64,
 }
 
+/// Checks every invariant; reads the whole store (doctor only).
 pub fn check(store: &Store) -> Result<Found> {
-    let pairs = all_pairs(store.kv())?;
+    Ok(check_pairs(all_pairs(store.kv())?))
+}
+
+/// Checks every invariant of a store's pairs (read from it, or salvaged).
+pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
     let n = pairs.len();
     let mut c = Checker {
         problems: Vec::new(),
-        undecodable: 0,
+        undecodable: Vec::new(),
     };
     let mut tables: BTreeMap<u8, BTreeMap<Vec<u8>, Vec<u8>>> = BTreeMap::new();
     for (k, v) in pairs {
@@ -265,6 +272,7 @@ pub fn check(store: &Store) -> Result<Found> {
             }
         }
     }
+    let next_id = items.keys().chain(wss.keys()).max().copied().unwrap_or(0) + 1;
     for (k, v) in t(keys::META) {
         let name = &k[1..];
         match name {
@@ -291,7 +299,7 @@ pub fn check(store: &Store) -> Result<Found> {
                         next_seq = n;
                     }
                     let need = if name == b"next_id" {
-                        items.keys().chain(wss.keys()).max().copied().unwrap_or(0) + 1
+                        next_id
                     } else {
                         max_seq + 1
                     };
@@ -563,17 +571,19 @@ pub fn check(store: &Store) -> Result<Found> {
     }
     let undecodable = c.undecodable;
     let mut problems = c.problems;
-    if undecodable > 0 {
+    if !undecodable.is_empty() {
         // Fixes cannot be trusted while records are unreadable.
         for p in &mut problems {
             p.fix.clear();
         }
     }
-    Ok(Found {
+    Found {
         records: n,
         problems,
+        undecodable,
         next_seq: next_seq.max(max_seq + 1),
-    })
+        next_id,
+    }
 }
 
 /// Where a repair's backup goes by default: beside the store.
@@ -588,6 +598,21 @@ pub fn default_backup_dir(store_dir: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "store".into());
     store_dir.with_file_name(format!("{name}.before-repair-{ts}"))
+}
+
+/// R32: a repair is a change, and is logged.
+pub(crate) fn repair_entry(seq: u64, target: String) -> AuditEntry {
+    AuditEntry {
+        seq,
+        at: now(),
+        actor: "treeward-doctor".into(),
+        action: AuditAction::DoctorRepair.as_str().into(),
+        target,
+        item: None,
+        ws: None,
+        space: None,
+        outcome: "ok".into(),
+    }
 }
 
 impl App {
@@ -631,18 +656,7 @@ impl App {
         // R32: the repair is a change, and is logged. Its seq is chosen here,
         // past every stored entry, since the counter itself may be under repair.
         let seq = found.next_seq;
-        let entry = AuditEntry {
-            seq,
-            at: now(),
-            actor: "treeward-doctor".into(),
-            action: AuditAction::DoctorRepair.as_str().into(),
-            target: format!("{} fixes", fixes.len()),
-            item: None,
-            ws: None,
-            space: None,
-            outcome: "ok".into(),
-        };
-        tx.put(keys::audit(seq), &entry);
+        tx.put(keys::audit(seq), &repair_entry(seq, format!("{} fixes", fixes.len())));
         tx.put(keys::meta("next_seq"), &(seq + 1));
         tx.commit()?;
         report.repaired = fixes.len();

@@ -8,6 +8,7 @@ pub mod backup;
 mod browse;
 pub mod demo;
 pub mod doctor;
+pub mod salvage;
 pub mod gen;
 mod items;
 mod reach;

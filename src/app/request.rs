@@ -365,6 +365,9 @@ pub struct DoctorReply {
     pub backup: Option<PathBuf>,
     pub repair: bool,
     pub clean: bool,
+    /// The store could not be opened as it was: what was read from its files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salvage: Option<super::salvage::SalvageNote>,
 }
 
 /// How an item came to be where it is now.
@@ -532,7 +535,7 @@ impl App {
     /// a local `--as tina export` is refused as it is through a server. An
     /// empty store has no owner yet (filling it makes one); a store whose
     /// account cannot be read is doctor's to repair.
-    fn owners_only(&self, caller: &Caller<'_>, req: &Request) -> Result<()> {
+    pub(crate) fn owners_only(&self, caller: &Caller<'_>, req: &Request) -> Result<()> {
         let what = match req {
             Request::Export => "export",
             Request::Backup { .. } => "backup",
@@ -609,6 +612,7 @@ impl App {
                     clean: r.clean(),
                     backup: r.backup,
                     repair,
+                    salvage: None,
                 }))
             }
             Request::Backup { dir, force } => Ok(Reply::Backup(self.backup(&dir, force)?)),

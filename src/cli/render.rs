@@ -468,9 +468,38 @@ pub(crate) fn log_line(e: &AuditEntry) -> String {
     )
 }
 
-/// `doctor`: one line per problem; exit 0 when clean, 5 when problems remain.
+/// `doctor` on a damaged store: what was read, what is lost, what next.
+fn salvage_text(n: &crate::app::salvage::SalvageNote, records: usize) -> String {
+    let tables: Vec<String> = n.read.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let mut t = format!(
+        "damaged: {}\nread: {records} records ({})\n",
+        escape(&n.why),
+        tables.join(", ")
+    );
+    for l in &n.lost {
+        t.push_str(&format!("lost: {l}\n"));
+    }
+    if n.lost.is_empty() {
+        t.push_str("lost: no record is known lost (the damage hit copies the log had replaced)\n");
+    }
+    t.push_str(&match n.kept {
+        Some(k) => format!(
+            "salvaged: a fresh store of {k} records replaces the damaged data ({} left out)\n",
+            n.dropped
+        ),
+        None => "next: `treeward doctor --repair` copies the damaged files aside, then builds a fresh store from the records read\n".into(),
+    });
+    t
+}
+
+/// `doctor`: one line per problem; exit 0 when clean, 5 when problems remain,
+/// 6 when the store is damaged and was not repaired.
 fn doctor(r: DoctorReply) -> Out {
     let mut text = String::new();
+    let unrepaired = r.salvage.as_ref().is_some_and(|n| n.kept.is_none());
+    if let Some(n) = &r.salvage {
+        text.push_str(&salvage_text(n, r.records));
+    }
     for p in &r.problems {
         text.push_str(&format!("problem: {}\n", escape(p)));
     }
@@ -487,7 +516,7 @@ fn doctor(r: DoctorReply) -> Out {
     } else if r.repair && !r.problems.is_empty() {
         text.push_str("nothing here is safe to repair automatically; restore a backup\n");
     }
-    if r.problems.is_empty() {
+    if r.problems.is_empty() && !unrepaired {
         text.push_str(&format!(
             "store is consistent ({} records checked)\n",
             r.records
@@ -501,8 +530,13 @@ fn doctor(r: DoctorReply) -> Out {
             "repaired": r.repaired,
             "remaining": r.remaining,
             "backup": r.backup,
+            "salvage": r.salvage,
         }),
         text,
-        code: if r.clean { 0 } else { 5 },
+        code: match (unrepaired, r.clean) {
+            (true, _) => 6,
+            (false, true) => 0,
+            (false, false) => 5,
+        },
     }
 }

@@ -150,6 +150,12 @@ impl MemKv {
     pub fn new() -> Self {
         Self::default()
     }
+    /// A map holding these pairs (a salvaged store, checked in memory).
+    pub fn from_pairs(pairs: BTreeMap<Vec<u8>, Vec<u8>>) -> Self {
+        MemKv {
+            map: RwLock::new(pairs),
+        }
+    }
     /// Every pair: the byte-for-byte state, for tests.
     pub fn dump(&self) -> Pairs {
         self.map

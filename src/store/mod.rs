@@ -9,6 +9,7 @@ pub mod open;
 pub use open::require_existing;
 pub mod overlay;
 pub mod pg_kv;
+pub mod salvage;
 pub mod sled_kv;
 
 use std::path::{Path, PathBuf};
@@ -88,8 +89,16 @@ pub const PAGE: usize = 1000;
 impl Store {
     /// A store in memory: tests, and what-if runs.
     pub fn in_memory() -> Store {
-        let s = Store {
-            kv: std::sync::Arc::new(MemKv::new()),
+        let s = Store::of_pairs(Default::default());
+        s.init_meta().expect("memory store");
+        s
+    }
+
+    /// Pairs read from a damaged store, in memory, taken as they are (no
+    /// format check: they are what `doctor` examines).
+    pub(crate) fn of_pairs(pairs: std::collections::BTreeMap<Vec<u8>, Vec<u8>>) -> Store {
+        Store {
+            kv: std::sync::Arc::new(MemKv::from_pairs(pairs)),
             cache: Default::default(),
             dir: None,
             label: None,
@@ -97,9 +106,7 @@ impl Store {
             _lock: None,
             feed: Default::default(),
             follower: None,
-        };
-        s.init_meta().expect("memory store");
-        s
+        }
     }
 
     pub(crate) fn from_parts(kv: Box<dyn Kv>, dir: PathBuf, lock: std::fs::File) -> Result<Store> {

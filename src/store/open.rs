@@ -61,9 +61,13 @@ pub fn open_dir(dir: &Path) -> Result<Store> {
             .create(dir)
             .map_err(|e| Error::unavailable(format!("{shown} cannot be created: {e}")))?;
     }
-    // Files sled creates are for the owner alone.
+    owner_only(|| open_locked(dir))
+}
+
+/// Runs `f` with files it creates (sled's) for the owner alone.
+pub(crate) fn owner_only<T>(f: impl FnOnce() -> T) -> T {
     let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
-    let res = open_locked(dir);
+    let res = f();
     nix::sys::stat::umask(old);
     res
 }

@@ -20,9 +20,14 @@ pub struct SledKv {
 /// Our own read cache (`store::cache`) keeps what checks walk.
 const CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// In every message about damaged data (`doctor` reads such a store itself).
+pub(crate) const DAMAGED: &str = "is damaged";
+/// Where other commands send the owner of a damaged store.
+pub(crate) const SEE_DOCTOR: &str = "; restore a backup or run `treeward doctor`";
+
 fn damaged(dir: &Path, what: impl std::fmt::Display) -> Error {
     Error::unavailable(format!(
-        "{} is damaged or unreadable: {what}",
+        "{} {DAMAGED} or unreadable: {what}",
         dir.display()
     ))
 }
@@ -34,7 +39,7 @@ fn sled_error(dir: &Path, e: &sled::Error) -> Error {
     match e {
         sled::Error::Io(io) => io_error(dir, io),
         sled::Error::Corruption { at, .. } => Error::unavailable(format!(
-            "{shown} is damaged: its data file is corrupt{}; restore a backup or run `treeward doctor`",
+            "{shown} {DAMAGED}: its data file is corrupt{}{SEE_DOCTOR}",
             match at {
                 Some(p) => format!(" (at {p:?})"),
                 None => String::new(),
@@ -44,7 +49,7 @@ fn sled_error(dir: &Path, e: &sled::Error) -> Error {
             Error::unavailable(format!("{shown} cannot be used: {m}"))
         }
         sled::Error::ReportableBug(m) => Error::unavailable(format!(
-            "{shown} is damaged or unreadable: the storage engine failed ({m})"
+            "{shown} {DAMAGED} or unreadable: the storage engine failed ({m})"
         )),
         other => damaged(dir, other),
     }
