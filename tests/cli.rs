@@ -701,6 +701,52 @@ fn repeats_are_predictable_unchanged_writes_no_audit_entry() {
     expect(&db, "own", &["unshare", plant, "user:nobody"], 4);
 }
 
+/// Issue 13 #5 (R1, R2 as SPEC reads now): names are NFC on every input,
+/// invisible characters are refused, and a sibling that looks like another
+/// (UTS #39) is a conflict, on create, rename, move, copy and import.
+#[test]
+fn names_that_look_equal_are_one_name() {
+    let (t, db) = populated();
+    let team = "/Default Workspace/team";
+    let nfc = format!("{team}/Qualit\u{e4}t");
+    let nfd = format!("{team}/Qualita\u{308}t");
+    expect(&db, "alice", &["mkdir", &nfd], 0);
+    let r = expect(&db, "alice", &["mkdir", &nfc], 5);
+    assert!(r.stderr.contains("R1"), "{}", r.stderr);
+    // Stored composed; found by either form.
+    let j = expect(&db, "alice", &["--json", "ls", team], 0).json();
+    assert!(j.to_string().contains("Qualit\u{e4}t"), "{j}");
+    expect(&db, "alice", &["ls", &nfc], 0);
+    expect(&db, "alice", &["ls", &nfd], 0);
+    // Invisible: refused as invalid input, shown escaped.
+    for c in ['\u{200b}', '\u{200d}', '\u{2060}', '\u{feff}'] {
+        let r = expect(&db, "alice", &["mkdir", &format!("{team}/Zero{c}Width")], 2);
+        assert!(r.stderr.contains("invisible"), "{}", r.stderr);
+        assert!(!r.stderr.contains(c), "shown raw: {:?}", r.stderr);
+    }
+    // Confusable siblings: a conflict wherever two would meet.
+    let cyr = format!("{team}/\u{420}lant"); // Cyrillic Er, then "lant"
+    let r = expect(&db, "alice", &["mkdir", &cyr], 5);
+    assert!(r.stderr.contains("looks like 'Plant'"), "{}", r.stderr);
+    expect(&db, "alice", &["rename", &format!("{team}/Archive"), "\u{420}lant"], 5);
+    expect(&db, "alice", &["mkdir", &format!("{team}/Plant/Archive")], 0);
+    expect(&db, "alice", &["mkdir", &format!("{team}/Plant/Line1/\u{420}lant")], 0);
+    expect(&db, "alice", &["mv", &format!("{team}/Plant/Line1/\u{420}lant"), team], 5);
+    // Renaming an item to a look of its own name is fine.
+    expect(&db, "alice", &["rename", &format!("{team}/Plant/Archive"), "Archlve"], 0);
+    // Import: decomposed names arrive composed; two alike in a folder conflict.
+    let doc = export(&db).replace("Qualit\u{e4}t", "Qualita\u{308}t");
+    let f = t.path().join("nfd.json");
+    std::fs::write(&f, &doc).unwrap();
+    let other = fresh(&t, "nfd");
+    expect(&other, "own", &["import", f.to_str().unwrap()], 0);
+    expect(&other, "alice", &["ls", &nfc], 0);
+    let twin = doc.replace("\"Archive\"", "\"\u{420}lant\"");
+    std::fs::write(&f, &twin).unwrap();
+    let third = fresh(&t, "twin");
+    expect(&third, "own", &["import", f.to_str().unwrap()], 5);
+}
+
 #[test]
 fn exit_codes_0_to_6_each_come_from_a_real_case() {
     let (_t, db) = populated();

@@ -201,8 +201,13 @@ fn row2_editors_cannot_move() {
 fn row3_dave_manager_on_oee_but_path_only_on_plant() {
     let (_t, db) = fresh();
     refused(&db, "dave", &["mv", OEE, PLANT], 3);
+    // The source alone allows the move; the answer says the destination
+    // was not considered, and with it (issue 13 #10) the check denies too.
     let r = expect(&db, "dave", &["check", "dave", "move", OEE], 0);
-    assert_eq!(r.stdout.trim(), "allow");
+    assert_eq!(r.stdout.lines().next(), Some("allow"));
+    assert!(r.stdout.contains("destination was not considered"));
+    let r = expect(&db, "dave", &["check", "dave", "move", OEE, "--to", PLANT], 1);
+    assert_eq!(r.stdout.trim(), "deny");
     let r = expect(&db, "dave", &["check", "dave", "view", PLANT], 1);
     assert_eq!(r.stdout.trim(), "deny");
 }

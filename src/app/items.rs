@@ -24,6 +24,32 @@ fn taken(name: &str, where_: &str) -> Error {
 }
 
 impl Session<'_> {
+    /// R1, as the rule table reads it: a name taken by a sibling, or that
+    /// looks like a sibling's (UTS #39), is a conflict. `except`: the item
+    /// being renamed, which may keep looking like itself.
+    fn require_free_look(
+        &self,
+        parent: &Parent,
+        name: &str,
+        except: Option<ItemId>,
+        where_: &str,
+    ) -> Result<()> {
+        if self.store().child(parent, name)?.is_some_and(|c| Some(c.id) != except) {
+            return Err(taken(name, where_));
+        }
+        for (id, _, other) in self.store().child_entries(parent)? {
+            if Some(id) != except && names::confusable(&other, name) {
+                return Err(Error::conflict(format!(
+                    "'{}' looks like '{}', already in {} (R1: names that look alike are refused)",
+                    text::escape(name),
+                    text::escape(&other),
+                    text::escape(where_)
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// `mkdir PATH` / `app PATH`.
     pub fn create(&self, raw: &str, kind: ItemKind) -> Result<Item> {
         let ip = path::parse_item(raw)?;
@@ -38,9 +64,7 @@ impl Session<'_> {
         }
         self.require(Action::Create, parent)?;
         let pk = parent.as_parent();
-        if self.store().child(&pk, &name)?.is_some() {
-            return Err(taken(&name, &parent.path));
-        }
+        self.require_free_look(&pk, &name, None, &parent.path)?;
         let space = parent.space().clone();
         let t = now();
         let item = Item {
@@ -155,12 +179,8 @@ impl Session<'_> {
             return Ok(item);
         }
         let pk = Parent::of(&item);
-        if self.store().child(&pk, &new_name)?.is_some() {
-            return Err(taken(
-                &new_name,
-                r.path.rsplit_once('/').map(|x| x.0).unwrap_or("/"),
-            ));
-        }
+        let folder = r.path.rsplit_once('/').map(|x| x.0).unwrap_or("/");
+        self.require_free_look(&pk, &new_name, Some(item.id), folder)?;
         let mut it = item.clone();
         it.name = new_name.clone();
         it.modified = now();
@@ -310,10 +330,8 @@ impl Session<'_> {
                 )));
             }
         }
-        if Parent::of(item) != dst.as_parent()
-            && self.store().child(&dst.as_parent(), &item.name)?.is_some()
-        {
-            return Err(taken(&item.name, &dst.path));
+        if Parent::of(item) != dst.as_parent() {
+            self.require_free_look(&dst.as_parent(), &item.name, None, &dst.path)?;
         }
         Ok(())
     }
@@ -332,8 +350,8 @@ impl Session<'_> {
         self.require(Action::Create, dst)?;
         // R20: "create a copy" names it `<name> (copy)`, …; "copy to" keeps the
         // name, so copying into its own folder is a conflict like any taken name.
-        if !beside && self.store().child(&dst.as_parent(), &item.name)?.is_some() {
-            return Err(taken(&item.name, &dst.path));
+        if !beside {
+            self.require_free_look(&dst.as_parent(), &item.name, None, &dst.path)?;
         }
         Ok(())
     }

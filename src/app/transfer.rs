@@ -164,6 +164,16 @@ impl App {
 
     /// Parses an export document: invalid input on anything malformed.
     pub fn parse_export(json: &str) -> Result<Export> {
+        // R2: names are stored in NFC. Normalising the whole document keeps
+        // every reference to a name (grants, memberships) the same as the name.
+        use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+        let normal: String;
+        let json = if is_nfc_quick(json.chars()) == IsNormalized::Yes {
+            json
+        } else {
+            normal = json.nfc().collect();
+            &normal
+        };
         // serde_json limits nesting to 128 levels, so a deeply nested document is an error, not a crash.
         let e: Export = serde_json::from_str(json)
             .map_err(|e| Error::invalid(format!("the import is not a treeward export: {e}")))?;
@@ -421,7 +431,7 @@ fn validate(e: &Export) -> Result<usize> {
             n += 1;
             if names::validate_name(&it.name, "item")? != it.name {
                 return Err(inv(format!(
-                    "item name '{}' has surrounding spaces (R2)",
+                    "item name '{}' has surrounding spaces or is not in NFC (R2)",
                     text::escape(&it.name)
                 )));
             }
@@ -454,10 +464,10 @@ fn validate(e: &Export) -> Result<usize> {
                     )));
                 }
             }
-            if !siblings.insert((it.parent, it.space.clone(), it.name.clone())) && clash.is_none() {
+            if !siblings.insert((it.parent, it.space.clone(), names::look(&it.name))) && clash.is_none() {
                 // R1: a conflict, reported only when the document is otherwise valid (§10 order).
                 clash = Some(Error::conflict(format!(
-                    "import: two items named '{}' in one folder (R1)",
+                    "import: two items named '{}' or alike in one folder (R1)",
                     text::escape(&it.name)
                 )));
             }

@@ -10,6 +10,13 @@
 //! - `edit` on a folder (its description) follows the same levels as on an app.
 //! - `create` on an app is never allowed (assets are added by `edit`); `copy`
 //!   applies to apps only (R20).
+//! - Names (R1, R2; `names.rs`): every name, typed or imported, is trimmed
+//!   and stored in NFC, so a path typed decomposed finds it; format (Cf) and
+//!   other default-ignorable characters are invalid input; a sibling item
+//!   whose UTS #39 skeleton equals another's is a conflict like the same name
+//!   (an item may be renamed to a look of its own name). Workspaces, groups,
+//!   units and tenants get NFC and the invisible-character rule, and stay
+//!   distinct by exact name.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,15 +1,17 @@
 //! Making stored text safe to show: nothing read from a store or an argument
 //! reaches a terminal raw (control characters and escape sequences are escaped).
 
-/// Escapes control characters (C0, DEL, C1) and bidirectional controls so a
-/// string cannot move the cursor, change colours or reorder a line.
+/// Escapes control characters (C0, DEL, C1), bidirectional controls and
+/// invisible characters so a string cannot move the cursor, change colours,
+/// reorder a line or hide part of itself.
 pub fn escape(s: &str) -> String {
-    if !s.chars().any(needs_escape) {
+    let hidden = |c: char| needs_escape(c) || (!c.is_ascii() && super::names::invisible(c));
+    if !s.chars().any(hidden) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if needs_escape(c) {
+        if hidden(c) {
             match c {
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
