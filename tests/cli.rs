@@ -747,6 +747,65 @@ fn names_that_look_equal_are_one_name() {
     expect(&third, "own", &["import", f.to_str().unwrap()], 5);
 }
 
+/// Issue 13 #1: every path treeward prints is accepted back where a path of
+/// its kind makes sense (an asset takes its app's rights, §4), and refused
+/// with the reason where it does not.
+#[test]
+fn printed_asset_paths_are_accepted_back() {
+    let (_t, db) = populated();
+    let oee = "/Default Workspace/team/Plant/OEE";
+    // Every path the tree prints, items and assets, lists.
+    fn paths(v: &Value, out: &mut Vec<String>) {
+        if let Some(p) = v["path"].as_str() {
+            out.push(p.to_string());
+        }
+        for c in v["children"].as_array().into_iter().flatten() {
+            paths(c, out);
+        }
+    }
+    let mut all = Vec::new();
+    for n in expect(&db, "alice", &["--json", "tree"], 0).json().as_array().unwrap() {
+        paths(n, &mut all);
+    }
+    let assets: Vec<&String> = all.iter().filter(|p| p.contains(':')).collect();
+    assert_eq!(assets.len(), 2, "{all:?}");
+    for p in &all {
+        expect(&db, "alice", &["ls", p], 0);
+    }
+    let chart = format!("{oee}:chart/Trend");
+    assert!(all.contains(&chart), "{all:?}");
+    let r = expect(&db, "alice", &["--json", "ls", &chart], 0).json();
+    assert_eq!(r["entries"][0]["path"], chart.as_str());
+    expect(&db, "alice", &["tree", &chart], 0);
+    let r = expect(&db, "alice", &["who", &chart], 0);
+    assert!(r.stdout.contains("bob"), "{}", r.stdout);
+    // check and explain: the app's rights, view for view, edit for changes.
+    expect(&db, "alice", &["check", "bob", "edit", &chart], 0);
+    expect(&db, "alice", &["check", "bob", "delete", &chart], 0);
+    expect(&db, "alice", &["check", "tina", "delete", &chart], 1);
+    let r = expect(&db, "alice", &["explain", "bob", &chart], 0);
+    assert!(r.stdout.contains("asset"), "{}", r.stdout);
+    expect(&db, "alice", &["check", "bob", "move", &chart], 2);
+    // Where an asset makes no sense: invalid input naming the app's path.
+    for args in [
+        vec!["share", chart.as_str(), "user:carol", "viewer"],
+        vec!["mv", chart.as_str(), "/Default Workspace/team"],
+        vec!["rename", chart.as_str(), "X"],
+        vec!["describe", chart.as_str(), "x"],
+        vec!["mkdir", chart.as_str()],
+    ] {
+        let r = expect(&db, "alice", &args, 2);
+        assert!(r.stderr.contains("names an asset") && r.stderr.contains(oee), "{}", r.stderr);
+    }
+    // Not there, or not seen: not found (R12); a bad kind: invalid.
+    expect(&db, "alice", &["ls", &format!("{oee}:chart/Nope")], 4);
+    expect(&db, "carol", &["ls", &format!("/Default Workspace/team/Plant/Energy:chart/Trend")], 4);
+    expect(&db, "alice", &["ls", &format!("{oee}:widget/Trend")], 2);
+    // rm takes it as asset rm does.
+    expect(&db, "bob", &["rm", &chart], 0);
+    expect(&db, "alice", &["ls", &chart], 4);
+}
+
 #[test]
 fn exit_codes_0_to_6_each_come_from_a_real_case() {
     let (_t, db) = populated();

@@ -843,7 +843,13 @@ impl Session<'_> {
                 self.placed(Placed::Renamed, &it)?
             }
             Request::Rm { path } => {
-                self.rm(&path)?;
+                // `rm` takes every path `ls` prints, an asset's too.
+                match path::parse_target(&path)? {
+                    path::Target::Asset(_) => self.asset_rm(&path)?,
+                    path::Target::In(_) => {
+                        self.rm(&path)?;
+                    }
+                }
                 done(format!("deleted {path}"))
             }
             Request::Cp { path, dest } => {

@@ -157,6 +157,12 @@ impl Session<'_> {
         level: Option<&str>,
         via: Option<&str>,
     ) -> Result<(String, Vec<WhoRow>)> {
+        // An asset: whoever can view its app (§4).
+        if let path::Target::Asset(ap) = path::parse_target(raw)? {
+            let (r, _) = self.resolve_asset(&ap)?;
+            let (_, rows) = self.who(&r.path, level, via)?;
+            return Ok((ap.to_string(), rows));
+        }
         let ip = path::parse_in(raw)?;
         if let Some(v) = via {
             if !["user", "group", "org", "tenant", "role"].contains(&v) {

@@ -7,6 +7,19 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::domain::rules::{explain_lines, Decision, Seen};
 
+/// The row of an asset of the app at `app_path`.
+fn entry_of_asset(a: Asset, app_path: &str) -> Entry {
+    Entry {
+        kind: a.kind.as_str().into(),
+        path: format!("{app_path}:{}/{}", a.kind, a.name),
+        name: a.name,
+        id: None,
+        level: None,
+        path_only: false,
+        restricted: Vec::new(),
+    }
+}
+
 /// One row of a listing or a tree.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
@@ -165,7 +178,38 @@ impl Session<'_> {
                 let r = self.resolve(&ip)?;
                 self.ls_resolved(&r)
             }
+            path::ParsedPath::Asset(ap) => Ok(Listing {
+                path: ap.to_string(),
+                entries: vec![self.asset_entry(&ap)?],
+            }),
         }
+    }
+
+    /// An asset the actor may view (its app's view, R12) and its app's
+    /// place; not found when either is not there for them.
+    pub fn resolve_asset(&self, ap: &path::AssetPath) -> Result<(Resolved, Asset)> {
+        let r = self.resolve(&ap.app)?;
+        self.require(Action::View, &r)?;
+        let app = r.item().expect("require: an item path");
+        if app.kind != ItemKind::App {
+            return Err(Error::invalid(format!(
+                "{} is a folder; assets belong to apps",
+                text::escape(&r.path)
+            )));
+        }
+        match self.store().asset(app.id, ap.kind, &ap.name)? {
+            Some(a) => Ok((r, a)),
+            None => Err(Error::not_found(format!(
+                "{} does not exist",
+                text::escape(&ap.to_string())
+            ))),
+        }
+    }
+
+    /// The listing row of one asset, as `ls APP` prints it.
+    fn asset_entry(&self, ap: &path::AssetPath) -> Result<Entry> {
+        let (r, a) = self.resolve_asset(ap)?;
+        Ok(entry_of_asset(a, &r.path))
     }
 
     pub fn ls_resolved(&self, r: &Resolved) -> Result<Listing> {
@@ -197,18 +241,7 @@ impl Session<'_> {
     fn asset_entries(&self, item: &Item, path: &str) -> Result<Vec<Entry>> {
         let mut assets = self.store().assets(item.id)?;
         assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
-        Ok(assets
-            .into_iter()
-            .map(|a| Entry {
-                kind: a.kind.as_str().into(),
-                path: format!("{path}:{}/{}", a.kind, a.name),
-                name: a.name,
-                id: None,
-                level: None,
-                path_only: false,
-                restricted: Vec::new(),
-            })
-            .collect())
+        Ok(assets.into_iter().map(|a| entry_of_asset(a, path)).collect())
     }
 
     /// `tree [PATH]`: the hierarchy the actor sees, folders first (R3).
@@ -237,6 +270,10 @@ impl Session<'_> {
                     children: self.subtree(&r)?,
                 }])
             }
+            path::ParsedPath::Asset(ap) => Ok(vec![TreeNode {
+                entry: self.asset_entry(&ap)?,
+                children: Vec::new(),
+            }]),
         }
     }
 
@@ -337,7 +374,10 @@ impl Session<'_> {
                 "--to applies to move and copy, not to {action}"
             )));
         }
-        let ip = path::parse_in(raw)?;
+        let ip = match path::parse_target(raw)? {
+            path::Target::In(ip) => ip,
+            path::Target::Asset(ap) => return self.check_asset(&login, action, &ap),
+        };
         let dp = to.map(path::parse_in).transpose()?;
         let r = self.resolve(&ip)?;
         let dst = dp.map(|d| self.resolve(&d)).transpose()?;
@@ -356,6 +396,25 @@ impl Session<'_> {
                 };
             }
         }
+        Ok(d)
+    }
+
+    /// `check` on an asset: it takes its app's rights (§4): viewing it is
+    /// viewing the app, changing or deleting it is editing the app.
+    fn check_asset(&self, login: &str, action: Action, ap: &path::AssetPath) -> Result<Decision> {
+        let on_app = match action {
+            Action::View => Action::View,
+            Action::Edit | Action::Rename | Action::Delete => Action::Edit,
+            _ => {
+                return Err(Error::invalid(format!(
+                    "assets are not {action}d on their own: they are placed, copied and shared with their app ({})",
+                    text::escape(&ap.app.to_string())
+                )))
+            }
+        };
+        let (r, _) = self.resolve_asset(ap)?;
+        let mut d = self.decide_as(login, on_app, &r)?;
+        d.reason = format!("an asset takes its app's rights ({on_app} on the app, §4): {}", d.reason);
         Ok(d)
     }
 
@@ -390,10 +449,15 @@ impl Session<'_> {
     /// `explain LOGIN PATH` (R13).
     pub fn explain(&self, login: &str, raw: &str) -> Result<(Decision, Vec<String>)> {
         let login = names::validate_login(login)?;
-        let ip = path::parse_in(raw)?;
-        let r = self.resolve(&ip)?;
+        let (r, asset) = match path::parse_target(raw)? {
+            path::Target::In(ip) => (self.resolve(&ip)?, None),
+            path::Target::Asset(ap) => (self.resolve_asset(&ap)?.0, Some(ap)),
+        };
         let d = self.decide_as(&login, Action::View, &r)?;
-        let lines = explain_lines(&login, &r.path, &d);
+        let mut lines = explain_lines(&login, &r.path, &d);
+        if let Some(ap) = asset {
+            lines.insert(0, format!("{ap} is an asset of {}: it takes the app's rights (§4)", r.path));
+        }
         Ok((d, lines))
     }
 

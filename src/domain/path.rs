@@ -27,6 +27,8 @@ pub enum ParsedPath {
     /// `/WS`: the spaces of one workspace.
     Workspace(String),
     In(ItemPath),
+    /// `APP_PATH:KIND/NAME`, as `ls` and `tree` print assets.
+    Asset(AssetPath),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,11 +56,9 @@ pub fn parse(raw: &str) -> Result<ParsedPath> {
     if segs.iter().any(|s| s.trim().is_empty()) {
         return Err(bad(raw, "has an empty segment"));
     }
-    if segs.iter().any(|s| s.contains(':')) {
-        return Err(bad(
-            raw,
-            "contains ':' (names cannot; assets are APP_PATH:KIND/NAME)",
-        ));
+    if raw.contains(':') {
+        // Every path treeward prints is read back: an asset's is APP:KIND/NAME.
+        return Ok(ParsedPath::Asset(parse_asset(raw)?));
     }
     let Some((ws, rest)) = segs.split_first() else {
         return Ok(ParsedPath::Top);
@@ -88,6 +88,13 @@ pub fn parse(raw: &str) -> Result<ParsedPath> {
 pub fn parse_in(raw: &str) -> Result<ItemPath> {
     match parse(raw)? {
         ParsedPath::In(p) => Ok(p),
+        ParsedPath::Asset(a) => Err(bad(
+            raw,
+            &format!(
+                "names an asset; assets take their app's place and grants, so give the app's path ({})",
+                escape(&a.app.to_string())
+            ),
+        )),
         _ => Err(bad(
             raw,
             "must name a space or an item in one (/WS/team/…, /WS/my/LOGIN/…)",
@@ -104,18 +111,43 @@ pub fn parse_item(raw: &str) -> Result<ItemPath> {
     Ok(p)
 }
 
+/// What a path names where an item or an asset may be meant (`ls`, `tree`,
+/// `check`, `explain`, `who`, `rm`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    In(ItemPath),
+    Asset(AssetPath),
+}
+
+pub fn parse_target(raw: &str) -> Result<Target> {
+    if raw.contains(':') {
+        return Ok(Target::Asset(parse_asset(raw)?));
+    }
+    Ok(Target::In(parse_in(raw)?))
+}
+
 pub fn parse_asset(raw: &str) -> Result<AssetPath> {
+    let form = "must be APP_PATH:KIND/NAME (an item name cannot hold ':')";
     let Some((app, rest)) = raw.split_once(':') else {
-        return Err(bad(raw, "must be APP_PATH:KIND/NAME"));
+        return Err(bad(raw, form));
     };
     let Some((kind, name)) = rest.split_once('/') else {
-        return Err(bad(raw, "must be APP_PATH:KIND/NAME"));
+        return Err(bad(raw, form));
     };
+    if app.contains(':') || name.contains(':') || name.contains('/') {
+        return Err(bad(raw, form));
+    }
     Ok(AssetPath {
         app: parse_item(app)?,
         kind: kind.parse()?,
         name: validate_name(name, "asset")?,
     })
+}
+
+impl std::fmt::Display for AssetPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}/{}", self.app, self.kind, self.name)
+    }
 }
 
 impl ItemPath {
