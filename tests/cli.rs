@@ -806,6 +806,55 @@ fn printed_asset_paths_are_accepted_back() {
     expect(&db, "alice", &["ls", &chart], 4);
 }
 
+/// Issue 13 #2: `who` says exactly who can view, with a reason on every
+/// row (membership included), path-only visibility marked on a root and
+/// said to be left out on a folder, and a header that counts what it lists.
+#[test]
+fn who_gives_a_reason_on_every_row_and_a_header_that_counts_them() {
+    let t = tempfile::tempdir().unwrap();
+    let db = fresh(&t, "demo");
+    expect(&db, "own", &["demo"], 0);
+    let team = "/Default Workspace/team";
+    for (path, extra) in [
+        (team, vec![]),
+        ("/Default Workspace/team/Plant", vec![]),
+        ("/Default Workspace/team/Plant/Line1", vec!["--level", "manager"]),
+        ("/Default Workspace/team/Plant/Line1/OEE", vec!["--via", "org"]),
+    ] {
+        let mut args = vec!["--json", "who", path];
+        args.extend(&extra);
+        let j = expect(&db, "own", &args, 0).json();
+        let users = j["users"].as_array().unwrap();
+        assert!(!users.is_empty(), "{path}");
+        for u in users {
+            let via = u["via"].as_array().unwrap();
+            assert!(!via.is_empty(), "{path}: a row without a reason: {u}");
+            assert_ne!(u["level"], "none", "{path}: {u}");
+        }
+        args.remove(0);
+        let r = expect(&db, "own", &args, 0);
+        let head = r.stdout.lines().next().unwrap();
+        assert!(head.starts_with(&format!("{} user(s) can view", users.len())), "{head}");
+        if !extra.is_empty() {
+            assert!(head.contains(" with "), "the header names the filter: {head}");
+        }
+        for line in r.stdout.lines().filter(|l| !l.contains("user(s)") && !l.starts_with('(')) {
+            assert!(line.split_whitespace().count() >= 3, "{path}: {line:?}");
+        }
+    }
+    // On the root: members with their reason; path-only users marked and counted.
+    let r = expect(&db, "own", &["who", team], 0);
+    assert!(r.stdout.contains("members see Team Space"), "{}", r.stdout);
+    assert!(r.stdout.contains("path only"), "{}", r.stdout);
+    assert!(r.stdout.lines().next().unwrap().contains("only as the path"), "{}", r.stdout);
+    // On a folder: said, not silently left out.
+    let r = expect(&db, "own", &["who", "/Default Workspace/team/Plant"], 0);
+    assert!(r.stdout.contains("not listed"), "{}", r.stdout);
+    // --level path only / --via path select exactly those rows.
+    let j = expect(&db, "own", &["--json", "who", team, "--via", "path"], 0).json();
+    assert!(j["users"].as_array().unwrap().iter().all(|u| u["level"] == "path only"));
+}
+
 #[test]
 fn exit_codes_0_to_6_each_come_from_a_real_case() {
     let (_t, db) = populated();
@@ -1813,6 +1862,7 @@ fn who_keeps_its_columns_with_a_32_character_login() {
         .stdout
         .lines()
         .skip(1)
+        .filter(|l| !l.starts_with('('))
         .map(|l| {
             let login_end = l.find(' ').unwrap();
             login_end + l[login_end..].find(|c: char| c != ' ').unwrap()

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use super::gen::GenSpec;
-use super::review::{WhatIf, WhoRow};
+use super::review::WhatIf;
 use super::*;
 
 /// Every operation of SPEC §11, and the views the front ends read.
@@ -443,10 +443,7 @@ pub enum Reply {
         decision: Decision,
         lines: Vec<String>,
     },
-    Who {
-        path: String,
-        users: Vec<WhoRow>,
-    },
+    Who(super::review::WhoReport),
     Access {
         login: String,
         nodes: Vec<TreeNode>,
@@ -966,8 +963,7 @@ impl Session<'_> {
                 Reply::Explained { decision, lines }
             }
             Request::Who { path, level, via } => {
-                let (path, users) = self.who(&path, level.as_deref(), via.as_deref())?;
-                Reply::Who { path, users }
+                Reply::Who(self.who_report(&path, level.as_deref(), via.as_deref())?)
             }
             Request::Access { login, workspace } => {
                 let nodes = self.access(&login, workspace.as_deref())?;

@@ -21,6 +21,20 @@ pub struct WhoRow {
     pub via: Vec<WhoVia>,
 }
 
+/// `who PATH`'s answer: the rows, and what the header says about them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WhoReport {
+    pub path: String,
+    pub users: Vec<WhoRow>,
+    /// The filters applied (`--level`, `--via`), in words.
+    #[serde(default)]
+    pub filter: Vec<String>,
+    /// A folder: users who see it only as the path to an item below are
+    /// not listed (they cannot view it, R11).
+    #[serde(default)]
+    pub path_only_hidden: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WhoVia {
     /// user, group, org, tenant, role
@@ -122,6 +136,18 @@ fn vias(d: &Decision, ws_name: &str) -> Vec<WhoVia> {
             detail: "owner of this My Creations (R15)".into(),
             on: None,
         }],
+        // Membership is a reason: Team Space is visible to its members.
+        Standing::Member => vec![WhoVia {
+            kind: "role".into(),
+            detail: format!("member of {ws_name}: members see Team Space (R11)"),
+            on: None,
+        }],
+        // A space root seen because an item inside is: the path to it only.
+        Standing::None if d.grants.is_empty() => vec![WhoVia {
+            kind: "path".into(),
+            detail: "sees an item inside, so the space as its path (R11)".into(),
+            on: None,
+        }],
         _ => d
             .grants
             .iter()
@@ -165,16 +191,16 @@ impl Session<'_> {
         }
         let ip = path::parse_in(raw)?;
         if let Some(v) = via {
-            if !["user", "group", "org", "tenant", "role"].contains(&v) {
+            if !["user", "group", "org", "tenant", "role", "path"].contains(&v) {
                 return Err(Error::invalid(
-                    "--via is one of user, group, org, tenant, role",
+                    "--via is one of user, group, org, tenant, role, path",
                 ));
             }
         }
         if let Some(l) = level {
             if level_rank(l) == 0 && l != "none" {
                 return Err(Error::invalid(
-                    "--level is one of owner, admin, manager, editor, viewer, tenant, member",
+                    "--level is one of owner, admin, manager, editor, viewer, tenant, member, 'path only'",
                 ));
             }
         }
@@ -211,7 +237,10 @@ impl Session<'_> {
                 continue;
             }
             let row = WhoRow {
-                level: d.level_word(),
+                level: match d.standing {
+                    Standing::None if r.chain.is_none() => "path only".into(),
+                    _ => d.level_word(),
+                },
                 via: vias(&d, &ws_name),
                 login: u.login,
                 name: u.name,
@@ -230,6 +259,32 @@ impl Session<'_> {
                 .then(a.login.cmp(&b.login))
         });
         Ok((r.path, rows))
+    }
+
+    /// `who` with what its header says: the filters applied and, on a
+    /// folder, that users who see it only as a path are not listed.
+    pub fn who_report(
+        &self,
+        raw: &str,
+        level: Option<&str>,
+        via: Option<&str>,
+    ) -> Result<WhoReport> {
+        let (path, users) = self.who(raw, level, via)?;
+        let filter: Vec<String> = [
+            level.map(|l| format!("level {l}")),
+            via.map(|v| format!("access through a {v}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let folder = !path.contains(':')
+            && self.resolve_str(&path)?.item().is_some_and(|i| i.kind == ItemKind::Folder);
+        Ok(WhoReport {
+            path,
+            users,
+            filter,
+            path_only_hidden: folder,
+        })
     }
 
     /// `access LOGIN [--workspace WS]`: what LOGIN can view, as a tree, limited

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Out;
 use crate::app::gen::GenSummary;
 use crate::app::request::{DoctorReply, IntegRow, Members, Placed, UserRow};
-use crate::app::review::{WhatIf, WhoRow};
+use crate::app::review::{WhatIf, WhoReport};
 use crate::app::{Reply, TreeNode};
 use crate::domain::rules::Decision;
 use crate::domain::text::escape;
@@ -184,7 +184,7 @@ pub fn reply(env: &Env, r: Reply) -> Out {
             lines.join("\n"),
             serde_json::to_value(&decision).unwrap_or_default(),
         ),
-        Reply::Who { path, users } => who(path, users),
+        Reply::Who(report) => who(report),
         Reply::Access { login, nodes } => access(login, nodes, branches(env.ascii)),
         Reply::Log(v) => log(v),
         Reply::AccessChanged {
@@ -396,8 +396,22 @@ fn decision(d: Decision) -> Out {
     }
 }
 
-fn who(p: String, rows: Vec<WhoRow>) -> Out {
-    let mut text = format!("{} user(s) can view {}", rows.len(), escape(&p));
+/// `who`: a header that counts exactly the rows below it (with the filters
+/// applied, and those who see a root only as a path counted apart), then a
+/// row per user with their level and every reason for it.
+fn who(w: WhoReport) -> Out {
+    let (p, rows) = (&w.path, &w.users);
+    let paths = rows.iter().filter(|r| r.level == "path only").count();
+    let mut text = format!("{} user(s) can view {}", rows.len(), escape(p));
+    if !w.filter.is_empty() {
+        text.push_str(&format!(" with {}", w.filter.join(" and ")));
+    }
+    if paths > 0 {
+        text.push_str(&format!(
+            " ({paths} of them only as the path to an item inside, R11)"
+        ));
+    }
+
     // The login column as wide as the longest login (up to R2's 32).
     let width = rows
         .iter()
@@ -405,7 +419,7 @@ fn who(p: String, rows: Vec<WhoRow>) -> Out {
         .max()
         .unwrap_or(0)
         .max(16);
-    for r in &rows {
+    for r in rows {
         let via: Vec<String> = r
             .via
             .iter()
@@ -421,7 +435,12 @@ fn who(p: String, rows: Vec<WhoRow>) -> Out {
             via.join("; ")
         ));
     }
-    Out::ok(text, json!({ "path": p, "users": rows }))
+    if w.path_only_hidden {
+        text.push_str(
+            "\n(users who see it only as the path to an item below cannot view it and are not listed, R11)",
+        );
+    }
+    Out::ok(text, serde_json::to_value(&w).unwrap_or_default())
 }
 
 fn access(login: String, nodes: Vec<TreeNode>, b: &Branches) -> Out {
