@@ -673,6 +673,7 @@ fn repeats_are_predictable_unchanged_writes_no_audit_entry() {
         &["integ", "attach", oee, "plc"],
         &["integ", "detach", "/Default Workspace/team/Plant/Energy", "plc"],
         &["resource", "allow", oee, "influxdb"],
+        &["ws", "rename", WS, WS],
     ];
     let before = export(&db);
     let n = entries();

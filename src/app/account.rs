@@ -379,6 +379,7 @@ impl Session<'_> {
         let mut ws = self.workspace_named(&name)?;
         self.require_owner("renames workspaces")?;
         if new == ws.name {
+            self.unchanged(format!("workspace {new} is already named so"));
             return Ok(());
         }
         if self.store().workspace_by_name(&new)?.is_some() {
