@@ -1734,6 +1734,7 @@ fn every_command() -> Vec<(Vec<String>, clap::Command)> {
         }
     }
     let root = treeward::cli::args::command();
+    root.clone().debug_assert();
     let mut out = vec![(Vec::new(), root.clone())];
     walk(Vec::new(), &root, &mut out);
     out
@@ -1762,21 +1763,38 @@ fn help_names_arguments_values_and_examples() {
         let what = format!("treeward {} --help", path.join(" "));
         assert!(c.get_about().is_some(), "{what}: no about line");
         let last = help.trim_end().rsplit("\n\n").next().unwrap();
-        assert!(last.starts_with("Examples:\n  treeward "), "{what} ends with: {last}");
+        assert!(
+            last.starts_with("Examples:\n  treeward "),
+            "{what} ends with: {last}"
+        );
         for a in c.get_positionals() {
             let name = a.get_id().as_str().to_uppercase();
-            assert!(a.get_help().is_some(), "{what}: <{name}> has no description");
+            assert!(
+                a.get_help().is_some(),
+                "{what}: <{name}> has no description"
+            );
             let line = help
                 .lines()
                 .find(|l| l.trim_start().starts_with(['<', '[']) && l.contains(&name))
                 .unwrap_or_else(|| panic!("{what}: <{name}> not listed: {help}"));
-            assert!(line.split("  ").filter(|w| !w.trim().is_empty()).count() > 1, "{what}: {line}");
+            assert!(
+                line.split("  ").filter(|w| !w.trim().is_empty()).count() > 1,
+                "{what}: {line}"
+            );
         }
         let at = |list: &[&[&str]]| list.iter().any(|p| *p == path.as_slice());
         let root = path.is_empty();
         assert_eq!(help.contains("--theme"), root, "{what}: --theme");
-        assert_eq!(help.contains("--dry-run"), root || at(DRY_RUN_ON), "{what}: --dry-run");
-        assert_eq!(help.contains("--ascii"), root || at(ASCII_ON), "{what}: --ascii");
+        assert_eq!(
+            help.contains("--dry-run"),
+            root || at(DRY_RUN_ON),
+            "{what}: --dry-run"
+        );
+        assert_eq!(
+            help.contains("--ascii"),
+            root || at(ASCII_ON),
+            "{what}: --ascii"
+        );
     }
     let help = |words: &str| help_of(&words.split(' ').map(String::from).collect::<Vec<_>>());
     for words in ["check", "export", "ls", "tree", "who"] {
@@ -1787,15 +1805,24 @@ fn help_names_arguments_values_and_examples() {
     }
     let share = help("share");
     assert!(share.contains("tenant, viewer, editor, manager"), "{share}");
-    assert!(share.contains("user:LOGIN, group:G, org:UNIT, tenant:T"), "{share}");
+    assert!(
+        share.contains("user:LOGIN, group:G, org:UNIT, tenant:T"),
+        "{share}"
+    );
     let check = help("check");
-    assert!(check.contains("view, create, edit, rename, move, delete, share, copy"), "{check}");
+    assert!(
+        check.contains("view, create, edit, rename, move, delete, share, copy"),
+        "{check}"
+    );
     assert!(help("role revoke").contains("sysadmin, datamanager, analyst"));
     assert!(help("asset add").contains("dashboard, chart, dataset"));
     assert!(help("resource set").contains("influxdb, postgresql, fileserver"));
     assert!(help("integ add").contains("http, mqtt, opcua"));
     let who = help("who");
-    assert!(who.contains("owner, admin, manager, editor, viewer, tenant, member"), "{who}");
+    assert!(
+        who.contains("owner, admin, manager, editor, viewer, tenant, member"),
+        "{who}"
+    );
     assert!(who.contains("user, group, org, tenant, role"), "{who}");
 }
 
@@ -1813,12 +1840,25 @@ fn dry_run_and_ascii_go_before_or_after_the_command() {
         vec!["group", "join", "--dry-run", "qa", "carol"],
     ] {
         let r = expect(&db, "own", &args, 0);
-        assert!(r.stdout.contains("dry run: nothing changed"), "{args:?}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("dry run: nothing changed"),
+            "{args:?}: {}",
+            r.stdout
+        );
     }
     assert_eq!(before, export(&db), "a dry run changed the store");
     let r = expect(&db, "own", &["tree", "--ascii", DW], 0);
-    assert!(!r.stdout.contains('└') && r.stdout.contains("-- "), "{}", r.stdout);
-    let r = expect(&db, "own", &["check", "--theme", "light", "bob", "view", DW], 2);
+    assert!(
+        !r.stdout.contains('└') && r.stdout.contains("-- "),
+        "{}",
+        r.stdout
+    );
+    let r = expect(
+        &db,
+        "own",
+        &["check", "--theme", "light", "bob", "view", DW],
+        2,
+    );
     assert!(r.stderr.contains("does not take --theme"), "{}", r.stderr);
     let r = expect(&db, "own", &["ls", "--dry-run", DW], 2);
     assert!(r.stderr.contains("mv, share"), "{}", r.stderr);

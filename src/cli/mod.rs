@@ -79,15 +79,20 @@ fn misplaced_option(e: &clap::Error) -> Option<String> {
     };
     let name = given.split('=').next()?;
     let top = args::command();
-    let arg = top.get_arguments().find(|a| {
-        !a.is_global_set() && a.get_long().is_some_and(|l| name == format!("--{l}"))
-    })?;
-    Some(format!("this command does not take {name}: {}", arg.get_help()?))
+    let arg = top
+        .get_arguments()
+        .find(|a| !a.is_global_set() && a.get_long().is_some_and(|l| name == format!("--{l}")))?;
+    Some(format!(
+        "this command does not take {name}: {}",
+        arg.get_help()?
+    ))
 }
 
 /// clap's rendered error with `tip` in place of its own tips.
 fn with_tip(rendered: &str, tip: &str) -> String {
-    let mut lines = rendered.lines().filter(|l| !l.trim_start().starts_with("tip: "));
+    let mut lines = rendered
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("tip: "));
     let first = lines.next().unwrap_or_default();
     let rest: Vec<&str> = lines.collect();
     format!("{first}\ntip: {tip}\n{}", rest.join("\n"))
