@@ -1873,3 +1873,149 @@ fn who_keeps_its_columns_with_a_32_character_login() {
     assert!(starts.windows(2).all(|w| w[0] == w[1]), "{}", r.stdout);
     assert!(r.stdout.contains(&long), "{}", r.stdout);
 }
+
+/// Every command of the command line, as the words that name it (`["role",
+/// "grant"]`), with its clap definition; the root is `[]`. Hidden commands
+/// and clap's own `help` are left out.
+fn every_command() -> Vec<(Vec<String>, clap::Command)> {
+    fn walk(path: Vec<String>, c: &clap::Command, out: &mut Vec<(Vec<String>, clap::Command)>) {
+        for sub in c.get_subcommands() {
+            if sub.is_hide_set() || sub.get_name() == "help" {
+                continue;
+            }
+            let mut p = path.clone();
+            p.push(sub.get_name().to_string());
+            walk(p.clone(), sub, out);
+            out.push((p, sub.clone()));
+        }
+    }
+    let root = treeward::cli::args::command();
+    root.clone().debug_assert();
+    let mut out = vec![(Vec::new(), root.clone())];
+    walk(Vec::new(), &root, &mut out);
+    out
+}
+
+fn help_of(path: &[String]) -> String {
+    let r = out(Command::new(BIN)
+        .env_remove("TREEWARD_DB")
+        .env_remove("TREEWARD_USER")
+        .args(path)
+        .arg("--help"));
+    assert_code(&r, 0, &format!("{path:?} --help"));
+    r.stdout
+}
+
+/// Issue 13 #9: every command's `--help` names its arguments, lists the
+/// values they accept and ends with examples; the options of the terminal UI
+/// and `--dry-run` appear only where they apply.
+#[test]
+fn help_names_arguments_values_and_examples() {
+    use treeward::cli::args::{ASCII_ON, DRY_RUN_ON};
+    let commands = every_command();
+    assert!(commands.len() > 60, "{} commands", commands.len());
+    for (path, c) in &commands {
+        let help = help_of(path);
+        let what = format!("treeward {} --help", path.join(" "));
+        assert!(c.get_about().is_some(), "{what}: no about line");
+        let last = help.trim_end().rsplit("\n\n").next().unwrap();
+        assert!(
+            last.starts_with("Examples:\n  treeward "),
+            "{what} ends with: {last}"
+        );
+        for a in c.get_positionals() {
+            let name = a.get_id().as_str().to_uppercase();
+            assert!(
+                a.get_help().is_some(),
+                "{what}: <{name}> has no description"
+            );
+            let line = help
+                .lines()
+                .find(|l| l.trim_start().starts_with(['<', '[']) && l.contains(&name))
+                .unwrap_or_else(|| panic!("{what}: <{name}> not listed: {help}"));
+            assert!(
+                line.split("  ").filter(|w| !w.trim().is_empty()).count() > 1,
+                "{what}: {line}"
+            );
+        }
+        let at = |list: &[&[&str]]| list.iter().any(|p| *p == path.as_slice());
+        let root = path.is_empty();
+        assert_eq!(help.contains("--theme"), root, "{what}: --theme");
+        assert_eq!(
+            help.contains("--dry-run"),
+            root || at(DRY_RUN_ON),
+            "{what}: --dry-run"
+        );
+        assert_eq!(
+            help.contains("--ascii"),
+            root || at(ASCII_ON),
+            "{what}: --ascii"
+        );
+    }
+    let help = |words: &str| help_of(&words.split(' ').map(String::from).collect::<Vec<_>>());
+    for words in ["check", "export", "ls", "tree", "who"] {
+        assert!(!help(words).contains("--dry-run"), "{words}");
+    }
+    for words in ["mv", "share", "rm", "role grant", "group join", "org leave"] {
+        assert!(help(words).contains("--dry-run"), "{words}");
+    }
+    let share = help("share");
+    assert!(share.contains("tenant, viewer, editor, manager"), "{share}");
+    assert!(
+        share.contains("user:LOGIN, group:G, org:UNIT, tenant:T"),
+        "{share}"
+    );
+    let check = help("check");
+    assert!(
+        check.contains("view, create, edit, rename, move, delete, share, copy"),
+        "{check}"
+    );
+    assert!(help("role revoke").contains("sysadmin, datamanager, analyst"));
+    assert!(help("asset add").contains("dashboard, chart, dataset"));
+    assert!(help("resource set").contains("influxdb, postgresql, fileserver"));
+    assert!(help("integ add").contains("http, mqtt, opcua"));
+    let who = help("who");
+    assert!(
+        who.contains("owner, admin, manager, editor, viewer, tenant, member"),
+        "{who}"
+    );
+    assert!(who.contains("user, group, org, tenant, role"), "{who}");
+}
+
+/// Issue 13 #9: `--dry-run` and `--ascii` work before the command and after
+/// it; where an option of `treeward` does not apply, the one-line error says
+/// where it does.
+#[test]
+fn dry_run_and_ascii_go_before_or_after_the_command() {
+    let (_t, db) = populated();
+    let before = export(&db);
+    let (a, b) = (format!("{DW}/team/Plant/OEE"), format!("{DW}/team"));
+    for args in [
+        vec!["--dry-run", "mv", &a, &b],
+        vec!["mv", &a, &b, "--dry-run"],
+        vec!["group", "join", "--dry-run", "qa", "carol"],
+    ] {
+        let r = expect(&db, "own", &args, 0);
+        assert!(
+            r.stdout.contains("dry run: nothing changed"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+    assert_eq!(before, export(&db), "a dry run changed the store");
+    let r = expect(&db, "own", &["tree", "--ascii", DW], 0);
+    assert!(
+        !r.stdout.contains('└') && r.stdout.contains("-- "),
+        "{}",
+        r.stdout
+    );
+    let r = expect(
+        &db,
+        "own",
+        &["check", "--theme", "light", "bob", "view", DW],
+        2,
+    );
+    assert!(r.stderr.contains("does not take --theme"), "{}", r.stderr);
+    let r = expect(&db, "own", &["ls", "--dry-run", DW], 2);
+    assert!(r.stderr.contains("mv, share"), "{}", r.stderr);
+}

@@ -110,6 +110,14 @@ impl WhatIf {
     }
 }
 
+/// The levels `who --level` filters by: for its errors and the command line's help.
+pub const WHO_LEVELS: &[&str] = &[
+    "owner", "admin", "manager", "editor", "viewer", "tenant", "member", "path only",
+];
+/// What `who --via` filters by: the kinds of grant, a role, and the path to
+/// an item inside (a space root seen as a path only).
+pub const WHO_VIAS: &[&str] = &["user", "group", "org", "tenant", "role", "path"];
+
 fn level_rank(w: &str) -> u8 {
     match w {
         "none" => 0,
@@ -191,17 +199,19 @@ impl Session<'_> {
         }
         let ip = path::parse_in(raw)?;
         if let Some(v) = via {
-            if !["user", "group", "org", "tenant", "role", "path"].contains(&v) {
-                return Err(Error::invalid(
-                    "--via is one of user, group, org, tenant, role, path",
-                ));
+            if !WHO_VIAS.contains(&v) {
+                return Err(Error::invalid(format!(
+                    "--via is one of {}",
+                    WHO_VIAS.join(", ")
+                )));
             }
         }
         if let Some(l) = level {
             if level_rank(l) == 0 && l != "none" {
-                return Err(Error::invalid(
-                    "--level is one of owner, admin, manager, editor, viewer, tenant, member, 'path only'",
-                ));
+                return Err(Error::invalid(format!(
+                    "--level is one of {}",
+                    WHO_LEVELS.join(", ")
+                )));
             }
         }
         let r = self.resolve(&ip)?;

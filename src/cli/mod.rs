@@ -10,7 +10,6 @@ pub mod watch;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
 use serde_json::json;
 
 use crate::app::{App, Reply, Request};
@@ -47,7 +46,7 @@ impl Out {
 
 /// Parses arguments; usage errors become one `invalid input:` line (exit 2).
 pub fn parse_args() -> std::result::Result<Cli, i32> {
-    match Cli::try_parse() {
+    match args::try_parse() {
         Ok(c) => Ok(c),
         Err(e) => {
             use clap::error::ErrorKind;
@@ -59,12 +58,44 @@ pub fn parse_args() -> std::result::Result<Cli, i32> {
                     Err(0)
                 }
                 _ => {
-                    eprintln!("invalid input: {}", usage_error(&e.render().to_string()));
+                    let mut rendered = e.render().to_string();
+                    if let Some(why) = misplaced_option(&e) {
+                        rendered = with_tip(&rendered, &why);
+                    }
+                    eprintln!("invalid input: {}", usage_error(&rendered));
                     Err(2)
                 }
             }
         }
     }
+}
+
+/// An option of `treeward` itself (`--theme`, `--ascii`, `--dry-run`) given
+/// to a command it does not apply to: where it applies.
+fn misplaced_option(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let name = given.split('=').next()?;
+    let top = args::command();
+    let arg = top
+        .get_arguments()
+        .find(|a| !a.is_global_set() && a.get_long().is_some_and(|l| name == format!("--{l}")))?;
+    Some(format!(
+        "this command does not take {name}: {}",
+        arg.get_help()?
+    ))
+}
+
+/// clap's rendered error with `tip` in place of its own tips.
+fn with_tip(rendered: &str, tip: &str) -> String {
+    let mut lines = rendered
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("tip: "));
+    let first = lines.next().unwrap_or_default();
+    let rest: Vec<&str> = lines.collect();
+    format!("{first}\ntip: {tip}\n{}", rest.join("\n"))
 }
 
 /// clap's usage error in one line, its detail kept: the missing arguments,

@@ -20,6 +20,8 @@ macro_rules! word_enum {
         pub enum $name { $($var),+ }
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$var),+];
+            /// The words that parse, in order: for errors and the command line's help.
+            pub const WORDS: &'static [&'static str] = &[$($word),+];
             pub fn as_str(self) -> &'static str { match self { $($name::$var => $word),+ } }
         }
         impl fmt::Display for $name {
@@ -30,9 +32,8 @@ macro_rules! word_enum {
             fn from_str(s: &str) -> Result<Self> {
                 let l = s.trim().to_ascii_lowercase();
                 $(if l == $word { return Ok($name::$var); })+
-                let words: Vec<&str> = vec![$($word),+];
                 Err(Error::invalid(format!("unknown {} '{}' (one of: {})", $what,
-                    super::text::escape(s), words.join(", "))))
+                    super::text::escape(s), Self::WORDS.join(", "))))
             }
         }
     };
@@ -116,6 +117,9 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The forms a subject is written in: for errors and the command line's help.
+    pub const FORMS: &'static [&'static str] = &["user:LOGIN", "group:G", "org:UNIT", "tenant:T"];
+
     pub fn kind(&self) -> &'static str {
         match self {
             Subject::User(_) => "user",
@@ -155,8 +159,9 @@ impl FromStr for Subject {
     fn from_str(s: &str) -> Result<Self> {
         let Some((kind, name)) = s.split_once(':') else {
             return Err(Error::invalid(format!(
-                "subject '{}' must be user:LOGIN, group:G, org:UNIT or tenant:T",
-                super::text::escape(s)
+                "subject '{}' must be {}",
+                super::text::escape(s),
+                super::text::either(Subject::FORMS)
             )));
         };
         Ok(match kind.trim() {
@@ -165,10 +170,15 @@ impl FromStr for Subject {
             "org" => Subject::Org(super::names::validate_name(name, "org unit")?),
             "tenant" => Subject::Tenant(super::names::validate_name(name, "tenant")?),
             other => {
+                let kinds: Vec<&str> = Subject::FORMS
+                    .iter()
+                    .filter_map(|f| f.split(':').next())
+                    .collect();
                 return Err(Error::invalid(format!(
-                    "subject kind '{}' must be user, group, org or tenant",
-                    super::text::escape(other)
-                )))
+                    "subject kind '{}' must be {}",
+                    super::text::escape(other),
+                    super::text::either(&kinds)
+                )));
             }
         })
     }

@@ -39,3 +39,12 @@ pub fn is_bidi_control(c: char) -> bool {
 pub fn one_line(s: &str) -> String {
     escape(s)
 }
+
+/// Words as a sentence lists them: "a, b, c or d".
+pub fn either(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}

@@ -134,6 +134,11 @@ impl Theme {
         }
     }
 
+    /// The names of the built-in themes: for errors and the command line's help.
+    pub fn built_in_names() -> Vec<&'static str> {
+        BUILT_IN.iter().map(|(n, _)| *n).collect()
+    }
+
     /// The theme named on the command line (a built-in name or a TOML file).
     pub fn load(name: Option<&str>) -> Result<Theme, String> {
         let name = name.unwrap_or("default");
@@ -141,10 +146,9 @@ impl Theme {
             return Theme::from_toml(text);
         }
         let text = std::fs::read_to_string(name).map_err(|e| {
-            let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
             format!(
                 "theme '{name}': {e} (built-in themes: {})",
-                names.join(", ")
+                Theme::built_in_names().join(", ")
             )
         })?;
         Theme::from_toml(&text).map_err(|e| format!("theme '{name}': {e}"))
