@@ -254,8 +254,8 @@ pub enum Cmd {
             Level::WORDS,
         ))]
         level: String,
-        /// A note kept with the grant and in the audit log
-        #[arg(long, default_value = "")]
+        /// A note kept with the grant and in the audit log; without one, a grant already there keeps its note
+        #[arg(long, default_value = "", hide_default_value = true)]
         note: String,
     },
     /// Revoke SUBJECT's grant on PATH
