@@ -856,6 +856,55 @@ fn who_gives_a_reason_on_every_row_and_a_header_that_counts_them() {
     assert!(j["users"].as_array().unwrap().iter().all(|u| u["level"] == "path only"));
 }
 
+/// Issue 14: `grants ls` shows the raw grants (item, subject, level, note,
+/// granted by, when) on what the actor can view, and nothing else (R12).
+#[test]
+fn grants_ls_lists_the_raw_grants_on_what_the_actor_can_view() {
+    let (_t, db) = populated();
+    let plant = "/Default Workspace/team/Plant";
+    let oee = "/Default Workspace/team/Plant/OEE";
+    let rows = |actor: &str, args: &[&str]| -> Vec<Value> {
+        let mut a = vec!["--json", "grants", "ls"];
+        a.extend(args);
+        expect(&db, actor, &a, 0).json().as_array().unwrap().clone()
+    };
+    let all = rows("alice", &[plant, "--recursive"]);
+    let mut got: Vec<(String, String, String)> = all
+        .iter()
+        .map(|r| (r["path"].as_str().unwrap().into(), r["subject"].as_str().unwrap().into(), r["level"].as_str().unwrap().into()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (plant.into(), "group:qa".into(), "editor".into()),
+            (oee.into(), "org:sales".into(), "viewer".into()),
+            (oee.into(), "tenant:acme".into(), "tenant".into()),
+        ]
+    );
+    let qa = all.iter().find(|r| r["subject"] == "group:qa").unwrap();
+    assert_eq!(qa["note"], "QA team");
+    assert_eq!(qa["granted_by"], "alice");
+    assert!(qa["at"].is_number() || qa["at"].is_string(), "{qa}");
+    // Without --recursive: the item's own grants; a filter by subject.
+    assert_eq!(rows("alice", &[plant]).len(), 1);
+    assert_eq!(rows("alice", &["--subject", "tenant:acme"]).len(), 1);
+    // carol views OEE (through emea, under sales) but not Plant: she is
+    // shown OEE's grants only, and Plant's own is not found for her.
+    let seen = rows("carol", &[]);
+    let team: Vec<_> = seen.iter().filter(|r| r["path"].as_str().unwrap().contains("/team/")).collect();
+    assert!(team.iter().all(|r| r["path"] == oee), "{seen:?}");
+    assert_eq!(team.len(), 2);
+    // …and the grant on bob's Drafts that reaches her (R16), none of bob's others.
+    assert!(seen.iter().any(|r| r["subject"] == "user:carol"), "{seen:?}");
+    expect(&db, "carol", &["grants", "ls", "/Default Workspace/team/Archive"], 4);
+    expect(&db, "alice", &["grants", "ls", "--subject", "group:nope"], 4);
+    expect(&db, "alice", &["grants", "ls", "--subject", "robot:x"], 2);
+    // The text form: one line per grant, the note quoted.
+    let r = expect(&db, "alice", &["grants", "ls", plant], 0);
+    assert!(r.stdout.contains("group:qa") && r.stdout.contains("\"QA team\""), "{}", r.stdout);
+}
+
 #[test]
 fn exit_codes_0_to_6_each_come_from_a_real_case() {
     let (_t, db) = populated();

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod doctor;
 pub mod salvage;
 pub mod gen;
+pub mod grants;
 mod items;
 mod reach;
 pub mod request;

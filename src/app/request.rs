@@ -228,6 +228,12 @@ pub enum Request {
     Log {
         workspace: Option<String>,
     },
+    /// `grants ls [PATH] [--subject S] [--recursive]`.
+    GrantsLs {
+        path: Option<String>,
+        subject: Option<String>,
+        recursive: bool,
+    },
     /// What a change would do to access, made on a view of the store: nothing changes.
     WhatIf(Box<Request>),
 }
@@ -326,6 +332,7 @@ impl Request {
                 | Request::Who { .. }
                 | Request::Access { .. }
                 | Request::Log { .. }
+                | Request::GrantsLs { .. }
                 | Request::WhatIf(_)
         ) || matches!(self, Request::Doctor { repair: false, .. })
     }
@@ -449,6 +456,7 @@ pub enum Reply {
         nodes: Vec<TreeNode>,
     },
     Log(Vec<AuditEntry>),
+    Grants(Vec<super::grants::GrantRow>),
     /// A change that alters access, with who gains and who loses what:
     /// after it was made, or, for a dry run, what it would do.
     AccessChanged {
@@ -970,6 +978,11 @@ impl Session<'_> {
                 Reply::Access { login, nodes }
             }
             Request::Log { workspace } => Reply::Log(self.log(workspace.as_deref())?),
+            Request::GrantsLs {
+                path,
+                subject,
+                recursive,
+            } => Reply::Grants(self.grants_ls(path.as_deref(), subject.as_deref(), recursive)?),
         })
     }
 

@@ -54,7 +54,7 @@ impl Session<'_> {
     }
 
     /// The user, group, org unit or tenant a subject names is in the store.
-    fn subject_exists_at_all(&self, subject: &Subject) -> Result<()> {
+    pub(super) fn subject_exists_at_all(&self, subject: &Subject) -> Result<()> {
         let st = self.store();
         let found = match subject {
             Subject::User(l) => st.user(l)?.is_some(),

@@ -332,6 +332,12 @@ pub enum Cmd {
         r#"treeward integ attach "/Default Workspace/team/Plant/Line2/Energy" MES"#,
     ))]
     Integ(IntegCmd),
+    /// The raw grants on what you can view: read them before a bulk change
+    #[command(subcommand, after_help = examples!(
+        r#"treeward grants ls "/Default Workspace/team/Plant" --recursive"#,
+        "treeward grants ls --subject group:qa",
+    ))]
+    Grants(GrantsCmd),
     /// The audit log (R32)
     #[command(after_help = examples!("treeward log", r#"treeward log --workspace "Default Workspace""#))]
     Log {
@@ -708,6 +714,25 @@ pub enum ResourceCmd {
         app_path: String,
         #[arg(help = one_of("The resource", ResourceKind::WORDS))]
         kind: String,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]
+pub enum GrantsCmd {
+    /// Every grant (item, subject, level, note, granted by, when) on PATH,
+    /// or below it with --recursive; without PATH, on everything you can view
+    #[command(after_help = examples!(
+        r#"treeward grants ls "/Default Workspace/team/Plant" --recursive"#,
+        r#"treeward --json grants ls --subject group:qa"#,
+    ))]
+    Ls {
+        /// The item: /WS/team/… or /WS/my/LOGIN/… (a space root or none: everything below)
+        path: Option<String>,
+        #[arg(long, help = one_of("Only the grants to this subject", Subject::FORMS))]
+        subject: Option<String>,
+        /// The grants on every item below PATH too
+        #[arg(long)]
+        recursive: bool,
     },
 }
 

@@ -403,6 +403,15 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             },
         },
         Cmd::Log { workspace } => Request::Log { workspace },
+        Cmd::Grants(GrantsCmd::Ls {
+            path,
+            subject,
+            recursive,
+        }) => Request::GrantsLs {
+            path,
+            subject,
+            recursive,
+        },
         Cmd::Who { path, level, via } => Request::Who { path, level, via },
         Cmd::Access { login, workspace } => Request::Access { login, workspace },
     };

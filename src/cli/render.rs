@@ -187,6 +187,7 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         Reply::Who(report) => who(report),
         Reply::Access { login, nodes } => access(login, nodes, branches(env.ascii)),
         Reply::Log(v) => log(v),
+        Reply::Grants(rows) => grants(rows),
         Reply::AccessChanged {
             reply,
             report,
@@ -454,6 +455,31 @@ fn access(login: String, nodes: Vec<TreeNode>, b: &Branches) -> Out {
         text = format!("{login} sees nothing you can see");
     }
     Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
+}
+
+/// `grants ls`: one row per grant, the item's path last (it is the longest).
+fn grants(rows: Vec<crate::app::grants::GrantRow>) -> Out {
+    let width = rows.iter().map(|r| r.subject.chars().count()).max().unwrap_or(0).max(12);
+    let text = rows
+        .iter()
+        .map(|r| {
+            let note = if r.note.is_empty() {
+                String::new()
+            } else {
+                format!("  \"{}\"", escape(&r.note))
+            };
+            format!(
+                "{:<width$} {:<8} {:<10} {}  {}{note}",
+                escape(&r.subject),
+                r.level,
+                r.granted_by,
+                fmt_time(r.at),
+                escape(&r.path),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Out::ok(text, serde_json::to_value(&rows).unwrap_or_default())
 }
 
 fn log(v: Vec<AuditEntry>) -> Out {

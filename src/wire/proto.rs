@@ -571,6 +571,11 @@ mod tests {
             Request::Log {
                 workspace: Some(s("Default Workspace")),
             },
+            Request::GrantsLs {
+                path: Some(p("Plant")),
+                subject: Some(s("group:qa")),
+                recursive: true,
+            },
             Request::WhatIf(Box::new(Request::Rm { path: p("X") })),
         ];
         let mut seen = std::collections::BTreeSet::new();
@@ -581,7 +586,7 @@ mod tests {
         reqs
     }
 
-    const REQUEST_VARIANTS: usize = 57;
+    const REQUEST_VARIANTS: usize = 58;
 
     fn request_index(r: &Request) -> usize {
         use Request::*;
@@ -643,6 +648,7 @@ mod tests {
             Access { .. } => 54,
             Log { .. } => 55,
             WhatIf(_) => 56,
+            GrantsLs { .. } => 57,
         }
     }
 
@@ -697,10 +703,11 @@ mod tests {
             Log(_) => 25,
             AccessChanged { .. } => 26,
             Unchanged { .. } => 27,
+            Grants(_) => 28,
         }
     }
 
-    const REPLY_VARIANTS: usize = 28;
+    const REPLY_VARIANTS: usize = 29;
 
     /// Every reply a real store gives, through the wire's encoding and back:
     /// the same JSON document on both ends.
