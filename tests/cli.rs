@@ -905,6 +905,35 @@ fn grants_ls_lists_the_raw_grants_on_what_the_actor_can_view() {
     assert!(r.stdout.contains("group:qa") && r.stdout.contains("\"QA team\""), "{}", r.stdout);
 }
 
+/// Issue 14: `log` filters for reviewers: time, actor, action and path,
+/// every given condition holding.
+#[test]
+fn log_filters_narrow_by_time_actor_action_and_path() {
+    let (_t, db) = populated();
+    let log = |args: &[&str]| -> Vec<Value> {
+        let mut a = vec!["--json", "log"];
+        a.extend(args);
+        expect(&db, "own", &a, 0).json().as_array().unwrap().clone()
+    };
+    let all = log(&[]);
+    let shares = log(&["--actor", "alice", "--action", "share"]);
+    assert_eq!(shares.len(), 3, "{shares:?}");
+    assert!(shares.iter().all(|e| e["actor"] == "alice" && e["action"] == "share"));
+    // A path: entries naming it or below it, not a sibling that starts alike.
+    let oee = log(&["--path", "/Default Workspace/team/Plant/OEE"]);
+    assert!(!oee.is_empty());
+    assert!(oee.iter().all(|e| e["target"].as_str().unwrap().contains("/Plant/OEE")), "{oee:?}");
+    let plant = log(&["--path", "/Default Workspace/team/Plant"]);
+    assert!(plant.len() > oee.len());
+    assert!(log(&["--path", "/Default Workspace/team/Pla"]).is_empty());
+    // Time: half-open [since, until).
+    assert_eq!(log(&["--since", "2000-01-01", "--until", "2999-01-01"]).len(), all.len());
+    assert!(log(&["--since", "2999-01-01T00:00:00Z"]).is_empty());
+    assert!(log(&["--until", "2000-01-01"]).is_empty());
+    expect(&db, "own", &["log", "--since", "yesterday"], 2);
+    expect(&db, "own", &["log", "--actor", "Not A Login"], 2);
+}
+
 #[test]
 fn exit_codes_0_to_6_each_come_from_a_real_case() {
     let (_t, db) = populated();

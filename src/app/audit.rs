@@ -155,3 +155,37 @@ impl Session<'_> {
         Ok(())
     }
 }
+
+/// What a reviewer narrows the log to (`log --since … --until … --actor …
+/// --action … --path …`): every given condition must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LogFilter {
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Entries whose target names this path or a path below it.
+    pub path: Option<String>,
+}
+
+impl LogFilter {
+    pub fn keeps(&self, e: &AuditEntry) -> bool {
+        self.since.is_none_or(|t| e.at >= t)
+            && self.until.is_none_or(|t| e.at < t)
+            && self.actor.as_ref().is_none_or(|a| *a == e.actor)
+            && self.action.as_ref().is_none_or(|a| *a == e.action)
+            && self.path.as_ref().is_none_or(|p| names_path(&e.target, p))
+    }
+}
+
+/// Does an entry's target (a path, `A -> B`, or a path and words after it)
+/// name `p` or something below it?
+fn names_path(target: &str, p: &str) -> bool {
+    let p = p.trim_end_matches('/');
+    target.match_indices(p).any(|(i, _)| {
+        let before = target[..i].chars().next_back();
+        let after = target[i + p.len()..].chars().next();
+        matches!(before, None | Some(' '))
+            && matches!(after, None | Some('/' | ' ' | ':'))
+    })
+}

@@ -227,6 +227,9 @@ pub enum Request {
     },
     Log {
         workspace: Option<String>,
+        /// `--since`, `--until`, `--actor`, `--action`, `--path`.
+        #[serde(default)]
+        filter: super::audit::LogFilter,
     },
     /// `grants ls [PATH] [--subject S] [--recursive]`.
     GrantsLs {
@@ -977,7 +980,10 @@ impl Session<'_> {
                 let nodes = self.access(&login, workspace.as_deref())?;
                 Reply::Access { login, nodes }
             }
-            Request::Log { workspace } => Reply::Log(self.log(workspace.as_deref())?),
+            Request::Log { workspace, filter } => {
+                let entries = self.log(workspace.as_deref())?;
+                Reply::Log(entries.into_iter().filter(|e| filter.keeps(e)).collect())
+            }
             Request::GrantsLs {
                 path,
                 subject,

@@ -344,6 +344,21 @@ pub enum Cmd {
         /// Only the entries of this workspace
         #[arg(long, value_name = "WS")]
         workspace: Option<String>,
+        /// Only entries at or after this time (2026-11-30, 2026-11-30T14:00:00Z), UTC
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only entries before this time (the same forms as --since)
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// Only the changes this user made
+        #[arg(long, value_name = "LOGIN")]
+        actor: Option<String>,
+        /// Only this kind of change (share, unshare, mv, rm, …: the log's action column)
+        #[arg(long)]
+        action: Option<String>,
+        /// Only entries naming this path or a path below it
+        #[arg(long)]
+        path: Option<String>,
     },
     /// Write the whole store as JSON to FILE (or stdout)
     #[command(after_help = examples!("treeward export backup.json", "treeward export --force backup.json"))]

@@ -402,7 +402,23 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
                 attach: false,
             },
         },
-        Cmd::Log { workspace } => Request::Log { workspace },
+        Cmd::Log {
+            workspace,
+            since,
+            until,
+            actor,
+            action,
+            path,
+        } => Request::Log {
+            workspace,
+            filter: crate::app::audit::LogFilter {
+                since: since.as_deref().map(parse_time).transpose()?,
+                until: until.as_deref().map(parse_time).transpose()?,
+                actor: actor.map(|a| names::validate_login(&a)).transpose()?,
+                action,
+                path,
+            },
+        },
         Cmd::Grants(GrantsCmd::Ls {
             path,
             subject,
@@ -543,4 +559,22 @@ fn write_private(path: &Path, data: &[u8]) -> Result<()> {
     f.write_all(data)
         .and_then(|_| f.sync_all())
         .map_err(|e| file_error("write", path, &e))
+}
+
+/// A time given on the command line, UTC: a day (`2026-11-30`, its start)
+/// or an RFC 3339 instant (`2026-11-30T14:00:00Z`).
+fn parse_time(raw: &str) -> Result<Timestamp> {
+    use time::format_description::well_known::Rfc3339;
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::parse(raw, &Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .or_else(|_| {
+            time::Date::parse(raw, &day).map(|d| d.midnight().assume_utc().unix_timestamp())
+        })
+        .map_err(|_| {
+            Error::invalid(format!(
+                "time '{}' is not a day (2026-11-30) or an instant (2026-11-30T14:00:00Z)",
+                escape(raw)
+            ))
+        })
 }

@@ -570,6 +570,12 @@ mod tests {
             },
             Request::Log {
                 workspace: Some(s("Default Workspace")),
+                filter: crate::app::audit::LogFilter {
+                    since: Some(1),
+                    actor: Some(s("bob")),
+                    path: Some(p("Plant")),
+                    ..Default::default()
+                },
             },
             Request::GrantsLs {
                 path: Some(p("Plant")),
