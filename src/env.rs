@@ -72,7 +72,7 @@ impl Env {
             .flatten()
             .map(|u| u.name)
             .ok_or_else(|| {
-                Error::denied("cannot tell who you are: pass --as LOGIN or set TREEWARD_USER")
+                Error::invalid("cannot tell who you are: pass --as LOGIN or set TREEWARD_USER")
             })
     }
 
