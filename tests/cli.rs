@@ -934,6 +934,41 @@ fn log_filters_narrow_by_time_actor_action_and_path() {
     expect(&db, "own", &["log", "--actor", "Not A Login"], 2);
 }
 
+/// Issue 14: `user rm` offboards in one change: My Creations handed over
+/// as R8 does (refused while items would be left behind), roles,
+/// memberships and the grants to the user ended; never the owner (R5).
+#[test]
+fn user_rm_offboards_in_one_change() {
+    let (_t, db) = populated();
+    // bob's Drafts (with Forecast) is shared with carol as editor.
+    expect(&db, "alice", &["share", "/Default Workspace/team/Plant/OEE", "user:bob", "viewer"], 0);
+    let before = export(&db);
+    // Items would be left behind: a conflict naming the option; nothing changes.
+    let r = expect(&db, "own", &["user", "rm", "bob"], 5);
+    assert!(r.stderr.contains("--transfer-to"), "{}", r.stderr);
+    expect(&db, "alice", &["user", "rm", "bob", "--transfer-to", "alice"], 3);
+    expect(&db, "own", &["user", "rm", "own"], 3);
+    expect(&db, "own", &["user", "rm", "nobody"], 4);
+    assert_eq!(export(&db), before);
+    let r = expect(&db, "own", &["user", "rm", "bob", "--transfer-to", "alice"], 0);
+    assert!(r.stdout.contains("moved 2 item(s) to /Default Workspace/my/alice/bob"), "{}", r.stdout);
+    // Gone: as a user, a member, an actor and a grantee.
+    let users = expect(&db, "own", &["--json", "user", "ls"], 0).stdout;
+    assert!(!users.contains("\"bob\""), "{users}");
+    let groups = expect(&db, "own", &["--json", "group", "ls"], 0).stdout;
+    assert!(!groups.contains("bob"), "{groups}");
+    expect(&db, "bob", &["ls"], 4);
+    let j = expect(&db, "alice", &["--json", "grants", "ls", "/Default Workspace/team/Plant/OEE"], 0).json();
+    assert!(!j.to_string().contains("user:bob"), "{j}");
+    // The handed-over items keep their grants (R8): carol still edits Drafts.
+    expect(&db, "alice", &["ls", "/Default Workspace/my/alice/bob/Drafts"], 0);
+    expect(&db, "carol", &["check", "carol", "edit", "/Default Workspace/my/alice/bob/Drafts"], 0);
+    // One audit entry; the store is whole.
+    let log = expect(&db, "own", &["--json", "log", "--action", "user rm"], 0).json();
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+    expect(&db, "own", &["doctor"], 0);
+}
+
 #[test]
 fn exit_codes_0_to_6_each_come_from_a_real_case() {
     let (_t, db) = populated();

@@ -521,71 +521,7 @@ impl Session<'_> {
                 self.user_required(to)?;
             }
         }
-        let mut transfer_note = String::new();
-        if !my_items.is_empty() {
-            let Some(to) = transfer_to else {
-                return Err(Error::conflict(format!(
-                    "{}'s My Creations in '{}' holds {} item(s); pass --transfer-to LOGIN to hand them to another analyst (R8)",
-                    u.login,
-                    text::escape(&ws.name),
-                    my_items.len()
-                )));
-            };
-            let heir = self.user_required(&to)?;
-            if heir.login == u.login || !self.store().roles(ws.id, &heir.login)?.has(Role::Analyst)
-            {
-                return Err(Error::invalid(format!(
-                    "--transfer-to must name another analyst of '{}' (R8)",
-                    text::escape(&ws.name)
-                )));
-            }
-            let heir_root = Parent::Root(SpaceRef::my(ws.id, &heir.login));
-            if self.store().child(&heir_root, &u.login)?.is_some() {
-                return Err(Error::conflict(format!(
-                    "{}'s My Creations already holds an item named '{}' (R1, R8)",
-                    heir.login, u.login
-                )));
-            }
-            let t = now();
-            let heir_space = SpaceRef::my(ws.id, &heir.login);
-            let folder = Item {
-                id: tx.alloc_id(),
-                kind: ItemKind::Folder,
-                name: u.login.clone(),
-                space: heir_space.clone(),
-                parent: None,
-                owner: heir.login.clone(),
-                creator: heir.login.clone(),
-                created: t,
-                modified: t,
-                description: format!("transferred from {} (R8)", u.login),
-                restricted: Default::default(),
-                integrations: Default::default(),
-            };
-            tx.require_free_name(&heir_root, &folder.name);
-            tx.put_item(&folder);
-            // Every item below moves space and owner (§1: My Creations items belong to the space owner).
-            let mut stack: Vec<(Item, Option<ItemId>)> =
-                my_items.into_iter().map(|i| (i, Some(folder.id))).collect();
-            let mut n = 0;
-            while let Some((old_item, new_parent)) = stack.pop() {
-                let mut it = old_item.clone();
-                it.space = heir_space.clone();
-                it.owner = heir.login.clone();
-                it.parent = new_parent;
-                if it.kind == ItemKind::Folder {
-                    for c in self.store().children(&Parent::Folder(it.id))? {
-                        stack.push((c, Some(it.id)));
-                    }
-                }
-                tx.replace_item(&old_item, &it);
-                n += 1;
-            }
-            transfer_note = format!(
-                " (moved {n} item(s) to /{}/my/{}/{})",
-                ws.name, heir.login, u.login
-            );
-        }
+        let transfer_note = self.hand_over(&mut tx, &ws, &u, my_items, transfer_to)?;
         if new.is_empty() {
             tx.del(keys::role(ws.id, &u.login));
             tx.del(keys::user_ws(&u.login, ws.id));
@@ -610,6 +546,129 @@ impl Session<'_> {
             At::Workspace(ws.id),
         )?;
         Ok(new)
+    }
+
+    /// `user rm LOGIN [--transfer-to HEIR]` (offboarding), one change: in
+    /// every workspace the user's My Creations goes to HEIR as R8 hands it
+    /// over (refused while items would be left behind), their roles,
+    /// memberships and the grants to them end, and the user is gone. Team
+    /// Space items they own keep their owner's name (R24), as history.
+    pub fn user_rm(&self, login: &str, transfer_to: Option<&str>) -> Result<String> {
+        let login = names::validate_login(login)?;
+        let transfer_to = transfer_to.map(names::validate_login).transpose()?;
+        let mut tx = self.store().begin()?;
+        let u = self.user_required(&login)?;
+        if let Some(h) = &transfer_to {
+            self.user_required(h)?;
+        }
+        self.require_owner("removes users")?;
+        if u.login == self.account.owner {
+            return Err(Error::denied("the account owner cannot be removed (R5)"));
+        }
+        let mut moved = String::new();
+        for ws_id in self.store().user_workspaces(&u.login)? {
+            let Some(ws) = self.store().workspace(ws_id)? else {
+                continue;
+            };
+            let mine = self
+                .store()
+                .children(&Parent::Root(SpaceRef::my(ws.id, &u.login)))?;
+            moved += &self.hand_over(&mut tx, &ws, &u, mine, transfer_to.clone())?;
+            tx.del(keys::role(ws.id, &u.login));
+            tx.del(keys::user_ws(&u.login, ws.id));
+        }
+        for g in self.store().user_groups(&u.login)? {
+            tx.del(keys::pair(keys::GROUP_MEMBER, &g, &u.login));
+            tx.del(keys::pair(keys::USER_GROUP, &u.login, &g));
+        }
+        for o in self.store().user_orgs(&u.login)? {
+            tx.del(keys::pair(keys::ORG_MEMBER, &o, &u.login));
+            tx.del(keys::pair(keys::USER_ORG, &u.login, &o));
+        }
+        let grants = self.drop_grants_to(&mut tx, &Subject::User(u.login.clone()))?;
+        tx.require_present(keys::user(&u.login), "the user was removed meanwhile");
+        tx.del(keys::user(&u.login));
+        let what = format!("user:{} ({grants} grant(s) removed){moved}", u.login);
+        self.commit(tx, AuditAction::UserRm, what.clone(), At::Account)?;
+        Ok(format!("removed {what}"))
+    }
+
+    /// R8: the items of `u`'s My Creations in `ws` go to another analyst's
+    /// My Creations, in a folder named after `u`, grants kept. Nothing to
+    /// carry: "". Items and no heir: a conflict naming the option.
+    fn hand_over(
+        &self,
+        tx: &mut Txn<'_>,
+        ws: &Workspace,
+        u: &User,
+        my_items: Vec<Item>,
+        transfer_to: Option<String>,
+    ) -> Result<String> {
+        if my_items.is_empty() {
+            return Ok(String::new());
+        }
+        let Some(to) = transfer_to else {
+            return Err(Error::conflict(format!(
+                "{}'s My Creations in '{}' holds {} item(s); pass --transfer-to LOGIN to hand them to another analyst (R8)",
+                u.login,
+                text::escape(&ws.name),
+                my_items.len()
+            )));
+        };
+        let heir = self.user_required(&to)?;
+        if heir.login == u.login || !self.store().roles(ws.id, &heir.login)?.has(Role::Analyst)
+        {
+            return Err(Error::invalid(format!(
+                "--transfer-to must name another analyst of '{}' (R8)",
+                text::escape(&ws.name)
+            )));
+        }
+        let heir_root = Parent::Root(SpaceRef::my(ws.id, &heir.login));
+        if self.store().child(&heir_root, &u.login)?.is_some() {
+            return Err(Error::conflict(format!(
+                "{}'s My Creations already holds an item named '{}' (R1, R8)",
+                heir.login, u.login
+            )));
+        }
+        let t = now();
+        let heir_space = SpaceRef::my(ws.id, &heir.login);
+        let folder = Item {
+            id: tx.alloc_id(),
+            kind: ItemKind::Folder,
+            name: u.login.clone(),
+            space: heir_space.clone(),
+            parent: None,
+            owner: heir.login.clone(),
+            creator: heir.login.clone(),
+            created: t,
+            modified: t,
+            description: format!("transferred from {} (R8)", u.login),
+            restricted: Default::default(),
+            integrations: Default::default(),
+        };
+        tx.require_free_name(&heir_root, &folder.name);
+        tx.put_item(&folder);
+        // Every item below moves space and owner (§1: My Creations items belong to the space owner).
+        let mut stack: Vec<(Item, Option<ItemId>)> =
+            my_items.into_iter().map(|i| (i, Some(folder.id))).collect();
+        let mut n = 0;
+        while let Some((old_item, new_parent)) = stack.pop() {
+            let mut it = old_item.clone();
+            it.space = heir_space.clone();
+            it.owner = heir.login.clone();
+            it.parent = new_parent;
+            if it.kind == ItemKind::Folder {
+                for c in self.store().children(&Parent::Folder(it.id))? {
+                    stack.push((c, Some(it.id)));
+                }
+            }
+            tx.replace_item(&old_item, &it);
+            n += 1;
+        }
+        Ok(format!(
+            " (moved {n} item(s) to /{}/my/{}/{})",
+            ws.name, heir.login, u.login
+        ))
     }
 }
 

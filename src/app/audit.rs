@@ -8,6 +8,7 @@ use super::*;
 pub enum AuditAction {
     Init,
     UserAdd,
+    UserRm,
     GroupAdd,
     GroupRm,
     GroupJoin,
@@ -53,6 +54,7 @@ impl AuditAction {
         match self {
             Init => "init",
             UserAdd => "user add",
+            UserRm => "user rm",
             GroupAdd => "group add",
             GroupRm => "group rm",
             GroupJoin => "group join",

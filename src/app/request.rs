@@ -39,6 +39,10 @@ pub enum Request {
         force: bool,
     },
     // ---- the account ----
+    UserRm {
+        login: String,
+        transfer_to: Option<String>,
+    },
     UserAdd {
         login: String,
         name: Option<String>,
@@ -728,6 +732,9 @@ impl Session<'_> {
             } => {
                 let u = self.user_add(&login, name.as_deref(), tenant.as_deref())?;
                 done(format!("added user {}", u.login))
+            }
+            Request::UserRm { login, transfer_to } => {
+                done(self.user_rm(&login, transfer_to.as_deref())?)
             }
             Request::UserLs => {
                 let owner = self.account.owner.clone();

@@ -511,6 +511,20 @@ pub enum UserCmd {
     /// List the users (the account owner first)
     #[command(after_help = examples!("treeward user ls", "treeward --json user ls"))]
     Ls,
+    /// Offboard a user: their My Creations handed over (R8), their roles,
+    /// memberships and the grants to them ended, in one change
+    #[command(after_help = examples!(
+        "treeward user rm frank",
+        "treeward user rm bob --transfer-to carol",
+    ))]
+    Rm {
+        /// The login to remove (never the account owner, R5)
+        login: String,
+        /// Another analyst who receives their My Creations items, in a
+        /// folder named after the login (needed while they hold items)
+        #[arg(long, value_name = "LOGIN")]
+        transfer_to: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]

@@ -262,6 +262,7 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             tenant,
         },
         Cmd::User(UserCmd::Ls) => Request::UserLs,
+        Cmd::User(UserCmd::Rm { login, transfer_to }) => Request::UserRm { login, transfer_to },
         Cmd::Group(g) => match g {
             GroupCmd::Add { group } => Request::GroupAdd { group },
             GroupCmd::Rm { group } => Request::GroupRm { group },

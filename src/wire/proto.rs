@@ -416,6 +416,10 @@ mod tests {
                 dir: "/tmp/b".into(),
                 force: true,
             },
+            Request::UserRm {
+                login: s("zed"),
+                transfer_to: Some(s("bob")),
+            },
             Request::UserAdd {
                 login: s("zed"),
                 name: Some(s("Zed")),
@@ -592,7 +596,7 @@ mod tests {
         reqs
     }
 
-    const REQUEST_VARIANTS: usize = 58;
+    const REQUEST_VARIANTS: usize = 59;
 
     fn request_index(r: &Request) -> usize {
         use Request::*;
@@ -655,6 +659,7 @@ mod tests {
             Log { .. } => 55,
             WhatIf(_) => 56,
             GrantsLs { .. } => 57,
+            UserRm { .. } => 58,
         }
     }
 
