@@ -61,7 +61,11 @@ fn backup_does_not_overwrite_a_directory_without_force() {
     let first = std::fs::read(bk.join("export.json")).unwrap();
     let r = tw(&db, "own", &["backup", dir]);
     assert_eq!(r.code, Some(5), "{}", r.err());
-    assert!(r.err().starts_with("conflict:") && r.err().contains("--force"), "{}", r.err());
+    assert!(
+        r.err().starts_with("conflict:") && r.err().contains("--force"),
+        "{}",
+        r.err()
+    );
     assert_eq!(std::fs::read(bk.join("export.json")).unwrap(), first);
     // A change, then --force: the backup holds it; other files stay.
     assert!(tw(&db, "own", &["mkdir", "/Default Workspace/team/After"]).ok());

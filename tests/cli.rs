@@ -438,22 +438,59 @@ fn check_move_considers_the_destination_given_with_to() {
     let plant = "/Default Workspace/team/Plant";
     let r = expect(&db, "own", &["check", "dave", "move", oee], 0);
     assert!(r.stdout.starts_with("allow\n"), "{}", r.stdout);
-    assert!(r.stdout.contains("destination was not considered"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("destination was not considered"),
+        "{}",
+        r.stdout
+    );
     // The move itself is refused, and so is the check that names its destination.
     expect(&db, "dave", &["mv", oee, plant], 3);
-    let r = expect(&db, "own", &["check", "dave", "move", oee, "--to", plant], 1);
+    let r = expect(
+        &db,
+        "own",
+        &["check", "dave", "move", oee, "--to", plant],
+        1,
+    );
     assert_eq!(r.stdout.trim(), "deny");
-    let j = expect(&db, "own", &["--json", "check", "dave", "move", oee, "--to", plant], 1).json();
+    let j = expect(
+        &db,
+        "own",
+        &["--json", "check", "dave", "move", oee, "--to", plant],
+        1,
+    )
+    .json();
     assert_eq!(j["destination"], plant);
     assert_eq!(j["destination_considered"], true);
     assert!(j["reason"].as_str().unwrap().contains("R23"), "{j}");
     // Copy: dave may copy OEE into Line1 (a taken name is a conflict there).
     let line1 = "/Default Workspace/team/Plant/Line1";
-    let r = expect(&db, "own", &["check", "dave", "copy", oee, "--to", line1], 1);
+    let r = expect(
+        &db,
+        "own",
+        &["check", "dave", "copy", oee, "--to", line1],
+        1,
+    );
     assert_eq!(r.stdout.trim(), "deny");
     // --to is for move and copy only, and must name a place the actor sees.
-    expect(&db, "own", &["check", "dave", "view", oee, "--to", plant], 2);
-    expect(&db, "own", &["check", "dave", "move", oee, "--to", "/Default Workspace/team/Nope"], 4);
+    expect(
+        &db,
+        "own",
+        &["check", "dave", "view", oee, "--to", plant],
+        2,
+    );
+    expect(
+        &db,
+        "own",
+        &[
+            "check",
+            "dave",
+            "move",
+            oee,
+            "--to",
+            "/Default Workspace/team/Nope",
+        ],
+        4,
+    );
     // Other actions keep their one-word answer.
     let r = expect(&db, "own", &["check", "dave", "view", oee], 0);
     assert_eq!(r.stdout, "allow\n");
@@ -656,7 +693,13 @@ fn repeats_are_predictable_unchanged_writes_no_audit_entry() {
     let (_t, db) = populated();
     let plant = "/Default Workspace/team/Plant";
     let oee = "/Default Workspace/team/Plant/OEE";
-    let entries = || run(&db, "own", &["--json", "log"]).json().as_array().unwrap().len();
+    let entries = || {
+        run(&db, "own", &["--json", "log"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len()
+    };
     let repeats: &[&[&str]] = &[
         &["share", plant, "group:qa", "editor", "--note", "QA team"],
         // without a note, the grant keeps its note: still the same grant
@@ -671,7 +714,12 @@ fn repeats_are_predictable_unchanged_writes_no_audit_entry() {
         &["rename", plant, "Plant"],
         &["mv", oee, plant],
         &["integ", "attach", oee, "plc"],
-        &["integ", "detach", "/Default Workspace/team/Plant/Energy", "plc"],
+        &[
+            "integ",
+            "detach",
+            "/Default Workspace/team/Plant/Energy",
+            "plc",
+        ],
         &["resource", "allow", oee, "influxdb"],
         &["ws", "rename", WS, WS],
     ];
@@ -679,7 +727,11 @@ fn repeats_are_predictable_unchanged_writes_no_audit_entry() {
     let n = entries();
     for args in repeats {
         let r = expect(&db, "own", args, 0);
-        assert!(r.stdout.starts_with("unchanged: "), "{args:?}: {}", r.stdout);
+        assert!(
+            r.stdout.starts_with("unchanged: "),
+            "{args:?}: {}",
+            r.stdout
+        );
         let r = expect(&db, "own", &[&["--json"], *args].concat(), 0);
         assert_eq!(r.json()["unchanged"], true, "{args:?}: {}", r.stdout);
     }
@@ -691,7 +743,12 @@ fn repeats_are_predictable_unchanged_writes_no_audit_entry() {
     assert!(expect(&db, "own", &d, 0).stdout.starts_with("unchanged"));
     assert_eq!(entries(), n + 1);
     // A different note is a change.
-    let r = expect(&db, "own", &["share", plant, "group:qa", "editor", "--note", "QA"], 0);
+    let r = expect(
+        &db,
+        "own",
+        &["share", plant, "group:qa", "editor", "--note", "QA"],
+        0,
+    );
     assert!(r.stdout.starts_with("shared"), "{}", r.stdout);
     // Creating what exists is a conflict; removing what is gone, not found.
     expect(&db, "own", &["group", "add", "qa"], 5);
@@ -729,12 +786,37 @@ fn names_that_look_equal_are_one_name() {
     let cyr = format!("{team}/\u{420}lant"); // Cyrillic Er, then "lant"
     let r = expect(&db, "alice", &["mkdir", &cyr], 5);
     assert!(r.stderr.contains("looks like 'Plant'"), "{}", r.stderr);
-    expect(&db, "alice", &["rename", &format!("{team}/Archive"), "\u{420}lant"], 5);
-    expect(&db, "alice", &["mkdir", &format!("{team}/Plant/Archive")], 0);
-    expect(&db, "alice", &["mkdir", &format!("{team}/Plant/Line1/\u{420}lant")], 0);
-    expect(&db, "alice", &["mv", &format!("{team}/Plant/Line1/\u{420}lant"), team], 5);
+    expect(
+        &db,
+        "alice",
+        &["rename", &format!("{team}/Archive"), "\u{420}lant"],
+        5,
+    );
+    expect(
+        &db,
+        "alice",
+        &["mkdir", &format!("{team}/Plant/Archive")],
+        0,
+    );
+    expect(
+        &db,
+        "alice",
+        &["mkdir", &format!("{team}/Plant/Line1/\u{420}lant")],
+        0,
+    );
+    expect(
+        &db,
+        "alice",
+        &["mv", &format!("{team}/Plant/Line1/\u{420}lant"), team],
+        5,
+    );
     // Renaming an item to a look of its own name is fine.
-    expect(&db, "alice", &["rename", &format!("{team}/Plant/Archive"), "Archlve"], 0);
+    expect(
+        &db,
+        "alice",
+        &["rename", &format!("{team}/Plant/Archive"), "Archlve"],
+        0,
+    );
     // Import: decomposed names arrive composed; two alike in a folder conflict.
     let doc = export(&db).replace("Qualit\u{e4}t", "Qualita\u{308}t");
     let f = t.path().join("nfd.json");
@@ -765,7 +847,11 @@ fn printed_asset_paths_are_accepted_back() {
         }
     }
     let mut all = Vec::new();
-    for n in expect(&db, "alice", &["--json", "tree"], 0).json().as_array().unwrap() {
+    for n in expect(&db, "alice", &["--json", "tree"], 0)
+        .json()
+        .as_array()
+        .unwrap()
+    {
         paths(n, &mut all);
     }
     let assets: Vec<&String> = all.iter().filter(|p| p.contains(':')).collect();
@@ -796,11 +882,23 @@ fn printed_asset_paths_are_accepted_back() {
         vec!["mkdir", chart.as_str()],
     ] {
         let r = expect(&db, "alice", &args, 2);
-        assert!(r.stderr.contains("names an asset") && r.stderr.contains(oee), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("names an asset") && r.stderr.contains(oee),
+            "{}",
+            r.stderr
+        );
     }
     // Not there, or not seen: not found (R12); a bad kind: invalid.
     expect(&db, "alice", &["ls", &format!("{oee}:chart/Nope")], 4);
-    expect(&db, "carol", &["ls", &format!("/Default Workspace/team/Plant/Energy:chart/Trend")], 4);
+    expect(
+        &db,
+        "carol",
+        &[
+            "ls",
+            &format!("/Default Workspace/team/Plant/Energy:chart/Trend"),
+        ],
+        4,
+    );
     expect(&db, "alice", &["ls", &format!("{oee}:widget/Trend")], 2);
     // rm takes it as asset rm does.
     expect(&db, "bob", &["rm", &chart], 0);
@@ -819,8 +917,14 @@ fn who_gives_a_reason_on_every_row_and_a_header_that_counts_them() {
     for (path, extra) in [
         (team, vec![]),
         ("/Default Workspace/team/Plant", vec![]),
-        ("/Default Workspace/team/Plant/Line1", vec!["--level", "manager"]),
-        ("/Default Workspace/team/Plant/Line1/OEE", vec!["--via", "org"]),
+        (
+            "/Default Workspace/team/Plant/Line1",
+            vec!["--level", "manager"],
+        ),
+        (
+            "/Default Workspace/team/Plant/Line1/OEE",
+            vec!["--via", "org"],
+        ),
     ] {
         let mut args = vec!["--json", "who", path];
         args.extend(&extra);
@@ -835,11 +939,21 @@ fn who_gives_a_reason_on_every_row_and_a_header_that_counts_them() {
         args.remove(0);
         let r = expect(&db, "own", &args, 0);
         let head = r.stdout.lines().next().unwrap();
-        assert!(head.starts_with(&format!("{} user(s) can view", users.len())), "{head}");
+        assert!(
+            head.starts_with(&format!("{} user(s) can view", users.len())),
+            "{head}"
+        );
         if !extra.is_empty() {
-            assert!(head.contains(" with "), "the header names the filter: {head}");
+            assert!(
+                head.contains(" with "),
+                "the header names the filter: {head}"
+            );
         }
-        for line in r.stdout.lines().filter(|l| !l.contains("user(s)") && !l.starts_with('(')) {
+        for line in r
+            .stdout
+            .lines()
+            .filter(|l| !l.contains("user(s)") && !l.starts_with('('))
+        {
             assert!(line.split_whitespace().count() >= 3, "{path}: {line:?}");
         }
     }
@@ -847,13 +961,25 @@ fn who_gives_a_reason_on_every_row_and_a_header_that_counts_them() {
     let r = expect(&db, "own", &["who", team], 0);
     assert!(r.stdout.contains("members see Team Space"), "{}", r.stdout);
     assert!(r.stdout.contains("path only"), "{}", r.stdout);
-    assert!(r.stdout.lines().next().unwrap().contains("only as the path"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains("only as the path"),
+        "{}",
+        r.stdout
+    );
     // On a folder: said, not silently left out.
     let r = expect(&db, "own", &["who", "/Default Workspace/team/Plant"], 0);
     assert!(r.stdout.contains("not listed"), "{}", r.stdout);
     // --level path only / --via path select exactly those rows.
     let j = expect(&db, "own", &["--json", "who", team, "--via", "path"], 0).json();
-    assert!(j["users"].as_array().unwrap().iter().all(|u| u["level"] == "path only"));
+    assert!(j["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["level"] == "path only"));
 }
 
 /// Issue 14: `grants ls` shows the raw grants (item, subject, level, note,
@@ -871,7 +997,13 @@ fn grants_ls_lists_the_raw_grants_on_what_the_actor_can_view() {
     let all = rows("alice", &[plant, "--recursive"]);
     let mut got: Vec<(String, String, String)> = all
         .iter()
-        .map(|r| (r["path"].as_str().unwrap().into(), r["subject"].as_str().unwrap().into(), r["level"].as_str().unwrap().into()))
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().into(),
+                r["subject"].as_str().unwrap().into(),
+                r["level"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     got.sort();
     assert_eq!(
@@ -892,17 +1024,37 @@ fn grants_ls_lists_the_raw_grants_on_what_the_actor_can_view() {
     // carol views OEE (through emea, under sales) but not Plant: she is
     // shown OEE's grants only, and Plant's own is not found for her.
     let seen = rows("carol", &[]);
-    let team: Vec<_> = seen.iter().filter(|r| r["path"].as_str().unwrap().contains("/team/")).collect();
+    let team: Vec<_> = seen
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().contains("/team/"))
+        .collect();
     assert!(team.iter().all(|r| r["path"] == oee), "{seen:?}");
     assert_eq!(team.len(), 2);
     // …and the grant on bob's Drafts that reaches her (R16), none of bob's others.
-    assert!(seen.iter().any(|r| r["subject"] == "user:carol"), "{seen:?}");
-    expect(&db, "carol", &["grants", "ls", "/Default Workspace/team/Archive"], 4);
-    expect(&db, "alice", &["grants", "ls", "--subject", "group:nope"], 4);
+    assert!(
+        seen.iter().any(|r| r["subject"] == "user:carol"),
+        "{seen:?}"
+    );
+    expect(
+        &db,
+        "carol",
+        &["grants", "ls", "/Default Workspace/team/Archive"],
+        4,
+    );
+    expect(
+        &db,
+        "alice",
+        &["grants", "ls", "--subject", "group:nope"],
+        4,
+    );
     expect(&db, "alice", &["grants", "ls", "--subject", "robot:x"], 2);
     // The text form: one line per grant, the note quoted.
     let r = expect(&db, "alice", &["grants", "ls", plant], 0);
-    assert!(r.stdout.contains("group:qa") && r.stdout.contains("\"QA team\""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("group:qa") && r.stdout.contains("\"QA team\""),
+        "{}",
+        r.stdout
+    );
 }
 
 /// Issue 14: `log` filters for reviewers: time, actor, action and path,
@@ -918,16 +1070,25 @@ fn log_filters_narrow_by_time_actor_action_and_path() {
     let all = log(&[]);
     let shares = log(&["--actor", "alice", "--action", "share"]);
     assert_eq!(shares.len(), 3, "{shares:?}");
-    assert!(shares.iter().all(|e| e["actor"] == "alice" && e["action"] == "share"));
+    assert!(shares
+        .iter()
+        .all(|e| e["actor"] == "alice" && e["action"] == "share"));
     // A path: entries naming it or below it, not a sibling that starts alike.
     let oee = log(&["--path", "/Default Workspace/team/Plant/OEE"]);
     assert!(!oee.is_empty());
-    assert!(oee.iter().all(|e| e["target"].as_str().unwrap().contains("/Plant/OEE")), "{oee:?}");
+    assert!(
+        oee.iter()
+            .all(|e| e["target"].as_str().unwrap().contains("/Plant/OEE")),
+        "{oee:?}"
+    );
     let plant = log(&["--path", "/Default Workspace/team/Plant"]);
     assert!(plant.len() > oee.len());
     assert!(log(&["--path", "/Default Workspace/team/Pla"]).is_empty());
     // Time: half-open [since, until).
-    assert_eq!(log(&["--since", "2000-01-01", "--until", "2999-01-01"]).len(), all.len());
+    assert_eq!(
+        log(&["--since", "2000-01-01", "--until", "2999-01-01"]).len(),
+        all.len()
+    );
     assert!(log(&["--since", "2999-01-01T00:00:00Z"]).is_empty());
     assert!(log(&["--until", "2000-01-01"]).is_empty());
     expect(&db, "own", &["log", "--since", "yesterday"], 2);
@@ -941,28 +1102,79 @@ fn log_filters_narrow_by_time_actor_action_and_path() {
 fn user_rm_offboards_in_one_change() {
     let (_t, db) = populated();
     // bob's Drafts (with Forecast) is shared with carol as editor.
-    expect(&db, "alice", &["share", "/Default Workspace/team/Plant/OEE", "user:bob", "viewer"], 0);
+    expect(
+        &db,
+        "alice",
+        &[
+            "share",
+            "/Default Workspace/team/Plant/OEE",
+            "user:bob",
+            "viewer",
+        ],
+        0,
+    );
     let before = export(&db);
     // Items would be left behind: a conflict naming the option; nothing changes.
     let r = expect(&db, "own", &["user", "rm", "bob"], 5);
     assert!(r.stderr.contains("--transfer-to"), "{}", r.stderr);
-    expect(&db, "alice", &["user", "rm", "bob", "--transfer-to", "alice"], 3);
+    expect(
+        &db,
+        "alice",
+        &["user", "rm", "bob", "--transfer-to", "alice"],
+        3,
+    );
     expect(&db, "own", &["user", "rm", "own"], 3);
     expect(&db, "own", &["user", "rm", "nobody"], 4);
     assert_eq!(export(&db), before);
-    let r = expect(&db, "own", &["user", "rm", "bob", "--transfer-to", "alice"], 0);
-    assert!(r.stdout.contains("moved 2 item(s) to /Default Workspace/my/alice/bob"), "{}", r.stdout);
+    let r = expect(
+        &db,
+        "own",
+        &["user", "rm", "bob", "--transfer-to", "alice"],
+        0,
+    );
+    assert!(
+        r.stdout
+            .contains("moved 2 item(s) to /Default Workspace/my/alice/bob"),
+        "{}",
+        r.stdout
+    );
     // Gone: as a user, a member, an actor and a grantee.
     let users = expect(&db, "own", &["--json", "user", "ls"], 0).stdout;
     assert!(!users.contains("\"bob\""), "{users}");
     let groups = expect(&db, "own", &["--json", "group", "ls"], 0).stdout;
     assert!(!groups.contains("bob"), "{groups}");
     expect(&db, "bob", &["ls"], 4);
-    let j = expect(&db, "alice", &["--json", "grants", "ls", "/Default Workspace/team/Plant/OEE"], 0).json();
+    let j = expect(
+        &db,
+        "alice",
+        &[
+            "--json",
+            "grants",
+            "ls",
+            "/Default Workspace/team/Plant/OEE",
+        ],
+        0,
+    )
+    .json();
     assert!(!j.to_string().contains("user:bob"), "{j}");
     // The handed-over items keep their grants (R8): carol still edits Drafts.
-    expect(&db, "alice", &["ls", "/Default Workspace/my/alice/bob/Drafts"], 0);
-    expect(&db, "carol", &["check", "carol", "edit", "/Default Workspace/my/alice/bob/Drafts"], 0);
+    expect(
+        &db,
+        "alice",
+        &["ls", "/Default Workspace/my/alice/bob/Drafts"],
+        0,
+    );
+    expect(
+        &db,
+        "carol",
+        &[
+            "check",
+            "carol",
+            "edit",
+            "/Default Workspace/my/alice/bob/Drafts",
+        ],
+        0,
+    );
     // One audit entry; the store is whole.
     let log = expect(&db, "own", &["--json", "log", "--action", "user rm"], 0).json();
     assert_eq!(log.as_array().unwrap().len(), 1, "{log}");

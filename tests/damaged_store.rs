@@ -642,7 +642,11 @@ fn doctor_opens_a_damaged_store_and_salvages_it() {
         assert!(out.contains(want), "{want:?} not in {out}");
     }
     assert!(!out.contains("run `treeward doctor`"), "{out}");
-    assert_eq!(files(&db), damaged, "doctor without --repair changed the store");
+    assert_eq!(
+        files(&db),
+        damaged,
+        "doctor without --repair changed the store"
+    );
     // Only the owner repairs.
     let r = tw(&db, "alice", &["doctor", "--repair"]);
     assert_eq!(r.code, Some(3), "{}", r.err());
@@ -651,14 +655,30 @@ fn doctor_opens_a_damaged_store_and_salvages_it() {
     let bk = db.with_file_name("before-salvage");
     let bks = bk.to_str().unwrap();
     let r = tw(&db, "own", &["doctor", "--repair", "--backup", bks]);
-    assert!(r.code == Some(0) || r.code == Some(5), "{} {}", r.out(), r.err());
-    assert!(r.out().contains("salvaged: a fresh store of"), "{}", r.out());
+    assert!(
+        r.code == Some(0) || r.code == Some(5),
+        "{} {}",
+        r.out(),
+        r.err()
+    );
+    assert!(
+        r.out().contains("salvaged: a fresh store of"),
+        "{}",
+        r.out()
+    );
     assert!(r.out().contains("backup written to"), "{}", r.out());
     let mode = fs::metadata(&bk).unwrap().permissions();
-    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o700);
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o700
+    );
     assert_eq!(
         fs::read(bk.join("data").join("db")).unwrap(),
-        damaged.iter().find(|(p, _)| p.ends_with("data/db")).unwrap().1,
+        damaged
+            .iter()
+            .find(|(p, _)| p.ends_with("data/db"))
+            .unwrap()
+            .1,
         "the backup holds the damaged data file as it was"
     );
     for args in [&["ls", "/"][..], &["tree"][..], &["log"][..]] {
@@ -671,10 +691,20 @@ fn doctor_opens_a_damaged_store_and_salvages_it() {
     let (a, b) = (without_log(&before), without_log(&after));
     let named = |v: &serde_json::Value| v.to_string().matches("\"name\"").count();
     assert!(named(&a) > 50, "the demo export names its records");
-    assert!(named(&b) * 10 >= named(&a) * 9, "{} of {} named records", named(&b), named(&a));
+    assert!(
+        named(&b) * 10 >= named(&a) * 9,
+        "{} of {} named records",
+        named(&b),
+        named(&a)
+    );
     assert!(after.contains("salvaged"), "the repair is logged");
     let r = tw(&db, "own", &["doctor"]);
-    assert!(r.code == Some(0) || r.code == Some(5), "{} {}", r.out(), r.err());
+    assert!(
+        r.code == Some(0) || r.code == Some(5),
+        "{} {}",
+        r.out(),
+        r.err()
+    );
     report("salvaged");
 }
 
@@ -697,7 +727,11 @@ fn doctor_says_when_nothing_can_be_read() {
             case();
             let r = tw(d, "own", args);
             assert_unavailable(&r, d, what);
-            assert!(r.err().contains("nothing could be read"), "{what}: {}", r.err());
+            assert!(
+                r.err().contains("nothing could be read"),
+                "{what}: {}",
+                r.err()
+            );
             assert!(r.err().contains("treeward backup"), "{what}: {}", r.err());
             assert!(!r.err().contains("treeward doctor"), "{what}: {}", r.err());
         }

@@ -206,7 +206,12 @@ fn row3_dave_manager_on_oee_but_path_only_on_plant() {
     let r = expect(&db, "dave", &["check", "dave", "move", OEE], 0);
     assert_eq!(r.stdout.lines().next(), Some("allow"));
     assert!(r.stdout.contains("destination was not considered"));
-    let r = expect(&db, "dave", &["check", "dave", "move", OEE, "--to", PLANT], 1);
+    let r = expect(
+        &db,
+        "dave",
+        &["check", "dave", "move", OEE, "--to", PLANT],
+        1,
+    );
     assert_eq!(r.stdout.trim(), "deny");
     let r = expect(&db, "dave", &["check", "dave", "view", PLANT], 1);
     assert_eq!(r.stdout.trim(), "deny");

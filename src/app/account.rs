@@ -466,7 +466,10 @@ impl Session<'_> {
         let old = self.store().roles(ws.id, &u.login)?;
         let new = roles.iter().fold(old, |a, r| a.with(*r));
         if new == old {
-            self.unchanged(format!("{} already holds those roles in {}", u.login, ws.name));
+            self.unchanged(format!(
+                "{} already holds those roles in {}",
+                u.login, ws.name
+            ));
             return Ok(new);
         }
         tx.put(keys::role(ws.id, &u.login), &new);
@@ -529,7 +532,10 @@ impl Session<'_> {
             tx.put(keys::role(ws.id, &u.login), &new);
         }
         if new == old && transfer_note.is_empty() {
-            self.unchanged(format!("{} holds none of those roles in {}", u.login, ws.name));
+            self.unchanged(format!(
+                "{} holds none of those roles in {}",
+                u.login, ws.name
+            ));
             return Ok(new);
         }
         let words: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
@@ -616,8 +622,7 @@ impl Session<'_> {
             )));
         };
         let heir = self.user_required(&to)?;
-        if heir.login == u.login || !self.store().roles(ws.id, &heir.login)?.has(Role::Analyst)
-        {
+        if heir.login == u.login || !self.store().roles(ws.id, &heir.login)?.has(Role::Analyst) {
             return Err(Error::invalid(format!(
                 "--transfer-to must name another analyst of '{}' (R8)",
                 text::escape(&ws.name)

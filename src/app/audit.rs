@@ -187,7 +187,6 @@ fn names_path(target: &str, p: &str) -> bool {
     target.match_indices(p).any(|(i, _)| {
         let before = target[..i].chars().next_back();
         let after = target[i + p.len()..].chars().next();
-        matches!(before, None | Some(' '))
-            && matches!(after, None | Some('/' | ' ' | ':'))
+        matches!(before, None | Some(' ')) && matches!(after, None | Some('/' | ' ' | ':'))
     })
 }

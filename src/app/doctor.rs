@@ -656,7 +656,10 @@ impl App {
         // R32: the repair is a change, and is logged. Its seq is chosen here,
         // past every stored entry, since the counter itself may be under repair.
         let seq = found.next_seq;
-        tx.put(keys::audit(seq), &repair_entry(seq, format!("{} fixes", fixes.len())));
+        tx.put(
+            keys::audit(seq),
+            &repair_entry(seq, format!("{} fixes", fixes.len())),
+        );
         tx.put(keys::meta("next_seq"), &(seq + 1));
         tx.commit()?;
         report.repaired = fixes.len();

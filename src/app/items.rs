@@ -34,7 +34,11 @@ impl Session<'_> {
         except: Option<ItemId>,
         where_: &str,
     ) -> Result<()> {
-        if self.store().child(parent, name)?.is_some_and(|c| Some(c.id) != except) {
+        if self
+            .store()
+            .child(parent, name)?
+            .is_some_and(|c| Some(c.id) != except)
+        {
             return Err(taken(name, where_));
         }
         for (id, _, other) in self.store().child_entries(parent)? {
@@ -337,7 +341,13 @@ impl Session<'_> {
     }
 
     /// Whether the actor may copy `item` into `dst` (R20), as `cp` decides.
-    pub fn check_copy(&self, item: &Item, src: &Resolved, dst: &Resolved, beside: bool) -> Result<()> {
+    pub fn check_copy(
+        &self,
+        item: &Item,
+        src: &Resolved,
+        dst: &Resolved,
+        beside: bool,
+    ) -> Result<()> {
         if item.kind != ItemKind::App {
             return Err(Error::invalid("only apps are copied (R20)"));
         }

@@ -8,7 +8,6 @@ pub mod backup;
 mod browse;
 pub mod demo;
 pub mod doctor;
-pub mod salvage;
 pub mod gen;
 pub mod grants;
 mod items;
@@ -16,6 +15,7 @@ mod reach;
 pub mod request;
 mod resources;
 pub mod review;
+pub mod salvage;
 mod sharing;
 mod stress;
 pub mod transfer;
@@ -131,9 +131,8 @@ impl App {
     pub fn session(&self, login: &str) -> Result<Session<'_>> {
         // SPEC §10 as the README states it: a malformed login is invalid
         // input and an unknown one not found, for the actor as for any argument.
-        let login = names::validate_login(login).map_err(|e| {
-            Error::invalid(format!("--as: {}", e.message))
-        })?;
+        let login = names::validate_login(login)
+            .map_err(|e| Error::invalid(format!("--as: {}", e.message)))?;
         // Another process may have changed a shared store since the last request.
         self.store.refresh()?;
         let Some(account) = self.store.account()? else {

@@ -889,17 +889,15 @@ impl Session<'_> {
                     g.level
                 ))
             }
-            Request::Unshare { path, subject } => {
-                match self.unshare(&path, &subject)? {
-                    Some(g) => done(format!(
-                        "revoked {}'s {} on {}",
-                        g.subject,
-                        g.level,
-                        path.trim()
-                    )),
-                    None => done(format!("{} holds no grant to {subject}", path.trim())),
-                }
-            }
+            Request::Unshare { path, subject } => match self.unshare(&path, &subject)? {
+                Some(g) => done(format!(
+                    "revoked {}'s {} on {}",
+                    g.subject,
+                    g.level,
+                    path.trim()
+                )),
+                None => done(format!("{} holds no grant to {subject}", path.trim())),
+            },
             Request::Leave { path } => {
                 self.leave(&path)?;
                 done(format!("left the collaboration on {}", path.trim()))

@@ -112,7 +112,14 @@ impl WhatIf {
 
 /// The levels `who --level` filters by: for its errors and the command line's help.
 pub const WHO_LEVELS: &[&str] = &[
-    "owner", "admin", "manager", "editor", "viewer", "tenant", "member", "path only",
+    "owner",
+    "admin",
+    "manager",
+    "editor",
+    "viewer",
+    "tenant",
+    "member",
+    "path only",
 ];
 /// What `who --via` filters by: the kinds of grant, a role, and the path to
 /// an item inside (a space root seen as a path only).
@@ -288,7 +295,10 @@ impl Session<'_> {
         .flatten()
         .collect();
         let folder = !path.contains(':')
-            && self.resolve_str(&path)?.item().is_some_and(|i| i.kind == ItemKind::Folder);
+            && self
+                .resolve_str(&path)?
+                .item()
+                .is_some_and(|i| i.kind == ItemKind::Folder);
         Ok(WhoReport {
             path,
             users,

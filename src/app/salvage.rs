@@ -13,9 +13,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::doctor::{check_pairs, default_backup_dir, repair_entry, table_name, Fix, Found};
+use super::request::DoctorReply;
 use super::*;
 use crate::store::codec::{decode, encode};
-use super::request::DoctorReply;
 use crate::store::kv::{Kv, Op};
 use crate::store::open::{self, SLED_DIR};
 use crate::store::salvage::{self, Salvaged};
@@ -120,7 +120,11 @@ fn note(dir: &Path, read: &Salvaged, found: &Found, failed: Option<&Error>) -> S
             .trim_end_matches(sled_kv::SEE_DOCTOR)
             .trim_end_matches("; run `treeward doctor`")
             .to_string(),
-        None => format!("{} {}: its data file is corrupt", dir.display(), sled_kv::DAMAGED),
+        None => format!(
+            "{} {}: its data file is corrupt",
+            dir.display(),
+            sled_kv::DAMAGED
+        ),
     };
     let mut tables = BTreeMap::new();
     for k in read.pairs.keys() {
@@ -143,7 +147,10 @@ fn lost_lines(read: &Salvaged, undecodable: usize) -> Vec<String> {
     };
     let mut out = Vec::new();
     if !read.damaged.is_empty() {
-        out.push(format!("{} of the data file could not be read", stretch(&read.damaged)));
+        out.push(format!(
+            "{} of the data file could not be read",
+            stretch(&read.damaged)
+        ));
     }
     if !read.tail.is_empty() {
         out.push(format!(
@@ -178,7 +185,9 @@ fn fresh_pairs(mut pairs: Pairs, found: &Found) -> Result<(Pairs, usize)> {
             Fix::Del(k) => pairs.remove(k),
         };
     }
-    let schema = pairs.get(&keys::meta("schema")).and_then(|v| decode::<u32>(v, "schema").ok());
+    let schema = pairs
+        .get(&keys::meta("schema"))
+        .and_then(|v| decode::<u32>(v, "schema").ok());
     if schema.is_some_and(|v| v > SCHEMA_VERSION) {
         return Err(Error::unavailable(format!(
             "the store was written by a newer treeward (schema {}): repair it with that version",
@@ -187,8 +196,13 @@ fn fresh_pairs(mut pairs: Pairs, found: &Found) -> Result<(Pairs, usize)> {
     }
     pairs.insert(keys::meta("magic"), MAGIC.to_vec());
     pairs.insert(keys::meta("schema"), encode(&SCHEMA_VERSION));
-    let id = pairs.get(&keys::meta("next_id")).and_then(|v| decode::<u64>(v, "counter").ok());
-    pairs.insert(keys::meta("next_id"), encode(&id.unwrap_or(0).max(again.next_id)));
+    let id = pairs
+        .get(&keys::meta("next_id"))
+        .and_then(|v| decode::<u64>(v, "counter").ok());
+    pairs.insert(
+        keys::meta("next_id"),
+        encode(&id.unwrap_or(0).max(again.next_id)),
+    );
     let seq = again.next_seq;
     let entry = repair_entry(seq, format!("salvaged {} records", pairs.len()));
     pairs.insert(keys::audit(seq), encode(&entry));
@@ -237,7 +251,10 @@ fn write_fresh(dir: &Path, pairs: &Pairs) -> Result<()> {
         // An earlier repair cut short: its half-built store is of no use.
         fs::remove_dir_all(&fresh).map_err(|e| io(dir, e))?;
     }
-    let ops: Vec<Op> = pairs.iter().map(|(k, v)| Op::Put(k.clone(), v.clone())).collect();
+    let ops: Vec<Op> = pairs
+        .iter()
+        .map(|(k, v)| Op::Put(k.clone(), v.clone()))
+        .collect();
     let back = open::owner_only(|| -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let kv = SledKv::open(dir, &fresh)?;
         kv.bulk(&ops)?;
@@ -245,7 +262,12 @@ fn write_fresh(dir: &Path, pairs: &Pairs) -> Result<()> {
         super::doctor::all_pairs(&kv)
     })
     .map_err(|e| io(dir, e.message))?;
-    if back.len() != pairs.len() || back.iter().zip(pairs).any(|(a, b)| a.0 != *b.0 || a.1 != *b.1) {
+    if back.len() != pairs.len()
+        || back
+            .iter()
+            .zip(pairs)
+            .any(|(a, b)| a.0 != *b.0 || a.1 != *b.1)
+    {
         return Err(io(dir, "it does not read back what was written"));
     }
     Ok(())

@@ -95,10 +95,7 @@ impl Session<'_> {
             _ => note,
         };
         if let Some(b) = before.filter(|b| b.level == level && b.note == note) {
-            self.unchanged(format!(
-                "{subject} already has {level} on {}",
-                r.path
-            ));
+            self.unchanged(format!("{subject} already has {level} on {}", r.path));
             return Ok(b);
         }
         let g = Grant {

@@ -464,7 +464,9 @@ fn validate(e: &Export) -> Result<usize> {
                     )));
                 }
             }
-            if !siblings.insert((it.parent, it.space.clone(), names::look(&it.name))) && clash.is_none() {
+            if !siblings.insert((it.parent, it.space.clone(), names::look(&it.name)))
+                && clash.is_none()
+            {
                 // R1: a conflict, reported only when the document is otherwise valid (§10 order).
                 clash = Some(Error::conflict(format!(
                     "import: two items named '{}' or alike in one folder (R1)",

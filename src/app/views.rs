@@ -241,7 +241,10 @@ impl Session<'_> {
     fn asset_entries(&self, item: &Item, path: &str) -> Result<Vec<Entry>> {
         let mut assets = self.store().assets(item.id)?;
         assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
-        Ok(assets.into_iter().map(|a| entry_of_asset(a, path)).collect())
+        Ok(assets
+            .into_iter()
+            .map(|a| entry_of_asset(a, path))
+            .collect())
     }
 
     /// `tree [PATH]`: the hierarchy the actor sees, folders first (R3).
@@ -414,7 +417,10 @@ impl Session<'_> {
         };
         let (r, _) = self.resolve_asset(ap)?;
         let mut d = self.decide_as(login, on_app, &r)?;
-        d.reason = format!("an asset takes its app's rights ({on_app} on the app, §4): {}", d.reason);
+        d.reason = format!(
+            "an asset takes its app's rights ({on_app} on the app, §4): {}",
+            d.reason
+        );
         Ok(d)
     }
 
@@ -456,7 +462,13 @@ impl Session<'_> {
         let d = self.decide_as(&login, Action::View, &r)?;
         let mut lines = explain_lines(&login, &r.path, &d);
         if let Some(ap) = asset {
-            lines.insert(0, format!("{ap} is an asset of {}: it takes the app's rights (§4)", r.path));
+            lines.insert(
+                0,
+                format!(
+                    "{ap} is an asset of {}: it takes the app's rights (§4)",
+                    r.path
+                ),
+            );
         }
         Ok((d, lines))
     }

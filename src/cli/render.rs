@@ -386,7 +386,9 @@ fn decision(d: Decision) -> Out {
     let word = if d.allowed { "allow" } else { "deny" };
     let mut text = word.to_string();
     if let Some(None) = &d.destination {
-        text.push_str("\nnote: the destination was not considered; give --to DEST to decide for it");
+        text.push_str(
+            "\nnote: the destination was not considered; give --to DEST to decide for it",
+        );
     }
     Out {
         text,
@@ -459,7 +461,12 @@ fn access(login: String, nodes: Vec<TreeNode>, b: &Branches) -> Out {
 
 /// `grants ls`: one row per grant, the item's path last (it is the longest).
 fn grants(rows: Vec<crate::app::grants::GrantRow>) -> Out {
-    let width = rows.iter().map(|r| r.subject.chars().count()).max().unwrap_or(0).max(12);
+    let width = rows
+        .iter()
+        .map(|r| r.subject.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     let text = rows
         .iter()
         .map(|r| {

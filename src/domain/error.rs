@@ -87,16 +87,28 @@ pub fn file_error(verb: &str, path: &std::path::Path, e: &std::io::Error) -> Err
     use std::io::ErrorKind as K;
     let shown = crate::domain::text::escape(&path.display().to_string());
     let (outcome, why) = match e.kind() {
-        K::NotFound => (Outcome::NotFound, "it or a directory above it does not exist".to_string()),
-        K::PermissionDenied => (Outcome::Denied, "permission denied by the file system".to_string()),
+        K::NotFound => (
+            Outcome::NotFound,
+            "it or a directory above it does not exist".to_string(),
+        ),
+        K::PermissionDenied => (
+            Outcome::Denied,
+            "permission denied by the file system".to_string(),
+        ),
         K::AlreadyExists => (Outcome::Conflict, "it already exists".to_string()),
-        K::NotADirectory => (Outcome::Invalid, "part of the path is not a directory".to_string()),
+        K::NotADirectory => (
+            Outcome::Invalid,
+            "part of the path is not a directory".to_string(),
+        ),
         K::IsADirectory => (Outcome::Invalid, "it is a directory".to_string()),
         K::StorageFull | K::QuotaExceeded => (
             Outcome::Unavailable,
             "the disk holding it is full (no space left on device)".to_string(),
         ),
-        K::ReadOnlyFilesystem => (Outcome::Unavailable, "it is on a read-only file system".to_string()),
+        K::ReadOnlyFilesystem => (
+            Outcome::Unavailable,
+            "it is on a read-only file system".to_string(),
+        ),
         _ => (Outcome::Unavailable, format!("input/output error ({e})")),
     };
     Error::new(outcome, format!("cannot {verb} {shown}: {why}"))

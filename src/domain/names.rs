@@ -57,7 +57,9 @@ pub fn validate_name(raw: &str, what: &str) -> Result<String> {
 pub fn invisible(c: char) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     c.general_category() == GeneralCategory::Format
-        || unicode_security::skeleton(c.encode_utf8(&mut [0; 4])).next().is_none()
+        || unicode_security::skeleton(c.encode_utf8(&mut [0; 4]))
+            .next()
+            .is_none()
 }
 
 /// Two different names that look alike (the same UTS #39 skeleton:
@@ -163,9 +165,14 @@ mod look_tests {
     #[test]
     fn r1_r2_names_that_look_equal_are_equal() {
         // NFC: composed and decomposed are one name.
-        assert_eq!(validate_name("Qualita\u{308}t", "item").unwrap(), "Qualität");
+        assert_eq!(
+            validate_name("Qualita\u{308}t", "item").unwrap(),
+            "Qualität"
+        );
         // Invisible characters are refused, counted after normalising.
-        for c in ['\u{200b}', '\u{200d}', '\u{feff}', '\u{ad}', '\u{fe0f}', '\u{202e}', '\u{2060}'] {
+        for c in [
+            '\u{200b}', '\u{200d}', '\u{feff}', '\u{ad}', '\u{fe0f}', '\u{202e}', '\u{2060}',
+        ] {
             let e = validate_name(&format!("a{c}b"), "item").unwrap_err();
             assert!(e.message.contains(&format!("U+{:04X}", c as u32)), "{e}");
         }

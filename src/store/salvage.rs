@@ -67,7 +67,8 @@ impl<'a> Cur<'a> {
         self.take(1).map(|b| b[0])
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+        self.take(4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
     }
     /// sled's variable-length integer.
     fn var(&mut self) -> Option<u64> {
@@ -249,9 +250,8 @@ impl Reader<'_> {
     /// The next offset at or after `from` where a message of segment `want`
     /// checks (searching byte by byte: the damage hid where it starts).
     fn resync(seg: &[u8], from: usize, want: Option<u64>) -> Option<usize> {
-        (from..seg.len().saturating_sub(5)).find(|&q| {
-            matches!(message(&seg[q..]), Some(Ok(m)) if want.is_none_or(|w| w == m.seg))
-        })
+        (from..seg.len().saturating_sub(5))
+            .find(|&q| matches!(message(&seg[q..]), Some(Ok(m)) if want.is_none_or(|w| w == m.seg)))
     }
 
     fn segment(&mut self, base: u64, seg: &[u8]) {
@@ -277,17 +277,24 @@ impl Reader<'_> {
                     }
                     let Some(next) = Self::resync(seg, pos + 1, want) else {
                         // Nothing readable after it: sled drops such a tail too.
-                        self.out.tail.push((base + pos as u64, (seg.len() - pos) as u64));
+                        self.out
+                            .tail
+                            .push((base + pos as u64, (seg.len() - pos) as u64));
                         return;
                     };
                     // A header that reads names the page that lost a version.
                     if let (Some(Err((k, s, pid))), Some(w)) = (bad, want) {
                         if s == w && k >= INLINE_NODE {
                             let lsn = s * self.size as u64 + pos as u64;
-                            self.pages.entry(pid).or_default().push((lsn, Frag::Damaged));
+                            self.pages
+                                .entry(pid)
+                                .or_default()
+                                .push((lsn, Frag::Damaged));
                         }
                     }
-                    self.out.damaged.push((base + pos as u64, (next - pos) as u64));
+                    self.out
+                        .damaged
+                        .push((base + pos as u64, (next - pos) as u64));
                     pos = next;
                 }
             }

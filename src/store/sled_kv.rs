@@ -26,10 +26,7 @@ pub(crate) const DAMAGED: &str = "is damaged";
 pub(crate) const SEE_DOCTOR: &str = "; restore a backup or run `treeward doctor`";
 
 fn damaged(dir: &Path, what: impl std::fmt::Display) -> Error {
-    Error::unavailable(format!(
-        "{} {DAMAGED} or unreadable: {what}",
-        dir.display()
-    ))
+    Error::unavailable(format!("{} {DAMAGED} or unreadable: {what}", dir.display()))
 }
 
 /// What went wrong, in words: sled's own text carries a debug backtrace
@@ -45,9 +42,7 @@ fn sled_error(dir: &Path, e: &sled::Error) -> Error {
                 None => String::new(),
             }
         )),
-        sled::Error::Unsupported(m) => {
-            Error::unavailable(format!("{shown} cannot be used: {m}"))
-        }
+        sled::Error::Unsupported(m) => Error::unavailable(format!("{shown} cannot be used: {m}")),
         sled::Error::ReportableBug(m) => Error::unavailable(format!(
             "{shown} {DAMAGED} or unreadable: the storage engine failed ({m})"
         )),
