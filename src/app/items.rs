@@ -34,15 +34,16 @@ impl Session<'_> {
         except: Option<ItemId>,
         where_: &str,
     ) -> Result<()> {
-        if self
-            .store()
-            .child(parent, name)?
-            .is_some_and(|c| Some(c.id) != except)
-        {
-            return Err(taken(name, where_));
-        }
+        // One pass over the children's index answers both: the same name,
+        // and a name that looks the same.
         for (id, _, other) in self.store().child_entries(parent)? {
-            if Some(id) != except && names::confusable(&other, name) {
+            if Some(id) == except {
+                continue;
+            }
+            if other == name {
+                return Err(taken(name, where_));
+            }
+            if names::confusable(&other, name) {
                 return Err(Error::conflict(format!(
                     "'{}' looks like '{}', already in {} (R1: names that look alike are refused)",
                     text::escape(name),

@@ -198,11 +198,23 @@ impl Session<'_> {
         level: Option<&str>,
         via: Option<&str>,
     ) -> Result<(String, Vec<WhoRow>)> {
+        let (path, rows, _) = self.who_rows(raw, level, via)?;
+        Ok((path, rows))
+    }
+
+    /// `who`'s rows, and whether PATH is a folder (whose path-only users
+    /// are not listed).
+    fn who_rows(
+        &self,
+        raw: &str,
+        level: Option<&str>,
+        via: Option<&str>,
+    ) -> Result<(String, Vec<WhoRow>, bool)> {
         // An asset: whoever can view its app (§4).
         if let path::Target::Asset(ap) = path::parse_target(raw)? {
             let (r, _) = self.resolve_asset(&ap)?;
             let (_, rows) = self.who(&r.path, level, via)?;
-            return Ok((ap.to_string(), rows));
+            return Ok((ap.to_string(), rows, false));
         }
         let ip = path::parse_in(raw)?;
         if let Some(v) = via {
@@ -275,7 +287,8 @@ impl Session<'_> {
                 .cmp(&level_rank(&a.level))
                 .then(a.login.cmp(&b.login))
         });
-        Ok((r.path, rows))
+        let folder = r.item().is_some_and(|i| i.kind == ItemKind::Folder);
+        Ok((r.path, rows, folder))
     }
 
     /// `who` with what its header says: the filters applied and, on a
@@ -286,7 +299,7 @@ impl Session<'_> {
         level: Option<&str>,
         via: Option<&str>,
     ) -> Result<WhoReport> {
-        let (path, users) = self.who(raw, level, via)?;
+        let (path, users, folder) = self.who_rows(raw, level, via)?;
         let filter: Vec<String> = [
             level.map(|l| format!("level {l}")),
             via.map(|v| format!("access through a {v}")),
@@ -294,11 +307,6 @@ impl Session<'_> {
         .into_iter()
         .flatten()
         .collect();
-        let folder = !path.contains(':')
-            && self
-                .resolve_str(&path)?
-                .item()
-                .is_some_and(|i| i.kind == ItemKind::Folder);
         Ok(WhoReport {
             path,
             users,
