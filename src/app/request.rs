@@ -712,19 +712,31 @@ impl Session<'_> {
     }
 
     fn run(&self, req: Request) -> Result<Reply> {
-        Ok(match req {
-            Request::Init { .. }
-            | Request::Import { .. }
-            | Request::Demo
-            | Request::Gen(_)
-            | Request::Export
-            | Request::Doctor { .. }
-            | Request::Backup { .. }
-            | Request::WhatIf(_) => {
-                return Err(Error::invalid(
-                    "a store-level request or a what-if is run by the app, not inside a session",
-                ))
-            }
+        // Each group answers its own requests and hands the others on.
+        type Group<'s> = fn(&Session<'s>, Request) -> Result<Result<Reply, Request>>;
+        let groups: [Group<'_>; 5] = [
+            Self::run_people,
+            Self::run_workspaces,
+            Self::run_items,
+            Self::run_resources,
+            Self::run_views,
+        ];
+        let mut req = req;
+        for group in groups {
+            req = match group(self, req)? {
+                Ok(reply) => return Ok(reply),
+                Err(req) => req,
+            };
+        }
+        // Store-level requests and what-ifs are the app's.
+        Err(Error::invalid(
+            "a store-level request or a what-if is run by the app, not inside a session",
+        ))
+    }
+
+    /// Users, groups, org units and tenants (not its own: handed back).
+    fn run_people(&self, req: Request) -> Result<Result<Reply, Request>> {
+        Ok(Ok(match req {
             Request::UserAdd {
                 login,
                 name,
@@ -783,6 +795,14 @@ impl Session<'_> {
                 done(format!("added tenant {}", tenant.trim()))
             }
             Request::TenantLs => Reply::Tenants(self.tenant_names()?),
+            other => return Ok(Err(other)),
+        }))
+    }
+
+    /// Items, assets and grants (not its own: handed back).
+    /// Workspaces and the roles in them (not its own: handed back).
+    fn run_workspaces(&self, req: Request) -> Result<Result<Reply, Request>> {
+        Ok(Ok(match req {
             Request::WsAdd { name } => {
                 let ws = self.ws_add(&name)?;
                 done(format!("added workspace {}", ws.name))
@@ -830,6 +850,12 @@ impl Session<'_> {
                 }
             }
             Request::RoleLs { ws } => Reply::WsMembers(self.ws_members(&ws)?),
+            other => return Ok(Err(other)),
+        }))
+    }
+
+    fn run_items(&self, req: Request) -> Result<Result<Reply, Request>> {
+        Ok(Ok(match req {
             Request::Mkdir { path } => self.placed_new(&path, ItemKind::Folder)?,
             Request::App { path } => self.placed_new(&path, ItemKind::App)?,
             Request::AssetAdd {
@@ -902,6 +928,13 @@ impl Session<'_> {
                 self.leave(&path)?;
                 done(format!("left the collaboration on {}", path.trim()))
             }
+            other => return Ok(Err(other)),
+        }))
+    }
+
+    /// Workspace resources and integrations (not its own: handed back).
+    fn run_resources(&self, req: Request) -> Result<Result<Reply, Request>> {
+        Ok(Ok(match req {
             Request::ResourceLs { ws } => Reply::Resources(self.resources(&ws)?.resources),
             Request::ResourceSet { ws, kind, endpoint } => {
                 self.resource_set(&ws, &kind, &endpoint)?;
@@ -962,6 +995,13 @@ impl Session<'_> {
                     format!("{} no longer uses {}", app_path.trim(), name.trim())
                 })
             }
+            other => return Ok(Err(other)),
+        }))
+    }
+
+    /// Read-only views (not its own: handed back).
+    fn run_views(&self, req: Request) -> Result<Result<Reply, Request>> {
+        Ok(Ok(match req {
             Request::Ls { path } => Reply::Listing(self.ls(path.as_deref())?),
             Request::Tree { path } => Reply::Tree(self.tree(path.as_deref())?),
             Request::Detail { path } => {
@@ -994,7 +1034,8 @@ impl Session<'_> {
                 subject,
                 recursive,
             } => Reply::Grants(self.grants_ls(path.as_deref(), subject.as_deref(), recursive)?),
-        })
+            other => return Ok(Err(other)),
+        }))
     }
 
     fn placed_new(&self, path: &str, kind: ItemKind) -> Result<Reply> {
