@@ -252,6 +252,41 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             dir: absolute(dir),
             force,
         },
+        other => request_of(other)?,
+    };
+    // --dry-run: a what-if of a change that alters access (store-level
+    // commands ignore it).
+    let request = if dry_run && request.needs_session() {
+        Request::WhatIf(Box::new(request))
+    } else {
+        request
+    };
+    Ok(Invocation::Run { request, export_to })
+}
+
+/// The request of a command that acts on the account: each group of
+/// commands answers its own and hands the others on.
+fn request_of(cmd: Cmd) -> Result<Request> {
+    type Group = fn(Cmd) -> Result<Result<Request, Cmd>>;
+    let groups: [Group; 4] = [
+        people_request,
+        item_request,
+        resource_request,
+        review_request,
+    ];
+    let mut cmd = cmd;
+    for group in groups {
+        cmd = match group(cmd)? {
+            Ok(request) => return Ok(request),
+            Err(cmd) => cmd,
+        };
+    }
+    Err(Error::invalid(format!("{cmd:?} makes no request")))
+}
+
+/// Users, groups, org units, tenants, workspaces and roles (another command is handed back).
+fn people_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
+    Ok(Ok(match cmd {
         Cmd::User(UserCmd::Add {
             login,
             name,
@@ -304,6 +339,13 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             },
             RoleCmd::Ls { ws } => Request::RoleLs { ws },
         },
+        other => return Ok(Err(other)),
+    }))
+}
+
+/// Items, assets, grants and what one sees of them (another command is handed back).
+fn item_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
+    Ok(Ok(match cmd {
         Cmd::Mkdir { path } => Request::Mkdir { path },
         Cmd::App { path } => Request::App { path },
         Cmd::Asset(AssetCmd::Add {
@@ -351,6 +393,13 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
         },
         Cmd::Explain { login, path } => Request::Explain { login, path },
         Cmd::Describe { path, text } => Request::Describe { path, text },
+        other => return Ok(Err(other)),
+    }))
+}
+
+/// Workspace resources and integrations (another command is handed back).
+fn resource_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
+    Ok(Ok(match cmd {
         Cmd::Resource(r) => match r {
             ResourceCmd::Ls { ws } => Request::ResourceLs { ws },
             ResourceCmd::Set { ws, kind, endpoint } => Request::ResourceSet { ws, kind, endpoint },
@@ -403,6 +452,13 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
                 attach: false,
             },
         },
+        other => return Ok(Err(other)),
+    }))
+}
+
+/// The log, grants, who and access (another command is handed back).
+fn review_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
+    Ok(Ok(match cmd {
         Cmd::Log {
             workspace,
             since,
@@ -431,15 +487,8 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
         },
         Cmd::Who { path, level, via } => Request::Who { path, level, via },
         Cmd::Access { login, workspace } => Request::Access { login, workspace },
-    };
-    // --dry-run: a what-if of a change that alters access (store-level
-    // commands ignore it).
-    let request = if dry_run && request.needs_session() {
-        Request::WhatIf(Box::new(request))
-    } else {
-        request
-    };
-    Ok(Invocation::Run { request, export_to })
+        other => return Ok(Err(other)),
+    }))
 }
 
 /// A progress bar for a long request on this terminal (gen).
