@@ -11,79 +11,11 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const DW: &str = "/Default Workspace";
 const WS: &str = "Default Workspace";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.stdout))
-    }
-}
-
-fn cmd(db: &Path) -> Command {
-    let mut c = Command::new(BIN);
-    // A store held without an answer is given up on quickly here (the
-    // tests of waiting set their own patience).
-    c.env_remove("TREEWARD_DB")
-        .env_remove("TREEWARD_USER")
-        .env("TREEWARD_WAIT_MS", "300")
-        .arg("--db")
-        .arg(db);
-    c
-}
-
-fn out(c: &mut Command) -> Run {
-    let o = c.stdin(Stdio::null()).output().expect("run treeward");
-    Run {
-        code: o.status.code().expect("exit code"),
-        stdout: String::from_utf8(o.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(o.stderr).expect("utf-8 stderr"),
-    }
-}
-
-fn run(db: &Path, actor: &str, args: &[&str]) -> Run {
-    out(cmd(db).args(["--as", actor]).args(args))
-}
-
-/// Runs, asserts the exit code and the shape of the error line.
-fn expect(db: &Path, actor: &str, args: &[&str], code: i32) -> Run {
-    let r = run(db, actor, args);
-    assert_code(&r, code, &format!("{actor} {args:?}"));
-    r
-}
-
-fn assert_code(r: &Run, code: i32, what: &str) {
-    assert_eq!(
-        r.code, code,
-        "{what}: stdout {:?} stderr {:?}",
-        r.stdout, r.stderr
-    );
-    let label = match code {
-        2 => "invalid input: ",
-        3 => "permission denied: ",
-        4 => "not found: ",
-        5 => "conflict: ",
-        6 => "store unavailable: ",
-        _ => {
-            assert!(r.stderr.is_empty(), "{what}: stderr {:?}", r.stderr);
-            return;
-        }
-    };
-    assert!(r.stderr.starts_with(label), "{what}: stderr {:?}", r.stderr);
-    assert!(
-        r.stderr.ends_with('\n') && r.stderr.trim_end().lines().count() == 1,
-        "{what}: one line: {:?}",
-        r.stderr
-    );
-}
+mod common;
+use common::*;
 
 /// The whole store, exported by its owner (R4: it is theirs): the tests'
 /// stores are owned by `own`, the demos' by `admin` or `root`.

@@ -3,9 +3,11 @@
 //! The command line and the terminal UI are thin front ends over this.
 
 mod account;
+pub mod apply;
 pub mod audit;
 pub mod backup;
 mod browse;
+pub mod changes_file;
 pub mod demo;
 pub mod doctor;
 pub mod gen;

@@ -243,6 +243,10 @@ pub enum Request {
     },
     /// What a change would do to access, made on a view of the store: nothing changes.
     WhatIf(Box<Request>),
+    /// `apply FILE`: the entries of a changes file, made as one change.
+    Apply {
+        entries: Vec<super::apply::Entry>,
+    },
 }
 
 impl Request {
@@ -263,6 +267,7 @@ impl Request {
                 | Request::OrgJoin { .. }
                 | Request::OrgLeave { .. }
                 | Request::OrgRm { .. }
+                | Request::Apply { .. }
         )
     }
 
@@ -464,6 +469,8 @@ pub enum Reply {
     },
     Log(Vec<AuditEntry>),
     Grants(Vec<super::grants::GrantRow>),
+    /// What `apply` made of each entry of the file.
+    Applied(Vec<super::apply::Applied>),
     /// A change that alters access, with who gains and who loses what:
     /// after it was made, or, for a dry run, what it would do.
     AccessChanged {
@@ -668,6 +675,7 @@ impl Reply {
             Reply::Unchanged { .. } => true,
             Reply::Placed { how, .. } => *how == Placed::Unchanged,
             Reply::AccessChanged { reply, .. } => reply.is_unchanged(),
+            Reply::Applied(entries) => entries.iter().all(|e| !e.changed),
             _ => false,
         }
     }
@@ -928,6 +936,7 @@ impl Session<'_> {
                 self.leave(&path)?;
                 done(format!("left the collaboration on {}", path.trim()))
             }
+            Request::Apply { entries } => Reply::Applied(self.apply(&entries)?),
             other => return Ok(Err(other)),
         }))
     }

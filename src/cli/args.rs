@@ -38,6 +38,7 @@ pub const DRY_RUN_ON: &[&[&str]] = &[
     &["org", "rm"],
     &["org", "join"],
     &["org", "leave"],
+    &["apply"],
 ];
 
 /// The commands that draw trees: `--ascii` applies to them and to the terminal UI.
@@ -338,6 +339,26 @@ pub enum Cmd {
         "treeward grants ls --subject group:qa",
     ))]
     Grants(GrantsCmd),
+    /// Make a file of changes hold, as one atomic change (YAML, JSON or CSV)
+    #[command(after_help = concat!(
+        "Each entry is a one-key map named after a change, stating what should hold:\n",
+        "  - share: {path: \"/W/team/Sales\", subject: \"user:frank\", level: viewer, note: \"Q3\"}\n",
+        "  - mkdir: {path: \"/W/team/Sales/New\"}\n",
+        "Entries already holding change nothing, so applying a file twice changes nothing\n",
+        "the second time. The first entry refused refuses the file (its line is named).\n",
+        "Changes: share, unshare, mkdir, app, mv, rename, rm, describe, role_grant,\n",
+        "role_revoke, user_add, group_add, group_join, group_leave, org_add, org_join,\n",
+        "org_leave, tenant_add, ws_add, asset_add (README, \"Changes files\").\n\n",
+        examples!(
+            "treeward apply access.yaml",
+            "treeward apply --dry-run access.yaml     # one what-if for the whole file",
+            "treeward apply grants.csv",
+        )
+    ))]
+    Apply {
+        /// The changes file (.yaml, .json, .csv), or '-' for stdin (YAML or JSON)
+        file: PathBuf,
+    },
     /// The audit log (R32)
     #[command(after_help = examples!("treeward log", r#"treeward log --workspace "Default Workspace""#))]
     Log {

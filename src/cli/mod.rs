@@ -214,6 +214,9 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             text: read_input(&file)?,
         },
         Cmd::Demo => Request::Demo,
+        Cmd::Apply { file } => Request::Apply {
+            entries: crate::app::changes_file::parse(&file.to_string_lossy(), &read_input(&file)?)?,
+        },
         Cmd::Gen {
             items,
             users,

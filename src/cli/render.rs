@@ -188,6 +188,7 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         Reply::Access { login, nodes } => access(login, nodes, branches(env.ascii)),
         Reply::Log(v) => log(v),
         Reply::Grants(rows) => grants(rows),
+        Reply::Applied(entries) => applied(entries),
         Reply::AccessChanged {
             reply,
             report,
@@ -494,11 +495,36 @@ fn log(v: Vec<AuditEntry>) -> Out {
     Out::ok(text, serde_json::to_value(&v).unwrap_or_default())
 }
 
+/// `apply`: one line per entry (what it did, or what already held), then a count.
+fn applied(entries: Vec<crate::app::apply::Applied>) -> Out {
+    let changed = entries.iter().filter(|e| e.changed).count();
+    let mut text = String::new();
+    for e in &entries {
+        let mark = if e.changed { "changed  " } else { "unchanged" };
+        text.push_str(&format!(
+            "line {:<4} {mark} {}: {}\n",
+            e.line,
+            escape(&e.change),
+            escape(&e.message)
+        ));
+    }
+    text.push_str(&format!(
+        "{changed} of {} entries changed the store, {} already held",
+        entries.len(),
+        entries.len() - changed
+    ));
+    Out::ok(
+        text,
+        json!({ "ok": true, "changed": changed, "unchanged": changed == 0, "entries": entries }),
+    )
+}
+
 fn access_changed(env: &Env, inner: Reply, report: WhatIf, dry_run: bool) -> Out {
     // Who gains and who loses what: before the change with --dry-run, after it without.
     let mut out = reply(env, inner);
     if dry_run {
-        out.text = format!("dry run: nothing changed. {}", out.text);
+        let sep = if out.text.contains('\n') { "\n" } else { " " };
+        out.text = format!("dry run: nothing changed.{sep}{}", out.text);
         out.json["dry_run"] = json!(true);
     }
     out.text

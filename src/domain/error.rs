@@ -72,6 +72,14 @@ impl Error {
     pub fn unavailable(m: impl Into<String>) -> Self {
         Self::new(Outcome::Unavailable, m)
     }
+    /// The same failure, marked as one that wrote nothing and may not
+    /// happen if the request is run again.
+    pub fn retry(self) -> Self {
+        Error {
+            again: true,
+            ..self
+        }
+    }
     /// Unavailable for now, nothing written: worth asking again.
     pub fn transient(m: impl Into<String>) -> Self {
         Error {

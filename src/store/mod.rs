@@ -677,6 +677,11 @@ impl Store {
         Ok(self.get(&keys::meta(name), "counter")?.unwrap_or(1))
     }
 
+    /// The seq the next audit entry gets: every change moves it on.
+    pub fn next_audit_seq(&self) -> Result<u64> {
+        self.counter("next_seq")
+    }
+
     /// The store as it would be after `ops`: read-only, for what-if answers.
     pub fn overlay(&self, ops: &[Op]) -> Store {
         Store {
@@ -922,6 +927,7 @@ impl Store {
             next_seq: 0,
             ids_used: false,
             audits: Vec::new(),
+            adopted: Vec::new(),
         };
         // Read inside the change: should these fail, dropping `t` ends it.
         t.next_id = self.counter("next_id")?;
@@ -954,19 +960,34 @@ impl Drop for ReadGuard<'_> {
     }
 }
 
+/// A change planned on a view of the store and not made: its writes (its
+/// audit entries among them) and those entries, to publish once committed.
+#[derive(Debug, Default, Clone)]
+pub struct Planned {
+    pub ops: Vec<Op>,
+    pub audits: Vec<AuditEntry>,
+}
+
 thread_local! {
     /// While set, commits on this thread record their writes here instead of
-    /// making them (`--dry-run`).
-    static DRY_RUN: std::cell::RefCell<Option<Vec<Op>>> = const { std::cell::RefCell::new(None) };
+    /// making them (`--dry-run`, and the entries of `apply` planned one by one).
+    static DRY_RUN: std::cell::RefCell<Option<Planned>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Runs `f` with every commit on this thread recorded instead of made;
 /// returns its result and the writes it would have made.
 pub fn dry_run<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, Vec<Op>) {
-    DRY_RUN.with(|d| *d.borrow_mut() = Some(Vec::new()));
+    let (r, planned) = plan(f);
+    (r, planned.ops)
+}
+
+/// Like [`dry_run`], with the audit entries the change would append. Plans
+/// nest: one made inside another's is recorded apart from it.
+pub fn plan<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, Planned) {
+    let outer = DRY_RUN.with(|d| d.borrow_mut().replace(Planned::default()));
     let r = f();
-    let ops = DRY_RUN.with(|d| d.borrow_mut().take()).unwrap_or_default();
-    (r, ops)
+    let planned = DRY_RUN.with(|d| std::mem::replace(&mut *d.borrow_mut(), outer));
+    (r, planned.unwrap_or_default())
 }
 
 /// One atomic change: checks and writes gathered, then committed in one
@@ -980,6 +1001,8 @@ pub struct Txn<'s> {
     next_seq: u64,
     ids_used: bool,
     audits: Vec<AuditEntry>,
+    /// Entries of a planned change adopted whole: already among the writes.
+    adopted: Vec<AuditEntry>,
 }
 
 impl Drop for Txn<'_> {
@@ -1067,6 +1090,28 @@ impl<'s> Txn<'s> {
         self.audits.push(e);
     }
 
+    /// Makes a change planned on a view of this store (see [`plan`]) part
+    /// of this one. The plan read the store as it was when `seq` was the
+    /// next audit seq: if another change came since, nothing is adopted and
+    /// the request is to be planned again (`again`).
+    pub fn adopt(&mut self, planned: Planned, seq: u64) -> Result<()> {
+        if self.next_seq != seq || !self.ops.is_empty() || !self.audits.is_empty() {
+            return Err(Error::conflict(
+                "the store changed while the change was planned; run it again",
+            )
+            .retry());
+        }
+        self.ops.extend(planned.ops);
+        self.next_seq += planned.audits.len() as u64;
+        self.adopted.extend(planned.audits);
+        Ok(())
+    }
+
+    /// The seq the next audit entry of this change gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
     /// Applies the change atomically and durably.
     pub fn commit(self) -> Result<Vec<AuditEntry>> {
         self.finish(false)
@@ -1083,7 +1128,7 @@ impl<'s> Txn<'s> {
             let v = encode(&self.next_id);
             self.ops.push(Op::Put(keys::meta("next_id"), v));
         }
-        let audits = std::mem::take(&mut self.audits);
+        let mut audits = std::mem::take(&mut self.audits);
         for e in &audits {
             self.put(keys::audit(e.seq), e);
             if let Some(item) = e.item {
@@ -1094,11 +1139,19 @@ impl<'s> Txn<'s> {
             let v = encode(&self.next_seq);
             self.ops.push(Op::Put(keys::meta("next_seq"), v));
         }
+        let mut adopted = std::mem::take(&mut self.adopted);
+        adopted.append(&mut audits);
+        let audits = adopted;
         if let Some(ops) =
             DRY_RUN.with(|d| d.borrow().is_some().then(|| std::mem::take(&mut self.ops)))
         {
             // A dry run: the change is recorded, not made.
-            DRY_RUN.with(|d| d.borrow_mut().as_mut().map(|v| v.extend(ops)));
+            DRY_RUN.with(|d| {
+                if let Some(p) = d.borrow_mut().as_mut() {
+                    p.ops.extend(ops);
+                    p.audits.extend(audits.iter().cloned());
+                }
+            });
             return Ok(audits);
         }
         let res = if bulk {

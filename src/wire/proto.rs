@@ -587,6 +587,12 @@ mod tests {
                 recursive: true,
             },
             Request::WhatIf(Box::new(Request::Rm { path: p("X") })),
+            Request::Apply {
+                entries: vec![crate::app::apply::Entry {
+                    line: 1,
+                    change: crate::app::apply::Change::Mkdir { path: p("Applied") },
+                }],
+            },
         ];
         let mut seen = std::collections::BTreeSet::new();
         for r in &reqs {
@@ -596,7 +602,7 @@ mod tests {
         reqs
     }
 
-    const REQUEST_VARIANTS: usize = 59;
+    const REQUEST_VARIANTS: usize = 60;
 
     fn request_index(r: &Request) -> usize {
         use Request::*;
@@ -660,6 +666,7 @@ mod tests {
             WhatIf(_) => 56,
             GrantsLs { .. } => 57,
             UserRm { .. } => 58,
+            Apply { .. } => 59,
         }
     }
 
@@ -715,10 +722,11 @@ mod tests {
             AccessChanged { .. } => 26,
             Unchanged { .. } => 27,
             Grants(_) => 28,
+            Applied(_) => 29,
         }
     }
 
-    const REPLY_VARIANTS: usize = 29;
+    const REPLY_VARIANTS: usize = 30;
 
     /// Every reply a real store gives, through the wire's encoding and back:
     /// the same JSON document on both ends.
