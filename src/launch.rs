@@ -75,6 +75,55 @@ fn reach(env: &Env, creates: bool) -> Result<Reached> {
     }
 }
 
+/// `test FILE…`: each file's assertions, asked of the store its set-up
+/// describes (built in memory) or of the store given, reached once.
+fn test_files(
+    env: &Env,
+    files: &[std::path::PathBuf],
+    junit: Option<&std::path::Path>,
+) -> Result<cli::Out> {
+    use crate::app::expect;
+    let mut results = Vec::new();
+    let mut reached: Option<Reached> = None;
+    for path in files {
+        let loaded = cli::tests_file::load(path)?;
+        let outcomes = match &loaded.file.setup {
+            Some(setup) => {
+                let (app, owner) = App::for_setup(setup, loaded.export.as_deref())?;
+                let who = move || Ok(owner.clone());
+                expect::run(&loaded.file, &mut |req| app.execute(Caller::new(&who), req))
+            }
+            None => {
+                if reached.is_none() {
+                    reached = Some(reach(env, false)?);
+                }
+                let Some(r) = reached.as_mut() else {
+                    unreachable!("reached just above")
+                };
+                expect::run(&loaded.file, &mut |req| ask(env, r, req))
+            }
+        };
+        results.push((loaded.path, outcomes));
+    }
+    cli::tests_file::report(&results, junit)
+}
+
+/// One request of many, to the store reached once for all of them.
+fn ask(env: &Env, reached: &mut Reached, request: Request) -> Result<Reply> {
+    match reached {
+        Reached::Holder(c) => match c.call(request, env.as_.clone()) {
+            Called::Done(r) => r,
+            Called::Retry => Err(Error::unavailable(
+                "the process holding the store went away; run the tests again",
+            )),
+        },
+        Reached::Opened(app) => {
+            let login = || env.actor();
+            app.execute(Caller::new(&login), request)
+        }
+    }
+}
+
 /// The binary: parse, then run what was asked. Returns the exit code.
 pub fn main() -> i32 {
     let (env, inv) = match cli::parse() {
@@ -112,6 +161,9 @@ pub fn main() -> i32 {
             Err(e) => cli::fail(&e),
         },
         Invocation::Copy { from, to } => cli::print(env.json, copy(&env, from, to)),
+        Invocation::Test { files, junit } => {
+            cli::print(env.json, test_files(&env, &files, junit.as_deref()))
+        }
         Invocation::Run { request, export_to } => {
             let reply = run(&env, request);
             cli::finish(&env, reply, export_to.as_deref())

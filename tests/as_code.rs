@@ -187,3 +187,179 @@ fn apply_reads_json_and_csv_too() {
     let r = expect(&db, "root", &["apply", &json], 5);
     assert!(r.stderr.contains("line 4 (app)"), "{}", r.stderr);
 }
+
+/// The README's example test file, as `.ci/run` runs it.
+const EXAMPLE: &str = "assets/examples/plant-access.yaml";
+
+fn tool(args: &[&str]) -> Run {
+    out(std::process::Command::new(BIN)
+        .env_remove("TREEWARD_DB")
+        .env_remove("TREEWARD_USER")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args))
+}
+
+#[test]
+fn the_readme_example_test_file_passes_and_is_the_one_the_readme_shows() {
+    let r = tool(&["test", EXAMPLE]);
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, "10 passed, 0 failed"),
+        "{}",
+        r.stderr
+    );
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let file = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/examples/plant-access.yaml"
+    ))
+    .unwrap();
+    assert!(readme.contains(&file), "README.md shows {EXAMPLE} as it is");
+}
+
+const FAILING: &str = r#"tests:
+  - name: wrong on purpose
+    check:
+      - {user: tina, action: edit, path: "/Default Workspace/team/Plant/Line1/OEE", expect: allow}
+      - {user: bob, action: edit, path: "/Default Workspace/team/Plant", expect: allow}
+    who:
+      - {path: "/Default Workspace/team/Plant/Line1", users: {alice: admin, bob: manager, zed: viewer}}
+    access:
+      - {user: tina, includes: ["/Default Workspace/team/Quality"], excludes: ["/Default Workspace/team/Plant/Line1/OEE"]}
+    explain:
+      - {user: dave, path: "/Default Workspace/team/Plant/Line1/OEE", on: "/Default Workspace/team/Plant"}
+    whatif:
+      - change: {unshare: {path: "/Default Workspace/team/Plant", subject: "group:qa"}}
+        nobody: true
+      - change: {share: {path: "/Default Workspace/team/Plant", subject: "user:frank", level: viewer}}
+        gain: [{user: frank, level: editor}]
+"#;
+
+#[test]
+fn a_failing_test_file_names_each_failed_assertion_with_expected_and_actual() {
+    let (t, db) = demo();
+    let file = write(&t, "fail.yaml", FAILING);
+    let junit = t.path().join("report.xml");
+    let r = run(
+        &db,
+        "root",
+        &["test", &file, "--junit", junit.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{} {}", r.stdout, r.stderr);
+    let fails: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL "))
+        .collect();
+    assert_eq!(fails.len(), 6, "{}", r.stdout);
+    let has = |kind: &str, words: &[&str]| {
+        assert!(
+            fails
+                .iter()
+                .any(|l| l.contains(&format!("wrong on purpose: {kind}"))
+                    && words.iter().all(|w| l.contains(w))),
+            "{kind} {words:?} in {}",
+            r.stdout
+        )
+    };
+    has("check tina edit", &["expected allow, got deny ("]);
+    has(
+        "who ",
+        &[
+            "bob is editor, not manager",
+            "zed missing",
+            "also carol, dave, erin, root",
+        ],
+    );
+    has(
+        "access tina",
+        &[
+            "/Default Workspace/team/Quality missing",
+            "Line1/OEE present (tenant)",
+        ],
+    );
+    has("explain dave", &["expected a grant on /Default Workspace/team/Plant, got org:sales on /Default Workspace/team/Plant/Line1"]);
+    has(
+        "whatif unshare",
+        &["expected nobody's access changes", "lose editor"],
+    );
+    has(
+        "whatif share",
+        &["expected frank gains editor", "gain viewer"],
+    );
+    assert_eq!(r.stdout.lines().last(), Some("1 passed, 6 failed"));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"tests="7""#) && xml.contains(r#"failures="6""#),
+        "{xml}"
+    );
+    // JSON: the same results, for scripts.
+    let j = run(&db, "root", &["--json", "test", &file]).json();
+    assert_eq!(
+        (j["passed"].as_u64(), j["failed"].as_u64()),
+        (Some(1), Some(6))
+    );
+}
+
+#[test]
+fn a_test_file_runs_on_the_store_given_or_on_its_own_set_up() {
+    let (t, db) = demo();
+    // On the store: a change there makes the same file fail.
+    let file = write(
+        &t,
+        "store.yaml",
+        "tests:\n  - name: qa edits the plant\n    check:\n      - {user: bob, action: edit, path: \"/Default Workspace/team/Plant\", expect: allow}\n",
+    );
+    let r = run(&db, "root", &["test", &file]);
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, "1 passed, 0 failed"),
+        "{}",
+        r.stderr
+    );
+    expect(
+        &db,
+        "root",
+        &["unshare", "/Default Workspace/team/Plant", "group:qa"],
+        0,
+    );
+    let r = run(&db, "root", &["test", &file]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    // Its own set-up, from an export beside it plus changes: the store given is not read.
+    std::fs::write(t.path().join("base.json"), export(&db)).unwrap();
+    let own = write(
+        &t,
+        "own.yaml",
+        "setup:\n  export: base.json\n  changes:\n    - share: {path: \"/Default Workspace/team/Plant\", subject: \"group:qa\", level: editor}\ntests:\n  - name: qa edits the plant\n    check:\n      - {user: bob, action: edit, path: \"/Default Workspace/team/Plant\", expect: allow}\n",
+    );
+    let r = run(&t.path().join("no-store-here"), "root", &["test", &own]);
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, "1 passed, 0 failed"),
+        "{}",
+        r.stderr
+    );
+    // An inline set-up from nothing: users, a group, items, a grant.
+    let inline = write(
+        &t,
+        "inline.yaml",
+        "setup:\n  owner: own\n  changes:\n    - user_add: {login: ann}\n    - group_add: {group: ops}\n    - group_join: {group: ops, login: ann}\n    - mkdir: {path: \"/Default Workspace/team/Ops\"}\n    - share: {path: \"/Default Workspace/team/Ops\", subject: \"group:ops\", level: viewer}\ntests:\n  - name: ops reads ops\n    who:\n      - {path: \"/Default Workspace/team/Ops\", users: {ann: viewer, own: admin}}\n",
+    );
+    let r = run(&t.path().join("none"), "own", &["test", &inline]);
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, "1 passed, 0 failed"),
+        "{}",
+        r.stderr
+    );
+    // A malformed file: invalid input naming the line, nothing run.
+    let bad = write(&t, "bad.yaml", "tests:\n  - name: x\n    chek: []\n");
+    let r = expect(&db, "root", &["test", &bad], 2);
+    assert!(
+        r.stderr
+            .contains("bad.yaml: line 3: tests[0]: unknown field `chek`"),
+        "{}",
+        r.stderr
+    );
+}

@@ -122,10 +122,9 @@ fn parse_json(text: &str) -> Result<Vec<Entry>> {
 fn parse_yaml(text: &str) -> Result<Vec<Entry>> {
     let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line()).unwrap_or(0);
-        Error::invalid(format!(
-            "line {line}: not YAML: {}",
-            text::escape(&e.to_string())
-        ))
+        let full = e.to_string();
+        let what = full.split(" at line ").next().unwrap_or(&full);
+        Error::invalid(format!("line {line}: not YAML: {}", text::escape(what)))
     })?;
     let v: Value = serde_json::to_value(v)
         .map_err(|e| Error::invalid(format!("not a list of changes: {e}")))?;

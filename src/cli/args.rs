@@ -359,6 +359,26 @@ pub enum Cmd {
         /// The changes file (.yaml, .json, .csv), or '-' for stdin (YAML or JSON)
         file: PathBuf,
     },
+    /// Check a file of access expectations against the store, or against a store the file describes
+    #[command(after_help = concat!(
+        "A YAML file: `tests`, each with a name and lists of check, who, access, explain and\n",
+        "whatif assertions, and optionally a `setup` describing its own store (an export, the\n",
+        "demo, and changes as `apply` takes them). Prints one line per failed assertion with\n",
+        "what was expected and what was found, then `N passed, M failed`; exits 1 when any\n",
+        "failed (README, \"Test files\").\n\n",
+        examples!(
+            "treeward test access-tests.yaml",
+            "treeward test --junit report.xml tests/*.yaml",
+        )
+    ))]
+    Test {
+        /// Test files (YAML)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also write the results as JUnit XML to this file
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
     /// The audit log (R32)
     #[command(after_help = examples!("treeward log", r#"treeward log --workspace "Default Workspace""#))]
     Log {

@@ -5,6 +5,7 @@
 
 pub mod args;
 pub(crate) mod render;
+pub mod tests_file;
 pub mod watch;
 
 use std::io::{Read, Write};
@@ -153,6 +154,11 @@ pub enum Invocation {
         workspace: String,
         root: String,
     },
+    /// `test FILE…`: expectations checked; `junit`: where the XML report goes.
+    Test {
+        files: Vec<PathBuf>,
+        junit: Option<PathBuf>,
+    },
     /// `copy FROM TO`: every record of one store into another, empty one.
     Copy { from: PathBuf, to: PathBuf },
     /// One request of the app layer; `export_to`: the file an export is written to.
@@ -196,6 +202,7 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
         Cmd::Serve => return Ok(Invocation::Serve),
         Cmd::Copy { from, to } => return Ok(Invocation::Copy { from, to }),
         Cmd::Watch => return Ok(Invocation::Watch),
+        Cmd::Test { files, junit } => return Ok(Invocation::Test { files, junit }),
         Cmd::StressWriter {
             seed,
             ops,
@@ -585,7 +592,7 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-fn read_input(file: &PathBuf) -> Result<String> {
+pub(crate) fn read_input(file: &PathBuf) -> Result<String> {
     let mut bytes = Vec::new();
     let r = if file.as_os_str() == "-" {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -600,7 +607,7 @@ fn read_input(file: &PathBuf) -> Result<String> {
 }
 
 /// Export files hold the whole permission structure: owner-only.
-fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+pub(crate) fn write_private(path: &Path, data: &[u8]) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
