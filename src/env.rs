@@ -25,6 +25,8 @@ pub struct Env {
     /// `--as`, else `$TREEWARD_USER` (when set and not empty).
     pub as_: Option<String>,
     pub json: bool,
+    /// `-o/--output` (`--json`: json).
+    pub output: crate::cli::table::Format,
     pub dry_run: bool,
     pub theme: Option<String>,
     pub ascii: bool,
@@ -56,6 +58,7 @@ impl Env {
                     .filter(|u| !u.is_empty())
             }),
             json: false,
+            output: Default::default(),
             dry_run: false,
             theme: None,
             ascii: false,

@@ -146,7 +146,7 @@ pub fn main() -> i32 {
                     env.socket.display()
                 ))),
             });
-            cli::print(env.json, out)
+            cli::print(env.output, out)
         }
         Invocation::StressWriter {
             seed,
@@ -160,9 +160,19 @@ pub fn main() -> i32 {
             )),
             Err(e) => cli::fail(&e),
         },
-        Invocation::Copy { from, to } => cli::print(env.json, copy(&env, from, to)),
+        Invocation::Copy { from, to } => cli::print(env.output, copy(&env, from, to)),
+        Invocation::Report(report) => match reach(&env, false) {
+            Ok(mut reached) => {
+                let mut stdout = std::io::stdout().lock();
+                let r = cli::report::stream(&report, env.output, &mut stdout, &mut |req| {
+                    ask(&env, &mut reached, req)
+                });
+                r.map_or_else(|e| cli::fail(&e), |_| 0)
+            }
+            Err(e) => cli::fail(&e),
+        },
         Invocation::Test { files, junit } => {
-            cli::print(env.json, test_files(&env, &files, junit.as_deref()))
+            cli::print(env.output, test_files(&env, &files, junit.as_deref()))
         }
         Invocation::Run { request, export_to } => {
             let reply = run(&env, request);
@@ -252,6 +262,7 @@ fn copy(env: &Env, from: std::path::PathBuf, to: std::path::PathBuf) -> Result<c
         ),
         json: serde_json::json!({ "ok": true, "items": items, "from": src.store_label, "to": dst.store_label }),
         code: 0,
+        rows: None,
     })
 }
 
@@ -354,11 +365,12 @@ fn serve(env: &Env) -> i32 {
         server::serve(app, &env.socket, Some(crate::tui::remote::host))
     })();
     cli::print(
-        env.json,
+        env.output,
         res.map(|_| cli::Out {
             text: String::new(),
             json: serde_json::json!({ "ok": true }),
             code: 0,
+            rows: None,
         }),
     )
 }

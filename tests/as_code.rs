@@ -363,3 +363,136 @@ fn a_test_file_runs_on_the_store_given_or_on_its_own_set_up() {
         r.stderr
     );
 }
+
+#[test]
+fn entitlement_reports_stream_as_csv_tsv_jsonl_and_json() {
+    let (_t, db) = demo();
+    // Every user × every item they can view: the same pairs as `access LOGIN` in JSON.
+    let csv = expect(&db, "root", &["access", "--all", "-o", "csv"], 0).stdout;
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("login,path,kind,level,via"));
+    let rows: Vec<&str> = lines.collect();
+    let tina: Vec<&&str> = rows.iter().filter(|l| l.starts_with("tina,")).collect();
+    assert_eq!(
+        tina.iter()
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "/Customer Portal/team/Portals/Acme portal",
+            "/Default Workspace/team/Plant/Line1/OEE",
+            "/Default Workspace/team/Sales/Customer portal"
+        ],
+        "{csv}"
+    );
+    assert!(
+        tina.iter()
+            .all(|l| l.contains(",app,tenant,tenant:acme tenant")),
+        "{tina:?}"
+    );
+    // JSON lines: one object per row, the same rows.
+    let jsonl = expect(&db, "root", &["access", "--all", "-o", "jsonl"], 0).stdout;
+    assert_eq!(jsonl.lines().count(), rows.len());
+    let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(first["login"], "root");
+    // One JSON document (`--json` is -o json), the same rows.
+    let doc = expect(&db, "root", &["--json", "access", "--all"], 0).json();
+    assert_eq!(doc.as_array().unwrap().len(), rows.len());
+    // who --recursive: every item below, each user who can view it, as `who` lists them.
+    let tsv = expect(
+        &db,
+        "root",
+        &[
+            "who",
+            "--recursive",
+            &format!("{TEAM}/Plant/Line1"),
+            "-o",
+            "tsv",
+        ],
+        0,
+    )
+    .stdout;
+    let line1: Vec<&str> = tsv
+        .lines()
+        .filter(|l| l.split('\t').nth(1) == Some("/Default Workspace/team/Plant/Line1"))
+        .collect();
+    assert_eq!(line1.len(), 6, "{tsv}");
+    assert!(
+        tsv.lines()
+            .any(|l| l.starts_with("tina\t/Default Workspace/team/Plant/Line1/OEE\tapp\ttenant\t")),
+        "{tsv}"
+    );
+    // What the actor cannot see is not reported to them (R12).
+    let as_tina = expect(&db, "tina", &["access", "--all", "-o", "csv"], 0).stdout;
+    assert!(!as_tina.contains("/Quality"), "{as_tina}");
+    let r = expect(
+        &db,
+        "tina",
+        &["who", "-r", &format!("{TEAM}/Quality"), "-o", "csv"],
+        4,
+    );
+    assert!(
+        r.stdout.trim().is_empty() || r.stdout.trim() == "login,path,kind,level,via",
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn tables_take_every_output_format_and_documents_carry_their_schema() {
+    let (_t, db) = demo();
+    let csv = expect(&db, "root", &["ls", TEAM, "-o", "csv"], 0).stdout;
+    assert!(
+        csv.starts_with("path,kind,name,id,level,path_only\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("/Default Workspace/team/Plant,folder,Plant,4,admin,false"),
+        "{csv}"
+    );
+    let who = expect(
+        &db,
+        "root",
+        &["-o", "jsonl", "who", &format!("{TEAM}/Plant")],
+        0,
+    )
+    .stdout;
+    let row: serde_json::Value = serde_json::from_str(who.lines().next().unwrap()).unwrap();
+    assert_eq!(row["path"], "/Default Workspace/team/Plant");
+    let log = expect(&db, "root", &["log", "-o", "tsv"], 0).stdout;
+    assert!(
+        log.lines()
+            .next()
+            .unwrap()
+            .split('\t')
+            .any(|c| c == "actor"),
+        "{log}"
+    );
+    // An answer that is not a table: invalid input, with what to use instead.
+    let r = expect(&db, "root", &["check", "bob", "edit", TEAM, "-o", "csv"], 2);
+    assert!(r.stderr.contains("use -o text or json"), "{}", r.stderr);
+    // Object documents carry the version of their shape.
+    let j = expect(&db, "root", &["-o", "json", "who", TEAM], 0).json();
+    assert_eq!(j["schema"], 1);
+    // A closed pipe ends a long report quietly.
+    let mut child = std::process::Command::new(BIN)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--as",
+            "root",
+            "access",
+            "--all",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

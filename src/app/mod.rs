@@ -10,6 +10,7 @@ mod browse;
 pub mod changes_file;
 pub mod demo;
 pub mod doctor;
+pub mod entitlements;
 pub mod expect;
 pub mod gen;
 pub mod grants;

@@ -243,6 +243,21 @@ pub enum Request {
     },
     /// What a change would do to access, made on a view of the store: nothing changes.
     WhatIf(Box<Request>),
+    /// A page of `access --all`: what `login` can view, level and source.
+    Entitlements {
+        login: String,
+        workspace: Option<String>,
+        skip: u64,
+        limit: usize,
+    },
+    /// A page of `who --recursive PATH`: each item below, who can view it.
+    WhoBelow {
+        path: String,
+        level: Option<String>,
+        via: Option<String>,
+        skip: u64,
+        limit: usize,
+    },
     /// `apply FILE`: the entries of a changes file, made as one change.
     Apply {
         entries: Vec<super::apply::Entry>,
@@ -345,6 +360,8 @@ impl Request {
                 | Request::Access { .. }
                 | Request::Log { .. }
                 | Request::GrantsLs { .. }
+                | Request::Entitlements { .. }
+                | Request::WhoBelow { .. }
                 | Request::WhatIf(_)
         ) || matches!(self, Request::Doctor { repair: false, .. })
     }
@@ -469,6 +486,8 @@ pub enum Reply {
     },
     Log(Vec<AuditEntry>),
     Grants(Vec<super::grants::GrantRow>),
+    /// A page of an entitlement report.
+    Entitlements(super::entitlements::Page),
     /// What `apply` made of each entry of the file.
     Applied(Vec<super::apply::Applied>),
     /// A change that alters access, with who gains and who loses what:
@@ -1043,6 +1062,27 @@ impl Session<'_> {
                 subject,
                 recursive,
             } => Reply::Grants(self.grants_ls(path.as_deref(), subject.as_deref(), recursive)?),
+            Request::Entitlements {
+                login,
+                workspace,
+                skip,
+                limit,
+            } => {
+                Reply::Entitlements(self.entitlements(&login, workspace.as_deref(), skip, limit)?)
+            }
+            Request::WhoBelow {
+                path,
+                level,
+                via,
+                skip,
+                limit,
+            } => Reply::Entitlements(self.who_below(
+                &path,
+                level.as_deref(),
+                via.as_deref(),
+                skip,
+                limit,
+            )?),
             other => return Ok(Err(other)),
         }))
     }

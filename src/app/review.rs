@@ -139,7 +139,7 @@ fn level_rank(w: &str) -> u8 {
     }
 }
 
-fn vias(d: &Decision, ws_name: &str) -> Vec<WhoVia> {
+pub(crate) fn vias(d: &Decision, ws_name: &str) -> Vec<WhoVia> {
     match d.standing {
         Standing::Admin => vec![WhoVia {
             kind: "role".into(),
@@ -204,7 +204,7 @@ impl Session<'_> {
 
     /// `who`'s rows, and whether PATH is a folder (whose path-only users
     /// are not listed).
-    fn who_rows(
+    pub(crate) fn who_rows(
         &self,
         raw: &str,
         level: Option<&str>,

@@ -110,9 +110,12 @@ pub struct Cli {
     /// Act as this user [default: $TREEWARD_USER, else the login name]
     #[arg(long = "as", global = true, value_name = "LOGIN")]
     pub as_: Option<String>,
-    /// One JSON document on stdout, for scripts
+    /// One JSON document on stdout, for scripts (the same as `-o json`)
     #[arg(long, global = true)]
     pub json: bool,
+    /// How answers are written: text for people; json, one document (as --json); for answers that are tables also jsonl (a JSON object per line), csv (RFC 4180) and tsv (\t, \n, \\ escaped), a header row first
+    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<super::table::Format>,
     #[arg(long, value_name = "THEME", help = format!(
         "Terminal UI colour theme: a TOML file, or one built in ({})",
         crate::tui::theme::Theme::built_in_names().join(", "),
@@ -426,6 +429,7 @@ pub enum Cmd {
     #[command(after_help = examples!(
         r#"treeward who "/Default Workspace/team/Plant""#,
         r#"treeward who "/Default Workspace/team/Plant" --level editor --via group"#,
+        r#"treeward who --recursive "/Default Workspace/team/Plant" -o csv > plant.csv"#,
     ))]
     Who {
         /// The item: /WS/team/… or /WS/my/LOGIN/…
@@ -434,18 +438,26 @@ pub enum Cmd {
         level: Option<String>,
         #[arg(long, help = one_of("Only users reached through", WHO_VIAS))]
         via: Option<String>,
+        /// PATH and every item below it you can view, a row per user and item, streamed (-o csv, tsv, jsonl for other tools)
+        #[arg(long, short = 'r')]
+        recursive: bool,
     },
     /// Everything LOGIN can view, as a tree with their level on each item
     #[command(after_help = examples!(
         "treeward access tina",
         r#"treeward access bob --workspace "Default Workspace""#,
+        "treeward access --all -o csv > entitlements.csv",
     ))]
     Access {
-        /// The user asked about
-        login: String,
+        /// The user asked about (not with --all)
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        login: Option<String>,
         /// Only this workspace
         #[arg(long, value_name = "WS")]
         workspace: Option<String>,
+        /// The entitlement report: every user × every item they can view, with level and where it comes from, streamed (-o csv, tsv, jsonl for other tools)
+        #[arg(long)]
+        all: bool,
     },
     /// Fill an empty store with a large generated account (benchmarks)
     #[command(after_help = examples!(

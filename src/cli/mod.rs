@@ -5,6 +5,8 @@
 
 pub mod args;
 pub(crate) mod render;
+pub mod report;
+pub mod table;
 pub mod tests_file;
 pub mod watch;
 
@@ -25,6 +27,9 @@ pub struct Out {
     pub text: String,
     pub json: serde_json::Value,
     pub code: i32,
+    /// The rows of an answer that is a table held in a document (`who`,
+    /// `ls`); an answer that is a JSON array is its own rows.
+    pub rows: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Out {
@@ -33,6 +38,7 @@ impl Out {
             text: text.into(),
             json,
             code: 0,
+            rows: None,
         }
     }
     fn done(msg: impl Into<String>) -> Out {
@@ -41,6 +47,7 @@ impl Out {
             json: json!({ "ok": true, "message": m }),
             text: m,
             code: 0,
+            rows: None,
         }
     }
 }
@@ -159,6 +166,8 @@ pub enum Invocation {
         files: Vec<PathBuf>,
         junit: Option<PathBuf>,
     },
+    /// `access --all`, `who --recursive`: an entitlement report, streamed.
+    Report(report::Report),
     /// `copy FROM TO`: every record of one store into another, empty one.
     Copy { from: PathBuf, to: PathBuf },
     /// One request of the app layer; `export_to`: the file an export is written to.
@@ -177,7 +186,12 @@ pub fn parse() -> std::result::Result<(Env, Invocation), i32> {
         e.outcome.exit_code()
     };
     let mut env = Env::resolve(cli.db, cli.socket, cli.as_).map_err(fail)?;
-    env.json = cli.json;
+    env.output = match (cli.output, cli.json) {
+        (Some(f), _) => f,
+        (None, true) => table::Format::Json,
+        (None, false) => table::Format::Text,
+    };
+    env.json = env.output == table::Format::Json;
     env.dry_run = cli.dry_run;
     env.theme = cli.theme;
     env.ascii = cli.ascii;
@@ -203,6 +217,23 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
         Cmd::Copy { from, to } => return Ok(Invocation::Copy { from, to }),
         Cmd::Watch => return Ok(Invocation::Watch),
         Cmd::Test { files, junit } => return Ok(Invocation::Test { files, junit }),
+        Cmd::Access {
+            all: true,
+            workspace,
+            ..
+        } => return Ok(Invocation::Report(report::Report::Everyone { workspace })),
+        Cmd::Who {
+            path,
+            level,
+            via,
+            recursive: true,
+        } => {
+            return Ok(Invocation::Report(report::Report::Below {
+                path,
+                level,
+                via,
+            }))
+        }
         Cmd::StressWriter {
             seed,
             ops,
@@ -495,8 +526,15 @@ fn review_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
             subject,
             recursive,
         },
-        Cmd::Who { path, level, via } => Request::Who { path, level, via },
-        Cmd::Access { login, workspace } => Request::Access { login, workspace },
+        Cmd::Who {
+            path, level, via, ..
+        } => Request::Who { path, level, via },
+        Cmd::Access {
+            login, workspace, ..
+        } => Request::Access {
+            login: login.unwrap_or_default(),
+            workspace,
+        },
         other => return Ok(Err(other)),
     }))
 }
@@ -528,34 +566,52 @@ pub fn finish(env: &Env, reply: Result<Reply>, export_to: Option<&Path>) -> i32 
         }
         (r, _) => Ok(render::reply(env, r)),
     });
-    print(env.json, out)
+    print(env.output, out)
 }
 
+/// The version of the JSON documents' shapes: every document that is an
+/// object carries it as `"schema"` (README, "JSON").
+pub const JSON_SCHEMA: u64 = 1;
+
 /// Prints what a command produced; returns the exit code.
-pub fn print(json_mode: bool, out: Result<Out>) -> i32 {
-    match out {
-        Ok(out) => {
-            let mut stdout = std::io::stdout().lock();
-            let r = if json_mode {
-                writeln!(
-                    stdout,
-                    "{}",
-                    serde_json::to_string_pretty(&out.json).unwrap_or_default()
-                )
-            } else if out.text.is_empty() {
-                Ok(())
-            } else {
-                writeln!(stdout, "{}", out.text.trim_end_matches('\n'))
-            };
-            let _ = r.and_then(|_| stdout.flush());
-            out.code
+pub fn print(format: table::Format, out: Result<Out>) -> i32 {
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => return fail(&e),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let r = match format {
+        table::Format::Json => {
+            let mut doc = out.json;
+            if let Some(o) = doc.as_object_mut() {
+                o.insert("schema".into(), json!(JSON_SCHEMA));
+            }
+            let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            writeln!(stdout, "{text}").map_err(table::output_error)
         }
+        table::Format::Text if out.text.is_empty() => Ok(()),
+        table::Format::Text => writeln!(stdout, "{}", out.text.trim_end_matches('\n'))
+            .map_err(table::output_error),
+        rows => match out.rows.or_else(|| out.json.is_array().then(|| table::tree_rows(&out.json))) {
+            Some(r) => table::write_rows(rows, &r, &mut stdout),
+            None => Err(Error::invalid(
+                "-o jsonl, csv and tsv apply to answers that are tables (ls, who, access, tree, grants ls, log, user ls, …); this one is not: use -o text or json",
+            )),
+        },
+    };
+    let _ = stdout.flush();
+    match r {
+        Ok(()) => out.code,
         Err(e) => fail(&e),
     }
 }
 
-/// Prints one error line; returns its exit code (SPEC §10).
+/// Prints one error line; returns its exit code (SPEC §10). A closed
+/// output pipe ends the command quietly.
 pub fn fail(e: &Error) -> i32 {
+    if e.message == table::OUTPUT_CLOSED {
+        return 0;
+    }
     eprintln!("{e}");
     e.outcome.exit_code()
 }
@@ -579,7 +635,7 @@ pub fn stress_writer(
             json!({ "ok": true, "operations": n }),
         ))
     };
-    print(env.json, run())
+    print(env.output, run())
 }
 
 fn shell_quote(s: &str) -> String {

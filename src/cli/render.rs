@@ -145,6 +145,7 @@ pub fn reply(env: &Env, r: Reply) -> Out {
             json: serde_json::from_str(&json).unwrap_or_default(),
             text: json,
             code: 0,
+            rows: None,
         },
         Reply::Doctor(d) => doctor(d),
         Reply::Backup(b) => Out::ok(
@@ -189,6 +190,14 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         Reply::Log(v) => log(v),
         Reply::Grants(rows) => grants(rows),
         Reply::Applied(entries) => applied(entries),
+        Reply::Entitlements(page) => Out::ok(
+            page.rows
+                .iter()
+                .map(entitlement_line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            serde_json::to_value(&page.rows).unwrap_or_default(),
+        ),
         Reply::AccessChanged {
             reply,
             report,
@@ -364,7 +373,11 @@ fn listing(l: crate::app::Listing) -> Out {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    Out::ok(text, serde_json::to_value(&l).unwrap_or_default())
+    let json = serde_json::to_value(&l).unwrap_or_default();
+    Out {
+        rows: super::table::rows_of(&json, Some("entries")),
+        ..Out::ok(text, json)
+    }
 }
 
 fn tree(nodes: Vec<TreeNode>, b: &Branches) -> Out {
@@ -397,6 +410,7 @@ fn decision(d: Decision) -> Out {
             "destination": d.destination.clone().flatten(),
             "destination_considered": d.destination.as_ref().map(Option::is_some) }),
         code: if d.allowed { 0 } else { 1 },
+        rows: None,
     }
 }
 
@@ -444,7 +458,11 @@ fn who(w: WhoReport) -> Out {
             "\n(users who see it only as the path to an item below cannot view it and are not listed, R11)",
         );
     }
-    Out::ok(text, serde_json::to_value(&w).unwrap_or_default())
+    let json = serde_json::to_value(&w).unwrap_or_default();
+    Out {
+        rows: super::table::rows_of(&json, Some("users")),
+        ..Out::ok(text, json)
+    }
 }
 
 fn access(login: String, nodes: Vec<TreeNode>, b: &Branches) -> Out {
@@ -493,6 +511,17 @@ fn grants(rows: Vec<crate::app::grants::GrantRow>) -> Out {
 fn log(v: Vec<AuditEntry>) -> Out {
     let text = v.iter().map(log_line).collect::<Vec<_>>().join("\n");
     Out::ok(text, serde_json::to_value(&v).unwrap_or_default())
+}
+
+/// A row of an entitlement report as text: login, level, path, where from.
+pub(crate) fn entitlement_line(r: &crate::app::entitlements::EntitlementRow) -> String {
+    format!(
+        "{:<16} {:<10} {}  ({})",
+        r.login,
+        r.level,
+        escape(&r.path),
+        escape(&r.via)
+    )
 }
 
 /// `apply`: one line per entry (what it did, or what already held), then a count.
@@ -616,5 +645,6 @@ fn doctor(r: DoctorReply) -> Out {
             (false, true) => 0,
             (false, false) => 5,
         },
+        rows: None,
     }
 }

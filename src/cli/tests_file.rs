@@ -74,6 +74,7 @@ pub fn report(results: &[(PathBuf, Vec<Outcome>)], junit: Option<&Path>) -> Resu
         text,
         json: json!({ "ok": failed == 0, "passed": passed, "failed": failed, "files": files }),
         code: i32::from(failed > 0),
+        rows: None,
     })
 }
 

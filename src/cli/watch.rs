@@ -22,6 +22,7 @@ pub fn watch(mut client: Client, socket: &Path, json: bool) -> Result<super::Out
                         text: String::new(),
                         json: serde_json::json!({ "ok": true }),
                         code: 0,
+                        rows: None,
                     });
                 }
             }

@@ -587,6 +587,19 @@ mod tests {
                 recursive: true,
             },
             Request::WhatIf(Box::new(Request::Rm { path: p("X") })),
+            Request::Entitlements {
+                login: s("bob"),
+                workspace: None,
+                skip: 0,
+                limit: 10,
+            },
+            Request::WhoBelow {
+                path: p("Plant"),
+                level: None,
+                via: None,
+                skip: 2,
+                limit: 10,
+            },
             Request::Apply {
                 entries: vec![crate::app::apply::Entry {
                     line: 1,
@@ -602,7 +615,7 @@ mod tests {
         reqs
     }
 
-    const REQUEST_VARIANTS: usize = 60;
+    const REQUEST_VARIANTS: usize = 62;
 
     fn request_index(r: &Request) -> usize {
         use Request::*;
@@ -667,6 +680,8 @@ mod tests {
             GrantsLs { .. } => 57,
             UserRm { .. } => 58,
             Apply { .. } => 59,
+            Entitlements { .. } => 60,
+            WhoBelow { .. } => 61,
         }
     }
 
@@ -723,10 +738,11 @@ mod tests {
             Unchanged { .. } => 27,
             Grants(_) => 28,
             Applied(_) => 29,
+            Entitlements(_) => 30,
         }
     }
 
-    const REPLY_VARIANTS: usize = 30;
+    const REPLY_VARIANTS: usize = 31;
 
     /// Every reply a real store gives, through the wire's encoding and back:
     /// the same JSON document on both ends.
