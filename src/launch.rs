@@ -111,6 +111,8 @@ pub fn main() -> i32 {
             )),
             Err(e) => cli::fail(&e),
         },
+        Invocation::Offline(cmd) => cli::print(env.json, cli::offline(cmd)),
+        Invocation::Complete(query) => cli::complete::answer(&query, &mut |r| run(&env, r)),
         Invocation::Copy { from, to } => cli::print(env.json, copy(&env, from, to)),
         Invocation::Run { request, export_to } => {
             let reply = run(&env, request);
