@@ -30,6 +30,8 @@ pub struct Env {
     pub dry_run: bool,
     pub theme: Option<String>,
     pub ascii: bool,
+    /// `--quiet`: nothing on stdout where the exit code is the answer.
+    pub quiet: bool,
 }
 
 impl Env {
@@ -62,6 +64,7 @@ impl Env {
             dry_run: false,
             theme: None,
             ascii: false,
+            quiet: false,
         })
     }
 

@@ -171,9 +171,13 @@ pub fn main() -> i32 {
             }
             Err(e) => cli::fail(&e),
         },
-        Invocation::Test { files, junit } => {
-            cli::print(env.output, test_files(&env, &files, junit.as_deref()))
-        }
+        Invocation::Test { files, junit } => match test_files(&env, &files, junit.as_deref()) {
+            // `--quiet`: the exit code is the answer.
+            Ok(out) if env.quiet => out.code,
+            out => cli::print(env.output, out),
+        },
+        Invocation::Offline(cmd) => cli::print(env.output, cli::offline(cmd)),
+        Invocation::Complete(query) => cli::complete::answer(&query, &mut |r| run(&env, r)),
         Invocation::Run { request, export_to } => {
             let reply = run(&env, request);
             cli::finish(&env, reply, export_to.as_deref())
@@ -236,6 +240,7 @@ fn copy(env: &Env, from: std::path::PathBuf, to: std::path::PathBuf) -> Result<c
     let at = |store: std::path::PathBuf| -> Result<Env> {
         let mut e = Env::resolve(Some(store), None, env.as_.clone())?;
         e.json = env.json;
+        e.output = env.output;
         Ok(e)
     };
     let (src, dst) = (at(from)?, at(to)?);

@@ -2276,3 +2276,214 @@ fn dry_run_and_ascii_go_before_or_after_the_command() {
     let r = expect(&db, "own", &["ls", "--dry-run", DW], 2);
     assert!(r.stderr.contains("mv, share"), "{}", r.stderr);
 }
+
+/// A store holding the demo account, owned by `own`.
+fn demo_store() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let db = fresh(&t, "demo");
+    expect(&db, "own", &["demo"], 0);
+    (t, db)
+}
+
+/// The candidates `treeward complete KIND PREFIX` prints for `actor`: none
+/// is an error, whatever is asked (exit 0, nothing on stderr).
+fn completed(db: &Path, actor: &str, kind: &str, prefix: &str) -> Vec<String> {
+    let r = expect(db, actor, &["complete", kind, prefix], 0);
+    r.stdout.lines().map(String::from).collect()
+}
+
+/// Issue 14: `completions SHELL` prints a script each shell reads.
+#[test]
+fn completion_scripts_are_valid_for_each_shell() {
+    let t = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let r = expect(t.path(), "own", &["completions", shell], 0);
+        assert!(r.stdout.contains("complete --shell"), "{shell}: no glue");
+        assert!(r.stdout.contains("share"), "{shell}: no subcommands");
+        let file = t.path().join(format!("treeward.{shell}"));
+        std::fs::write(&file, &r.stdout).unwrap();
+        match Command::new(shell).arg("-n").arg(&file).output() {
+            Ok(o) => assert!(
+                o.status.success(),
+                "{shell} -n: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ),
+            Err(_) => assert_ne!(shell, "bash", "bash is needed"),
+        }
+    }
+    expect(t.path(), "own", &["completions", "tcsh"], 2);
+}
+
+/// Issue 14, R12: a completion lists only what the actor sees: the children
+/// `ls` shows them, nothing inside a folder hidden from them, and nothing
+/// (never an error) for an unknown user or a missing store.
+#[test]
+fn completion_of_paths_lists_only_what_the_user_sees() {
+    let (t, db) = demo_store();
+    let team = format!("{DW}/team/");
+    let own = completed(&db, "own", "path", &team);
+    let tina = completed(&db, "tina", "path", &team);
+    for name in ["Archive/", "Quality/", "Welcome", "Plant/", "Sales/"] {
+        assert!(own.contains(&format!("{team}{name}")), "own: {own:?}");
+    }
+    assert_eq!(tina, [format!("{team}Plant/"), format!("{team}Sales/")]);
+    let ls = expect(&db, "tina", &["ls", &team], 0).stdout;
+    assert!(!ls.contains("Archive") && ls.contains("Plant"), "{ls}");
+    for hidden in ["Archive/", "Archive/L", "Qu", "Welcome"] {
+        let got = completed(&db, "tina", "path", &format!("{team}{hidden}"));
+        assert!(got.is_empty(), "tina, {hidden}: {got:?}");
+    }
+    assert_eq!(
+        completed(&db, "bob", "path", &format!("{DW}/my/")),
+        [format!("{DW}/my/bob/"), format!("{DW}/my/carol/")]
+    );
+    assert!(completed(&db, "own", "path", "/").contains(&"/Customer Portal/".to_string()));
+    assert!(completed(&db, "nobody", "path", "/").is_empty());
+    assert!(completed(&db, "own", "nothing", "/").is_empty());
+    assert!(completed(&t.path().join("none"), "own", "path", "/").is_empty());
+    assert!(!t.path().join("none").exists(), "a completion made a store");
+    let groups = completed(&db, "bob", "subject", "group:");
+    assert!(groups.contains(&"group:qa".to_string()), "{groups:?}");
+    assert!(completed(&db, "bob", "subject", "").contains(&"tenant:".to_string()));
+    assert!(completed(&db, "bob", "login", "t").contains(&"tina".to_string()));
+    assert_eq!(completed(&db, "bob", "group", "q"), ["qa"]);
+    assert_eq!(completed(&db, "bob", "workspace", "Def"), [WS]);
+}
+
+/// Issue 14: the bash script, sourced, completes a path with spaces as the
+/// user typed it (quoted or with backslashes), a subject after its colon, and
+/// subcommands through clap's part.
+#[test]
+fn completion_in_bash_fills_compreply() {
+    let (t, db) = demo_store();
+    let script = t.path().join("treeward.bash");
+    std::fs::write(
+        &script,
+        expect(&db, "own", &["completions", "bash"], 0).stdout,
+    )
+    .unwrap();
+    let cases = [
+        (
+            format!(r#"--as bob ls "{DW}/team/Plant/M"#),
+            format!("{DW}/team/Plant/Maintenance planner"),
+        ),
+        (
+            r"--as bob tree /Default\ Workspace/team/Pl".into(),
+            format!("{DW}/team/Plant/"),
+        ),
+        ("--as bob share /x group:q".into(), "qa".into()),
+        (
+            "--as tina ls /Default\\ Workspace/team/S".into(),
+            format!("{DW}/team/Sales/"),
+        ),
+        ("sh".into(), "share".into()),
+    ];
+    for (typed, want) in cases {
+        let line = format!("{BIN} {typed}");
+        let driver = format!(
+            r#"source "$1"; COMP_LINE=$2; COMP_POINT=${{#COMP_LINE}}; read -ra COMP_WORDS <<< "$2"
+            COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); _treeward_values "$BIN" "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+            printf '%s\n' "${{COMPREPLY[@]}}""#
+        );
+        let r = out(Command::new("bash")
+            .args(["-c", &driver, "driver"])
+            .arg(&script)
+            .arg(&line)
+            .env("TREEWARD_DB", &db)
+            .env("BIN", BIN));
+        assert_eq!(r.code, 0, "{typed}: {}", r.stderr);
+        assert!(
+            r.stdout.lines().any(|l| l == want),
+            "{typed}: {:?}",
+            r.stdout
+        );
+    }
+    let hidden = format!("{BIN} --as tina ls \"{DW}/team/Arch");
+    let r = out(Command::new("bash")
+        .args(["-c", r#"source "$1"; COMP_LINE=$2; COMP_POINT=${#COMP_LINE}; COMP_WORDS=("$BIN"); COMP_CWORD=1; _treeward_values; echo "${#COMPREPLY[@]}""#, "driver"])
+        .arg(&script)
+        .arg(&hidden)
+        .env("TREEWARD_DB", &db)
+        .env("BIN", BIN));
+    assert_eq!(r.stdout, "0\n", "R12: {}", r.stderr);
+}
+
+/// Issue 14: `man` prints the top page; `man DIR` writes one per command,
+/// and the pages kept in assets/man are those it writes now.
+#[test]
+fn man_pages_are_written_and_assets_man_is_current() {
+    let t = tempfile::tempdir().unwrap();
+    let r = expect(t.path(), "own", &["man"], 0);
+    assert!(
+        r.stdout.starts_with(".ie") && r.stdout.contains(".TH treeward 1"),
+        "{}",
+        r.stdout
+    );
+    let dir = t.path().join("man");
+    let r = expect(t.path(), "own", &["man", dir.to_str().unwrap()], 0);
+    assert!(r.stdout.starts_with("wrote "), "{}", r.stdout);
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let fresh = names(&dir);
+    for page in [
+        "treeward.1",
+        "treeward-share.1",
+        "treeward-role-grant.1",
+        "treeward-man.1",
+    ] {
+        assert!(fresh.contains(&page.to_string()), "{page}: {fresh:?}");
+    }
+    assert!(!fresh
+        .iter()
+        .any(|p| p.contains("complete.") || p.contains("stress") || p.contains("help")));
+    let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/man");
+    let stale = "assets/man is stale: regenerate it with `rm -rf assets/man && cargo run --release -- man assets/man`";
+    assert_eq!(names(&kept), fresh, "{stale}");
+    for page in &fresh {
+        let (a, b) = (
+            std::fs::read(kept.join(page)).unwrap(),
+            std::fs::read(dir.join(page)).unwrap(),
+        );
+        assert!(a == b, "{page}: {stale}");
+    }
+}
+
+/// Issue 14: `--quiet` leaves `check` its exit code and nothing on stdout;
+/// errors still go to stderr.
+#[test]
+fn quiet_check_answers_by_exit_code_only() {
+    let (_t, db) = demo_store();
+    let oee = format!("{DW}/team/Plant/Line1/OEE");
+    for (login, code) in [("dave", 0), ("tina", 1)] {
+        let loud = expect(&db, "own", &["check", login, "edit", &oee], code);
+        assert!(!loud.stdout.is_empty());
+        for q in ["-q", "--quiet"] {
+            let r = expect(&db, "own", &[q, "check", login, "edit", &oee], code);
+            assert_eq!(r.stdout, "", "{q} {login}");
+            let r = expect(
+                &db,
+                "own",
+                &["--json", "check", login, "edit", &oee, q],
+                code,
+            );
+            assert_eq!(r.stdout, "", "--json {q} {login}");
+        }
+    }
+    expect(
+        &db,
+        "own",
+        &["-q", "check", "dave", "edit", &format!("{DW}/team/Nope")],
+        4,
+    );
+    let r = expect(&db, "own", &["-q", "ls", DW], 0);
+    assert!(
+        r.stdout.contains("team"),
+        "--quiet silences only an answer by exit code"
+    );
+}

@@ -41,6 +41,9 @@ pub const DRY_RUN_ON: &[&[&str]] = &[
     &["apply"],
 ];
 
+/// The shells `completions` writes a script for.
+pub const SHELLS: &[&str] = &["bash", "zsh", "fish"];
+
 /// The commands that draw trees: `--ascii` applies to them and to the terminal UI.
 pub const ASCII_ON: &[&[&str]] = &[&["tree"], &["access"]];
 
@@ -116,6 +119,10 @@ pub struct Cli {
     /// How answers are written: text for people; json, one document (as --json); for answers that are tables also jsonl (a JSON object per line), csv (RFC 4180) and tsv (\t, \n, \\ escaped), a header row first
     #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
     pub output: Option<super::table::Format>,
+    /// Print nothing on stdout where the exit code is the answer (check: 0
+    /// allow, 1 deny); errors still go to stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[arg(long, value_name = "THEME", help = format!(
         "Terminal UI colour theme: a TOML file, or one built in ({})",
         crate::tui::theme::Theme::built_in_names().join(", "),
@@ -528,6 +535,43 @@ pub enum Cmd {
     /// reconnects by itself when the server comes back
     #[command(after_help = examples!("treeward watch", "treeward --json watch"))]
     Watch,
+    /// Print a completion script for bash, zsh or fish: subcommands, options,
+    /// and values from the store (paths, logins, groups, subjects) as you see them
+    #[command(after_help = examples!(
+        "treeward completions bash > ~/.local/share/bash-completion/completions/treeward",
+        r#"treeward completions zsh > "${fpath[1]}/_treeward""#,
+        "treeward completions fish > ~/.config/fish/completions/treeward.fish",
+    ))]
+    Completions {
+        #[arg(value_parser = SHELLS.to_vec(), help = one_of("The shell", SHELLS))]
+        shell: String,
+    },
+    /// Print the man page, or write one page per command into DIR
+    #[command(after_help = examples!(
+        "treeward man | man -l -",
+        "treeward man /usr/local/share/man/man1",
+    ))]
+    Man {
+        /// Where to write treeward.1, treeward-share.1, treeward-role-grant.1, …
+        /// [default: the top page on stdout]
+        dir: Option<PathBuf>,
+    },
+    /// The completion scripts' call back: candidates, one a line. `complete
+    /// KIND [PREFIX]`, or `complete --shell SHELL -- WORDS` (the kind found
+    /// from the words typed, on the first line)
+    #[command(hide = true)]
+    Complete {
+        /// path, login, group, org, tenant, subject, workspace
+        kind: Option<String>,
+        /// What is typed so far
+        prefix: Option<String>,
+        /// bash: WORDS is the line up to the cursor; zsh, fish: the words
+        /// after `treeward`, the last one being completed
+        #[arg(long, value_parser = SHELLS.to_vec())]
+        shell: Option<String>,
+        #[arg(last = true)]
+        words: Vec<String>,
+    },
     /// Test-only: random operations until killed, one line per acknowledged change
     #[command(hide = true)]
     StressWriter {

@@ -4,6 +4,8 @@
 //! process opens, or in the process that holds it) is the launcher's choice.
 
 pub mod args;
+pub mod complete;
+pub mod man;
 pub(crate) mod render;
 pub mod report;
 pub mod table;
@@ -170,6 +172,10 @@ pub enum Invocation {
     Report(report::Report),
     /// `copy FROM TO`: every record of one store into another, empty one.
     Copy { from: PathBuf, to: PathBuf },
+    /// `completions`, `man`: printed or written here, without the store.
+    Offline(Cmd),
+    /// `complete`: a completion script's candidates (never an error).
+    Complete(complete::Query),
     /// One request of the app layer; `export_to`: the file an export is written to.
     Run {
         request: Request,
@@ -181,6 +187,9 @@ pub enum Invocation {
 /// what to do. Usage errors are printed here (exit 2).
 pub fn parse() -> std::result::Result<(Env, Invocation), i32> {
     let cli = parse_args()?;
+    if let Some(Cmd::Complete { .. }) = cli.cmd {
+        return complete::invocation(cli).ok_or(0);
+    }
     let fail = |e: Error| {
         eprintln!("{e}");
         e.outcome.exit_code()
@@ -195,6 +204,7 @@ pub fn parse() -> std::result::Result<(Env, Invocation), i32> {
     env.dry_run = cli.dry_run;
     env.theme = cli.theme;
     env.ascii = cli.ascii;
+    env.quiet = cli.quiet;
     let inv = match cli.cmd {
         None => Invocation::Ui,
         Some(cmd) => invocation(cmd, env.dry_run).map_err(fail)?,
@@ -234,6 +244,7 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
                 via,
             }))
         }
+        c @ (Cmd::Completions { .. } | Cmd::Man { .. }) => return Ok(Invocation::Offline(c)),
         Cmd::StressWriter {
             seed,
             ops,
@@ -556,6 +567,7 @@ pub fn progress_bar(request: &Request) -> Option<indicatif::ProgressBar> {
 
 /// Prints the result of one request and returns the exit code.
 pub fn finish(env: &Env, reply: Result<Reply>, export_to: Option<&Path>) -> i32 {
+    let quiet = env.quiet && reply.as_ref().is_ok_and(render::code_answers);
     let out = reply.and_then(|r| match (r, export_to) {
         (Reply::Exported { json }, Some(f)) => {
             write_private(f, json.as_bytes())?;
@@ -566,7 +578,36 @@ pub fn finish(env: &Env, reply: Result<Reply>, export_to: Option<&Path>) -> i32 
         }
         (r, _) => Ok(render::reply(env, r)),
     });
-    print(env.output, out)
+    match out {
+        // `--quiet`: the exit code is the answer.
+        Ok(out) if quiet => out.code,
+        out => print(env.output, out),
+    }
+}
+
+/// `completions SHELL` and `man [DIR]`.
+pub fn offline(cmd: Cmd) -> Result<Out> {
+    match cmd {
+        Cmd::Completions { shell } => {
+            let script = complete::script(&shell);
+            Ok(Out::ok(
+                script.clone(),
+                json!({ "shell": shell, "script": script }),
+            ))
+        }
+        Cmd::Man { dir: None } => {
+            let page = String::from_utf8_lossy(&man::top_page()?).into_owned();
+            Ok(Out::ok(page.clone(), json!({ "page": page })))
+        }
+        Cmd::Man { dir: Some(dir) } => {
+            let files = man::write_pages(&dir)?;
+            Ok(Out::ok(
+                format!("wrote {} man pages to {}", files.len(), dir.display()),
+                json!({ "ok": true, "files": files }),
+            ))
+        }
+        other => Err(Error::invalid(format!("{other:?} is no offline command"))),
+    }
 }
 
 /// The version of the JSON documents' shapes: every document that is an

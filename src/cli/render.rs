@@ -396,6 +396,12 @@ fn tree(nodes: Vec<TreeNode>, b: &Branches) -> Out {
     Out::ok(text, serde_json::to_value(&nodes).unwrap_or_default())
 }
 
+/// A reply whose exit code is the answer (check: 0 allow, 1 deny): under
+/// `--quiet` nothing else is said.
+pub fn code_answers(r: &Reply) -> bool {
+    matches!(r, Reply::Decision(_))
+}
+
 fn decision(d: Decision) -> Out {
     let word = if d.allowed { "allow" } else { "deny" };
     let mut text = word.to_string();
