@@ -93,14 +93,16 @@ fn walk(nodes: &[TreeNode], out: &mut BTreeMap<String, (bool, Option<String>)>) 
 
 /// Every page of an entitlement report, asked `limit` items at a time.
 fn all_pages(
-    mut page: impl FnMut(u64) -> treeward::app::entitlements::Page,
+    mut page: impl FnMut(
+        Option<&treeward::app::entitlements::Cursor>,
+    ) -> treeward::app::entitlements::Page,
 ) -> Vec<treeward::app::entitlements::EntitlementRow> {
-    let (mut rows, mut skip) = (Vec::new(), 0);
+    let (mut rows, mut after) = (Vec::new(), None);
     loop {
-        let p = page(skip);
+        let p = page(after.as_ref());
         rows.extend(p.rows);
         match p.next {
-            Some(n) => skip = n,
+            Some(n) => after = Some(n),
             None => return rows,
         }
     }
@@ -122,7 +124,7 @@ proptest! {
         for actor in ["own", "bob"] {
             let s = app.session(actor).unwrap();
             for u in USERS {
-                let rows = all_pages(|skip| s.entitlements(u, None, skip, limit).unwrap());
+                let rows = all_pages(|after| s.entitlements(u, None, after, limit).unwrap());
                 let listed: BTreeMap<&str, &str> =
                     rows.iter().map(|r| (r.path.as_str(), r.level.as_str())).collect();
                 prop_assert_eq!(listed.len(), rows.len(), "an item twice for {}", u);
@@ -136,7 +138,7 @@ proptest! {
                     }
                 }
             }
-            let below = all_pages(|skip| s.who_below("/Default Workspace/team", None, None, skip, limit).unwrap());
+            let below = all_pages(|after| s.who_below("/Default Workspace/team", None, None, after, limit).unwrap());
             for p in &paths {
                 let Ok((_, rows)) = s.who(p, None, None) else { continue };
                 let Ok(d) = s.check(actor, "view", p) else { continue };

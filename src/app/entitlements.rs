@@ -22,16 +22,28 @@ pub struct EntitlementRow {
     pub via: String,
 }
 
-/// A page of the report: its rows, and how many items to skip for the next
-/// page (`None`: this was the last).
+/// Where a page ended: the space, and the ids from the space root (or
+/// the folder asked about) down to the last item given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub space: Option<SpaceRef>,
+    pub ids: Vec<ItemId>,
+}
+
+/// A page of the report: its rows, and where the next page starts (`None`:
+/// this was the last).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
     pub rows: Vec<EntitlementRow>,
-    pub next: Option<u64>,
+    pub next: Option<Cursor>,
 }
 
 /// Items per page, unless the request says otherwise.
-pub const PAGE_ITEMS: usize = 2_000;
+pub const PAGE_ITEMS: usize = 20_000;
+
+/// A page ends after the item that brings it to this many rows, however
+/// few items it holds (`who --recursive`: an item has a row per user).
+pub const PAGE_ROWS: usize = 20_000;
 
 /// "group:qa editor on /W/team/Plant; role …": the reasons in one cell.
 pub fn via_text(v: &[WhoVia]) -> String {
@@ -44,79 +56,100 @@ pub fn via_text(v: &[WhoVia]) -> String {
         .join("; ")
 }
 
-/// Where a walk stands: items passed over, and the page being filled.
+/// Where a walk stands: the page being filled, and the items above the one
+/// being visited.
 struct Walk {
-    skip: u64,
-    seen: u64,
     limit: usize,
     taken: usize,
     rows: Vec<EntitlementRow>,
     full: bool,
+    space: Option<SpaceRef>,
+    /// The ids from the walk's top down to the current item.
+    stack: Vec<ItemId>,
+    /// The same for the last item taken.
+    last: Vec<ItemId>,
 }
 
 impl Walk {
-    fn new(skip: u64, limit: usize) -> Walk {
+    fn new(limit: usize) -> Walk {
         Walk {
-            skip,
-            seen: 0,
             limit: limit.max(1),
             taken: 0,
             rows: Vec::new(),
             full: false,
+            space: None,
+            stack: Vec::new(),
+            last: Vec::new(),
         }
     }
-    /// Counts an item: true when its rows belong on this page.
+    /// Counts the current item: false once the page is full.
     fn take(&mut self) -> bool {
-        if self.taken >= self.limit {
+        if self.taken >= self.limit || self.rows.len() >= PAGE_ROWS {
             self.full = true;
             return false;
         }
-        self.seen += 1;
-        if self.seen <= self.skip {
-            return false;
-        }
         self.taken += 1;
+        self.last = self.stack.clone();
         true
     }
     fn page(self) -> Page {
         Page {
-            next: self.full.then_some(self.skip + self.taken as u64),
+            next: self.full.then_some(Cursor {
+                space: self.space,
+                ids: self.last,
+            }),
             rows: self.rows,
         }
     }
 }
 
+type Visit<'v> = dyn FnMut(&Resolved, &Decision, &mut Walk) -> Result<()> + 'v;
+
 impl Session<'_> {
     /// Depth first below `r`, in listing order: every item this session's
-    /// user can view (path-only folders are walked, not visited).
+    /// user can view (path-only folders are walked, not visited). `after`:
+    /// the ids down to the last item a previous page gave; the walk goes
+    /// straight there and on from it.
     fn walk_viewable(
         &self,
         r: &Resolved,
+        after: Option<&[ItemId]>,
         walk: &mut Walk,
-        visit: &mut dyn FnMut(&Resolved, &Decision, &mut Walk) -> Result<()>,
+        visit: &mut Visit<'_>,
     ) -> Result<()> {
-        for (item, cr, d) in self.visible_children(r)? {
+        let children = self.visible_children(r)?;
+        let after = after.filter(|a| !a.is_empty());
+        // Where the previous page was (gone meanwhile: from the start).
+        let at = after.and_then(|a| children.iter().position(|(i, ..)| i.id == a[0]));
+        for (n, (item, cr, d)) in children.into_iter().enumerate() {
             if walk.full {
                 break;
             }
-            if d.allowed {
+            let resume = match (at, after) {
+                (Some(p), _) if n < p => continue,
+                // Given by an earlier page, or above what was: its children are next.
+                (Some(p), Some(a)) if n == p => Some(&a[1..]),
+                _ => None,
+            };
+            walk.stack.push(item.id);
+            if resume.is_none() && d.allowed && walk.take() {
                 visit(&cr, &d, walk)?;
             }
-            if item.kind == ItemKind::Folder {
-                self.walk_viewable(&cr, walk, visit)?;
+            if item.kind == ItemKind::Folder && !walk.full {
+                self.walk_viewable(&cr, resume, walk, visit)?;
             }
+            walk.stack.pop();
         }
         Ok(())
     }
 
     /// `access --all`'s rows for one user: every item `login` can view, as
-    /// far as the actor sees it too (R12, R14). `skip` items are passed over
-    /// and at most `limit` given.
+    /// far as the actor sees it too (R12, R14); at most `limit`, from `after`.
     pub fn entitlements(
         &self,
         login: &str,
         ws: Option<&str>,
-        skip: u64,
+        after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page> {
         let login = names::validate_login(login)?;
@@ -131,7 +164,9 @@ impl Session<'_> {
             None => None,
         };
         let them = self.app().session(&login)?;
-        let mut walk = Walk::new(skip, limit);
+        let mut walk = Walk::new(limit);
+        // Spaces before the cursor's were given whole by earlier pages.
+        let mut skipping = after.and_then(|c| c.space.clone());
         for w in them.workspaces()? {
             if only.is_some_and(|id| id != w.id) {
                 continue;
@@ -139,7 +174,7 @@ impl Session<'_> {
             let name = w.name.clone();
             let mut visit = |r: &Resolved, d: &Decision, walk: &mut Walk| -> Result<()> {
                 // What the actor does not see is not reported to them (R12).
-                if !walk.take() || self.decide(Action::View, r)?.seen == Seen::Hidden {
+                if self.decide(Action::View, r)?.seen == Seen::Hidden {
                     return Ok(());
                 }
                 walk.rows.push(EntitlementRow {
@@ -152,12 +187,22 @@ impl Session<'_> {
                 Ok(())
             };
             for (space, path) in them.visible_spaces(&w)? {
+                let resume = match &skipping {
+                    Some(s) if *s != space => continue,
+                    Some(_) => after.map(|c| c.ids.as_slice()),
+                    None => None,
+                };
+                skipping = None;
+                walk.space = Some(space.clone());
                 let root = Resolved {
                     loc: Loc::Root(space),
                     path,
                     chain: None,
                 };
-                them.walk_viewable(&root, &mut walk, &mut visit)?;
+                them.walk_viewable(&root, resume, &mut walk, &mut visit)?;
+                if walk.full {
+                    return Ok(walk.page());
+                }
             }
         }
         Ok(walk.page())
@@ -170,15 +215,12 @@ impl Session<'_> {
         raw: &str,
         level: Option<&str>,
         via: Option<&str>,
-        skip: u64,
+        after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page> {
         let r = self.resolve(&path::parse_in(raw)?)?;
-        let mut walk = Walk::new(skip, limit);
+        let mut walk = Walk::new(limit);
         let mut visit = |r: &Resolved, _: &Decision, walk: &mut Walk| -> Result<()> {
-            if !walk.take() {
-                return Ok(());
-            }
             let (_, rows, _) = self.who_rows(&r.path, level, via)?;
             let kind = r.item().map(|i| i.kind.as_str()).unwrap_or("space");
             walk.rows.extend(rows.into_iter().map(|u| EntitlementRow {
@@ -190,12 +232,14 @@ impl Session<'_> {
             }));
             Ok(())
         };
+        // PATH itself first (an earlier page gave it).
         let d = self.decide(Action::View, &r)?;
-        if d.allowed {
+        if after.is_none() && d.allowed && walk.take() {
             visit(&r, &d, &mut walk)?;
         }
         if r.item().is_none_or(|i| i.kind == ItemKind::Folder) {
-            self.walk_viewable(&r, &mut walk, &mut visit)?;
+            let resume = after.map(|c| c.ids.as_slice());
+            self.walk_viewable(&r, resume, &mut walk, &mut visit)?;
         }
         Ok(walk.page())
     }

@@ -247,7 +247,8 @@ pub enum Request {
     Entitlements {
         login: String,
         workspace: Option<String>,
-        skip: u64,
+        /// Where the previous page ended.
+        after: Option<super::entitlements::Cursor>,
         limit: usize,
     },
     /// A page of `who --recursive PATH`: each item below, who can view it.
@@ -255,7 +256,7 @@ pub enum Request {
         path: String,
         level: Option<String>,
         via: Option<String>,
-        skip: u64,
+        after: Option<super::entitlements::Cursor>,
         limit: usize,
     },
     /// `apply FILE`: the entries of a changes file, made as one change.
@@ -1065,22 +1066,25 @@ impl Session<'_> {
             Request::Entitlements {
                 login,
                 workspace,
-                skip,
+                after,
                 limit,
-            } => {
-                Reply::Entitlements(self.entitlements(&login, workspace.as_deref(), skip, limit)?)
-            }
+            } => Reply::Entitlements(self.entitlements(
+                &login,
+                workspace.as_deref(),
+                after.as_ref(),
+                limit,
+            )?),
             Request::WhoBelow {
                 path,
                 level,
                 via,
-                skip,
+                after,
                 limit,
             } => Reply::Entitlements(self.who_below(
                 &path,
                 level.as_deref(),
                 via.as_deref(),
-                skip,
+                after.as_ref(),
                 limit,
             )?),
             other => return Ok(Err(other)),

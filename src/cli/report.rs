@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::table::{Format, RowWriter};
-use crate::app::entitlements::{EntitlementRow, PAGE_ITEMS};
+use crate::app::entitlements::{Cursor, EntitlementRow, PAGE_ITEMS};
 use crate::app::{Reply, Request};
 use crate::domain::{Error, Result};
 
@@ -37,12 +37,12 @@ fn row_map(r: &EntitlementRow) -> Map<String, Value> {
 fn pages(
     w: &mut RowWriter<'_>,
     ask: &mut dyn FnMut(Request) -> Result<Reply>,
-    page: &dyn Fn(u64) -> Request,
+    page: &dyn Fn(Option<Cursor>) -> Request,
 ) -> Result<usize> {
-    let mut skip = 0;
+    let mut after = None;
     let mut n = 0;
     loop {
-        let p = match ask(page(skip))? {
+        let p = match ask(page(after.take()))? {
             Reply::Entitlements(p) => p,
             _ => return Err(Error::unavailable("unexpected answer to a report page")),
         };
@@ -51,7 +51,7 @@ fn pages(
         }
         n += p.rows.len();
         match p.next {
-            Some(next) => skip = next,
+            Some(next) => after = Some(next),
             None => return Ok(n),
         }
     }
@@ -73,10 +73,10 @@ pub fn stream(
             };
             let mut n = 0;
             for u in users {
-                let page = |skip| Request::Entitlements {
+                let page = |after| Request::Entitlements {
                     login: u.login.clone(),
                     workspace: workspace.clone(),
-                    skip,
+                    after,
                     limit: PAGE_ITEMS,
                 };
                 n += pages(&mut w, ask, &page)?;
@@ -84,11 +84,11 @@ pub fn stream(
             n
         }
         Report::Below { path, level, via } => {
-            let page = |skip| Request::WhoBelow {
+            let page = |after| Request::WhoBelow {
                 path: path.clone(),
                 level: level.clone(),
                 via: via.clone(),
-                skip,
+                after,
                 limit: PAGE_ITEMS,
             };
             pages(&mut w, ask, &page)?

@@ -590,14 +590,17 @@ mod tests {
             Request::Entitlements {
                 login: s("bob"),
                 workspace: None,
-                skip: 0,
+                after: None,
                 limit: 10,
             },
             Request::WhoBelow {
                 path: p("Plant"),
                 level: None,
                 via: None,
-                skip: 2,
+                after: Some(crate::app::entitlements::Cursor {
+                    space: Some(crate::domain::SpaceRef::team(1)),
+                    ids: vec![3, 4],
+                }),
                 limit: 10,
             },
             Request::Apply {
