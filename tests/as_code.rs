@@ -496,3 +496,101 @@ fn tables_take_every_output_format_and_documents_carry_their_schema() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn log_access_equals_the_what_if_recorded_with_the_change() {
+    let (t, db) = demo();
+    let line1 = format!("{TEAM}/Plant/Line1");
+    let changes: [&[&str]; 3] = [
+        &[
+            "share",
+            &line1,
+            "user:frank",
+            "editor",
+            "--note",
+            "line 1 review",
+        ],
+        &["unshare", "/Default Workspace/team/Plant", "group:qa"],
+        &[
+            "mv",
+            &format!("{TEAM}/Plant/Line1/OEE"),
+            &format!("{TEAM}/Quality"),
+        ],
+    ];
+    for args in changes {
+        let mut dry: Vec<&str> = args.to_vec();
+        dry.push("--dry-run");
+        let what_if = expect(&db, "root", &[&["--json"], dry.as_slice()].concat(), 0).json();
+        let made = expect(&db, "root", &[&["--json"], args].concat(), 0).json();
+        assert_eq!(
+            what_if["access"], made["access"],
+            "{args:?}: the dry run and the change agree"
+        );
+        let log = expect(&db, "root", &["--json", "log", "--access"], 0).json();
+        let last = log.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["action"], args[0], "{last}");
+        assert_eq!(
+            last["access"]["summary"], made["access"]["summary"],
+            "{args:?}"
+        );
+        let groups = |v: &serde_json::Value| -> Vec<(String, String, Vec<String>, usize)> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|g| {
+                    let n = g
+                        .get("items")
+                        .map(|i| {
+                            i.as_array()
+                                .map(|a| a.len())
+                                .unwrap_or_else(|| i.as_u64().unwrap() as usize)
+                        })
+                        .unwrap();
+                    (
+                        g["before"].to_string(),
+                        g["after"].to_string(),
+                        serde_json::from_value(g["logins"].clone()).unwrap(),
+                        n,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            groups(&last["access"]["groups"]),
+            groups(&made["access"]["groups"]),
+            "{args:?}"
+        );
+    }
+    // Structured fields: subject, level, previous level, note.
+    let log = expect(&db, "root", &["--json", "log", "--action", "share"], 0).json();
+    let share = log.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (
+            share["subject"].as_str(),
+            share["level"].as_str(),
+            share["note"].as_str()
+        ),
+        (Some("user:frank"), Some("editor"), Some("line 1 review"))
+    );
+    expect(&db, "root", &["share", &line1, "user:frank", "viewer"], 0);
+    let log = expect(&db, "root", &["--json", "log", "--action", "share"], 0).json();
+    let share = log.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (share["level"].as_str(), share["previous_level"].as_str()),
+        (Some("viewer"), Some("editor"))
+    );
+    // Text: each access-changing entry with who gained and who lost what.
+    let text = expect(&db, "root", &["log", "--access"], 0).stdout;
+    assert!(text.contains("access: 2 user(s) lose editor"), "{text}");
+    // They travel with an export.
+    let exported = export(&db);
+    let copy = t.path().join("copy");
+    std::fs::write(t.path().join("e.json"), &exported).unwrap();
+    expect(
+        &copy,
+        "root",
+        &["import", t.path().join("e.json").to_str().unwrap()],
+        0,
+    );
+    assert_eq!(export(&copy), exported);
+}

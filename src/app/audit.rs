@@ -168,6 +168,9 @@ pub struct LogFilter {
     pub action: Option<String>,
     /// Entries whose target names this path or a path below it.
     pub path: Option<String>,
+    /// Only changes that altered access, each with who gained and who lost what.
+    #[serde(default)]
+    pub access: bool,
 }
 
 impl LogFilter {
@@ -189,4 +192,155 @@ fn names_path(target: &str, p: &str) -> bool {
         let after = target[i + p.len()..].chars().next();
         matches!(before, None | Some(' ')) && matches!(after, None | Some('/' | ' ' | ':'))
     })
+}
+
+/// The structured fields of an audit entry, for reviewers: who was granted
+/// or lost what, at which level before and after, with which note. Kept
+/// beside the entry (`keys::audit_detail`), written in the same change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Detail {
+    pub subject: Option<String>,
+    pub level: Option<String>,
+    pub previous_level: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Who gained and who lost what by a change that alters access: the what-if
+/// of the change, computed before it was made and committed with it
+/// (`keys::audit_access`, under its first entry; `through`: its last).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AccessRecord {
+    pub through: u64,
+    pub summary: Vec<String>,
+    pub groups: Vec<AccessGroup>,
+}
+
+/// Users who went alike from one level to another, on these items (at most
+/// [`RECORDED_ITEMS`] paths kept; `items` counts them all).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccessGroup {
+    pub before: String,
+    pub after: String,
+    pub logins: Vec<String>,
+    pub items: usize,
+    pub paths: Vec<String>,
+}
+
+/// Paths kept per group in a recorded what-if (a move of a large folder
+/// changes every item below it: the summary line counts them).
+pub const RECORDED_ITEMS: usize = 1_000;
+
+impl AccessRecord {
+    pub fn of(report: &super::review::WhatIf, through: u64) -> AccessRecord {
+        AccessRecord {
+            through,
+            summary: report.summary.clone(),
+            groups: report
+                .groups
+                .iter()
+                .map(|g| AccessGroup {
+                    before: g.before.clone(),
+                    after: g.after.clone(),
+                    logins: g.logins.clone(),
+                    items: g.items.len(),
+                    paths: g
+                        .items
+                        .iter()
+                        .take(RECORDED_ITEMS)
+                        .map(|i| i.path.clone())
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An audit entry as `log` gives it: with its structured fields and, for a
+/// change that altered access, who gained and who lost what (`log --access`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LogEntry {
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessRecord>,
+}
+
+impl Session<'_> {
+    /// `log`'s entries with their structured fields and (`access`) the
+    /// access records of the changes that altered access, as far as the
+    /// reader sees the items they name (R12, R14).
+    pub fn log_entries(&self, entries: Vec<AuditEntry>, access: bool) -> Result<Vec<LogEntry>> {
+        use crate::store::keys::{AUDIT_ACCESS, AUDIT_DETAIL};
+        let st = self.store();
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let detail = st.audit_extra(AUDIT_DETAIL, entry.seq, "audit detail")?;
+            let record = if access {
+                match st.audit_extra::<AccessRecord>(AUDIT_ACCESS, entry.seq, "audit access")? {
+                    Some(r) => Some(self.seen_part(r)),
+                    None => continue,
+                }
+            } else {
+                None
+            };
+            out.push(LogEntry {
+                entry,
+                detail,
+                access: record,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A path named by a past change: as the log treats its entries, a Team
+    /// Space path is the log reader's to read; an item of someone's My
+    /// Creations only when they can see it now (R14).
+    fn may_read_in_log(&self, p: &str) -> bool {
+        match path::parse_in(p) {
+            Ok(ip) => match &ip.space {
+                path::SpaceName::Team => true,
+                path::SpaceName::My(l) => *l == self.actor.login || self.resolve(&ip).is_ok(),
+            },
+            Err(_) => false,
+        }
+    }
+
+    /// An access record without the paths this reader cannot see; when any
+    /// was left out, its summary counts instead of naming.
+    fn seen_part(&self, mut r: AccessRecord) -> AccessRecord {
+        let mut dropped = false;
+        for g in &mut r.groups {
+            let before = g.paths.len();
+            g.paths.retain(|p| self.may_read_in_log(p));
+            if g.paths.len() < before {
+                dropped = true;
+                g.items -= before - g.paths.len();
+            }
+        }
+        r.groups.retain(|g| g.items > 0);
+        if dropped {
+            r.summary = r
+                .groups
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} user(s) go from {} to {} on {} item(s) you can see ({})",
+                        g.logins.len(),
+                        g.before,
+                        g.after,
+                        g.items,
+                        g.logins
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+                .collect();
+        }
+        r
+    }
 }

@@ -99,6 +99,8 @@ pub(crate) fn table_name(t: u8) -> &'static str {
         keys::INTEG_USE => "integration-use index",
         keys::AUDIT => "audit entry",
         keys::AUDIT_ITEM => "audit item index",
+        keys::AUDIT_DETAIL => "audit detail",
+        keys::AUDIT_ACCESS => "audit access record",
         _ => "unknown table",
     }
 }
@@ -331,6 +333,12 @@ pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
     }
     for (k, v) in t(keys::WS_NAME) {
         c.dec::<WsId>(k, v);
+    }
+    for (k, v) in t(keys::AUDIT_DETAIL) {
+        c.dec::<super::audit::Detail>(k, v);
+    }
+    for (k, v) in t(keys::AUDIT_ACCESS) {
+        c.dec::<super::audit::AccessRecord>(k, v);
     }
     let mut roles: BTreeMap<Vec<u8>, (WsId, String)> = BTreeMap::new();
     for (k, v) in t(keys::ROLE) {

@@ -485,7 +485,7 @@ pub enum Reply {
         login: String,
         nodes: Vec<TreeNode>,
     },
-    Log(Vec<AuditEntry>),
+    Log(Vec<super::audit::LogEntry>),
     Grants(Vec<super::grants::GrantRow>),
     /// A page of an entitlement report.
     Entitlements(super::entitlements::Page),
@@ -1056,7 +1056,8 @@ impl Session<'_> {
             }
             Request::Log { workspace, filter } => {
                 let entries = self.log(workspace.as_deref())?;
-                Reply::Log(entries.into_iter().filter(|e| filter.keeps(e)).collect())
+                let kept = entries.into_iter().filter(|e| filter.keeps(e)).collect();
+                Reply::Log(self.log_entries(kept, filter.access)?)
             }
             Request::GrantsLs {
                 path,

@@ -541,17 +541,22 @@ impl App {
         dry_run: bool,
         op: impl Fn(&Session<'_>) -> Result<T>,
     ) -> Result<(T, WhatIf)> {
-        let (first, ops) = {
+        // The change is planned once, on the store as it is; its access
+        // report is computed on the store as the plan leaves it; then (not
+        // a dry run) the plan is made, with the report, in one transaction.
+        let seq = self.store.next_audit_seq()?;
+        let (first, plan) = {
             let s = self.session(login)?;
-            crate::store::dry_run(|| op(&s))
+            crate::store::plan(|| op(&s))
         };
         let first = first?;
+        let ops = &plan.ops;
         // The store as the change would leave it: what the scope is read from,
         // and (dry run) what the answer is computed on.
         let planned = App {
-            store: self.store.overlay(&ops),
+            store: self.store.overlay(ops),
         };
-        let sc = scope_of(&self.store, &ops)?;
+        let sc = scope_of(&self.store, ops)?;
         let before_scan = whatif::Scan::of(&self.store, &sc.items, &sc.spaces)?;
         let planned_scan = whatif::Scan::of(&planned.store, &sc.items, &sc.spaces)?;
         let items: BTreeSet<ItemId> = before_scan.ids().chain(planned_scan.ids()).collect();
@@ -589,15 +594,7 @@ impl App {
             .filter(|i| before_v.exists(*i as usize) && !planned_v.exists(*i as usize))
             .collect();
         let gone_paths = before_v.paths(self, &u, &gone)?;
-        let (result, after_app, after_v) = if dry_run {
-            (first, &planned, planned_v)
-        } else {
-            let s = self.session(login)?;
-            let r = op(&s)?;
-            let scan = whatif::Scan::of(&self.store, &sc.items, &sc.spaces)?;
-            let v = whatif::StateView::build(self, &mut u, &scan, &sc.items, &sc.spaces)?;
-            (r, self, v)
-        };
+        let (result, after_app, after_v) = (first, &planned, planned_v);
         let after = whatif::levels(after_app, &u, &after_v, &logins, word_code)?;
         let me = logins.iter().position(|l| l == login).unwrap_or(0);
         let n = u.len();
@@ -655,7 +652,30 @@ impl App {
             })
             .collect();
         let summary = summarize(&groups);
-        Ok((result, WhatIf { groups, summary }))
+        let report = WhatIf { groups, summary };
+        if !dry_run {
+            self.make_planned(plan, seq, &report)?;
+        }
+        Ok((result, report))
+    }
+
+    /// Makes a planned change that alters access, recording who gains and
+    /// who loses what with it (`log --access`). Refused, for the request to
+    /// run again, if another change came since the plan was made.
+    fn make_planned(&self, plan: crate::store::Planned, seq: u64, report: &WhatIf) -> Result<()> {
+        if plan.ops.is_empty() {
+            return Ok(());
+        }
+        let entries = plan.audits.first().zip(plan.audits.last());
+        let entries = entries.map(|(f, l)| (f.seq, l.seq));
+        let mut t = self.store.begin()?;
+        t.adopt(plan, seq)?;
+        if let Some((first, last)) = entries {
+            let record = super::audit::AccessRecord::of(report, last);
+            t.put(keys::audit_access(first), &record);
+        }
+        t.commit()?;
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Grants: share, unshare and leave (R16, R17, R21, R26, R27).
 
+use super::audit::Detail;
 use super::*;
 
 impl Session<'_> {
@@ -94,9 +95,12 @@ impl Session<'_> {
             Some(b) if note.is_empty() => b.note.clone(),
             _ => note,
         };
-        if let Some(b) = before.filter(|b| b.level == level && b.note == note) {
+        if let Some(b) = before
+            .as_ref()
+            .filter(|b| b.level == level && b.note == note)
+        {
             self.unchanged(format!("{subject} already has {level} on {}", r.path));
-            return Ok(b);
+            return Ok(b.clone());
         }
         let g = Grant {
             item: item.id,
@@ -107,6 +111,15 @@ impl Session<'_> {
             at: now(),
         };
         tx.put_grant(&g);
+        record_detail(
+            &mut tx,
+            Detail {
+                subject: Some(subject.to_string()),
+                level: Some(level.to_string()),
+                previous_level: before.map(|b| b.level.to_string()),
+                note: Some(g.note.clone()).filter(|n| !n.is_empty()),
+            },
+        );
         // The log keeps what was given, note included.
         let target = if g.note.is_empty() {
             format!("{} {subject} {level}", r.path)
@@ -135,6 +148,15 @@ impl Session<'_> {
             return Ok(None);
         };
         tx.del_grant(item.id, &subject);
+        record_detail(
+            &mut tx,
+            Detail {
+                subject: Some(subject.to_string()),
+                previous_level: Some(g.level.to_string()),
+                note: Some(g.note.clone()).filter(|n| !n.is_empty()),
+                ..Detail::default()
+            },
+        );
         // The log keeps what was taken back: the level revoked.
         self.commit(
             tx,
@@ -177,4 +199,10 @@ impl Session<'_> {
         )?;
         Ok(g)
     }
+}
+
+/// The structured fields of the change's (next) audit entry, in its transaction.
+fn record_detail(tx: &mut crate::store::Txn<'_>, d: Detail) {
+    let seq = tx.next_seq();
+    tx.put(crate::store::keys::audit_detail(seq), &d);
 }

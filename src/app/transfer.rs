@@ -26,6 +26,12 @@ pub struct Export {
     pub tenants: Vec<Tenant>,
     pub workspaces: Vec<WorkspaceExport>,
     pub audit: Vec<AuditEntry>,
+    /// The structured fields of audit entries, by seq.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_details: Vec<(u64, super::audit::Detail)>,
+    /// Who gained and who lost what by changes that altered access, by the seq of their first entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_access: Vec<(u64, super::audit::AccessRecord)>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -153,6 +159,8 @@ impl App {
             tenants: st.tenants()?,
             workspaces,
             audit: st.audit_all()?,
+            audit_details: st.audit_extras(keys::AUDIT_DETAIL, "audit detail")?,
+            audit_access: st.audit_extras(keys::AUDIT_ACCESS, "audit access record")?,
         })
     }
 
@@ -289,6 +297,12 @@ impl App {
             if let Some(item) = a.item {
                 tx.put(keys::audit_item(item, a.seq), &());
             }
+        }
+        for (seq, d) in &e.audit_details {
+            tx.put(keys::audit_detail(*seq), d);
+        }
+        for (seq, a) in &e.audit_access {
+            tx.put(keys::audit_access(*seq), a);
         }
         tx.put(keys::meta("next_seq"), &(max_seq + 1));
         tx.put(keys::meta("account"), &e.account);
@@ -524,6 +538,13 @@ fn validate(e: &Export) -> Result<usize> {
         if !seqs.insert(a.seq) || a.seq == 0 {
             return Err(inv("audit entries need distinct sequence numbers"));
         }
+    }
+    let beside = e.audit_details.iter().map(|(s, _)| s);
+    if let Some(s) = beside
+        .chain(e.audit_access.iter().map(|(s, _)| s))
+        .find(|s| !seqs.contains(*s))
+    {
+        return Err(inv(&format!("audit detail {s} belongs to no audit entry")));
     }
     if let Some(e) = clash {
         return Err(e);

@@ -390,7 +390,12 @@ pub enum Cmd {
         junit: Option<PathBuf>,
     },
     /// The audit log (R32)
-    #[command(after_help = examples!("treeward log", r#"treeward log --workspace "Default Workspace""#))]
+    #[command(after_help = examples!(
+        "treeward log",
+        r#"treeward log --workspace "Default Workspace""#,
+        r#"treeward log --access --since 2026-11-01 --path "/Default Workspace/team/Plant"   # who got access since the review"#,
+        "treeward log -o csv > audit.csv",
+    ))]
     Log {
         /// Only the entries of this workspace
         #[arg(long, value_name = "WS")]
@@ -410,6 +415,9 @@ pub enum Cmd {
         /// Only entries naming this path or a path below it
         #[arg(long)]
         path: Option<String>,
+        /// Only changes that altered access, each with who gained and who lost what (recorded with the change)
+        #[arg(long)]
+        access: bool,
     },
     /// Write the whole store as JSON to FILE (or stdout)
     #[command(after_help = examples!("treeward export backup.json", "treeward export --force backup.json"))]

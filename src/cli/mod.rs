@@ -518,6 +518,7 @@ fn review_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
             actor,
             action,
             path,
+            access,
         } => Request::Log {
             workspace,
             filter: crate::app::audit::LogFilter {
@@ -526,6 +527,7 @@ fn review_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
                 actor: actor.map(|a| names::validate_login(&a)).transpose()?,
                 action,
                 path,
+                access,
             },
         },
         Cmd::Grants(GrantsCmd::Ls {

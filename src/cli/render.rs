@@ -514,9 +514,45 @@ fn grants(rows: Vec<crate::app::grants::GrantRow>) -> Out {
     Out::ok(text, serde_json::to_value(&rows).unwrap_or_default())
 }
 
-fn log(v: Vec<AuditEntry>) -> Out {
-    let text = v.iter().map(log_line).collect::<Vec<_>>().join("\n");
-    Out::ok(text, serde_json::to_value(&v).unwrap_or_default())
+/// `log`: a line per entry; with `--access`, who gained and who lost what
+/// below each change that altered access. JSON: the entries with their
+/// structured fields (`detail`) and access records.
+fn log(v: Vec<crate::app::audit::LogEntry>) -> Out {
+    let mut text = Vec::new();
+    for e in &v {
+        text.push(log_line(&e.entry));
+        if let Some(a) = &e.access {
+            let through = if a.through > e.entry.seq {
+                format!(" (entries {}-{})", e.entry.seq, a.through)
+            } else {
+                String::new()
+            };
+            for line in &a.summary {
+                text.push(format!("        access{through}: {}", escape(line)));
+            }
+        }
+    }
+    let rows: Vec<serde_json::Value> = v
+        .iter()
+        .map(|e| {
+            let mut j = serde_json::to_value(&e.entry).unwrap_or_default();
+            if let (Some(o), Some(d)) = (j.as_object_mut(), &e.detail) {
+                for (k, val) in [
+                    ("subject", &d.subject),
+                    ("level", &d.level),
+                    ("previous_level", &d.previous_level),
+                    ("note", &d.note),
+                ] {
+                    o.insert(k.into(), json!(val));
+                }
+            }
+            if let (Some(o), Some(a)) = (j.as_object_mut(), &e.access) {
+                o.insert("access".into(), json!(a));
+            }
+            j
+        })
+        .collect();
+    Out::ok(text.join("\n"), json!(rows))
 }
 
 /// A row of an entitlement report as text: login, level, path, where from.

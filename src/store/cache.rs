@@ -151,7 +151,9 @@ impl Maps {
             | keys::INTEG
             | keys::INTEG_USE
             | keys::AUDIT
-            | keys::AUDIT_ITEM => {}
+            | keys::AUDIT_ITEM
+            | keys::AUDIT_DETAIL
+            | keys::AUDIT_ACCESS => {}
             _ => return false,
         }
         true

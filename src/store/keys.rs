@@ -29,6 +29,8 @@ pub const INTEG: u8 = b'X'; // ws name -> Integration
 pub const INTEG_USE: u8 = b'x'; // ws name 0 app -> ()
 pub const AUDIT: u8 = b'L'; // seq -> AuditEntry
 pub const AUDIT_ITEM: u8 = b'l'; // item seq -> ()
+pub const AUDIT_DETAIL: u8 = b'D'; // seq -> app::audit::Detail (who, what level, note)
+pub const AUDIT_ACCESS: u8 = b'E'; // seq -> app::audit::AccessRecord (who gained, who lost)
 
 pub fn k(table: u8, parts: &[&[u8]]) -> Vec<u8> {
     let mut v = vec![table];
@@ -243,6 +245,14 @@ pub fn integ_use(ws: WsId, name: &str, app: ItemId) -> Vec<u8> {
 
 pub fn audit(seq: u64) -> Vec<u8> {
     k(AUDIT, &[&seq.to_be_bytes()])
+}
+/// The structured fields of the audit entry `seq` (a share's subject, level …).
+pub fn audit_detail(seq: u64) -> Vec<u8> {
+    k(AUDIT_DETAIL, &[&seq.to_be_bytes()])
+}
+/// Who gained and who lost what by the change whose first entry is `seq`.
+pub fn audit_access(seq: u64) -> Vec<u8> {
+    k(AUDIT_ACCESS, &[&seq.to_be_bytes()])
 }
 pub fn audit_item_prefix(item: ItemId) -> Vec<u8> {
     k(AUDIT_ITEM, &[&item.to_be_bytes()])

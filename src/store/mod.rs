@@ -664,6 +664,31 @@ impl Store {
     pub fn audit_all(&self) -> Result<Vec<AuditEntry>> {
         self.values(&[keys::AUDIT], "audit entry")
     }
+    /// A record kept beside the audit entry `seq` in `table` (its detail,
+    /// or the access a change altered), if there is one.
+    pub fn audit_extra<T: serde::de::DeserializeOwned>(
+        &self,
+        table: u8,
+        seq: u64,
+        what: &str,
+    ) -> Result<Option<T>> {
+        let key = match table {
+            keys::AUDIT_DETAIL => keys::audit_detail(seq),
+            _ => keys::audit_access(seq),
+        };
+        self.get(&key, what)
+    }
+    /// Every record of `table` (details or access records), by seq.
+    pub fn audit_extras<T: serde::de::DeserializeOwned>(
+        &self,
+        table: u8,
+        what: &str,
+    ) -> Result<Vec<(u64, T)>> {
+        self.scan_all(&[table])?
+            .into_iter()
+            .map(|(k, v)| Ok((keys::tail_u64(&k), self.decode(&v, what)?)))
+            .collect()
+    }
     pub fn audit_of_item(&self, item: ItemId) -> Result<Vec<AuditEntry>> {
         self.scan_all(&keys::audit_item_prefix(item))?
             .iter()
