@@ -133,14 +133,14 @@ pub fn main() -> i32 {
     match inv {
         Invocation::Ui => ui(&env),
         Invocation::Serve => serve(&env),
-        Invocation::Watch => {
+        Invocation::Watch { since } => {
             let c = if env.socket_given {
                 Client::connect(&env.socket).map(Some)
             } else {
                 client::probe(&env.socket)
             };
             let out = c.and_then(|c| match c {
-                Some(c) => cli::watch::watch(c, &env.socket, env.json),
+                Some(c) => cli::watch::watch(c, &env, since),
                 None => Err(Error::unavailable(format!(
                     "watch needs a treeward process holding the store, and none answers on {}: start one with `treeward serve` (or open the terminal UI)",
                     env.socket.display()

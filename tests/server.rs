@@ -1003,6 +1003,67 @@ fn watch_prints_changes_and_reconnects_to_a_restarted_server() {
     let _ = w.wait();
 }
 
+/// `watch --since SEQ` prints the changes after SEQ from the log first, then
+/// the live ones, each once and in order.
+#[test]
+fn watch_since_resumes_a_stream_from_the_log() {
+    use std::io::BufRead;
+    let _g = serial();
+    let (_t, dir) = store();
+    let _srv = Server::start(&dir);
+    ok(&dir, &["mkdir", &team("Before")]);
+    let log: serde_json::Value = serde_json::from_str(&ok(&dir, &["--json", "log"])).unwrap();
+    let since = log.as_array().unwrap().last().unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    ok(&dir, &["mkdir", &team("Missed1")]);
+    ok(&dir, &["mkdir", &team("Missed2")]);
+    let mut w = Command::new(BIN)
+        .arg("--db")
+        .arg(&dir)
+        .args(["watch", "--since", &since.to_string()])
+        .env_remove("TREEWARD_USER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = w.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out).lines().map_while(|l| l.ok()) {
+            let _ = tx.send(l);
+        }
+    });
+    let next = || {
+        rx.recv_timeout(Duration::from_secs(15))
+            .expect("a line from watch")
+    };
+    let (a, b) = (next(), next());
+    assert!(
+        a.contains("/team/Missed1") && b.contains("/team/Missed2"),
+        "{a}\n{b}"
+    );
+    assert!(a.trim_start().starts_with(&(since + 1).to_string()), "{a}");
+    // Then the live stream, with nothing printed twice.
+    let t = Instant::now();
+    loop {
+        ok(
+            &dir,
+            &["mkdir", &team(&format!("Live{}", t.elapsed().as_millis()))],
+        );
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(300)) {
+            assert!(l.contains("/team/Live"), "{l}");
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "watch printed nothing live"
+        );
+    }
+    let _ = w.kill();
+    let _ = w.wait();
+}
+
 /// A terminal UI in a pseudo-terminal, its screen parsed.
 struct PtyUi {
     parser: Arc<Mutex<vt100::Parser>>,

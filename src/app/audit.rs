@@ -171,6 +171,9 @@ pub struct LogFilter {
     /// Only changes that altered access, each with who gained and who lost what.
     #[serde(default)]
     pub access: bool,
+    /// Only entries after this seq (`watch --since`).
+    #[serde(default)]
+    pub after_seq: Option<u64>,
 }
 
 impl LogFilter {
@@ -180,6 +183,7 @@ impl LogFilter {
             && self.actor.as_ref().is_none_or(|a| *a == e.actor)
             && self.action.as_ref().is_none_or(|a| *a == e.action)
             && self.path.as_ref().is_none_or(|p| names_path(&e.target, p))
+            && self.after_seq.is_none_or(|s| e.seq > s)
     }
 }
 

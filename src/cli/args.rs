@@ -541,8 +541,17 @@ pub enum Cmd {
     Serve,
     /// Print every change as a server commits it (needs `treeward serve`);
     /// reconnects by itself when the server comes back
-    #[command(after_help = examples!("treeward watch", "treeward --json watch"))]
-    Watch,
+    #[command(after_help = examples!(
+        "treeward watch",
+        "treeward --json watch",
+        "treeward watch --since 1200        # first the changes after 1200, from the log",
+    ))]
+    Watch {
+        /// First print the changes after this seq (the log's first column), from the log; a
+        /// reconnection catches up the same way
+        #[arg(long, value_name = "SEQ")]
+        since: Option<u64>,
+    },
     /// Print a completion script for bash, zsh or fish: subcommands, options,
     /// and values from the store (paths, logins, groups, subjects) as you see them
     #[command(after_help = examples!(

@@ -154,8 +154,9 @@ pub enum Invocation {
     Ui,
     /// `serve`: hold the store and answer on its socket until stopped.
     Serve,
-    /// `watch`: print every change the holder of the store commits.
-    Watch,
+    /// `watch`: print every change the holder of the store commits (after
+    /// those after `since`, from the log).
+    Watch { since: Option<u64> },
     /// The hidden `stress-writer` of the crash tests: on a store it opens itself.
     StressWriter {
         seed: u64,
@@ -225,7 +226,7 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
     let request = match cmd {
         Cmd::Serve => return Ok(Invocation::Serve),
         Cmd::Copy { from, to } => return Ok(Invocation::Copy { from, to }),
-        Cmd::Watch => return Ok(Invocation::Watch),
+        Cmd::Watch { since } => return Ok(Invocation::Watch { since }),
         Cmd::Test { files, junit } => return Ok(Invocation::Test { files, junit }),
         Cmd::Access {
             all: true,
@@ -528,6 +529,7 @@ fn review_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
                 action,
                 path,
                 access,
+                after_seq: None,
             },
         },
         Cmd::Grants(GrantsCmd::Ls {
