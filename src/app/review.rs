@@ -596,36 +596,7 @@ impl App {
         let gone_paths = before_v.paths(self, &u, &gone)?;
         let (result, after_app, after_v) = (first, &planned, planned_v);
         let after = whatif::levels(after_app, &u, &after_v, &logins, word_code)?;
-        let me = logins.iter().position(|l| l == login).unwrap_or(0);
-        let n = u.len();
-        let (me_b, me_a) = (before.row(me, n), after.row(me, n));
-        // Users alike in both states change alike: one comparison per kind of user.
-        let mut alike: HashMap<_, Vec<usize>> = HashMap::new();
-        for k in 0..logins.len() {
-            alike
-                .entry((before.key(k), after.key(k)))
-                .or_default()
-                .push(k);
-        }
-        let mut merged: BTreeMap<(u8, u8, Vec<u32>), Vec<String>> = BTreeMap::new();
-        for users in alike.values() {
-            let (rb, ra) = (before.row(users[0], n), after.row(users[0], n));
-            let mut parts: BTreeMap<(u8, u8), Vec<u32>> = BTreeMap::new();
-            for i in 0..n {
-                let (b, a) = (rb[i], ra[i]);
-                // What the actor may see of the answer: items they see before or after (R12, R14).
-                if a == b || (me_b[i] == 0 && me_a[i] == 0) {
-                    continue;
-                }
-                parts.entry((b, a)).or_default().push(i as u32);
-            }
-            for ((b, a), idx) in parts {
-                merged
-                    .entry((b, a, idx))
-                    .or_default()
-                    .extend(users.iter().map(|k| logins[*k].clone()));
-            }
-        }
+        let merged = merge_alike(&before, &after, &logins, login, u.len());
         let shown: BTreeSet<u32> = merged
             .keys()
             .flat_map(|(_, _, idx)| idx.iter().copied())
@@ -677,6 +648,49 @@ impl App {
         t.commit()?;
         Ok(())
     }
+}
+
+/// Who goes from which level to which on which items (item indexes),
+/// users alike in both states compared once; only items the actor (`login`)
+/// sees before or after (R12, R14).
+type Merged = BTreeMap<(u8, u8, Vec<u32>), Vec<String>>;
+
+fn merge_alike(
+    before: &whatif::Levels,
+    after: &whatif::Levels,
+    logins: &[String],
+    login: &str,
+    n: usize,
+) -> Merged {
+    let me = logins.iter().position(|l| l == login).unwrap_or(0);
+    let (me_b, me_a) = (before.row(me, n), after.row(me, n));
+    // Users alike in both states change alike: one comparison per kind of user.
+    let mut alike: HashMap<_, Vec<usize>> = HashMap::new();
+    for k in 0..logins.len() {
+        alike
+            .entry((before.key(k), after.key(k)))
+            .or_default()
+            .push(k);
+    }
+    let mut merged = Merged::new();
+    for users in alike.values() {
+        let (rb, ra) = (before.row(users[0], n), after.row(users[0], n));
+        let mut parts: BTreeMap<(u8, u8), Vec<u32>> = BTreeMap::new();
+        for i in 0..n {
+            let (b, a) = (rb[i], ra[i]);
+            if a == b || (me_b[i] == 0 && me_a[i] == 0) {
+                continue;
+            }
+            parts.entry((b, a)).or_default().push(i as u32);
+        }
+        for ((b, a), idx) in parts {
+            merged
+                .entry((b, a, idx))
+                .or_default()
+                .extend(users.iter().map(|k| logins[*k].clone()));
+        }
+    }
+    merged
 }
 
 /// "12 users lose viewer on 340 items below /Plant Ops/team/Line 3".

@@ -290,21 +290,7 @@ impl App {
         self.store.sync()?;
         let mut tx = self.store.begin()?;
         tx.reserve_ids_above(max_id);
-        let mut max_seq = 0;
-        for a in &e.audit {
-            max_seq = max_seq.max(a.seq);
-            tx.put(keys::audit(a.seq), a);
-            if let Some(item) = a.item {
-                tx.put(keys::audit_item(item, a.seq), &());
-            }
-        }
-        for (seq, d) in &e.audit_details {
-            tx.put(keys::audit_detail(*seq), d);
-        }
-        for (seq, a) in &e.audit_access {
-            tx.put(keys::audit_access(*seq), a);
-        }
-        tx.put(keys::meta("next_seq"), &(max_seq + 1));
+        put_audit(&mut tx, e);
         tx.put(keys::meta("account"), &e.account);
         tx.commit()?;
         Ok(n)
@@ -550,4 +536,24 @@ fn validate(e: &Export) -> Result<usize> {
         return Err(e);
     }
     Ok(n)
+}
+
+/// The audit log of an export, with what is kept beside its entries, and
+/// the seq the next entry gets.
+fn put_audit(tx: &mut crate::store::Txn<'_>, e: &Export) {
+    let mut max_seq = 0;
+    for a in &e.audit {
+        max_seq = max_seq.max(a.seq);
+        tx.put(keys::audit(a.seq), a);
+        if let Some(item) = a.item {
+            tx.put(keys::audit_item(item, a.seq), &());
+        }
+    }
+    for (seq, d) in &e.audit_details {
+        tx.put(keys::audit_detail(*seq), d);
+    }
+    for (seq, a) in &e.audit_access {
+        tx.put(keys::audit_access(*seq), a);
+    }
+    tx.put(keys::meta("next_seq"), &(max_seq + 1));
 }

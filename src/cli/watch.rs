@@ -51,14 +51,8 @@ pub fn watch(mut client: Client, env: &Env, since: Option<u64>) -> Result<super:
     let (socket, json) = (env.socket.as_path(), env.json);
     let mut last_seq = client.subscribe()?;
     if let Some(since) = since.filter(|s| *s < last_seq) {
-        for e in missed(env, since, last_seq) {
-            let event = Event {
-                seq: e.seq,
-                entry: Some(e),
-            };
-            if print(&event, json).is_err() {
-                return Ok(closed());
-            }
+        if print_missed(env, since, last_seq).is_err() {
+            return Ok(closed());
         }
     }
     loop {
@@ -77,20 +71,26 @@ pub fn watch(mut client: Client, env: &Env, since: Option<u64>) -> Result<super:
                 eprintln!("reconnected");
                 if after > last_seq {
                     // What was committed meanwhile, from the log, in order.
-                    for e in missed(env, last_seq, after) {
-                        let event = Event {
-                            seq: e.seq,
-                            entry: Some(e),
-                        };
-                        if print(&event, json).is_err() {
-                            return Ok(closed());
-                        }
+                    if print_missed(env, last_seq, after).is_err() {
+                        return Ok(closed());
                     }
                     last_seq = after;
                 }
             }
         }
     }
+}
+
+/// Prints the changes after `after` up to `through`, from the log.
+fn print_missed(env: &Env, after: u64, through: u64) -> std::io::Result<()> {
+    for e in missed(env, after, through) {
+        let event = Event {
+            seq: e.seq,
+            entry: Some(e),
+        };
+        print(&event, env.json)?;
+    }
+    Ok(())
 }
 
 /// stdout was closed: the watch ends without an error.
