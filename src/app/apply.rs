@@ -466,3 +466,79 @@ impl Session<'_> {
         Ok(done)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEAM: &str = "/Default Workspace/team";
+
+    fn entry(line: usize, change: Change) -> Entry {
+        Entry { line, change }
+    }
+
+    #[test]
+    fn a_plan_is_not_made_over_a_change_that_came_after_it() {
+        let app = App::in_memory();
+        app.init("own").unwrap();
+        let own = app.session("own").unwrap();
+        let seq = app.store().next_audit_seq().unwrap();
+        let (r, plan) = crate::store::plan(|| own.create(&format!("{TEAM}/A"), ItemKind::Folder));
+        r.unwrap();
+        // Another change commits between the plan and its making.
+        own.create(&format!("{TEAM}/B"), ItemKind::Folder).unwrap();
+        let mut t = app.store().begin().unwrap();
+        let e = t.adopt(plan, seq).unwrap_err();
+        assert!(e.again, "planned again by the request's retry: {e}");
+        drop(t);
+        assert!(
+            own.resolve_str(&format!("{TEAM}/A")).is_err(),
+            "nothing of the plan was made"
+        );
+    }
+
+    #[test]
+    fn r1_entries_see_the_entries_before_them_and_all_or_none_are_made() {
+        let app = App::in_memory();
+        app.init("own").unwrap();
+        let own = app.session("own").unwrap();
+        let entries = vec![
+            entry(
+                1,
+                Change::Mkdir {
+                    path: format!("{TEAM}/A"),
+                },
+            ),
+            entry(
+                2,
+                Change::App {
+                    path: format!("{TEAM}/A/x"),
+                },
+            ),
+            // R1: a name taken by an entry before it.
+            entry(
+                3,
+                Change::Mkdir {
+                    path: format!("{TEAM}/A/x"),
+                },
+            ),
+        ];
+        let e = own.apply(&entries).unwrap_err();
+        assert_eq!(e.outcome, Outcome::Conflict, "{e}");
+        assert!(e.message.starts_with("line 3 (mkdir)"), "{e}");
+        assert!(own.resolve_str(&format!("{TEAM}/A")).is_err(), "none made");
+        let done = own.apply(&entries[..2]).unwrap();
+        assert!(done.iter().all(|a| a.changed));
+        // One audit entry per entry, in order, in one change.
+        let log = app.store().audit_all().unwrap();
+        let last: Vec<&str> = log
+            .iter()
+            .rev()
+            .take(2)
+            .map(|e| e.action.as_str())
+            .collect();
+        assert_eq!(last, ["app", "mkdir"]);
+        let again = own.apply(&entries[..2]).unwrap();
+        assert!(again.iter().all(|a| !a.changed), "{again:?}");
+    }
+}
