@@ -544,7 +544,17 @@ impl App {
         // The change is planned once, on the store as it is; its access
         // report is computed on the store as the plan leaves it; then (not
         // a dry run) the plan is made, with the report, in one transaction.
-        let seq = self.store.next_audit_seq()?;
+        // Planned under the writer lock: nothing commits between the plan
+        // and its making (a dry run only reads).
+        let lock = if dry_run {
+            None
+        } else {
+            Some(self.store.begin()?)
+        };
+        let seq = match &lock {
+            Some(t) => t.next_seq(),
+            None => self.store.next_audit_seq()?,
+        };
         let (first, plan) = {
             let s = self.session(login)?;
             crate::store::plan(|| op(&s))
@@ -624,30 +634,34 @@ impl App {
             .collect();
         let summary = summarize(&groups);
         let report = WhatIf { groups, summary };
-        if !dry_run {
-            self.make_planned(plan, seq, &report)?;
+        if let Some(t) = lock {
+            make_planned(t, plan, seq, &report)?;
         }
         Ok((result, report))
     }
+}
 
-    /// Makes a planned change that alters access, recording who gains and
-    /// who loses what with it (`log --access`). Refused, for the request to
-    /// run again, if another change came since the plan was made.
-    fn make_planned(&self, plan: crate::store::Planned, seq: u64, report: &WhatIf) -> Result<()> {
-        if plan.ops.is_empty() {
-            return Ok(());
-        }
-        let entries = plan.audits.first().zip(plan.audits.last());
-        let entries = entries.map(|(f, l)| (f.seq, l.seq));
-        let mut t = self.store.begin()?;
-        t.adopt(plan, seq)?;
-        if let Some((first, last)) = entries {
-            let record = super::audit::AccessRecord::of(report, last);
-            t.put(keys::audit_access(first), &record);
-        }
-        t.commit()?;
-        Ok(())
+/// Makes a planned change that alters access in `t` (which holds the writer
+/// lock since before the plan), recording who gains and who loses what
+/// with it (`log --access`).
+fn make_planned(
+    mut t: crate::store::Txn<'_>,
+    plan: crate::store::Planned,
+    seq: u64,
+    report: &WhatIf,
+) -> Result<()> {
+    if plan.ops.is_empty() {
+        return Ok(());
     }
+    let entries = plan.audits.first().zip(plan.audits.last());
+    let entries = entries.map(|(f, l)| (f.seq, l.seq));
+    t.adopt(plan, seq)?;
+    if let Some((first, last)) = entries {
+        let record = super::audit::AccessRecord::of(report, last);
+        t.put(keys::audit_access(first), &record);
+    }
+    t.commit()?;
+    Ok(())
 }
 
 /// Who goes from which level to which on which items (item indexes),

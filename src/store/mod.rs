@@ -932,6 +932,24 @@ impl Store {
         self.kv.commit(&[], &[])
     }
     pub fn begin(&self) -> Result<Txn<'_>> {
+        // A change planned (a dry run, an entry of `apply`, a change planned
+        // under the writer lock) only reads: it takes no lock of its own.
+        if planning() {
+            let mut t = Txn {
+                store: self,
+                _guard: None,
+                checks: Vec::new(),
+                ops: Vec::new(),
+                next_id: 0,
+                next_seq: 0,
+                ids_used: false,
+                audits: Vec::new(),
+                adopted: Vec::new(),
+            };
+            t.next_id = self.counter("next_id")?;
+            t.next_seq = self.counter("next_seq")?;
+            return Ok(t);
+        }
         // Never wait for the writer lock holding a connection the writer
         // may need (shared engines keep a bounded number).
         self.kv.pause_reads();
@@ -945,7 +963,7 @@ impl Store {
         }
         let mut t = Txn {
             store: self,
-            _guard: guard,
+            _guard: Some(guard),
             checks: Vec::new(),
             ops: Vec::new(),
             next_id: 0,
@@ -999,6 +1017,11 @@ thread_local! {
     static DRY_RUN: std::cell::RefCell<Option<Planned>> = const { std::cell::RefCell::new(None) };
 }
 
+/// A change is being planned on this thread: commits are recorded, not made.
+fn planning() -> bool {
+    DRY_RUN.with(|d| d.borrow().is_some())
+}
+
 /// Runs `f` with every commit on this thread recorded instead of made;
 /// returns its result and the writes it would have made.
 pub fn dry_run<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, Vec<Op>) {
@@ -1019,7 +1042,8 @@ pub fn plan<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, Planned) {
 /// transaction of the engine and flushed.
 pub struct Txn<'s> {
     pub store: &'s Store,
-    _guard: MutexGuard<'s, ()>,
+    /// The writer lock (none while planning).
+    _guard: Option<MutexGuard<'s, ()>>,
     checks: Vec<Check>,
     ops: Vec<Op>,
     next_id: u64,
@@ -1033,7 +1057,9 @@ pub struct Txn<'s> {
 impl Drop for Txn<'_> {
     /// A change dropped without a commit (refused, or a dry run) ends here.
     fn drop(&mut self) {
-        self.store.kv.end_write();
+        if self._guard.is_some() {
+            self.store.kv.end_write();
+        }
     }
 }
 
