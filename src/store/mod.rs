@@ -935,20 +935,7 @@ impl Store {
         // A change planned (a dry run, an entry of `apply`, a change planned
         // under the writer lock) only reads: it takes no lock of its own.
         if planning() {
-            let mut t = Txn {
-                store: self,
-                _guard: None,
-                checks: Vec::new(),
-                ops: Vec::new(),
-                next_id: 0,
-                next_seq: 0,
-                ids_used: false,
-                audits: Vec::new(),
-                adopted: Vec::new(),
-            };
-            t.next_id = self.counter("next_id")?;
-            t.next_seq = self.counter("next_seq")?;
-            return Ok(t);
+            return self.txn(None);
         }
         // Never wait for the writer lock holding a connection the writer
         // may need (shared engines keep a bounded number).
@@ -961,9 +948,15 @@ impl Store {
             // the cache serves it only if it holds that state.
             self.saw_generation(g);
         }
+        self.txn(Some(guard))
+    }
+
+    /// A change, its counters read inside it: should these reads fail,
+    /// dropping it ends it.
+    fn txn<'s>(&'s self, guard: Option<MutexGuard<'s, ()>>) -> Result<Txn<'s>> {
         let mut t = Txn {
             store: self,
-            _guard: Some(guard),
+            _guard: guard,
             checks: Vec::new(),
             ops: Vec::new(),
             next_id: 0,
@@ -972,7 +965,6 @@ impl Store {
             audits: Vec::new(),
             adopted: Vec::new(),
         };
-        // Read inside the change: should these fail, dropping `t` ends it.
         t.next_id = self.counter("next_id")?;
         t.next_seq = self.counter("next_seq")?;
         Ok(t)
