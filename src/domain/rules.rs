@@ -571,3 +571,121 @@ pub fn explain_lines(login: &str, path: &str, d: &Decision) -> Vec<String> {
     lines.push(format!("  (R10, R13) {}", d.reason));
     lines
 }
+
+/// The rule table on its own: chains and principals built by hand, no store.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WS: WsId = 1;
+
+    /// `/W/team/F/A`: an app A in folder F, with these grants on F.
+    fn chain(on_folder: &[(Subject, Level)]) -> Chain {
+        let full: std::sync::Arc<str> = "/W/team/F/A".into();
+        let grant = |(subject, level): &(Subject, Level)| Grant {
+            item: 10,
+            subject: subject.clone(),
+            level: *level,
+            note: String::new(),
+            granted_by: "own".into(),
+            at: 0,
+        };
+        Chain {
+            space: SpaceRef::team(WS),
+            links: vec![
+                Link {
+                    id: 11,
+                    kind: ItemKind::App,
+                    path: LinkPath::new(full.clone(), full.len()),
+                    grants: Default::default(),
+                },
+                Link {
+                    id: 10,
+                    kind: ItemKind::Folder,
+                    path: LinkPath::new(full, "/W/team/F".len()),
+                    grants: std::sync::Arc::new(on_folder.iter().map(grant).collect()),
+                },
+            ],
+        }
+    }
+
+    fn someone(login: &str) -> Principal {
+        Principal {
+            login: login.into(),
+            ..Default::default()
+        }
+    }
+
+    fn on_app(p: &Principal, action: Action, c: &Chain, visible_below: bool) -> Decision {
+        decide(
+            p,
+            action,
+            Target::Item {
+                chain: c,
+                visible_below,
+            },
+        )
+    }
+
+    #[test]
+    fn r10_a_grant_on_a_folder_reaches_below_and_the_highest_level_decides() {
+        let mut bob = someone("bob");
+        bob.groups.insert("qa".into());
+        let c = chain(&[
+            (Subject::User("bob".into()), Level::Viewer),
+            (Subject::Group("qa".into()), Level::Editor),
+        ]);
+        let d = on_app(&bob, Action::Edit, &c, false);
+        assert!(d.allowed, "{}", d.reason);
+        assert_eq!(d.level, Some(Level::Editor));
+        let decisive: Vec<&Contribution> = d.grants.iter().filter(|g| g.decisive).collect();
+        assert_eq!(decisive.len(), 1);
+        assert_eq!(decisive[0].subject, Subject::Group("qa".into()));
+        assert_eq!(
+            decisive[0].on.as_str(),
+            "/W/team/F",
+            "inherited from the folder"
+        );
+        // A viewer alone may view, not edit (SPEC §4).
+        let carol_view = chain(&[(Subject::User("carol".into()), Level::Viewer)]);
+        let carol = someone("carol");
+        assert!(on_app(&carol, Action::View, &carol_view, false).allowed);
+        assert!(!on_app(&carol, Action::Edit, &carol_view, false).allowed);
+    }
+
+    #[test]
+    fn r12_without_a_grant_a_role_or_a_path_the_item_is_hidden() {
+        let c = chain(&[(Subject::Group("qa".into()), Level::Manager)]);
+        let d = on_app(&someone("dave"), Action::View, &c, false);
+        assert_eq!((d.allowed, d.seen), (false, Seen::Hidden), "{}", d.reason);
+    }
+
+    #[test]
+    fn r11_an_item_seen_below_makes_its_folder_a_path_only() {
+        let folder = Chain {
+            space: SpaceRef::team(WS),
+            links: chain(&[]).links[1..].to_vec(),
+        };
+        let d = on_app(&someone("tina"), Action::View, &folder, true);
+        assert_eq!((d.allowed, d.seen), (false, Seen::PathOnly), "{}", d.reason);
+        assert_eq!(d.level_word(), "path only");
+    }
+
+    #[test]
+    fn r7_r5_team_space_admins_and_the_account_owner_may_do_anything_there() {
+        let mut alice = someone("alice");
+        alice.roles.insert(WS, Roles::ALL);
+        let c = chain(&[]);
+        for p in [
+            alice,
+            Principal {
+                is_account_owner: true,
+                ..someone("own")
+            },
+        ] {
+            let d = on_app(&p, Action::Delete, &c, false);
+            assert!(d.allowed, "{}: {}", p.login, d.reason);
+            assert_eq!(d.standing, Standing::Admin);
+        }
+    }
+}
