@@ -190,6 +190,34 @@ pub fn check(store: &Store) -> Result<Found> {
 }
 
 /// Checks every invariant of a store's pairs (read from it, or salvaged).
+/// Records that only need to decode: the indexes (unit values), the
+/// workspace names, and what is kept beside audit entries.
+fn plain_records<'a>(c: &mut Checker, t: impl Fn(u8) -> &'a BTreeMap<Vec<u8>, Vec<u8>>) {
+    for tb in [
+        keys::GROUP_MEMBER,
+        keys::USER_GROUP,
+        keys::ORG_MEMBER,
+        keys::USER_ORG,
+        keys::USER_WS,
+        keys::SUBJECT_GRANT,
+        keys::INTEG_USE,
+        keys::AUDIT_ITEM,
+    ] {
+        for (k, v) in t(tb) {
+            c.dec::<()>(k, v);
+        }
+    }
+    for (k, v) in t(keys::WS_NAME) {
+        c.dec::<WsId>(k, v);
+    }
+    for (k, v) in t(keys::AUDIT_DETAIL) {
+        c.dec::<super::audit::Detail>(k, v);
+    }
+    for (k, v) in t(keys::AUDIT_ACCESS) {
+        c.dec::<super::audit::AccessRecord>(k, v);
+    }
+}
+
 pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
     let n = pairs.len();
     let mut c = Checker {
@@ -317,29 +345,7 @@ pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
         }
     }
     // Decode the pair tables' values too: every record decodes.
-    for tb in [
-        keys::GROUP_MEMBER,
-        keys::USER_GROUP,
-        keys::ORG_MEMBER,
-        keys::USER_ORG,
-        keys::USER_WS,
-        keys::SUBJECT_GRANT,
-        keys::INTEG_USE,
-        keys::AUDIT_ITEM,
-    ] {
-        for (k, v) in t(tb) {
-            c.dec::<()>(k, v);
-        }
-    }
-    for (k, v) in t(keys::WS_NAME) {
-        c.dec::<WsId>(k, v);
-    }
-    for (k, v) in t(keys::AUDIT_DETAIL) {
-        c.dec::<super::audit::Detail>(k, v);
-    }
-    for (k, v) in t(keys::AUDIT_ACCESS) {
-        c.dec::<super::audit::AccessRecord>(k, v);
-    }
+    plain_records(&mut c, t);
     let mut roles: BTreeMap<Vec<u8>, (WsId, String)> = BTreeMap::new();
     for (k, v) in t(keys::ROLE) {
         if c.dec::<Roles>(k, v).is_some() && k.len() >= 9 {

@@ -519,19 +519,7 @@ fn validate(e: &Export) -> Result<usize> {
             by_id.insert(it.id, it);
         }
     }
-    let mut seqs = HashSet::new();
-    for a in &e.audit {
-        if !seqs.insert(a.seq) || a.seq == 0 {
-            return Err(inv("audit entries need distinct sequence numbers"));
-        }
-    }
-    let beside = e.audit_details.iter().map(|(s, _)| s);
-    if let Some(s) = beside
-        .chain(e.audit_access.iter().map(|(s, _)| s))
-        .find(|s| !seqs.contains(*s))
-    {
-        return Err(inv(&format!("audit detail {s} belongs to no audit entry")));
-    }
+    validate_audit(e)?;
     if let Some(e) = clash {
         return Err(e);
     }
@@ -556,4 +544,23 @@ fn put_audit(tx: &mut crate::store::Txn<'_>, e: &Export) {
         tx.put(keys::audit_access(*seq), a);
     }
     tx.put(keys::meta("next_seq"), &(max_seq + 1));
+}
+
+/// An export's audit log: distinct sequence numbers, and what is kept beside
+/// an entry (its detail, an access record) belongs to one.
+fn validate_audit(e: &Export) -> Result<()> {
+    let mut seqs = HashSet::new();
+    for a in &e.audit {
+        if !seqs.insert(a.seq) || a.seq == 0 {
+            return Err(inv("audit entries need distinct sequence numbers"));
+        }
+    }
+    let beside = e.audit_details.iter().map(|(s, _)| s);
+    if let Some(s) = beside
+        .chain(e.audit_access.iter().map(|(s, _)| s))
+        .find(|s| !seqs.contains(*s))
+    {
+        return Err(inv(&format!("audit detail {s} belongs to no audit entry")));
+    }
+    Ok(())
 }
