@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use treeward::app::gen::GenSpec;
 use treeward::app::App;
 use treeward::tui::keys::{Key, KeyCode};
+use treeward::tui::model::Focus;
 use treeward::tui::theme::Theme;
-use treeward::tui::ui::Focus;
 use treeward::tui::{buffer_text, render_test, KeyMap, Ui};
 
 const W: u16 = 120;

@@ -60,8 +60,9 @@ fn keystroke_to_frame_on_the_demo_store() {
     let app = App::in_memory();
     app.demo("root").unwrap();
     let mut u = ui(&app);
-    u.ws_sel = u
+    u.workspaces.sel = u
         .workspaces
+        .items
         .iter()
         .position(|w| w.name == "Default Workspace")
         .unwrap();

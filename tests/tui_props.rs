@@ -105,7 +105,7 @@ fn run(login: &str, events: &[Input]) -> Result<(), TestCaseError> {
         );
         // A dialog or the help may cover the status bar on a short screen.
         let small = w < 40 || h < 12;
-        if !small && ui.dialog.is_none() && !ui.help {
+        if !small && ui.dialog().is_none() && ui.help().is_none() {
             let status = text.lines().nth(h as usize - 2).unwrap_or_default();
             prop_assert!(
                 status.contains(login),

@@ -6,21 +6,13 @@ use crate::domain::rules::{explain_lines, Seen};
 use crate::domain::text::escape;
 use crate::domain::*;
 
-use super::keys::{Cmd, Scope};
+use super::keymap::{Cmd, Scope};
+use super::model::{dl, node_key, when, DLine, Tab, Tone};
 use super::tree::{NodeData, NodeKind};
-use super::ui::{dl, node_key, when, DLine, Focus, Tab, Tone, Ui, R};
+use super::ui::{Ui, R};
 
 impl Ui<'_> {
     // ---- the detail pane ----
-
-    /// The tab shown: the Workspace tab while the workspaces list has the focus.
-    pub fn shown_tab(&self) -> Tab {
-        if self.focus == Focus::Workspaces {
-            Tab::Workspace
-        } else {
-            self.tab
-        }
-    }
 
     /// Computes the detail lines of the selection when it or the tab changed.
     pub fn prepare(&mut self) {
@@ -32,17 +24,17 @@ impl Ui<'_> {
             .map(|n| node_key(&n.data))
             .unwrap_or_default();
         let k = (key, self.shown_tab(), self.generation);
-        if self.detail_key.as_ref() == Some(&k) {
+        if self.detail.key.as_ref() == Some(&k) {
             return;
         }
-        if self.detail_key.as_ref().map(|d| (&d.0, d.1)) != Some((&k.0, k.1)) {
-            self.detail_scroll = 0;
+        if self.detail.key.as_ref().map(|d| (&d.0, d.1)) != Some((&k.0, k.1)) {
+            self.detail.scroll = 0;
         }
-        self.detail_lines = match self.detail_for_tab() {
+        self.detail.lines = match self.detail_for_tab() {
             Ok(l) => l,
             Err(e) => vec![dl(Tone::Bad, e.to_string())],
         };
-        self.detail_key = Some(k);
+        self.detail.key = Some(k);
     }
 
     fn detail_for_tab(&self) -> R<Vec<DLine>> {

@@ -4,8 +4,9 @@
 
 use crate::domain::{AssetKind, IntegKind, ItemId, ItemKind, Level, ResourceKind, Subject};
 
-use super::access::WhatIfView;
+use super::keymap::{Cmd, Scope};
 use super::keys::{Key, KeyCode};
+use super::whatif::WhatIfView;
 
 /// What a dialog is for. Dialogs that act on an item carry its id (to show
 /// it again afterwards) and the path the user saw it at: the change they end
@@ -100,6 +101,17 @@ pub enum Purpose {
     IntegDelete {
         ws: String,
         name: String,
+    },
+    /// Editing an integration (R31): its endpoint, then its settings.
+    IntegEditEndpoint {
+        ws: String,
+        name: String,
+        settings: String,
+    },
+    IntegEditSettings {
+        ws: String,
+        name: String,
+        endpoint: String,
     },
     Attach {
         app: ItemId,
@@ -277,6 +289,8 @@ pub enum Outcome {
     Stay,
     Cancel,
     Submit,
+    /// Quit asked (ctrl-c) while the dialog is open.
+    Quit,
 }
 
 impl Dialog {
@@ -346,6 +360,14 @@ impl Dialog {
         }
     }
 
+    /// The mouse wheel: a picker moves its selection.
+    pub fn scroll(&mut self, d: isize) {
+        let h = self.list_height;
+        if let Body::Pick(p) = &mut self.body {
+            p.move_by(d.signum(), h);
+        }
+    }
+
     pub fn paste(&mut self, s: &str) {
         let clean: String = s.chars().filter(|c| !c.is_control()).collect();
         match &mut self.body {
@@ -362,79 +384,95 @@ impl Dialog {
         }
     }
 
-    pub fn handle(&mut self, key: Key) -> Outcome {
-        if key.code == KeyCode::Esc {
-            return Outcome::Cancel;
+    /// The scope of the key table this dialog's keys are looked up in.
+    pub fn scope(&self) -> Scope {
+        match self.body {
+            Body::Input { .. } => Scope::Input,
+            Body::Pick(_) => Scope::Picker,
+            Body::Confirm => Scope::Confirm,
         }
+    }
+
+    /// A key, with the command the key table binds it to in [`Dialog::scope`]
+    /// (unbound printable keys are typed).
+    pub fn handle(&mut self, cmd: Option<Cmd>, key: Key) -> Outcome {
+        match cmd {
+            Some(Cmd::Quit) => return Outcome::Quit,
+            Some(Cmd::Cancel) | Some(Cmd::No) => return Outcome::Cancel,
+            _ => {}
+        }
+        let typed = match key.code {
+            KeyCode::Char(c) if !key.ctrl && !key.alt && cmd.is_none() => Some(c),
+            _ => None,
+        };
         let h = self.list_height;
         match &mut self.body {
-            Body::Confirm => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => Outcome::Submit,
-                KeyCode::Char('n') | KeyCode::Char('N') => Outcome::Cancel,
-                _ => Outcome::Stay,
-            },
+            Body::Confirm if cmd == Some(Cmd::Yes) => Outcome::Submit,
+            Body::Confirm => Outcome::Stay,
             Body::Input { text, cursor, .. } => {
                 self.error = None;
-                match key.code {
-                    KeyCode::Enter => return Outcome::Submit,
-                    KeyCode::Char('u') if key.ctrl => {
-                        text.clear();
-                        *cursor = 0;
-                    }
-                    KeyCode::Char(c) if !key.ctrl && !key.alt => {
-                        let at = byte_at(text, *cursor);
-                        text.insert(at, c);
-                        *cursor += 1;
-                    }
-                    KeyCode::Backspace if *cursor > 0 => {
-                        *cursor -= 1;
-                        let at = byte_at(text, *cursor);
-                        text.remove(at);
-                    }
-                    KeyCode::Delete if *cursor < text.chars().count() => {
-                        let at = byte_at(text, *cursor);
-                        text.remove(at);
-                    }
-                    KeyCode::Left => *cursor = cursor.saturating_sub(1),
-                    KeyCode::Right => *cursor = (*cursor + 1).min(text.chars().count()),
-                    KeyCode::Home => *cursor = 0,
-                    KeyCode::End => *cursor = text.chars().count(),
-                    _ => {}
+                if cmd == Some(Cmd::Submit) {
+                    return Outcome::Submit;
                 }
+                edit(text, cursor, cmd, typed);
                 Outcome::Stay
             }
-            Body::Pick(p) => {
-                match key.code {
-                    KeyCode::Enter => {
-                        return if p.current().is_some() {
-                            Outcome::Submit
-                        } else {
-                            Outcome::Stay
-                        };
-                    }
-                    KeyCode::Up => p.move_by(-1, h),
-                    KeyCode::Down | KeyCode::Tab => p.move_by(1, h),
-                    KeyCode::PageUp => p.move_by(-(h as isize), h),
-                    KeyCode::PageDown => p.move_by(h as isize, h),
-                    KeyCode::Char('p') if key.ctrl => p.move_by(-1, h),
-                    KeyCode::Char('n') if key.ctrl => p.move_by(1, h),
-                    KeyCode::Char('u') if key.ctrl => {
-                        p.query.clear();
-                        p.refilter();
-                    }
-                    KeyCode::Char(c) if !key.ctrl && !key.alt => {
-                        p.query.push(c);
-                        p.refilter();
-                    }
-                    KeyCode::Backspace => {
-                        p.query.pop();
-                        p.refilter();
-                    }
-                    _ => {}
-                }
-                Outcome::Stay
-            }
+            Body::Pick(p) => p.handle(cmd, typed, h),
         }
+    }
+}
+
+/// Edits a text field: a command of the input scope, or a typed character.
+fn edit(text: &mut String, cursor: &mut usize, cmd: Option<Cmd>, typed: Option<char>) {
+    let len = text.chars().count();
+    match (cmd, typed) {
+        (Some(Cmd::ClearText), _) => {
+            text.clear();
+            *cursor = 0;
+        }
+        (Some(Cmd::DeleteBack), _) if *cursor > 0 => {
+            *cursor -= 1;
+            text.remove(byte_at(text, *cursor));
+        }
+        (Some(Cmd::DeleteForward), _) if *cursor < len => {
+            text.remove(byte_at(text, *cursor));
+        }
+        (Some(Cmd::CursorLeft), _) => *cursor = cursor.saturating_sub(1),
+        (Some(Cmd::CursorRight), _) => *cursor = (*cursor + 1).min(len),
+        (Some(Cmd::LineStart), _) => *cursor = 0,
+        (Some(Cmd::LineEnd), _) => *cursor = len,
+        (None, Some(c)) => {
+            text.insert(byte_at(text, *cursor), c);
+            *cursor += 1;
+        }
+        _ => {}
+    }
+}
+
+impl Picker {
+    /// A key of the picker scope: move, filter, or choose.
+    fn handle(&mut self, cmd: Option<Cmd>, typed: Option<char>, h: usize) -> Outcome {
+        match (cmd, typed) {
+            (Some(Cmd::Submit), _) if self.current().is_some() => return Outcome::Submit,
+            (Some(Cmd::Up), _) => self.move_by(-1, h),
+            (Some(Cmd::Down), _) => self.move_by(1, h),
+            (Some(Cmd::PageUp), _) => self.move_by(-(h as isize), h),
+            (Some(Cmd::PageDown), _) => self.move_by(h as isize, h),
+            (Some(Cmd::ClearText), _) => {
+                self.query.clear();
+                self.refilter();
+            }
+            (Some(Cmd::DeleteBack), _) => {
+                self.query.pop();
+                self.refilter();
+            }
+            (None, Some(c)) => {
+                self.query.push(c);
+                self.refilter();
+            }
+            _ => {}
+        }
+        Outcome::Stay
     }
 }
 
@@ -447,7 +485,13 @@ fn byte_at(s: &str, chars: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::keymap::KeyMap;
     use super::*;
+
+    fn key(d: &mut Dialog, k: Key) -> Outcome {
+        let cmd = KeyMap::default().lookup(d.scope(), k);
+        d.handle(cmd, k)
+    }
 
     #[test]
     fn fuzzy_ranks_contiguous_first() {
@@ -460,13 +504,13 @@ mod tests {
     fn input_edits_by_characters() {
         let mut d = Dialog::input("t", vec![], "", Purpose::Search);
         for c in "工場A".chars() {
-            d.handle(Key::ch(c));
+            key(&mut d, Key::ch(c));
         }
-        d.handle(Key::plain(KeyCode::Left));
-        d.handle(Key::plain(KeyCode::Backspace));
+        key(&mut d, Key::plain(KeyCode::Left));
+        key(&mut d, Key::plain(KeyCode::Backspace));
         assert_eq!(d.value().unwrap(), "工A");
         assert!(d.has_unsaved_input());
-        assert_eq!(d.handle(Key::plain(KeyCode::Enter)), Outcome::Submit);
+        assert_eq!(key(&mut d, Key::plain(KeyCode::Enter)), Outcome::Submit);
     }
 
     #[test]
@@ -476,11 +520,21 @@ mod tests {
             PickItem::new("user:alice", "", "user:alice"),
         ];
         let mut d = Dialog::pick("t", vec![], items, Purpose::Inspect);
-        d.handle(Key::ch('a'));
-        d.handle(Key::ch('l'));
+        key(&mut d, Key::ch('a'));
+        key(&mut d, Key::ch('l'));
         assert_eq!(d.value().unwrap(), "user:alice");
-        d.handle(Key::ch('z'));
+        key(&mut d, Key::ch('z'));
         assert_eq!(d.value(), None);
-        assert_eq!(d.handle(Key::plain(KeyCode::Enter)), Outcome::Stay);
+        assert_eq!(key(&mut d, Key::plain(KeyCode::Enter)), Outcome::Stay);
+    }
+
+    #[test]
+    fn a_confirmation_takes_y_not_enter() {
+        let mut d = Dialog::confirm("t", vec![], Purpose::Quit);
+        assert_eq!(key(&mut d, Key::plain(KeyCode::Enter)), Outcome::Stay);
+        assert_eq!(key(&mut d, Key::ch('q')), Outcome::Stay);
+        assert_eq!(key(&mut d, Key::ctrl('c')), Outcome::Quit);
+        assert_eq!(key(&mut d, Key::ch('n')), Outcome::Cancel);
+        assert_eq!(key(&mut d, Key::ch('y')), Outcome::Submit);
     }
 }

@@ -1,11 +1,18 @@
 //! The terminal UI (ratatui + crossterm): one event loop over the app layer.
 //!
-//! - [`keys`]: input events converted at the edge, and the one key table.
-//! - [`ui`]: the state of every pane, loading, input and navigation;
-//!   `actions` (what the action commands do) and `detail` (the detail
-//!   pane's lines) add to it.
-//! - [`render`]: drawing, one function per pane.
-//! - [`dialog`], [`tree`], [`theme`]: dialogs, the lazy tree, colours.
+//! The modules, each depending only on those listed before it:
+//! - [`keys`] (input at the edge), [`keymap`] (the one key table),
+//!   [`model`] (plain state types), [`layout`] (where the panes are),
+//!   [`theme`].
+//! - Per-pane and per-layer state: [`panes`], [`tree`], [`whatif`],
+//!   [`who`], [`dialog`], [`filter`], [`layers`] (the overlay stack);
+//!   [`requests`] (the app-layer request a dialog ends in).
+//! - [`source`] (what the tree shows of the store, through the viewer's
+//!   eyes) and [`worker`] (slow work on its own thread).
+//! - [`ui`]: the state of the whole UI. `loading`, `jobs`, `detail`,
+//!   `commands` (one handler per command of the key table, dispatched by
+//!   table lookup) and `input` (keys to layers, then to commands) act on it.
+//! - [`render`]: drawing, reading the state.
 //!
 //! Terminal hygiene: the store is opened (a locked store exits 6) before the
 //! terminal is touched; the terminal is restored on quit, on panic (a hook)
@@ -14,17 +21,30 @@
 //! synchronized-output sequences; ratatui diffs cells, so the screen is never
 //! cleared in the normal path.
 
-pub mod access;
-mod actions;
 pub(crate) mod changes;
+mod commands;
 mod detail;
 pub mod dialog;
+pub mod filter;
+mod input;
+mod jobs;
+pub mod keymap;
 pub mod keys;
+pub mod layers;
+pub mod layout;
+mod loading;
+pub mod model;
+pub mod panes;
 pub mod remote;
 pub mod render;
+pub mod requests;
+pub mod source;
 pub mod theme;
 pub mod tree;
 pub mod ui;
+pub mod whatif;
+pub mod who;
+pub mod worker;
 
 use std::io::{BufWriter, Write};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -44,7 +64,8 @@ use ratatui::Terminal;
 use crate::app::App;
 use crate::env::Env;
 
-pub use keys::{Cmd, Input, Key, KeyMap};
+pub use keymap::{Cmd, KeyMap};
+pub use keys::{Input, Key};
 pub use ui::Ui;
 
 static SIGNALLED: AtomicI32 = AtomicI32::new(0);
@@ -177,17 +198,8 @@ pub fn run(env: &Env, app: &App, holding: Holding) -> i32 {
     }
 }
 
-fn event_loop(
-    app: &App,
-    login: &str,
-    keys: KeyMap,
-    theme: theme::Theme,
-    ascii: bool,
-    notes: Vec<String>,
-    holding: Holding,
-) -> std::io::Result<()> {
-    // Changes other processes make through this process's socket.
-    let feed = app.subscribe(65_536);
+/// Takes the terminal: raw mode, the alternate screen, mouse and paste.
+fn take_terminal() -> std::io::Result<Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>> {
     install_signal_handlers();
     start_watchdog();
     let prev = std::panic::take_hook();
@@ -208,7 +220,23 @@ fn event_loop(
         // query, which would stall on a slow link.
         terminal::Clear(terminal::ClearType::All)
     )?;
-    let mut term = Terminal::new(CrosstermBackend::new(out))?;
+    Terminal::new(CrosstermBackend::new(out))
+}
+
+type Term = Terminal<CrosstermBackend<BufWriter<std::io::Stdout>>>;
+
+fn event_loop(
+    app: &App,
+    login: &str,
+    keys: KeyMap,
+    theme: theme::Theme,
+    ascii: bool,
+    notes: Vec<String>,
+    holding: Holding,
+) -> std::io::Result<()> {
+    // Changes other processes make through this process's socket.
+    let feed = app.subscribe(65_536);
+    let mut term = take_terminal()?;
     // The first frame, before anything slow runs.
     term.draw(|f| {
         let a = f.area();
@@ -222,6 +250,27 @@ fn event_loop(
             return Ok(());
         }
     };
+    greet(&mut ui, &notes, &holding);
+    // The worker borrows the app: it lives in this scope, and ends when the
+    // UI (its sender) is dropped at the end of the loop.
+    std::thread::scope(|scope| {
+        ui.attach_worker(worker::Worker::spawn(scope, app));
+        let res = run_loop(app, login, &mut ui, &mut term, &feed);
+        drop(ui);
+        res
+    })?;
+    drop(term);
+    restore_terminal();
+    let sig = SIGNALLED.load(Ordering::SeqCst);
+    if sig != 0 {
+        // Exit the way the signal would have, now that the terminal is sane.
+        std::process::exit(128 + sig);
+    }
+    Ok(())
+}
+
+/// The status line's first words.
+fn greet(ui: &mut Ui, notes: &[String], holding: &Holding) {
     if !notes.is_empty() {
         ui.set_error(format!("key bindings: {}", notes.join("; ")));
     } else if let Some(p) = &holding.problem {
@@ -233,57 +282,63 @@ fn event_loop(
     } else {
         ui.set_message("? shows the keys of the focused pane; Tab moves between panes");
     }
+}
+
+/// Draws a frame (inside synchronized output) and writes pending clipboard sequences.
+fn frame(term: &mut Term, ui: &mut Ui) -> std::io::Result<()> {
+    ui.prepare();
+    // Begin is queued: it leaves with the frame, in one write.
+    crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.draw(|f| render::draw(f, ui))?;
+    execute!(term.backend_mut(), EndSynchronizedUpdate)?;
+    if !ui.clipboard.is_empty() {
+        let w = term.backend_mut();
+        for s in ui.clipboard.drain(..) {
+            w.write_all(s.as_bytes())?;
+        }
+        w.flush()?;
+    }
+    Ok(())
+}
+
+/// Input, the worker's answers and others' changes, until quit: frames are
+/// drawn after the pending input is drained, at most one per 10 ms.
+fn run_loop(
+    app: &App,
+    login: &str,
+    ui: &mut Ui,
+    term: &mut Term,
+    feed: &std::sync::mpsc::Receiver<crate::domain::AuditEntry>,
+) -> std::io::Result<()> {
     let mut own = changes::Own::default();
     let mut link = changes::LinkSeen::now(app);
     let panic_for_tests = std::env::var_os("TREEWARD_TUI_TEST_PANIC").is_some();
     let frame_gap = Duration::from_millis(10);
     let mut last_draw = Instant::now() - frame_gap;
     let mut dirty = true;
-    loop {
-        if SIGNALLED.load(Ordering::SeqCst) != 0 {
-            break;
-        }
+    while SIGNALLED.load(Ordering::SeqCst) == 0 {
+        dirty |= ui.poll_jobs();
         if dirty {
             let wait = frame_gap.saturating_sub(last_draw.elapsed());
             if wait.is_zero() || !event::poll(wait)? {
-                ui.prepare();
-                // Begin is queued: it leaves with the frame, in one write.
-                crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
-                term.draw(|f| render::draw(f, &mut ui))?;
-                execute!(term.backend_mut(), EndSynchronizedUpdate)?;
-                if !ui.clipboard.is_empty() {
-                    let w = term.backend_mut();
-                    for s in ui.clipboard.drain(..) {
-                        w.write_all(s.as_bytes())?;
-                    }
-                    w.flush()?;
-                }
+                frame(term, ui)?;
                 last_draw = Instant::now();
                 dirty = false;
-                if panic_for_tests {
-                    // The tests of terminal restoration (TREEWARD_TUI_TEST_PANIC) end here.
-                    panic!("TREEWARD_TUI_TEST_PANIC is set");
-                }
+                // The tests of terminal restoration (TREEWARD_TUI_TEST_PANIC) end here.
+                assert!(!panic_for_tests, "TREEWARD_TUI_TEST_PANIC is set");
                 continue;
             }
         }
-        // A what-if waiting for the inputs to settle wakes the loop when they have.
-        let idle = ui.whatif_due().map_or(Duration::from_millis(250), |d| {
-            d.min(Duration::from_millis(250))
-        });
-        // Others' changes show within this long while no key is pressed.
-        let idle = idle.min(Duration::from_millis(50));
-        if !event::poll(idle)? {
+        if !event::poll(idle_wait(ui))? {
             dirty |= ui.whatif_due().is_some();
-            dirty |= changes::show_link(app, &mut ui, &mut link);
+            dirty |= changes::show_link(app, ui, &mut link);
             let changed = feed.try_iter().collect();
-            dirty |= changes::show_others(app, &mut ui, changed, &own, login, &link);
+            dirty |= changes::show_others(app, ui, changed, &own, login, &link);
             continue;
         }
         // Drain everything pending before the next frame.
         loop {
-            let ev = event::read()?;
-            if let Some(input) = keys::from_crossterm(ev) {
+            if let Some(input) = keys::from_crossterm(event::read()?) {
                 if let Input::Resize(_, _) = input {
                     term.autoresize()?;
                 }
@@ -300,14 +355,19 @@ fn event_loop(
             break;
         }
     }
-    drop(term);
-    restore_terminal();
-    let sig = SIGNALLED.load(Ordering::SeqCst);
-    if sig != 0 {
-        // Exit the way the signal would have, now that the terminal is sane.
-        std::process::exit(128 + sig);
-    }
     Ok(())
+}
+
+/// How long to wait for input: shortly while the worker has work out (its
+/// answer is drawn as it comes) or a what-if waits for the inputs to
+/// settle; others' changes show within 50 ms.
+fn idle_wait(ui: &Ui) -> Duration {
+    if ui.working() {
+        return Duration::from_millis(5);
+    }
+    ui.whatif_due().map_or(Duration::from_millis(50), |d| {
+        d.min(Duration::from_millis(50))
+    })
 }
 
 /// Renders one frame of a UI into a test backend (for tests and measurements).

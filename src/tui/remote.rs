@@ -94,7 +94,7 @@ pub fn host(
     if r.no_color {
         theme = theme.no_color();
     }
-    let mut keys = crate::tui::keys::KeyMap::default();
+    let mut keys = crate::tui::keymap::KeyMap::default();
     let mut notes = Vec::new();
     if let Some(text) = &r.keys {
         notes.extend(keys.apply_config(text));
@@ -151,7 +151,7 @@ fn ui_loop(
     login: &str,
     r: &TuiReq,
     theme: crate::tui::theme::Theme,
-    keys: crate::tui::keys::KeyMap,
+    keys: crate::tui::keymap::KeyMap,
     notes: Vec<String>,
     rx: Receiver<Msg>,
     writer: &Arc<Mutex<UnixStream>>,

@@ -4,8 +4,8 @@
 use ratatui::style::Modifier;
 
 use super::keys::{Key, KeyCode};
+use super::model::{Focus, Tab};
 use super::theme::Theme;
-use super::ui::{Focus, Tab};
 use super::*;
 use crate::app::App;
 
@@ -31,12 +31,13 @@ fn ui_as<'a>(app: &'a App, login: &str) -> Ui<'a> {
 }
 
 fn select_ws(u: &mut Ui, name: &str) {
-    u.ws_sel = u
+    u.workspaces.sel = u
         .workspaces
+        .items
         .iter()
         .position(|w| w.name == name)
         .expect("workspace listed");
-    u.space_sel = 0;
+    u.spaces.sel = 0;
     u.load_spaces().unwrap();
 }
 
@@ -183,7 +184,7 @@ fn r11_path_only_ancestors_are_dimmed_and_grant_nothing() {
     assert_eq!(buf[(x, y)].fg, u.theme.dim);
     select(&mut u, &format!("{DW}/Quality"));
     u.run(Cmd::Rename);
-    assert!(u.dialog.is_none(), "no dialog for a refused action");
+    assert!(u.dialog().is_none(), "no dialog for a refused action");
     assert!(message(&u).contains("R11"), "{}", message(&u));
 }
 
@@ -206,7 +207,7 @@ fn r13_permissions_tab_explains_the_effective_level() {
     let app = demo();
     let mut u = ui_as(&app, "root");
     select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
-    u.tab = Tab::Permissions;
+    u.detail.tab = Tab::Permissions;
     let s = screen(&mut u, 220, 50);
     assert!(s.contains("Grants on this item"), "{s}");
     assert!(s.contains("Inherited (R10)"), "{s}");
@@ -222,7 +223,7 @@ fn r13_permissions_tab_explains_the_effective_level() {
     });
     u.refresh();
     select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
-    u.tab = Tab::Permissions;
+    u.detail.tab = Tab::Permissions;
     let s = screen(&mut u, 220, 50);
     assert!(s.contains("Effective level of dave"), "{s}");
     assert!(
@@ -238,7 +239,7 @@ fn activity_and_workspace_tabs() {
     select(&mut u, &format!("{DW}/Plant"));
     u.focus = Focus::Detail;
     keys(&mut u, "l");
-    assert_eq!(u.tab, Tab::Permissions);
+    assert_eq!(u.detail.tab, Tab::Permissions);
     keys(&mut u, "l");
     let s = screen(&mut u, 120, 35);
     assert!(s.contains("Activity (R32)") && s.contains("mkdir"), "{s}");
@@ -263,7 +264,7 @@ fn new_folder_dialog_creates_and_selects() {
     let s = screen(&mut u, 100, 30);
     assert!(s.contains("Line3"), "typed text shown: {s}");
     press(&mut u, KeyCode::Enter);
-    assert!(u.dialog.is_none(), "{:?}", u.message);
+    assert!(u.dialog().is_none(), "{:?}", u.message);
     assert_eq!(
         u.tree.selected_path(),
         Some("/Default Workspace/team/Plant/Line3")
@@ -284,10 +285,10 @@ fn r1_a_taken_name_keeps_the_dialog_open_with_the_reason() {
     keys(&mut u, "Line1");
     press(&mut u, KeyCode::Enter);
     let s = screen(&mut u, 100, 30);
-    assert!(u.dialog.is_some(), "dialog stays open");
+    assert!(u.dialog().is_some(), "dialog stays open");
     assert!(s.contains("conflict") && s.contains("R1"), "{s}");
     press(&mut u, KeyCode::Esc);
-    assert!(u.dialog.is_none());
+    assert!(u.dialog().is_none());
 }
 
 #[test]
@@ -316,7 +317,7 @@ fn r23_move_picker_offers_only_allowed_destinations() {
     keys(&mut u, "m");
     let s = screen(&mut u, 110, 35);
     assert!(s.contains("Move OEE"), "{s}");
-    let d = u.dialog.as_ref().unwrap();
+    let d = u.dialog().unwrap();
     let dialog::Body::Pick(p) = &d.body else {
         panic!()
     };
@@ -349,7 +350,7 @@ fn r23_editor_gets_move_refused_with_the_reason() {
     let mut u = ui_as(&app, "bob");
     select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
     keys(&mut u, "m");
-    assert!(u.dialog.is_none());
+    assert!(u.dialog().is_none());
     let m = message(&u);
     assert!(m.contains("move: not allowed") && m.contains("R23"), "{m}");
     let s = screen(&mut u, 120, 35);
@@ -381,7 +382,7 @@ fn r28_delete_of_a_non_empty_folder_is_refused_before_any_dialog() {
     let mut u = ui_as(&app, "root");
     select(&mut u, &format!("{DW}/Plant"));
     keys(&mut u, "d");
-    assert!(u.dialog.is_none());
+    assert!(u.dialog().is_none());
     let s = screen(&mut u, 120, 35);
     assert!(s.contains("delete refused: conflict"), "{s}");
     assert!(message(&u).contains("R28"));
@@ -424,8 +425,9 @@ fn r27_share_dialog_picks_subject_level_and_note() {
 fn r16_share_in_my_creations_offers_no_tenant_and_no_manager() {
     let app = demo();
     let mut u = ui_as(&app, "bob");
-    u.space_sel = u
+    u.spaces.sel = u
         .spaces
+        .items
         .iter()
         .position(|s| s.label() == "My Creations")
         .unwrap();
@@ -493,18 +495,18 @@ fn r14_inspection_never_reveals_what_the_actor_cannot_see() {
         sess: app.session("bob").unwrap(),
     });
     u.refresh();
-    let labels: Vec<String> = u.spaces.iter().map(|s| s.label()).collect();
+    let labels: Vec<String> = u.spaces.items.iter().map(|s| s.label()).collect();
     assert!(
         !labels.contains(&"My Creations".to_string()),
         "root cannot see bob's My Creations: {labels:?}"
     );
-    for s in &u.spaces {
-        if let ui::SpaceChoice::Shared(v) = s {
+    for s in &u.spaces.items {
+        if let model::SpaceChoice::Shared(v) = s {
             assert!(v.is_empty(), "{v:?}");
         }
     }
-    for (i, _) in u.spaces.clone().iter().enumerate() {
-        u.space_sel = i;
+    for (i, _) in u.spaces.items.clone().iter().enumerate() {
+        u.spaces.sel = i;
         u.load_tree().unwrap();
         let s = screen(&mut u, 120, 35);
         assert!(!s.contains("Drafts") && !s.contains("Forecast"), "{s}");
@@ -520,7 +522,7 @@ fn search_jumps_to_a_match_with_its_path() {
     let s = screen(&mut u, 120, 35);
     assert!(s.contains("Search"), "{s}");
     keys(&mut u, "\u{8}"); // not a key we send; harmless
-    let d = u.dialog.as_mut().unwrap();
+    let d = u.dialog_mut().unwrap();
     if let dialog::Body::Pick(p) = &mut d.body {
         p.query = "oee".into();
         p.refilter();
@@ -538,26 +540,44 @@ fn search_jumps_to_a_match_with_its_path() {
 }
 
 #[test]
-fn help_lists_every_key_of_the_focused_pane() {
+fn help_lists_every_key_of_the_focused_pane_first_then_every_layer() {
     let app = demo();
     let mut u = ui_as(&app, "root");
     keys(&mut u, "?");
-    let s = screen(&mut u, 120, 60);
-    assert!(s.contains("Keys: Tree"), "{s}");
-    for b in u
-        .keys
-        .bindings
-        .iter()
-        .filter(|b| b.scope == keys::Scope::Tree)
-    {
+    let first = screen(&mut u, 120, 60);
+    assert!(first.contains("Keys: Tree first"), "{first}");
+    // Scrolled to its end, help has shown every key of every pane and layer.
+    let mut seen = first.clone();
+    for _ in 0..80 {
+        keys(&mut u, "j");
+        seen.push_str(&screen(&mut u, 120, 60));
+    }
+    for b in &u.keys.bindings {
+        let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
+        let row = format!("{:<18} {}", keys.join(" "), b.cmd.desc());
         assert!(
-            s.contains(b.cmd.desc()),
-            "{} missing in help:\n{s}",
-            b.cmd.desc()
+            seen.contains(&row),
+            "{:?}: {row} missing in help:\n{seen}",
+            b.scope
         );
+        if b.scope == keymap::Scope::Tree {
+            assert!(
+                first.contains(&row),
+                "the tree's own keys come first: {row}"
+            );
+        }
+    }
+    for title in [
+        "Confirmations",
+        "Pickers",
+        "Text fields",
+        "Who has access",
+        "Filter",
+    ] {
+        assert!(seen.contains(title), "{title} section in help");
     }
     keys(&mut u, "x");
-    assert!(!u.help);
+    assert!(u.help().is_none());
 }
 
 #[test]
@@ -724,7 +744,7 @@ fn spaces_list_switches_the_tree() {
     let app = demo();
     let mut u = ui_as(&app, "carol");
     u.focus = Focus::Spaces;
-    let labels: Vec<String> = u.spaces.iter().map(|s| s.label()).collect();
+    let labels: Vec<String> = u.spaces.items.iter().map(|s| s.label()).collect();
     assert!(
         labels.iter().any(|l| l.starts_with("Shared with me (1)")),
         "{labels:?}"
@@ -756,8 +776,9 @@ fn detail_lines_wrap_under_their_value() {
 }
 
 fn open_space(u: &mut Ui, label: &str) {
-    u.space_sel = u
+    u.spaces.sel = u
         .spaces
+        .items
         .iter()
         .position(|s| s.label().starts_with(label))
         .expect("space listed");
@@ -797,7 +818,7 @@ fn r17_leave_through_a_group_is_refused_with_the_reason() {
     let mut u = ui_as(&app, "bob");
     select(&mut u, &format!("{DW}/Plant"));
     keys(&mut u, "L");
-    assert!(u.dialog.is_none());
+    assert!(u.dialog().is_none());
     assert!(message(&u).contains("R17"), "{}", message(&u));
 }
 
@@ -836,7 +857,7 @@ fn r24_move_an_app_from_my_creations_to_team_space_and_r25_back() {
     open_space(&mut u, "My Creations");
     select(&mut u, "/Default Workspace/my/bob/Drafts/Forecast");
     keys(&mut u, "m");
-    let d = u.dialog.as_ref().expect("a picker");
+    let d = u.dialog().expect("a picker");
     let dialog::Body::Pick(p) = &d.body else {
         panic!()
     };
@@ -860,7 +881,7 @@ fn r24_move_an_app_from_my_creations_to_team_space_and_r25_back() {
     let s = screen(&mut u, 120, 45);
     assert!(s.contains("✓ m   move back to My Creations (R25)"), "{s}");
     keys(&mut u, "m");
-    let d = u.dialog.as_ref().expect("a picker");
+    let d = u.dialog().expect("a picker");
     let dialog::Body::Pick(p) = &d.body else {
         panic!()
     };
@@ -1029,7 +1050,7 @@ fn r21_the_space_root_row_creates_at_the_root_for_admins_only() {
     let mut u = ui_as(&app, "bob");
     u.tree.to_top();
     keys(&mut u, "n");
-    assert!(u.dialog.is_none());
+    assert!(u.dialog().is_none());
     assert!(message(&u).contains("R21"), "{}", message(&u));
 }
 
@@ -1049,8 +1070,8 @@ fn a_long_workspace_list_scrolls_with_its_selection() {
         "the last workspace is in view: {txt}"
     );
     assert!(!txt.contains("Customer Portal"), "{txt}");
-    assert_eq!(render::list_offset(0, 5, 10), 0);
-    assert_eq!(render::list_offset(20, 33, 10), 11);
+    assert_eq!(layout::list_offset(0, 5, 10), 0);
+    assert_eq!(layout::list_offset(20, 33, 10), 11);
 }
 
 #[test]
@@ -1076,7 +1097,7 @@ fn r12_inspecting_a_user_who_sees_nothing_shows_nothing() {
     for c in [Cmd::Down, Cmd::Expand, Cmd::Search, Cmd::NextTab] {
         u.run(c);
         render_test(&mut u, 120, 35);
-        u.dialog = None;
+        u.close_dialog();
     }
 }
 
@@ -1224,7 +1245,7 @@ fn who_view_lists_users_levels_and_grant_paths_sorts_and_scrolls() {
         Some(&*format!("{DW}/Plant/Line1/OEE"))
     );
     press(&mut u, KeyCode::Esc);
-    assert!(u.who.is_none());
+    assert!(u.who().is_none());
     assert!(!screen(&mut u, 120, 35).contains("Who has access"));
 }
 
@@ -1245,7 +1266,7 @@ fn who_view_shows_only_what_the_actor_sees() {
     assert!(s.contains("Who has access") && s.contains(DW), "{s}");
     // The key is in the key table (help and hints come from it).
     assert_eq!(
-        KeyMap::default().lookup(super::keys::Scope::Tree, Key::ch('w')),
+        KeyMap::default().lookup(super::keymap::Scope::Tree, Key::ch('w')),
         Some(Cmd::Who)
     );
 }
@@ -1389,7 +1410,7 @@ fn reveal_finds_a_root_item_beyond_the_first_page_of_the_space() {
     };
     app.generate("root", &spec, &mut |_, _| {}).unwrap();
     let s = app.session("root").unwrap();
-    for i in 0..(ui::PAGE + 20) {
+    for i in 0..(source::PAGE + 20) {
         s.create(
             &format!("/W1/team/A{i:04}"),
             crate::domain::ItemKind::Folder,
@@ -1431,7 +1452,7 @@ fn r10_r12_r27_the_decision_is_made_inside_the_transaction_a_share_whose_grant_w
     keys(&mut u, "for the analysts");
     assert!(
         matches!(
-            u.dialog.as_ref().map(|d| &d.purpose),
+            u.dialog().map(|d| &d.purpose),
             Some(dialog::Purpose::ShareNote { .. })
         ),
         "the note is asked: {:?}",
@@ -1445,7 +1466,10 @@ fn r10_r12_r27_the_decision_is_made_inside_the_transaction_a_share_whose_grant_w
     assert!(m.contains("share"), "{m}");
     let s = screen(&mut u, 120, 40);
     assert!(s.contains("permission denied"), "in the status line: {s}");
-    assert!(u.dialog.is_some(), "the dialog stays open with the refusal");
+    assert!(
+        u.dialog().is_some(),
+        "the dialog stays open with the refusal"
+    );
     // Nothing was written: no grant to analytics, none back to bob.
     let g = grants_on(&app, &oee);
     assert!(
@@ -1471,7 +1495,7 @@ fn r12_r16_the_decision_is_made_inside_the_transaction_a_rename_after_the_collab
     u.run(Cmd::Expand);
     select(&mut u, forecast);
     keys(&mut u, "r");
-    assert!(u.dialog.is_some(), "{:?}", u.message);
+    assert!(u.dialog().is_some(), "{:?}", u.message);
     u.handle_key(Key::ctrl('u'));
     keys(&mut u, "Forecast v2");
     // Before carol confirms, bob ends the collaboration.
@@ -1500,7 +1524,7 @@ fn r10_r12_the_decision_is_made_inside_the_transaction_with_the_groups_the_user_
     let mut u = ui_as(&app, "bob");
     select(&mut u, &line2);
     keys(&mut u, "r");
-    assert!(u.dialog.is_some(), "{:?}", u.message);
+    assert!(u.dialog().is_some(), "{:?}", u.message);
     u.handle_key(Key::ctrl('u'));
     keys(&mut u, "Line2b");
     // Before bob confirms, the owner takes him out of qa.
@@ -1532,7 +1556,7 @@ fn the_what_if_a_dialog_shows_is_its_request_run_as_a_what_if() {
     };
     assert_eq!(u.whatif.want.as_ref(), Some(&want), "the dialog's request");
     assert_eq!(
-        access::request_of(u.dialog.as_ref().unwrap()).as_ref(),
+        requests::request_of(u.dialog().unwrap()).as_ref(),
         Some(&want)
     );
     // The same request, asked through App::execute as a what-if.
@@ -1551,8 +1575,8 @@ fn the_what_if_a_dialog_shows_is_its_request_run_as_a_what_if() {
     assert!(dry_run);
     assert!(!report.summary.is_empty());
     assert_eq!(
-        u.dialog.as_ref().unwrap().whatif,
-        Some(access::WhatIfView::Ready(report.summary.clone()))
+        u.dialog().unwrap().whatif,
+        Some(whatif::WhatIfView::Ready(report.summary.clone()))
     );
     for line in &report.summary {
         let head: String = line.chars().take(40).collect();
@@ -1564,7 +1588,7 @@ fn the_what_if_a_dialog_shows_is_its_request_run_as_a_what_if() {
     let mut b = ui_as(&app, "bob");
     let line2 = format!("{DW}/Plant/Line2");
     select(&mut b, &line2);
-    b.dialog = Some(dialog::Dialog::pick(
+    b.open_dialog(dialog::Dialog::pick(
         "Move Line2",
         vec![],
         vec![dialog::PickItem::new(
@@ -1578,9 +1602,9 @@ fn the_what_if_a_dialog_shows_is_its_request_run_as_a_what_if() {
         },
     ));
     b.settle_whatif();
-    let w = b.dialog.as_ref().unwrap().whatif.clone();
+    let w = b.dialog().unwrap().whatif.clone();
     assert!(
-        matches!(&w, Some(access::WhatIfView::Failed(e)) if e.contains("R23")),
+        matches!(&w, Some(whatif::WhatIfView::Failed(e)) if e.contains("R23")),
         "{w:?}"
     );
 }

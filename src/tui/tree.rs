@@ -57,6 +57,8 @@ pub struct TreeState {
     pub offset: usize,
     /// Rows that fit in the viewport (set when drawn).
     pub height: usize,
+    /// Matched letters (character positions) of a node's name, when filtered.
+    pub marks: std::collections::HashMap<usize, Vec<u32>>,
 }
 
 impl TreeState {
@@ -96,7 +98,7 @@ impl TreeState {
     }
 
     /// Adds a node as the last child of `parent`; returns its index.
-    fn push_child(&mut self, parent: usize, data: NodeData) -> usize {
+    pub fn push_child(&mut self, parent: usize, data: NodeData) -> usize {
         let i = self.nodes.len();
         self.nodes.push(Node {
             data,
@@ -225,8 +227,8 @@ impl TreeState {
 
     /// The tree pane's own navigation commands (loading is the UI's part).
     /// Returns false for commands it does not handle.
-    pub fn handle(&mut self, cmd: super::keys::Cmd) -> bool {
-        use super::keys::Cmd;
+    pub fn handle(&mut self, cmd: super::keymap::Cmd) -> bool {
+        use super::keymap::Cmd;
         let page = self.height.max(2) as isize - 1;
         match cmd {
             Cmd::Up => self.move_by(-1),

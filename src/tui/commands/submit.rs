@@ -1,0 +1,423 @@
+//! A dialog's submitted step, by its purpose: the next dialog of a longer
+//! exchange, or the app layer's `Request` it ends in. A refusal keeps the
+//! dialog open with the reason, so the input can be fixed.
+
+use crate::app::Request;
+use crate::domain::text::escape;
+use crate::domain::*;
+
+use super::super::dialog::{Dialog, PickItem, Purpose};
+use super::super::model::Focus;
+use super::super::requests::request_of;
+use super::super::ui::{Inspecting, Ui, R};
+use super::{last_name, place_words, placed};
+
+/// What a submitted step leads to.
+enum Step {
+    /// A change was made: the message, and the item to select.
+    Done(String, Option<ItemId>),
+    /// The next dialog of the exchange.
+    Next(Dialog),
+    /// Nothing more to show (a jump, a quit).
+    Over,
+}
+
+impl Ui<'_> {
+    /// Runs a submitted dialog. Every change ends in a [`Request`] run as
+    /// the UI's own user: the path the dialog was opened on is resolved, and
+    /// the rules asked, inside the change's transaction, so a right lost
+    /// meanwhile refuses it (R12).
+    pub(in super::super) fn submit(&mut self, mut d: Dialog) {
+        match step(self, &d) {
+            Ok(Step::Done(msg, id)) => self.done(Ok((msg, id))),
+            Ok(Step::Next(next)) => self.open_dialog(next),
+            Ok(Step::Over) => {}
+            Err(e) => {
+                d.error = Some(e.to_string());
+                self.set_error(e.to_string());
+                self.open_dialog(d);
+            }
+        }
+    }
+}
+
+fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
+    let v = d.value().unwrap_or_default();
+    match d.purpose.clone() {
+        Purpose::Quit => {
+            u.quit = true;
+            Ok(Step::Over)
+        }
+        Purpose::NewItem { parent, kind } => new_item(u, &parent, kind, &v),
+        Purpose::NewAssetKind { app, path } => Ok(Step::Next(Dialog::input(
+            format!("New {v}"),
+            vec!["Name:".into()],
+            "",
+            Purpose::NewAssetName {
+                app,
+                path,
+                kind: v.parse()?,
+            },
+        ))),
+        Purpose::NewAssetName { app, path, kind } => new_asset(u, app, path, kind, &v),
+        Purpose::Rename { id, path } => rename(u, id, path, v),
+        Purpose::Describe { id, path } => {
+            u.execute(Request::Describe { path, text: v })?;
+            Ok(Step::Done("description saved".into(), Some(id)))
+        }
+        Purpose::CopyDest { path, .. } => copy(u, path, v),
+        Purpose::ShareSubject { id, path } => share_level(u, id, path, &v),
+        Purpose::ShareLevel {
+            id, path, subject, ..
+        } => share_note(id, path, subject, &v),
+        Purpose::Inspect => inspect(u, v),
+        Purpose::Search => {
+            let id: ItemId = v.parse().map_err(|_| Error::invalid("bad match"))?;
+            u.reveal(id);
+            u.focus = Focus::Tree;
+            Ok(Step::Over)
+        }
+        Purpose::ResourceKind { ws } => resource_endpoint(u, ws, &v),
+        Purpose::ResourceEndpoint { ws, kind } => {
+            u.execute(Request::ResourceSet {
+                ws,
+                kind: kind.as_str().into(),
+                endpoint: v,
+            })?;
+            Ok(Step::Done(format!("{kind} endpoint set"), None))
+        }
+        Purpose::Restrict { app, path } => restrict(u, app, path, &v),
+        Purpose::IntegMenu { ws } => integ_menu(u, ws, &v),
+        Purpose::IntegName { ws } => integ_kind(ws, &v),
+        Purpose::IntegKind { ws, name } => Ok(Step::Next(Dialog::input(
+            "Endpoint",
+            vec![format!("{} ({})", escape(&name), v.parse::<IntegKind>()?)],
+            "",
+            Purpose::IntegEndpoint {
+                ws,
+                name,
+                kind: v.parse()?,
+            },
+        ))),
+        Purpose::IntegEditEndpoint { ws, name, settings } => Ok(Step::Next(Dialog::input(
+            "Settings",
+            vec![format!("{}: settings (free text)", escape(&name))],
+            &settings,
+            Purpose::IntegEditSettings {
+                ws,
+                name,
+                endpoint: v,
+            },
+        ))),
+        _ => change(u, d, v),
+    }
+}
+
+/// The last step of a dialog that makes a change.
+fn change(u: &mut Ui, d: &Dialog, v: String) -> R<Step> {
+    // The change an access-altering dialog makes: the very request its what-if ran.
+    let made = || request_of(d).ok_or_else(|| Error::invalid("nothing chosen"));
+    let (msg, id) = match d.purpose.clone() {
+        Purpose::MoveDest { id, .. } => {
+            let (_, path) = placed(u.execute(made()?)?)?;
+            let (to, name) = place_words(&path);
+            (format!("moved {name} to {to}"), Some(id))
+        }
+        Purpose::Delete { path, .. } => {
+            u.execute(made()?)?;
+            (format!("deleted {}", escape(&path)), None)
+        }
+        Purpose::ShareNote {
+            id,
+            path,
+            subject,
+            level,
+        } => {
+            u.execute(made()?)?;
+            let what = format!("shared {} with {subject} {level}", escape(&path));
+            (what, Some(id))
+        }
+        Purpose::Unshare { id, path } => {
+            let subject: Subject = v.parse()?;
+            u.execute(made()?)?;
+            let what = format!("removed the grant to {subject} on {}", escape(&path));
+            (what, Some(id))
+        }
+        Purpose::Leave { path, .. } => {
+            u.execute(made()?)?;
+            (format!("left the collaboration on {}", escape(&path)), None)
+        }
+        Purpose::MemberRole { login, .. } => {
+            let role: Role = v.get(1..).unwrap_or_default().parse()?;
+            u.execute(made()?)?;
+            let verb = if v.starts_with('+') {
+                "granted"
+            } else {
+                "revoked"
+            };
+            (format!("{login}: {verb} {role}"), None)
+        }
+        other => return integ_change(u, other, v),
+    };
+    Ok(Step::Done(msg, id))
+}
+
+/// The last step of the integration and member dialogs.
+fn integ_change(u: &mut Ui, purpose: Purpose, v: String) -> R<Step> {
+    let msg = match purpose {
+        Purpose::IntegEndpoint { ws, name, kind } => {
+            u.execute(Request::IntegAdd {
+                ws,
+                name: name.clone(),
+                kind: kind.as_str().into(),
+                endpoint: v,
+                settings: String::new(),
+            })?;
+            format!("integration {} added", escape(&name))
+        }
+        Purpose::IntegEditSettings { ws, name, endpoint } => {
+            u.execute(Request::IntegEdit {
+                ws,
+                name: name.clone(),
+                endpoint: Some(endpoint),
+                settings: Some(v),
+            })?;
+            format!("integration {} saved", escape(&name))
+        }
+        Purpose::IntegDelete { ws, name } => {
+            u.execute(Request::IntegRm {
+                ws,
+                name: name.clone(),
+            })?;
+            format!("integration {} deleted", escape(&name))
+        }
+        Purpose::Attach { app, path } => return attach(u, app, path, &v),
+        Purpose::MemberUser { ws } => return member_roles(u, ws, v),
+        other => return Err(Error::invalid(format!("nothing to do for {other:?}"))),
+    };
+    Ok(Step::Done(msg, None))
+}
+
+fn new_item(u: &mut Ui, parent: &str, kind: ItemKind, v: &str) -> R<Step> {
+    // R2: a name, not a deeper path.
+    let name = names::validate_name(v, kind.as_str())?;
+    let path = format!("{parent}/{name}");
+    let req = match kind {
+        ItemKind::Folder => Request::Mkdir { path },
+        ItemKind::App => Request::App { path },
+    };
+    let (id, path) = placed(u.execute(req)?)?;
+    Ok(Step::Done(
+        format!("created {kind} {}", escape(last_name(&path))),
+        Some(id),
+    ))
+}
+
+fn new_asset(u: &mut Ui, app: ItemId, path: String, kind: AssetKind, v: &str) -> R<Step> {
+    let name = names::validate_name(v, "asset")?;
+    u.execute(Request::AssetAdd {
+        app_path: path,
+        kind: kind.as_str().into(),
+        name: name.clone(),
+    })?;
+    Ok(Step::Done(
+        format!("added {kind} {}", escape(&name)),
+        Some(app),
+    ))
+}
+
+fn rename(u: &mut Ui, id: ItemId, path: String, v: String) -> R<Step> {
+    let (_, path) = placed(u.execute(Request::Rename { path, new_name: v })?)?;
+    Ok(Step::Done(
+        format!("renamed to {}", escape(last_name(&path))),
+        Some(id),
+    ))
+}
+
+fn copy(u: &mut Ui, path: String, v: String) -> R<Step> {
+    let (id, path) = placed(u.execute(Request::Cp {
+        path,
+        dest: Some(v),
+    })?)?;
+    let (to, name) = place_words(&path);
+    Ok(Step::Done(format!("copied {name} to {to}"), Some(id)))
+}
+
+fn share_level(u: &mut Ui, id: ItemId, path: String, v: &str) -> R<Step> {
+    let subject: Subject = v.parse()?;
+    let r = u.sess.resolve_str(&path)?;
+    let levels: Vec<Level> = match (&subject, r.space().is_team()) {
+        (Subject::Tenant(_), _) => vec![Level::Tenant],
+        (_, true) => vec![Level::Viewer, Level::Editor, Level::Manager],
+        (_, false) => vec![Level::Viewer, Level::Editor],
+    };
+    let items = levels
+        .iter()
+        .map(|l| PickItem::new(l.as_str(), level_note(*l), l.as_str()))
+        .collect();
+    Ok(Step::Next(Dialog::pick(
+        "Level",
+        vec![format!("Share {} with {subject} as:", escape(&path))],
+        items,
+        Purpose::ShareLevel { id, path, subject },
+    )))
+}
+
+fn share_note(id: ItemId, path: String, subject: Subject, v: &str) -> R<Step> {
+    let level: Level = v.parse()?;
+    Ok(Step::Next(Dialog::input(
+        "Note (optional)",
+        vec![
+            format!("{subject} {level}"),
+            "A note for the grant, Enter to share:".into(),
+        ],
+        "",
+        Purpose::ShareNote {
+            id,
+            path,
+            subject,
+            level,
+        },
+    )))
+}
+
+fn inspect(u: &mut Ui, v: String) -> R<Step> {
+    if v == u.login {
+        u.inspect = None;
+    } else {
+        let sess = u.app.session(&v)?;
+        u.inspect = Some(Inspecting {
+            login: v.clone(),
+            sess,
+        });
+    }
+    Ok(Step::Done(
+        format!("inspecting as {} (Esc returns)", escape(&v)),
+        None,
+    ))
+}
+
+fn resource_endpoint(u: &mut Ui, ws: String, v: &str) -> R<Step> {
+    let kind: ResourceKind = v.parse()?;
+    let cur = u
+        .current_ws()
+        .and_then(|w| w.resources.get(&kind).cloned())
+        .unwrap_or_default();
+    Ok(Step::Next(Dialog::input(
+        format!("{kind} endpoint"),
+        vec![format!("Workspace {}", escape(&ws))],
+        &cur,
+        Purpose::ResourceEndpoint { ws, kind },
+    )))
+}
+
+fn restrict(u: &mut Ui, app: ItemId, path: String, v: &str) -> R<Step> {
+    let (op, kind) = v.split_once(':').unwrap_or(("", ""));
+    u.execute(Request::ResourceRestrict {
+        app_path: path.clone(),
+        kind: kind.into(),
+        restrict: op == "restrict",
+    })?;
+    Ok(Step::Done(
+        format!("{op} {kind} on {}", escape(&path)),
+        Some(app),
+    ))
+}
+
+/// The integrations menu's choice: `+` add, `~name` edit, `-name` delete.
+fn integ_menu(u: &mut Ui, ws: String, v: &str) -> R<Step> {
+    let name = v.get(1..).unwrap_or_default().to_string();
+    Ok(Step::Next(match v.chars().next() {
+        Some('+') => Dialog::input(
+            "New integration",
+            vec!["Name:".into()],
+            "",
+            Purpose::IntegName { ws },
+        ),
+        Some('~') => {
+            let w = u.sess.workspace_named(&ws)?;
+            let i = u
+                .sess
+                .integrations_of(w.id)?
+                .into_iter()
+                .find(|i| i.name == name)
+                .ok_or_else(|| Error::not_found(format!("integration {}", escape(&name))))?;
+            Dialog::input(
+                format!("Edit {}", escape(&name)),
+                vec![format!("{} integration: endpoint", i.kind)],
+                &i.endpoint,
+                Purpose::IntegEditEndpoint {
+                    ws,
+                    name,
+                    settings: i.settings,
+                },
+            )
+        }
+        _ => Dialog::confirm(
+            "Delete integration",
+            vec![format!("Delete integration {}? (y/n)", escape(&name))],
+            Purpose::IntegDelete { ws, name },
+        ),
+    }))
+}
+
+fn integ_kind(ws: String, v: &str) -> R<Step> {
+    let name = names::validate_name(v, "integration")?;
+    let items = IntegKind::ALL
+        .iter()
+        .map(|k| PickItem::new(k.as_str(), "", k.as_str()))
+        .collect();
+    Ok(Step::Next(Dialog::pick(
+        "Kind",
+        vec![escape(&name)],
+        items,
+        Purpose::IntegKind { ws, name },
+    )))
+}
+
+fn attach(u: &mut Ui, app: ItemId, path: String, v: &str) -> R<Step> {
+    let attach = v.starts_with('+');
+    let name = v.get(1..).unwrap_or_default().to_string();
+    u.execute(Request::IntegAttach {
+        app_path: path,
+        name: name.clone(),
+        attach,
+    })?;
+    let verb = if attach { "attached" } else { "detached" };
+    Ok(Step::Done(format!("{verb} {}", escape(&name)), Some(app)))
+}
+
+fn member_roles(u: &mut Ui, ws: String, v: String) -> R<Step> {
+    let w = u.sess.workspace_named(&ws)?;
+    let roles = u.sess.roles_of(w.id, &v)?;
+    let items = Role::ALL
+        .iter()
+        .map(|r| {
+            if roles.has(*r) {
+                PickItem::new(format!("revoke {r}"), "", format!("-{r}"))
+            } else {
+                PickItem::new(format!("grant {r}"), "", format!("+{r}"))
+            }
+        })
+        .collect();
+    let now = if roles.is_empty() {
+        "none".into()
+    } else {
+        roles.to_string()
+    };
+    Ok(Step::Next(Dialog::pick(
+        format!("Roles of {}", escape(&v)),
+        vec![format!("Now: {now}")],
+        items,
+        Purpose::MemberRole { ws, login: v },
+    )))
+}
+
+fn level_note(l: Level) -> &'static str {
+    match l {
+        Level::Manager => "every action",
+        Level::Editor => "view, create, edit, rename, delete",
+        Level::Viewer => "view only",
+        Level::Tenant => "tenant users view apps",
+    }
+}
