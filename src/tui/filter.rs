@@ -132,6 +132,9 @@ impl FilterIndex {
     /// The tree narrowed to the matches and the folders above them, every
     /// folder open; matched letters are marked on the match rows.
     pub fn tree(&self, matches: &[Match]) -> TreeState {
+        if matches.is_empty() {
+            return TreeState::new(Vec::new());
+        }
         let mut t = TreeState::new(self.roots.clone());
         let mut node_of: HashMap<ItemId, usize> = HashMap::new();
         for m in matches {

@@ -1608,3 +1608,162 @@ fn the_what_if_a_dialog_shows_is_its_request_run_as_a_what_if() {
         "{w:?}"
     );
 }
+
+#[test]
+fn the_filter_narrows_the_tree_to_matches_and_their_folders_and_esc_restores_it() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let before = u.tree.rows.len();
+    keys(&mut u, "f");
+    keys(&mut u, "oee");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("filter: oee"), "{s}");
+    // The match and the folders above it, and nothing else of the space.
+    for name in ["Team Space", "Plant", "Line1", "OEE"] {
+        assert!(s.contains(name), "{name} in\n{s}");
+    }
+    assert!(!s.contains("Sales"), "{s}");
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Plant/Line1/OEE"),
+        "the first match is selected"
+    );
+    // The matched letters are marked.
+    let buf = render_test(&mut u, 120, 35);
+    let y = row_of(&s, "◆ OEE") as u16;
+    let x = buffer_text(&buf)
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .find("OEE")
+        .unwrap();
+    let x = s.lines().nth(y as usize).unwrap()[..x].chars().count() as u16;
+    assert!(
+        buf[(x, y)].modifier.contains(Modifier::UNDERLINED),
+        "marked"
+    );
+    // Arrows go through the filter's layer to the tree it narrows.
+    press(&mut u, KeyCode::Up);
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Plant/Line1")
+    );
+    // Enter keeps the narrowed tree; Esc then shows the whole tree, the item still selected.
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("1 match"), "{}", message(&u));
+    keys(&mut u, "x");
+    press(&mut u, KeyCode::Esc);
+    assert!(u.filter.is_none());
+    assert!(u.tree.rows.len() >= before);
+    assert_eq!(
+        u.tree.selected_path(),
+        Some("/Default Workspace/team/Plant/Line1")
+    );
+    // Esc while typing restores the tree as it was.
+    keys(&mut u, "fzzzz");
+    assert!(screen(&mut u, 120, 35).contains("No name matches the filter"));
+    press(&mut u, KeyCode::Esc);
+    assert!(u.filter.is_none() && u.layers.is_empty());
+    assert!(screen(&mut u, 120, 35).contains("Sales"));
+}
+
+#[test]
+fn r12_the_filter_shows_only_what_the_inspected_user_and_the_actor_see() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    keys(&mut u, "f");
+    keys(&mut u, "s");
+    let names: Vec<String> = u
+        .tree
+        .rows
+        .iter()
+        .map(|&i| u.tree.nodes[i].data.name.clone())
+        .collect();
+    let s = u.login.clone();
+    assert!(!names.is_empty());
+    for n in u.tree.rows.iter().filter_map(|&i| u.tree.nodes[i].data.id) {
+        let r = u.sess.resolve_id(n).unwrap();
+        let d = u.sess.decide(crate::domain::Action::View, &r).unwrap();
+        assert!(
+            d.seen != crate::domain::rules::Seen::Hidden,
+            "{s} sees {names:?}"
+        );
+    }
+}
+
+#[test]
+fn r31_an_integration_is_edited_from_the_ui() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    u.focus = Focus::Workspaces;
+    keys(&mut u, "I");
+    keys(&mut u, "edit MES");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("Edit MES") && s.contains("endpoint"), "{s}");
+    press(&mut u, KeyCode::End);
+    keys(&mut u, "/v2");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "poll=30s");
+    press(&mut u, KeyCode::Enter);
+    assert!(
+        message(&u).contains("integration MES saved"),
+        "{}",
+        message(&u)
+    );
+    let s = app.session("root").unwrap();
+    let ws = s.workspace_named("Default Workspace").unwrap();
+    let i = s
+        .integrations_of(ws.id)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.name == "MES")
+        .unwrap();
+    assert!(i.endpoint.ends_with("/v2"), "{}", i.endpoint);
+    assert_eq!(i.settings, "poll=30s");
+}
+
+#[test]
+fn slow_work_runs_on_the_worker_and_the_latest_answer_wins() {
+    let app = demo();
+    std::thread::scope(|scope| {
+        let mut u = ui_as(&app, "root");
+        u.attach_worker(worker::Worker::spawn(scope, &app));
+        select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+        keys(&mut u, "w");
+        assert!(message(&u).contains("working out"), "{}", message(&u));
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while u.who().is_none() && std::time::Instant::now() < until {
+            u.poll_jobs();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert!(
+            u.who().is_some_and(|w| w.path.ends_with("/OEE")),
+            "who answered"
+        );
+        press(&mut u, KeyCode::Esc);
+        // Two what-ifs asked in a row: both are kept, the dialog shows its own.
+        keys(&mut u, "m");
+        assert!(matches!(
+            u.dialog().and_then(|d| d.whatif.clone()),
+            Some(whatif::WhatIfView::Pending)
+        ));
+        u.settle_whatif();
+        press(&mut u, KeyCode::Down);
+        u.settle_whatif();
+        while u.working() && std::time::Instant::now() < until {
+            u.poll_jobs();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        u.sync_whatif();
+        assert!(
+            matches!(
+                u.dialog().and_then(|d| d.whatif.clone()),
+                Some(whatif::WhatIfView::Ready(_))
+            ),
+            "{:?}",
+            u.dialog().map(|d| d.whatif.clone())
+        );
+        drop(u);
+    });
+}
