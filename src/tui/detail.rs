@@ -135,6 +135,16 @@ impl Ui<'_> {
                 format!("about     {}", escape(&it.description)),
             ));
         }
+        self.action_lines(&mut out, &it, r)?;
+        if it.kind == ItemKind::App {
+            self.app_lines(&mut out, &it)?;
+        }
+        Ok(out)
+    }
+
+    /// The actions of the selected item, each marked open or refused with the rule's reason.
+    fn action_lines(&self, out: &mut Vec<DLine>, it: &Item, r: &Resolved) -> R<()> {
+        let s = &self.sess;
         out.push(dl(Tone::Heading, "Actions"));
         let mut acts: Vec<(Cmd, Action, &Resolved)> = vec![
             (Cmd::Rename, Action::Rename, r),
@@ -158,7 +168,7 @@ impl Ui<'_> {
                 // R25: the app's owner moves it back without the move right in Team Space.
                 let mine = SpaceRef::my(it.space.ws, self.sess.login());
                 if let Ok(root) = s.space_root(&mine) {
-                    if s.check_move(&it, r, &root).is_ok() {
+                    if s.check_move(it, r, &root).is_ok() {
                         out.push(dl(
                             Tone::Ok,
                             format!("  ✓ {key:<3} move back to My Creations (R25)"),
@@ -178,7 +188,7 @@ impl Ui<'_> {
         }
         let mut extra: Vec<(Cmd, Allowance)> = Vec::new();
         if it.kind == ItemKind::App {
-            extra.push((Cmd::Restrict, s.may_restrict(&it)));
+            extra.push((Cmd::Restrict, s.may_restrict(it)));
         }
         // Leaving is listed where it can matter: in another user's My Creations, or when it is open.
         let others_space = it.space.my_owner().is_some_and(|o| o != s.login());
@@ -198,8 +208,14 @@ impl Ui<'_> {
                 ));
             }
         }
-        if it.kind == ItemKind::App {
-            if let Some(ws) = s.workspace_of(&it)? {
+        Ok(())
+    }
+
+    /// An app's resources (R30) and integrations (R31).
+    fn app_lines(&self, out: &mut Vec<DLine>, it: &Item) -> R<()> {
+        let s = &self.sess;
+        {
+            if let Some(ws) = s.workspace_of(it)? {
                 out.push(dl(Tone::Heading, "Resources (R30)"));
                 for (k, e) in &ws.resources {
                     if it.restricted.contains(k) {
@@ -218,7 +234,7 @@ impl Ui<'_> {
                 out.push(dl(Tone::Normal, format!("  {}", escape(i))));
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     fn permission_lines(&self, r: &Resolved) -> R<Vec<DLine>> {

@@ -156,7 +156,6 @@ fn ui_loop(
     rx: Receiver<Msg>,
     writer: &Arc<Mutex<UnixStream>>,
 ) -> io::Result<()> {
-    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     let out = ScreenWriter {
         buf: Vec::new(),
         out: writer.clone(),
@@ -169,7 +168,6 @@ fn ui_loop(
             Err(_) => return Ok(()),
         }
     }
-    let area = |c: u16, r: u16| Rect::new(0, 0, c.max(1), r.max(1));
     let mut term = Terminal::with_options(
         CrosstermBackend::new(out),
         TerminalOptions {
@@ -185,69 +183,111 @@ fn ui_loop(
     } else {
         ui.set_error(format!("key bindings: {}", notes.join("; ")));
     }
-    let mut dirty = true;
+    // Slow work on a worker of this connection's own, as in the embedded UI.
+    std::thread::scope(|scope| {
+        ui.attach_worker(crate::tui::worker::Worker::spawn(scope, app));
+        let res = serve_ui(app, login, &mut ui, &mut term, &rx);
+        drop(ui);
+        res
+    })
+}
+
+fn area(c: u16, r: u16) -> Rect {
+    Rect::new(0, 0, c.max(1), r.max(1))
+}
+
+/// Draws a frame into the client's screen.
+fn remote_frame(
+    term: &mut Terminal<CrosstermBackend<ScreenWriter>>,
+    ui: &mut crate::tui::Ui,
+) -> io::Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    ui.prepare();
+    crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.draw(|f| crate::tui::render::draw(f, ui))?;
+    crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
+    if !ui.clipboard.is_empty() {
+        let w = term.backend_mut();
+        for s in ui.clipboard.drain(..) {
+            w.write_all(s.as_bytes())?;
+        }
+    }
+    term.backend_mut().flush()
+}
+
+/// The hosted UI's loop: inputs and changes in, frames out, until the client leaves.
+fn serve_ui(
+    app: &App,
+    login: &str,
+    ui: &mut crate::tui::Ui,
+    term: &mut Terminal<CrosstermBackend<ScreenWriter>>,
+    rx: &Receiver<Msg>,
+) -> io::Result<()> {
     let mut own = super::changes::Own::default();
     let mut link = super::changes::LinkSeen::now(app);
     loop {
-        if dirty {
-            ui.prepare();
-            crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
-            term.draw(|f| crate::tui::render::draw(f, &mut ui))?;
-            crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
-            if !ui.clipboard.is_empty() {
-                let w = term.backend_mut();
-                for s in ui.clipboard.drain(..) {
-                    w.write_all(s.as_bytes())?;
-                }
-            }
-            term.backend_mut().flush()?;
-            dirty = false;
-        }
+        // Every pass draws: ratatui sends only the cells that changed.
+        ui.poll_jobs();
+        remote_frame(term, ui)?;
         // Idle: a tick redraws (anything the UI settles by time, such as a
         // what-if waiting for its inputs to settle, shows; ratatui sends only
-        // what changed).
-        let first = match rx.recv_timeout(Duration::from_millis(250)) {
+        // what changed); shortly while the worker has work out.
+        let tick = if ui.working() { 5 } else { 250 };
+        let first = match rx.recv_timeout(Duration::from_millis(tick)) {
             Ok(m) => m,
             Err(RecvTimeoutError::Timeout) => {
-                dirty = true;
-                super::changes::show_link(app, &mut ui, &mut link);
+                super::changes::show_link(app, ui, &mut link);
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return Ok(()), // the client left
         };
-        // Everything pending before the next frame; changes coalesce into one reload.
-        let mut changes: Vec<AuditEntry> = Vec::new();
-        let mut next = Some(first);
-        let started = Instant::now();
-        while let Some(m) = next.take() {
-            match m {
-                Msg::Input(i) => {
-                    if let WireInput::Resize(c, rr) = i {
-                        term.resize(area(c, rr))?;
-                    }
-                    if let Some(input) = from_wire(i) {
-                        // Changes this UI makes itself are reloaded by it.
-                        let before = app.last_seq();
-                        ui.handle(input);
-                        own.note(before, app.last_seq());
-                    }
-                    dirty = true;
-                    if ui.quit {
-                        return Ok(());
-                    }
-                }
-                Msg::Change(e) => changes.push(e),
-                Msg::Start => {}
-            }
-            if started.elapsed() < Duration::from_millis(50) {
-                next = rx.try_recv().ok();
-            }
-        }
+        let Some(changes) = take_messages(app, ui, term, rx, first, &mut own)? else {
+            return Ok(());
+        };
         // Others' changes: reload, and say who changed what. This UI's own
         // were reloaded by it when it made them.
-        dirty |= super::changes::show_link(app, &mut ui, &mut link);
-        dirty |= super::changes::show_others(app, &mut ui, changes, &own, login, &link);
+        super::changes::show_link(app, ui, &mut link);
+        super::changes::show_others(app, ui, changes, &own, login, &link);
     }
+}
+
+/// Everything pending before the next frame (for at most 50 ms); the
+/// others' changes among them coalesce into one reload. `None`: quit.
+fn take_messages(
+    app: &App,
+    ui: &mut crate::tui::Ui,
+    term: &mut Terminal<CrosstermBackend<ScreenWriter>>,
+    rx: &Receiver<Msg>,
+    first: Msg,
+    own: &mut super::changes::Own,
+) -> io::Result<Option<Vec<AuditEntry>>> {
+    let mut changes: Vec<AuditEntry> = Vec::new();
+    let mut next = Some(first);
+    let started = Instant::now();
+    while let Some(m) = next.take() {
+        match m {
+            Msg::Input(i) => {
+                if let WireInput::Resize(c, rr) = i {
+                    term.resize(area(c, rr))?;
+                }
+                if let Some(input) = from_wire(i) {
+                    // Changes this UI makes itself are reloaded by it.
+                    let before = app.last_seq();
+                    ui.handle(input);
+                    own.note(before, app.last_seq());
+                }
+                if ui.quit {
+                    return Ok(None);
+                }
+            }
+            Msg::Change(e) => changes.push(e),
+            Msg::Start => {}
+        }
+        if started.elapsed() < Duration::from_millis(50) {
+            next = rx.try_recv().ok();
+        }
+    }
+    Ok(Some(changes))
 }
 
 fn from_wire(i: WireInput) -> Option<Input> {
