@@ -63,6 +63,8 @@ fn ms(d: Duration) -> String {
 /// expand on an app moves it to the detail pane; it is given back, untimed).
 fn stroke(ui: &mut Ui, k: Key, st: &mut Stats) {
     let t = Instant::now();
+    // As the event loop does: the worker's answers (pages) first, then the key.
+    ui.poll_jobs();
     ui.handle_key(k);
     render_test(ui, W, H);
     st.add(t.elapsed());
@@ -109,7 +111,7 @@ fn browse(dir: &str, wide_n: usize) {
     let app = open(std::path::Path::new(dir));
     let opened = t.elapsed();
     let (hwm_open, _) = rss();
-    let mut ui = Ui::new(
+    let ui = Ui::new(
         &app,
         "own",
         KeyMap::default(),
@@ -117,7 +119,20 @@ fn browse(dir: &str, wide_n: usize) {
         false,
     )
     .expect("the UI state");
-    let buf = render_test(&mut ui, W, H);
+    // Slow work on the worker, as in the binary (pages load while keys go on).
+    std::thread::scope(|scope| {
+        // Owned here: dropped (its worker's sender with it) even on a panic,
+        // so the scope never waits on the worker.
+        let mut ui = ui;
+        ui.attach_worker(treeward::tui::worker::Worker::spawn(scope, &app));
+        measure(&mut ui, t, hwm_open, opened, wide_n);
+        drop(ui);
+    });
+}
+
+/// The figures, on a UI with its worker.
+fn measure(ui: &mut Ui, t: Instant, hwm_open: f64, opened: Duration, wide_n: usize) {
+    let buf = render_test(ui, W, H);
     let first = t.elapsed();
     let text = buffer_text(&buf);
     assert!(text.contains("Team Space"), "{text}");
@@ -135,18 +150,18 @@ fn browse(dir: &str, wide_n: usize) {
     let mut st = Stats::new();
     for _ in 0..5 {
         for _ in 0..12 {
-            stroke(&mut ui, Key::ch('l'), &mut st);
-            stroke(&mut ui, Key::ch('j'), &mut st);
+            stroke(ui, Key::ch('l'), &mut st);
+            stroke(ui, Key::ch('j'), &mut st);
         }
         for _ in 0..30 {
-            stroke(&mut ui, Key::ch('k'), &mut st);
+            stroke(ui, Key::ch('k'), &mut st);
         }
     }
     for _ in 0..40 {
-        stroke(&mut ui, Key::plain(KeyCode::PageDown), &mut st);
+        stroke(ui, Key::plain(KeyCode::PageDown), &mut st);
     }
     for _ in 0..40 {
-        stroke(&mut ui, Key::ch('j'), &mut st);
+        stroke(ui, Key::ch('j'), &mut st);
     }
     println!(
         "keystroke to frame, Team Space of the whole store (move down, expand, page): {} (target < 5 ms)",
@@ -166,24 +181,24 @@ fn browse(dir: &str, wide_n: usize) {
         .unwrap()
         .id;
     ui.reveal(wide);
-    render_test(&mut ui, W, H);
-    assert_eq!(ui.tree.selected_path(), Some("/W1/team/Wide"));
+    render_test(ui, W, H);
+    assert_eq!(ui.tree.selected_path().as_deref(), Some("/W1/team/Wide"));
     let t = Instant::now();
     ui.handle_key(Key::ch('l'));
-    render_test(&mut ui, W, H);
+    render_test(ui, W, H);
     let open = t.elapsed();
     let mut st = Stats::new();
     for _ in 0..100 {
-        stroke(&mut ui, Key::ch('j'), &mut st);
+        stroke(ui, Key::ch('j'), &mut st);
     }
     for _ in 0..300 {
-        stroke(&mut ui, Key::plain(KeyCode::PageDown), &mut st);
+        stroke(ui, Key::plain(KeyCode::PageDown), &mut st);
     }
     for _ in 0..100 {
-        stroke(&mut ui, Key::ch('k'), &mut st);
+        stroke(ui, Key::ch('k'), &mut st);
     }
     for _ in 0..20 {
-        stroke(&mut ui, Key::plain(KeyCode::PageUp), &mut st);
+        stroke(ui, Key::plain(KeyCode::PageUp), &mut st);
     }
     println!(
         "keystroke to frame inside the folder of {} children: opening it {}; {} (target < 5 ms); {} rows loaded",
@@ -196,6 +211,67 @@ fn browse(dir: &str, wide_n: usize) {
     println!(
         "RSS of the UI after browsing the big folder too: peak (VmHWM) {hwm:.1} MB, now (VmRSS) {now:.1} MB (target < 100 MB)"
     );
+    // What the tree's rows hold of that: the RSS with the tree dropped.
+    let rows = ui.tree.nodes.len();
+    drop(std::mem::take(&mut ui.tree));
+    let (_, without) = rss();
+    println!(
+        "RSS without the tree's {rows} nodes: {without:.1} MB (the rows held {:.1} MB)",
+        now - without
+    );
+    ui.load_tree().expect("the tree again");
+    keys_during_what_if(ui, wide, wide_n);
+}
+
+/// Keystroke to frame while the what-if of moving the big folder is being
+/// computed on the worker thread: the move dialog's destinations are
+/// walked with ↓, each asking a new what-if (the latest wins).
+fn keys_during_what_if(ui: &mut Ui, wide: treeward::domain::ItemId, wide_n: usize) {
+    {
+        ui.reveal(wide);
+        ui.handle_key(Key::ch('m'));
+        render_test(ui, W, H);
+        assert!(ui.dialog().is_some(), "the move dialog");
+        let mut st = Stats::new();
+        let mut busy = 0;
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            ui.poll_jobs();
+            let working = ui.working();
+            let k = if st.v.len() % 8 < 4 {
+                KeyCode::Down
+            } else {
+                KeyCode::Up
+            };
+            let t = Instant::now();
+            ui.handle_key(Key::plain(k));
+            render_test(ui, W, H);
+            st.add(t.elapsed());
+            busy += usize::from(working);
+            // About a key every 20 ms, a fast typist's pace.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The answer of the last destination, after the keys stop.
+        let t = Instant::now();
+        while ui.working() && t.elapsed() < Duration::from_secs(60) {
+            ui.poll_jobs();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let settled = t.elapsed();
+        render_test(ui, W, H);
+        let answer = ui.dialog().and_then(|d| d.whatif.clone());
+        let cost = ui.whatif.last_cost;
+        println!(
+            "keystroke to frame while the what-if of moving the folder of {wide_n} children runs on the worker: {} (target < 5 ms); {busy} of them while a what-if was out; one what-if costs {}; the last answer came {} after the last key ({})",
+            st.summary(),
+            ms(cost),
+            ms(settled),
+            match answer {
+                Some(treeward::tui::whatif::WhatIfView::Ready(l)) => format!("{} summary lines", l.len()),
+                other => format!("{other:?}"),
+            }
+        );
+    }
 }
 
 fn main() {

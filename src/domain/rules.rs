@@ -252,13 +252,18 @@ pub struct Decision {
 impl Decision {
     /// The effective level in words: a role or space ownership, else the grant level.
     pub fn level_word(&self) -> String {
+        self.level_str().into()
+    }
+
+    /// The level word, without an allocation (the tree keeps one per row).
+    pub fn level_str(&self) -> &'static str {
         match self.standing {
-            Standing::SpaceOwner => "owner".into(),
-            Standing::Admin => "admin".into(),
-            Standing::Member => "member".into(),
-            Standing::Granted(l) => l.as_str().into(),
-            Standing::None if self.seen == Seen::PathOnly => "path only".into(),
-            Standing::None => "none".into(),
+            Standing::SpaceOwner => "owner",
+            Standing::Admin => "admin",
+            Standing::Member => "member",
+            Standing::Granted(l) => l.as_str(),
+            Standing::None if self.seen == Seen::PathOnly => "path only",
+            Standing::None => "none",
         }
     }
 }

@@ -105,7 +105,8 @@ impl Ui<'_> {
         let mut out = Vec::new();
         if let NodeKind::Asset(k) = &data.kind {
             out.push(dl(Tone::Heading, format!("{k}  {}", escape(&data.name))));
-            out.push(dl(Tone::Normal, format!("  {}", escape(&data.path))));
+            let path = self.tree.selected_path().unwrap_or_default();
+            out.push(dl(Tone::Normal, format!("  {}", escape(&path))));
             out.push(dl(Tone::Normal, format!("in app    {}", escape(&r.path))));
             out.push(dl(Tone::Dim, ""));
         }

@@ -61,7 +61,7 @@ pub struct Entry {
     pub space: usize,
     pub name: String,
     pub folder: bool,
-    pub level: String,
+    pub level: &'static str,
     pub path_only: bool,
 }
 
@@ -167,7 +167,6 @@ impl FilterIndex {
             Some(&pi) => self.place(t, node_of, pi)?,
             None => *t.roots.get(e.space)?,
         };
-        let path = format!("{}/{}", t.nodes[parent].data.path, e.name);
         let i = t.push_child(
             parent,
             NodeData {
@@ -178,8 +177,8 @@ impl FilterIndex {
                 },
                 name: e.name.clone(),
                 id: Some(e.id),
-                path,
-                level: e.level.clone(),
+                path: String::new(),
+                level: e.level,
                 path_only: e.path_only,
             },
         );
@@ -200,7 +199,7 @@ mod tests {
             space: 0,
             name: name.into(),
             folder,
-            level: "editor".into(),
+            level: "editor",
             path_only: false,
         }
     }
@@ -214,7 +213,7 @@ mod tests {
             name: "Team Space".into(),
             id: None,
             path: "/W/team".into(),
-            level: String::new(),
+            level: "",
             path_only: false,
         };
         FilterIndex::new(
@@ -243,7 +242,7 @@ mod tests {
         assert_eq!(names, ["Team Space", "Plant", "Line1", "OEE"]);
         let oee = t.rows[3];
         assert_eq!(t.marks.get(&oee), Some(&vec![0, 1, 2]));
-        assert_eq!(t.nodes[oee].data.path, "/W/team/Plant/Line1/OEE");
+        assert_eq!(t.path(oee), "/W/team/Plant/Line1/OEE");
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub fn node_key(d: &NodeData) -> String {
     match &d.kind {
         NodeKind::Space(s) => format!("s{}:{:?}", s.ws, s.kind),
         NodeKind::Asset(k) => format!("a{}:{k}:{}", d.id.unwrap_or_default(), d.name),
-        NodeKind::More => format!("m{}", d.path),
+        NodeKind::More => "m".to_string(),
         _ => format!("i{}", d.id.unwrap_or_default()),
     }
 }

@@ -60,8 +60,8 @@ impl<'s, 'a> Eyes<'s, 'a> {
             },
             name: it.name.clone(),
             id: Some(it.id),
-            path: r.path.clone(),
-            level: d.level_word(),
+            path: String::new(),
+            level: d.level_str(),
             path_only: d.seen == Seen::PathOnly,
         }))
     }
@@ -82,10 +82,10 @@ impl<'s, 'a> Eyes<'s, 'a> {
             .into_iter()
             .map(|a| NodeData {
                 kind: NodeKind::Asset(a.kind),
-                path: format!("{}:{}/{}", r.path, a.kind, a.name),
+                path: String::new(),
                 name: a.name,
                 id: node.id,
-                level: String::new(),
+                level: "",
                 path_only: false,
             })
             .collect())
@@ -125,17 +125,13 @@ impl<'s, 'a> Eyes<'s, 'a> {
         let level = self
             .viewer()
             .decide(Action::View, &self.actor.space_root(s)?)?
-            .level_word();
+            .level_str();
         Ok(NodeData {
             kind: NodeKind::Space(s.clone()),
             name,
             id: None,
             path,
-            level: if level == "none" {
-                String::new()
-            } else {
-                level
-            },
+            level: if level == "none" { "" } else { level },
             path_only: false,
         })
     }
@@ -184,8 +180,8 @@ impl<'s, 'a> Eyes<'s, 'a> {
             let level = self
                 .viewer()
                 .decide(Action::View, r)
-                .map(|d| d.level_word())
-                .unwrap_or_default();
+                .map(|d| d.level_str())
+                .unwrap_or("");
             entries.push(Entry {
                 id: it.id,
                 parent: r.chain.as_ref().and_then(|c| c.links.get(1)).map(|l| l.id),

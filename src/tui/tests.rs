@@ -60,7 +60,7 @@ fn select(u: &mut Ui, path: &str) {
     let id = u.sess.resolve_str(path).unwrap().item().unwrap().id;
     u.reveal(id);
     assert_eq!(
-        u.tree.selected_node().map(|n| n.data.path.as_str()),
+        u.tree.selected_path().as_deref(),
         Some(path),
         "selected {path}"
     );
@@ -178,7 +178,7 @@ fn r11_path_only_ancestors_are_dimmed_and_grant_nothing() {
     );
     // Quality is not the selected row: its name is drawn in the dim colour.
     assert_ne!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Quality")
     );
     assert_eq!(buf[(x, y)].fg, u.theme.dim);
@@ -266,7 +266,7 @@ fn new_folder_dialog_creates_and_selects() {
     press(&mut u, KeyCode::Enter);
     assert!(u.dialog().is_none(), "{:?}", u.message);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Plant/Line3")
     );
     assert!(message(&u).contains("created folder Line3"));
@@ -303,7 +303,7 @@ fn rename_dialog_renames() {
     keys(&mut u, "Start");
     press(&mut u, KeyCode::Enter);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Start")
     );
 }
@@ -337,7 +337,7 @@ fn r23_move_picker_offers_only_allowed_destinations() {
     keys(&mut u, "Cells");
     press(&mut u, KeyCode::Enter);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Plant/Line1/Cells/OEE"),
         "{:?}",
         u.message
@@ -534,7 +534,7 @@ fn search_jumps_to_a_match_with_its_path() {
     );
     press(&mut u, KeyCode::Enter);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Plant/Line1/OEE")
     );
 }
@@ -672,7 +672,7 @@ fn mouse_click_selects_and_focuses_and_wheel_scrolls() {
     });
     assert_eq!(u.focus, Focus::Tree);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Quality")
     );
     let y = row_of(&s, "Plant Ops") as u16;
@@ -829,7 +829,7 @@ fn r20_copy_beside_and_copy_to() {
     select(&mut u, &format!("{DW}/Welcome"));
     keys(&mut u, "C");
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Welcome (copy)"),
         "{:?}",
         u.message
@@ -843,7 +843,7 @@ fn r20_copy_beside_and_copy_to() {
     keys(&mut u, "Quality");
     press(&mut u, KeyCode::Enter);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Quality/Welcome (copy)"),
         "{:?}",
         u.message
@@ -901,7 +901,7 @@ fn new_app_and_new_asset() {
     keys(&mut u, "Scrap");
     press(&mut u, KeyCode::Enter);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Quality/Scrap")
     );
     keys(&mut u, "A");
@@ -1241,7 +1241,7 @@ fn who_view_lists_users_levels_and_grant_paths_sorts_and_scrolls() {
     let s = screen(&mut u, 80, 14);
     assert!(s.contains("tina"), "the end: {s}");
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some(&*format!("{DW}/Plant/Line1/OEE"))
     );
     press(&mut u, KeyCode::Esc);
@@ -1314,7 +1314,7 @@ fn move_dialog_shows_the_what_if_of_the_highlighted_destination_before_confirmin
     press(&mut u, KeyCode::Enter);
     assert!(message(&u).contains("moved OEE"), "{}", message(&u));
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some(&*format!("{DW}/Plant/Line1/Cells/OEE"))
     );
     assert_eq!(before.len(), 1, "{before:?}");
@@ -1624,7 +1624,7 @@ fn the_filter_narrows_the_tree_to_matches_and_their_folders_and_esc_restores_it(
     }
     assert!(!s.contains("Sales"), "{s}");
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Plant/Line1/OEE"),
         "the first match is selected"
     );
@@ -1645,7 +1645,7 @@ fn the_filter_narrows_the_tree_to_matches_and_their_folders_and_esc_restores_it(
     // Arrows go through the filter's layer to the tree it narrows.
     press(&mut u, KeyCode::Up);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Plant/Line1")
     );
     // Enter keeps the narrowed tree; Esc then shows the whole tree, the item still selected.
@@ -1656,7 +1656,7 @@ fn the_filter_narrows_the_tree_to_matches_and_their_folders_and_esc_restores_it(
     assert!(u.filter.is_none());
     assert!(u.tree.rows.len() >= before);
     assert_eq!(
-        u.tree.selected_path(),
+        u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Plant/Line1")
     );
     // Esc while typing restores the tree as it was.

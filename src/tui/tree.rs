@@ -20,9 +20,12 @@ pub struct NodeData {
     pub kind: NodeKind,
     pub name: String,
     pub id: Option<ItemId>,
+    /// The full path of a root (a space); empty below it, where the path is
+    /// the names up from the row ([`TreeState::path`]): a folder of 100,000
+    /// children does not keep 100,000 copies of its own path.
     pub path: String,
     /// The viewer's standing (owner, admin, editor…), shown at the right.
-    pub level: String,
+    pub level: &'static str,
     /// Seen only as the path to something below it (R11): drawn dimmed.
     pub path_only: bool,
 }
@@ -120,15 +123,14 @@ impl TreeState {
             self.more.remove(&parent);
             return;
         };
-        let path = self.nodes[parent].data.path.clone();
         self.push_child(
             parent,
             NodeData {
                 kind: NodeKind::More,
                 name: "… more".into(),
                 id: None,
-                path,
-                level: String::new(),
+                path: String::new(),
+                level: "",
                 path_only: false,
             },
         );
@@ -300,8 +302,31 @@ impl TreeState {
     }
 
     /// The path of the selected row, for messages.
-    pub fn selected_path(&self) -> Option<&str> {
-        self.selected_node().map(|n| n.data.path.as_str())
+    pub fn selected_path(&self) -> Option<String> {
+        self.selected().map(|i| self.path(i))
+    }
+
+    /// The path of a node: its root's path and the names down to it (an
+    /// asset as `APP:kind/name`; a `More` row stands at its folder's path).
+    pub fn path(&self, i: usize) -> String {
+        let mut chain = vec![i];
+        while let Some(p) = self.nodes[*chain.last().unwrap_or(&i)].parent {
+            chain.push(p);
+        }
+        let root = chain.pop().unwrap_or(i);
+        let mut p = self.nodes[root].data.path.clone();
+        for &c in chain.iter().rev() {
+            let d = &self.nodes[c].data;
+            match &d.kind {
+                NodeKind::Asset(k) => p = format!("{p}:{k}/{}", d.name),
+                NodeKind::More => {}
+                _ => {
+                    p.push('/');
+                    p.push_str(&d.name);
+                }
+            }
+        }
+        p
     }
 }
 
@@ -343,7 +368,7 @@ mod tests {
             name: name.into(),
             id: None,
             path: format!("/w/team/{name}"),
-            level: "admin".into(),
+            level: "admin",
             path_only: false,
         }
     }

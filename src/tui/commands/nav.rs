@@ -167,7 +167,7 @@ pub fn toggle(u: &mut Ui) {
 }
 
 pub fn copy_path(u: &mut Ui) {
-    if let Some(p) = u.tree.selected_path().map(str::to_string) {
+    if let Some(p) = u.tree.selected_path() {
         u.clipboard.push(osc52(&p));
         u.set_message(format!("copied {} to the clipboard (OSC 52)", escape(&p)));
     }

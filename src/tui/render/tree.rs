@@ -103,11 +103,7 @@ fn row_line<'a>(ui: &Ui, row: usize, focused: bool, width: usize) -> Line<'a> {
     };
     let loading =
         n.data.kind == NodeKind::More && n.parent.is_some_and(|p| ui.jobs.pages.contains_key(&p));
-    let level = if loading {
-        "loading…".to_string()
-    } else {
-        n.data.level.clone()
-    };
+    let level = if loading { "loading…" } else { n.data.level };
     let lead = format!("{}{exp}", "  ".repeat(n.depth as usize));
     let room = width.saturating_sub(lead.width() + glyph.width() + level.width() + 1);
     let name = fit(&escape(&n.data.name), room);
