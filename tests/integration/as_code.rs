@@ -1,7 +1,7 @@
 //! Access as code (issue 14): `apply` files of changes, `test` files of
 //! expectations, through the built binary on demo stores.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::path::{Path, PathBuf};

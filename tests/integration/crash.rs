@@ -8,15 +8,15 @@
 //! applied change, in order.
 //!
 //! CI runs 25 kills (about 10 s). The long variant:
-//!   TREEWARD_CRASH_ROUNDS=1000 cargo test --release --test crash -- --nocapture
+//!   TREEWARD_CRASH_ROUNDS=1000 cargo test --release --test integration -- crash:: --nocapture
 //!
 //! On PostgreSQL (`TREEWARD_TEST_STORE=postgres`) the store is a new
 //! database of a private cluster: the writer is killed while connected, its
 //! transaction in flight is the database's to roll back (25 kills, about 30 s:
 //! each round is longer, see `span`).
 
-mod pg;
-mod trust_util;
+use crate::pg;
+use crate::trust_util;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

@@ -5,7 +5,7 @@
 //! whose effective level changed, on which items, from which level to which
 //! (R10, R11, R13).
 
-mod people;
+use crate::people;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -109,7 +109,11 @@ fn all_pages(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 96,
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     /// The entitlement report (`access --all`) lists, for every user, exactly
     /// the items `check LOGIN view` allows, at the level `check` gives, on

@@ -7,7 +7,7 @@
 //! status bar, unless a dialog covers it) or the *terminal too small* notice.
 //!
 //! `.ci/run` runs 24 cases of up to 160 events, each as one of five demo users; more:
-//! `PROPTEST_CASES=2000 cargo test --release --test tui_props`.
+//! `PROPTEST_CASES=2000 cargo test --release --test integration -- tui_props::`.
 
 use proptest::prelude::*;
 

@@ -4,7 +4,7 @@
 //! with the peer identity the kernel gives (SO_PEERCRED) and the same rules.
 //!
 //! Figures are printed with
-//!   cargo test --release --test holder -- --nocapture --test-threads 1
+//!   cargo test --release --test integration -- holder:: --nocapture --test-threads 1
 //!
 //! On PostgreSQL (`TREEWARD_TEST_STORE=postgres`) the store is a new
 //! database: a process that opens it (the terminal UI, `serve`) answers on
@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod pg;
-mod pty;
+use crate::pg;
+use crate::pty;
 use pty::{cli, demo_store, Tui, BIN};
 
 const TEAM: &str = "/Default Workspace/team";

@@ -1,5 +1,5 @@
 //! Issue 12, first step: PostgreSQL as the store, through the real binary,
-//! on a private cluster (tests/pg). Each test has databases of its own.
+//! on a private cluster (tests/integration/pg). Each test has databases of its own.
 //!
 //! - the same operations give the same export on sled and on PostgreSQL;
 //! - bad input at this boundary (unreachable, wrong credentials, a database
@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-mod pg;
+use crate::pg;
 
 const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const TEAM: &str = "/Default Workspace/team";
@@ -313,7 +313,7 @@ fn writers_in_several_processes_lose_nothing() {
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
 }
 
-mod pty;
+use crate::pty;
 
 #[test]
 fn an_open_ui_shows_a_change_another_process_made_in_the_database() {

@@ -24,7 +24,7 @@
 //! seen only as a path holds no permit, and `check` denies there too.
 //!
 //! CI: 200 stores, some 175,000 decisions, a few seconds. Longer:
-//!   CEDAR_STORES=2000 cargo test --release --test cedar_oracle -- --nocapture
+//!   CEDAR_STORES=2000 cargo test --release --test integration -- cedar_oracle:: --nocapture
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;

@@ -5,7 +5,7 @@
 //! stored (the export is byte-for-byte unchanged), and no output of any run
 //! carries a raw ESC, C0/C1 control or bidi control.
 
-mod trust_util;
+use crate::trust_util;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;

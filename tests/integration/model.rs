@@ -15,7 +15,7 @@
 //!
 //! CI runs 48 stores and 64 sequences (about 2 s). The long run (100,000 of
 //! each; `--test-threads 1` so the closing line prints the totals):
-//!   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture --test-threads 1
+//!   PROPTEST_CASES=100000 cargo test --release --test integration -- model:: --nocapture --test-threads 1
 
 // Users, groups and workspaces are numbered: an index names one.
 #![allow(clippy::needless_range_loop)]
@@ -162,7 +162,7 @@ impl World {
     }
 }
 
-mod pg;
+use crate::pg;
 
 /// An empty store: in memory, or a new PostgreSQL database when the suite
 /// runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).
@@ -234,6 +234,7 @@ fn build(w: &World) -> App {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 
@@ -322,7 +323,7 @@ fn zz_report() {
 //
 // CI: 64 sequences of up to 60 steps (about 2,000 steps, two seconds). The long run
 // (100,000 sequences, about 3 million steps; 20,000 took 335 s on one core):
-//   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture --test-threads 1
+//   PROPTEST_CASES=100000 cargo test --release --test integration -- model:: --nocapture --test-threads 1
 // (both proptests here read PROPTEST_CASES; MODEL_STEPS=N lengthens sequences.)
 // ===========================================================================
 
@@ -1974,6 +1975,7 @@ mod seq {
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
+            failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))),
             ..ProptestConfig::default()
         })]
 

@@ -1,5 +1,5 @@
 //! Issue 12: a primary with a synchronous streaming-replication standby
-//! (tests/pg/standby.rs). The primary is killed (SIGKILL) while writers run
+//! (tests/integration/pg/standby.rs). The primary is killed (SIGKILL) while writers run
 //! through a `treeward serve` and on their own; the standby is promoted.
 //! Nothing acknowledged is lost, each applied change has its one audit
 //! entry, the writers resume by themselves, and the server and an open UI
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-mod pg;
-mod pty;
+use crate::pg;
+use crate::pty;
 
 const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const TEAM: &str = "/Default Workspace/team";

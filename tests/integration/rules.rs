@@ -73,7 +73,7 @@ fn audit_len(app: &App) -> usize {
     ok(s(app, "own").log(None)).len()
 }
 
-mod pg;
+use crate::pg;
 
 /// An empty store: in memory, or a new PostgreSQL database when the suite
 /// runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).

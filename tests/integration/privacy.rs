@@ -20,7 +20,7 @@
 //! is swapped, as for a path that does not exist (R12: existence is not revealed).
 //!
 //! CI: 40 stores on the app layer, 1 through the binary (some 10 s). Longer:
-//!   PRIVACY_STORES=500 PRIVACY_BIN_STORES=10 cargo test --release --test privacy -- --nocapture
+//!   PRIVACY_STORES=500 PRIVACY_BIN_STORES=10 cargo test --release --test integration -- privacy:: --nocapture
 
 // Users are numbered: an index names one.
 #![allow(clippy::needless_range_loop)]

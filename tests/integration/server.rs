@@ -3,7 +3,7 @@
 //! client (`treeward::wire::client`). All traffic is on the local socket.
 //!
 //! The tests run one at a time (they measure): the figures are printed with
-//!   cargo test --release --test server -- --nocapture
+//!   cargo test --release --test integration -- server:: --nocapture
 //!
 //! On PostgreSQL (`TREEWARD_TEST_STORE=postgres`) each test's store is a new
 //! database of a private cluster, and its server answers on the database's
@@ -26,7 +26,7 @@ use treeward::wire::proto;
 const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const DW: &str = "Default Workspace";
 
-mod pg;
+use crate::pg;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 

@@ -5,7 +5,7 @@
 //! (a lost parent, an R1 clash, a cycle, a wrong owner, an undecodable
 //! record) is reported and left alone.
 
-mod trust_util;
+use crate::trust_util;
 
 use std::path::Path;
 

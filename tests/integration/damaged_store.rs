@@ -5,7 +5,7 @@
 //! never a panic and never a hang; and nothing acknowledged may be lost
 //! silently (a store that still opens must export what it held).
 
-mod trust_util;
+use crate::trust_util;
 
 use std::fs;
 use std::path::{Path, PathBuf};

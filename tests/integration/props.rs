@@ -4,7 +4,7 @@
 //! another user's My Creations item unless it is shared with them (R14), and
 //! a failed operation changes nothing (the export is byte-for-byte the same).
 
-mod people;
+use crate::people;
 
 use std::collections::{HashMap, HashSet};
 
@@ -267,7 +267,11 @@ fn check_invariants(app: &App) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn r1_r14_r28_random_operations_keep_invariants(steps in prop::collection::vec(step_strategy(), 1..80)) {

@@ -14,7 +14,7 @@ use serde_json::Value;
 const DW: &str = "/Default Workspace";
 const WS: &str = "Default Workspace";
 
-mod common;
+use crate::common;
 use common::*;
 
 /// The whole store, exported by its owner (R4: it is theirs): the tests'
@@ -30,7 +30,7 @@ fn export(db: &Path) -> String {
     panic!("none of own, admin, root owns {}", db.display())
 }
 
-mod pg;
+use crate::pg;
 
 /// Where a new store goes: `name` in `t`, or a new PostgreSQL database when
 /// the suite runs on PostgreSQL.

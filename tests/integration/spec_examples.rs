@@ -105,7 +105,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-mod pg;
+use crate::pg;
 
 /// SPEC §12 set-up, through the binary, once: a directory, or a PostgreSQL
 /// database when the suite runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).

@@ -1,7 +1,7 @@
 //! `treeward backup DIR` (issue 7): a consistent copy while the store is in
 //! use; `import` of the backup's JSON gives the same `export`.
 
-mod trust_util;
+use crate::trust_util;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-mod pty;
+use crate::pty;
 use pty::{cli, demo_store, Tui, BIN};
 
 const DOWN: &str = "\x1b[B";
