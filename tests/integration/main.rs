@@ -1,6 +1,6 @@
 //! The integration tests, one crate: each former test file is a module
 //! (`cargo test --test integration -- cli::` runs the command-line tests
-//! alone), and the helpers they share are modules beside them.
+//! alone), and what they share is one module, `common`.
 //!
 //! The modules run in one process, on parallel threads: nothing here may
 //! change what is process-wide (the environment, the current directory,
@@ -8,15 +8,11 @@
 //! to the child process it spawns.
 //!
 //! Proptest keeps its regressions beside each module's file
-//! (`model.proptest-regressions`): the suites say so with
-//! `FileFailurePersistence::WithSource`, as proptest's default would put them
+//! (`model.proptest-regressions`): the suites say so
+//! (`common::world::proptest_config`), as proptest's default would put them
 //! in `tests/proptest-regressions/` now that this directory has a main.rs.
 
 mod common;
-mod people;
-mod pg;
-mod pty;
-mod trust_util;
 
 mod access_review;
 mod as_code;
