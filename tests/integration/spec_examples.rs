@@ -4,10 +4,9 @@
 //! "after row N"). A failing row must leave the store unchanged (§10).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-const BIN: &str = env!("CARGO_BIN_EXE_treeward");
+use crate::common::{copy_dir, fresh as store_place, label, pg, Run};
 
 const OEE: &str = "/DW/team/Plant/Line1/OEE";
 const LINE1: &str = "/DW/team/Plant/Line1";
@@ -15,73 +14,19 @@ const PLANT: &str = "/DW/team/Plant";
 const DRAFTS: &str = "/DW/my/bob/Drafts";
 const FORECAST: &str = "/DW/my/bob/Drafts/Forecast";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(db: &Path, actor: Option<&str>, args: &[&str]) -> Run {
-    let mut c = Command::new(BIN);
-    c.env_remove("TREEWARD_DB")
-        .env_remove("TREEWARD_USER")
-        .arg("--db")
-        .arg(db);
-    if let Some(a) = actor {
-        c.args(["--as", a]);
-    }
-    let o: Output = c.args(args).output().expect("run treeward");
-    Run {
-        code: o.status.code().expect("exit code"),
-        stdout: String::from_utf8(o.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(o.stderr).expect("utf-8 stderr"),
-    }
-}
-
-/// Runs and asserts the exit code; error lines must be one line starting with the outcome.
+/// Runs, asserts the exit code and the error line ([`crate::common::expect`]);
+/// a failing row writes nothing on stdout.
 fn expect(db: &Path, actor: &str, args: &[&str], code: i32) -> Run {
-    let r = run(db, Some(actor), args);
-    assert_eq!(
-        r.code, code,
-        "{actor} {args:?}: stdout {:?} stderr {:?}",
-        r.stdout, r.stderr
-    );
-    let label = match code {
-        2 => Some("invalid input: "),
-        3 => Some("permission denied: "),
-        4 => Some("not found: "),
-        5 => Some("conflict: "),
-        6 => Some("store unavailable: "),
-        _ => None,
-    };
-    if let Some(l) = label {
-        assert!(
-            r.stderr.starts_with(l),
-            "{actor} {args:?}: stderr {:?}",
-            r.stderr
-        );
-        assert_eq!(
-            r.stderr.trim_end().lines().count(),
-            1,
-            "one line: {:?}",
-            r.stderr
-        );
+    let r = crate::common::expect(db, actor, args, code);
+    if label(code).is_some() {
         assert!(r.stdout.is_empty(), "nothing on stdout: {:?}", r.stdout);
-    } else {
-        assert!(
-            r.stderr.is_empty(),
-            "{actor} {args:?}: stderr {:?}",
-            r.stderr
-        );
     }
     r
 }
 
 /// The whole store, exported by its owner (R4: it is theirs).
 fn export(db: &Path) -> String {
-    let r = run(db, Some("own"), &["export"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    r.stdout
+    expect(db, "own", &["export"], 0).stdout
 }
 
 /// A failing row: the exit code, and the store unchanged.
@@ -92,32 +37,13 @@ fn refused(db: &Path, actor: &str, args: &[&str], code: i32) -> Run {
     r
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
-
-mod pg;
-
 /// SPEC §12 set-up, through the binary, once: a directory, or a PostgreSQL
 /// database when the suite runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).
 fn template() -> &'static Path {
     static T: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &T.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
-        let db = if pg::selected() {
-            PathBuf::from(pg::required().database("spec_template"))
-        } else {
-            tmp.path().join("store")
-        };
+        let db = store_place(&tmp, "store", "spec_template");
         let steps: &[(&str, &[&str])] = &[
             ("own", &["init", "--owner", "own"]),
             ("own", &["user", "add", "alice"]),

@@ -1,36 +1,26 @@
 //! Issue 12: a primary with a synchronous streaming-replication standby
-//! (tests/pg/standby.rs). The primary is killed (SIGKILL) while writers run
+//! (tests/integration/pg/standby.rs). The primary is killed (SIGKILL) while writers run
 //! through a `treeward serve` and on their own; the standby is promoted.
 //! Nothing acknowledged is lost, each applied change has its one audit
 //! entry, the writers resume by themselves, and the server and an open UI
 //! say that the connection was lost and came back.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-mod pg;
-mod pty;
+use crate::common::pty::Tui;
+use crate::common::{bare, entry_names, out, pg, serve, terminate};
 
-const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const TEAM: &str = "/Default Workspace/team";
 
 /// `treeward ARGS…` as root (the account's owner): exit code and output.
 fn tw(args: &[&str]) -> (i32, String) {
-    let o = Command::new(BIN)
-        .args(args)
-        .env_remove("TREEWARD_USER")
-        .env_remove("TREEWARD_DB")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&o.stderr));
-    (o.status.code().unwrap_or(-1), text)
+    let r = out(bare().args(args));
+    (r.code, r.said())
 }
 
 fn json(db: &str, args: &[&str]) -> Value {
@@ -64,25 +54,13 @@ fn the_primary_killed_mid_load_and_the_standby_promoted_lose_nothing_acknowledge
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("serve.sock");
     let log_path = dir.path().join("serve.log");
-    let mut serve = Command::new(BIN)
-        .args(["--db", &db, "--socket"])
-        .arg(&sock)
-        .arg("serve")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !sock.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "serve did not start"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let server = serve(
+        Path::new(&db),
+        &sock,
+        std::fs::File::create(&log_path).unwrap(),
+    );
     // An open UI through that server.
-    let mut ui = pty::Tui::spawn_args(
+    let mut ui = Tui::spawn_args(
         Path::new(&db),
         "root",
         120,
@@ -94,7 +72,7 @@ fn the_primary_killed_mid_load_and_the_standby_promoted_lose_nothing_acknowledge
     // And one on the database by itself (its socket where the writers
     // below do not look, so they stay processes of their own).
     let own_runtime = tempfile::tempdir().unwrap();
-    let mut ui_direct = pty::Tui::spawn_with(
+    let mut ui_direct = Tui::spawn_with(
         Path::new(&db),
         "root",
         120,
@@ -256,11 +234,7 @@ fn the_primary_killed_mid_load_and_the_standby_promoted_lose_nothing_acknowledge
         ui.keys("q");
         assert_eq!(ui.wait_exit(), 0);
     }
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(serve.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let _ = serve.wait();
+    terminate(server);
     let log = std::fs::read_to_string(&log_path).unwrap();
     print!("{log}");
     assert!(
@@ -272,12 +246,7 @@ fn the_primary_killed_mid_load_and_the_standby_promoted_lose_nothing_acknowledge
 
     // Nothing acknowledged lost, read by a new process from the new primary.
     let listing = json(&db, &["ls", TEAM]);
-    let present: std::collections::BTreeSet<String> = listing["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect();
+    let present: std::collections::BTreeSet<String> = entry_names(&listing).into_iter().collect();
     for a in &acked {
         assert!(present.contains(*a), "{a} was acknowledged and is lost");
     }

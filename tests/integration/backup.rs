@@ -1,20 +1,17 @@
 //! `treeward backup DIR` (issue 7): a consistent copy while the store is in
 //! use; `import` of the backup's JSON gives the same `export`.
 
-mod trust_util;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use treeward::app::App;
 use treeward::domain::ItemKind;
-use trust_util::*;
+
+use crate::common::trust_util::*;
 
 #[test]
 fn backup_then_import_gives_the_same_export() {
-    let t = tempfile::tempdir().unwrap();
-    let db = t.path().join("store");
-    demo(&db);
+    let (t, db) = demo_tempdir();
     let before = export(&db);
     let bk = t.path().join("bk");
     let r = tw(&db, "own", &["backup", bk.to_str().unwrap()]);
@@ -51,9 +48,7 @@ fn backup_then_import_gives_the_same_export() {
 /// the earlier backup's export.json and store and leaves the rest alone.
 #[test]
 fn backup_does_not_overwrite_a_directory_without_force() {
-    let t = tempfile::tempdir().unwrap();
-    let db = t.path().join("store");
-    demo(&db);
+    let (t, db) = demo_tempdir();
     let bk = t.path().join("bk");
     let dir = bk.to_str().unwrap();
     assert!(tw(&db, "own", &["backup", dir]).ok());
@@ -87,9 +82,7 @@ fn backup_does_not_overwrite_a_directory_without_force() {
 /// same, passes doctor, and holds a prefix of the writes.
 #[test]
 fn backup_while_writers_run() {
-    let t = tempfile::tempdir().unwrap();
-    let db = t.path().join("store");
-    demo(&db);
+    let (t, db) = demo_tempdir();
     let app = Arc::new(App::open(&db).unwrap());
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {

@@ -5,17 +5,16 @@
 //! never a panic and never a hang; and nothing acknowledged may be lost
 //! silently (a store that still opens must export what it held).
 
-mod trust_util;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::common::copy_dir;
+use crate::common::trust_util::*;
 use treeward::store::kv::{Kv, Op};
 use treeward::store::sled_kv::SledKv;
 use treeward::store::{keys, SCHEMA_VERSION};
-use trust_util::*;
 
 /// Damaged-store cases tried in this run (printed, for the closing note).
 static CASES: AtomicUsize = AtomicUsize::new(0);
@@ -29,28 +28,6 @@ fn report(name: &str) {
         "{name}: {} damaged-store cases so far",
         CASES.load(Ordering::Relaxed)
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
-
-/// A demo store, and its export.
-fn fresh() -> (tempfile::TempDir, PathBuf, String) {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("store");
-    demo(&db);
-    let ex = export(&db);
-    (tmp, db, ex)
 }
 
 /// A damaged store either refuses cleanly (exit 6, one line naming it) or,
@@ -89,7 +66,7 @@ fn sled_file(db: &Path) -> PathBuf {
 
 #[test]
 fn truncated_sled_files() {
-    let (_t, db, before) = fresh();
+    let (_t, db, before) = demo_with_export();
     let len = fs::metadata(sled_file(&db)).unwrap().len();
     let mut refused = 0;
     let cuts = [
@@ -136,7 +113,7 @@ fn truncated_sled_files() {
 
 #[test]
 fn flipped_bytes_in_sled_files() {
-    let (_t, db, before) = fresh();
+    let (_t, db, before) = demo_with_export();
     let bytes = fs::read(sled_file(&db)).unwrap();
     let mut refused = 0;
     let mut rng = 0x2545_f491_4f6c_dd1du64;
@@ -191,7 +168,7 @@ fn first_key(kv: &SledKv, table: u8) -> Vec<u8> {
 
 #[test]
 fn values_that_do_not_decode() {
-    let (_t, db, _) = fresh();
+    let (_t, db, _) = demo_with_export();
     // (table, replacement value, what it is)
     let cases: Vec<(u8, Vec<u8>, &str)> = vec![
         (keys::ITEM, vec![0, 1, 2], "item too short"),
@@ -245,7 +222,7 @@ fn values_that_do_not_decode() {
 
 #[test]
 fn unknown_format_and_newer_schema() {
-    let (_t, db, _) = fresh();
+    let (_t, db, _) = demo_with_export();
     let schema_cases: Vec<(Vec<u8>, &str, &str)> = vec![
         (
             bincode_u32_v1(SCHEMA_VERSION + 1),
@@ -413,7 +390,7 @@ impl Drop for RoMount {
 
 #[test]
 fn read_only_directory() {
-    let (_t, db, before) = fresh();
+    let (_t, db, before) = demo_with_export();
     if is_root() {
         // Root ignores file modes: a read-only file system is what is meaningful.
         let at = db.with_file_name("ro-view");
@@ -547,7 +524,7 @@ fn full_disk() {
 #[test]
 fn write_refused_by_file_size_limit() {
     use std::os::unix::process::CommandExt;
-    let (_t, db, before) = fresh();
+    let (_t, db, before) = demo_with_export();
     let len = fs::metadata(sled_file(&db)).unwrap().len();
     case();
     let mut c = command(&db, "own");
@@ -578,7 +555,7 @@ fn write_refused_by_file_size_limit() {
 
 #[test]
 fn store_in_use() {
-    let (_t, db, _) = fresh();
+    let (_t, db, _) = demo_with_export();
     // Hold the lock as a second treeward process would.
     let _lock = treeward::store::open::take_lock(&db).unwrap();
     case();
@@ -630,7 +607,7 @@ fn without_log(export: &str) -> serde_json::Value {
 /// Issue 13 #4: doctor opens what it is sent to repair.
 #[test]
 fn doctor_opens_a_damaged_store_and_salvages_it() {
-    let (_t, db, before) = fresh();
+    let (_t, db, before) = demo_with_export();
     damage_middle(&db);
     let damaged = files(&db);
     case();
@@ -712,7 +689,7 @@ fn doctor_opens_a_damaged_store_and_salvages_it() {
 /// does not send the user back to itself; other commands name doctor.
 #[test]
 fn doctor_says_when_nothing_can_be_read() {
-    let (_t, db, _) = fresh();
+    let (_t, db, _) = demo_with_export();
     // Every byte of the data file overwritten.
     let d = db.with_file_name("garbage");
     copy_dir(&db, &d);

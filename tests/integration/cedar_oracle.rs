@@ -24,7 +24,7 @@
 //! seen only as a path holds no permit, and `check` denies there too.
 //!
 //! CI: 200 stores, some 175,000 decisions, a few seconds. Longer:
-//!   CEDAR_STORES=2000 cargo test --release --test cedar_oracle -- --nocapture
+//!   CEDAR_STORES=2000 cargo test --release --test integration -- cedar_oracle:: --nocapture
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
@@ -37,7 +37,10 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestRunner};
 use treeward::app::App;
-use treeward::domain::{ItemKind, Role};
+use treeward::domain::ItemKind;
+
+use crate::common::env_number;
+use crate::common::world::{item_path, item_tree, roles_of};
 
 const USERS: [&str; 9] = ["own", "u1", "u2", "u3", "u4", "u5", "u6", "tina", "tom"];
 /// The tenant of each user (tina of acme, tom of beta).
@@ -86,16 +89,7 @@ fn store() -> impl Strategy<Value = Store> {
                 .enumerate()
                 .map(|(k, ix)| (k > 0 && ix.index(3) != 0).then(|| ix.index(k)))
                 .collect();
-            let mut items: Vec<(bool, Option<usize>)> = Vec::new();
-            for (i, (folder, pick)) in raw_items.into_iter().enumerate() {
-                let folders: Vec<usize> = (0..i).filter(|j| items[*j].0).collect();
-                let parent = if folders.is_empty() || pick.index(5) == 0 {
-                    None
-                } else {
-                    Some(folders[pick.index(folders.len())])
-                };
-                items.push((folder || i == 0, parent));
-            }
+            let items = item_tree(raw_items, 5);
             let n = items.len();
             let grants = raw_grants
                 .into_iter()
@@ -124,14 +118,7 @@ fn store() -> impl Strategy<Value = Store> {
 
 impl Store {
     fn path(&self, i: usize) -> String {
-        let mut names = vec![format!("n{i}")];
-        let mut cur = self.items[i].1;
-        while let Some(p) = cur {
-            names.push(format!("n{p}"));
-            cur = self.items[p].1;
-        }
-        names.reverse();
-        format!("/DW/team/{}", names.join("/"))
+        item_path(&self.items, i)
     }
 }
 
@@ -164,15 +151,7 @@ fn build(s: &Store) -> App {
                 o.org_join(&format!("o{k}"), login).unwrap();
             }
         }
-        let roles: Vec<Role> = [
-            (1, Role::Sysadmin),
-            (2, Role::Datamanager),
-            (4, Role::Analyst),
-        ]
-        .into_iter()
-        .filter(|(b, _)| s.roles[u] & b != 0)
-        .map(|(_, r)| r)
-        .collect();
+        let roles = roles_of(s.roles[u]);
         if u > 0 && !roles.is_empty() {
             o.role_grant("DW", login, &roles).unwrap();
         }
@@ -323,10 +302,7 @@ fn cedar(s: &Store) -> (PolicySet, Entities) {
 
 #[test]
 fn team_space_decisions_agree_with_cedar() {
-    let stores: u32 = std::env::var("CEDAR_STORES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let stores: u32 = env_number("CEDAR_STORES", 200);
     let mut runner = TestRunner::new(Config {
         cases: stores,
         failure_persistence: None,

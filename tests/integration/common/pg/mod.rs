@@ -41,12 +41,24 @@ fn pg_bin() -> Option<PathBuf> {
     found.pop()
 }
 
+/// A port nobody listens on now, and that this process has not handed out
+/// before: the clusters of tests running at once (a suite's cluster, a
+/// failover test's pair) each get ports of their own, though a port is only
+/// taken when its server starts.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 fn as_user(run_as: &Option<String>, program: &Path) -> Command {
@@ -63,6 +75,9 @@ fn as_user(run_as: &Option<String>, program: &Path) -> Command {
 /// The unprivileged OS user the cluster runs as (`None`: not root, run as
 /// ourselves), created when missing.
 fn os_user() -> Option<String> {
+    // Once at a time: two clusters starting at once must not both create it.
+    static CREATING_USER: Mutex<()> = Mutex::new(());
+    let _g = CREATING_USER.lock().unwrap_or_else(|e| e.into_inner());
     let root = nix::unistd::getuid().is_root();
     root.then(|| {
         if nix::unistd::User::from_name(OS_USER)

@@ -3,7 +3,7 @@
 //! client (`treeward::wire::client`). All traffic is on the local socket.
 //!
 //! The tests run one at a time (they measure): the figures are printed with
-//!   cargo test --release --test server -- --nocapture
+//!   cargo test --release --test integration -- server:: --nocapture
 //!
 //! On PostgreSQL (`TREEWARD_TEST_STORE=postgres`) each test's store is a new
 //! database of a private cluster, and its server answers on the database's
@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,10 +23,11 @@ use treeward::app::{Reply, Request};
 use treeward::wire::client::{Called, Client};
 use treeward::wire::proto;
 
-const BIN: &str = env!("CARGO_BIN_EXE_treeward");
-const DW: &str = "Default Workspace";
+use crate::common::pty::Tui;
+use crate::common::store::socket_of;
+use crate::common::{as_nobody, entry_names, fresh, out, pg, treeward, Run};
 
-mod pg;
+const DW: &str = "Default Workspace";
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -42,27 +43,9 @@ fn me() -> String {
         .name
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn cli_in(dir: &Path, args: &[&str]) -> Out {
-    let o = Command::new(BIN)
-        .arg("--db")
-        .arg(dir)
-        .args(args)
-        .env_remove("TREEWARD_USER")
-        .env_remove("TREEWARD_DB")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+/// `treeward --db DIR ARGS…`, as the user running the tests.
+fn cli_in(dir: &Path, args: &[&str]) -> Run {
+    out(treeward(dir).args(args))
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
@@ -81,17 +64,6 @@ struct Server {
     log: PathBuf,
 }
 
-/// Where the holder of the store answers by default: `treeward.sock` in the
-/// directory, or the database's socket in the runtime directory.
-fn socket_of(db: &Path) -> PathBuf {
-    if pg::selected() {
-        return treeward::env::Env::resolve(Some(db.to_path_buf()), None, None)
-            .unwrap()
-            .socket;
-    }
-    db.join("treeward.sock")
-}
-
 impl Server {
     fn start(dir: &Path) -> Server {
         let log = if pg::selected() {
@@ -103,11 +75,8 @@ impl Server {
         } else {
             dir.with_extension(format!("log{}", rand_u64() % 1000))
         };
-        let child = Command::new(BIN)
-            .arg("--db")
-            .arg(dir)
+        let child = treeward(dir)
             .arg("serve")
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -166,11 +135,7 @@ fn rand_u64() -> u64 {
 /// A store owned by the test's user, with alice (a Team Space admin) and bob.
 fn store() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
-    let dir = if pg::selected() {
-        PathBuf::from(pg::required().database("server"))
-    } else {
-        t.path().join("store")
-    };
+    let dir = fresh(&t, "store", "server");
     let me = me();
     ok(&dir, &["init", "--owner", &me]);
     for u in ["alice", "bob"] {
@@ -212,12 +177,7 @@ fn audit_count(dir: &Path) -> usize {
 
 fn names_in(dir: &Path, path: &str) -> BTreeSet<String> {
     let v: Value = serde_json::from_str(&ok(dir, &["--json", "ls", path])).unwrap();
-    v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
+    entry_names(&v).into_iter().collect()
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -322,35 +282,18 @@ fn identity_comes_from_the_socket() {
     }
     std::fs::set_permissions(srv.sock(), std::fs::Permissions::from_mode(0o666)).unwrap();
     ok(&dir, &["user", "add", &other.name]);
-    let as_other_env = |args: &[&str], env_user: Option<&str>| -> Out {
-        use std::os::unix::process::CommandExt;
-        let mut c = Command::new(BIN);
-        c.arg("--db").arg(&dir).args(args);
-        c.env_remove("TREEWARD_USER").env("HOME", "/");
+    let as_other_env = |args: &[&str], env_user: Option<&str>| -> Run {
+        let mut c = treeward(&dir);
+        as_nobody(&mut c);
         if let Some(u) = env_user {
             c.env("TREEWARD_USER", u);
         }
-        unsafe {
-            c.pre_exec(|| {
-                nix::unistd::setgroups(&[]).map_err(std::io::Error::from)?;
-                nix::unistd::setgid(nix::unistd::Gid::from_raw(65534))
-                    .map_err(std::io::Error::from)?;
-                nix::unistd::setuid(nix::unistd::Uid::from_raw(65534))
-                    .map_err(std::io::Error::from)?;
-                Ok(())
-            });
-        }
-        let o = c.output().unwrap();
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        out(c.args(args))
     };
     let as_other = |args: &[&str]| as_other_env(args, None);
     let o = as_other(&["--as", "alice", "mkdir", &team("Forged")]);
     assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
-    assert!(o.stderr.starts_with("permission denied: "), "{}", o.stderr);
+    crate::common::assert_error_line(&o.stderr, 3, "claiming to be alice");
     assert!(o.stderr.contains(&other.name), "{}", o.stderr);
     // Nor can TREEWARD_USER claim another user.
     let o = as_other_env(&["ls", &team("")], Some("alice"));
@@ -732,11 +675,8 @@ fn bad_peers_do_not_disturb_the_server_or_the_others() {
     }
     // Client processes killed in the middle of their requests.
     for i in 0..10 {
-        let mut c = Command::new(BIN)
-            .arg("--db")
-            .arg(&dir)
+        let mut c = treeward(&dir)
             .args(["mkdir", &team(&format!("Killed{i}"))])
-            .env_remove("TREEWARD_USER")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -942,11 +882,8 @@ fn watch_prints_changes_and_reconnects_to_a_restarted_server() {
     let _g = serial();
     let (_t, dir) = store();
     let mut srv = Server::start(&dir);
-    let mut w = Command::new(BIN)
-        .arg("--db")
-        .arg(&dir)
+    let mut w = treeward(&dir)
         .arg("watch")
-        .env_remove("TREEWARD_USER")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -1018,11 +955,8 @@ fn watch_since_resumes_a_stream_from_the_log() {
         .unwrap();
     ok(&dir, &["mkdir", &team("Missed1")]);
     ok(&dir, &["mkdir", &team("Missed2")]);
-    let mut w = Command::new(BIN)
-        .arg("--db")
-        .arg(&dir)
+    let mut w = treeward(&dir)
         .args(["watch", "--since", &since.to_string()])
-        .env_remove("TREEWARD_USER")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -1064,78 +998,10 @@ fn watch_since_resumes_a_stream_from_the_log() {
     let _ = w.wait();
 }
 
-/// A terminal UI in a pseudo-terminal, its screen parsed.
-struct PtyUi {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl PtyUi {
-    fn spawn(dir: &Path, args: &[&str]) -> PtyUi {
-        use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 110,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.arg("--db");
-        cmd.arg(dir);
-        for a in args {
-            cmd.arg(a);
-        }
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("TREEWARD_KEYS", "/nonexistent/keys.toml");
-        cmd.env_remove("TREEWARD_USER");
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 110, 0)));
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let p2 = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p2.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        PtyUi {
-            parser,
-            writer: pair.master.take_writer().unwrap(),
-            child,
-            _master: pair.master,
-        }
-    }
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-    fn wait_for(&self, what: &str, limit: Duration) -> Option<Duration> {
-        let t = Instant::now();
-        while t.elapsed() < limit {
-            if self.screen().contains(what) {
-                return Some(t.elapsed());
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        None
-    }
-    fn send(&mut self, s: &str) {
-        self.writer.write_all(s.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-}
-
-impl Drop for PtyUi {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
+/// A terminal UI on the store in a 110×30 pseudo-terminal, as the user
+/// running the tests unless `args` say `--as`.
+fn ui(dir: &Path, args: &[&str]) -> Tui {
+    Tui::launch(dir, None, 110, 30, &[], args)
 }
 
 #[test]
@@ -1145,11 +1011,11 @@ fn two_terminal_uis_and_a_script_on_one_server() {
     ok(&dir, &["mkdir", &team("Plant")]);
     let mut srv = Server::start(&dir);
     let me = me();
-    let a = PtyUi::spawn(&dir, &[]);
-    let mut b = PtyUi::spawn(&dir, &["--as", "alice"]);
+    let a = ui(&dir, &[]);
+    let mut b = ui(&dir, &["--as", "alice"]);
     let limit = Duration::from_secs(10);
-    assert!(a.wait_for("Plant", limit).is_some(), "{}", a.screen());
-    assert!(b.wait_for("Plant", limit).is_some(), "{}", b.screen());
+    assert!(a.shows_within("Plant", limit).is_some(), "{}", a.screen());
+    assert!(b.shows_within("Plant", limit).is_some(), "{}", b.screen());
     assert!(
         a.screen().contains(&format!(
             "connected as {me} to the treeward process holding this store"
@@ -1162,12 +1028,12 @@ fn two_terminal_uis_and_a_script_on_one_server() {
     ok(&dir, &["--as", "alice", "mkdir", &team("Scripted")]);
     let ack = t.elapsed();
     let seen_a = a
-        .wait_for("Scripted", limit)
+        .shows_within("Scripted", limit)
         .expect("UI a shows the change");
     let seen_b = b
-        .wait_for("Scripted", limit)
+        .shows_within("Scripted", limit)
         .expect("UI b shows the change");
-    assert!(a.wait_for("alice: ", limit).is_some(), "{}", a.screen());
+    assert!(a.shows_within("alice: ", limit).is_some(), "{}", a.screen());
     println!(
         "terminal UIs: a command-line change (the command took {:.0} ms, process start included) was on both screens {:.0} ms and {:.0} ms after the command returned",
         ack.as_secs_f64() * 1e3,
@@ -1178,14 +1044,14 @@ fn two_terminal_uis_and_a_script_on_one_server() {
     srv.child.kill().unwrap();
     srv.child.wait().unwrap();
     assert!(
-        b.wait_for("disconnected, retrying", limit).is_some(),
+        b.shows_within("disconnected, retrying", limit).is_some(),
         "{}",
         b.screen()
     );
     let _srv2 = Server::start(&dir);
     ok(&dir, &["mkdir", &team("AfterRestart")]);
     assert!(
-        b.wait_for("AfterRestart", limit).is_some(),
+        b.shows_within("AfterRestart", limit).is_some(),
         "{}",
         b.screen()
     );

@@ -8,6 +8,10 @@
 use treeward::app::{App, Session, TreeNode};
 use treeward::domain::*;
 
+// An empty store: in memory, or a new PostgreSQL database when the suite
+// runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).
+use crate::common::new_app;
+
 // ---------------------------------------------------------------- helpers
 
 /// A fresh session per operation: a session resolves the actor once.
@@ -73,25 +77,13 @@ fn audit_len(app: &App) -> usize {
     ok(s(app, "own").log(None)).len()
 }
 
-mod pg;
-
-/// An empty store: in memory, or a new PostgreSQL database when the suite
-/// runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).
-fn new_app() -> App {
-    if pg::selected() {
-        let url = pg::required().database("rules");
-        return App::open_postgres(&url).expect("open the test database");
-    }
-    App::in_memory()
-}
-
 const F: ItemKind = ItemKind::Folder;
 const A: ItemKind = ItemKind::App;
 const ALL: [Role; 3] = [Role::Sysadmin, Role::Datamanager, Role::Analyst];
 
 /// SPEC §12 set-up.
 fn setup() -> App {
-    let app = new_app();
+    let app = new_app("rules");
     ok(app.init("own"));
     {
         let own = s(&app, "own");
@@ -190,7 +182,7 @@ fn r1_equal_sibling_names_conflict_and_nothing_changes() {
     let w = e.workspaces.iter_mut().find(|w| w.name == "DW").unwrap();
     let line2 = w.items.iter().position(|i| i.item.name == "Line2").unwrap();
     w.items[line2].item.name = "Line1".into();
-    let fresh = new_app();
+    let fresh = new_app("rules");
     assert_eq!(err(fresh.import(&e)), Outcome::Conflict);
     assert!(!ok(fresh.is_initialized()));
 }
@@ -392,7 +384,7 @@ fn r4_only_the_owner_manages_people_and_logins_are_unique_case_insensitively() {
 
 #[test]
 fn r5_init_creates_owner_and_default_workspace_owner_holds_all_roles() {
-    let app = new_app();
+    let app = new_app("rules");
     let acc = ok(app.init("own"));
     assert_eq!(acc.owner, "own");
     let own = s(&app, "own");

@@ -1,5 +1,5 @@
 //! Issue 12, first step: PostgreSQL as the store, through the real binary,
-//! on a private cluster (tests/pg). Each test has databases of its own.
+//! on a private cluster (tests/integration/pg). Each test has databases of its own.
 //!
 //! - the same operations give the same export on sled and on PostgreSQL;
 //! - bad input at this boundary (unreachable, wrong credentials, a database
@@ -17,13 +17,15 @@
 //!   reads stay right; the log keeps its last 10,000 generations.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
-mod pg;
+use crate::common::pty::Tui;
+use crate::common::{
+    assert_code, entry_names, out, pg, serve, team_items, terminate, treeward, Run,
+};
 
-const BIN: &str = env!("CARGO_BIN_EXE_treeward");
 const TEAM: &str = "/Default Workspace/team";
 
 /// The cluster, stopped when the test process exits (`None`: PostgreSQL is
@@ -33,35 +35,19 @@ fn cluster() -> Option<&'static pg::Cluster> {
     Some(pg::required())
 }
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
+/// `treeward --db DB --as LOGIN ARGS…`, without a password from the
+/// environment (`$PGPASSWORD`): only the connection string gives one.
 fn tw(db: &str, login: &str, args: &[&str]) -> Run {
-    let o = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--as")
-        .arg(login)
-        .args(args)
-        .env_remove("TREEWARD_USER")
+    out(treeward(Path::new(db))
         .env_remove("PGPASSWORD")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+        .args(["--as", login])
+        .args(args))
 }
 
 fn ok(db: &str, login: &str, args: &[&str]) -> String {
     let r = tw(db, login, args);
-    assert_eq!(r.code, 0, "{args:?}: {}{}", r.out, r.err);
-    r.out
+    assert_eq!(r.code, 0, "{args:?}: {}{}", r.stdout, r.stderr);
+    r.stdout
 }
 
 /// An export without what differs between two runs (times, audit seqs' times).
@@ -153,26 +139,20 @@ fn the_same_operations_give_the_same_export_on_sled_and_postgres() {
         &["--json", "who", "/Default Workspace/team/Plant"],
     ] {
         assert_eq!(
-            tw(&sled, "root", args).out,
-            tw(&pg, "root", args).out,
+            tw(&sled, "root", args).stdout,
+            tw(&pg, "root", args).stdout,
             "{args:?}"
         );
     }
 }
 
 fn assert_one_line_6(r: &Run, what: &str) {
-    assert_eq!(r.code, 6, "{what}: {}{}", r.out, r.err);
+    assert_code(r, 6, what);
+    assert!(r.stdout.is_empty(), "{what}: {}", r.stdout);
     assert!(
-        r.err.starts_with("store unavailable: "),
-        "{what}: {}",
-        r.err
-    );
-    assert_eq!(r.err.trim_end().lines().count(), 1, "{what}: {}", r.err);
-    assert!(r.out.is_empty(), "{what}: {}", r.out);
-    assert!(
-        !r.err.contains(pg::PASSWORD),
+        !r.stderr.contains(pg::PASSWORD),
         "{what}: the password was shown: {}",
-        r.err
+        r.stderr
     );
 }
 
@@ -198,7 +178,7 @@ fn bad_database_input_gives_one_exit_6_line_and_never_the_password() {
         &["ls"],
     );
     assert_one_line_6(&r, "wrong password");
-    assert!(r.err.contains("refused the credentials"), "{}", r.err);
+    assert!(r.stderr.contains("refused the credentials"), "{}", r.stderr);
     // No such database.
     let r = tw(&format!("{}/no_such_db", c.base), "root", &["ls"]);
     assert_one_line_6(&r, "no such database");
@@ -207,19 +187,19 @@ fn bad_database_input_gives_one_exit_6_line_and_never_the_password() {
     c.sql(&other, "CREATE TABLE invoices (id int PRIMARY KEY)");
     let r = tw(&other, "root", &["ls"]);
     assert_one_line_6(&r, "another application");
-    assert!(r.err.contains("not a treeward store"), "{}", r.err);
+    assert!(r.stderr.contains("not a treeward store"), "{}", r.stderr);
     // Written by a newer treeward.
     let newer = c.database("newer");
     ok(&newer, "root", &["init", "--owner", "root"]);
     c.sql(&newer, "UPDATE treeward_schema SET version = 99");
     let r = tw(&newer, "root", &["ls"]);
     assert_one_line_6(&r, "newer schema");
-    assert!(r.err.contains("newer treeward"), "{}", r.err);
+    assert!(r.stderr.contains("newer treeward"), "{}", r.stderr);
     // The good one is untouched by all this, and its messages name it
     // without the password.
     let r = tw(&good, "root", &["--json", "init", "--owner", "root"]);
-    assert_eq!(r.code, 5, "{}", r.err);
-    assert!(!r.err.contains(pg::PASSWORD) && !r.out.contains(pg::PASSWORD));
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(!r.stderr.contains(pg::PASSWORD) && !r.stdout.contains(pg::PASSWORD));
     let out = ok(&good, "root", &["--json", "ws", "ls"]);
     assert!(!out.contains(pg::PASSWORD));
 }
@@ -249,31 +229,39 @@ fn conflicting_changes_from_several_processes_keep_the_tree_whole() {
         assert!(
             !(x.code == 0 && y.code == 0),
             "both moves were made: {} / {}",
-            x.out,
-            y.out
+            x.stdout,
+            y.stdout
         );
         if x.code == 0 || y.code == 0 {
             both_moved += 1;
         }
         for r in [&x, &y] {
-            assert!([0, 2, 4, 5].contains(&r.code), "{}{}", r.out, r.err);
+            assert!([0, 2, 4, 5].contains(&r.code), "{}{}", r.stdout, r.stderr);
         }
         // The same name created twice (R1): exactly one wins, the other is a conflict.
         let n = format!("{TEAM}/Same{i}");
         let (x, y) = race(&db, &["mkdir", &n], &["mkdir", &n]);
         let mut codes = [x.code, y.code];
         codes.sort();
-        assert_eq!(codes, [0, 5], "{}{} / {}{}", x.out, x.err, y.out, y.err);
+        assert_eq!(
+            codes,
+            [0, 5],
+            "{}{} / {}{}",
+            x.stdout,
+            x.stderr,
+            y.stdout,
+            y.stderr
+        );
         names_twice += 1;
         // A share racing a delete: either order, never a grant on a deleted item.
         let f = format!("{TEAM}/Shared{i}");
         ok(&db, "root", &["mkdir", &f]);
         let (x, y) = race(&db, &["share", &f, "user:bob", "viewer"], &["rm", &f]);
-        assert_eq!(y.code, 0, "{}", y.err);
-        assert!([0, 4].contains(&x.code), "{}{}", x.out, x.err);
+        assert_eq!(y.code, 0, "{}", y.stderr);
+        assert!([0, 4].contains(&x.code), "{}{}", x.stdout, x.stderr);
     }
     let d = tw(&db, "root", &["doctor"]);
-    assert_eq!(d.code, 0, "doctor: {}{}", d.out, d.err);
+    assert_eq!(d.code, 0, "doctor: {}{}", d.stdout, d.stderr);
     println!("{both_moved} rounds of crossed moves made one move; {names_twice} rounds of a doubled name made one folder");
 }
 
@@ -295,12 +283,7 @@ fn writers_in_several_processes_lose_nothing() {
         }
     });
     let listing: Value = serde_json::from_str(&ok(&db, "root", &["--json", "ls", TEAM])).unwrap();
-    let names: Vec<&str> = listing["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
+    let names = entry_names(&listing);
     assert_eq!(names.len(), 4 * per, "{names:?}");
     let after: Vec<Value> = serde_json::from_str(&ok(&db, "root", &["--json", "log"])).unwrap();
     assert_eq!(
@@ -313,14 +296,12 @@ fn writers_in_several_processes_lose_nothing() {
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
 }
 
-mod pty;
-
 #[test]
 fn an_open_ui_shows_a_change_another_process_made_in_the_database() {
     let Some(c) = cluster() else { return };
     let db = c.database("ui");
     ok(&db, "root", &["demo"]);
-    let mut ui = pty::Tui::spawn(Path::new(&db), "root", 120, 30);
+    let mut ui = Tui::spawn(Path::new(&db), "root", 120, 30);
     ui.wait_for("Workspaces");
     // Another process (it could be on another host) writes to the database.
     ok(&db, "root", &["mkdir", &format!("{TEAM}/FromAnotherHost")]);
@@ -343,13 +324,10 @@ fn watch_through_one_server_sees_a_change_made_through_another() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.sock"), dir.path().join("b.sock"));
     let servers = [serve_on(&db, &a), serve_on(&db, &b)];
-    let mut watch = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
+    let mut watch = treeward(Path::new(&db))
         .arg("--socket")
         .arg(&a)
         .arg("watch")
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -394,7 +372,7 @@ fn watch_through_one_server_sees_a_change_made_through_another() {
     let _ = watch.kill();
     let _ = watch.wait();
     for s in servers {
-        stop(s);
+        terminate(s);
     }
 }
 
@@ -414,7 +392,7 @@ fn copy_moves_a_store_between_a_directory_and_a_database_either_way() {
     let out = ok(&a, "root", &["copy", &a, &pg]);
     assert!(out.starts_with("copied "), "{out}");
     assert!(!out.contains(pg::PASSWORD), "{out}");
-    stop(srv);
+    terminate(srv);
     ok(&a, "root", &["copy", &pg, &b]);
     // The same store, byte for byte in its export: times and audit included.
     let raw = |db: &str| ok(db, "root", &["export"]);
@@ -422,51 +400,25 @@ fn copy_moves_a_store_between_a_directory_and_a_database_either_way() {
     assert_eq!(raw(&pg), raw(&b));
     // Into a store that holds an account: refused, nothing changed.
     let r = tw(&a, "root", &["copy", &b, &pg]);
-    assert_eq!(r.code, 5, "{}{}", r.out, r.err);
-    assert!(!r.err.contains(pg::PASSWORD), "{}", r.err);
+    assert_eq!(r.code, 5, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stderr.contains(pg::PASSWORD), "{}", r.stderr);
     assert_eq!(raw(&a), raw(&pg));
 }
 
 /// Starts `treeward serve` on `db`, listening on `sock`; waits for the socket.
 fn serve_on(db: &str, sock: &Path) -> std::process::Child {
-    let child = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--socket")
-        .arg(sock)
-        .arg("serve")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while !sock.exists() {
-        assert!(started.elapsed().as_secs() < 20, "serve did not start");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    child
+    serve(Path::new(db), sock, Stdio::null())
 }
 
 /// `mkdir TEAM/NAME` through the server on `sock`; it must succeed.
 fn mkdir_through(db: &str, sock: &Path, name: &str) {
-    let r = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
+    let r = treeward(Path::new(db))
         .arg("--socket")
         .arg(sock)
         .args(["mkdir", &format!("{TEAM}/{name}")])
         .output()
         .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-}
-
-fn stop(mut child: std::process::Child) {
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let _ = child.wait();
 }
 
 #[test]
@@ -554,18 +506,16 @@ fn two_servers_with_25_clients_each_lose_nothing() {
         n as f64 / secs
     );
     for s in servers {
-        stop(s);
+        terminate(s);
     }
     // Exactly the folders the acknowledged changes left, bob seeing exactly
     // the shared ones, and one audit entry per acknowledged change.
     let names_for = |login: &str| -> std::collections::BTreeSet<String> {
         let listing: Value =
             serde_json::from_str(&ok(&db, login, &["--json", "ls", TEAM])).unwrap();
-        listing["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| format!("{TEAM}/{}", e["name"].as_str().unwrap()))
+        entry_names(&listing)
+            .into_iter()
+            .map(|name| format!("{TEAM}/{name}"))
             .collect()
     };
     let left: std::collections::BTreeSet<String> = seen
@@ -667,7 +617,7 @@ fn answering(sock: &Path) {
 
 #[test]
 fn a_server_killed_mid_load_loses_nothing_acknowledged() {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
     use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
     use treeward::app::{Reply, Request};
     use treeward::wire::client::{Called, Client};
@@ -747,19 +697,9 @@ fn a_server_killed_mid_load_loses_nothing_acknowledged() {
     // there, with one audit entry each.
     let check = |acked: &[(&'static str, String)], before: usize, in_flight: usize| {
         let ex: Value = serde_json::from_str(&ok(&db, "root", &["export"])).unwrap();
-        let ws = &ex["workspaces"][0];
-        let mut paths: BTreeMap<u64, String> = BTreeMap::new();
         let mut items = BTreeSet::new();
-        for it in ws["items"].as_array().unwrap() {
-            if it["space"]["kind"] != "Team" {
-                continue;
-            }
-            let name = it["name"].as_str().unwrap();
-            let path = match it["parent"].as_u64() {
-                None => format!("{TEAM}/{name}"),
-                Some(p) => format!("{}/{name}", paths[&p]),
-            };
-            paths.insert(it["id"].as_u64().unwrap(), path.clone());
+        for (path, it) in team_items(&ex["workspaces"][0]) {
+            let path = format!("{TEAM}/{path}");
             items.insert(format!("{} {path}", it["kind"].as_str().unwrap()));
             for g in it["grants"].as_array().unwrap() {
                 items.insert(format!(
@@ -809,13 +749,10 @@ fn a_server_killed_mid_load_loses_nothing_acknowledged() {
     );
     // A new server on the same database (the killed one's socket is still
     // there): the writers resume.
-    let server = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
+    let server = treeward(Path::new(&db))
         .arg("--socket")
         .arg(&sock)
         .arg("serve")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -844,11 +781,11 @@ fn a_server_killed_mid_load_loses_nothing_acknowledged() {
             .collect();
         hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
-    stop(server);
+    terminate(server);
     assert_eq!(resumed.len(), clients * 3);
     check(&resumed, after_kill, 0);
     let d = tw(&db, "root", &["doctor"]);
-    assert_eq!(d.code, 0, "doctor: {}{}", d.out, d.err);
+    assert_eq!(d.code, 0, "doctor: {}{}", d.stdout, d.stderr);
 }
 
 #[test]
@@ -1099,7 +1036,7 @@ fn a_ui_through_one_server_shows_changes_made_through_another() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.sock"), dir.path().join("b.sock"));
     let servers = [serve_on(&db, &a), serve_on(&db, &b)];
-    let mut ui = pty::Tui::spawn_args(
+    let mut ui = Tui::spawn_args(
         Path::new(&db),
         "root",
         120,
@@ -1126,6 +1063,6 @@ fn a_ui_through_one_server_shows_changes_made_through_another() {
     ui.keys("q");
     assert_eq!(ui.wait_exit(), 0);
     for s in servers {
-        stop(s);
+        terminate(s);
     }
 }

@@ -7,7 +7,7 @@
 //! status bar, unless a dialog covers it) or the *terminal too small* notice.
 //!
 //! `.ci/run` runs 24 cases of up to 160 events, each as one of five demo users; more:
-//! `PROPTEST_CASES=2000 cargo test --release --test tui_props`.
+//! `PROPTEST_CASES=2000 cargo test --release --test integration -- tui_props::`.
 
 use proptest::prelude::*;
 
@@ -15,6 +15,9 @@ use treeward::app::App;
 use treeward::tui::keys::{Input, Key, KeyCode, MouseKind};
 use treeward::tui::theme::Theme;
 use treeward::tui::{buffer_text, render_test, KeyMap, Ui};
+
+use crate::common::env_number;
+use crate::common::world::proptest_config;
 
 fn key_code() -> impl Strategy<Value = KeyCode> {
     prop_oneof![
@@ -129,9 +132,8 @@ fn run(login: &str, events: &[Input]) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(24),
         failure_persistence: None,
-        ..ProptestConfig::default()
+        ..proptest_config(env_number("PROPTEST_CASES", 24))
     })]
 
     #[test]

@@ -14,8 +14,7 @@ use serde_json::Value;
 const DW: &str = "/Default Workspace";
 const WS: &str = "Default Workspace";
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// The whole store, exported by its owner (R4: it is theirs): the tests'
 /// stores are owned by `own`, the demos' by `admin` or `root`.
@@ -30,15 +29,10 @@ fn export(db: &Path) -> String {
     panic!("none of own, admin, root owns {}", db.display())
 }
 
-mod pg;
-
 /// Where a new store goes: `name` in `t`, or a new PostgreSQL database when
 /// the suite runs on PostgreSQL.
 fn fresh(t: &tempfile::TempDir, name: &str) -> PathBuf {
-    if pg::selected() {
-        return PathBuf::from(pg::required().database("cli"));
-    }
-    t.path().join(name)
+    crate::common::fresh(t, name, "cli")
 }
 
 /// How messages name the store: its directory, or its connection string
@@ -297,13 +291,7 @@ fn ls_text_and_json_follow_r3_order_and_levels() {
     assert_eq!(v["entries"][0]["kind"], "workspace");
     assert_eq!(v["entries"][0]["name"], "Default Workspace");
     let v = expect(&db, "carol", &["--json", "ls", DW], 0).json();
-    let spaces: Vec<&str> = v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(spaces, vec!["team", "my/carol", "my/bob"]);
+    assert_eq!(entry_names(&v), vec!["team", "my/carol", "my/bob"]);
 }
 
 #[test]
@@ -1414,7 +1402,7 @@ fn treeward_user_and_treeward_db_are_honoured_and_flags_win() {
     ]));
     assert_code(&r, 0, "--as over TREEWARD_USER");
     // TREEWARD_DB names the store when --db is absent
-    let r = out(Command::new(BIN)
+    let r = out(bare()
         .env("TREEWARD_DB", &db)
         .env("TREEWARD_USER", "alice")
         .args(["ls", "/Default Workspace/team"]));
@@ -2154,11 +2142,7 @@ fn every_command() -> Vec<(Vec<String>, clap::Command)> {
 }
 
 fn help_of(path: &[String]) -> String {
-    let r = out(Command::new(BIN)
-        .env_remove("TREEWARD_DB")
-        .env_remove("TREEWARD_USER")
-        .args(path)
-        .arg("--help"));
+    let r = out(bare().args(path).arg("--help"));
     assert_code(&r, 0, &format!("{path:?} --help"));
     r.stdout
 }

@@ -5,17 +5,15 @@
 //! (a lost parent, an R1 clash, a cycle, a wrong owner, an undecodable
 //! record) is reported and left alone.
 
-mod trust_util;
-
 use std::path::Path;
 
+use crate::common::trust_util::*;
 use serde_json::Value;
 use treeward::domain::*;
 use treeward::store::codec::{decode, encode};
 use treeward::store::kv::{Kv, Op};
 use treeward::store::sled_kv::SledKv;
 use treeward::store::{keys, Parent};
-use trust_util::*;
 
 fn raw(db: &Path, f: impl FnOnce(&SledKv)) {
     let kv = SledKv::open(db, &db.join("data")).expect("raw open");
@@ -43,9 +41,7 @@ fn records(db: &Path) -> Value {
 }
 
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, Value) {
-    let t = tempfile::tempdir().unwrap();
-    let db = t.path().join("store");
-    demo(&db);
+    let (t, db) = demo_tempdir();
     let r = doctor(&db, &[]);
     assert_eq!(
         r.code,

@@ -1,19 +1,11 @@
 //! Access as code (issue 14): `apply` files of changes, `test` files of
 //! expectations, through the built binary on demo stores.
 
-mod common;
-use common::*;
+use std::path::Path;
 
-use std::path::{Path, PathBuf};
+use crate::common::*;
 
 const TEAM: &str = "/Default Workspace/team";
-
-fn demo() -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let db = t.path().join("store");
-    expect(&db, "root", &["demo"], 0);
-    (t, db)
-}
 
 fn write(t: &tempfile::TempDir, name: &str, text: &str) -> String {
     let p = t.path().join(name);
@@ -41,7 +33,7 @@ const CHANGES: &str = r#"# sales gets its own folder (R16, R27)
 
 #[test]
 fn apply_twice_gives_the_same_store_as_once() {
-    let (t, db) = demo();
+    let (t, db) = demo_store("root");
     let file = write(&t, "changes.yaml", CHANGES);
     let first = expect(&db, "root", &["--json", "apply", &file], 0).json();
     assert_eq!(first["changed"], 7, "{first}");
@@ -82,7 +74,7 @@ fn apply_twice_gives_the_same_store_as_once() {
 
 #[test]
 fn a_file_with_one_invalid_line_changes_nothing_and_names_the_line() {
-    let (t, db) = demo();
+    let (t, db) = demo_store("root");
     let before = export(&db);
     // Refused by the rules on line 3: the first two entries are not made either.
     let file = write(
@@ -118,7 +110,7 @@ fn a_file_with_one_invalid_line_changes_nothing_and_names_the_line() {
 
 #[test]
 fn apply_dry_run_shows_one_what_if_for_the_whole_file_and_changes_nothing() {
-    let (t, db) = demo();
+    let (t, db) = demo_store("root");
     let before = export(&db);
     let file = write(&t, "changes.yaml", CHANGES);
     let dry = expect(&db, "root", &["apply", "--dry-run", &file], 0);
@@ -148,7 +140,7 @@ fn apply_dry_run_shows_one_what_if_for_the_whole_file_and_changes_nothing() {
 
 #[test]
 fn apply_reads_json_and_csv_too() {
-    let (t, db) = demo();
+    let (t, db) = demo_store("root");
     let json = write(
         &t,
         "c.json",
@@ -192,9 +184,8 @@ fn apply_reads_json_and_csv_too() {
 const EXAMPLE: &str = "assets/examples/plant-access.yaml";
 
 fn tool(args: &[&str]) -> Run {
-    out(std::process::Command::new(BIN)
-        .env_remove("TREEWARD_DB")
-        .env_remove("TREEWARD_USER")
+    out(bare()
+        // The child's working directory: the test process's stays as it is.
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args))
 }
@@ -238,7 +229,7 @@ const FAILING: &str = r#"tests:
 
 #[test]
 fn a_failing_test_file_names_each_failed_assertion_with_expected_and_actual() {
-    let (t, db) = demo();
+    let (t, db) = demo_store("root");
     let file = write(&t, "fail.yaml", FAILING);
     let junit = t.path().join("report.xml");
     let r = run(
@@ -304,7 +295,7 @@ fn a_failing_test_file_names_each_failed_assertion_with_expected_and_actual() {
 
 #[test]
 fn a_test_file_runs_on_the_store_given_or_on_its_own_set_up() {
-    let (t, db) = demo();
+    let (t, db) = demo_store("root");
     // On the store: a change there makes the same file fail.
     let file = write(
         &t,
@@ -366,7 +357,7 @@ fn a_test_file_runs_on_the_store_given_or_on_its_own_set_up() {
 
 #[test]
 fn entitlement_reports_stream_as_csv_tsv_jsonl_and_json() {
-    let (_t, db) = demo();
+    let (_t, db) = demo_store("root");
     // Every user × every item they can view: the same pairs as `access LOGIN` in JSON.
     let csv = expect(&db, "root", &["access", "--all", "-o", "csv"], 0).stdout;
     let mut lines = csv.lines();
@@ -439,7 +430,7 @@ fn entitlement_reports_stream_as_csv_tsv_jsonl_and_json() {
 
 #[test]
 fn tables_take_every_output_format_and_documents_carry_their_schema() {
-    let (_t, db) = demo();
+    let (_t, db) = demo_store("root");
     let csv = expect(&db, "root", &["ls", TEAM, "-o", "csv"], 0).stdout;
     assert!(
         csv.starts_with("path,kind,name,id,level,path_only\n"),
@@ -474,15 +465,8 @@ fn tables_take_every_output_format_and_documents_carry_their_schema() {
     let j = expect(&db, "root", &["-o", "json", "who", TEAM], 0).json();
     assert_eq!(j["schema"], 1);
     // A closed pipe ends a long report quietly.
-    let mut child = std::process::Command::new(BIN)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--as",
-            "root",
-            "access",
-            "--all",
-        ])
+    let mut child = treeward(&db)
+        .args(["--as", "root", "access", "--all"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -499,7 +483,7 @@ fn tables_take_every_output_format_and_documents_carry_their_schema() {
 
 #[test]
 fn log_access_equals_the_what_if_recorded_with_the_change() {
-    let (t, db) = demo();
+    let (t, db) = demo_store("root");
     let line1 = format!("{TEAM}/Plant/Line1");
     let changes: [&[&str]; 3] = [
         &[

@@ -12,6 +12,9 @@ use treeward::tui::keys::{Key, KeyCode};
 use treeward::tui::theme::Theme;
 use treeward::tui::{render_test, KeyMap, Ui};
 
+use crate::common::demo_dir;
+use crate::common::pty::Tui;
+
 struct Stats {
     n: usize,
     total: Duration,
@@ -184,61 +187,22 @@ fn keystroke_to_frame_in_a_folder_of_100000_children() {
 /// loop, the frame written back and parsed by a terminal emulator.
 #[test]
 fn keystroke_to_screen_through_a_pseudo_terminal() {
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-    use std::io::{Read, Write};
-    use std::sync::{Arc, Mutex};
-
-    let bin = env!("CARGO_BIN_EXE_treeward");
-    let dir = tempfile::tempdir().unwrap();
-    let st = std::process::Command::new(bin)
-        .arg("--db")
-        .arg(dir.path())
-        .args(["--as", "root", "demo"])
-        .status();
-    assert!(st.unwrap().success());
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 35,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(bin);
-    cmd.arg("--db");
-    cmd.arg(dir.path());
-    cmd.args(["--as", "root"]);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("TREEWARD_KEYS", "/nonexistent");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(35, 120, 0)));
-    let p2 = parser.clone();
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            p2.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let mut w = pair.master.take_writer().unwrap();
-    let screen = || parser.lock().unwrap().screen().contents();
-    let wait = |pred: &dyn Fn(&str) -> bool| {
+    let dir = demo_dir("root");
+    let mut ui = Tui::spawn(dir.path(), "root", 120, 35);
+    // Polled every 0.2 ms: the time from a key written to its frame parsed.
+    let wait = |ui: &Tui, pred: &dyn Fn(&str) -> bool| {
         let t = Instant::now();
-        while !pred(&screen()) {
+        while !pred(&ui.screen()) {
             assert!(
                 t.elapsed() < Duration::from_secs(20),
                 "timed out:\n{}",
-                screen()
+                ui.screen()
             );
             std::thread::sleep(Duration::from_micros(200));
         }
         t.elapsed()
     };
-    wait(&|s: &str| s.contains("■ Archive"));
+    wait(&ui, &|s: &str| s.contains("■ Archive"));
     // The detail pane names the selected row: each key changes it.
     let steps = [
         ("j", "folder  Archive"),
@@ -258,9 +222,8 @@ fn keystroke_to_screen_through_a_pseudo_terminal() {
             // Keys as a person types them: more than one frame interval (10 ms) apart, so
             // the frame cap does not hold a key back.
             std::thread::sleep(Duration::from_millis(15));
-            w.write_all(key.as_bytes()).unwrap();
-            w.flush().unwrap();
-            stats.add(wait(&|s: &str| s.contains(want)));
+            ui.send(key);
+            stats.add(wait(&ui, &|s: &str| s.contains(want)));
         }
     }
     println!(
@@ -269,7 +232,6 @@ fn keystroke_to_screen_through_a_pseudo_terminal() {
         stats.mean(),
         stats.max
     );
-    w.write_all(b"q").unwrap();
-    w.flush().unwrap();
-    let _ = child.wait();
+    ui.send("q");
+    ui.wait_exit();
 }

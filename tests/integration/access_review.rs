@@ -5,13 +5,13 @@
 //! whose effective level changed, on which items, from which level to which
 //! (R10, R11, R13).
 
-mod people;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use treeward::app::{App, TreeNode};
 use treeward::domain::*;
+
+use crate::common::world::{people_app, proptest_config};
 
 const USERS: &[&str] = &["own", "alice", "bob", "carol", "dave", "erin", "tina"];
 const SUBJECTS: &[&str] = &[
@@ -26,10 +26,8 @@ const SUBJECTS: &[&str] = &[
 const LEVELS: &[&str] = &["viewer", "editor", "manager"];
 
 fn base() -> App {
-    let app = App::in_memory();
-    app.init("own").unwrap();
+    let app = people_app(&["alice", "bob", "carol", "dave", "erin"]);
     let s = app.session("own").unwrap();
-    people::add_people(&s, &["alice", "bob", "carol", "dave", "erin"]);
     let dw = "Default Workspace";
     s.role_grant(dw, "bob", &[Role::Analyst]).unwrap();
     s.role_grant(dw, "erin", &[Role::Sysadmin]).unwrap();
@@ -109,7 +107,7 @@ fn all_pages(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(proptest_config(96))]
 
     /// The entitlement report (`access --all`) lists, for every user, exactly
     /// the items `check LOGIN view` allows, at the level `check` gives, on

@@ -1,7 +1,7 @@
 //! Helpers shared by the trust tests (damaged stores, crashes, hostile
 //! input): run the real binary with a timeout, so a hang fails the test
-//! instead of stalling it.
-#![allow(dead_code)]
+//! instead of stalling it, and keep its output as bytes, to look for raw
+//! control characters (arguments and output need not be UTF-8 here).
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::outcome;
+
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_treeward"))
+    PathBuf::from(super::BIN)
 }
 
 /// What one run of the binary did.
@@ -72,15 +74,10 @@ pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Run {
     }
 }
 
+/// `treeward --db DB --as AS` ([`super::treeward`]), without colours.
 pub fn command(db: &Path, as_: &str) -> Command {
-    let mut c = Command::new(bin());
-    c.env_remove("TREEWARD_DB")
-        .env_remove("TREEWARD_USER")
-        .env("NO_COLOR", "1")
-        .arg("--db")
-        .arg(db)
-        .arg("--as")
-        .arg(as_);
+    let mut c = super::treeward(db);
+    c.env("NO_COLOR", "1").arg("--as").arg(as_);
     c
 }
 
@@ -114,21 +111,28 @@ pub fn export(dir: &Path) -> String {
     r.out()
 }
 
+/// A demo store owned by `own` in `store` of a new temporary directory.
+pub fn demo_tempdir() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let db = t.path().join("store");
+    demo(&db);
+    (t, db)
+}
+
+/// The same, and its export.
+pub fn demo_with_export() -> (tempfile::TempDir, PathBuf, String) {
+    let (t, db) = demo_tempdir();
+    let ex = export(&db);
+    (t, db, ex)
+}
+
 /// The contract for a store that cannot be used: exit 6, one line on
 /// stderr starting `store unavailable:`, naming the store directory, with
 /// no panic text, and nothing on stdout.
 pub fn assert_unavailable(r: &Run, dir: &Path, case: &str) {
     let err = r.err();
     assert_eq!(r.code, Some(6), "{case}: exit {:?}, stderr {err:?}", r.code);
-    assert_eq!(
-        err.trim_end_matches('\n').lines().count(),
-        1,
-        "{case}: not one line: {err:?}"
-    );
-    assert!(
-        err.starts_with("store unavailable: "),
-        "{case}: wrong start: {err:?}"
-    );
+    outcome::assert_error_line(&err, 6, case);
     assert!(
         err.contains(&dir.display().to_string()),
         "{case}: does not name {}: {err:?}",

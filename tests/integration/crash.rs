@@ -8,15 +8,12 @@
 //! applied change, in order.
 //!
 //! CI runs 25 kills (about 10 s). The long variant:
-//!   TREEWARD_CRASH_ROUNDS=1000 cargo test --release --test crash -- --nocapture
+//!   TREEWARD_CRASH_ROUNDS=1000 cargo test --release --test integration -- crash:: --nocapture
 //!
 //! On PostgreSQL (`TREEWARD_TEST_STORE=postgres`) the store is a new
 //! database of a private cluster: the writer is killed while connected, its
 //! transaction in flight is the database's to roll back (25 kills, about 30 s:
 //! each round is longer, see `span`).
-
-mod pg;
-mod trust_util;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -24,8 +21,10 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::common::trust_util::*;
+use crate::common::world::Rng;
+use crate::common::{env_number, fresh, pg, team_items};
 use serde_json::Value;
-use trust_util::*;
 
 const WS: &str = "Default Workspace";
 const ROOT: &str = "stress";
@@ -113,19 +112,8 @@ fn actual(ex: &Value) -> Model {
         .iter()
         .find(|w| w["name"] == WS)
         .unwrap();
-    let mut paths: BTreeMap<u64, String> = BTreeMap::new();
     let mut m = Model::default();
-    // Parents precede children in an export.
-    for it in ws["items"].as_array().unwrap() {
-        if it["space"]["kind"] != "Team" {
-            continue;
-        }
-        let name = it["name"].as_str().unwrap();
-        let path = match it["parent"].as_u64() {
-            None => name.to_string(),
-            Some(p) => format!("{}/{name}", paths.get(&p).expect("parent exported first")),
-        };
-        paths.insert(it["id"].as_u64().unwrap(), path.clone());
+    for (path, it) in team_items(ws) {
         if !under(&path, ROOT) {
             continue;
         }
@@ -166,16 +154,6 @@ fn setup(db: &Path) {
     for s in steps {
         let r = tw(db, "own", s);
         assert!(r.ok(), "{s:?}: {}", r.err());
-    }
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
     }
 }
 
@@ -234,16 +212,9 @@ fn run_writer(
 
 #[test]
 fn sigkill_loses_no_acknowledged_change() {
-    let rounds: usize = std::env::var("TREEWARD_CRASH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(25);
+    let rounds: usize = env_number("TREEWARD_CRASH_ROUNDS", 25);
     let t = tempfile::tempdir().unwrap();
-    let db = if pg::selected() {
-        std::path::PathBuf::from(pg::required().database("crash"))
-    } else {
-        t.path().join("store")
-    };
+    let db = fresh(&t, "store", "crash");
     setup(&db);
     let base_audit = audit_actions(&serde_json::from_str(&export(&db)).unwrap());
     let mut model = Model::default();

@@ -1,7 +1,6 @@
 //! The real binary in a pseudo-terminal (portable-pty), its output parsed by
 //! a terminal emulator (vt100): what a person would see. Every wait polls
 //! the screen up to a deadline; no test depends on timing luck.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -10,34 +9,16 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_treeward");
+pub use super::BIN;
+use super::{out, treeward};
+
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
-/// `treeward --db DB --as LOGIN ARGS…`: exit code, stdout, stderr.
+/// `treeward --db DB --as LOGIN ARGS…`: exit code, stdout, stderr. A store
+/// held by another process is waited for as treeward waits by itself.
 pub fn cli(db: &Path, login: &str, args: &[&str]) -> (i32, String, String) {
-    let o = std::process::Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--as")
-        .arg(login)
-        .args(args)
-        .env_remove("TREEWARD_USER")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-/// A demo store in a temporary directory, owned by root.
-pub fn demo_store() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = cli(dir.path(), "root", &["demo"]);
-    assert_eq!(code, 0, "{err}");
-    dir
+    let r = out(treeward(db).args(["--as", login]).args(args));
+    (r.code, r.stdout, r.stderr)
 }
 
 pub struct Tui {
@@ -68,6 +49,20 @@ impl Tui {
         env: &[(&str, &str)],
         args: &[&str],
     ) -> Tui {
+        Self::launch(db, Some(login), cols, rows, env, args)
+    }
+
+    /// The UI on `db` as `login` (`None`: as the OS user, as a person at
+    /// their own terminal), in a `cols`×`rows` terminal, with `env` and
+    /// `args` besides; a reader thread feeds its output to the screen.
+    pub fn launch(
+        db: &Path,
+        login: Option<&str>,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Tui {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -80,11 +75,14 @@ impl Tui {
         let mut cmd = CommandBuilder::new(BIN);
         cmd.arg("--db");
         cmd.arg(db);
-        cmd.arg("--as");
-        cmd.arg(login);
+        if let Some(login) = login {
+            cmd.arg("--as");
+            cmd.arg(login);
+        }
         cmd.env("TERM", "xterm-256color");
         cmd.env("TREEWARD_KEYS", "/nonexistent/keys.toml");
         cmd.env_remove("NO_COLOR");
+        cmd.env_remove("TREEWARD_USER");
         for a in args {
             cmd.arg(a);
         }
@@ -149,6 +147,19 @@ impl Tui {
         self.wait_until(text, |s| s.contains(text))
     }
 
+    /// How long `text` took to show (polled every 5 ms); `None` when it did
+    /// not within `limit`.
+    pub fn shows_within(&self, text: &str, limit: Duration) -> Option<Duration> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.screen().contains(text) {
+                return Some(start.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
     pub fn resize(&mut self, cols: u16, rows: u16) {
         self.parser
             .lock()
@@ -193,5 +204,15 @@ impl Tui {
             "mouse capture off"
         );
         assert!(!s.bracketed_paste(), "bracketed paste off");
+    }
+}
+
+/// A UI still running when its test ends (or fails) is killed, not left
+/// behind on the machine.
+impl Drop for Tui {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! with the peer identity the kernel gives (SO_PEERCRED) and the same rules.
 //!
 //! Figures are printed with
-//!   cargo test --release --test holder -- --nocapture --test-threads 1
+//!   cargo test --release --test integration -- holder:: --nocapture --test-threads 1
 //!
 //! On PostgreSQL (`TREEWARD_TEST_STORE=postgres`) the store is a new
 //! database: a process that opens it (the terminal UI, `serve`) answers on
@@ -13,12 +13,13 @@
 //! credentials can only go that way).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-mod pg;
-mod pty;
-use pty::{cli, demo_store, Tui, BIN};
+use crate::common::assert_error_line;
+use crate::common::pty::{cli, Tui};
+use crate::common::store::{demo_dir, socket_of};
+use crate::common::{as_nobody, out, pg, serve, terminate, treeward};
 
 const TEAM: &str = "/Default Workspace/team";
 
@@ -31,20 +32,10 @@ fn demo() -> (tempfile::TempDir, PathBuf) {
         assert_eq!(code, 0, "{err}");
         return (tempfile::tempdir().unwrap(), db);
     }
-    let dir = demo_store();
+    // The directory itself: another OS user is let through it to the socket.
+    let dir = demo_dir("root");
     let db = dir.path().to_path_buf();
     (dir, db)
-}
-
-/// Where the holder of the store answers: `treeward.sock` in the directory,
-/// or the database's socket in the runtime directory.
-fn socket_of(db: &Path) -> PathBuf {
-    if pg::selected() {
-        return treeward::env::Env::resolve(Some(db.to_path_buf()), None, None)
-            .unwrap()
-            .socket;
-    }
-    db.join("treeward.sock")
 }
 
 /// 40 `check`s, 8 processes at a time; every exit code, and the wall time.
@@ -164,31 +155,13 @@ fn through_the_ui_another_os_user_acts_as_themselves() {
     }
     std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).unwrap();
     let as_other = |args: &[&str]| {
-        use std::os::unix::process::CommandExt;
-        let mut c = Command::new(BIN);
-        c.arg("--db").arg(db).args(args);
-        c.env_remove("TREEWARD_USER").env("HOME", "/");
-        unsafe {
-            c.pre_exec(|| {
-                nix::unistd::setgroups(&[]).map_err(std::io::Error::from)?;
-                nix::unistd::setgid(nix::unistd::Gid::from_raw(65534))
-                    .map_err(std::io::Error::from)?;
-                nix::unistd::setuid(nix::unistd::Uid::from_raw(65534))
-                    .map_err(std::io::Error::from)?;
-                Ok(())
-            });
-        }
-        let o = c.stdin(Stdio::null()).output().unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        let r = out(as_nobody(&mut treeward(db)).args(args));
+        (r.code, r.stdout, r.stderr)
     };
     // Claiming to be root: refused, naming who the kernel says they are.
     let (code, out, err) = as_other(&["--as", "root", "mkdir", &format!("{TEAM}/Forged")]);
     assert_eq!(code, 3, "{out}{err}");
-    assert!(err.starts_with("permission denied: "), "{err}");
+    assert_error_line(&err, 3, "claiming to be root");
     assert!(err.contains(&other.name), "{err}");
     // As themselves, the rules apply to them: not a member, they see no
     // Team Space (R11, R12), and store-level commands are not theirs.
@@ -218,25 +191,7 @@ fn serve_listens_where_socket_says() {
     } else {
         db.join("elsewhere.sock")
     };
-    let mut srv = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--socket")
-        .arg(&sock)
-        .arg("serve")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !sock.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "serve --socket did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let srv = serve(db, &sock, Stdio::piped());
     let (code, out, err) = cli(
         db,
         "root",
@@ -244,9 +199,5 @@ fn serve_listens_where_socket_says() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Plant/"), "{out}");
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(srv.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    assert!(srv.wait().unwrap().success());
+    assert!(terminate(srv).success());
 }

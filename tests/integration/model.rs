@@ -15,7 +15,7 @@
 //!
 //! CI runs 48 stores and 64 sequences (about 2 s). The long run (100,000 of
 //! each; `--test-threads 1` so the closing line prints the totals):
-//!   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture --test-threads 1
+//!   PROPTEST_CASES=100000 cargo test --release --test integration -- model:: --nocapture --test-threads 1
 
 // Users, groups and workspaces are numbered: an index names one.
 #![allow(clippy::needless_range_loop)]
@@ -26,6 +26,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use treeward::app::App;
 use treeward::domain::{ItemKind, Role};
+
+use crate::common::world::{chain, item_path, item_tree, proptest_config, roles_of};
+use crate::common::{env_number, new_app};
 
 static COMPARED: AtomicUsize = AtomicUsize::new(0);
 static STEPS: AtomicUsize = AtomicUsize::new(0);
@@ -64,17 +67,8 @@ fn world() -> impl Strategy<Value = World> {
         ),
     )
         .prop_map(|(roles, groups, org, raw_items, raw_grants)| {
-            let mut items: Vec<(bool, Option<usize>)> = Vec::new();
-            for (i, (folder, pick)) in raw_items.into_iter().enumerate() {
-                let folders: Vec<usize> = (0..i).filter(|j| items[*j].0).collect();
-                // Some items at the root, the rest under a random earlier folder.
-                let parent = if folders.is_empty() || pick.index(4) == 0 {
-                    None
-                } else {
-                    Some(folders[pick.index(folders.len())])
-                };
-                items.push((folder || i == 0, parent));
-            }
+            // A quarter of the items at the root, the rest under a random earlier folder.
+            let items = item_tree(raw_items, 4);
             let n = items.len();
             let grants = raw_grants
                 .into_iter()
@@ -99,23 +93,10 @@ fn world() -> impl Strategy<Value = World> {
 
 impl World {
     fn path(&self, i: usize) -> String {
-        let mut names = vec![format!("n{i}")];
-        let mut cur = self.items[i].1;
-        while let Some(p) = cur {
-            names.push(format!("n{p}"));
-            cur = self.items[p].1;
-        }
-        names.reverse();
-        format!("/DW/team/{}", names.join("/"))
+        item_path(&self.items, i)
     }
     fn chain(&self, i: usize) -> Vec<usize> {
-        let mut v = vec![i];
-        let mut cur = self.items[i].1;
-        while let Some(p) = cur {
-            v.push(p);
-            cur = self.items[p].1;
-        }
-        v
+        chain(&self.items, i)
     }
     /// R10: the highest level of any grant on the item or an ancestor to
     /// the user, a group of theirs, or their unit or an ancestor unit.
@@ -162,20 +143,10 @@ impl World {
     }
 }
 
-mod pg;
-
-/// An empty store: in memory, or a new PostgreSQL database when the suite
-/// runs on PostgreSQL (`TREEWARD_TEST_STORE=postgres`).
-fn new_app() -> App {
-    if pg::selected() {
-        let url = pg::required().database("model");
-        return App::open_postgres(&url).expect("open the test database");
-    }
-    App::in_memory()
-}
-
+/// A store in memory, or a new PostgreSQL database when the suite runs on
+/// PostgreSQL (`TREEWARD_TEST_STORE=postgres`).
 fn build(w: &World) -> App {
-    let app = new_app();
+    let app = new_app("model");
     app.init("own").unwrap();
     let s = app.session("own").unwrap();
     s.ws_rename("Default Workspace", "DW").unwrap();
@@ -196,15 +167,7 @@ fn build(w: &World) -> App {
         if let Some(o) = w.org[u] {
             s.org_join(&format!("o{o}"), &login).unwrap();
         }
-        let roles: Vec<Role> = [
-            (1, Role::Sysadmin),
-            (2, Role::Datamanager),
-            (4, Role::Analyst),
-        ]
-        .into_iter()
-        .filter(|(b, _)| w.roles[u] & b != 0)
-        .map(|(_, r)| r)
-        .collect();
+        let roles: Vec<Role> = roles_of(w.roles[u]);
         if !roles.is_empty() {
             s.role_grant("DW", &login, &roles).unwrap();
         }
@@ -232,10 +195,7 @@ fn build(w: &World) -> App {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(proptest_config(env_number("PROPTEST_CASES", 48)))]
 
     #[test]
     fn team_space_decisions_match_the_model(w in world()) {
@@ -322,7 +282,7 @@ fn zz_report() {
 //
 // CI: 64 sequences of up to 60 steps (about 2,000 steps, two seconds). The long run
 // (100,000 sequences, about 3 million steps; 20,000 took 335 s on one core):
-//   PROPTEST_CASES=100000 cargo test --release --test model -- --nocapture --test-threads 1
+//   PROPTEST_CASES=100000 cargo test --release --test integration -- model:: --nocapture --test-threads 1
 // (both proptests here read PROPTEST_CASES; MODEL_STEPS=N lengthens sequences.)
 // ===========================================================================
 
@@ -333,9 +293,11 @@ mod seq {
     use proptest::prelude::*;
     use proptest::sample::Index;
     use treeward::app::{App, Session};
-    use treeward::domain::{ItemKind, Outcome, Role};
+    use treeward::domain::{ItemKind, Outcome};
 
     use super::{LISTINGS, STEPS, WHO};
+    use crate::common::world::{proptest_config, roles_of};
+    use crate::common::{env_number, new_app};
 
     /// own is the account owner; tina a user of tenant acme; `nobody` does not exist.
     const LOGINS: [&str; 6] = ["own", "u1", "u2", "u3", "u4", "tina"];
@@ -1440,10 +1402,7 @@ mod seq {
     pub type RawOp = (u8, Index, Index, Index, Index);
 
     fn ops() -> impl Strategy<Value = Vec<RawOp>> {
-        let max: usize = std::env::var("MODEL_STEPS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(60);
+        let max: usize = env_number("MODEL_STEPS", 60);
         prop::collection::vec(
             (
                 0u8..33,
@@ -1457,7 +1416,7 @@ mod seq {
     }
 
     fn build(s: &Setup) -> App {
-        let app = super::new_app();
+        let app = new_app("model");
         app.init("own").unwrap();
         let o = app.session("own").unwrap();
         o.ws_rename("Default Workspace", "DW").unwrap();
@@ -1490,18 +1449,6 @@ mod seq {
         }
         drop(o);
         app
-    }
-
-    fn roles_of(mask: u8) -> Vec<Role> {
-        [
-            (1, Role::Sysadmin),
-            (2, Role::Datamanager),
-            (4, Role::Analyst),
-        ]
-        .into_iter()
-        .filter(|(b, _)| mask & b != 0)
-        .map(|(_, r)| r)
-        .collect()
     }
 
     /// Runs one step on both sides; returns a description and both outcomes.
@@ -1972,10 +1919,7 @@ mod seq {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(proptest_config(env_number("PROPTEST_CASES", 64)))]
 
         #[test]
         fn operation_sequences_match_the_model(s in setup(), ops in ops()) {

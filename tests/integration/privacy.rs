@@ -20,17 +20,19 @@
 //! is swapped, as for a path that does not exist (R12: existence is not revealed).
 //!
 //! CI: 40 stores on the app layer, 1 through the binary (some 10 s). Longer:
-//!   PRIVACY_STORES=500 PRIVACY_BIN_STORES=10 cargo test --release --test privacy -- --nocapture
+//!   PRIVACY_STORES=500 PRIVACY_BIN_STORES=10 cargo test --release --test integration -- privacy:: --nocapture
 
 // Users are numbered: an index names one.
 #![allow(clippy::needless_range_loop)]
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use treeward::app::App;
 use treeward::domain::{ItemKind, Role};
+
+use crate::common::world::Rng;
+use crate::common::{env_number, out, treeward};
 
 static PAIRS: AtomicUsize = AtomicUsize::new(0);
 static VIEWS: AtomicUsize = AtomicUsize::new(0);
@@ -38,28 +40,6 @@ static PROBES: AtomicUsize = AtomicUsize::new(0);
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
 const USERS: [&str; 6] = ["own", "u1", "u2", "u3", "u4", "tina"];
-
-/// A small deterministic generator: a store is reproduced from its seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, pct: u64) -> bool {
-        self.next() % 100 < pct
-    }
-    fn tag(&mut self) -> String {
-        format!("{:010x}", self.next() & 0xff_ffff_ffff)
-    }
-}
 
 /// What a built store holds, for the checks.
 #[derive(Debug, Default)]
@@ -428,23 +408,16 @@ fn check_store(seed: u64) {
     }
 }
 
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn seeds(n: u64, salt: u64) -> Vec<u64> {
     // Fixed seeds in CI (reproducible); PRIVACY_SEED varies them.
-    let base = env("PRIVACY_SEED", 0x7a5e_55ed);
+    let base = env_number("PRIVACY_SEED", 0x7a5e_55ed);
     let mut r = Rng(base ^ salt);
     (0..n).map(|_| r.next()).collect()
 }
 
 #[test]
 fn app_layer_views_reveal_no_private_name() {
-    let n = env("PRIVACY_STORES", 40);
+    let n = env_number("PRIVACY_STORES", 40);
     for seed in seeds(n, 1) {
         check_store(seed);
     }
@@ -460,27 +433,13 @@ fn app_layer_views_reveal_no_private_name() {
 
 fn run(db: &std::path::Path, v: &str, args: &[&str]) -> (i32, String) {
     RUNS.fetch_add(1, Ordering::Relaxed);
-    let out = Command::new(env!("CARGO_BIN_EXE_treeward"))
-        .arg("--db")
-        .arg(db)
-        .arg("--as")
-        .arg(v)
-        .args(args)
-        .env_remove("TREEWARD_DB")
-        .env_remove("TREEWARD_USER")
-        .output()
-        .expect("run treeward");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let r = out(treeward(db).args(["--as", v]).args(args));
+    (r.code, r.said())
 }
 
 #[test]
 fn command_line_reveals_no_private_name() {
-    let n = env("PRIVACY_BIN_STORES", 1);
+    let n = env_number("PRIVACY_BIN_STORES", 1);
     let mut pairs = 0;
     for seed in seeds(n, 2) {
         let dir = tempfile::tempdir().unwrap();

@@ -4,10 +4,8 @@
 //! deadline: no test depends on timing luck. The store is checked afterwards
 //! through the command line.
 
-use std::process::Command;
-
-mod pty;
-use pty::{cli, demo_store, Tui, BIN};
+use crate::common::pty::{cli, Tui};
+use crate::common::{assert_code, demo_dir, run};
 
 const DOWN: &str = "\x1b[B";
 const ESC: &str = "\x1b";
@@ -41,17 +39,9 @@ impl Tui {
     }
 }
 
-impl Drop for Tui {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
-}
-
 #[test]
 fn e2e_create_rename_move_share_refuse_delete_and_quit_restores_terminal() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let db = dir.path();
     let mut t = Tui::spawn(db, "root", 120, 35);
     t.open_default_workspace();
@@ -136,7 +126,7 @@ fn e2e_create_rename_move_share_refuse_delete_and_quit_restores_terminal() {
 
 #[test]
 fn r26_inspect_as_tenant_shows_only_tenant_apps() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut t = Tui::spawn(dir.path(), "root", 120, 35);
     t.open_default_workspace();
     t.keys("i");
@@ -177,7 +167,7 @@ fn r26_inspect_as_tenant_shows_only_tenant_apps() {
 
 #[test]
 fn resize_to_40x12_and_smaller_and_back() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut t = Tui::spawn(dir.path(), "root", 120, 35);
     t.open_default_workspace();
     t.resize(40, 12);
@@ -198,7 +188,7 @@ fn resize_to_40x12_and_smaller_and_back() {
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut t = Tui::spawn(dir.path(), "root", 100, 30);
     t.wait_for("Workspaces");
     let pid = t.child.process_id().unwrap();
@@ -214,7 +204,7 @@ fn sigterm_restores_the_terminal() {
 
 #[test]
 fn help_overlay_and_status_hints_come_from_the_key_table() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut t = Tui::spawn(dir.path(), "root", 120, 40);
     // The status line is drawn with the panes; wait for the frame to be whole.
     let s = t.wait_until("the status hints", |s| {
@@ -235,26 +225,12 @@ fn help_overlay_and_status_hints_come_from_the_key_table() {
 
 #[test]
 fn a_store_held_without_an_answer_gives_the_exit_6_line_before_touching_the_terminal() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     // Held by a process that does not answer on the store's socket (this test).
     let held = treeward::store::Store::open(dir.path()).unwrap();
-    let o = Command::new(BIN)
-        .arg("--db")
-        .arg(dir.path())
-        .arg("--as")
-        .arg("root")
-        .env("TREEWARD_WAIT_MS", "300")
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(6));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.starts_with("store unavailable: "), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(
-        o.stdout.is_empty(),
-        "nothing written to the terminal: {:?}",
-        o.stdout
-    );
+    // (It waits 300 ms for an answer: `run`.) Nothing is written to the terminal.
+    let r = run(dir.path(), "root", &[]);
+    assert_code(&r, 6, "the UI on a store held without an answer");
     drop(held);
 }
 
@@ -262,7 +238,7 @@ fn a_store_held_without_an_answer_gives_the_exit_6_line_before_touching_the_term
 fn a_second_terminal_ui_runs_through_the_one_holding_the_store() {
     // Issue 11: no second process is turned away; the second UI is served
     // by the first, as the user the kernel says it is.
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut first = Tui::spawn(dir.path(), "root", 100, 30);
     first.wait_for("Workspaces");
     let mut second = Tui::spawn(dir.path(), "root", 100, 30);
@@ -287,7 +263,7 @@ fn a_second_terminal_ui_runs_through_the_one_holding_the_store() {
 
 #[test]
 fn key_conflicts_in_the_config_are_reported_at_start() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let keys = dir.path().join("keys.toml");
     std::fs::write(&keys, "[tree]\nmove = \"n\"\n").unwrap();
     let mut t = Tui::spawn_with(
@@ -305,7 +281,7 @@ fn key_conflicts_in_the_config_are_reported_at_start() {
 
 #[test]
 fn sighup_ends_the_ui_and_restores_the_terminal() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut t = Tui::spawn(dir.path(), "root", 100, 30);
     t.wait_for("Workspaces");
     let pid = t.child.process_id().unwrap();
@@ -323,7 +299,7 @@ fn sighup_ends_the_ui_and_restores_the_terminal() {
 
 #[test]
 fn no_color_draws_without_colours() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut t = Tui::spawn_with(dir.path(), "root", 100, 30, &[("NO_COLOR", "1")]);
     t.wait_for("Workspaces");
     t.wait_for("■ Archive");
@@ -344,28 +320,20 @@ fn no_color_draws_without_colours() {
 
 #[test]
 fn a_theme_file_is_used_and_a_bad_theme_is_refused_before_the_screen() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let theme = dir.path().join("t.toml");
     std::fs::write(&theme, "folder = \"#ff0000\"\n").unwrap();
     let mut t = Tui::spawn_with(dir.path(), "root", 100, 30, &[]);
     t.keys("q");
     assert_eq!(t.wait_exit(), 0);
-    let o = Command::new(BIN)
-        .arg("--db")
-        .arg(dir.path())
-        .arg("--as")
-        .arg("root")
-        .arg("--theme")
-        .arg(dir.path().join("missing.toml"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let missing = dir.path().join("missing.toml");
+    let r = run(dir.path(), "root", &["--theme", missing.to_str().unwrap()]);
+    assert_code(&r, 2, "a missing theme file");
     assert!(
-        err.starts_with("invalid input: theme") && err.contains("built-in themes"),
-        "{err}"
+        r.stderr.starts_with("invalid input: theme") && r.stderr.contains("built-in themes"),
+        "{}",
+        r.stderr
     );
-    assert!(o.stdout.is_empty());
     // The red folder glyph of the theme file.
     let mut cmd_t = Tui::spawn_themed(dir.path(), theme.to_str().unwrap());
     cmd_t.wait_for("■ Plant");
@@ -390,7 +358,7 @@ fn a_theme_file_is_used_and_a_bad_theme_is_refused_before_the_screen() {
 
 #[test]
 fn a_panic_restores_the_terminal_and_prints_one_line() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut t = Tui::spawn_with(
         dir.path(),
         "root",
@@ -410,7 +378,7 @@ fn a_panic_restores_the_terminal_and_prints_one_line() {
 
 #[test]
 fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let mut t = Tui::spawn(dir.path(), "root", 120, 35);
     let s = t.wait_for("■ Quality");
     let (row, line) = s
@@ -436,7 +404,7 @@ fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
 
 #[test]
 fn who_has_access_view_and_the_move_what_if_before_confirming() {
-    let dir = demo_store();
+    let dir = demo_dir("root");
     let db = dir.path();
     let mut t = Tui::spawn(db, "root", 120, 40);
     t.open_default_workspace();

@@ -4,14 +4,14 @@
 //! another user's My Creations item unless it is shared with them (R14), and
 //! a failed operation changes nothing (the export is byte-for-byte the same).
 
-mod people;
-
 use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use treeward::app::transfer::Export;
 use treeward::app::App;
 use treeward::domain::*;
+
+use crate::common::world::{people_app, proptest_config};
 
 const USERS: &[&str] = &["own", "alice", "bob", "carol", "dave", "tina"];
 const NAMES: &[&str] = &[
@@ -30,10 +30,8 @@ const SUBJECTS: &[&str] = &[
 ];
 
 fn setup() -> App {
-    let app = App::in_memory();
-    app.init("own").unwrap();
+    let app = people_app(&["alice", "bob", "carol", "dave"]);
     let s = app.session("own").unwrap();
-    people::add_people(&s, &["alice", "bob", "carol", "dave"]);
     let dw = "Default Workspace";
     for u in ["bob", "carol", "dave"] {
         s.role_grant(dw, u, &[Role::Analyst]).unwrap();
@@ -267,7 +265,7 @@ fn check_invariants(app: &App) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(proptest_config(48))]
 
     #[test]
     fn r1_r14_r28_random_operations_keep_invariants(steps in prop::collection::vec(step_strategy(), 1..80)) {
