@@ -442,3 +442,66 @@ fn who_has_access_view_and_the_move_what_if_before_confirming() {
     );
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn the_filter_narrows_the_tree_in_place_and_esc_restores_it() {
+    let dir = demo_dir("root");
+    let mut t = Tui::spawn(dir.path(), "root", 120, 40);
+    t.open_default_workspace();
+    t.wait_for("■ Sales");
+    t.keys("f");
+    t.keys("oee");
+    let s = t.wait_until("the tree narrowed to OEE", |s| {
+        s.contains("filter: oee") && s.contains("◆ OEE") && !s.contains("■ Sales")
+    });
+    assert!(
+        s.contains("■ Plant") && s.contains("■ Line1"),
+        "ancestors kept:\n{s}"
+    );
+    // Enter keeps the narrowed tree; Esc shows the whole tree again.
+    t.send(ENTER);
+    t.wait_for("1 match");
+    t.send(ESC);
+    let s = t.wait_until("the whole tree", |s| {
+        s.contains("■ Sales") && !s.contains("filter: oee")
+    });
+    assert!(
+        s.contains("◆ OEE"),
+        "the match stays selected in view:\n{s}"
+    );
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn a_destructive_confirmation_takes_y_not_enter() {
+    let dir = demo_dir("root");
+    let db = dir.path();
+    let mut t = Tui::spawn(db, "root", 120, 40);
+    t.open_default_workspace();
+    t.jump("OEE");
+    t.wait_for("app  OEE");
+    t.keys("d");
+    t.wait_for("Delete app");
+    t.send(ENTER);
+    // Enter does nothing in a confirmation; the dialog stays.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    t.wait_for("Delete app");
+    let (code, _, _) = cli(
+        db,
+        "root",
+        &["ls", "/Default Workspace/team/Plant/Line1/OEE"],
+    );
+    assert_eq!(code, 0, "not deleted by Enter");
+    t.keys("y");
+    t.wait_for("deleted /Default Workspace/team/Plant/Line1/OEE");
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+    let (code, _, _) = cli(
+        db,
+        "root",
+        &["ls", "/Default Workspace/team/Plant/Line1/OEE"],
+    );
+    assert_eq!(code, 4, "deleted by y: not found");
+}
