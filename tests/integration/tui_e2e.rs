@@ -28,6 +28,13 @@ impl Tui {
         self.wait_for("■ Plant");
     }
 
+    /// Default Workspace's Team Space, with the OEE app selected.
+    fn select_oee(&mut self) {
+        self.open_default_workspace();
+        self.jump("OEE");
+        self.wait_for("app  OEE");
+    }
+
     /// Search (`/`) for a name and jump to it.
     fn jump(&mut self, name: &str) {
         self.keys("/");
@@ -407,9 +414,7 @@ fn who_has_access_view_and_the_move_what_if_before_confirming() {
     let dir = demo_dir("root");
     let db = dir.path();
     let mut t = Tui::spawn(db, "root", 120, 40);
-    t.open_default_workspace();
-    t.jump("OEE");
-    t.wait_for("app  OEE");
+    t.select_oee();
     // w: who has access, by level, with the grant paths; s sorts by user.
     t.keys("w");
     let s = t.wait_for("Who has access");
@@ -479,9 +484,7 @@ fn a_destructive_confirmation_takes_y_not_enter() {
     let dir = demo_dir("root");
     let db = dir.path();
     let mut t = Tui::spawn(db, "root", 120, 40);
-    t.open_default_workspace();
-    t.jump("OEE");
-    t.wait_for("app  OEE");
+    t.select_oee();
     t.keys("d");
     t.wait_for("Delete app");
     t.send(ENTER);
