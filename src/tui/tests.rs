@@ -641,10 +641,10 @@ fn no_color_uses_reverse_for_the_selection_and_ascii_glyphs() {
     select_ws(&mut u, "Default Workspace");
     let buf = render_test(&mut u, 120, 35);
     let s = buffer_text(&buf);
-    assert!(s.contains("  > + Archive"), "ascii glyphs: {s}");
+    assert!(s.contains("  + / Archive"), "ascii glyphs: {s}");
     assert!(!s.contains('■') && !s.contains('│'), "{s}");
     // The selected row (the space root) is drawn reversed.
-    let y = row_of(&s, "v @ Team Space") as u16;
+    let y = row_of(&s, "- @ Team Space") as u16;
     let x = s
         .lines()
         .nth(y as usize)
@@ -1766,4 +1766,48 @@ fn slow_work_runs_on_the_worker_and_the_latest_answer_wins() {
         );
         drop(u);
     });
+}
+
+#[test]
+fn ascii_draws_every_screen_in_ascii_only() {
+    let app = demo();
+    let mut u = Ui::new(
+        &app,
+        "root",
+        KeyMap::default(),
+        Theme::load(None).unwrap(),
+        true,
+    )
+    .unwrap();
+    select_ws(&mut u, "Default Workspace");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    let check = |u: &mut Ui, what: &str| {
+        let b = render_test(u, 100, 32);
+        for y in 0..b.area.height {
+            for x in 0..b.area.width {
+                let sym = b[(x, y)].symbol();
+                assert!(
+                    sym.is_ascii(),
+                    "{what}: {sym:?} at {x},{y}:\n{}",
+                    buffer_text(&b)
+                );
+            }
+        }
+        buffer_text(&b)
+    };
+    let s = check(&mut u, "the panes");
+    // `>` marks the selection only; the tree's folders are + (closed) and - (open).
+    assert!(s.contains("- / Plant"), "{s}");
+    assert!(s.contains("* OEE"), "{s}");
+    keys(&mut u, "m");
+    check(&mut u, "a picker with its what-if");
+    press(&mut u, KeyCode::Esc);
+    keys(&mut u, "d");
+    check(&mut u, "a confirmation");
+    press(&mut u, KeyCode::Esc);
+    keys(&mut u, "?");
+    check(&mut u, "help");
+    press(&mut u, KeyCode::Esc);
+    keys(&mut u, "w");
+    check(&mut u, "who has access");
 }

@@ -67,11 +67,12 @@ pub(super) const UNICODE: Glyphs = Glyphs {
     space: "◎ ",
     sel: "›",
 };
+/// `--ascii`: every glyph distinct (`>` marks only the selection).
 pub(super) const ASCII: Glyphs = Glyphs {
-    open: "v ",
-    closed: "> ",
+    open: "- ",
+    closed: "+ ",
     leaf: "  ",
-    folder: "+ ",
+    folder: "/ ",
     app: "* ",
     dashboard: "# ",
     chart: "% ",
@@ -132,6 +133,58 @@ pub fn draw(f: &mut Frame, ui: &mut Ui) {
     let keys = ui.keys.clone();
     for l in ui.layers.iter_mut() {
         draw_layer(f, l, &theme, &keys, ascii, area);
+    }
+    if ascii {
+        to_ascii(f.buffer_mut());
+    }
+}
+
+/// `--ascii`: the frame made entirely ASCII, whatever drew it (borders,
+/// marks, arrows, the cut-off mark; a name's other letters become `?`).
+fn to_ascii(buf: &mut ratatui::buffer::Buffer) {
+    let area = buf.area;
+    for y in area.y..area.y + area.height {
+        let mut wide_tail = false;
+        for x in area.x..area.x + area.width {
+            let cell = &mut buf[(x, y)];
+            let sym = cell.symbol();
+            if wide_tail {
+                // The column a wide character took: a space now.
+                wide_tail = false;
+                cell.set_symbol(" ");
+                continue;
+            }
+            if sym.is_ascii() {
+                continue;
+            }
+            wide_tail = sym.width() > 1;
+            let c = sym.chars().next().unwrap_or(' ');
+            cell.set_symbol(ascii_of(c));
+        }
+    }
+}
+
+fn ascii_of(c: char) -> &'static str {
+    match c {
+        '─' | '━' | '╌' => "-",
+        '│' | '┃' | '▏' => "|",
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' => "+",
+        '›' | '→' => ">",
+        '←' => "<",
+        '↑' => "^",
+        '↓' => "v",
+        '✓' => "+",
+        '✗' | '×' => "x",
+        '…' => "~",
+        '▾' => "-",
+        '▸' => "+",
+        '■' => "/",
+        '◆' => "*",
+        '▦' => "#",
+        '◔' => "%",
+        '≡' => "=",
+        '◎' => "@",
+        _ => "?",
     }
 }
 
