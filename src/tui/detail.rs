@@ -157,6 +157,7 @@ impl Ui<'_> {
         ];
         if it.kind == ItemKind::Folder {
             acts.insert(0, (Cmd::NewFolder, Action::Create, r));
+            acts.insert(1, (Cmd::NewApp, Action::Create, r));
         } else {
             acts.push((Cmd::CopyTo, Action::Copy, r));
             acts.push((Cmd::NewAsset, Action::Edit, r));

@@ -418,6 +418,14 @@ impl KeyMap {
 
     /// Short hints for the status bar of a pane or layer.
     pub fn hints(&self, scope: Scope) -> Vec<(String, &'static str)> {
+        self.hint_cmds(scope)
+            .into_iter()
+            .map(|(k, c)| (k, c.name()))
+            .collect()
+    }
+
+    /// The status bar's hints with their commands: the first key of each.
+    pub fn hint_cmds(&self, scope: Scope) -> Vec<(String, Cmd)> {
         let mut out = Vec::new();
         let scopes: &[Scope] = if scope.is_layer() || scope == Scope::Global {
             &[scope]
@@ -427,7 +435,7 @@ impl KeyMap {
         for &s in scopes {
             for b in self.bindings.iter().filter(|b| b.scope == s && b.hint) {
                 if let Some(k) = b.keys.first() {
-                    out.push((k.to_string(), b.cmd.name()));
+                    out.push((k.to_string(), b.cmd));
                 }
             }
         }

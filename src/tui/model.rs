@@ -157,3 +157,25 @@ pub fn osc52(text: &str) -> String {
         base64::engine::general_purpose::STANDARD.encode(text)
     )
 }
+
+/// Whether a tree command is offered on a row of this kind (the key bar
+/// follows the selected row): creating in folders and space roots, the
+/// app-only actions on apps, item actions on items.
+pub fn offered(cmd: Cmd, kind: &NodeKind) -> bool {
+    use NodeKind as K;
+    match cmd {
+        Cmd::NewFolder | Cmd::NewApp => matches!(kind, K::Folder | K::Space(_)),
+        Cmd::NewAsset | Cmd::Attach | Cmd::Restrict | Cmd::CopyTo | Cmd::CopyBeside => {
+            matches!(kind, K::App | K::Asset(_))
+        }
+        Cmd::Rename
+        | Cmd::Move
+        | Cmd::Delete
+        | Cmd::Share
+        | Cmd::Unshare
+        | Cmd::Leave
+        | Cmd::Describe => matches!(kind, K::Folder | K::App | K::Asset(_)),
+        Cmd::Who | Cmd::CopyPath => !matches!(kind, K::More),
+        _ => true,
+    }
+}

@@ -1811,3 +1811,28 @@ fn ascii_draws_every_screen_in_ascii_only() {
     keys(&mut u, "w");
     check(&mut u, "who has access");
 }
+
+#[test]
+fn the_key_bar_and_the_action_list_follow_the_selected_row() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    let s = screen(&mut u, 140, 35);
+    let bar = s.lines().last().unwrap_or_default().to_string();
+    assert!(
+        !bar.contains("new-folder") && !bar.contains("new-app"),
+        "on an app: {bar}"
+    );
+    assert!(bar.contains("r rename") && bar.contains("s share"), "{bar}");
+    select(&mut u, &format!("{DW}/Plant/Line1"));
+    let s = screen(&mut u, 140, 35);
+    let bar = s.lines().last().unwrap_or_default().to_string();
+    assert!(
+        bar.contains("n new-folder") && bar.contains("a new-app"),
+        "on a folder: {bar}"
+    );
+    assert!(
+        s.contains("✓ a   new app"),
+        "a folder's actions list new app:\n{s}"
+    );
+}

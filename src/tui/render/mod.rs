@@ -12,7 +12,7 @@ use crate::domain::text::escape;
 
 use super::keymap::Scope;
 use super::layout::{list_offset, Areas, MIN_H, MIN_W};
-use super::model::{Focus, Tab, Tone};
+use super::model::{offered, Focus, Tab, Tone};
 use super::theme::Theme;
 use super::ui::Ui;
 
@@ -431,8 +431,13 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
     // The hints of the top layer, else of the focused pane.
     let scope = ui.layers.last().map_or(ui.focus.scope(), |l| l.scope());
     let mut hints = String::new();
-    for (k, name) in ui.keys.hints(scope) {
-        hints.push_str(&format!(" {k} {name} "));
+    let row = ui.tree.selected_node().map(|n| &n.data.kind);
+    for (k, cmd) in ui.keys.hint_cmds(scope) {
+        // The tree's hints follow the selected row.
+        if scope == Scope::Tree && row.is_some_and(|kind| !offered(cmd, kind)) {
+            continue;
+        }
+        hints.push_str(&format!(" {k} {} ", cmd.name()));
     }
     if scope == Scope::Tree && (ui.inspect.is_some() || ui.filter.is_some()) {
         let what = if ui.filter.is_some() {
