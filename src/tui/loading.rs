@@ -195,7 +195,10 @@ impl<'a> Ui<'a> {
             .filter(|n| n.expanded)
             .map(|n| node_key(&n.data))
             .collect();
-        let sel = self.tree.selected_node().map(|n| node_key(&n.data));
+        let mut sel = self.tree.selected_node().map(|n| node_key(&n.data));
+        let shown = roots_key(&self.tree);
+        self.places
+            .insert(shown.clone(), (expanded.clone(), sel.clone()));
         // The space root is a row of its own (creating at the root starts there), open.
         let roots = match self.spaces.current().cloned() {
             None => Vec::new(),
@@ -211,6 +214,16 @@ impl<'a> Ui<'a> {
         };
         let height = self.tree.height;
         self.tree = TreeState::new(roots);
+        // Another space: as it was left.
+        let key = roots_key(&self.tree);
+        if key != shown {
+            if let Some((e, s)) = self.places.get(&key).cloned() {
+                expanded.extend(e);
+                sel = s;
+            } else {
+                sel = None;
+            }
+        }
         self.tree.height = height;
         self.jobs.pages.clear();
         // Re-expand what was expanded (breadth first, loading as we go).
@@ -317,4 +330,13 @@ impl<'a> Ui<'a> {
             }
         }
     }
+}
+
+/// The key of the spaces a tree shows (its roots).
+fn roots_key(t: &TreeState) -> String {
+    t.roots
+        .iter()
+        .map(|&r| node_key(&t.nodes[r].data))
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -616,7 +616,7 @@ fn wide_characters_keep_columns_aligned() {
     press(&mut u, KeyCode::Enter);
     let buf = render_test(&mut u, 120, 35);
     let s = buffer_text(&buf);
-    let wide = s.lines().find(|l| l.contains("工場")).unwrap();
+    let wide = s.lines().find(|l| l.contains("■ 工場")).unwrap();
     let plain = s.lines().find(|l| l.contains("■ Plant")).unwrap();
     use unicode_width::UnicodeWidthStr;
     let end = |l: &str| l[..l.find("admin").unwrap() + 5].width();
@@ -1835,4 +1835,49 @@ fn the_key_bar_and_the_action_list_follow_the_selected_row() {
         s.contains("✓ a   new app"),
         "a folder's actions list new app:\n{s}"
     );
+}
+
+#[test]
+fn the_place_is_kept_after_a_delete_and_across_workspaces() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    // A delete leaves the selection beside the deleted item, not at the root.
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    let siblings: Vec<String> = {
+        let i = u.tree.selected().unwrap();
+        let p = u.tree.nodes[i].parent.unwrap();
+        u.tree.nodes[p]
+            .children
+            .clone()
+            .unwrap()
+            .iter()
+            .map(|&k| u.tree.path(k))
+            .collect()
+    };
+    let at = siblings.iter().position(|p| p.ends_with("/OEE")).unwrap();
+    let want = siblings
+        .get(at + 1)
+        .or(at.checked_sub(1).and_then(|b| siblings.get(b)))
+        .cloned();
+    keys(&mut u, "d");
+    keys(&mut u, "y");
+    assert!(message(&u).starts_with("deleted"), "{}", message(&u));
+    let want = want.unwrap_or_else(|| format!("{DW}/Plant/Line1"));
+    assert_eq!(u.tree.selected_path(), Some(want.clone()));
+    // The detail pane's title names the selected item.
+    let s = screen(&mut u, 120, 35);
+    let name = want.rsplit('/').next().unwrap();
+    assert!(
+        s.lines().next().unwrap().contains(&format!(" {name} ")),
+        "{s}"
+    );
+    // Another workspace and back: the tree is open as it was, the selection too.
+    u.focus = Focus::Workspaces;
+    press(&mut u, KeyCode::Up);
+    assert_ne!(u.current_ws().unwrap().name, "Default Workspace");
+    press(&mut u, KeyCode::Down);
+    assert_eq!(u.current_ws().unwrap().name, "Default Workspace");
+    assert_eq!(u.tree.selected_path(), Some(want), "selection kept");
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("▾ ■ Line1"), "expansion kept:\n{s}");
 }

@@ -79,6 +79,8 @@ pub struct Ui<'a> {
     /// The what-if of the open dialog.
     pub whatif: WhatIfState,
     pub jobs: Jobs,
+    /// Each space's expanded rows and selection, kept while another is shown.
+    pub places: HashMap<String, (std::collections::HashSet<String>, Option<String>)>,
 }
 
 pub(super) type R<T> = crate::domain::Result<T>;
@@ -115,6 +117,7 @@ impl<'a> Ui<'a> {
             generation: 0,
             whatif: WhatIfState::default(),
             jobs: Jobs::default(),
+            places: HashMap::new(),
         }
     }
 

@@ -124,8 +124,10 @@ fn change(u: &mut Ui, d: &Dialog, v: String) -> R<Step> {
             (format!("moved {name} to {to}"), Some(id))
         }
         Purpose::Delete { path, .. } => {
+            // The selection stays where the item was: on its neighbour.
+            let beside = beside(u);
             u.execute(made()?)?;
-            (format!("deleted {}", escape(&path)), None)
+            (format!("deleted {}", escape(&path)), beside)
         }
         Purpose::ShareNote {
             id,
@@ -196,6 +198,26 @@ fn integ_change(u: &mut Ui, purpose: Purpose, v: String) -> R<Step> {
         other => return Err(Error::invalid(format!("nothing to do for {other:?}"))),
     };
     Ok(Step::Done(msg, None))
+}
+
+/// The item beside the selected row: the next sibling, else the previous
+/// one, else the folder it is in.
+fn beside(u: &Ui) -> Option<ItemId> {
+    let t = &u.tree;
+    let i = t.selected()?;
+    let p = t.nodes[i].parent?;
+    let kin: Vec<usize> = t.nodes[p].children.as_ref()?.iter().copied().collect();
+    let at = kin.iter().position(|&k| k == i)?;
+    let item = |k: &usize| {
+        t.nodes[*k]
+            .data
+            .id
+            .filter(|_| t.nodes[*k].data.kind != super::super::tree::NodeKind::More)
+    };
+    kin.get(at + 1)
+        .and_then(item)
+        .or_else(|| at.checked_sub(1).and_then(|b| kin.get(b)).and_then(item))
+        .or(t.nodes[p].data.id)
 }
 
 fn new_item(u: &mut Ui, parent: &str, kind: ItemKind, v: &str) -> R<Step> {

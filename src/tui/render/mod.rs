@@ -269,7 +269,13 @@ fn draw_spaces(f: &mut Frame, ui: &mut Ui, r: Rect) {
 fn draw_detail(f: &mut Frame, ui: &mut Ui, r: Rect) {
     let t = ui.theme.clone();
     let focused = ui.focus == Focus::Detail;
-    let b = block(" Detail ".into(), focused, &t, ui.ascii);
+    // The title names what the pane is about.
+    let about = match ui.shown_tab() {
+        Tab::Workspace => ui.current_ws().map(|w| escape(&w.name)),
+        _ => ui.tree.selected_node().map(|n| escape(&n.data.name)),
+    };
+    let title = format!(" {} ", about.unwrap_or_else(|| "Detail".into()));
+    let b = block(title, focused, &t, ui.ascii);
     let inner = b.inner(r);
     f.render_widget(b, r);
     if inner.height < 2 {
