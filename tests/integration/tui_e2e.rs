@@ -186,7 +186,7 @@ fn resize_to_40x12_and_smaller_and_back() {
     t.wait_for("terminal too small");
     t.resize(120, 35);
     t.wait_until("the full layout", |s| {
-        s.contains("Workspaces") && s.contains("Detail") && !s.contains("too small")
+        s.contains("Workspaces") && s.contains("Permissions") && !s.contains("too small")
     });
     t.keys("q");
     assert_eq!(t.wait_exit(), 0);
