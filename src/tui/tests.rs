@@ -1881,3 +1881,33 @@ fn the_place_is_kept_after_a_delete_and_across_workspaces() {
     let s = screen(&mut u, 120, 35);
     assert!(s.contains("▾ ■ Line1"), "expansion kept:\n{s}");
 }
+
+#[test]
+fn a_re_share_keeps_the_grants_note_unless_it_is_changed() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let plant = format!("{DW}/Plant");
+    let note_of = |app: &App| {
+        grants_on(app, &plant)
+            .into_iter()
+            .find(|g| g.subject.to_string() == "group:qa")
+            .map(|g| (g.level.to_string(), g.note))
+    };
+    let before = note_of(&app).expect("the demo's grant to group:qa");
+    assert!(!before.1.is_empty());
+    select(&mut u, &plant);
+    keys(&mut u, "s");
+    keys(&mut u, "group:qa");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "viewer");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 120, 35);
+    assert!(s.contains("its note is kept unless you change it"), "{s}");
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(
+        note_of(&app),
+        Some(("viewer".into(), before.1.clone())),
+        "{}",
+        message(&u)
+    );
+}

@@ -69,7 +69,7 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
         Purpose::ShareSubject { id, path } => share_level(u, id, path, &v),
         Purpose::ShareLevel {
             id, path, subject, ..
-        } => share_note(id, path, subject, &v),
+        } => share_note(u, id, path, subject, &v),
         Purpose::Inspect => inspect(u, v),
         Purpose::Search => {
             let id: ItemId = v.parse().map_err(|_| Error::invalid("bad match"))?;
@@ -285,15 +285,39 @@ fn share_level(u: &mut Ui, id: ItemId, path: String, v: &str) -> R<Step> {
     )))
 }
 
-fn share_note(id: ItemId, path: String, subject: Subject, v: &str) -> R<Step> {
+/// The note of a share: a grant the subject holds here already keeps its
+/// note unless it is changed (the field starts with it).
+fn share_note(u: &Ui, id: ItemId, path: String, subject: Subject, v: &str) -> R<Step> {
     let level: Level = v.parse()?;
+    let (it, _) = u.sess.resolve_item(&path)?;
+    let held = u
+        .sess
+        .grants_of(&it)?
+        .into_iter()
+        .find(|g| g.subject == subject);
+    let mut lines = vec![format!("{subject} {level}")];
+    let note = match &held {
+        Some(g) if !g.note.is_empty() => {
+            lines.push(format!(
+                "{subject} holds {} here now; its note is kept unless you change it:",
+                g.level
+            ));
+            g.note.clone()
+        }
+        Some(g) => {
+            lines.push(format!("{subject} holds {} here now.", g.level));
+            lines.push("A note for the grant, Enter to share:".into());
+            String::new()
+        }
+        None => {
+            lines.push("A note for the grant, Enter to share:".into());
+            String::new()
+        }
+    };
     Ok(Step::Next(Dialog::input(
         "Note (optional)",
-        vec![
-            format!("{subject} {level}"),
-            "A note for the grant, Enter to share:".into(),
-        ],
-        "",
+        lines,
+        &note,
         Purpose::ShareNote {
             id,
             path,
