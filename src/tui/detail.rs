@@ -99,7 +99,8 @@ impl Ui<'_> {
     }
 
     fn info_lines(&self, r: &Resolved, data: &NodeData) -> R<Vec<DLine>> {
-        let s = &self.sess;
+        // While inspecting, the level and the actions are the inspected user's.
+        let s = self.viewer();
         let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
         let d = s.decide(Action::View, r)?;
         let mut out = Vec::new();
@@ -129,7 +130,11 @@ impl Ui<'_> {
         ));
         out.push(dl(Tone::Normal, format!("created   {}", when(it.created))));
         out.push(dl(Tone::Normal, format!("modified  {}", when(it.modified))));
-        out.push(dl(Tone::Normal, format!("you       {}", d.level_word())));
+        let who = match &self.inspect {
+            Some(i) => escape(&i.login),
+            None => "you".into(),
+        };
+        out.push(dl(Tone::Normal, format!("{who:<9} {}", d.level_word())));
         if !it.description.is_empty() {
             out.push(dl(
                 Tone::Normal,
@@ -145,8 +150,20 @@ impl Ui<'_> {
 
     /// The actions of the selected item, each marked open or refused with the rule's reason.
     fn action_lines(&self, out: &mut Vec<DLine>, it: &Item, r: &Resolved) -> R<()> {
-        let s = &self.sess;
-        out.push(dl(Tone::Heading, "Actions"));
+        let s = self.viewer();
+        match &self.inspect {
+            Some(i) => {
+                out.push(dl(
+                    Tone::Heading,
+                    format!("What {} may do", escape(&i.login)),
+                ));
+                out.push(dl(
+                    Tone::Dim,
+                    "  (you change nothing while inspecting; Esc ends it)",
+                ));
+            }
+            None => out.push(dl(Tone::Heading, "Actions")),
+        }
         let mut acts: Vec<(Cmd, Action, &Resolved)> = vec![
             (Cmd::Rename, Action::Rename, r),
             (Cmd::Move, Action::Move, r),

@@ -179,3 +179,29 @@ pub fn offered(cmd: Cmd, kind: &NodeKind) -> bool {
         _ => true,
     }
 }
+
+/// Whether a command changes the store (not offered while inspecting: the
+/// actions shown then are the inspected user's, and changes are made as
+/// oneself).
+pub fn changes(cmd: Cmd) -> bool {
+    matches!(
+        cmd,
+        Cmd::NewFolder
+            | Cmd::NewApp
+            | Cmd::NewAsset
+            | Cmd::Rename
+            | Cmd::Describe
+            | Cmd::Move
+            | Cmd::CopyTo
+            | Cmd::CopyBeside
+            | Cmd::Delete
+            | Cmd::Share
+            | Cmd::Unshare
+            | Cmd::Leave
+            | Cmd::Resources
+            | Cmd::Restrict
+            | Cmd::Integrations
+            | Cmd::Attach
+            | Cmd::Members
+    )
+}

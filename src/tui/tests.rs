@@ -1911,3 +1911,32 @@ fn a_re_share_keeps_the_grants_note_unless_it_is_changed() {
         message(&u)
     );
 }
+
+#[test]
+fn r26_inspecting_shows_the_inspected_users_level_and_actions_and_changes_nothing() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "i");
+    keys(&mut u, "tina");
+    press(&mut u, KeyCode::Enter);
+    assert!(u.inspect.is_some(), "{}", message(&u));
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    let s = screen(&mut u, 140, 40);
+    assert!(
+        s.contains("tina      tenant"),
+        "tina's level, by name:\n{s}"
+    );
+    assert!(s.contains("What tina may do"), "{s}");
+    assert!(!s.contains("you       admin"), "{s}");
+    assert!(!s.contains("✓ d"), "tina deletes nothing:\n{s}");
+    let bar = s.lines().last().unwrap_or_default().to_string();
+    assert!(!bar.contains("rename") && !bar.contains("share"), "{bar}");
+    // Root's own actions are not offered while inspecting.
+    keys(&mut u, "d");
+    assert!(u.dialog().is_none());
+    assert!(
+        message(&u).contains("inspecting as tina"),
+        "{}",
+        message(&u)
+    );
+}

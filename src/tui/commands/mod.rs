@@ -25,6 +25,7 @@ use crate::domain::text::escape;
 use crate::domain::*;
 
 use super::keymap::Cmd;
+use super::model::changes;
 use super::ui::{Ui, R};
 
 /// A command's handler.
@@ -83,6 +84,13 @@ pub fn handler(cmd: Cmd) -> Option<Handler> {
 impl Ui<'_> {
     /// Runs a named command (keys, the mouse and tests come through here).
     pub fn run(&mut self, cmd: Cmd) {
+        if let (true, Some(i)) = (changes(cmd), &self.inspect) {
+            let who = escape(&i.login);
+            return self.set_error(format!(
+                "{}: you are inspecting as {who}; changes are made as yourself: Esc ends the inspection first",
+                cmd.name()
+            ));
+        }
         if let Some(h) = handler(cmd) {
             h(self);
         }

@@ -12,7 +12,7 @@ use crate::domain::text::escape;
 
 use super::keymap::Scope;
 use super::layout::{list_offset, Areas, MIN_H, MIN_W};
-use super::model::{offered, Focus, Tab, Tone};
+use super::model::{changes, offered, Focus, Tab, Tone};
 use super::theme::Theme;
 use super::ui::Ui;
 
@@ -441,6 +441,9 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
     for (k, cmd) in ui.keys.hint_cmds(scope) {
         // The tree's hints follow the selected row.
         if scope == Scope::Tree && row.is_some_and(|kind| !offered(cmd, kind)) {
+            continue;
+        }
+        if ui.inspect.is_some() && changes(cmd) {
             continue;
         }
         hints.push_str(&format!(" {k} {} ", cmd.name()));
