@@ -71,9 +71,15 @@ impl<'a> Ui<'a> {
         };
         let mut shared = Vec::new();
         let viewer_login = self.viewer().login().to_string();
+        let (mut private_mine, mut private_shared) = (false, 0);
         for (s, _) in self.viewer().visible_spaces(&ws)? {
             let root = self.sess.space_root(&s)?;
             if !self.actor_sees(&root) {
+                match &s.kind {
+                    SpaceKind::My(o) if *o == viewer_login => private_mine = true,
+                    SpaceKind::My(_) => private_shared += 1,
+                    SpaceKind::Team => {}
+                }
                 continue;
             }
             match &s.kind {
@@ -85,6 +91,18 @@ impl<'a> Ui<'a> {
         // "Shared with me" is listed even when empty, so it is never silently missing.
         if !self.viewer().actor.is_tenant_user() {
             out.push(SpaceChoice::Shared(shared));
+        }
+        // Inspecting: what the inspected user has and you may not see is named, not shown (R14).
+        if private_mine {
+            out.insert(
+                out.len().min(1),
+                SpaceChoice::Private(format!("{viewer_login}'s My Creations")),
+            );
+        }
+        if private_shared > 0 {
+            out.push(SpaceChoice::Private(format!(
+                "{private_shared} shared with {viewer_login}"
+            )));
         }
         Ok(out)
     }
@@ -211,6 +229,7 @@ impl<'a> Ui<'a> {
                 .iter()
                 .map(|s| self.eyes().space_node(s))
                 .collect::<R<Vec<_>>>()?,
+            Some(SpaceChoice::Private(_)) => Vec::new(),
         };
         let height = self.tree.height;
         self.tree = TreeState::new(roots);

@@ -66,6 +66,9 @@ pub enum SpaceChoice {
     Mine(SpaceRef),
     /// Items other users shared from their My Creations.
     Shared(Vec<SpaceRef>),
+    /// While inspecting: spaces the inspected user has that the actor may
+    /// not see (R14), named so the picture is not silently incomplete.
+    Private(String),
 }
 
 impl SpaceChoice {
@@ -74,6 +77,7 @@ impl SpaceChoice {
             SpaceChoice::Team(_) => "Team Space".into(),
             SpaceChoice::Mine(_) => "My Creations".into(),
             SpaceChoice::Shared(v) => format!("Shared with me ({})", v.len()),
+            SpaceChoice::Private(what) => format!("{what}: private"),
         }
     }
 }

@@ -1940,3 +1940,26 @@ fn r26_inspecting_shows_the_inspected_users_level_and_actions_and_changes_nothin
         message(&u)
     );
 }
+
+#[test]
+fn r14_inspecting_names_the_private_spaces_it_does_not_show() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "i");
+    keys(&mut u, "bob");
+    press(&mut u, KeyCode::Enter);
+    let labels: Vec<String> = u.spaces.items.iter().map(|s| s.label()).collect();
+    assert!(
+        labels.contains(&"bob's My Creations: private".to_string()),
+        "{labels:?}"
+    );
+    let i = labels
+        .iter()
+        .position(|l| l.starts_with("bob's My Creations"))
+        .unwrap();
+    u.spaces.sel = i;
+    u.load_tree().unwrap();
+    let s = screen(&mut u, 140, 35);
+    assert!(s.contains("bob's My Creations: private (R14)"), "{s}");
+    assert!(u.tree.rows.is_empty(), "nothing of it is shown");
+}

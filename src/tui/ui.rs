@@ -177,7 +177,7 @@ impl<'a> Ui<'a> {
         match self.spaces.current() {
             Some(SpaceChoice::Team(s)) | Some(SpaceChoice::Mine(s)) => vec![s.clone()],
             Some(SpaceChoice::Shared(v)) => v.clone(),
-            None => vec![],
+            Some(SpaceChoice::Private(_)) | None => vec![],
         }
     }
 
@@ -251,7 +251,7 @@ impl<'a> Ui<'a> {
         }
         match self.spaces.current()? {
             SpaceChoice::Team(s) | SpaceChoice::Mine(s) => self.sess.space_root(s).ok(),
-            SpaceChoice::Shared(_) => None,
+            SpaceChoice::Shared(_) | SpaceChoice::Private(_) => None,
         }
     }
 

@@ -62,7 +62,17 @@ fn title(ui: &Ui) -> String {
     title
 }
 
-fn empty_note(ui: &Ui) -> &'static str {
+fn empty_note(ui: &Ui) -> String {
+    if let Some(SpaceChoice::Private(what)) = ui.spaces.current() {
+        return format!(
+            "{}: private (R14). Inspecting never shows more than you may see yourself.",
+            escape(what)
+        );
+    }
+    empty_note_of(ui).into()
+}
+
+fn empty_note_of(ui: &Ui) -> &'static str {
     if ui
         .filter
         .as_ref()
