@@ -196,13 +196,22 @@ impl Ui<'_> {
                     }
                 }
             }
-            if dd.allowed {
-                out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
-            } else {
-                out.push(dl(
+            // What the rules allow may still be refused by what is known now
+            // (a folder that is not empty cannot be deleted, R28): said before it is tried.
+            let blocked = match (dd.allowed, cmd) {
+                (true, Cmd::Delete) => s.delete_blocker(r)?.map(|e| e.to_string()),
+                _ => None,
+            };
+            match (dd.allowed, blocked) {
+                (true, None) => out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc()))),
+                (true, Some(why)) => out.push(dl(
+                    Tone::Dim,
+                    format!("  ✗ {key:<3} {} now: {why}", cmd.desc()),
+                )),
+                (false, _) => out.push(dl(
                     Tone::Dim,
                     format!("  ✗ {key:<3} {}: {}", cmd.desc(), dd.reason),
-                ));
+                )),
             }
         }
         let mut extra: Vec<(Cmd, Allowance)> = Vec::new();

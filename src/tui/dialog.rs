@@ -279,6 +279,8 @@ pub struct Dialog {
     pub error: Option<String>,
     /// Rows the picker list had when last drawn.
     pub list_height: usize,
+    /// Where the picker's rows were drawn (for the mouse).
+    pub list_area: ratatui::layout::Rect,
     /// What the change would do to who has access, for a change that alters
     /// access (kept up to date by the UI, see `access`).
     pub whatif: Option<WhatIfView>,
@@ -311,6 +313,7 @@ impl Dialog {
             purpose,
             error: None,
             list_height: 8,
+            list_area: Default::default(),
             whatif: None,
         }
     }
@@ -322,6 +325,7 @@ impl Dialog {
             purpose,
             error: None,
             list_height: 8,
+            list_area: Default::default(),
             whatif: None,
         }
     }
@@ -338,6 +342,7 @@ impl Dialog {
             purpose,
             error: None,
             list_height: 8,
+            list_area: Default::default(),
             whatif: None,
         }
     }
@@ -358,6 +363,28 @@ impl Dialog {
             Body::Pick(p) => !p.query.is_empty(),
             Body::Confirm => false,
         }
+    }
+
+    /// A click at a screen cell: a picker's row is chosen; a click on the
+    /// chosen row submits it.
+    pub fn click(&mut self, col: u16, row: u16) -> Outcome {
+        let a = self.list_area;
+        let inside = col >= a.x && col < a.x + a.width && row >= a.y && row < a.y + a.height;
+        let Body::Pick(p) = &mut self.body else {
+            return Outcome::Stay;
+        };
+        if !inside {
+            return Outcome::Stay;
+        }
+        let i = p.offset + (row - a.y) as usize;
+        if i >= p.filtered.len() {
+            return Outcome::Stay;
+        }
+        if i == p.sel {
+            return Outcome::Submit;
+        }
+        p.sel = i;
+        Outcome::Stay
     }
 
     /// The mouse wheel: a picker moves its selection.

@@ -110,10 +110,16 @@ impl Ui<'_> {
 
     fn handle_mouse(&mut self, kind: MouseKind, col: u16, row: u16) {
         if let Some(top) = self.layers.last_mut().filter(|l| l.covers()) {
-            match kind {
-                MouseKind::ScrollUp => top.scroll(-3),
-                MouseKind::ScrollDown => top.scroll(3),
-                MouseKind::Click => {}
+            match (kind, top) {
+                (MouseKind::ScrollUp, top) => top.scroll(-3),
+                (MouseKind::ScrollDown, top) => top.scroll(3),
+                (MouseKind::Click, Layer::Dialog(d)) => {
+                    if d.click(col, row) == super::dialog::Outcome::Submit {
+                        let i = self.layers.len() - 1;
+                        self.answered(i, Answer::Submit);
+                    }
+                }
+                (MouseKind::Click, _) => {}
             }
             return;
         }

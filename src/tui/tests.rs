@@ -1963,3 +1963,60 @@ fn r14_inspecting_names_the_private_spaces_it_does_not_show() {
     assert!(s.contains("bob's My Creations: private (R14)"), "{s}");
     assert!(u.tree.rows.is_empty(), "nothing of it is shown");
 }
+
+#[test]
+fn r28_a_folder_that_is_not_empty_is_not_marked_deletable() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant/Line1"));
+    let s = screen(&mut u, 160, 45);
+    assert!(!s.contains("✓ d   delete"), "{s}");
+    assert!(s.contains("✗ d   delete now:") && s.contains("R28"), "{s}");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    let s = screen(&mut u, 160, 45);
+    assert!(s.contains("✓ d   delete"), "an app is deletable:\n{s}");
+}
+
+#[test]
+fn mouse_clicks_choose_in_a_picker_and_the_wheel_moves_it() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "i");
+    let s = screen(&mut u, 120, 35);
+    let d = u.dialog().unwrap();
+    let a = d.list_area;
+    assert!(a.height > 2, "{a:?}\n{s}");
+    let dialog::Body::Pick(p) = &d.body else {
+        panic!()
+    };
+    let second = p.items[p.filtered[1]].value.clone();
+    // A click on the second row chooses it; a second click submits it.
+    u.handle(Input::Mouse {
+        kind: keys::MouseKind::Click,
+        col: a.x + 3,
+        row: a.y + 1,
+    });
+    assert_eq!(u.dialog().and_then(|d| d.value()), Some(second.clone()));
+    u.handle(Input::Mouse {
+        kind: keys::MouseKind::ScrollDown,
+        col: a.x + 3,
+        row: a.y + 1,
+    });
+    u.handle(Input::Mouse {
+        kind: keys::MouseKind::ScrollUp,
+        col: a.x + 3,
+        row: a.y + 1,
+    });
+    assert_eq!(u.dialog().and_then(|d| d.value()), Some(second.clone()));
+    u.handle(Input::Mouse {
+        kind: keys::MouseKind::Click,
+        col: a.x + 3,
+        row: a.y + 1,
+    });
+    assert!(u.dialog().is_none());
+    assert!(
+        message(&u).contains(&format!("inspecting as {second}")),
+        "{}",
+        message(&u)
+    );
+}

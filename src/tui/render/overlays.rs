@@ -169,6 +169,13 @@ fn draw_dialog(f: &mut Frame, d: &mut Dialog, t: &Theme, area: Rect) {
         Body::Confirm => {}
         Body::Pick(p) => {
             d.list_height = list_rows as usize;
+            // The rows start under the filter line (and "no match").
+            d.list_area = Rect {
+                x: inner.x,
+                y: inner.y + lines.len() as u16 + 1,
+                width: inner.width,
+                height: list_rows,
+            };
             picker_lines(&mut lines, p, t, iw, list_rows as usize);
         }
     }
