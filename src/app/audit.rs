@@ -45,6 +45,8 @@ pub enum AuditAction {
     IntegDetach,
     Gen,
     DoctorRepair,
+    /// Last: stored logs keep the numbers of the actions before it.
+    AssetRename,
 }
 
 impl AuditAction {
@@ -73,6 +75,7 @@ impl AuditAction {
             App => "app",
             AssetAdd => "asset add",
             AssetRm => "asset rm",
+            AssetRename => "asset rename",
             Mv => "mv",
             Rename => "rename",
             Rm => "rm",

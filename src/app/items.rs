@@ -173,6 +173,52 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// Renames an asset within its app (R1: no other asset of its kind has the name).
+    pub fn asset_rename(&self, raw: &str, new_name: &str) -> Result<Asset> {
+        let ap = path::parse_asset(raw)?;
+        let new_name = names::validate_name(new_name, "asset")?;
+        let mut tx = self.store().begin()?;
+        let (app, r) = self.app_required(&ap.app)?;
+        self.require(Action::Edit, &r)?;
+        let Some(old) = self.store().asset(app.id, ap.kind, &ap.name)? else {
+            return Err(Error::not_found(format!(
+                "{}:{}/{} does not exist",
+                text::escape(&r.path),
+                ap.kind,
+                text::escape(&ap.name)
+            )));
+        };
+        if new_name == old.name {
+            self.unchanged(format!("{raw} is already named so"));
+            return Ok(old);
+        }
+        if self.store().asset(app.id, ap.kind, &new_name)?.is_some() {
+            return Err(Error::conflict(format!(
+                "{}:{}/{} exists (R1)",
+                text::escape(&r.path),
+                ap.kind,
+                text::escape(&new_name)
+            )));
+        }
+        let a = Asset {
+            name: new_name.clone(),
+            ..old
+        };
+        tx.require_absent(
+            keys::asset(app.id, ap.kind, &new_name),
+            "the asset exists (R1)",
+        );
+        tx.del(keys::asset(app.id, ap.kind, &ap.name));
+        tx.put(keys::asset(app.id, ap.kind, &new_name), &a);
+        self.commit(
+            tx,
+            AuditAction::AssetRename,
+            format!("{}:{}/{} -> {new_name}", r.path, ap.kind, ap.name),
+            At::item(&app),
+        )?;
+        Ok(a)
+    }
+
     pub fn rename(&self, raw: &str, new_name: &str) -> Result<Item> {
         let ip = path::parse_item(raw)?;
         let new_name = names::validate_name(new_name, "item")?;

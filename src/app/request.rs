@@ -263,6 +263,11 @@ pub enum Request {
     Apply {
         entries: Vec<super::apply::Entry>,
     },
+    /// `asset rename ASSET_PATH NEW_NAME` (last: the variants before it keep their numbers).
+    AssetRename {
+        asset_path: String,
+        new_name: String,
+    },
 }
 
 impl Request {
@@ -902,6 +907,13 @@ impl Session<'_> {
             Request::AssetRm { asset_path } => {
                 self.asset_rm(&asset_path)?;
                 done(format!("removed {asset_path}"))
+            }
+            Request::AssetRename {
+                asset_path,
+                new_name,
+            } => {
+                let a = self.asset_rename(&asset_path, &new_name)?;
+                done(format!("renamed {asset_path} to {}", a.name))
             }
             Request::Mv { path, dest } => {
                 let it = self.mv(&path, &dest)?;

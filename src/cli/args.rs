@@ -816,6 +816,16 @@ pub enum AssetCmd {
         #[arg(help = one_of("The asset: APP_PATH:KIND/NAME; KIND", AssetKind::WORDS))]
         asset_path: String,
     },
+    /// Rename an asset within its app
+    #[command(after_help = examples!(
+        r#"treeward asset rename "/Default Workspace/team/Plant/Line1/OEE:chart/Availability" Uptime"#
+    ))]
+    Rename {
+        #[arg(help = one_of("The asset: APP_PATH:KIND/NAME; KIND", AssetKind::WORDS))]
+        asset_path: String,
+        /// The new name
+        new_name: String,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone, Serialize, Deserialize)]

@@ -411,6 +411,13 @@ fn item_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
             name,
         },
         Cmd::Asset(AssetCmd::Rm { asset_path }) => Request::AssetRm { asset_path },
+        Cmd::Asset(AssetCmd::Rename {
+            asset_path,
+            new_name,
+        }) => Request::AssetRename {
+            asset_path,
+            new_name,
+        },
         Cmd::Mv { path, dest } => Request::Mv { path, dest },
         Cmd::Rename { path, new_name } => Request::Rename { path, new_name },
         Cmd::Rm { path } => Request::Rm { path },

@@ -47,6 +47,15 @@ pub enum Purpose {
         id: ItemId,
         path: String,
     },
+    /// An asset of app `app`, by its path `APP:kind/name`.
+    AssetRename {
+        app: ItemId,
+        path: String,
+    },
+    AssetDelete {
+        app: ItemId,
+        path: String,
+    },
     ShareSubject {
         id: ItemId,
         path: String,

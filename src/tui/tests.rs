@@ -2020,3 +2020,64 @@ fn mouse_clicks_choose_in_a_picker_and_the_wheel_moves_it() {
         message(&u)
     );
 }
+
+#[test]
+fn assets_are_renamed_and_deleted_on_their_own_rows() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let oee = format!("{DW}/Plant/Line1/OEE");
+    select(&mut u, &oee);
+    u.run(Cmd::Expand);
+    let asset_row = u
+        .tree
+        .rows
+        .iter()
+        .position(|&i| matches!(u.tree.nodes[i].data.kind, tree::NodeKind::Asset(_)))
+        .expect("OEE's assets listed");
+    u.tree.sel = asset_row;
+    let path = u.tree.selected_path().unwrap();
+    let (kind, name) = path.rsplit_once(':').unwrap().1.split_once('/').unwrap();
+    let (kind, name) = (kind.to_string(), name.to_string());
+    keys(&mut u, "r");
+    let s = screen(&mut u, 120, 35);
+    assert!(
+        s.contains(&format!("Rename {kind}")),
+        "the asset's own dialog:\n{s}"
+    );
+    press(&mut u, KeyCode::End);
+    keys(&mut u, " v2");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).starts_with("renamed"), "{}", message(&u));
+    let s = app.session("root").unwrap();
+    let (it, _) = s.resolve_item(&oee).unwrap();
+    let names: Vec<String> = s
+        .assets_of(&it)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert!(
+        names.contains(&format!("{name} v2")) && !names.contains(&name),
+        "{names:?}"
+    );
+    // Delete: the asset goes, its app stays.
+    u.run(Cmd::Expand);
+    let row = u
+        .tree
+        .rows
+        .iter()
+        .position(|&i| u.tree.nodes[i].data.name == format!("{name} v2"))
+        .expect("the renamed asset listed");
+    u.tree.sel = row;
+    keys(&mut u, "d");
+    assert!(screen(&mut u, 120, 35).contains("Its app stays"));
+    keys(&mut u, "y");
+    let (it, _) = s.resolve_item(&oee).expect("the app stays");
+    let names: Vec<String> = s
+        .assets_of(&it)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert!(!names.contains(&format!("{name} v2")), "{names:?}");
+}

@@ -609,6 +609,10 @@ mod tests {
                     change: crate::app::apply::Change::Mkdir { path: p("Applied") },
                 }],
             },
+            Request::AssetRename {
+                asset_path: p("X/A:dashboard/D"),
+                new_name: s("E"),
+            },
         ];
         let mut seen = std::collections::BTreeSet::new();
         for r in &reqs {
@@ -618,7 +622,7 @@ mod tests {
         reqs
     }
 
-    const REQUEST_VARIANTS: usize = 62;
+    const REQUEST_VARIANTS: usize = 63;
 
     fn request_index(r: &Request) -> usize {
         use Request::*;
@@ -685,6 +689,7 @@ mod tests {
             Apply { .. } => 59,
             Entitlements { .. } => 60,
             WhoBelow { .. } => 61,
+            AssetRename { .. } => 62,
         }
     }
 

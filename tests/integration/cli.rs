@@ -2471,3 +2471,25 @@ fn quiet_check_answers_by_exit_code_only() {
         "--quiet silences only an answer by exit code"
     );
 }
+
+/// Issue 16 #1: an asset is renamed on its own (R1 within its app), as the
+/// app's editors may (R22), and the log says so.
+#[test]
+fn r1_r22_asset_rename_renames_within_the_app() {
+    let t = tempfile::tempdir().unwrap();
+    let db = fresh(&t, "demo");
+    expect(&db, "own", &["demo"], 0);
+    let oee = "/Default Workspace/team/Plant/Line1/OEE";
+    expect(&db, "own", &["asset", "add", oee, "chart", "Scrap"], 0);
+    expect(&db, "own", &["asset", "add", oee, "chart", "Yield"], 0);
+    let scrap = format!("{oee}:chart/Scrap");
+    // A name another chart of the app has: conflict (R1); a viewer: denied or not found.
+    expect(&db, "own", &["asset", "rename", &scrap, "Yield"], 5);
+    let r = crate::common::run(&db, "tina", &["asset", "rename", &scrap, "X"]);
+    assert!(r.code == 3 || r.code == 4, "{}", r.stderr);
+    expect(&db, "own", &["asset", "rename", &scrap, "Scrap rate"], 0);
+    expect(&db, "own", &["ls", &scrap], 4);
+    expect(&db, "own", &["ls", &format!("{oee}:chart/Scrap rate")], 0);
+    let log = expect(&db, "own", &["log", "--json"], 0);
+    assert!(log.stdout.contains("asset rename"), "{}", log.stdout);
+}

@@ -4,6 +4,7 @@ use crate::domain::text::escape;
 use crate::domain::*;
 
 use super::super::dialog::{Dialog, PickItem, Purpose};
+use super::super::tree::NodeKind;
 use super::super::ui::Ui;
 
 pub fn new_folder(u: &mut Ui) {
@@ -59,7 +60,38 @@ pub fn new_asset(u: &mut Ui) {
     ));
 }
 
+/// The selected asset (its app, the app's place, its kind and name), if an
+/// asset row is selected and the actor may edit its app.
+fn asset_for(u: &mut Ui, what: &str) -> Option<(ItemId, String, AssetKind, String)> {
+    let i = u.tree.selected()?;
+    let NodeKind::Asset(kind) = u.tree.nodes[i].data.kind else {
+        return None;
+    };
+    let name = u.tree.nodes[i].data.name.clone();
+    let path = u.tree.path(i);
+    let (it, r) = u.need_item(what)?;
+    u.allowed(what, Action::Edit, &r)
+        .then_some((it.id, path, kind, name))
+}
+
+fn is_asset(u: &Ui) -> bool {
+    u.tree
+        .selected_node()
+        .is_some_and(|n| matches!(n.data.kind, NodeKind::Asset(_)))
+}
+
 pub fn rename(u: &mut Ui) {
+    if is_asset(u) {
+        let Some((app, path, kind, name)) = asset_for(u, "rename") else {
+            return;
+        };
+        return u.open_dialog(Dialog::input(
+            format!("Rename {kind}"),
+            vec![escape(&path), "New name:".into()],
+            &name,
+            Purpose::AssetRename { app, path },
+        ));
+    }
     let Some((it, r)) = u.item_for("rename", Action::Rename) else {
         return;
     };
@@ -93,6 +125,20 @@ pub fn describe(u: &mut Ui) {
 }
 
 pub fn delete(u: &mut Ui) {
+    if is_asset(u) {
+        let Some((app, path, kind, _)) = asset_for(u, "delete") else {
+            return;
+        };
+        return u.open_dialog(Dialog::confirm(
+            format!("Delete {kind}"),
+            vec![
+                format!("Delete {}?", escape(&path)),
+                "Its app stays.".into(),
+                "y: delete   n / Esc: keep".into(),
+            ],
+            Purpose::AssetDelete { app, path },
+        ));
+    }
     let Some((it, r)) = u.item_for("delete", Action::Delete) else {
         return;
     };

@@ -61,6 +61,20 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
         ))),
         Purpose::NewAssetName { app, path, kind } => new_asset(u, app, path, kind, &v),
         Purpose::Rename { id, path } => rename(u, id, path, v),
+        Purpose::AssetRename { app, path } => {
+            u.execute(Request::AssetRename {
+                asset_path: path.clone(),
+                new_name: v.clone(),
+            })?;
+            let what = format!("renamed {} to {}", escape(&path), escape(&v));
+            Ok(Step::Done(what, Some(app)))
+        }
+        Purpose::AssetDelete { app, path } => {
+            u.execute(Request::AssetRm {
+                asset_path: path.clone(),
+            })?;
+            Ok(Step::Done(format!("deleted {}", escape(&path)), Some(app)))
+        }
         Purpose::Describe { id, path } => {
             u.execute(Request::Describe { path, text: v })?;
             Ok(Step::Done("description saved".into(), Some(id)))
