@@ -150,19 +150,26 @@ impl Session<'_> {
         Ok(a)
     }
 
+    /// The asset a path names in its app, or not found.
+    fn asset_required(&self, app: &Item, r: &Resolved, ap: &path::AssetPath) -> Result<Asset> {
+        self.store()
+            .asset(app.id, ap.kind, &ap.name)?
+            .ok_or_else(|| {
+                Error::not_found(format!(
+                    "{}:{}/{} does not exist",
+                    text::escape(&r.path),
+                    ap.kind,
+                    text::escape(&ap.name)
+                ))
+            })
+    }
+
     pub fn asset_rm(&self, raw: &str) -> Result<()> {
         let ap = path::parse_asset(raw)?;
         let mut tx = self.store().begin()?;
         let (app, r) = self.app_required(&ap.app)?;
         self.require(Action::Edit, &r)?;
-        if self.store().asset(app.id, ap.kind, &ap.name)?.is_none() {
-            return Err(Error::not_found(format!(
-                "{}:{}/{} does not exist",
-                text::escape(&r.path),
-                ap.kind,
-                text::escape(&ap.name)
-            )));
-        }
+        self.asset_required(&app, &r, &ap)?;
         tx.del(keys::asset(app.id, ap.kind, &ap.name));
         self.commit(
             tx,
@@ -180,14 +187,7 @@ impl Session<'_> {
         let mut tx = self.store().begin()?;
         let (app, r) = self.app_required(&ap.app)?;
         self.require(Action::Edit, &r)?;
-        let Some(old) = self.store().asset(app.id, ap.kind, &ap.name)? else {
-            return Err(Error::not_found(format!(
-                "{}:{}/{} does not exist",
-                text::escape(&r.path),
-                ap.kind,
-                text::escape(&ap.name)
-            )));
-        };
+        let old = self.asset_required(&app, &r, &ap)?;
         if new_name == old.name {
             self.unchanged(format!("{raw} is already named so"));
             return Ok(old);
