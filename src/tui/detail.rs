@@ -202,17 +202,13 @@ impl Ui<'_> {
                 (true, Cmd::Delete) => s.delete_blocker(r)?.map(|e| e.to_string()),
                 _ => None,
             };
-            match (dd.allowed, blocked) {
-                (true, None) => out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc()))),
-                (true, Some(why)) => out.push(dl(
-                    Tone::Dim,
-                    format!("  ✗ {key:<3} {} now: {why}", cmd.desc()),
-                )),
-                (false, _) => out.push(dl(
-                    Tone::Dim,
-                    format!("  ✗ {key:<3} {}: {}", cmd.desc(), dd.reason),
-                )),
-            }
+            out.push(match (dd.allowed, blocked) {
+                (true, None) => mark(&key, cmd, None),
+                (true, Some(why)) => {
+                    dl(Tone::Dim, format!("  ✗ {key:<3} {} now: {why}", cmd.desc()))
+                }
+                (false, _) => mark(&key, cmd, Some(&dd.reason)),
+            });
         }
         let mut extra: Vec<(Cmd, Allowance)> = Vec::new();
         if it.kind == ItemKind::App {
@@ -227,14 +223,7 @@ impl Ui<'_> {
         }
         for (cmd, a) in extra {
             let key = self.keys.key_label(Scope::Tree, cmd);
-            if a.allowed {
-                out.push(dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())));
-            } else {
-                out.push(dl(
-                    Tone::Dim,
-                    format!("  ✗ {key:<3} {}: {}", cmd.desc(), a.reason),
-                ));
-            }
+            out.push(mark(&key, cmd, (!a.allowed).then_some(a.reason.as_str())));
         }
         Ok(())
     }
@@ -417,5 +406,13 @@ impl Ui<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// An action's line: ✓ open, or ✗ with the rule's reason.
+fn mark(key: &str, cmd: Cmd, refused: Option<&str>) -> DLine {
+    match refused {
+        None => dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())),
+        Some(why) => dl(Tone::Dim, format!("  ✗ {key:<3} {}: {why}", cmd.desc())),
     }
 }

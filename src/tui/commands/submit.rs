@@ -61,20 +61,8 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
         ))),
         Purpose::NewAssetName { app, path, kind } => new_asset(u, app, path, kind, &v),
         Purpose::Rename { id, path } => rename(u, id, path, v),
-        Purpose::AssetRename { app, path } => {
-            u.execute(Request::AssetRename {
-                asset_path: path.clone(),
-                new_name: v.clone(),
-            })?;
-            let what = format!("renamed {} to {}", escape(&path), escape(&v));
-            Ok(Step::Done(what, Some(app)))
-        }
-        Purpose::AssetDelete { app, path } => {
-            u.execute(Request::AssetRm {
-                asset_path: path.clone(),
-            })?;
-            Ok(Step::Done(format!("deleted {}", escape(&path)), Some(app)))
-        }
+        Purpose::AssetRename { app, path } => asset_change(u, app, path, Some(v)),
+        Purpose::AssetDelete { app, path } => asset_change(u, app, path, None),
         Purpose::Describe { id, path } => {
             u.execute(Request::Describe { path, text: v })?;
             Ok(Step::Done("description saved".into(), Some(id)))
@@ -212,6 +200,26 @@ fn integ_change(u: &mut Ui, purpose: Purpose, v: String) -> R<Step> {
         other => return Err(Error::invalid(format!("nothing to do for {other:?}"))),
     };
     Ok(Step::Done(msg, None))
+}
+
+/// An asset renamed (to `new_name`) or deleted; its app is selected after.
+fn asset_change(u: &mut Ui, app: ItemId, path: String, new_name: Option<String>) -> R<Step> {
+    let what = match new_name {
+        Some(v) => {
+            let what = format!("renamed {} to {}", escape(&path), escape(&v));
+            u.execute(Request::AssetRename {
+                asset_path: path,
+                new_name: v,
+            })?;
+            what
+        }
+        None => {
+            let what = format!("deleted {}", escape(&path));
+            u.execute(Request::AssetRm { asset_path: path })?;
+            what
+        }
+    };
+    Ok(Step::Done(what, Some(app)))
 }
 
 /// The item beside the selected row: the next sibling, else the previous
