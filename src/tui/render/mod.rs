@@ -129,12 +129,11 @@ pub fn draw(f: &mut Frame, ui: &mut Ui) {
         draw_detail(f, ui, a.detail);
     }
     draw_status(f, ui, a.status);
-    let (theme, ascii) = (ui.theme.clone(), ui.ascii);
-    let keys = ui.keys.clone();
+    // The layers borrow the theme and the key table beside themselves (no copy per frame).
     for l in ui.layers.iter_mut() {
-        draw_layer(f, l, &theme, &keys, ascii, area);
+        draw_layer(f, l, &ui.theme, &ui.keys, ui.ascii, area);
     }
-    if ascii {
+    if ui.ascii {
         to_ascii(f.buffer_mut());
     }
 }
