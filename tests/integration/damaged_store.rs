@@ -143,25 +143,6 @@ fn flipped_bytes_in_sled_files() {
     report("flipped");
 }
 
-/// Opens the sled files directly (as another program might damage them).
-fn with_raw<T>(db: &Path, f: impl FnOnce(&SledKv) -> T) -> T {
-    let kv = SledKv::open(db, &db.join("data")).expect("raw open");
-    let out = f(&kv);
-    drop(kv);
-    // sled's threads let go of the data file's lock a moment after the
-    // drop: wait for it, so the command under test does not find the
-    // store "in use" instead of what the test did to it.
-    let file = fs::File::open(db.join("data").join("db")).expect("the data file");
-    for _ in 0..500 {
-        if file.try_lock().is_ok() {
-            file.unlock().expect("unlock");
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    out
-}
-
 fn first_key(kv: &SledKv, table: u8) -> Vec<u8> {
     kv.scan(&[table], None, 1).unwrap()[0].0.clone()
 }

@@ -16,8 +16,7 @@ use treeward::store::sled_kv::SledKv;
 use treeward::store::{keys, Parent};
 
 fn raw(db: &Path, f: impl FnOnce(&SledKv)) {
-    let kv = SledKv::open(db, &db.join("data")).expect("raw open");
-    f(&kv);
+    with_raw(db, f)
 }
 
 fn pairs(kv: &SledKv, table: u8) -> Vec<(Vec<u8>, Vec<u8>)> {

@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::outcome;
+use treeward::store::sled_kv::SledKv;
 
 pub fn bin() -> PathBuf {
     PathBuf::from(super::BIN)
@@ -168,4 +169,23 @@ pub fn assert_no_escape(r: &Run, case: &str) {
 
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
+}
+
+/// Opens the sled files directly (as another program might damage them).
+pub fn with_raw<T>(db: &Path, f: impl FnOnce(&SledKv) -> T) -> T {
+    let kv = SledKv::open(db, &db.join("data")).expect("raw open");
+    let out = f(&kv);
+    drop(kv);
+    // sled's threads let go of the data file's lock a moment after the
+    // drop: wait for it, so the command under test does not find the
+    // store "in use" instead of what the test did to it.
+    let file = std::fs::File::open(db.join("data").join("db")).expect("the data file");
+    for _ in 0..500 {
+        if file.try_lock().is_ok() {
+            file.unlock().expect("unlock");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    out
 }
