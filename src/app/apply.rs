@@ -117,6 +117,17 @@ pub enum Change {
         kind: String,
         name: String,
     },
+    /// `path`: the asset's path, `APP:KIND/NAME`.
+    #[serde(alias = "asset rm")]
+    AssetRm {
+        path: String,
+    },
+    #[serde(alias = "asset rename")]
+    AssetRename {
+        path: String,
+        #[serde(alias = "new_name")]
+        name: String,
+    },
 }
 
 /// One word or a list of them (`roles: analyst` or `roles: [analyst, admin]`).
@@ -165,6 +176,8 @@ pub const CHANGE_WORDS: &[&str] = &[
     "tenant_add",
     "ws_add",
     "asset_add",
+    "asset_rm",
+    "asset_rename",
 ];
 
 /// An entry and where the file holds it (for messages).
@@ -234,6 +247,8 @@ impl Change {
             Change::TenantAdd { tenant } => format!("tenant add {tenant}"),
             Change::WsAdd { name } => format!("ws add {name}"),
             Change::AssetAdd { app, kind, name } => format!("asset add {app} {kind} {name}"),
+            Change::AssetRm { path } => format!("asset rm {path}"),
+            Change::AssetRename { path, name } => format!("asset rename {path} {name}"),
         }
     }
 
@@ -331,6 +346,13 @@ impl Change {
                 app_path: s(app),
                 kind: s(kind),
                 name: s(name),
+            },
+            Change::AssetRm { path } => Request::AssetRm {
+                asset_path: s(path),
+            },
+            Change::AssetRename { path, name } => Request::AssetRename {
+                asset_path: s(path),
+                new_name: s(name),
             },
             other => other.request()?,
         })

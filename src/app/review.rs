@@ -202,6 +202,28 @@ impl Session<'_> {
         Ok((path, rows))
     }
 
+    /// Who may take `action` on PATH: `who`'s rows, kept where the rule
+    /// table allows the action (the who view's filter, and the people a
+    /// refusal names to ask). On an asset, its app's rights hold (§4):
+    /// viewing is viewing the app, any change is editing it.
+    pub fn who_can(&self, raw: &str, action: Action) -> Result<(String, Vec<WhoRow>)> {
+        let (shown, rows) = self.who(raw, None, None)?;
+        if action == Action::View {
+            return Ok((shown, rows));
+        }
+        let (r, action) = match path::parse_target(raw)? {
+            path::Target::Asset(ap) => (self.resolve_asset(&ap)?.0, Action::Edit),
+            path::Target::In(ip) => (self.resolve(&ip)?, action),
+        };
+        let mut kept = Vec::new();
+        for row in rows {
+            if self.decide_as(&row.login, action, &r)?.allowed {
+                kept.push(row);
+            }
+        }
+        Ok((shown, kept))
+    }
+
     /// `who`'s rows, and whether PATH is a folder (whose path-only users
     /// are not listed).
     pub(crate) fn who_rows(

@@ -289,6 +289,30 @@ fn collaborator_allows(level: Level, action: Action) -> bool {
     }
 }
 
+/// Whether a grant level alone would allow `action` in a space (the level
+/// tables of R16 and R22; roles and kind checks aside).
+pub fn level_allows(space: &SpaceKind, level: Level, action: Action) -> bool {
+    match space {
+        SpaceKind::Team => team_level_allows(level, action),
+        SpaceKind::My(_) => collaborator_allows(level, action),
+    }
+}
+
+/// What `action` needs in a space, in words a refusal can say: the lowest
+/// grant level allowing it (Team Space admins may always, R21), else who
+/// alone may (R16: only the owner moves, deletes and shares in My Creations).
+pub fn needs(space: &SpaceKind, action: Action) -> String {
+    let lowest = [Level::Viewer, Level::Editor, Level::Manager]
+        .into_iter()
+        .find(|l| level_allows(space, *l, action));
+    match (space, lowest) {
+        (SpaceKind::Team, Some(l)) => format!("{l} or a Team Space admin"),
+        (SpaceKind::Team, None) => "a Team Space admin".into(),
+        (SpaceKind::My(_), Some(l)) => format!("{l} or the space's owner"),
+        (SpaceKind::My(o), None) => format!("the space's owner ({})", super::text::escape(o)),
+    }
+}
+
 /// The rule table: may `p` take `action` on `target`?
 pub fn decide(p: &Principal, action: Action, target: Target<'_>) -> Decision {
     match target {
@@ -583,6 +607,38 @@ mod tests {
     use super::*;
 
     const WS: WsId = 1;
+
+    #[test]
+    fn r16_r22_what_an_action_needs_follows_the_level_tables() {
+        use Action::*;
+        assert_eq!(
+            needs(&SpaceKind::Team, Share),
+            "manager or a Team Space admin"
+        );
+        assert_eq!(
+            needs(&SpaceKind::Team, Move),
+            "manager or a Team Space admin"
+        );
+        assert_eq!(
+            needs(&SpaceKind::Team, Rename),
+            "editor or a Team Space admin"
+        );
+        assert_eq!(
+            needs(&SpaceKind::Team, View),
+            "viewer or a Team Space admin"
+        );
+        let my = SpaceKind::My("bob".into());
+        assert_eq!(needs(&my, Delete), "the space's owner (bob)");
+        assert_eq!(needs(&my, Edit), "editor or the space's owner");
+        for a in Action::ALL {
+            for l in [Level::Viewer, Level::Editor, Level::Manager] {
+                assert_eq!(
+                    level_allows(&SpaceKind::Team, l, *a),
+                    team_level_allows(l, *a)
+                );
+            }
+        }
+    }
 
     /// `/W/team/F/A`: an app A in folder F, with these grants on F.
     fn chain(on_folder: &[(Subject, Level)]) -> Chain {

@@ -328,19 +328,17 @@ impl Ui<'_> {
         let mut out = vec![dl(Tone::Heading, "Activity (R32)")];
         let entries = self.sess.activity(id)?;
         if entries.is_empty() {
-            out.push(dl(Tone::Dim, "  no entries"));
+            out.push(dl(
+                Tone::Dim,
+                "  No changes recorded: every change to this item (create, rename, move, share…) is listed here, newest first.",
+            ));
         }
-        for e in entries.iter().rev() {
+        // Newest first, in words; the item's path is the pane's title.
+        for s in super::activity::in_words(&entries).into_iter().rev() {
             out.push(dl(
                 Tone::Normal,
-                format!(
-                    "{}  {}  {}",
-                    when(e.at),
-                    escape(&e.actor),
-                    escape(&e.action)
-                ),
+                format!("{}  {:<8} {}", when(s.at), s.actor, s.what),
             ));
-            out.push(dl(Tone::Dim, format!("  {}", escape(&e.target))));
         }
         Ok(out)
     }

@@ -81,6 +81,8 @@ pub enum Purpose {
     },
     Inspect,
     Search,
+    /// The command palette: the value is a command's name.
+    Palette,
     ResourceKind {
         ws: String,
     },

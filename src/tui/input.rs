@@ -10,6 +10,7 @@ use super::layers::{Answer, Layer};
 use super::layout::{list_offset, Hit};
 use super::model::Focus;
 use super::ui::Ui;
+use super::worker::Job;
 
 impl Ui<'_> {
     pub fn handle(&mut self, input: Input) {
@@ -42,7 +43,7 @@ impl Ui<'_> {
             }
         }
         // A message lasts until the next key.
-        self.message = None;
+        self.messages.clear();
         match self.keys.lookup(self.focus.scope(), k) {
             Some(cmd) => self.run(cmd),
             None if k.code != KeyCode::Esc => {
@@ -70,6 +71,11 @@ impl Ui<'_> {
                         "filter {:?}: {n} match(es); Esc shows the whole tree",
                         f.query
                     ));
+                }
+                Layer::Who(w) => {
+                    let job = Job::Who(w.path.clone(), w.can);
+                    self.layers.insert(i, Layer::Who(w));
+                    self.ask(job);
                 }
                 other => self.layers.insert(i, other),
             },

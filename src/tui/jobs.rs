@@ -68,7 +68,7 @@ impl Ui<'_> {
         };
         let kind = match &done {
             Done::WhatIf { .. } => Kind::WhatIf,
-            Done::Who(_) => Kind::Who,
+            Done::Who(..) => Kind::Who,
             Done::Search(_) => Kind::Search,
             Done::FilterIndex(_) => Kind::FilterIndex,
             Done::FilterMatch(..) => Kind::FilterMatch,
@@ -79,7 +79,7 @@ impl Ui<'_> {
         }
         self.jobs.latest.remove(&kind);
         match done {
-            Done::Who(res) => self.show_who(res),
+            Done::Who(can, res) => self.show_who(can, res),
             Done::Search(items) => self.show_search(items),
             Done::FilterIndex(res) => self.filter_indexed(res),
             Done::FilterMatch(q, m) => self.filter_matched(&q, m),
@@ -118,13 +118,23 @@ impl Ui<'_> {
         }
     }
 
-    fn show_who(&mut self, res: crate::domain::Result<(String, Vec<crate::app::review::WhoRow>)>) {
+    fn show_who(
+        &mut self,
+        can: crate::domain::Action,
+        res: crate::domain::Result<(String, Vec<crate::app::review::WhoRow>)>,
+    ) {
         match res {
             Ok((path, rows)) => {
+                // A new question keeps the order chosen.
+                let by_user = self
+                    .layers
+                    .iter()
+                    .any(|l| matches!(l, Layer::Who(w) if w.by_user));
                 let mut v = WhoView {
                     path,
                     rows,
-                    by_user: false,
+                    by_user,
+                    can,
                     scroll: 0,
                     height: 10,
                     total: 0,
@@ -132,7 +142,7 @@ impl Ui<'_> {
                 v.sort();
                 self.layers.retain(|l| !matches!(l, Layer::Who(_)));
                 self.layers.push(Layer::Who(v));
-                self.message = None;
+                self.messages.clear();
             }
             Err(e) => self.set_error(format!("who: {e}")),
         }

@@ -20,6 +20,7 @@ pub enum Scope {
     Tree,
     Detail,
     Help,
+    Messages,
     Who,
     Input,
     Picker,
@@ -28,13 +29,14 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 11] = [
+    pub const ALL: [Scope; 12] = [
         Scope::Global,
         Scope::Workspaces,
         Scope::Spaces,
         Scope::Tree,
         Scope::Detail,
         Scope::Help,
+        Scope::Messages,
         Scope::Who,
         Scope::Input,
         Scope::Picker,
@@ -49,6 +51,7 @@ impl Scope {
             Scope::Tree => "tree",
             Scope::Detail => "detail",
             Scope::Help => "help",
+            Scope::Messages => "messages",
             Scope::Who => "who",
             Scope::Input => "input",
             Scope::Picker => "picker",
@@ -64,6 +67,7 @@ impl Scope {
             Scope::Tree => "Tree",
             Scope::Detail => "Detail",
             Scope::Help => "This help",
+            Scope::Messages => "Messages (the history)",
             Scope::Who => "Who has access",
             Scope::Input => "Text fields",
             Scope::Picker => "Pickers",
@@ -76,6 +80,7 @@ impl Scope {
         matches!(
             self,
             Scope::Help
+                | Scope::Messages
                 | Scope::Who
                 | Scope::Input
                 | Scope::Picker
@@ -141,6 +146,10 @@ commands! {
     Members = "members": "members and roles (account owner)",
     Refresh = "refresh": "reload from the store",
     Who = "who": "who has access, and through what",
+    Messages = "messages": "the messages so far, whole: why, whom to ask",
+    Palette = "palette": "find a command: its key, and whether it is open here",
+    Undo = "undo": "undo your last change here (a new, audited change)",
+    Can = "can": "who can: view, edit, share, move, delete",
     Close = "close": "close",
     Sort = "sort": "sort by level / by user",
     Submit = "submit": "ok",
@@ -199,6 +208,8 @@ impl Builder {
         self.add(s, Inspect, &["i"], true);
         self.add(s, EndInspect, &["esc"], false);
         self.add(s, Refresh, &["ctrl-r"], false);
+        self.add(s, Messages, &["!"], false);
+        self.add(s, Palette, &[":"], true);
         self.add(s, NextTab, &["]"], false);
         self.add(s, PrevTab, &["["], false);
     }
@@ -244,6 +255,7 @@ impl Builder {
         self.add(s, Search, &["/"], true);
         self.add(s, Filter, &["f"], true);
         self.add(s, Who, &["w"], true);
+        self.add(s, Undo, &["z"], true);
         self.add(s, CopyPath, &["y"], false);
         self.add(s, Restrict, &["x"], false);
         self.add(s, Attach, &["t"], false);
@@ -266,7 +278,7 @@ impl Builder {
     /// The overlays: help and the who view scroll; dialogs edit and choose.
     fn layers(&mut self) {
         use Cmd::*;
-        for s in [Scope::Help, Scope::Who] {
+        for s in [Scope::Help, Scope::Messages, Scope::Who] {
             self.add(s, Down, &["down", "j"], false);
             self.add(s, Up, &["up", "k"], false);
             self.add(s, PageDown, &["pgdn", "space"], false);
@@ -276,7 +288,10 @@ impl Builder {
         }
         self.add(Scope::Help, Close, &["esc", "q", "?", "f1", "enter"], true);
         self.add(Scope::Help, Quit, &["ctrl-c"], false);
+        self.add(Scope::Messages, Close, &["esc", "q", "!", "enter"], true);
+        self.add(Scope::Messages, Quit, &["ctrl-c"], false);
         self.add(Scope::Who, Sort, &["s", "o"], true);
+        self.add(Scope::Who, Can, &["c"], true);
         self.add(Scope::Who, Close, &["esc", "q", "w", "enter"], true);
         self.add(Scope::Who, Quit, &["ctrl-c"], false);
         self.text_fields();

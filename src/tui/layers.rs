@@ -21,26 +21,37 @@ pub struct HelpView {
     pub max: u16,
 }
 
-impl HelpView {
-    fn handle(&mut self, cmd: Option<Cmd>) -> Answer {
-        let s = &mut self.scroll;
-        match cmd {
-            Some(Cmd::Down) => *s = s.saturating_add(1),
-            Some(Cmd::Up) => *s = s.saturating_sub(1),
-            Some(Cmd::PageDown) => *s = s.saturating_add(10),
-            Some(Cmd::PageUp) => *s = s.saturating_sub(10),
-            Some(Cmd::Top) => *s = 0,
-            Some(Cmd::Bottom) => *s = self.max,
-            Some(Cmd::Quit) => return Answer::Quit,
-            // Close, and any key help does not use: help is read, then left.
-            _ => return Answer::Close,
-        }
-        Answer::Consumed
+/// The message history: every message of the session, whole, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessagesView {
+    pub scroll: u16,
+    /// The largest useful scroll at the last frame.
+    pub max: u16,
+}
+
+/// A key in a view that is read and then left (help, the messages):
+/// scrolling keys scroll; any other key closes it.
+fn read_key(s: &mut u16, max: u16, cmd: Option<Cmd>) -> Answer {
+    match cmd {
+        Some(Cmd::Down) => *s = s.saturating_add(1),
+        Some(Cmd::Up) => *s = s.saturating_sub(1),
+        Some(Cmd::PageDown) => *s = s.saturating_add(10),
+        Some(Cmd::PageUp) => *s = s.saturating_sub(10),
+        Some(Cmd::Top) => *s = 0,
+        Some(Cmd::Bottom) => *s = max,
+        Some(Cmd::Quit) => return Answer::Quit,
+        _ => return Answer::Close,
     }
+    Answer::Consumed
+}
+
+fn wheel(s: &mut u16, max: u16, d: isize) {
+    *s = (*s as isize + d).clamp(0, max as isize) as u16;
 }
 
 pub enum Layer {
     Help(HelpView),
+    Messages(MessagesView),
     Who(WhoView),
     Dialog(Dialog),
     Filter(FilterBar),
@@ -63,6 +74,7 @@ impl Layer {
     pub fn scope(&self) -> Scope {
         match self {
             Layer::Help(_) => Scope::Help,
+            Layer::Messages(_) => Scope::Messages,
             Layer::Who(_) => Scope::Who,
             Layer::Dialog(d) => d.scope(),
             Layer::Filter(_) => Scope::Filter,
@@ -72,10 +84,13 @@ impl Layer {
     /// A key, with the command it is bound to in [`Layer::scope`].
     pub fn handle(&mut self, cmd: Option<Cmd>, key: Key) -> Answer {
         match self {
-            Layer::Help(h) => h.handle(cmd),
+            Layer::Help(h) => read_key(&mut h.scroll, h.max, cmd),
+            Layer::Messages(m) => read_key(&mut m.scroll, m.max, cmd),
             Layer::Who(_) if cmd == Some(Cmd::Quit) => Answer::Quit,
             Layer::Who(w) => match cmd {
                 Some(c) if w.handle(c) => Answer::Close,
+                // A new question for the worker: who can take the next action.
+                Some(Cmd::Can) => Answer::Submit,
                 _ => Answer::Consumed,
             },
             Layer::Dialog(d) => match d.handle(cmd, key) {
@@ -100,7 +115,8 @@ impl Layer {
     /// The mouse wheel over the layer.
     pub fn scroll(&mut self, d: isize) {
         match self {
-            Layer::Help(h) => h.scroll = (h.scroll as isize + d).clamp(0, h.max as isize) as u16,
+            Layer::Help(h) => wheel(&mut h.scroll, h.max, d),
+            Layer::Messages(m) => wheel(&mut m.scroll, m.max, d),
             Layer::Who(w) => w.scroll_by(d),
             Layer::Dialog(dl) => dl.scroll(d),
             Layer::Filter(_) => {}

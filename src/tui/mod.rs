@@ -21,6 +21,7 @@
 //! synchronized-output sequences; ratatui diffs cells, so the screen is never
 //! cleared in the normal path.
 
+pub mod activity;
 pub(crate) mod changes;
 mod commands;
 mod detail;
@@ -33,6 +34,7 @@ pub mod keys;
 pub mod layers;
 pub mod layout;
 mod loading;
+pub mod messages;
 pub mod model;
 pub mod panes;
 pub mod remote;
@@ -42,8 +44,10 @@ pub mod source;
 pub mod theme;
 pub mod tree;
 pub mod ui;
+pub mod undo;
 pub mod whatif;
 pub mod who;
+pub mod words;
 pub mod worker;
 
 use std::io::{BufWriter, Write};

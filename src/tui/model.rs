@@ -2,7 +2,7 @@
 //! the spaces list's entries, tones of text, and the small pure helpers the
 //! panes share. No I/O and no drawing.
 
-use crate::domain::Timestamp;
+use crate::domain::{Action, Timestamp};
 
 use super::keymap::{Cmd, Scope};
 use super::tree::{NodeData, NodeKind};
@@ -184,6 +184,23 @@ pub fn offered(cmd: Cmd, kind: &NodeKind) -> bool {
     }
 }
 
+/// The rule-table action a command asks for on the selected row (its
+/// mark in the palette and the Info tab); `None` for commands the rules
+/// do not gate (navigation, views, workspace settings with their own checks).
+pub fn action_of(cmd: Cmd) -> Option<Action> {
+    Some(match cmd {
+        Cmd::NewFolder | Cmd::NewApp => Action::Create,
+        Cmd::NewAsset | Cmd::Describe | Cmd::Attach | Cmd::Restrict => Action::Edit,
+        Cmd::Rename => Action::Rename,
+        Cmd::Move => Action::Move,
+        Cmd::CopyTo | Cmd::CopyBeside => Action::Copy,
+        Cmd::Delete => Action::Delete,
+        Cmd::Share | Cmd::Unshare => Action::Share,
+        Cmd::Who | Cmd::CopyPath => Action::View,
+        _ => return None,
+    })
+}
+
 /// Whether a command changes the store (not offered while inspecting: the
 /// actions shown then are the inspected user's, and changes are made as
 /// oneself).
@@ -207,5 +224,6 @@ pub fn changes(cmd: Cmd) -> bool {
             | Cmd::Integrations
             | Cmd::Attach
             | Cmd::Members
+            | Cmd::Undo
     )
 }

@@ -74,7 +74,10 @@ fn grants_on(app: &App, path: &str) -> Vec<crate::domain::Grant> {
 }
 
 fn message(u: &Ui) -> String {
-    u.message.as_ref().map(|m| m.0.clone()).unwrap_or_default()
+    u.messages
+        .current()
+        .map(|m| m.text.clone())
+        .unwrap_or_default()
 }
 
 /// The row of the screen holding `text`.
@@ -242,7 +245,12 @@ fn activity_and_workspace_tabs() {
     assert_eq!(u.detail.tab, Tab::Permissions);
     keys(&mut u, "l");
     let s = screen(&mut u, 120, 35);
-    assert!(s.contains("Activity (R32)") && s.contains("mkdir"), "{s}");
+    // R32: in words, newest first, without the path on every line.
+    assert!(
+        s.contains("Activity (R32)") && s.contains("created the folder"),
+        "{s}"
+    );
+    assert!(!s.contains("mkdir"), "{s}");
     keys(&mut u, "l");
     let s = screen(&mut u, 120, 40);
     assert!(s.contains("Members") && s.contains("★ alice"), "{s}");
@@ -264,7 +272,7 @@ fn new_folder_dialog_creates_and_selects() {
     let s = screen(&mut u, 100, 30);
     assert!(s.contains("Line3"), "typed text shown: {s}");
     press(&mut u, KeyCode::Enter);
-    assert!(u.dialog().is_none(), "{:?}", u.message);
+    assert!(u.dialog().is_none(), "{:?}", message(&u));
     assert_eq!(
         u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Plant/Line3")
@@ -340,7 +348,7 @@ fn r23_move_picker_offers_only_allowed_destinations() {
         u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Plant/Line1/Cells/OEE"),
         "{:?}",
-        u.message
+        message(&u)
     );
 }
 
@@ -352,10 +360,18 @@ fn r23_editor_gets_move_refused_with_the_reason() {
     keys(&mut u, "m");
     assert!(u.dialog().is_none());
     let m = message(&u);
-    assert!(m.contains("move: not allowed") && m.contains("R23"), "{m}");
+    // One line to "you": the standing, what moving needs, the rule, whom to ask.
+    assert!(
+        m.starts_with("You can't move OEE: you are editor through group:qa on /Plant")
+            && m.contains("moving needs manager")
+            && m.contains("(R23)")
+            && m.contains("Ask alice"),
+        "{m}"
+    );
+    assert!(!m.contains("this user"), "{m}");
     let s = screen(&mut u, 120, 35);
     assert!(
-        s.contains("move: not allowed"),
+        s.contains("You can't move OEE"),
         "shown in the status bar: {s}"
     );
 }
@@ -384,7 +400,7 @@ fn r28_delete_of_a_non_empty_folder_is_refused_before_any_dialog() {
     keys(&mut u, "d");
     assert!(u.dialog().is_none());
     let s = screen(&mut u, 120, 35);
-    assert!(s.contains("delete refused: conflict"), "{s}");
+    assert!(s.contains("Can't delete Plant: "), "{s}");
     assert!(message(&u).contains("R28"));
 }
 
@@ -548,9 +564,19 @@ fn help_lists_every_key_of_the_focused_pane_first_then_every_layer() {
     assert!(first.contains("Keys: Tree first"), "{first}");
     // Scrolled to its end, help has shown every key of every pane and layer.
     let mut seen = first.clone();
-    for _ in 0..80 {
+    for _ in 0..120 {
         keys(&mut u, "j");
         seen.push_str(&screen(&mut u, 120, 60));
+    }
+    // Issue 16, item 11: help teaches the model too, after the pane's keys.
+    for said in [
+        "Legend",
+        "manager  also moves and shares (R23, R27)",
+        "path only  seen only as the way to an item below it",
+        "R-numbers name the rule",
+        "▸ ◎ space",
+    ] {
+        assert!(seen.contains(said), "{said:?} in the legend:\n{seen}");
     }
     for b in &u.keys.bindings {
         let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
@@ -832,7 +858,7 @@ fn r20_copy_beside_and_copy_to() {
         u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Welcome (copy)"),
         "{:?}",
-        u.message
+        message(&u)
     );
     keys(&mut u, "c");
     let s = screen(&mut u, 110, 40);
@@ -846,7 +872,7 @@ fn r20_copy_beside_and_copy_to() {
         u.tree.selected_path().as_deref(),
         Some("/Default Workspace/team/Quality/Welcome (copy)"),
         "{:?}",
-        u.message
+        message(&u)
     );
 }
 
@@ -961,7 +987,7 @@ fn r31_integrations_add_attach_and_refuse_delete_in_use() {
     press(&mut u, KeyCode::Enter);
     keys(&mut u, "y");
     assert!(
-        message(&u).contains("conflict"),
+        message(&u).starts_with("Can't delete integration") && message(&u).contains("in use"),
         "R31 in use: {}",
         message(&u)
     );
@@ -1176,7 +1202,7 @@ fn dialogs_fit_their_content() {
             "{k}: the border follows the hint:\n{s}"
         );
         press(&mut u, KeyCode::Esc);
-        u.message = None;
+        u.messages.clear();
     }
 }
 
@@ -1431,7 +1457,10 @@ fn reveal_finds_a_root_item_beyond_the_first_page_of_the_space() {
 
 /// The status line's text, and whether it shows an error.
 fn status(u: &Ui) -> (String, bool) {
-    u.message.clone().unwrap_or_default()
+    u.messages
+        .current()
+        .map(|m| (m.text.clone(), m.error))
+        .unwrap_or_default()
 }
 
 #[test]
@@ -1456,13 +1485,13 @@ fn r10_r12_r27_the_decision_is_made_inside_the_transaction_a_share_whose_grant_w
             Some(dialog::Purpose::ShareNote { .. })
         ),
         "the note is asked: {:?}",
-        u.message
+        message(&u)
     );
     // Before bob confirms, the owner revokes the grant that let him share.
     root.unshare(&oee, "user:bob").unwrap();
     press(&mut u, KeyCode::Enter);
     let (m, error) = status(&u);
-    assert!(error && m.starts_with("permission denied"), "{m}");
+    assert!(error && m.starts_with("You can't share OEE"), "{m}");
     assert!(m.contains("share"), "{m}");
     let s = screen(&mut u, 120, 40);
     assert!(s.contains("permission denied"), "in the status line: {s}");
@@ -1495,7 +1524,7 @@ fn r12_r16_the_decision_is_made_inside_the_transaction_a_rename_after_the_collab
     u.run(Cmd::Expand);
     select(&mut u, forecast);
     keys(&mut u, "r");
-    assert!(u.dialog().is_some(), "{:?}", u.message);
+    assert!(u.dialog().is_some(), "{:?}", message(&u));
     u.handle_key(Key::ctrl('u'));
     keys(&mut u, "Forecast v2");
     // Before carol confirms, bob ends the collaboration.
@@ -1506,9 +1535,13 @@ fn r12_r16_the_decision_is_made_inside_the_transaction_a_rename_after_the_collab
     press(&mut u, KeyCode::Enter);
     // She no longer sees the app: not found, never permission denied (R12, R14).
     let (m, error) = status(&u);
-    assert!(error && m.starts_with("not found"), "{m}");
+    // Not found, never refused: the item is not there for them (R12).
+    assert!(
+        error && m.starts_with("Can't rename") && m.contains("does not exist"),
+        "{m}"
+    );
     let s = screen(&mut u, 120, 40);
-    assert!(s.contains("not found"), "in the status line: {s}");
+    assert!(s.contains("does not exist"), "in the status line: {s}");
     let bob = app.session("bob").unwrap();
     assert!(bob.resolve_str(forecast).is_ok(), "the app keeps its name");
     assert!(bob
@@ -1524,7 +1557,7 @@ fn r10_r12_the_decision_is_made_inside_the_transaction_with_the_groups_the_user_
     let mut u = ui_as(&app, "bob");
     select(&mut u, &line2);
     keys(&mut u, "r");
-    assert!(u.dialog().is_some(), "{:?}", u.message);
+    assert!(u.dialog().is_some(), "{:?}", message(&u));
     u.handle_key(Key::ctrl('u'));
     keys(&mut u, "Line2b");
     // Before bob confirms, the owner takes him out of qa.
@@ -1534,7 +1567,11 @@ fn r10_r12_the_decision_is_made_inside_the_transaction_with_the_groups_the_user_
         .unwrap();
     press(&mut u, KeyCode::Enter);
     let (m, error) = status(&u);
-    assert!(error && m.starts_with("not found"), "{m}");
+    // Not found, never refused: the item is not there for them (R12).
+    assert!(
+        error && m.starts_with("Can't rename") && m.contains("does not exist"),
+        "{m}"
+    );
     let root = app.session("root").unwrap();
     assert!(root.resolve_str(&line2).is_ok(), "not renamed");
     assert!(root.resolve_str(&format!("{DW}/Plant/Line2b")).is_err());
@@ -2080,4 +2117,273 @@ fn assets_are_renamed_and_deleted_on_their_own_rows() {
         .map(|a| a.name)
         .collect();
     assert!(!names.contains(&format!("{name} v2")), "{names:?}");
+}
+
+// ---- issue 16, items 7, 11 and 12 ----
+
+#[test]
+fn a_refusal_is_one_line_with_the_key_bar_kept_and_explained_whole_in_the_history() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, "s");
+    let s = screen(&mut u, 100, 30);
+    let rows: Vec<&str> = s.lines().collect();
+    let (status, bar) = (rows[28], rows[29]);
+    // R27 in one line to "you", the rule number kept, the key bar below it.
+    assert!(
+        status.contains("You can't share OEE") && status.contains("(R27)"),
+        "{s}"
+    );
+    assert!(status.contains("! more"), "{status}");
+    assert!(
+        bar.contains("rename") && bar.contains("who"),
+        "key bar kept: {bar}"
+    );
+    // The history holds it whole, with whom to ask.
+    keys(&mut u, "!");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("Messages, newest first"), "{s}");
+    assert!(s.contains("sharing needs manager"), "{s}");
+    assert!(s.contains("Who can share it: alice (admin)"), "{s}");
+    assert!(s.contains("bob is in group qa"), "the explanation: {s}");
+    press(&mut u, KeyCode::Esc);
+    assert!(!screen(&mut u, 120, 40).contains("Messages, newest first"));
+}
+
+#[test]
+fn the_palette_finds_a_command_says_if_it_is_open_here_and_runs_it() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, ":");
+    keys(&mut u, "share");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("Commands"), "{s}");
+    assert!(
+        s.contains("share") && s.contains("✗"),
+        "refused here, said so: {s}"
+    );
+    assert!(s.contains("R27"), "{s}");
+    press(&mut u, KeyCode::Esc);
+    keys(&mut u, ":");
+    keys(&mut u, "who has");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("who") && s.contains("✓"), "{s}");
+    press(&mut u, KeyCode::Enter);
+    // The worker answers in place in tests: the who view is open.
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("Who has access"), "ran the command: {s}");
+}
+
+#[test]
+fn the_who_view_filters_by_what_people_can_do() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, "w");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("can view it"), "{s}");
+    assert!(s.contains("bob "), "bob views it: {s}");
+    keys(&mut u, "c");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("can edit it"), "{s}");
+    keys(&mut u, "c");
+    let s = screen(&mut u, 120, 40);
+    assert!(s.contains("can share it"), "{s}");
+    // R27: bob is an editor through group:qa, so not among those who share.
+    assert!(!s.contains("bob "), "{s}");
+    assert!(s.contains("alice"), "{s}");
+}
+
+#[test]
+fn activity_reads_in_words_without_the_path_on_every_line() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let line1 = format!("{DW}/Plant/Line1");
+    select(&mut u, &line1);
+    keys(&mut u, "r");
+    u.handle_key(Key::ctrl('u'));
+    keys(&mut u, "Line One");
+    press(&mut u, KeyCode::Enter);
+    u.focus = Focus::Detail;
+    keys(&mut u, "ll");
+    let s = screen(&mut u, 140, 40);
+    assert!(s.contains("renamed Line1 to Line One"), "{s}");
+    assert!(s.contains("created the folder"), "{s}");
+    assert!(!s.contains("/Plant/Line1 ->"), "{s}");
+}
+
+#[test]
+fn r28_undo_restores_a_deleted_app_with_its_grants_notes_and_assets() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let oee = format!("{DW}/Plant/Line1/OEE");
+    let root = app.session("root").unwrap();
+    root.share(&oee, "group:qa", "viewer", "QA reads line 2")
+        .unwrap();
+    let (it, _) = root.resolve_item(&oee).unwrap();
+    let assets_before: Vec<String> = root
+        .assets_of(&it)
+        .unwrap()
+        .into_iter()
+        .map(|a| format!("{}/{}", a.kind, a.name))
+        .collect();
+    assert!(!assets_before.is_empty());
+    u.sess = app.session("root").unwrap();
+    select(&mut u, &oee);
+    keys(&mut u, "d");
+    keys(&mut u, "y");
+    assert!(root.resolve_str(&oee).is_err(), "deleted: {}", message(&u));
+    keys(&mut u, "z");
+    assert!(
+        message(&u).starts_with("undone: the delete of OEE"),
+        "{}",
+        message(&u)
+    );
+    let (back, _) = root.resolve_item(&oee).expect("restored");
+    let assets: Vec<String> = root
+        .assets_of(&back)
+        .unwrap()
+        .into_iter()
+        .map(|a| format!("{}/{}", a.kind, a.name))
+        .collect();
+    assert_eq!(assets, assets_before);
+    let g = grants_on(&app, &oee);
+    assert!(
+        g.iter()
+            .any(|g| g.subject.to_string() == "group:qa" && g.note == "QA reads line 2"),
+        "{g:?}"
+    );
+    assert_eq!(u.tree.selected_path().as_deref(), Some(oee.as_str()));
+    // The undo is a change of its own in the log (R32).
+    let log = root.log(None).unwrap();
+    assert!(log.iter().any(|e| e.action == "app" && e.target == oee));
+    keys(&mut u, "z");
+    assert!(
+        message(&u).starts_with("Nothing to undo"),
+        "{}",
+        message(&u)
+    );
+}
+
+#[test]
+fn r25_undo_moves_back_and_a_re_share_gets_its_note_back() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let plant = format!("{DW}/Plant");
+    let note_of = |app: &App| {
+        grants_on(app, &plant)
+            .into_iter()
+            .find(|g| g.subject.to_string() == "group:qa")
+            .map(|g| (g.level.to_string(), g.note))
+    };
+    let before = note_of(&app).unwrap();
+    select(&mut u, &plant);
+    keys(&mut u, "s");
+    keys(&mut u, "group:qa");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "manager");
+    press(&mut u, KeyCode::Enter);
+    u.handle_key(Key::ctrl('u'));
+    keys(&mut u, "new note");
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(note_of(&app), Some(("manager".into(), "new note".into())));
+    keys(&mut u, "z");
+    assert_eq!(note_of(&app), Some(before), "{}", message(&u));
+    // A move, undone: back to the folder it left.
+    let oee = format!("{DW}/Plant/Line1/OEE");
+    select(&mut u, &oee);
+    keys(&mut u, "m");
+    keys(&mut u, "Archive");
+    press(&mut u, KeyCode::Enter);
+    let root = app.session("root").unwrap();
+    assert!(root.resolve_str(&oee).is_err(), "moved: {}", message(&u));
+    keys(&mut u, "z");
+    assert!(
+        root.resolve_str(&oee).is_ok(),
+        "moved back: {}",
+        message(&u)
+    );
+}
+
+#[test]
+fn r16_an_undo_the_rules_no_longer_allow_is_refused_with_the_reason() {
+    let app = demo();
+    let forecast = "/Default Workspace/my/bob/Drafts/Forecast";
+    // carol collaborates on bob's Drafts as an editor: she renames, then loses the grant.
+    let mut c = ui_as(&app, "carol");
+    open_space(&mut c, "Shared with me");
+    c.tree.sel = 0;
+    c.run(Cmd::Expand);
+    select(&mut c, forecast);
+    keys(&mut c, "r");
+    c.handle_key(Key::ctrl('u'));
+    keys(&mut c, "Forecast 2");
+    press(&mut c, KeyCode::Enter);
+    assert!(message(&c).contains("renamed"), "{}", message(&c));
+    app.session("bob")
+        .unwrap()
+        .unshare("/Default Workspace/my/bob/Drafts", "user:carol")
+        .unwrap();
+    keys(&mut c, "z");
+    let (m, error) = status(&c);
+    // R12, R14: she no longer sees it, so it is not found, not refused.
+    assert!(error && m.starts_with("Can't undo the rename"), "{m}");
+    assert!(m.contains("does not exist"), "{m}");
+}
+
+#[test]
+fn workspace_settings_say_they_are_not_undone_here_instead_of_undoing_an_older_change() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    select(&mut u, &format!("{DW}/Plant"));
+    keys(&mut u, "n");
+    keys(&mut u, "Kept");
+    press(&mut u, KeyCode::Enter);
+    u.undo.push(undo::Undo::not_here(
+        "the influxdb endpoint".into(),
+        "set it again with R",
+    ));
+    keys(&mut u, "z");
+    assert!(message(&u).starts_with("Can't undo the influxdb endpoint from here"));
+    let root = app.session("root").unwrap();
+    assert!(root.resolve_str(&format!("{DW}/Plant/Kept")).is_ok());
+    keys(&mut u, "z");
+    assert!(
+        root.resolve_str(&format!("{DW}/Plant/Kept")).is_err(),
+        "{}",
+        message(&u)
+    );
+}
+
+#[test]
+fn r22_an_undo_after_losing_the_level_is_refused_with_the_rules_reason() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    let oee = format!("{DW}/Plant/Line1/OEE");
+    select(&mut u, &oee);
+    keys(&mut u, "r");
+    u.handle_key(Key::ctrl('u'));
+    keys(&mut u, "OEE2");
+    press(&mut u, KeyCode::Enter);
+    assert!(message(&u).contains("renamed"), "{}", message(&u));
+    // qa drops to viewer on Plant: bob may no longer rename there.
+    app.session("root")
+        .unwrap()
+        .share(&format!("{DW}/Plant"), "group:qa", "viewer", "")
+        .unwrap();
+    keys(&mut u, "z");
+    let (m, error) = status(&u);
+    assert!(
+        error && m.starts_with("You can't rename OEE2") && m.contains("(R22)"),
+        "{m}"
+    );
+    let root = app.session("root").unwrap();
+    assert!(root.resolve_str(&format!("{DW}/Plant/Line1/OEE2")).is_ok());
+    // Kept: once the level is back, z tries again.
+    root.share(&format!("{DW}/Plant"), "group:qa", "editor", "")
+        .unwrap();
+    keys(&mut u, "z");
+    assert!(root.resolve_str(&oee).is_ok(), "{}", message(&u));
 }

@@ -13,11 +13,13 @@ use super::filter::FilterIndex;
 use super::keymap::KeyMap;
 use super::layers::{HelpView, Layer};
 use super::layout::Areas;
+use super::messages::Messages;
 use super::model::{Focus, SpaceChoice, Tab};
 use super::panes::{DetailPane, ListPane};
 use super::source::Eyes;
 use super::theme::Theme;
 use super::tree::TreeState;
+use super::undo::UndoStack;
 use super::whatif::WhatIfState;
 use super::who::WhoView;
 use super::worker::{Asker, Kind, Worker};
@@ -66,7 +68,10 @@ pub struct Ui<'a> {
     /// Overlays, the top one last.
     pub layers: Vec<Layer>,
     pub filter: Option<Filtering>,
-    pub message: Option<(String, bool)>,
+    /// The status bar's message and the history behind it.
+    pub messages: Messages,
+    /// The changes made here, each with the changes that put it back.
+    pub undo: UndoStack,
     /// The last change found its result already there: the message says so.
     pub unchanged: Option<String>,
     pub quit: bool,
@@ -109,7 +114,8 @@ impl<'a> Ui<'a> {
             detail: DetailPane::default(),
             layers: Vec::new(),
             filter: None,
-            message: None,
+            messages: Messages::default(),
+            undo: UndoStack::default(),
             unchanged: None,
             quit: false,
             areas: Areas::default(),
@@ -153,10 +159,14 @@ impl<'a> Ui<'a> {
     }
 
     pub fn set_message(&mut self, m: impl Into<String>) {
-        self.message = Some((m.into(), false));
+        self.messages.push(m.into(), Vec::new(), false);
     }
     pub fn set_error(&mut self, m: impl Into<String>) {
-        self.message = Some((m.into(), true));
+        self.messages.push(m.into(), Vec::new(), true);
+    }
+    /// An error whose full explanation waits in the message history.
+    pub fn set_explained(&mut self, m: String, more: Vec<String>) {
+        self.messages.push(m, more, true);
     }
 
     pub fn current_ws(&self) -> Option<&Workspace> {

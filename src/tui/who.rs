@@ -15,6 +15,9 @@ pub struct WhoView {
     pub rows: Vec<WhoRow>,
     /// Sorted by login (else by level, highest first).
     pub by_user: bool,
+    /// The action the rows may take: view (everyone with access), or a
+    /// change, to see who can edit or share.
+    pub can: crate::domain::Action,
     pub scroll: usize,
     /// Body rows at the last frame (for paging).
     pub height: usize,
@@ -35,6 +38,17 @@ pub fn level_rank(w: &str) -> u8 {
     }
 }
 
+/// The who view's actions, in the order `can` cycles through them.
+pub const CAN: [crate::domain::Action; 5] = {
+    use crate::domain::Action::*;
+    [View, Edit, Share, Move, Delete]
+};
+
+pub fn next_can(a: crate::domain::Action) -> crate::domain::Action {
+    let i = CAN.iter().position(|c| *c == a).unwrap_or(0);
+    CAN[(i + 1) % CAN.len()]
+}
+
 impl WhoView {
     pub fn sort(&mut self) {
         if self.by_user {
@@ -52,7 +66,11 @@ impl WhoView {
     pub fn lines(&self) -> Vec<(Tone, String)> {
         let mut out = Vec::new();
         if self.rows.is_empty() {
-            out.push((Tone::Dim, "Nobody you can see has access.".to_string()));
+            let none = match self.can {
+                crate::domain::Action::View => "Nobody you can see has access.".to_string(),
+                a => format!("Nobody you can see can {} it.", super::words::verb(a)),
+            };
+            out.push((Tone::Dim, none));
         }
         for r in &self.rows {
             out.push((
@@ -99,6 +117,10 @@ impl WhoView {
             Cmd::Sort => {
                 self.by_user = !self.by_user;
                 self.sort();
+                self.scroll = 0;
+            }
+            Cmd::Can => {
+                self.can = next_can(self.can);
                 self.scroll = 0;
             }
             Cmd::Close => return true,

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::review::WhoRow;
 use crate::app::{App, Caller, Reply, Request, Session};
-use crate::domain::SpaceRef;
+use crate::domain::{Action, SpaceRef};
 
 use super::dialog::PickItem;
 use super::filter::{FilterIndex, Match};
@@ -35,7 +35,7 @@ pub struct Asker {
 
 pub enum Job {
     WhatIf(Request),
-    Who(String),
+    Who(String, Action),
     Search(Vec<SpaceRef>),
     FilterIndex(Vec<SpaceRef>),
     FilterMatch(Arc<FilterIndex>, String),
@@ -54,7 +54,7 @@ pub enum Done {
         view: WhatIfView,
         cost: Duration,
     },
-    Who(R<(String, Vec<WhoRow>)>),
+    Who(Action, R<(String, Vec<WhoRow>)>),
     Search(Vec<PickItem>),
     FilterIndex(R<Arc<FilterIndex>>),
     FilterMatch(String, Vec<Match>),
@@ -80,7 +80,7 @@ impl Job {
     pub fn kind(&self) -> Kind {
         match self {
             Job::WhatIf(_) => Kind::WhatIf,
-            Job::Who(_) => Kind::Who,
+            Job::Who(..) => Kind::Who,
             Job::Search(_) => Kind::Search,
             Job::FilterIndex(_) => Kind::FilterIndex,
             Job::FilterMatch(..) => Kind::FilterMatch,
@@ -101,9 +101,9 @@ pub fn run(app: &App, who: &Asker, job: Job) -> Done {
     };
     match job {
         Job::WhatIf(req) => what_if(app, &who.actor, req),
-        Job::Who(path) => Done::Who(
-            app.session(&who.actor)
-                .and_then(|s| s.who(&path, None, None)),
+        Job::Who(path, can) => Done::Who(
+            can,
+            app.session(&who.actor).and_then(|s| s.who_can(&path, can)),
         ),
         Job::FilterMatch(ix, q) => {
             let m = ix.matches(&q);

@@ -103,7 +103,7 @@ fn e2e_create_rename_move_share_refuse_delete_and_quit_restores_terminal() {
 
     // Delete a non-empty folder: refused with the reason (R28), nothing asked.
     t.keys("d");
-    let s = t.wait_for("delete refused: conflict");
+    let s = t.wait_for("Can't delete Plant");
     assert!(!s.contains("Delete folder"), "{s}");
 
     t.keys("q");

@@ -143,7 +143,10 @@ pub fn delete(u: &mut Ui) {
         return;
     };
     match u.sess.delete_blocker(&r) {
-        Ok(Some(e)) => return u.set_error(format!("delete refused: {e}")),
+        Ok(Some(e)) => {
+            let what = format!("delete {}", escape(&it.name));
+            return u.set_error(super::super::words::failure(&what, &e));
+        }
         Err(e) => return u.set_error(e.to_string()),
         Ok(None) => {}
     }

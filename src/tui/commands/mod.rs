@@ -9,14 +9,18 @@
 //! - [`moving`]: move and copy.
 //! - [`sharing`]: share, unshare, leave, inspect.
 //! - [`workspace`]: resources, restrictions, integrations, members.
-//! - [`view`]: who has access, search, the filter.
+//! - [`view`]: who has access, search, the filter, the message history.
+//! - [`undoing`]: the last change made here, taken back.
+//! - [`palette`]: every command by name, marked open or not on the row.
 //! - [`submit`]: a dialog's submitted step, by its purpose.
 
 mod items;
 mod moving;
 mod nav;
+mod palette;
 mod sharing;
 mod submit;
+mod undoing;
 mod view;
 mod workspace;
 
@@ -27,6 +31,9 @@ use crate::domain::*;
 use super::keymap::Cmd;
 use super::model::changes;
 use super::ui::{Ui, R};
+use super::words;
+use crate::app::review::WhoRow;
+use crate::domain::rules::{explain_lines, Decision, Seen};
 
 /// A command's handler.
 pub type Handler = fn(&mut Ui);
@@ -74,6 +81,9 @@ const TABLE: &[(Cmd, Handler)] = &[
     (Cmd::Integrations, workspace::integrations),
     (Cmd::Attach, workspace::attach),
     (Cmd::Members, workspace::members),
+    (Cmd::Messages, view::messages),
+    (Cmd::Palette, palette::open),
+    (Cmd::Undo, undoing::undo),
 ];
 
 /// The handler of a command, if a pane runs it.
@@ -87,7 +97,7 @@ impl Ui<'_> {
         if let (true, Some(i)) = (changes(cmd), &self.inspect) {
             let who = escape(&i.login);
             return self.set_error(format!(
-                "{}: you are inspecting as {who}; changes are made as yourself: Esc ends the inspection first",
+                "You can't {} while inspecting as {who}: changes are made as yourself; Esc ends the inspection",
                 cmd.name()
             ));
         }
@@ -96,24 +106,73 @@ impl Ui<'_> {
         }
     }
 
-    /// A refusal shown instead of a dialog: the rule's reason, never a silent no-op.
+    /// A refusal shown instead of a dialog, where no decision is at hand
+    /// (no destination accepts the item): never a silent no-op.
     fn refuse(&mut self, what: &str, reason: &str) {
-        self.set_error(format!("{what}: not allowed: {reason}"));
+        self.set_error(format!("You can't {what}: {}", words::to_you(reason)));
+    }
+
+    /// A refusal of the rule table, in one line to "you" (your standing,
+    /// what the action needs, the rule, whom to ask); the whole
+    /// explanation waits in the message history.
+    fn refuse_decision(&mut self, r: &Resolved, d: &Decision) {
+        let able = match d.seen {
+            Seen::Visible => self.able(r, d.action),
+            _ => Vec::new(),
+        };
+        let asked = words::ask(&able, self.sess.login());
+        let text = words::refusal(&r.path, &r.space().kind, d, asked);
+        let mut more = explain_lines(self.sess.login(), &r.path, d);
+        if !able.is_empty() {
+            let names: Vec<String> = able
+                .iter()
+                .map(|w| format!("{} ({})", escape(&w.login), w.level))
+                .collect();
+            more.push(format!(
+                "Who can {} it: {}",
+                words::verb(d.action),
+                names.join(", ")
+            ));
+        }
+        self.set_explained(text, more);
+    }
+
+    /// Who may take `action` at `r`, as far as the acting user sees. A space
+    /// root names its workspace's admins (asking every user would be slow).
+    fn able(&self, r: &Resolved, action: Action) -> Vec<WhoRow> {
+        if r.chain.is_some() {
+            return self
+                .sess
+                .who_can(&r.path, action)
+                .map(|(_, rows)| rows)
+                .unwrap_or_default();
+        }
+        let admins = self.sess.members_of(r.space().ws).unwrap_or_default();
+        admins
+            .into_iter()
+            .filter(|(_, roles)| roles.is_admin() && r.space().is_team())
+            .map(|(login, _)| WhoRow {
+                login,
+                name: String::new(),
+                level: "admin".into(),
+                via: Vec::new(),
+            })
+            .collect()
     }
 
     fn need_item(&mut self, what: &str) -> Option<(Item, Resolved)> {
         let r = self.selected_item();
         if r.is_none() {
-            self.set_error(format!("{what}: select a folder or an app first"));
+            self.set_error(format!("Select a folder or an app first, then {what}"));
         }
         r
     }
 
-    fn allowed(&mut self, what: &str, action: Action, r: &Resolved) -> bool {
+    fn allowed(&mut self, _what: &str, action: Action, r: &Resolved) -> bool {
         match self.sess.decide(action, r) {
             Ok(d) if d.allowed => true,
             Ok(d) => {
-                self.refuse(what, &d.reason);
+                self.refuse_decision(r, &d);
                 false
             }
             Err(e) => {
@@ -154,8 +213,9 @@ impl Ui<'_> {
         Ok(reply)
     }
 
-    /// Ends an action: a message, a refresh, and the new item selected.
-    fn done(&mut self, res: R<(String, Option<ItemId>)>) {
+    /// Ends an action: a message, a refresh, and the new item selected; a
+    /// failure says what could not be done (`what`: "delete Plant").
+    fn done(&mut self, what: &str, res: R<(String, Option<ItemId>)>) {
         match res {
             Ok((msg, id)) => {
                 self.refresh();
@@ -167,7 +227,7 @@ impl Ui<'_> {
                     None => self.set_message(msg),
                 }
             }
-            Err(e) => self.set_error(e.to_string()),
+            Err(e) => self.set_error(words::failure(what, &e)),
         }
     }
 }

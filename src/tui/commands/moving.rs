@@ -17,11 +17,13 @@ pub fn move_to(u: &mut Ui) {
         Err(e) => return u.set_error(e.to_string()),
     };
     if dests.is_empty() {
-        let why = match u.sess.decide(Action::Move, &r) {
-            Ok(d) if !d.allowed => d.reason,
-            _ => "no folder accepts this item from you (R18, R23, R24, R25)".into(),
+        return match u.sess.decide(Action::Move, &r) {
+            Ok(d) if !d.allowed => u.refuse_decision(&r, &d),
+            _ => u.refuse(
+                &format!("move {}", escape(&it.name)),
+                "no folder accepts this item from you (R18, R23, R24, R25)",
+            ),
         };
-        return u.refuse("move", &why);
     }
     let items = dests
         .iter()
@@ -62,7 +64,13 @@ pub fn copy_beside(u: &mut Ui) {
             dest: None,
         })
         .and_then(placed);
-    u.done(res.map(|(id, path)| (format!("copied to {}", escape(last_name(&path))), Some(id))));
+    if let Ok((_, path)) = &res {
+        u.undo.push(super::super::undo::created(path, "copy"));
+    }
+    u.done(
+        "copy",
+        res.map(|(id, path)| (format!("copied to {}", escape(last_name(&path))), Some(id))),
+    );
 }
 
 pub fn copy_to(u: &mut Ui) {
@@ -75,7 +83,7 @@ pub fn copy_to(u: &mut Ui) {
     };
     if dests.is_empty() {
         return u.refuse(
-            "copy to",
+            &format!("copy {}", escape(&it.name)),
             "no folder where you may create is free of that name (R1, R20)",
         );
     }

@@ -81,7 +81,7 @@ pub fn leave(u: &mut Ui) {
         return;
     };
     match u.sess.may_leave(&r) {
-        Ok(a) if !u.allowance("leave", a.clone()) => return,
+        Ok(a) if !u.allowance(&format!("leave {}", escape(&it.name)), a.clone()) => return,
         Err(e) => return u.set_error(e.to_string()),
         _ => {}
     }

@@ -10,6 +10,8 @@ use super::super::dialog::{Dialog, PickItem, Purpose};
 use super::super::model::Focus;
 use super::super::requests::request_of;
 use super::super::ui::{Inspecting, Ui, R};
+use super::super::undo;
+use super::super::words;
 use super::{last_name, place_words, placed};
 
 /// What a submitted step leads to.
@@ -29,13 +31,41 @@ impl Ui<'_> {
     /// meanwhile refuses it (R12).
     pub(in super::super) fn submit(&mut self, mut d: Dialog) {
         match step(self, &d) {
-            Ok(Step::Done(msg, id)) => self.done(Ok((msg, id))),
+            Ok(Step::Done(msg, id)) => self.done(&doing(&d), Ok((msg, id))),
             Ok(Step::Next(next)) => self.open_dialog(next),
             Ok(Step::Over) => {}
             Err(e) => {
                 d.error = Some(e.to_string());
-                self.set_error(e.to_string());
+                self.set_error(words::failure(&doing(&d), &e));
                 self.open_dialog(d);
+            }
+        }
+    }
+}
+
+/// What a dialog was doing, as a failure names it: "rename Plant".
+fn doing(d: &Dialog) -> String {
+    let on = |verb: &str, path: &str| format!("{verb} {}", words::name_of(path));
+    match &d.purpose {
+        Purpose::NewItem { parent, kind } => on(&format!("create a {kind} in"), parent),
+        Purpose::NewAssetName { path, .. } => on("add to", path),
+        Purpose::Rename { path, .. } => on("rename", path),
+        Purpose::Describe { path, .. } => on("describe", path),
+        Purpose::MoveDest { path, .. } => on("move", path),
+        Purpose::CopyDest { path, .. } => on("copy", path),
+        Purpose::Delete { path, .. } => on("delete", path),
+        Purpose::AssetRename { path, .. } => on("rename", path),
+        Purpose::AssetDelete { path, .. } => on("delete", path),
+        Purpose::ShareSubject { path, .. }
+        | Purpose::ShareLevel { path, .. }
+        | Purpose::ShareNote { path, .. } => on("share", path),
+        Purpose::Unshare { path, .. } => on("unshare", path),
+        Purpose::Leave { path, .. } => on("leave", path),
+        _ => {
+            let t = d.title.trim();
+            match t.get(..1) {
+                Some(c) => format!("{}{}", c.to_lowercase(), &t[1..]),
+                None => t.to_string(),
             }
         }
     }
@@ -64,7 +94,12 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
         Purpose::AssetRename { app, path } => asset_change(u, app, path, Some(v)),
         Purpose::AssetDelete { app, path } => asset_change(u, app, path, None),
         Purpose::Describe { id, path } => {
-            u.execute(Request::Describe { path, text: v })?;
+            let (it, _) = u.sess.resolve_item(&path)?;
+            u.execute(Request::Describe {
+                path: path.clone(),
+                text: v,
+            })?;
+            u.undo.push(undo::described(&path, &it.description));
             Ok(Step::Done("description saved".into(), Some(id)))
         }
         Purpose::CopyDest { path, .. } => copy(u, path, v),
@@ -73,6 +108,12 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
             id, path, subject, ..
         } => share_note(u, id, path, subject, &v),
         Purpose::Inspect => inspect(u, v),
+        Purpose::Palette => {
+            if let Some(cmd) = crate::tui::keymap::Cmd::from_name(&v) {
+                u.run(cmd);
+            }
+            Ok(Step::Over)
+        }
         Purpose::Search => {
             let id: ItemId = v.parse().map_err(|_| Error::invalid("bad match"))?;
             u.reveal(id);
@@ -86,6 +127,10 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
                 kind: kind.as_str().into(),
                 endpoint: v,
             })?;
+            u.undo.push(undo::Undo::not_here(
+                format!("the {kind} endpoint"),
+                "set it again with R",
+            ));
             Ok(Step::Done(format!("{kind} endpoint set"), None))
         }
         Purpose::Restrict { app, path } => restrict(u, app, path, &v),
@@ -120,15 +165,23 @@ fn change(u: &mut Ui, d: &Dialog, v: String) -> R<Step> {
     // The change an access-altering dialog makes: the very request its what-if ran.
     let made = || request_of(d).ok_or_else(|| Error::invalid("nothing chosen"));
     let (msg, id) = match d.purpose.clone() {
-        Purpose::MoveDest { id, .. } => {
+        Purpose::MoveDest { id, path: from } => {
             let (_, path) = placed(u.execute(made()?)?)?;
+            u.undo.push(undo::moved(&from, &path));
             let (to, name) = place_words(&path);
             (format!("moved {name} to {to}"), Some(id))
         }
         Purpose::Delete { path, .. } => {
             // The selection stays where the item was: on its neighbour.
             let beside = beside(u);
+            let (it, _) = u.sess.resolve_item(&path)?;
+            let assets = match it.kind {
+                ItemKind::App => u.sess.assets_of(&it)?,
+                ItemKind::Folder => Vec::new(),
+            };
+            let grants = u.sess.grants_of(&it)?;
             u.execute(made()?)?;
+            u.undo.push(undo::deleted(&path, &it, &assets, &grants));
             (format!("deleted {}", escape(&path)), beside)
         }
         Purpose::ShareNote {
@@ -137,23 +190,37 @@ fn change(u: &mut Ui, d: &Dialog, v: String) -> R<Step> {
             subject,
             level,
         } => {
+            let before = held_grant(u, &path, &subject)?;
             u.execute(made()?)?;
+            u.undo.push(undo::shared(&path, &subject, before.as_ref()));
             let what = format!("shared {} with {subject} {level}", escape(&path));
             (what, Some(id))
         }
         Purpose::Unshare { id, path } => {
             let subject: Subject = v.parse()?;
+            let before = held_grant(u, &path, &subject)?;
             u.execute(made()?)?;
+            if let Some(g) = before {
+                u.undo.push(undo::unshared(&path, &g));
+            }
             let what = format!("removed the grant to {subject} on {}", escape(&path));
             (what, Some(id))
         }
         Purpose::Leave { path, .. } => {
+            let me = Subject::User(u.login.clone());
+            let before = held_grant(u, &path, &me)?;
             u.execute(made()?)?;
+            if let Some(g) = before {
+                // Sharing it back is the owner's (R16): undo will say so.
+                u.undo.push(undo::unshared(&path, &g));
+            }
             (format!("left the collaboration on {}", escape(&path)), None)
         }
-        Purpose::MemberRole { login, .. } => {
+        Purpose::MemberRole { ws, login } => {
             let role: Role = v.get(1..).unwrap_or_default().parse()?;
             u.execute(made()?)?;
+            u.undo
+                .push(undo::role_changed(&ws, &login, role, v.starts_with('+')));
             let verb = if v.starts_with('+') {
                 "granted"
             } else {
@@ -199,6 +266,10 @@ fn integ_change(u: &mut Ui, purpose: Purpose, v: String) -> R<Step> {
         Purpose::MemberUser { ws } => return member_roles(u, ws, v),
         other => return Err(Error::invalid(format!("nothing to do for {other:?}"))),
     };
+    u.undo.push(undo::Undo::not_here(
+        msg.clone(),
+        "change it back in the integrations menu (I)",
+    ));
     Ok(Step::Done(msg, None))
 }
 
@@ -207,15 +278,25 @@ fn asset_change(u: &mut Ui, app: ItemId, path: String, new_name: Option<String>)
     let what = match new_name {
         Some(v) => {
             let what = format!("renamed {} to {}", escape(&path), escape(&v));
+            let renamed = match path.rsplit_once('/') {
+                Some((head, _)) => format!("{head}/{v}"),
+                None => v.clone(),
+            };
             u.execute(Request::AssetRename {
-                asset_path: path,
+                asset_path: path.clone(),
                 new_name: v,
             })?;
+            u.undo.push(undo::asset_renamed(&path, &renamed));
             what
         }
         None => {
             let what = format!("deleted {}", escape(&path));
-            u.execute(Request::AssetRm { asset_path: path })?;
+            let ap = crate::domain::path::parse_asset(&path)?;
+            u.execute(Request::AssetRm {
+                asset_path: path.clone(),
+            })?;
+            u.undo
+                .push(undo::asset_deleted(undo::app_of(&path), ap.kind, &ap.name));
             what
         }
     };
@@ -251,6 +332,7 @@ fn new_item(u: &mut Ui, parent: &str, kind: ItemKind, v: &str) -> R<Step> {
         ItemKind::App => Request::App { path },
     };
     let (id, path) = placed(u.execute(req)?)?;
+    u.undo.push(undo::created(&path, kind.as_str()));
     Ok(Step::Done(
         format!("created {kind} {}", escape(last_name(&path))),
         Some(id),
@@ -260,18 +342,24 @@ fn new_item(u: &mut Ui, parent: &str, kind: ItemKind, v: &str) -> R<Step> {
 fn new_asset(u: &mut Ui, app: ItemId, path: String, kind: AssetKind, v: &str) -> R<Step> {
     let name = names::validate_name(v, "asset")?;
     u.execute(Request::AssetAdd {
-        app_path: path,
+        app_path: path.clone(),
         kind: kind.as_str().into(),
         name: name.clone(),
     })?;
+    u.undo
+        .push(undo::asset_added(&format!("{path}:{kind}/{name}")));
     Ok(Step::Done(
         format!("added {kind} {}", escape(&name)),
         Some(app),
     ))
 }
 
-fn rename(u: &mut Ui, id: ItemId, path: String, v: String) -> R<Step> {
-    let (_, path) = placed(u.execute(Request::Rename { path, new_name: v })?)?;
+fn rename(u: &mut Ui, id: ItemId, from: String, v: String) -> R<Step> {
+    let (_, path) = placed(u.execute(Request::Rename {
+        path: from.clone(),
+        new_name: v,
+    })?)?;
+    u.undo.push(undo::renamed(&from, &path));
     Ok(Step::Done(
         format!("renamed to {}", escape(last_name(&path))),
         Some(id),
@@ -283,6 +371,7 @@ fn copy(u: &mut Ui, path: String, v: String) -> R<Step> {
         path,
         dest: Some(v),
     })?)?;
+    u.undo.push(undo::created(&path, "copy"));
     let (to, name) = place_words(&path);
     Ok(Step::Done(format!("copied {name} to {to}"), Some(id)))
 }
@@ -311,12 +400,7 @@ fn share_level(u: &mut Ui, id: ItemId, path: String, v: &str) -> R<Step> {
 /// note unless it is changed (the field starts with it).
 fn share_note(u: &Ui, id: ItemId, path: String, subject: Subject, v: &str) -> R<Step> {
     let level: Level = v.parse()?;
-    let (it, _) = u.sess.resolve_item(&path)?;
-    let held = u
-        .sess
-        .grants_of(&it)?
-        .into_iter()
-        .find(|g| g.subject == subject);
+    let held = held_grant(u, &path, &subject)?;
     let mut lines = vec![format!("{subject} {level}")];
     let note = match &held {
         Some(g) if !g.note.is_empty() => {
@@ -347,6 +431,15 @@ fn share_note(u: &Ui, id: ItemId, path: String, subject: Subject, v: &str) -> R<
             level,
         },
     )))
+}
+
+/// The grant `subject` holds on the item at `path` now, if any.
+fn held_grant(u: &Ui, path: &str, subject: &Subject) -> R<Option<Grant>> {
+    let (it, _) = u.sess.resolve_item(path)?;
+    Ok(u.sess
+        .grants_of(&it)?
+        .into_iter()
+        .find(|g| g.subject == *subject))
 }
 
 fn inspect(u: &mut Ui, v: String) -> R<Step> {
@@ -386,6 +479,10 @@ fn restrict(u: &mut Ui, app: ItemId, path: String, v: &str) -> R<Step> {
         kind: kind.into(),
         restrict: op == "restrict",
     })?;
+    u.undo.push(undo::Undo::not_here(
+        format!("{op} {kind}"),
+        "change it back with x on the app",
+    ));
     Ok(Step::Done(
         format!("{op} {kind} on {}", escape(&path)),
         Some(app),

@@ -26,7 +26,15 @@ pub fn who(u: &mut Ui) {
         _ => return u.set_error("who: select an item first"),
     };
     u.set_message("working out who has access…");
-    u.ask(Job::Who(path));
+    u.ask(Job::Who(path, crate::domain::Action::View));
+}
+
+/// The message history: every message of the session, whole.
+pub fn messages(u: &mut Ui) {
+    u.layers.retain(|l| !matches!(l, Layer::Messages(_)));
+    u.layers.push(Layer::Messages(
+        super::super::layers::MessagesView::default(),
+    ));
 }
 
 /// The search picker: every name of the space, gathered on the worker.

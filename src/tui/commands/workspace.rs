@@ -66,7 +66,7 @@ pub fn integrations(u: &mut Ui) {
         return;
     };
     let a = u.sess.may_manage_integrations(&ws);
-    if !u.allowance("integrations", a) {
+    if !u.allowance("manage integrations", a) {
         return;
     }
     let mut items = vec![PickItem::new("+ add an integration", "", "+")];
@@ -135,7 +135,7 @@ pub fn members(u: &mut Ui) {
         return;
     };
     let a = u.sess.may_manage_roles();
-    if !u.allowance("members and roles", a) {
+    if !u.allowance("manage members and roles", a) {
         return;
     }
     let users = u.sess.users().unwrap_or_default();

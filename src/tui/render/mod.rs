@@ -10,7 +10,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::domain::text::escape;
 
-use super::keymap::Scope;
+use super::keymap::{Cmd, Scope};
 use super::layout::{list_offset, Areas, MIN_H, MIN_W};
 use super::model::{changes, offered, Focus, Tab, Tone};
 use super::theme::Theme;
@@ -42,6 +42,26 @@ pub fn fit(s: &str, w: usize) -> String {
     out
 }
 
+/// A message cut to `room` columns that keeps its rule numbers: the
+/// middle gives way, "(R23)" stays in view.
+pub fn fit_keeping_rule(msg: &str, room: usize) -> String {
+    if msg.width() <= room {
+        return msg.to_string();
+    }
+    let cite = match msg.rfind("(R") {
+        Some(i) => match msg[i..].find(')') {
+            Some(j) => &msg[i..=i + j],
+            None => "",
+        },
+        None => "",
+    };
+    if cite.is_empty() || cite.width() + 2 > room {
+        return fit(msg, room);
+    }
+    let head = fit(msg, room - cite.width() - 1);
+    format!("{head} {cite}")
+}
+
 pub(super) struct Glyphs {
     pub open: &'static str,
     pub closed: &'static str,
@@ -53,6 +73,36 @@ pub(super) struct Glyphs {
     pub dataset: &'static str,
     pub space: &'static str,
     pub sel: &'static str,
+}
+
+impl Glyphs {
+    /// What the screen's words and signs mean: the model, not the keys
+    /// (help shows it after the focused pane's keys).
+    pub fn legend(&self, ascii: bool) -> Vec<String> {
+        let (ok, no) = if ascii { ("+", "x") } else { ("✓", "✗") };
+        vec![
+            format!(
+                "  {}{}space  {}folder  {}app  {}dashboard  {}chart  {}dataset",
+                self.closed, self.space, self.folder, self.app, self.dashboard, self.chart, self.dataset
+            ),
+            format!(
+                "  {}closed  {}open  {} selected row  ~ cut, waiting to be moved",
+                self.closed, self.open, self.sel
+            ),
+            "  The word at the right of a row is your level there:".into(),
+            "    viewer   views and copies apps (R22)".into(),
+            "    editor   also creates, edits, renames and deletes".into(),
+            "    manager  also moves and shares (R23, R27)".into(),
+            "    tenant   a tenant's user: views the apps granted, nothing else (R26)".into(),
+            "    admin    holds all three workspace roles: every Team Space action (R7, R21)".into(),
+            "    owner    your own My Creations: every action; nobody else sees in (R14, R15)".into(),
+            "    member   a workspace member: sees the Team Space root (R11)".into(),
+            "    path only  seen only as the way to an item below it: no action (R11)".into(),
+            "  Levels come from grants on the item or a folder above it, the highest wins (R10).".into(),
+            format!("  {ok} open to you here   {no} refused, with the rule's reason (Info tab, palette)"),
+            "  R-numbers name the rule of the specification that decides; ! shows a refusal whole.".into(),
+        ]
+    }
 }
 
 pub(super) const UNICODE: Glyphs = Glyphs {
@@ -130,8 +180,14 @@ pub fn draw(f: &mut Frame, ui: &mut Ui) {
     }
     draw_status(f, ui, a.status);
     // The layers borrow the theme and the key table beside themselves (no copy per frame).
+    let beside = overlays::Beside {
+        theme: &ui.theme,
+        keys: &ui.keys,
+        messages: &ui.messages,
+        ascii: ui.ascii,
+    };
     for l in ui.layers.iter_mut() {
-        draw_layer(f, l, &ui.theme, &ui.keys, ui.ascii, area);
+        draw_layer(f, l, &beside, area);
     }
     if ui.ascii {
         to_ascii(f.buffer_mut());
@@ -401,17 +457,22 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
     if let Some(i) = &ui.inspect {
         who.push_str(&format!("› inspecting {} ", escape(&i.login)));
     }
-    let (msg, err) = ui.message.clone().unwrap_or_default();
-    let msg = format!(" {}", crate::domain::text::one_line(&msg));
+    let (msg, err, more) = ui
+        .messages
+        .current()
+        .map(|m| (m.text.as_str(), m.error, !m.more.is_empty()))
+        .unwrap_or_default();
+    let msg = format!(" {}", crate::domain::text::one_line(msg));
     let room = w.saturating_sub(who.width());
-    // A message too long for one line (a refusal with its rule) takes the hint line too.
-    let (msg, overflow) = if msg.width() > room {
-        let first = wrap_hanging(&msg, room)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        let rest = msg[first.len().min(msg.len())..].trim_start().to_string();
-        (first, Some(fit(&format!(" {rest}"), w)))
+    // One line, always: the key bar stays. A message cut short, or one with
+    // more to say, points at the history, where it is whole.
+    let history = ui.keys.key_label(Scope::Global, Cmd::Messages);
+    let (msg, more_style) = if msg.width() > room || more {
+        let tail = format!("  {history} more");
+        (
+            fit_keeping_rule(&msg, room.saturating_sub(tail.width())),
+            Some(tail),
+        )
     } else {
         (msg, None)
     };
@@ -429,10 +490,14 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
     } else {
         Style::default()
     };
-    let line1 = Line::from(vec![
+    let mut line1 = vec![
         Span::styled(who.clone(), who_style),
         Span::styled(msg, msg_style),
-    ]);
+    ];
+    if let Some(tail) = more_style {
+        line1.push(Span::styled(tail, t.fg(t.dim)));
+    }
+    let line1 = Line::from(line1);
     // The hints of the top layer, else of the focused pane.
     let scope = ui.layers.last().map_or(ui.focus.scope(), |l| l.scope());
     let mut hints = String::new();
@@ -456,12 +521,25 @@ fn draw_status(f: &mut Frame, ui: &mut Ui, r: Rect) {
         hints.push_str(&format!(" Esc {what}"));
     }
     let hints = fit(&hints, w);
-    let line2 = match overflow {
-        Some(rest) => Line::from(Span::styled(rest, msg_style)),
-        None => Line::from(Span::styled(
-            format!("{hints}{}", " ".repeat(w.saturating_sub(hints.width()))),
-            t.status(),
-        )),
-    };
+    let line2 = Line::from(Span::styled(
+        format!("{hints}{}", " ".repeat(w.saturating_sub(hints.width()))),
+        t.status(),
+    ));
     f.render_widget(Paragraph::new(vec![line1, line2]), r);
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_keeps_its_rule_number() {
+        let m = "You can't move OEE: you are editor through group:qa on /Plant; moving needs manager or a Team Space admin (R23). Ask alice";
+        let s = fit_keeping_rule(m, 50);
+        assert!(
+            s.ends_with(" (R23)") && s.starts_with("You can't move OEE"),
+            "{s}"
+        );
+        assert!(s.width() <= 50);
+    }
 }

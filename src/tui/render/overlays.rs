@@ -10,8 +10,9 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::domain::text::escape;
 
 use super::super::dialog::{Body, Dialog};
-use super::super::keymap::KeyMap;
-use super::super::layers::{HelpView, Layer};
+use super::super::keymap::{Cmd, KeyMap, Scope};
+use super::super::layers::{HelpView, Layer, MessagesView};
+use super::super::messages::Messages;
 use super::super::theme::Theme;
 use super::super::who::WhoView;
 use super::{block, fit, tone_style, wrap_hanging};
@@ -27,10 +28,20 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+/// What every layer may read beside itself, borrowed from the UI.
+pub struct Beside<'a> {
+    pub theme: &'a Theme,
+    pub keys: &'a KeyMap,
+    pub messages: &'a Messages,
+    pub ascii: bool,
+}
+
 /// Draws one layer.
-pub fn draw_layer(f: &mut Frame, l: &mut Layer, t: &Theme, keys: &KeyMap, ascii: bool, area: Rect) {
+pub fn draw_layer(f: &mut Frame, l: &mut Layer, b: &Beside, area: Rect) {
+    let (t, keys, ascii) = (b.theme, b.keys, b.ascii);
     match l {
         Layer::Help(h) => draw_help(f, h, t, keys, ascii, area),
+        Layer::Messages(m) => draw_messages(f, m, b, area),
         Layer::Who(w) => draw_who(f, w, t, ascii, area),
         Layer::Dialog(d) => draw_dialog(f, d, t, area),
         // The filter's line is drawn by the tree pane, in its title.
@@ -43,14 +54,28 @@ fn draw_help(f: &mut Frame, h: &mut HelpView, t: &Theme, keys: &KeyMap, ascii: b
     let r = centered(
         area,
         84.min(area.width),
-        (rows.len() as u16 + 6).min(area.height),
+        (rows.len() as u16 + 20).min(area.height),
     );
     let b = block(format!(" Keys: {} first ", h.scope.title()), true, t, ascii);
     let inner = b.inner(r);
     let inner_w = inner.width as usize;
     let mut lines = Vec::new();
     let mut last = "";
-    for (keys, desc, section) in rows {
+    let legend = if ascii {
+        &super::ASCII
+    } else {
+        &super::UNICODE
+    }
+    .legend(ascii);
+    let head = t.fg(t.title).add_modifier(Modifier::BOLD);
+    for (i, (keys, desc, section)) in rows.into_iter().enumerate() {
+        if section != last && i > 0 && last == h.scope.title() {
+            // After the focused pane's keys: what the screen means.
+            lines.push(Line::from(Span::styled("Legend", head)));
+            for l in &legend {
+                lines.push(Line::from(fit(l, inner_w)));
+            }
+        }
         if section != last {
             let head = t.fg(t.title).add_modifier(Modifier::BOLD);
             lines.push(Line::from(Span::styled(section, head)));
@@ -74,6 +99,52 @@ fn draw_help(f: &mut Frame, h: &mut HelpView, t: &Theme, keys: &KeyMap, ascii: b
     shown.push(Line::from(Span::styled(fit(more, inner_w), t.dimmed())));
     f.render_widget(Clear, r);
     f.render_widget(Paragraph::new(shown).block(b), r);
+}
+
+/// The message history: each message whole, newest first, with its
+/// explanation (the rule's reasoning, whom to ask) below it.
+fn draw_messages(f: &mut Frame, m: &mut MessagesView, b: &Beside, area: Rect) {
+    let t = b.theme;
+    let r = centered(area, 100.min(area.width), area.height.saturating_sub(2));
+    let bl = block(" Messages, newest first ".into(), true, t, b.ascii);
+    let inner = bl.inner(r);
+    let iw = inner.width as usize;
+    let mut lines = Vec::new();
+    if b.messages.is_empty() {
+        lines.push(Line::from(Span::styled("No messages yet.", t.dimmed())));
+    }
+    for msg in b.messages.newest_first() {
+        let style = if msg.error {
+            t.fg(t.error).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
+        };
+        let time = crate::tui::model::when(msg.at);
+        let head = format!("{} {}", &time[time.len().saturating_sub(5)..], msg.text);
+        for part in wrap_hanging(&head, iw) {
+            lines.push(Line::from(Span::styled(part, style)));
+        }
+        for more in &msg.more {
+            for part in wrap_hanging(&format!("      {more}"), iw) {
+                lines.push(Line::from(Span::styled(part, t.dimmed())));
+            }
+        }
+    }
+    let body_h = (inner.height as usize).saturating_sub(1);
+    m.max = lines.len().saturating_sub(body_h) as u16;
+    m.scroll = m.scroll.min(m.max);
+    let mut shown: Vec<Line> = lines
+        .into_iter()
+        .skip(m.scroll as usize)
+        .take(body_h)
+        .collect();
+    let close = b.keys.key_label(Scope::Messages, Cmd::Close);
+    shown.push(Line::from(Span::styled(
+        fit(&format!("j/k scroll, {close} closes"), iw),
+        t.dimmed(),
+    )));
+    f.render_widget(Clear, r);
+    f.render_widget(Paragraph::new(shown).block(bl), r);
 }
 
 /// The "Who has access" view: a line per user and per contributing grant, scrollable.
@@ -104,6 +175,7 @@ fn draw_who(f: &mut Frame, v: &mut WhoView, t: &Theme, ascii: bool, area: Rect) 
     let max = body.len().saturating_sub(h);
     v.scroll = v.scroll.min(max);
     let order = if v.by_user { "by user" } else { "by level" };
+    let next = crate::tui::words::verb(crate::tui::who::next_can(v.can));
     let other = if v.by_user { "by level" } else { "by user" };
     let mut lines = vec![
         Line::from(Span::styled(
@@ -112,7 +184,11 @@ fn draw_who(f: &mut Frame, v: &mut WhoView, t: &Theme, ascii: bool, area: Rect) 
         )),
         Line::from(Span::styled(
             fit(
-                &format!("{} user(s) can view it, sorted {order}", v.rows.len()),
+                &format!(
+                    "{} user(s) can {} it, sorted {order}",
+                    v.rows.len(),
+                    crate::tui::words::verb(v.can)
+                ),
                 iw,
             ),
             t.dimmed(),
@@ -124,11 +200,11 @@ fn draw_who(f: &mut Frame, v: &mut WhoView, t: &Theme, ascii: bool, area: Rect) 
     }
     let more = if max > 0 {
         format!(
-            "s sort {other}   ↑/↓ PgUp/PgDn scroll ({}/{})   Esc closes",
+            "s {other}  c who can {next}  ↑/↓ PgUp/PgDn scroll ({}/{})  Esc closes",
             v.scroll, max
         )
     } else {
-        format!("s sort {other}   Esc closes")
+        format!("s sort {other}   c who can {next}   Esc closes")
     };
     lines.push(Line::from(Span::styled(fit(&more, iw), t.dimmed())));
     f.render_widget(Clear, r);
