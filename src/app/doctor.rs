@@ -120,6 +120,20 @@ pub(crate) fn all_pairs(kv: &dyn Kv) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     }
 }
 
+/// The pairs of one table, by key.
+type Pairs = BTreeMap<Vec<u8>, Vec<u8>>;
+
+/// A store's pairs by table (a key's first byte).
+struct Tables(BTreeMap<u8, Pairs>);
+
+impl Tables {
+    /// The pairs of one table; none when the store holds none.
+    fn get(&self, table: u8) -> &Pairs {
+        static NONE: Pairs = BTreeMap::new();
+        self.0.get(&table).unwrap_or(&NONE)
+    }
+}
+
 struct Checker {
     problems: Vec<Problem>,
     undecodable: Vec<Vec<u8>>,
@@ -142,14 +156,22 @@ impl Checker {
             }
         }
     }
+    /// Decodes each record of a table in key order, and hands the ones that
+    /// decode to `keep` with their key.
+    fn decode_each<T: DeserializeOwned>(
+        &mut self,
+        pairs: &Pairs,
+        mut keep: impl FnMut(&mut Self, &Vec<u8>, T),
+    ) {
+        for (k, v) in pairs {
+            if let Some(x) = self.dec::<T>(k, v) {
+                keep(self, k, x);
+            }
+        }
+    }
     /// Compares stored index entries with the expected ones: extras are
     /// dropped, missing ones re-added.
-    fn index(
-        &mut self,
-        what: &str,
-        stored: &BTreeMap<Vec<u8>, Vec<u8>>,
-        expected: &BTreeMap<Vec<u8>, Vec<u8>>,
-    ) {
+    fn index(&mut self, what: &str, stored: &Pairs, expected: &Pairs) {
         for (k, v) in stored {
             match expected.get(k) {
                 None => self.report(
@@ -172,6 +194,23 @@ impl Checker {
             }
         }
     }
+    /// What the check found, once every check has run.
+    fn found(self, records: usize, r: &Records) -> Found {
+        let mut problems = self.problems;
+        if !self.undecodable.is_empty() {
+            // Fixes cannot be trusted while records are unreadable.
+            for p in &mut problems {
+                p.fix.clear();
+            }
+        }
+        Found {
+            records,
+            problems,
+            undecodable: self.undecodable,
+            next_seq: r.next_seq,
+            next_id: r.next_id,
+        }
+    }
 }
 
 /// What a check found: records read, problems, the keys of records that do
@@ -184,47 +223,60 @@ pub struct Found {
     pub next_id: u64,
 }
 
+/// The records that decode, which the indexes and references are checked
+/// against.
+#[derive(Default)]
+struct Records {
+    users: BTreeMap<String, User>,
+    groups: BTreeSet<String>,
+    orgs: BTreeMap<String, OrgUnit>,
+    tenants: BTreeSet<String>,
+    wss: BTreeMap<WsId, Workspace>,
+    items: BTreeMap<ItemId, Item>,
+    integs: BTreeSet<(WsId, String)>,
+    /// Each role record's key, with the workspace and login it names.
+    roles: BTreeMap<Vec<u8>, (WsId, String)>,
+    /// The audit item index the audit entries call for.
+    audit_items: Pairs,
+    /// The first free audit seq: past the stored counter and every entry.
+    next_seq: u64,
+    /// The first free item/workspace id.
+    next_id: u64,
+}
+
+impl Records {
+    fn subject_exists(&self, s: &Subject) -> bool {
+        match s {
+            Subject::User(l) => self.users.contains_key(l),
+            Subject::Group(n) => self.groups.contains(n),
+            Subject::Org(n) => self.orgs.contains_key(n),
+            Subject::Tenant(n) => self.tenants.contains(n),
+        }
+    }
+}
+
 /// Checks every invariant; reads the whole store (doctor only).
 pub fn check(store: &Store) -> Result<Found> {
     Ok(check_pairs(all_pairs(store.kv())?))
 }
 
 /// Checks every invariant of a store's pairs (read from it, or salvaged).
-/// Records that only need to decode: the indexes (unit values), the
-/// workspace names, and what is kept beside audit entries.
-fn plain_records<'a>(c: &mut Checker, t: impl Fn(u8) -> &'a BTreeMap<Vec<u8>, Vec<u8>>) {
-    for tb in [
-        keys::GROUP_MEMBER,
-        keys::USER_GROUP,
-        keys::ORG_MEMBER,
-        keys::USER_ORG,
-        keys::USER_WS,
-        keys::SUBJECT_GRANT,
-        keys::INTEG_USE,
-        keys::AUDIT_ITEM,
-    ] {
-        for (k, v) in t(tb) {
-            c.dec::<()>(k, v);
-        }
-    }
-    for (k, v) in t(keys::WS_NAME) {
-        c.dec::<WsId>(k, v);
-    }
-    for (k, v) in t(keys::AUDIT_DETAIL) {
-        c.dec::<super::audit::Detail>(k, v);
-    }
-    for (k, v) in t(keys::AUDIT_ACCESS) {
-        c.dec::<super::audit::AccessRecord>(k, v);
-    }
-}
-
 pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
-    let n = pairs.len();
+    let records = pairs.len();
     let mut c = Checker {
         problems: Vec::new(),
         undecodable: Vec::new(),
     };
-    let mut tables: BTreeMap<u8, BTreeMap<Vec<u8>, Vec<u8>>> = BTreeMap::new();
+    let t = by_table(&mut c, pairs);
+    let r = read_records(&mut c, &t);
+    check_hierarchy(&mut c, &r);
+    check_indexes(&mut c, &t, &r);
+    c.found(records, &r)
+}
+
+/// The pairs by table; an empty key belongs to none and is reported.
+fn by_table(c: &mut Checker, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Tables {
+    let mut tables: BTreeMap<u8, Pairs> = BTreeMap::new();
     for (k, v) in pairs {
         if k.is_empty() {
             c.report("an empty key".into(), vec![]);
@@ -232,80 +284,99 @@ pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
         }
         tables.entry(k[0]).or_default().insert(k, v);
     }
-    let empty = BTreeMap::new();
-    let t = |b: u8| tables.get(&b).unwrap_or(&empty);
-    let unit = encode(&());
+    Tables(tables)
+}
 
-    // ---- records ----
-    let mut users: BTreeMap<String, User> = BTreeMap::new();
-    for (k, v) in t(keys::USER) {
-        if let Some(u) = c.dec::<User>(k, v) {
-            users.insert(u.login.clone(), u);
-        }
+// ---- records ----
+
+/// Decodes every record, and checks what the records tell on their own:
+/// keys that match their record, the meta records, known tables.
+fn read_records(c: &mut Checker, t: &Tables) -> Records {
+    let mut r = Records::default();
+    read_directory(c, t, &mut r);
+    c.decode_each(t.get(keys::WORKSPACE), |_, _, w: Workspace| {
+        r.wss.insert(w.id, w);
+    });
+    r.items = read_items(c, t);
+    c.decode_each(t.get(keys::INTEG), |_, _, i: Integration| {
+        r.integs.insert((i.ws, i.name));
+    });
+    let max_seq = read_audit(c, t, &mut r.audit_items);
+    let ids = r.items.keys().chain(r.wss.keys());
+    r.next_id = ids.max().copied().unwrap_or(0) + 1;
+    r.next_seq = check_meta(c, t, &r.users, r.next_id, max_seq).max(max_seq + 1);
+    // Decode the pair tables' values too: every record decodes.
+    plain_records(c, t);
+    r.roles = read_roles(c, t);
+    for (k, v) in t.get(keys::CHILD) {
+        c.dec::<ItemId>(k, v);
     }
-    let mut groups = BTreeSet::new();
-    for (k, v) in t(keys::GROUP) {
-        if let Some(g) = c.dec::<Group>(k, v) {
-            groups.insert(g.name);
+    unknown_tables(c, t);
+    r
+}
+
+/// Users, groups, org units and tenants.
+fn read_directory(c: &mut Checker, t: &Tables, r: &mut Records) {
+    c.decode_each(t.get(keys::USER), |_, _, u: User| {
+        r.users.insert(u.login.clone(), u);
+    });
+    c.decode_each(t.get(keys::GROUP), |_, _, g: Group| {
+        r.groups.insert(g.name);
+    });
+    c.decode_each(t.get(keys::ORG), |_, _, o: OrgUnit| {
+        r.orgs.insert(o.name.clone(), o);
+    });
+    c.decode_each(t.get(keys::TENANT), |_, _, x: Tenant| {
+        r.tenants.insert(x.name);
+    });
+}
+
+/// The items, each of which must be stored under its own id.
+fn read_items(c: &mut Checker, t: &Tables) -> BTreeMap<ItemId, Item> {
+    let mut items = BTreeMap::new();
+    c.decode_each(t.get(keys::ITEM), |c, k, it: Item| {
+        if keys::item(it.id) != *k {
+            c.report(
+                format!("item record {} holds item {}", show_key(k), it.id),
+                vec![],
+            );
         }
-    }
-    let mut orgs = BTreeMap::new();
-    for (k, v) in t(keys::ORG) {
-        if let Some(o) = c.dec::<OrgUnit>(k, v) {
-            orgs.insert(o.name.clone(), o);
-        }
-    }
-    let mut tenants = BTreeSet::new();
-    for (k, v) in t(keys::TENANT) {
-        if let Some(x) = c.dec::<Tenant>(k, v) {
-            tenants.insert(x.name);
-        }
-    }
-    let mut wss: BTreeMap<WsId, Workspace> = BTreeMap::new();
-    for (k, v) in t(keys::WORKSPACE) {
-        if let Some(w) = c.dec::<Workspace>(k, v) {
-            wss.insert(w.id, w);
-        }
-    }
-    let mut items: BTreeMap<ItemId, Item> = BTreeMap::new();
-    for (k, v) in t(keys::ITEM) {
-        if let Some(it) = c.dec::<Item>(k, v) {
-            if keys::item(it.id) != *k {
-                c.report(
-                    format!("item record {} holds item {}", show_key(k), it.id),
-                    vec![],
-                );
-            }
-            items.insert(it.id, it);
-        }
-    }
-    let mut integs: BTreeSet<(WsId, String)> = BTreeSet::new();
-    for (k, v) in t(keys::INTEG) {
-        if let Some(i) = c.dec::<Integration>(k, v) {
-            integs.insert((i.ws, i.name));
-        }
-    }
-    let mut audit_items: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        items.insert(it.id, it);
+    });
+    items
+}
+
+/// The audit entries, each of which must be stored under its own seq: adds
+/// the audit item index they call for, and returns the highest seq.
+fn read_audit(c: &mut Checker, t: &Tables, audit_items: &mut Pairs) -> u64 {
     let mut max_seq = 0;
-    let mut next_seq = 1;
-    for (k, v) in t(keys::AUDIT) {
-        if let Some(e) = c.dec::<AuditEntry>(k, v) {
-            if keys::audit(e.seq) != *k {
-                c.report(
-                    format!("audit entry {} holds seq {}", show_key(k), e.seq),
-                    vec![],
-                );
-            }
-            max_seq = max_seq.max(e.seq);
-            if let Some(item) = e.item {
-                audit_items.insert(keys::audit_item(item, e.seq), unit.clone());
-            }
+    c.decode_each(t.get(keys::AUDIT), |c, k, e: AuditEntry| {
+        if keys::audit(e.seq) != *k {
+            c.report(
+                format!("audit entry {} holds seq {}", show_key(k), e.seq),
+                vec![],
+            );
         }
-    }
-    let next_id = items.keys().chain(wss.keys()).max().copied().unwrap_or(0) + 1;
-    for (k, v) in t(keys::META) {
-        let name = &k[1..];
-        match name {
+        max_seq = max_seq.max(e.seq);
+        if let Some(item) = e.item {
+            audit_items.insert(keys::audit_item(item, e.seq), unit());
+        }
+    });
+    max_seq
+}
+
+/// The meta records: the account's owner is a user, and the counters are
+/// past what is stored. Returns the stored next seq (1 when there is none).
+fn check_meta(
+    c: &mut Checker,
+    t: &Tables,
+    users: &BTreeMap<String, User>,
+    next_id: u64,
+    max_seq: u64,
+) -> u64 {
+    let mut next_seq = 1;
+    for (k, v) in t.get(keys::META) {
+        match &k[1..] {
             b"magic" => {}
             b"schema" => {
                 c.dec::<u32>(k, v);
@@ -323,43 +394,82 @@ pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
                     }
                 }
             }
-            b"next_id" | b"next_seq" => {
-                if let Some(n) = c.dec::<u64>(k, v) {
-                    if name == b"next_seq" {
-                        next_seq = n;
-                    }
-                    let need = if name == b"next_id" {
-                        next_id
-                    } else {
-                        max_seq + 1
-                    };
-                    if n < need {
-                        c.report(
-                            format!("counter {} is {n}, below {need}: a new record would overwrite an old one", show_key(name)),
-                            vec![Fix::Put(k.clone(), encode(&need))],
-                        );
-                    }
+            b"next_id" => {
+                check_counter(c, k, v, next_id);
+            }
+            b"next_seq" => {
+                if let Some(n) = check_counter(c, k, v, max_seq + 1) {
+                    next_seq = n;
                 }
             }
             _ => {}
         }
     }
-    // Decode the pair tables' values too: every record decodes.
-    plain_records(&mut c, t);
-    let mut roles: BTreeMap<Vec<u8>, (WsId, String)> = BTreeMap::new();
-    for (k, v) in t(keys::ROLE) {
-        if c.dec::<Roles>(k, v).is_some() && k.len() >= 9 {
+    next_seq
+}
+
+/// A counter below `need` would hand out a used id or seq: it is raised.
+/// Returns the stored value.
+fn check_counter(c: &mut Checker, k: &[u8], v: &[u8], need: u64) -> Option<u64> {
+    let n = c.dec::<u64>(k, v)?;
+    if n < need {
+        c.report(
+            format!(
+                "counter {} is {n}, below {need}: a new record would overwrite an old one",
+                show_key(&k[1..])
+            ),
+            vec![Fix::Put(k.to_vec(), encode(&need))],
+        );
+    }
+    Some(n)
+}
+
+/// Records that only need to decode: the indexes (unit values), the
+/// workspace names, and what is kept beside audit entries.
+fn plain_records(c: &mut Checker, t: &Tables) {
+    for tb in [
+        keys::GROUP_MEMBER,
+        keys::USER_GROUP,
+        keys::ORG_MEMBER,
+        keys::USER_ORG,
+        keys::USER_WS,
+        keys::SUBJECT_GRANT,
+        keys::INTEG_USE,
+        keys::AUDIT_ITEM,
+    ] {
+        for (k, v) in t.get(tb) {
+            c.dec::<()>(k, v);
+        }
+    }
+    for (k, v) in t.get(keys::WS_NAME) {
+        c.dec::<WsId>(k, v);
+    }
+    for (k, v) in t.get(keys::AUDIT_DETAIL) {
+        c.dec::<super::audit::Detail>(k, v);
+    }
+    for (k, v) in t.get(keys::AUDIT_ACCESS) {
+        c.dec::<super::audit::AccessRecord>(k, v);
+    }
+}
+
+/// The role records, by key, with the workspace and login their key names.
+fn read_roles(c: &mut Checker, t: &Tables) -> BTreeMap<Vec<u8>, (WsId, String)> {
+    let mut roles = BTreeMap::new();
+    c.decode_each(t.get(keys::ROLE), |_, k, _: Roles| {
+        if k.len() >= 9 {
             let ws = u64::from_be_bytes(k[1..9].try_into().unwrap());
             roles.insert(
                 k.clone(),
                 (ws, String::from_utf8_lossy(&k[9..]).into_owned()),
             );
         }
-    }
-    for (k, v) in t(keys::CHILD) {
-        c.dec::<ItemId>(k, v);
-    }
-    for tb in tables.keys() {
+    });
+    roles
+}
+
+/// Records whose table treeward does not know.
+fn unknown_tables(c: &mut Checker, t: &Tables) {
+    for tb in t.0.keys() {
         if table_name(*tb) == "unknown table" {
             c.report(
                 format!("records of an unknown table {:?}", *tb as char),
@@ -367,52 +477,15 @@ pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
             );
         }
     }
+}
 
-    // ---- structure of the hierarchy ----
+// ---- structure of the hierarchy ----
+
+/// Each item's place in the hierarchy, and R1 among siblings.
+fn check_hierarchy(c: &mut Checker, r: &Records) {
     let mut siblings: HashMap<(Parent, String), Vec<ItemId>> = HashMap::new();
-    for it in items.values() {
-        let at = format!("item {} '{}'", it.id, text::escape(&it.name));
-        if !wss.contains_key(&it.space.ws) {
-            c.report(
-                format!("{at}: its workspace {} does not exist", it.space.ws),
-                vec![],
-            );
-        }
-        if let Some(owner) = it.space.my_owner() {
-            if it.owner != owner {
-                c.report(
-                    format!(
-                        "{at}: in {}'s My Creations but owned by '{}'",
-                        text::escape(owner),
-                        text::escape(&it.owner)
-                    ),
-                    vec![],
-                );
-            }
-        }
-        if let Some(pid) = it.parent {
-            match items.get(&pid) {
-                None => c.report(format!("{at}: its parent {pid} does not exist"), vec![]),
-                Some(p) if p.kind != ItemKind::Folder => {
-                    c.report(format!("{at}: its parent {pid} is not a folder"), vec![])
-                }
-                Some(p) if p.space != it.space => c.report(
-                    format!("{at}: its parent {pid} is in another space"),
-                    vec![],
-                ),
-                _ => {}
-            }
-        }
-        // No cycles: the walk up must end at a root.
-        let mut seen = BTreeSet::new();
-        let mut cur = it.parent;
-        while let Some(p) = cur {
-            if !seen.insert(p) || p == it.id {
-                c.report(format!("{at}: its chain of parents loops"), vec![]);
-                break;
-            }
-            cur = items.get(&p).and_then(|x| x.parent);
-        }
+    for it in r.items.values() {
+        check_item_place(c, r, it);
         siblings
             .entry((Parent::of(it), it.name.trim().to_string()))
             .or_default()
@@ -429,69 +502,149 @@ pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
             );
         }
     }
+}
 
-    // ---- indexes, recomputed from the records ----
-    let mut want_child = BTreeMap::new();
-    for it in items.values() {
-        want_child.insert(
-            keys::child(&Parent::of(it), it.kind, &it.name),
-            encode(&it.id),
+/// An item's workspace exists, a My Creations item is its owner's, its
+/// parent is a folder of its space, and its chain of parents ends.
+fn check_item_place(c: &mut Checker, r: &Records, it: &Item) {
+    let at = format!("item {} '{}'", it.id, text::escape(&it.name));
+    if !r.wss.contains_key(&it.space.ws) {
+        c.report(
+            format!("{at}: its workspace {} does not exist", it.space.ws),
+            vec![],
         );
     }
-    c.index("children index", t(keys::CHILD), &want_child);
+    if let Some(owner) = it.space.my_owner() {
+        if it.owner != owner {
+            c.report(
+                format!(
+                    "{at}: in {}'s My Creations but owned by '{}'",
+                    text::escape(owner),
+                    text::escape(&it.owner)
+                ),
+                vec![],
+            );
+        }
+    }
+    if let Some(pid) = it.parent {
+        match r.items.get(&pid) {
+            None => c.report(format!("{at}: its parent {pid} does not exist"), vec![]),
+            Some(p) if p.kind != ItemKind::Folder => {
+                c.report(format!("{at}: its parent {pid} is not a folder"), vec![])
+            }
+            Some(p) if p.space != it.space => c.report(
+                format!("{at}: its parent {pid} is in another space"),
+                vec![],
+            ),
+            _ => {}
+        }
+    }
+    if parents_loop(&r.items, it) {
+        c.report(format!("{at}: its chain of parents loops"), vec![]);
+    }
+}
 
-    let mut want_grant_keys = BTreeMap::new();
+/// No cycles: the walk up must end at a root.
+fn parents_loop(items: &BTreeMap<ItemId, Item>, it: &Item) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut cur = it.parent;
+    while let Some(p) = cur {
+        if !seen.insert(p) || p == it.id {
+            return true;
+        }
+        cur = items.get(&p).and_then(|x| x.parent);
+    }
+    false
+}
+
+// ---- indexes, recomputed from the records ----
+
+/// Every index against the records it indexes, and the records that name
+/// other records.
+fn check_indexes(c: &mut Checker, t: &Tables, r: &Records) {
+    let children = r
+        .items
+        .values()
+        .map(|it| {
+            (
+                keys::child(&Parent::of(it), it.kind, &it.name),
+                encode(&it.id),
+            )
+        })
+        .collect();
+    c.index("children index", t.get(keys::CHILD), &children);
+    check_grants(c, t, r);
+    check_assets(c, t, r);
+    check_integration_uses(c, t, r);
+    c.index("audit item index", t.get(keys::AUDIT_ITEM), &r.audit_items);
+    let ws_names = r
+        .wss
+        .values()
+        .map(|w| (keys::ws_name(&w.name), encode(&w.id)))
+        .collect();
+    c.index("workspace name index", t.get(keys::WS_NAME), &ws_names);
+    check_roles(c, t, r);
+    check_memberships(c, t, r);
+    check_org_parents(c, r);
+}
+
+/// The value of every entry of the pair indexes.
+fn unit() -> Vec<u8> {
+    encode(&())
+}
+
+/// Grants on items or subjects that do not exist are dropped; the
+/// subject-grant index is recomputed from the grants that stay.
+fn check_grants(c: &mut Checker, t: &Tables, r: &Records) {
     let mut want_sg = BTreeMap::new();
-    for (k, v) in t(keys::GRANT) {
-        let Some(g) = c.dec::<Grant>(k, v) else {
-            continue;
-        };
-        let subject_exists = match &g.subject {
-            Subject::User(l) => users.contains_key(l),
-            Subject::Group(n) => groups.contains(n),
-            Subject::Org(n) => orgs.contains_key(n),
-            Subject::Tenant(n) => tenants.contains(n),
-        };
-        let why = if !items.contains_key(&g.item) {
-            Some(format!("is on item {} that does not exist", g.item))
-        } else if !subject_exists {
-            Some(format!("names {} that does not exist", g.subject))
-        } else if keys::grant(g.item, &g.subject) != *k {
-            Some("is stored under the wrong key".to_string())
-        } else {
-            None
-        };
-        match why {
+    c.decode_each(t.get(keys::GRANT), |c, k, g: Grant| {
+        match grant_problem(r, k, &g) {
             Some(w) => c.report(
                 format!("grant {}: {w}", show_key(k)),
                 vec![Fix::Del(k.clone())],
             ),
             None => {
-                want_grant_keys.insert(k.clone(), ());
-                want_sg.insert(keys::subject_grant(&g.subject, g.item), unit.clone());
+                want_sg.insert(keys::subject_grant(&g.subject, g.item), unit());
             }
         }
-    }
-    c.index("subject-grant index", t(keys::SUBJECT_GRANT), &want_sg);
+    });
+    c.index("subject-grant index", t.get(keys::SUBJECT_GRANT), &want_sg);
+}
 
-    for (k, v) in t(keys::ASSET) {
-        let Some(a) = c.dec::<Asset>(k, v) else {
-            continue;
-        };
-        match items.get(&a.app) {
+/// What is wrong with a grant stored under `k`, if anything.
+fn grant_problem(r: &Records, k: &[u8], g: &Grant) -> Option<String> {
+    if !r.items.contains_key(&g.item) {
+        Some(format!("is on item {} that does not exist", g.item))
+    } else if !r.subject_exists(&g.subject) {
+        Some(format!("names {} that does not exist", g.subject))
+    } else if keys::grant(g.item, &g.subject) != k {
+        Some("is stored under the wrong key".to_string())
+    } else {
+        None
+    }
+}
+
+/// Assets of apps that do not exist are dropped.
+fn check_assets(c: &mut Checker, t: &Tables, r: &Records) {
+    c.decode_each(t.get(keys::ASSET), |c, k, a: Asset| {
+        match r.items.get(&a.app) {
             Some(app) if app.kind == ItemKind::App => {}
             _ => c.report(
                 format!("asset {}: its app {} does not exist", show_key(k), a.app),
                 vec![Fix::Del(k.clone())],
             ),
         }
-    }
+    });
+}
 
+/// The integration-use index, from the integrations the items use; an
+/// item using one that does not exist is reported.
+fn check_integration_uses(c: &mut Checker, t: &Tables, r: &Records) {
     let mut want_use = BTreeMap::new();
-    for it in items.values() {
+    for it in r.items.values() {
         for name in &it.integrations {
-            if integs.contains(&(it.space.ws, name.clone())) {
-                want_use.insert(keys::integ_use(it.space.ws, name, it.id), unit.clone());
+            if r.integs.contains(&(it.space.ws, name.clone())) {
+                want_use.insert(keys::integ_use(it.space.ws, name, it.id), unit());
             } else {
                 c.report(
                     format!(
@@ -504,75 +657,77 @@ pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
             }
         }
     }
-    c.index("integration-use index", t(keys::INTEG_USE), &want_use);
-    c.index("audit item index", t(keys::AUDIT_ITEM), &audit_items);
+    c.index("integration-use index", t.get(keys::INTEG_USE), &want_use);
+}
 
-    let mut want_wsname = BTreeMap::new();
-    for w in wss.values() {
-        want_wsname.insert(keys::ws_name(&w.name), encode(&w.id));
-    }
-    c.index("workspace name index", t(keys::WS_NAME), &want_wsname);
-
-    // Roles: dangling when the user or workspace is gone; user-ws from roles.
+/// Roles: dangling when the user or workspace is gone; user-ws from roles.
+fn check_roles(c: &mut Checker, t: &Tables, r: &Records) {
     let mut want_uws = BTreeMap::new();
-    for (k, (ws, login)) in &roles {
-        if !users.contains_key(login) || !wss.contains_key(ws) {
+    for (k, (ws, login)) in &r.roles {
+        if !r.users.contains_key(login) || !r.wss.contains_key(ws) {
             c.report(
                 format!("role {}: its user or workspace does not exist", show_key(k)),
                 vec![Fix::Del(k.clone())],
             );
         } else {
-            want_uws.insert(keys::user_ws(login, *ws), unit.clone());
+            want_uws.insert(keys::user_ws(login, *ws), unit());
         }
     }
-    c.index("user-workspace index", t(keys::USER_WS), &want_uws);
+    c.index("user-workspace index", t.get(keys::USER_WS), &want_uws);
+}
 
-    // Memberships: the member tables are the records, the user tables their index.
-    for (member, by_user) in [
-        (keys::GROUP_MEMBER, keys::USER_GROUP),
-        (keys::ORG_MEMBER, keys::USER_ORG),
+/// Memberships: the member tables are the records, the user tables their index.
+fn check_memberships(c: &mut Checker, t: &Tables, r: &Records) {
+    for (member, by_user, set_kind) in [
+        (keys::GROUP_MEMBER, keys::USER_GROUP, "group"),
+        (keys::ORG_MEMBER, keys::USER_ORG, "org unit"),
     ] {
-        let exists = |n: &str| {
+        let set_exists = |n: &str| {
             if member == keys::GROUP_MEMBER {
-                groups.contains(n)
+                r.groups.contains(n)
             } else {
-                orgs.contains_key(n)
+                r.orgs.contains_key(n)
             }
         };
         let mut want = BTreeMap::new();
-        for k in t(member).keys() {
-            let body = &k[1..];
-            let Some(z) = body.iter().position(|b| *b == 0) else {
+        for k in t.get(member).keys() {
+            let Some((set, login)) = membership_names(k) else {
                 c.report(
                     format!("membership {} is malformed", show_key(k)),
                     vec![Fix::Del(k.clone())],
                 );
                 continue;
             };
-            let set = String::from_utf8_lossy(&body[..z]).into_owned();
-            let login = String::from_utf8_lossy(&body[z + 1..]).into_owned();
-            if !exists(&set) || !users.contains_key(&login) {
+            if !set_exists(&set) || !r.users.contains_key(&login) {
                 c.report(
                     format!(
-                        "membership {}: its {} or user does not exist",
-                        show_key(k),
-                        if member == keys::GROUP_MEMBER {
-                            "group"
-                        } else {
-                            "org unit"
-                        }
+                        "membership {}: its {set_kind} or user does not exist",
+                        show_key(k)
                     ),
                     vec![Fix::Del(k.clone())],
                 );
             } else {
-                want.insert(keys::pair(by_user, &login, &set), unit.clone());
+                want.insert(keys::pair(by_user, &login, &set), unit());
             }
         }
-        c.index(table_name(by_user), t(by_user), &want);
+        c.index(table_name(by_user), t.get(by_user), &want);
     }
-    for o in orgs.values() {
+}
+
+/// The group or unit and the login a membership key names.
+fn membership_names(k: &[u8]) -> Option<(String, String)> {
+    let body = &k[1..];
+    let z = body.iter().position(|b| *b == 0)?;
+    let set = String::from_utf8_lossy(&body[..z]).into_owned();
+    let login = String::from_utf8_lossy(&body[z + 1..]).into_owned();
+    Some((set, login))
+}
+
+/// Org units whose parent unit does not exist (not repaired).
+fn check_org_parents(c: &mut Checker, r: &Records) {
+    for o in r.orgs.values() {
         if let Some(p) = &o.parent {
-            if !orgs.contains_key(p) {
+            if !r.orgs.contains_key(p) {
                 c.report(
                     format!(
                         "org unit '{}': its parent unit does not exist",
@@ -582,21 +737,6 @@ pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
                 );
             }
         }
-    }
-    let undecodable = c.undecodable;
-    let mut problems = c.problems;
-    if !undecodable.is_empty() {
-        // Fixes cannot be trusted while records are unreadable.
-        for p in &mut problems {
-            p.fix.clear();
-        }
-    }
-    Found {
-        records: n,
-        problems,
-        undecodable,
-        next_seq: next_seq.max(max_seq + 1),
-        next_id,
     }
 }
 

@@ -303,6 +303,36 @@ fn inv(m: impl Into<String>) -> Error {
 
 /// Every rule a stored account must satisfy; returns the number of items.
 fn validate(e: &Export) -> Result<usize> {
+    let logins = validate_users(e)?;
+    let tenants = validate_tenants(e)?;
+    let groups = validate_groups(e, &logins)?;
+    let orgs = validate_orgs(e, &logins)?;
+    let mut check = Workspaces {
+        dir: Directory {
+            logins,
+            tenants,
+            groups,
+            orgs,
+        },
+        owner: &e.account.owner,
+        names: HashSet::new(),
+        ids: HashSet::new(),
+        items: 0,
+        clash: None,
+    };
+    for w in &e.workspaces {
+        check.workspace(w)?;
+    }
+    validate_audit(e)?;
+    if let Some(e) = check.clash {
+        return Err(e);
+    }
+    Ok(check.items)
+}
+
+/// Users: logins in lower case, each once (R4), display names; the account
+/// owner among them.
+fn validate_users(e: &Export) -> Result<HashMap<&str, &User>> {
     let mut logins = HashMap::new();
     for u in &e.users {
         if names::validate_login(&u.login)? != u.login {
@@ -319,6 +349,11 @@ fn validate(e: &Export) -> Result<usize> {
     if !logins.contains_key(e.account.owner.as_str()) {
         return Err(inv("the account owner is not a user"));
     }
+    Ok(logins)
+}
+
+/// Tenants: valid names, each once; every tenant user's tenant among them.
+fn validate_tenants(e: &Export) -> Result<HashSet<&str>> {
     let tenants: HashSet<&str> = e.tenants.iter().map(|t| t.name.as_str()).collect();
     for t in &e.tenants {
         names::validate_name(&t.name, "tenant")?;
@@ -333,21 +368,28 @@ fn validate(e: &Export) -> Result<usize> {
             }
         }
     }
+    Ok(tenants)
+}
+
+/// Groups: each once, valid names, members who are users.
+fn validate_groups<'a>(e: &'a Export, logins: &HashMap<&str, &User>) -> Result<HashSet<&'a str>> {
     let groups: HashSet<&str> = e.groups.iter().map(|g| g.name.as_str()).collect();
     if groups.len() != e.groups.len() {
         return Err(inv("a group appears twice"));
     }
     for g in &e.groups {
         names::validate_name(&g.name, "group")?;
-        for m in &g.members {
-            if !logins.contains_key(m.as_str()) {
-                return Err(inv(format!(
-                    "group '{}' lists an unknown user",
-                    text::escape(&g.name)
-                )));
-            }
-        }
+        members_are_users(logins, &g.members, "group", &g.name)?;
     }
+    Ok(groups)
+}
+
+/// Org units: each once, valid names, known parents without a cycle,
+/// members who are users. Returns each unit's parent.
+fn validate_orgs<'a>(
+    e: &'a Export,
+    logins: &HashMap<&str, &User>,
+) -> Result<HashMap<&'a str, Option<&'a str>>> {
     let orgs: HashMap<&str, Option<&str>> = e
         .orgs
         .iter()
@@ -358,41 +400,104 @@ fn validate(e: &Export) -> Result<usize> {
     }
     for o in &e.orgs {
         names::validate_name(&o.name, "org unit")?;
-        let mut seen = HashSet::new();
-        let mut cur = Some(o.name.as_str());
-        while let Some(c) = cur {
-            if !seen.insert(c) {
-                return Err(inv(format!(
-                    "org unit '{}' is its own ancestor",
-                    text::escape(&o.name)
-                )));
-            }
-            cur = match orgs.get(c) {
-                Some(p) => *p,
-                None => {
-                    return Err(inv(format!(
-                        "org unit '{}' has an unknown parent",
-                        text::escape(&o.name)
-                    )))
-                }
-            };
+        validate_org_ancestors(&orgs, &o.name)?;
+        members_are_users(logins, &o.members, "org unit", &o.name)?;
+    }
+    Ok(orgs)
+}
+
+/// The walk up from an org unit meets only known units and ends.
+fn validate_org_ancestors(orgs: &HashMap<&str, Option<&str>>, name: &str) -> Result<()> {
+    let mut seen = HashSet::new();
+    let mut cur = Some(name);
+    while let Some(c) = cur {
+        if !seen.insert(c) {
+            return Err(inv(format!(
+                "org unit '{}' is its own ancestor",
+                text::escape(name)
+            )));
         }
-        for m in &o.members {
-            if !logins.contains_key(m.as_str()) {
+        cur = match orgs.get(c) {
+            Some(p) => *p,
+            None => {
                 return Err(inv(format!(
-                    "org unit '{}' lists an unknown user",
-                    text::escape(&o.name)
-                )));
+                    "org unit '{}' has an unknown parent",
+                    text::escape(name)
+                )))
+            }
+        };
+    }
+    Ok(())
+}
+
+/// Every member of a group or org unit (`what` and `name`) is a user.
+fn members_are_users(
+    logins: &HashMap<&str, &User>,
+    members: &[String],
+    what: &str,
+    name: &str,
+) -> Result<()> {
+    if members.iter().any(|m| !logins.contains_key(m.as_str())) {
+        return Err(inv(format!(
+            "{what} '{}' lists an unknown user",
+            text::escape(name)
+        )));
+    }
+    Ok(())
+}
+
+/// The users, tenants, groups and org units of an import: what its
+/// workspaces and grants may name.
+struct Directory<'a> {
+    logins: HashMap<&'a str, &'a User>,
+    tenants: HashSet<&'a str>,
+    groups: HashSet<&'a str>,
+    /// Each org unit's parent.
+    orgs: HashMap<&'a str, Option<&'a str>>,
+}
+
+impl Directory<'_> {
+    /// A grant's subject exists; a tenant is granted only in the Team Space,
+    /// at the tenant level.
+    fn subject_fits(&self, it: &Item, g: &Grant) -> bool {
+        match &g.subject {
+            Subject::User(l) => self.logins.contains_key(l.as_str()),
+            Subject::Group(x) => self.groups.contains(x.as_str()),
+            Subject::Org(x) => self.orgs.contains_key(x.as_str()),
+            Subject::Tenant(x) => {
+                self.tenants.contains(x.as_str()) && it.space.is_team() && g.level == Level::Tenant
             }
         }
     }
-    let mut clash: Option<Error> = None;
-    let mut ws_names = HashSet::new();
-    let mut ids = HashSet::new();
-    let mut n = 0;
-    for w in &e.workspaces {
+}
+
+/// The checks of an import's workspaces, and what they carry from one
+/// workspace to the next.
+struct Workspaces<'a> {
+    dir: Directory<'a>,
+    owner: &'a str,
+    names: HashSet<&'a str>,
+    /// Workspace and item ids, which must all differ.
+    ids: HashSet<u64>,
+    /// The number of items checked.
+    items: usize,
+    /// R1: a conflict, reported only when the document is otherwise valid (§10 order).
+    clash: Option<Error>,
+}
+
+/// One workspace's items checked so far, and the names taken beside them.
+#[derive(Default)]
+struct Tree<'a> {
+    by_id: HashMap<ItemId, &'a Item>,
+    siblings: HashSet<(Option<ItemId>, SpaceRef, String)>,
+}
+
+impl<'a> Workspaces<'a> {
+    /// A workspace: its name and id once, one resource of each kind (R29),
+    /// its members, integrations and items.
+    fn workspace(&mut self, w: &'a WorkspaceExport) -> Result<()> {
         names::validate_name(&w.name, "workspace")?;
-        if !ws_names.insert(w.name.as_str()) || !ids.insert(w.id) {
+        if !self.names.insert(w.name.as_str()) || !self.ids.insert(w.id) {
             return Err(inv(format!(
                 "workspace '{}' appears twice",
                 text::escape(&w.name)
@@ -401,9 +506,23 @@ fn validate(e: &Export) -> Result<usize> {
         if w.resources.len() != ResourceKind::ALL.len() {
             return Err(inv("a workspace needs one resource of each kind (R29)"));
         }
+        self.members(w)?;
+        let integrations = validate_integrations(w)?;
+        let mut tree = Tree::default();
+        for ie in &w.items {
+            self.item(w, &integrations, &mut tree, ie)?;
+        }
+        Ok(())
+    }
+
+    /// Members are users; tenant users hold no roles (R9); the account
+    /// owner holds every role (R5).
+    fn members(&self, w: &WorkspaceExport) -> Result<()> {
         let mut roles = HashMap::new();
         for m in &w.members {
-            let u = logins
+            let u = self
+                .dir
+                .logins
                 .get(m.login.as_str())
                 .ok_or_else(|| inv(format!("workspace member '{}' is unknown", m.login)))?;
             if u.tenant.is_some() && !m.roles.is_empty() {
@@ -411,119 +530,157 @@ fn validate(e: &Export) -> Result<usize> {
             }
             roles.insert(m.login.as_str(), Roles::from_list(&m.roles));
         }
-        if roles.get(e.account.owner.as_str()) != Some(&Roles::ALL) {
+        if roles.get(self.owner) != Some(&Roles::ALL) {
             return Err(inv(format!(
                 "the account owner must hold every role in '{}' (R5)",
                 text::escape(&w.name)
             )));
         }
-        let integ_names: HashSet<&str> = w.integrations.iter().map(|i| i.name.as_str()).collect();
-        for i in &w.integrations {
-            names::validate_name(&i.name, "integration")?;
-            if i.ws != w.id {
-                return Err(inv("an integration names another workspace"));
-            }
+        Ok(())
+    }
+
+    /// An item, with its integrations, assets and grants.
+    fn item(
+        &mut self,
+        w: &WorkspaceExport,
+        integrations: &HashSet<&str>,
+        tree: &mut Tree<'a>,
+        ie: &'a ItemExport,
+    ) -> Result<()> {
+        let it = &ie.item;
+        self.items += 1;
+        self.place(w, tree, it)?;
+        if !tree
+            .siblings
+            .insert((it.parent, it.space.clone(), names::look(&it.name)))
+            && self.clash.is_none()
+        {
+            // R1: a conflict, reported only when the document is otherwise valid (§10 order).
+            self.clash = Some(Error::conflict(format!(
+                "import: two items named '{}' or alike in one folder (R1)",
+                text::escape(&it.name)
+            )));
         }
-        let mut by_id: HashMap<ItemId, &Item> = HashMap::new();
-        let mut siblings: HashSet<(Option<ItemId>, SpaceRef, String)> = HashSet::new();
-        for ie in &w.items {
-            let it = &ie.item;
-            n += 1;
-            if names::validate_name(&it.name, "item")? != it.name {
+        validate_integration_uses(it, integrations)?;
+        validate_assets(ie)?;
+        self.grants(ie)?;
+        tree.by_id.insert(it.id, it);
+        Ok(())
+    }
+
+    /// An item's name (R2), its workspace, its owner in My Creations, its id
+    /// once, and its parent.
+    fn place(&mut self, w: &WorkspaceExport, tree: &Tree<'_>, it: &Item) -> Result<()> {
+        if names::validate_name(&it.name, "item")? != it.name {
+            return Err(inv(format!(
+                "item name '{}' has surrounding spaces or is not in NFC (R2)",
+                text::escape(&it.name)
+            )));
+        }
+        if it.space.ws != w.id {
+            return Err(inv("an item names another workspace"));
+        }
+        if let SpaceKind::My(o) = &it.space.kind {
+            if !self.dir.logins.contains_key(o.as_str()) || it.owner != *o {
                 return Err(inv(format!(
-                    "item name '{}' has surrounding spaces or is not in NFC (R2)",
+                    "item '{}' in My Creations of '{o}' has another owner",
                     text::escape(&it.name)
                 )));
             }
-            if it.space.ws != w.id {
-                return Err(inv("an item names another workspace"));
-            }
-            if let SpaceKind::My(o) = &it.space.kind {
-                if !logins.contains_key(o.as_str()) || it.owner != *o {
-                    return Err(inv(format!(
-                        "item '{}' in My Creations of '{o}' has another owner",
-                        text::escape(&it.name)
-                    )));
-                }
-            }
-            if !ids.insert(it.id) {
-                return Err(inv(format!("item id {} appears twice", it.id)));
-            }
-            if let Some(p) = it.parent {
-                // Parents come first: this also rules out cycles.
-                let parent = by_id.get(&p).ok_or_else(|| {
-                    inv(format!(
-                        "item '{}' comes before its folder",
-                        text::escape(&it.name)
-                    ))
-                })?;
-                if parent.kind != ItemKind::Folder || parent.space != it.space {
-                    return Err(inv(format!(
-                        "item '{}' sits in an app or another space",
-                        text::escape(&it.name)
-                    )));
-                }
-            }
-            if !siblings.insert((it.parent, it.space.clone(), names::look(&it.name)))
-                && clash.is_none()
-            {
-                // R1: a conflict, reported only when the document is otherwise valid (§10 order).
-                clash = Some(Error::conflict(format!(
-                    "import: two items named '{}' or alike in one folder (R1)",
+        }
+        if !self.ids.insert(it.id) {
+            return Err(inv(format!("item id {} appears twice", it.id)));
+        }
+        tree.validate_parent(it)
+    }
+
+    /// An item's grants: on the item, one per subject, each subject fitting,
+    /// with a valid note.
+    fn grants(&self, ie: &ItemExport) -> Result<()> {
+        let it = &ie.item;
+        let mut subjects = HashSet::new();
+        for g in &ie.grants {
+            let ok = g.item == it.id
+                && subjects.insert(g.subject.clone())
+                && self.dir.subject_fits(it, g);
+            if !ok {
+                return Err(inv(format!(
+                    "a grant on '{}' is malformed",
                     text::escape(&it.name)
                 )));
             }
-            for i in &it.integrations {
-                if !integ_names.contains(i.as_str()) || it.kind != ItemKind::App {
-                    return Err(inv(format!(
-                        "item '{}' uses an unknown integration",
-                        text::escape(&it.name)
-                    )));
-                }
-            }
-            let mut asset_keys = BTreeSet::new();
-            for a in &ie.assets {
-                names::validate_name(&a.name, "asset")?;
-                if a.app != it.id
-                    || it.kind != ItemKind::App
-                    || !asset_keys.insert((a.kind, a.name.clone()))
-                {
-                    return Err(inv(format!(
-                        "asset '{}' does not fit its app",
-                        text::escape(&a.name)
-                    )));
-                }
-            }
-            let mut subjects = HashSet::new();
-            for g in &ie.grants {
-                let ok = g.item == it.id
-                    && subjects.insert(g.subject.clone())
-                    && match &g.subject {
-                        Subject::User(l) => logins.contains_key(l.as_str()),
-                        Subject::Group(x) => groups.contains(x.as_str()),
-                        Subject::Org(x) => orgs.contains_key(x.as_str()),
-                        Subject::Tenant(x) => {
-                            tenants.contains(x.as_str())
-                                && it.space.is_team()
-                                && g.level == Level::Tenant
-                        }
-                    };
-                if !ok {
-                    return Err(inv(format!(
-                        "a grant on '{}' is malformed",
-                        text::escape(&it.name)
-                    )));
-                }
-                names::validate_text(&g.note, "note", 500)?;
-            }
-            by_id.insert(it.id, it);
+            names::validate_text(&g.note, "note", 500)?;
+        }
+        Ok(())
+    }
+}
+
+impl Tree<'_> {
+    /// An item's parent is a folder of its space, checked before it.
+    fn validate_parent(&self, it: &Item) -> Result<()> {
+        let Some(p) = it.parent else {
+            return Ok(());
+        };
+        // Parents come first: this also rules out cycles.
+        let parent = self.by_id.get(&p).ok_or_else(|| {
+            inv(format!(
+                "item '{}' comes before its folder",
+                text::escape(&it.name)
+            ))
+        })?;
+        if parent.kind != ItemKind::Folder || parent.space != it.space {
+            return Err(inv(format!(
+                "item '{}' sits in an app or another space",
+                text::escape(&it.name)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A workspace's integrations: valid names, in this workspace. Returns
+/// their names.
+fn validate_integrations(w: &WorkspaceExport) -> Result<HashSet<&str>> {
+    for i in &w.integrations {
+        names::validate_name(&i.name, "integration")?;
+        if i.ws != w.id {
+            return Err(inv("an integration names another workspace"));
         }
     }
-    validate_audit(e)?;
-    if let Some(e) = clash {
-        return Err(e);
+    Ok(w.integrations.iter().map(|i| i.name.as_str()).collect())
+}
+
+/// Only apps use integrations, and only their workspace's.
+fn validate_integration_uses(it: &Item, integrations: &HashSet<&str>) -> Result<()> {
+    for i in &it.integrations {
+        if !integrations.contains(i.as_str()) || it.kind != ItemKind::App {
+            return Err(inv(format!(
+                "item '{}' uses an unknown integration",
+                text::escape(&it.name)
+            )));
+        }
     }
-    Ok(n)
+    Ok(())
+}
+
+/// An item's assets: valid names, on this item, which is an app, each kind
+/// and name once.
+fn validate_assets(ie: &ItemExport) -> Result<()> {
+    let it = &ie.item;
+    let mut asset_keys = BTreeSet::new();
+    for a in &ie.assets {
+        names::validate_name(&a.name, "asset")?;
+        if a.app != it.id
+            || it.kind != ItemKind::App
+            || !asset_keys.insert((a.kind, a.name.clone()))
+        {
+            return Err(inv(format!(
+                "asset '{}' does not fit its app",
+                text::escape(&a.name)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The audit log of an export, with what is kept beside its entries, and

@@ -413,120 +413,121 @@ fn contributions(p: &Principal, chain: &Chain) -> (Option<Level>, Vec<Contributi
     (best, out)
 }
 
+/// The rule table for an item. Who the principal is in the item's space
+/// decides, first match wins:
+/// - the owner of a My Creations: every action (R15);
+/// - anyone else there: a collaborator's level; roles count for nothing (R14, R16);
+/// - a Team Space admin: every action (R7, R21);
+/// - anyone else in the Team Space: the level of the grants that reach them
+///   (R10, R22), tenants on apps only (R26).
+///
+/// Without a standing the item is hidden or only a path (R11, R12); with
+/// one, the item's kind may still refuse the action (a create in an app, a
+/// copy of a folder: R20).
 fn decide_item(p: &Principal, action: Action, chain: &Chain, visible_below: bool) -> Decision {
-    let item = chain.item();
+    let kind = chain.item().kind;
     let (level, grants) = contributions(p, chain);
-    let ws = chain.space.ws;
-    let with = |mut d: Decision| {
-        d.level = level;
-        d.grants = grants.clone();
-        d
-    };
-    let hidden_or_path = |reason: &str| {
-        let seen = if visible_below {
-            Seen::PathOnly
-        } else {
-            Seen::Hidden
-        };
-        let why = if visible_below {
-            format!("{reason}; the item is seen only as the path to an item below it, which grants nothing (R11)")
-        } else {
-            format!("{reason} (R12)")
-        };
-        with(decision(action, false, seen, Standing::None, why))
-    };
-
-    // Kind checks come first: they hold whoever asks.
-    let kind_refusal = match (action, item.kind) {
-        (Action::Create, ItemKind::App) => {
-            Some("items are created in folders or at a space root, not in an app")
-        }
-        (Action::Copy, ItemKind::Folder) => Some("only apps are copied (R20)"),
-        _ => None,
-    };
-
-    match &chain.space.kind {
-        SpaceKind::My(owner) if *owner == p.login => {
-            let d = decision(
-                action,
-                true,
-                Seen::Visible,
-                Standing::SpaceOwner,
-                "the owner holds every action in their My Creations (R15)".into(),
-            );
-            with(refuse_kind(d, kind_refusal))
-        }
-        SpaceKind::My(_) => {
-            // R14: admins and the account owner have no special standing here.
-            let Some(l) = level.filter(|_| !p.is_tenant_user()) else {
-                return hidden_or_path(
-                    "no collaboration reaches this user in another user's My Creations (R14)",
-                );
-            };
-            let allowed = collaborator_allows(l, action);
-            let reason = if allowed {
-                format!(
-                    "collaborator with {l} through {} (R16)",
-                    describe_decisive(&grants)
-                )
-            } else if matches!(action, Action::Move | Action::Delete | Action::Share) {
-                format!("only the owner {}s in My Creations; this user is a collaborator with {l} (R16)",
-                    if action == Action::Share { "share" } else { action.as_str() })
-            } else {
-                format!("a collaborator with {l} cannot {action} (R16)")
-            };
-            with(refuse_kind(
-                decision(action, allowed, Seen::Visible, Standing::Granted(l), reason),
-                kind_refusal,
-            ))
-        }
-        SpaceKind::Team if p.is_admin(ws) => {
-            let d = decision(
-                action,
-                true,
-                Seen::Visible,
-                Standing::Admin,
-                "Team Space admins hold every action on every Team Space item (R7, R21)".into(),
-            );
-            with(refuse_kind(d, kind_refusal))
-        }
-        SpaceKind::Team => {
-            let Some(l) = level else {
-                return hidden_or_path(
-                    "no grant on the item or its folders reaches this user (R10, R22)",
-                );
-            };
-            if l == Level::Tenant && item.kind != ItemKind::App {
-                // R26: tenants see apps; their folders are only a path.
-                return hidden_or_path("tenant users see apps, not folders (R26)");
+    let not_seen = |reason: &str| hidden_or_path(action, visible_below, reason);
+    let d = match &chain.space.kind {
+        SpaceKind::My(owner) if *owner == p.login => holds_every_action(
+            action,
+            Standing::SpaceOwner,
+            "the owner holds every action in their My Creations (R15)",
+        ),
+        // R14: admins and the account owner have no special standing here.
+        SpaceKind::My(_) => match level.filter(|_| !p.is_tenant_user()) {
+            Some(l) => collaborator_decision(action, l, &grants),
+            None => {
+                not_seen("no collaboration reaches this user in another user's My Creations (R14)")
             }
-            let allowed = team_level_allows(l, action);
-            let through = describe_decisive(&grants);
-            let reason = match (allowed, l) {
-                (true, _) => format!("{l} through {through} (R10, R22)"),
-                (false, Level::Tenant) => {
-                    format!("tenant users may only view apps; tenant through {through} (R26)")
-                }
-                (false, _) if action == Action::Move => {
-                    format!("{l} through {through}; only managers and admins move (R23)")
-                }
-                (false, _) if action == Action::Share => {
-                    format!("{l} through {through}; only managers and admins share (R27)")
-                }
-                (false, _) => format!("{l} through {through}; a {l} cannot {action} (R22)"),
-            };
-            with(refuse_kind(
-                decision(action, allowed, Seen::Visible, Standing::Granted(l), reason),
-                kind_refusal,
-            ))
-        }
-    }
+        },
+        SpaceKind::Team if p.is_admin(chain.space.ws) => holds_every_action(
+            action,
+            Standing::Admin,
+            "Team Space admins hold every action on every Team Space item (R7, R21)",
+        ),
+        SpaceKind::Team => match level {
+            None => not_seen("no grant on the item or its folders reaches this user (R10, R22)"),
+            // R26: tenants see apps; their folders are only a path.
+            Some(Level::Tenant) if kind != ItemKind::App => {
+                not_seen("tenant users see apps, not folders (R26)")
+            }
+            Some(l) => team_grant_decision(action, l, &grants),
+        },
+    };
+    let mut d = refuse_kind(d, kind);
+    d.level = level;
+    d.grants = grants;
+    d
 }
 
-fn refuse_kind(mut d: Decision, refusal: Option<&str>) -> Decision {
-    if let Some(r) = refusal {
+/// A standing that holds every action: the space's owner, an admin.
+fn holds_every_action(action: Action, standing: Standing, reason: &str) -> Decision {
+    decision(action, true, Seen::Visible, standing, reason.into())
+}
+
+/// No standing: the item is hidden (R12), or only the path to a visible
+/// item below it (R11).
+fn hidden_or_path(action: Action, visible_below: bool, reason: &str) -> Decision {
+    let (seen, why) = if visible_below {
+        (Seen::PathOnly, format!("{reason}; the item is seen only as the path to an item below it, which grants nothing (R11)"))
+    } else {
+        (Seen::Hidden, format!("{reason} (R12)"))
+    };
+    decision(action, false, seen, Standing::None, why)
+}
+
+/// A collaborator with level `l` in another user's My Creations (R16).
+fn collaborator_decision(action: Action, l: Level, grants: &[Contribution]) -> Decision {
+    let allowed = collaborator_allows(l, action);
+    let reason = if allowed {
+        format!(
+            "collaborator with {l} through {} (R16)",
+            describe_decisive(grants)
+        )
+    } else if matches!(action, Action::Move | Action::Delete | Action::Share) {
+        format!(
+            "only the owner {action}s in My Creations; this user is a collaborator with {l} (R16)"
+        )
+    } else {
+        format!("a collaborator with {l} cannot {action} (R16)")
+    };
+    decision(action, allowed, Seen::Visible, Standing::Granted(l), reason)
+}
+
+/// Grants at level `l` in the Team Space (R10, R22; tenants R26).
+fn team_grant_decision(action: Action, l: Level, grants: &[Contribution]) -> Decision {
+    let allowed = team_level_allows(l, action);
+    let through = describe_decisive(grants);
+    let reason = match (allowed, l) {
+        (true, _) => format!("{l} through {through} (R10, R22)"),
+        (false, Level::Tenant) => {
+            format!("tenant users may only view apps; tenant through {through} (R26)")
+        }
+        (false, _) if action == Action::Move => {
+            format!("{l} through {through}; only managers and admins move (R23)")
+        }
+        (false, _) if action == Action::Share => {
+            format!("{l} through {through}; only managers and admins share (R27)")
+        }
+        (false, _) => format!("{l} through {through}; a {l} cannot {action} (R22)"),
+    };
+    decision(action, allowed, Seen::Visible, Standing::Granted(l), reason)
+}
+
+/// Kind checks come first: they hold whoever asks. An item not seen stays
+/// hidden or a path rather than refused for its kind.
+fn refuse_kind(mut d: Decision, kind: ItemKind) -> Decision {
+    let refusal = match (d.action, kind) {
+        (Action::Create, ItemKind::App) => {
+            "items are created in folders or at a space root, not in an app"
+        }
+        (Action::Copy, ItemKind::Folder) => "only apps are copied (R20)",
+        _ => return d,
+    };
+    if d.seen == Seen::Visible {
         d.allowed = false;
-        d.reason = r.to_string();
+        d.reason = refusal.to_string();
     }
     d
 }
