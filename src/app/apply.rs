@@ -520,6 +520,63 @@ mod tests {
     }
 
     #[test]
+    fn assets_are_added_renamed_and_removed_in_one_change() {
+        let app = App::in_memory();
+        app.init("own").unwrap();
+        let own = app.session("own").unwrap();
+        let x = format!("{TEAM}/x");
+        let entries = vec![
+            entry(1, Change::App { path: x.clone() }),
+            entry(
+                2,
+                Change::AssetAdd {
+                    app: x.clone(),
+                    kind: "chart".into(),
+                    name: "Trend".into(),
+                },
+            ),
+            entry(
+                3,
+                Change::AssetRename {
+                    path: format!("{x}:chart/Trend"),
+                    name: "Speed".into(),
+                },
+            ),
+            entry(
+                4,
+                Change::AssetAdd {
+                    app: x.clone(),
+                    kind: "dataset".into(),
+                    name: "Raw".into(),
+                },
+            ),
+            entry(
+                5,
+                Change::AssetRm {
+                    path: format!("{x}:dataset/Raw"),
+                },
+            ),
+        ];
+        own.apply(&entries).unwrap();
+        let (it, _) = own.resolve_item(&x).unwrap();
+        let names: Vec<String> = own
+            .assets_of(&it)
+            .unwrap()
+            .into_iter()
+            .map(|a| format!("{}/{}", a.kind, a.name))
+            .collect();
+        assert_eq!(names, ["chart/Speed"]);
+        // From a file, by the names the file spells.
+        let parsed: Vec<Change> = serde_json::from_str(
+            r#"[{"asset_rm": {"path": "/W/team/x:chart/Speed"}},
+                {"asset_rename": {"path": "/W/team/x:chart/A", "name": "B"}}]"#,
+        )
+        .unwrap();
+        assert_eq!(parsed[0].words(), "asset rm /W/team/x:chart/Speed");
+        assert_eq!(parsed[1].words(), "asset rename /W/team/x:chart/A B");
+    }
+
+    #[test]
     fn r1_entries_see_the_entries_before_them_and_all_or_none_are_made() {
         let app = App::in_memory();
         app.init("own").unwrap();
