@@ -49,34 +49,11 @@ impl Ui<'_> {
         };
         let data = n.data.clone();
         match &data.kind {
-            NodeKind::Space(s) => {
-                let r = self.sess.space_root(s)?;
-                let mut out = vec![
-                    dl(Tone::Heading, escape(&data.name)),
-                    dl(Tone::Normal, format!("  {}", escape(&r.path))),
-                ];
-                let about = match s.my_owner() {
-                    None => "The workspace's shared space: admins create at its root (R21); others act by their grants (R22).".to_string(),
-                    Some(o) if o == self.login => "Your private space: you hold every action here (R15); others see only what you share (R14, R16).".to_string(),
-                    Some(o) => format!("Items {} shared from their My Creations (R14, R16).", escape(o)),
-                };
-                out.push(dl(Tone::Dim, about));
-                out.push(dl(Tone::Heading, "Actions"));
-                let d = self.sess.decide(Action::Create, &r)?;
-                let key = self.keys.key_label(Scope::Tree, Cmd::NewFolder);
-                if d.allowed {
-                    out.push(dl(
-                        Tone::Ok,
-                        format!("  ✓ {key:<3} new folder or app at the root"),
-                    ));
-                } else {
-                    out.push(dl(
-                        Tone::Dim,
-                        format!("  ✗ {key:<3} new folder or app: {}", d.reason),
-                    ));
-                }
-                Ok(out)
-            }
+            NodeKind::Space(sp) => match self.shown_tab() {
+                Tab::Permissions => self.space_permission_lines(sp),
+                Tab::Activity => Ok(space_activity_lines()),
+                _ => self.space_info_lines(sp, &data),
+            },
             _ => {
                 let Some(id) = data.id else {
                     return Ok(vec![dl(
@@ -148,6 +125,73 @@ impl Ui<'_> {
         Ok(out)
     }
 
+    /// A space root's Info: what the space is, and creating at its root.
+    fn space_info_lines(&self, s: &SpaceRef, data: &NodeData) -> R<Vec<DLine>> {
+        let r = self.sess.space_root(s)?;
+        let mut out = vec![
+            dl(Tone::Heading, escape(&data.name)),
+            dl(Tone::Normal, format!("  {}", escape(&r.path))),
+        ];
+        let about = match s.my_owner() {
+            None => "The workspace's shared space: admins create at its root (R21); others act by their grants (R22).".to_string(),
+            Some(o) if o == self.login => "Your private space: you hold every action here (R15); others see only what you share (R14, R16).".to_string(),
+            Some(o) => format!("Items {} shared from their My Creations (R14, R16).", escape(o)),
+        };
+        out.push(dl(Tone::Dim, about));
+        out.push(dl(Tone::Heading, "Actions"));
+        let d = self.sess.decide(Action::Create, &r)?;
+        let key = self.keys.key_label(Scope::Tree, Cmd::NewFolder);
+        if d.allowed {
+            out.push(dl(
+                Tone::Ok,
+                format!("  ✓ {key:<3} new folder or app at the root"),
+            ));
+        } else {
+            out.push(dl(
+                Tone::Dim,
+                format!("  ✗ {key:<3} new folder or app: {}", d.reason),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// A space root holds no grants: where access here comes from.
+    fn space_permission_lines(&self, s: &SpaceRef) -> R<Vec<DLine>> {
+        let r = self.sess.space_root(s)?;
+        let d = self.viewer().decide(Action::View, &r)?;
+        let who = match &self.inspect {
+            Some(i) => escape(&i.login),
+            None => "you".into(),
+        };
+        let mut out = vec![
+            dl(Tone::Heading, "Where access comes from"),
+            dl(
+                Tone::Dim,
+                "  A space root holds no grants: grants are set on the folders and apps inside it (R10).",
+            ),
+        ];
+        let rules: &[&str] = match s.my_owner() {
+            None => &[
+                "  Team Space admins (all three workspace roles): every action (R7, R21)",
+                "  Workspace members: see the root; only admins create at it (R11, R21)",
+                "  Everyone else: what their grants on folders and apps give (R22)",
+            ],
+            Some(_) => &[
+                "  Its owner: every action (R15)",
+                "  Collaborators: what is shared with them, nothing more (R16)",
+                "  Nobody else sees in, admins and the account owner included (R14)",
+            ],
+        };
+        out.extend(rules.iter().map(|l| dl(Tone::Normal, *l)));
+        out.push(dl(Tone::Normal, format!("{who:<9} {}", d.level_word())));
+        let w = self.keys.key_label(Scope::Tree, Cmd::Who);
+        out.push(dl(
+            Tone::Dim,
+            format!("  {w} lists everyone who can view it, and why."),
+        ));
+        Ok(out)
+    }
+
     /// The actions of the selected item, each marked open or refused with the rule's reason.
     fn action_lines(&self, out: &mut Vec<DLine>, it: &Item, r: &Resolved) -> R<()> {
         let s = self.viewer();
@@ -199,7 +243,7 @@ impl Ui<'_> {
             // What the rules allow may still be refused by what is known now
             // (a folder that is not empty cannot be deleted, R28): said before it is tried.
             let blocked = match (dd.allowed, cmd) {
-                (true, Cmd::Delete) => s.delete_blocker(r)?.map(|e| e.to_string()),
+                (true, Cmd::Delete) => s.delete_blocker(r)?.map(|e| e.message),
                 _ => None,
             };
             out.push(match (dd.allowed, blocked) {
@@ -413,4 +457,19 @@ fn mark(key: &str, cmd: Cmd, refused: Option<&str>) -> DLine {
         None => dl(Tone::Ok, format!("  ✓ {key:<3} {}", cmd.desc())),
         Some(why) => dl(Tone::Dim, format!("  ✗ {key:<3} {}: {why}", cmd.desc())),
     }
+}
+
+/// A space root's Activity: the log is kept per item.
+fn space_activity_lines() -> Vec<DLine> {
+    vec![
+        dl(Tone::Heading, "Activity (R32)"),
+        dl(
+            Tone::Dim,
+            "  Changes are listed on the item they touched: select a folder or app to see its own.",
+        ),
+        dl(
+            Tone::Dim,
+            "  The whole workspace's log: treeward log --workspace NAME (admins and the account owner).",
+        ),
+    ]
 }

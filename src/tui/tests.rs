@@ -2387,3 +2387,42 @@ fn r22_an_undo_after_losing_the_level_is_refused_with_the_rules_reason() {
     keys(&mut u, "z");
     assert!(root.resolve_str(&oee).is_ok(), "{}", message(&u));
 }
+
+#[test]
+fn r10_a_grant_an_inherited_one_already_covers_is_said_to_add_nothing() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    // group:qa holds editor on Plant (the demo); sharing OEE below it as viewer adds nothing.
+    select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+    keys(&mut u, "s");
+    keys(&mut u, "group:qa");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "viewer");
+    press(&mut u, KeyCode::Enter);
+    let s = screen(&mut u, 120, 35);
+    assert!(
+        s.contains("group:qa already has editor here through /Plant: adds nothing (R10)"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_space_roots_tabs_each_say_their_own_thing() {
+    let app = demo();
+    let mut u = ui_as(&app, "bob");
+    u.tree.to_top();
+    u.focus = Focus::Detail;
+    let info = screen(&mut u, 120, 35);
+    assert!(info.contains("The workspace's shared space"), "{info}");
+    keys(&mut u, "l");
+    let perms = screen(&mut u, 120, 35);
+    assert!(perms.contains("A space root holds no grants"), "{perms}");
+    assert!(perms.contains("you       member"), "{perms}");
+    assert!(!perms.contains("The workspace's shared space"), "{perms}");
+    keys(&mut u, "l");
+    let act = screen(&mut u, 120, 35);
+    assert!(
+        act.contains("Changes are listed on the item they touched"),
+        "{act}"
+    );
+}

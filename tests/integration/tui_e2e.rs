@@ -103,7 +103,7 @@ fn e2e_create_rename_move_share_refuse_delete_and_quit_restores_terminal() {
 
     // Delete a non-empty folder: refused with the reason (R28), nothing asked.
     t.keys("d");
-    let s = t.wait_for("Can't delete Plant");
+    let s = t.wait_for("Can't delete Line9");
     assert!(!s.contains("Delete folder"), "{s}");
 
     t.keys("q");
@@ -221,9 +221,13 @@ fn help_overlay_and_status_hints_come_from_the_key_table() {
     t.keys("?");
     let s = t.wait_for("Keys: Tree");
     assert!(
-        s.contains("rename") && s.contains("inspect as another user"),
+        s.contains("rename") && s.contains("undo your last change"),
         "{s}"
     );
+    // Then the keys of every pane, and the legend after them.
+    t.send("\x1b[6~");
+    let s = t.wait_for("inspect as another user");
+    assert!(s.contains("Legend"), "{s}");
     t.send(ESC);
     t.wait_until("help to close", |s| !s.contains("Keys: Tree"));
     t.keys("q");
@@ -507,4 +511,150 @@ fn a_destructive_confirmation_takes_y_not_enter() {
         &["ls", "/Default Workspace/team/Plant/Line1/OEE"],
     );
     assert_eq!(code, 4, "deleted by y: not found");
+}
+
+/// Issue 16: the nine everyday tasks of an administrator, one after the
+/// other on the demo store, asserting on the screens a person reads.
+#[test]
+fn e2e_the_nine_tasks_of_an_administrator() {
+    let dir = demo_dir("root");
+    let db = dir.path();
+    let mut t = Tui::spawn(db, "root", 130, 40);
+    t.open_default_workspace();
+
+    // 1. Who can edit OEE, and why.
+    t.select_oee();
+    t.keys("w");
+    t.wait_for("can view it");
+    t.keys("c");
+    let s = t.wait_for("can edit it");
+    assert!(s.contains("bob") && s.contains("via group"), "{s}");
+    t.send(ESC);
+    t.wait_until("the who view to close", |s| !s.contains("Who has access"));
+
+    // 2. Share Line1 with a group, with a note.
+    t.jump("Line1");
+    t.wait_for("folder  Line1");
+    t.keys("s");
+    t.wait_for("Share Line1");
+    t.keys("group:analytics");
+    t.send(ENTER);
+    t.wait_for("as:");
+    t.keys("viewer");
+    t.send(ENTER);
+    t.wait_for("Note (optional)");
+    t.keys("dashboards for analytics");
+    t.send(ENTER);
+    t.wait_for("shared /Default Workspace/team/Plant/Line1 with group:analytics viewer");
+
+    // 3. Inspect as a member, then as a tenant user: their level and actions, not mine.
+    t.keys("i");
+    t.wait_for("Inspect as");
+    t.keys("bob");
+    t.send(ENTER);
+    let s = t.wait_for("inspecting bob");
+    assert!(s.contains("What bob may do"), "{s}");
+    t.send(ESC);
+    t.wait_until("the inspection to end", |s| !s.contains("inspecting bob"));
+    t.keys("i");
+    t.wait_for("Inspect as");
+    t.keys("tina");
+    t.send(ENTER);
+    let s = t.wait_for("inspecting tina");
+    assert!(
+        !s.contains("■ Archive"),
+        "a tenant sees no folders of their own: {s}"
+    );
+    t.send(ESC);
+    t.wait_until("the inspection to end", |s| !s.contains("inspecting tina"));
+
+    // 4. Move OEE to Archive, then take it back with undo.
+    t.jump("OEE");
+    t.wait_for("app  OEE");
+    t.keys("m");
+    t.wait_for("Move OEE");
+    t.keys("Archive");
+    t.send(ENTER);
+    t.wait_for("moved OEE to /Default Workspace/team/Archive");
+    t.keys("z");
+    t.wait_for("undone: the move of OEE");
+
+    // 5. Something forbidden: one line, the rule, the key bar kept; the whole story one key away.
+    t.jump("Plant");
+    t.wait_for("folder  Plant");
+    t.keys("d");
+    let s = t.wait_for("Can't delete Plant");
+    assert!(s.contains("(R28)"), "{s}");
+    assert!(
+        s.lines().last().unwrap_or("").contains("quit"),
+        "key bar kept: {s}"
+    );
+    t.keys("!");
+    t.wait_for("Messages, newest first");
+    t.send(ESC);
+    t.wait_until("the messages to close", |s| {
+        !s.contains("Messages, newest first")
+    });
+
+    // 6. Create, rename, delete.
+    t.keys("n");
+    t.wait_for("New folder");
+    t.keys("Scratch");
+    t.send(ENTER);
+    t.wait_for("created folder Scratch");
+    t.keys("r");
+    t.wait_for("Rename folder");
+    t.send(CTRL_U);
+    t.keys("Scratch pad");
+    t.send(ENTER);
+    t.wait_for("renamed to Scratch pad");
+    t.keys("d");
+    t.wait_for("Delete folder");
+    t.keys("y");
+    t.wait_for("deleted /Default Workspace/team/Plant/Scratch pad");
+
+    // 7. Search, and 8. the command palette and help with its legend.
+    t.jump("Energy");
+    t.wait_for("app  Energy");
+    t.keys(":");
+    t.wait_for("Commands");
+    t.keys("who has");
+    t.wait_for("who has access");
+    t.send(ESC);
+    t.wait_until("the palette to close", |s| !s.contains("Type to narrow"));
+    t.keys("?");
+    t.wait_for("Keys: Tree first");
+    for _ in 0..40 {
+        t.keys("j");
+    }
+    t.wait_for("Legend");
+    t.send(ESC);
+    t.wait_until("help to close", |s| !s.contains("Keys: Tree"));
+
+    // 9. Activity of Line1, in words.
+    t.jump("Line1");
+    t.wait_for("folder  Line1");
+    t.keys("]]");
+    // In words, newest first (the narrow pane wraps the line).
+    let s = t.wait_until("the share in the activity", |s| {
+        s.contains("Activity (R32)") && s.contains("shared with") && s.contains("group:analytics")
+    });
+    assert!(
+        !s.contains("/Plant/Line1 group:analytics"),
+        "no path on every line: {s}"
+    );
+
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+    // The store agrees: OEE is back in Line1, Line1 is shared, Scratch is gone.
+    let (code, out, err) = cli(db, "root", &["tree", "/Default Workspace/team/Plant/Line1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("OEE"), "{out}");
+    let (code, out, _) = cli(db, "root", &["who", "/Default Workspace/team/Plant/Line1"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("group:analytics") || out.contains("analytics"),
+        "{out}"
+    );
 }

@@ -402,10 +402,13 @@ fn share_note(u: &Ui, id: ItemId, path: String, subject: Subject, v: &str) -> R<
     let level: Level = v.parse()?;
     let held = held_grant(u, &path, &subject)?;
     let mut lines = vec![format!("{subject} {level}")];
+    if let Some(why) = no_effect(u, &path, &subject, level)? {
+        lines.push(why);
+    }
     let note = match &held {
         Some(g) if !g.note.is_empty() => {
             lines.push(format!(
-                "{subject} holds {} here now; its note is kept unless you change it:",
+                "{subject} holds {} here now; its note is kept unless you change it (a new one replaces it):",
                 g.level
             ));
             g.note.clone()
@@ -433,7 +436,26 @@ fn share_note(u: &Ui, id: ItemId, path: String, subject: Subject, v: &str) -> R<
     )))
 }
 
-/// The grant `subject` holds on the item at `path` now, if any.
+/// Why a grant of `level` would give `subject` nothing here: a grant on a
+/// folder above already gives as much (R10: the highest level wins).
+fn no_effect(u: &Ui, path: &str, subject: &Subject, level: Level) -> R<Option<String>> {
+    let r = u.sess.resolve_str(path)?;
+    let det = u.sess.detail(&r)?;
+    Ok(det
+        .inherited
+        .iter()
+        .filter(|(_, g)| g.subject == *subject && g.level >= level)
+        .max_by_key(|(_, g)| g.level)
+        .map(|(on, g)| {
+            format!(
+                "{subject} already has {} here through {}: adds nothing (R10)",
+                g.level,
+                words::in_space(on)
+            )
+        }))
+}
+
+/// The grant `subject` holds on the item at `path` now, if any./// The grant `subject` holds on the item at `path` now, if any.
 fn held_grant(u: &Ui, path: &str, subject: &Subject) -> R<Option<Grant>> {
     let (it, _) = u.sess.resolve_item(path)?;
     Ok(u.sess

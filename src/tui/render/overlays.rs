@@ -69,8 +69,8 @@ fn draw_help(f: &mut Frame, h: &mut HelpView, t: &Theme, keys: &KeyMap, ascii: b
     .legend(ascii);
     let head = t.fg(t.title).add_modifier(Modifier::BOLD);
     for (i, (keys, desc, section)) in rows.into_iter().enumerate() {
-        if section != last && i > 0 && last == h.scope.title() {
-            // After the focused pane's keys: what the screen means.
+        if section != last && i > 0 && last == Scope::Global.title() {
+            // After the focused pane's keys and those of everywhere: what the screen means.
             lines.push(Line::from(Span::styled("Legend", head)));
             for l in &legend {
                 lines.push(Line::from(fit(l, inner_w)));
