@@ -209,6 +209,33 @@ pub fn fuzzy(query: &str, text: &str) -> Option<usize> {
     Some(1000 + gaps + first.unwrap_or(0))
 }
 
+/// Where the query's letters fall in `text` (character indices), as
+/// [`fuzzy`] matched them: the contiguous run if there is one, else the
+/// first letters in order. Marked when drawn.
+pub fn matched(query: &str, text: &str) -> Vec<usize> {
+    let low = |c: char| c.to_lowercase().next().unwrap_or(c);
+    let t: Vec<char> = text.chars().map(low).collect();
+    let q: Vec<char> = query.chars().map(low).collect();
+    if q.is_empty() {
+        return Vec::new();
+    }
+    if let Some(start) = (0..t.len()).find(|&i| t[i..].starts_with(&q)) {
+        return (start..start + q.len()).collect();
+    }
+    let mut out = Vec::with_capacity(q.len());
+    let mut ti = 0;
+    for qc in q {
+        match (ti..t.len()).find(|&i| t[i] == qc) {
+            Some(i) => {
+                out.push(i);
+                ti = i + 1;
+            }
+            None => return Vec::new(),
+        }
+    }
+    out
+}
+
 impl Picker {
     pub fn new(items: Vec<PickItem>) -> Picker {
         let mut p = Picker {

@@ -150,7 +150,9 @@ impl<'s, 'a> Eyes<'s, 'a> {
         }
     }
 
-    /// The search picker's entries: every item of the spaces, by name and path.
+    /// The search picker's entries: every item of the spaces, and every
+    /// asset of the apps the viewer sees, by kind, name and path. Choosing
+    /// an asset jumps to its app.
     pub fn search_items(&self, spaces: &[SpaceRef]) -> Vec<PickItem> {
         let mut items = Vec::new();
         self.walk(spaces, |it, r, seen| {
@@ -159,11 +161,31 @@ impl<'s, 'a> Eyes<'s, 'a> {
             } else {
                 ""
             };
+            let glyph = match it.kind {
+                ItemKind::Folder => "■",
+                ItemKind::App => "◆",
+            };
             items.push(PickItem::new(
-                escape(&it.name),
+                format!("{glyph} {}", escape(&it.name)),
                 format!("{}{tag}", escape(&r.path)),
                 it.id.to_string(),
             ));
+            // A path-only app shows nothing of itself (R11).
+            if it.kind != ItemKind::App || seen == Seen::PathOnly {
+                return;
+            }
+            for a in self.viewer().assets_of(it).unwrap_or_default() {
+                let glyph = match a.kind {
+                    AssetKind::Dashboard => "▦",
+                    AssetKind::Chart => "◔",
+                    AssetKind::Dataset => "≡",
+                };
+                items.push(PickItem::new(
+                    format!("{glyph} {}", escape(&a.name)),
+                    escape(&format!("{}:{}/{}", r.path, a.kind, a.name)),
+                    it.id.to_string(),
+                ));
+            }
         });
         items
     }

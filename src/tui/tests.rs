@@ -2426,3 +2426,37 @@ fn a_space_roots_tabs_each_say_their_own_thing() {
         "{act}"
     );
 }
+
+#[test]
+fn search_lists_assets_with_kind_glyphs_marks_the_match_and_cuts_paths_by_whole_names() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "/");
+    keys(&mut u, "shift");
+    let buf = render_test(&mut u, 90, 35);
+    let s = buffer_text(&buf);
+    // Issue 16, item 10: an asset is found, with its kind's glyph.
+    let y = row_of(&s, "▦ Shift overview") as u16;
+    let line: String = s.lines().nth(y as usize).unwrap().to_string();
+    assert!(line.contains(":dashboard/Shift overview"), "{line}");
+    // The path gives way from the left, by whole names.
+    assert!(
+        !line.contains("/Default Workspace/team/Plant/Line1/OEE:"),
+        "cut: {line}"
+    );
+    assert!(line.contains("…/"), "{line}");
+    // The matched letters are marked.
+    let x = (0..buf.area.width)
+        .find(|x| buf[(*x, y)].symbol() == "S")
+        .expect("the S of Shift");
+    assert!(
+        buf[(x, y)].modifier.contains(Modifier::UNDERLINED),
+        "{line}"
+    );
+    press(&mut u, KeyCode::Enter);
+    assert_eq!(
+        u.tree.selected_path().as_deref(),
+        Some("/Default Workspace/team/Plant/Line1/OEE"),
+        "an asset jumps to its app"
+    );
+}

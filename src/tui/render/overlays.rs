@@ -312,6 +312,36 @@ fn input_line<'a>(text: &str, cursor: usize, iw: usize) -> (Line<'a>, u16) {
 }
 
 /// A picker's filter line and the rows of its list in view.
+/// A label with the letters the query matched underlined and bold.
+fn marked<'a>(label: &str, query: &str, style: Style) -> Vec<Span<'a>> {
+    let hits = super::super::dialog::matched(query, label);
+    if hits.is_empty() {
+        return vec![Span::styled(label.to_string(), style)];
+    }
+    let hit = style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    label
+        .chars()
+        .enumerate()
+        .map(|(i, c)| Span::styled(c.to_string(), if hits.contains(&i) { hit } else { style }))
+        .collect()
+}
+
+/// A path cut to `w` columns from the left, by whole names: "…/Line1/OEE".
+fn fit_path(path: &str, w: usize) -> String {
+    if path.width() <= w {
+        return path.to_string();
+    }
+    let mut rest = path;
+    while let Some((_, tail)) = rest.trim_start_matches('/').split_once('/') {
+        rest = tail;
+        let cut = format!("…/{rest}");
+        if cut.width() <= w {
+            return cut;
+        }
+    }
+    fit(&format!("…/{rest}"), w)
+}
+
 fn picker_lines(
     lines: &mut Vec<Line>,
     p: &super::super::dialog::Picker,
@@ -335,16 +365,18 @@ fn picker_lines(
         let rest = iw.saturating_sub(label.width() + 3);
         let detail = if it.detail.is_empty() || rest < 4 {
             String::new()
+        } else if it.detail.starts_with('/') {
+            // A path gives way from the left, a whole name at a time.
+            format!(" {}", fit_path(&it.detail, rest))
         } else {
             format!(" {}", fit(&it.detail, rest))
         };
         let pad = iw.saturating_sub(2 + label.width() + detail.width());
         let style = if sel { t.selected() } else { Style::default() };
-        lines.push(Line::from(vec![
-            Span::styled(if sel { "› " } else { "  " }, style),
-            Span::styled(label, style),
-            Span::styled(detail, if sel { style } else { t.dimmed() }),
-            Span::styled(" ".repeat(pad), style),
-        ]));
+        let mut spans = vec![Span::styled(if sel { "› " } else { "  " }, style)];
+        spans.extend(marked(&label, &p.query, style));
+        spans.push(Span::styled(detail, if sel { style } else { t.dimmed() }));
+        spans.push(Span::styled(" ".repeat(pad), style));
+        lines.push(Line::from(spans));
     }
 }
