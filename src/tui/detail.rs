@@ -149,10 +149,22 @@ impl Ui<'_> {
         } else {
             out.push(dl(
                 Tone::Dim,
-                format!("  ✗ {key:<3} new folder or app: {}", d.reason),
+                format!(
+                    "  ✗ {key:<3} new folder or app: {}",
+                    self.reason_for_viewer(&d.reason)
+                ),
             ));
         }
         Ok(out)
+    }
+
+    /// A rule's reason put to the person it is about: "you", or the
+    /// inspected user by name.
+    fn reason_for_viewer(&self, reason: &str) -> String {
+        match &self.inspect {
+            Some(i) => reason.replace("this user", &escape(&i.login)),
+            None => super::words::to_you(reason),
+        }
     }
 
     /// A space root holds no grants: where access here comes from.
@@ -251,7 +263,7 @@ impl Ui<'_> {
                 (true, Some(why)) => {
                     dl(Tone::Dim, format!("  ✗ {key:<3} {} now: {why}", cmd.desc()))
                 }
-                (false, _) => mark(&key, cmd, Some(&dd.reason)),
+                (false, _) => mark(&key, cmd, Some(&self.reason_for_viewer(&dd.reason))),
             });
         }
         let mut extra: Vec<(Cmd, Allowance)> = Vec::new();

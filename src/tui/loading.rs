@@ -273,7 +273,7 @@ impl<'a> Ui<'a> {
         match self.app.session(&self.login) {
             Ok(s) => self.sess = s,
             Err(e) => {
-                self.set_error(e.to_string());
+                self.set_failure("reload", &e);
                 return;
             }
         }
@@ -285,11 +285,11 @@ impl<'a> Ui<'a> {
                         sess: s,
                     })
                 }
-                Err(e) => self.set_error(e.to_string()),
+                Err(e) => self.set_failure("reload", &e),
             }
         }
         if let Err(e) = self.load_workspaces() {
-            self.set_error(e.to_string());
+            self.set_failure("reload", &e);
         }
         self.generation += 1;
     }
@@ -303,7 +303,7 @@ impl<'a> Ui<'a> {
         }
         if !self.tree.is_loaded(i) {
             if let Err(e) = self.load_into(i) {
-                self.set_error(e.to_string());
+                self.set_failure("open it", &e);
                 return false;
             }
         }

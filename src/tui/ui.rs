@@ -164,6 +164,12 @@ impl<'a> Ui<'a> {
     pub fn set_error(&mut self, m: impl Into<String>) {
         self.messages.push(m.into(), Vec::new(), true);
     }
+    /// A failure in one line ("Can't reload: the connection to the database
+    /// was lost"); the error whole waits in the message history.
+    pub fn set_failure(&mut self, what: &str, e: &crate::domain::Error) {
+        self.messages
+            .push(super::words::failure(what, e), vec![e.to_string()], true);
+    }
     /// An error whose full explanation waits in the message history.
     pub fn set_explained(&mut self, m: String, more: Vec<String>) {
         self.messages.push(m, more, true);

@@ -154,6 +154,7 @@ pub fn refusal(path: &str, space: &SpaceKind, d: &Decision, asked: Option<String
 /// label ("conflict:"), which the command line prints for scripts.
 pub fn failure(what: &str, e: &Error) -> String {
     let msg = crate::domain::text::one_line(&e.message);
+    let msg = without_location(&msg);
     match e.outcome {
         Outcome::Denied => match denial(&msg) {
             Some((action, path, reason)) => format!(
@@ -165,6 +166,18 @@ pub fn failure(what: &str, e: &Error) -> String {
             None => format!("You can't {what}: {}", to_you(&msg)),
         },
         _ => format!("Can't {what}: {msg}"),
+    }
+}
+
+/// A store's message without the store's location in front ("postgresql://
+/// host/db: the connection was lost"): the screen is about that store.
+fn without_location(msg: &str) -> &str {
+    let located = ["postgresql://", "postgres://"]
+        .iter()
+        .any(|p| msg.starts_with(p));
+    match msg.split_once(": ") {
+        Some((_, rest)) if located => rest,
+        _ => msg,
     }
 }
 
@@ -236,6 +249,17 @@ mod tests {
         assert_eq!(
             failure("note", &e),
             "You can't share OEE: editor through group:qa; only managers and admins share (R27)"
+        );
+    }
+
+    #[test]
+    fn a_lost_database_reads_without_its_location() {
+        let e = Error::unavailable(
+            "postgresql://postgres@127.0.0.1:5432,127.0.0.1:5433/tw: the connection to the database was lost (reconnecting)",
+        );
+        assert_eq!(
+            failure("reload", &e),
+            "Can't reload: the connection to the database was lost (reconnecting)"
         );
     }
 
