@@ -306,10 +306,10 @@ pub fn needs(space: &SpaceKind, action: Action) -> String {
         .into_iter()
         .find(|l| level_allows(space, *l, action));
     match (space, lowest) {
-        (SpaceKind::Team, Some(l)) => format!("{l} or a Team Space admin"),
+        (SpaceKind::Team, Some(l)) => format!("{l} or admin"),
         (SpaceKind::Team, None) => "a Team Space admin".into(),
-        (SpaceKind::My(_), Some(l)) => format!("{l} or the space's owner"),
-        (SpaceKind::My(o), None) => format!("the space's owner ({})", super::text::escape(o)),
+        (SpaceKind::My(_), Some(l)) => format!("{l} or the owner"),
+        (SpaceKind::My(o), None) => format!("the owner ({})", super::text::escape(o)),
     }
 }
 
@@ -612,25 +612,13 @@ mod tests {
     #[test]
     fn r16_r22_what_an_action_needs_follows_the_level_tables() {
         use Action::*;
-        assert_eq!(
-            needs(&SpaceKind::Team, Share),
-            "manager or a Team Space admin"
-        );
-        assert_eq!(
-            needs(&SpaceKind::Team, Move),
-            "manager or a Team Space admin"
-        );
-        assert_eq!(
-            needs(&SpaceKind::Team, Rename),
-            "editor or a Team Space admin"
-        );
-        assert_eq!(
-            needs(&SpaceKind::Team, View),
-            "viewer or a Team Space admin"
-        );
+        assert_eq!(needs(&SpaceKind::Team, Share), "manager or admin");
+        assert_eq!(needs(&SpaceKind::Team, Move), "manager or admin");
+        assert_eq!(needs(&SpaceKind::Team, Rename), "editor or admin");
+        assert_eq!(needs(&SpaceKind::Team, View), "viewer or admin");
         let my = SpaceKind::My("bob".into());
-        assert_eq!(needs(&my, Delete), "the space's owner (bob)");
-        assert_eq!(needs(&my, Edit), "editor or the space's owner");
+        assert_eq!(needs(&my, Delete), "the owner (bob)");
+        assert_eq!(needs(&my, Edit), "editor or the owner");
         for a in Action::ALL {
             for l in [Level::Viewer, Level::Editor, Level::Manager] {
                 assert_eq!(

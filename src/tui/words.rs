@@ -134,7 +134,7 @@ pub fn ask(rows: &[WhoRow], me: &str) -> Option<String> {
 }
 
 /// A refusal in one line: "You can't share Line1: you are editor through
-/// group:qa on /Plant; sharing needs manager or a Team Space admin (R27).
+/// group:qa on /Plant; sharing needs manager or admin (R27).
 /// Ask alice".
 pub fn refusal(path: &str, space: &SpaceKind, d: &Decision, asked: Option<String>) -> String {
     let mut s = format!(
@@ -228,7 +228,7 @@ mod tests {
         assert_eq!(
             s,
             "You can't share Line1: you are editor through group:qa on /Plant; \
-             sharing needs manager or a Team Space admin (R27). Ask alice"
+             sharing needs manager or admin (R27). Ask alice"
         );
         assert!(!s.contains("this user") && !s.contains('\n'));
     }

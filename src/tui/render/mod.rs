@@ -534,7 +534,7 @@ mod fit_tests {
 
     #[test]
     fn a_long_message_keeps_its_rule_number() {
-        let m = "You can't move OEE: you are editor through group:qa on /Plant; moving needs manager or a Team Space admin (R23). Ask alice";
+        let m = "You can't move OEE: you are editor through group:qa on /Plant; moving needs manager or admin (R23). Ask alice";
         let s = fit_keeping_rule(m, 50);
         assert!(
             s.ends_with(" (R23)") && s.starts_with("You can't move OEE"),
