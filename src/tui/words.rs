@@ -112,6 +112,21 @@ fn why(space: &SpaceKind, d: &Decision) -> String {
     .to_string()
 }
 
+/// Why not, in the fewest words: what the action needs and the rule
+/// ("sharing needs manager or admin (R27); you are editor") where a level is missing, else
+/// the rule's reason to you (the palette's mark).
+pub fn short_why(space: &SpaceKind, d: &Decision) -> String {
+    match d.standing {
+        Standing::Granted(l) if !level_allows(space, l, d.action) => format!(
+            "{} needs {} {}; you are {l}",
+            gerund(d.action),
+            needs(space, d.action),
+            rules_cited(&d.reason)
+        ),
+        _ => to_you(&d.reason),
+    }
+}
+
 /// "ask alice, bob or 2 others": who may do it, as a refusal names them.
 pub fn ask(rows: &[WhoRow], me: &str) -> Option<String> {
     let names: Vec<String> = rows

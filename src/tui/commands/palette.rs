@@ -1,6 +1,6 @@
 //! The command palette (`:`): every command of the panes by name, fuzzy
 //! searched, with its key, what it does, and whether it is open on the
-//! selected row (✓, or ✗ with the rule's reason); choosing one runs it as
+//! selected row (✓ with what it does, or ✗ with the rule's reason); choosing one runs it as
 //! its key would.
 
 use crate::app::Resolved;
@@ -19,8 +19,15 @@ pub fn open(u: &mut Ui) {
         .map(|(c, _)| *c)
         .filter(|c| *c != Cmd::Palette)
         .map(|c| {
-            let label = format!("{:<13} {:<6} {}", c.name(), key_of(u, c), c.desc());
-            PickItem::new(label, mark(u, c), c.name())
+            // Open: what it does; refused: why, so the reason is read first.
+            let (label, detail) = match mark(u, c) {
+                None => (
+                    format!("✓ {:<12} {:<5}", c.name(), key_of(u, c)),
+                    c.desc().to_string(),
+                ),
+                Some(why) => (format!("✗ {:<12} {:<5}", c.name(), key_of(u, c)), why),
+            };
+            PickItem::new(label, detail, c.name())
         })
         .collect();
     let mut d = Dialog::pick(
@@ -30,7 +37,8 @@ pub fn open(u: &mut Ui) {
         Purpose::Palette,
     );
     if let Body::Pick(p) = &mut d.body {
-        p.match_detail = false;
+        // Found by what it does too ("who has").
+        p.match_detail = true;
     }
     u.open_dialog(d);
 }
@@ -46,29 +54,27 @@ fn key_of(u: &Ui, c: Cmd) -> String {
         .unwrap_or_default()
 }
 
-/// ✓ or ✗ with why, for the selected row.
-fn mark(u: &Ui, c: Cmd) -> String {
+/// Why the command is not open on the selected row (`None`: it is).
+fn mark(u: &Ui, c: Cmd) -> Option<String> {
     debug_assert!(handler(c).is_some());
     if changes(c) && u.inspect.is_some() {
-        return "✗ not while inspecting (Esc ends it)".into();
+        return Some("not while inspecting (Esc ends it)".into());
     }
     let kind = u.tree.selected_node().map(|n| &n.data.kind);
     if kind.is_some_and(|k| !offered(c, k)) {
-        return "✗ not on this row".into();
+        return Some("not on this row".into());
     }
-    let Some(action) = action_of(c) else {
-        return "✓".into();
-    };
+    let action = action_of(c)?;
     let target: Option<Resolved> = match action {
         Action::Create => u.create_place(),
         _ => u.selected_item().map(|(_, r)| r),
     };
     let Some(r) = target else {
-        return "✗ select an item first".into();
+        return Some("select an item first".into());
     };
     match u.sess.decide(action, &r) {
-        Ok(d) if d.allowed => "✓".into(),
-        Ok(d) => format!("✗ {}", words::to_you(&d.reason)),
-        Err(e) => format!("✗ {}", e.message),
+        Ok(d) if d.allowed => None,
+        Ok(d) => Some(words::short_why(&r.space().kind, &d)),
+        Err(e) => Some(e.message),
     }
 }
