@@ -120,6 +120,14 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
             u.focus = Focus::Tree;
             Ok(Step::Over)
         }
+        _ => settings_step(u, d, v),
+    }
+}
+
+/// The steps of the workspace's settings dialogs: resources, restrictions,
+/// integrations; anything else is a change's last step.
+fn settings_step(u: &mut Ui, d: &Dialog, v: String) -> R<Step> {
+    match d.purpose.clone() {
         Purpose::ResourceKind { ws } => resource_endpoint(u, ws, &v),
         Purpose::ResourceEndpoint { ws, kind } => {
             u.execute(Request::ResourceSet {

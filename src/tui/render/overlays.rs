@@ -84,13 +84,7 @@ fn draw_help(f: &mut Frame, h: &mut HelpView, t: &Theme, keys: &KeyMap, ascii: b
         lines.push(Line::from(fit(&format!("  {keys:<18} {desc}"), inner_w)));
     }
     let body_h = (inner.height as usize).saturating_sub(1);
-    h.max = lines.len().saturating_sub(body_h) as u16;
-    h.scroll = h.scroll.min(h.max);
-    let mut shown: Vec<Line> = lines
-        .into_iter()
-        .skip(h.scroll as usize)
-        .take(body_h)
-        .collect();
+    let mut shown = scrolled(lines, body_h, &mut h.scroll, &mut h.max);
     let more = if h.max > 0 {
         "j/k scroll, any other key closes"
     } else {
@@ -99,6 +93,23 @@ fn draw_help(f: &mut Frame, h: &mut HelpView, t: &Theme, keys: &KeyMap, ascii: b
     shown.push(Line::from(Span::styled(fit(more, inner_w), t.dimmed())));
     f.render_widget(Clear, r);
     f.render_widget(Paragraph::new(shown).block(b), r);
+}
+
+/// The `body_h` lines of a read-only view from its scroll, which is kept
+/// within the largest useful one (`max`, remembered for End and the wheel).
+fn scrolled<'a>(
+    lines: Vec<Line<'a>>,
+    body_h: usize,
+    scroll: &mut u16,
+    max: &mut u16,
+) -> Vec<Line<'a>> {
+    *max = lines.len().saturating_sub(body_h) as u16;
+    *scroll = (*scroll).min(*max);
+    lines
+        .into_iter()
+        .skip(*scroll as usize)
+        .take(body_h)
+        .collect()
 }
 
 /// The message history: each message whole, newest first, with its
@@ -131,13 +142,7 @@ fn draw_messages(f: &mut Frame, m: &mut MessagesView, b: &Beside, area: Rect) {
         }
     }
     let body_h = (inner.height as usize).saturating_sub(1);
-    m.max = lines.len().saturating_sub(body_h) as u16;
-    m.scroll = m.scroll.min(m.max);
-    let mut shown: Vec<Line> = lines
-        .into_iter()
-        .skip(m.scroll as usize)
-        .take(body_h)
-        .collect();
+    let mut shown = scrolled(lines, body_h, &mut m.scroll, &mut m.max);
     let close = b.keys.key_label(Scope::Messages, Cmd::Close);
     shown.push(Line::from(Span::styled(
         fit(&format!("j/k scroll, {close} closes"), iw),
