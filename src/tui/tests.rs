@@ -984,6 +984,12 @@ fn r31_integrations_add_attach_and_refuse_delete_in_use() {
     u.focus = Focus::Workspaces;
     keys(&mut u, "I");
     keys(&mut u, "delete Historian");
+    // Issue 16, item 5: marked before it is tried.
+    let s = screen(&mut u, 120, 45);
+    assert!(
+        s.contains("✗ in use: detach it from its apps first (R31)"),
+        "{s}"
+    );
     press(&mut u, KeyCode::Enter);
     keys(&mut u, "y");
     assert!(

@@ -77,6 +77,17 @@ pub fn integrations(u: &mut Ui) {
             about.clone(),
             format!("~{}", i.name),
         ));
+        // R31: one in use is not deleted; said before it is tried.
+        let in_use = u
+            .sess
+            .store()
+            .integration_users(ws.id, &i.name)
+            .is_ok_and(|apps| !apps.is_empty());
+        let about = if in_use {
+            format!("✗ in use: detach it from its apps first (R31); {about}")
+        } else {
+            about
+        };
         items.push(PickItem::new(
             format!("delete {}", escape(&i.name)),
             about,
