@@ -323,7 +323,13 @@ impl Ui<'_> {
         }
         out.push(dl(Tone::Heading, "Grants on this item"));
         if det.direct.is_empty() {
-            out.push(dl(Tone::Dim, "  none"));
+            let s_key = self.keys.key_label(Scope::Tree, Cmd::Share);
+            out.push(dl(
+                Tone::Dim,
+                format!(
+                    "  none set here ({s_key} shares it); grants on the folders above apply, below"
+                ),
+            ));
         }
         for g in &det.direct {
             let note = if g.note.is_empty() {
@@ -343,7 +349,7 @@ impl Ui<'_> {
         }
         out.push(dl(Tone::Heading, "Inherited (R10)"));
         if det.inherited.is_empty() {
-            out.push(dl(Tone::Dim, "  none"));
+            out.push(dl(Tone::Dim, "  none: no folder above it holds a grant"));
         }
         for (p, g) in &det.inherited {
             out.push(dl(Tone::Normal, format!("  {} {}", g.subject, g.level)));

@@ -215,13 +215,12 @@ fn change(u: &mut Ui, d: &Dialog, v: String) -> R<Step> {
             (what, Some(id))
         }
         Purpose::Leave { path, .. } => {
-            let me = Subject::User(u.login.clone());
-            let before = held_grant(u, &path, &me)?;
             u.execute(made()?)?;
-            if let Some(g) = before {
-                // Sharing it back is the owner's (R16): undo will say so.
-                u.undo.push(undo::unshared(&path, &g));
-            }
+            // Sharing it back is the owner's alone (R16), and it is out of sight now.
+            u.undo.push(undo::Undo::not_here(
+                format!("leaving {}", escape(last_name(&path))),
+                "ask its owner to share it with you again (R16)",
+            ));
             (format!("left the collaboration on {}", escape(&path)), None)
         }
         Purpose::MemberRole { ws, login } => {
