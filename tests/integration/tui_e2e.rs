@@ -55,8 +55,9 @@ fn e2e_create_rename_move_share_refuse_delete_and_quit_restores_terminal() {
 
     // Navigate to a Team Space app.
     t.jump("OEE");
-    let s = t.wait_for("app  OEE");
-    assert!(s.contains("/Default Workspace/team/Plant/Line1/OEE"), "{s}");
+    t.wait_until("OEE with its path", |s| {
+        s.contains("app  OEE") && s.contains("/Default Workspace/team/Plant/Line1/OEE")
+    });
 
     // Create a folder in Plant.
     t.jump("Plant");
@@ -146,11 +147,10 @@ fn r26_inspect_as_tenant_shows_only_tenant_apps() {
     t.keys("gjl");
     t.wait_for("▾ ■ Plant");
     t.keys("jl");
-    let s = t.wait_for("◆ OEE");
-    assert!(
-        s.contains("path only"),
-        "ancestors only as a path (R11): {s}"
-    );
+    // Ancestors only as a path (R11).
+    let s = t.wait_until("OEE below its path-only folders", |s| {
+        s.contains("◆ OEE") && s.contains("path only")
+    });
     for hidden in [
         "Welcome",
         "Quality",
@@ -421,8 +421,9 @@ fn who_has_access_view_and_the_move_what_if_before_confirming() {
     t.select_oee();
     // w: who has access, by level, with the grant paths; s sorts by user.
     t.keys("w");
-    let s = t.wait_for("Who has access");
-    assert!(s.contains("sorted by level"), "{s}");
+    t.wait_until("the who view, by level", |s| {
+        s.contains("Who has access") && s.contains("sorted by level")
+    });
     t.wait_for("org:sales manager (in emea)");
     t.keys("s");
     t.wait_for("sorted by user");
@@ -433,11 +434,9 @@ fn who_has_access_view_and_the_move_what_if_before_confirming() {
     t.wait_for("Move OEE");
     t.keys("Quality");
     t.wait_for("filter: Quality");
-    let s = t.wait_for("lose editor");
-    assert!(
-        s.contains("What this changes (nothing is changed yet)"),
-        "{s}"
-    );
+    t.wait_until("the what-if of the highlighted destination", |s| {
+        s.contains("lose editor") && s.contains("What this changes (nothing is changed yet)")
+    });
     t.send(ESC);
     t.wait_until("the dialog to close", |s| !s.contains("Move OEE"));
     t.keys("q");
