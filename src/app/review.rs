@@ -596,71 +596,86 @@ impl App {
         let before_v = whatif::StateView::build(self, &mut u, &before_scan, &sc.items, &sc.spaces)?;
         let planned_v =
             whatif::StateView::build(&planned, &mut u, &planned_scan, &sc.items, &sc.spaces)?;
-        let mut logins: Vec<String> = match &sc.users {
-            Some(us) => us.iter().cloned().collect(),
-            None => {
-                // Only users reached by a grant on an affected item or its
-                // folders, or holding a role or the space, can change (R10).
-                let mut subj = BTreeSet::new();
-                before_v.subjects(&mut subj);
-                planned_v.subjects(&mut subj);
-                let subjects: BTreeSet<Subject> =
-                    subj.iter().map(|i| u.subjects[*i].clone()).collect();
-                let mut sp = BTreeSet::new();
-                before_v.spaces(&mut sp);
-                planned_v.spaces(&mut sp);
-                let spaces: BTreeSet<SpaceRef> = sp.iter().map(|i| u.spaces[*i].clone()).collect();
-                candidates(&self.store, &subjects, &spaces)?
-                    .into_iter()
-                    .collect()
-            }
-        };
-        // The actor is evaluated too: what they see of the answer is what they
-        // see before or after the change (R12, R14).
-        if !logins.iter().any(|l| l == login) {
-            logins.push(login.to_string());
-        }
+        let logins = affected_logins(&self.store, &sc, &u, [&before_v, &planned_v], login)?;
         let before = whatif::levels(self, &u, &before_v, &logins, word_code)?;
         // Paths of items the change removes, while they still exist.
         let gone: BTreeSet<u32> = (0..u.len() as u32)
             .filter(|i| before_v.exists(*i as usize) && !planned_v.exists(*i as usize))
             .collect();
         let gone_paths = before_v.paths(self, &u, &gone)?;
-        let (result, after_app, after_v) = (first, &planned, planned_v);
-        let after = whatif::levels(after_app, &u, &after_v, &logins, word_code)?;
+        let after = whatif::levels(&planned, &u, &planned_v, &logins, word_code)?;
         let merged = merge_alike(&before, &after, &logins, login, u.len());
         let shown: BTreeSet<u32> = merged
             .keys()
             .flat_map(|(_, _, idx)| idx.iter().copied())
-            .filter(|i| after_v.exists(*i as usize))
+            .filter(|i| planned_v.exists(*i as usize))
             .collect();
-        let mut paths = after_v.paths(after_app, &u, &shown)?;
+        let mut paths = planned_v.paths(&planned, &u, &shown)?;
         paths.extend(gone_paths);
-        let groups: Vec<ChangeGroup> = merged
-            .into_iter()
-            .map(|((b, a, idx), mut logins)| {
-                logins.sort();
-                ChangeGroup {
-                    before: WORDS[b as usize].to_string(),
-                    after: WORDS[a as usize].to_string(),
-                    logins,
-                    items: idx
-                        .iter()
-                        .map(|i| ChangedItem {
-                            item: u.ids[*i as usize],
-                            path: paths.get(i).cloned().unwrap_or_default(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
+        let groups = change_groups(merged, &u, &paths);
         let summary = summarize(&groups);
         let report = WhatIf { groups, summary };
         if let Some(t) = lock {
             make_planned(t, plan, seq, &report)?;
         }
-        Ok((result, report))
+        Ok((first, report))
     }
+}
+
+/// Who the what-if asks about: the users the scope names, else those a
+/// grant on an affected item or its folders reaches, or holding a role or
+/// the space (only they can change, R10); and the actor, whose sight of the
+/// answer is what they see before or after the change (R12, R14).
+fn affected_logins(
+    st: &Store,
+    sc: &Scope,
+    u: &whatif::Universe,
+    views: [&whatif::StateView; 2],
+    actor: &str,
+) -> Result<Vec<String>> {
+    let mut logins: Vec<String> = match &sc.users {
+        Some(us) => us.iter().cloned().collect(),
+        None => {
+            let (mut subj, mut sp) = (BTreeSet::new(), BTreeSet::new());
+            for v in views {
+                v.subjects(&mut subj);
+                v.spaces(&mut sp);
+            }
+            let subjects: BTreeSet<Subject> = subj.iter().map(|i| u.subjects[*i].clone()).collect();
+            let spaces: BTreeSet<SpaceRef> = sp.iter().map(|i| u.spaces[*i].clone()).collect();
+            candidates(st, &subjects, &spaces)?.into_iter().collect()
+        }
+    };
+    if !logins.iter().any(|l| l == actor) {
+        logins.push(actor.to_string());
+    }
+    Ok(logins)
+}
+
+/// The report's groups: who went from which level to which, on which items.
+fn change_groups(
+    merged: Merged,
+    u: &whatif::Universe,
+    paths: &HashMap<u32, String>,
+) -> Vec<ChangeGroup> {
+    merged
+        .into_iter()
+        .map(|((b, a, idx), mut logins)| {
+            logins.sort();
+            ChangeGroup {
+                before: WORDS[b as usize].to_string(),
+                after: WORDS[a as usize].to_string(),
+                logins,
+                items: idx
+                    .iter()
+                    .map(|i| ChangedItem {
+                        item: u.ids[*i as usize],
+                        path: paths.get(i).cloned().unwrap_or_default(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// Makes a planned change that alters access in `t` (which holds the writer

@@ -389,11 +389,10 @@ mod tests {
     use crate::app::{App, Caller};
     use crate::domain::{ItemKind, Role};
 
-    /// One of every request (the match below fails to build when a variant is added).
-    fn every_request() -> Vec<Request> {
-        let p = |s: &str| format!("/Default Workspace/team/{s}");
+    /// The store's own requests: set-up, import and export, doctor, backup.
+    fn store_requests() -> Vec<Request> {
         let s = String::from;
-        let reqs = vec![
+        vec![
             Request::Init { owner: s("root") },
             Request::Import { text: s("{}") },
             Request::Demo,
@@ -416,6 +415,13 @@ mod tests {
                 dir: "/tmp/b".into(),
                 force: true,
             },
+        ]
+    }
+
+    /// People, groups, org units, tenants, workspaces and roles.
+    fn account_requests() -> Vec<Request> {
+        let s = String::from;
+        vec![
             Request::UserRm {
                 login: s("zed"),
                 transfer_to: Some(s("bob")),
@@ -474,6 +480,14 @@ mod tests {
             Request::RoleLs {
                 ws: s("Default Workspace"),
             },
+        ]
+    }
+
+    /// Items, assets, grants, resources and integrations, and changes files.
+    fn item_requests() -> Vec<Request> {
+        let p = |s: &str| format!("/Default Workspace/team/{s}");
+        let s = String::from;
+        vec![
             Request::Mkdir { path: p("X") },
             Request::App { path: p("X/A") },
             Request::AssetAdd {
@@ -550,6 +564,24 @@ mod tests {
                 name: s("i"),
                 attach: false,
             },
+            Request::Apply {
+                entries: vec![crate::app::apply::Entry {
+                    line: 1,
+                    change: crate::app::apply::Change::Mkdir { path: p("Applied") },
+                }],
+            },
+            Request::AssetRename {
+                asset_path: p("X/A:dashboard/D"),
+                new_name: s("E"),
+            },
+        ]
+    }
+
+    /// What is read: listings, checks, who, access, the log, what-if.
+    fn view_requests() -> Vec<Request> {
+        let p = |s: &str| format!("/Default Workspace/team/{s}");
+        let s = String::from;
+        vec![
             Request::Ls { path: None },
             Request::Tree { path: Some(p("")) },
             Request::Detail { path: p("Plant") },
@@ -603,17 +635,18 @@ mod tests {
                 }),
                 limit: 10,
             },
-            Request::Apply {
-                entries: vec![crate::app::apply::Entry {
-                    line: 1,
-                    change: crate::app::apply::Change::Mkdir { path: p("Applied") },
-                }],
-            },
-            Request::AssetRename {
-                asset_path: p("X/A:dashboard/D"),
-                new_name: s("E"),
-            },
-        ];
+        ]
+    }
+
+    /// One of every request (the match below fails to build when a variant is added).
+    fn every_request() -> Vec<Request> {
+        let reqs: Vec<Request> = [
+            store_requests(),
+            account_requests(),
+            item_requests(),
+            view_requests(),
+        ]
+        .concat();
         let mut seen = std::collections::BTreeSet::new();
         for r in &reqs {
             seen.insert(request_index(r));
@@ -752,36 +785,37 @@ mod tests {
 
     const REPLY_VARIANTS: usize = 31;
 
-    /// Every reply a real store gives, through the wire's encoding and back:
-    /// the same JSON document on both ends.
-    #[test]
-    fn every_reply_round_trips_through_a_frame() {
-        let mut replies = Vec::new();
-        let run = |app: &App, login: &str, r: Request| {
-            let login = login.to_string();
-            app.execute(Caller::new(&|| Ok(login.clone())), r.clone())
-                .unwrap_or_else(|e| panic!("{r:?}: {e}"))
-        };
-        let fresh = App::in_memory();
-        replies.push(run(
-            &fresh,
+    fn execute_as(app: &App, login: &str, r: Request) -> crate::domain::Result<Reply> {
+        let login = login.to_string();
+        app.execute(Caller::new(&|| Ok(login.clone())), r)
+    }
+
+    /// Runs a request as `login`, which must succeed.
+    fn run_as(app: &App, login: &str, r: Request) -> Reply {
+        execute_as(app, login, r.clone()).unwrap_or_else(|e| panic!("{r:?}: {e}"))
+    }
+
+    /// The replies of the store-level requests, each on a store of its own
+    /// (`app` is left holding the demo).
+    fn store_level_replies(app: &App) -> Vec<Reply> {
+        let mut replies = vec![run_as(
+            &App::in_memory(),
             "root",
             Request::Init {
                 owner: "root".into(),
             },
-        ));
-        let app = App::in_memory();
-        replies.push(run(&app, "root", Request::Demo));
-        let exported = run(&app, "root", Request::Export);
+        )];
+        replies.push(run_as(app, "root", Request::Demo));
+        let exported = run_as(app, "root", Request::Export);
         if let Reply::Exported { json } = &exported {
-            replies.push(run(
+            replies.push(run_as(
                 &App::in_memory(),
                 "admin",
                 Request::Import { text: json.clone() },
             ));
         }
         replies.push(exported);
-        replies.push(run(
+        replies.push(run_as(
             &App::in_memory(),
             "root",
             Request::Gen(GenSpec {
@@ -795,8 +829,8 @@ mod tests {
                 seed: 3,
             }),
         ));
-        replies.push(run(
-            &app,
+        replies.push(run_as(
+            app,
             "admin",
             Request::Doctor {
                 repair: false,
@@ -810,14 +844,19 @@ mod tests {
             items: 3,
             bytes: 10,
         }));
-        let mut skip = std::collections::BTreeSet::new();
+        replies
+    }
+
+    /// The replies of every session request on the demo store, and the
+    /// requests it refused (by index).
+    fn session_replies(app: &App) -> (Vec<Reply>, std::collections::BTreeSet<usize>) {
+        let (mut replies, mut skip) = (Vec::new(), std::collections::BTreeSet::new());
         for r in every_request() {
-            // Store-level requests were answered above, on stores of their own.
+            // Store-level requests are answered on stores of their own.
             if !r.needs_session() || matches!(r, Request::Init { .. }) {
                 continue;
             }
-            let login = "root".to_string();
-            match app.execute(Caller::new(&|| Ok(login.clone())), r.clone()) {
+            match execute_as(app, "root", r.clone()) {
                 Ok(reply) => {
                     if let Reply::AccessChanged { reply: inner, .. } = &reply {
                         replies.push((**inner).clone());
@@ -829,6 +868,41 @@ mod tests {
                 }
             }
         }
+        (replies, skip)
+    }
+
+    /// A reply through a frame and back: the same JSON document.
+    fn assert_round_trips(reply: &Reply) {
+        let a = Answer::of(&Ok(reply.clone()));
+        let back: ServerMsg = read_msg(
+            &mut &encode(&ServerMsg::Reply { id: 1, reply: a }).unwrap()[..],
+            || {},
+        )
+        .unwrap();
+        let ServerMsg::Reply {
+            reply: Answer::Reply(json),
+            ..
+        } = back
+        else {
+            panic!("not a reply");
+        };
+        let decoded: Reply = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            serde_json::to_value(&decoded).unwrap(),
+            serde_json::to_value(reply).unwrap(),
+            "{}",
+            reply_index(reply)
+        );
+    }
+
+    /// Every reply a real store gives, through the wire's encoding and back:
+    /// the same JSON document on both ends.
+    #[test]
+    fn every_reply_round_trips_through_a_frame() {
+        let app = App::in_memory();
+        let mut replies = store_level_replies(&app);
+        let (answered, skip) = session_replies(&app);
+        replies.extend(answered);
         replies.push(Reply::Placed {
             how: Placed::Created(ItemKind::App),
             id: 1,
@@ -843,27 +917,8 @@ mod tests {
             REPLY_VARIANTS,
             "one of every reply variant: {kinds:?}; refused requests: {skip:?}"
         );
-        for reply in replies {
-            let a = Answer::of(&Ok(reply.clone()));
-            let back: ServerMsg = read_msg(
-                &mut &encode(&ServerMsg::Reply { id: 1, reply: a }).unwrap()[..],
-                || {},
-            )
-            .unwrap();
-            let ServerMsg::Reply {
-                reply: Answer::Reply(json),
-                ..
-            } = back
-            else {
-                panic!("not a reply");
-            };
-            let decoded: Reply = serde_json::from_str(&json).unwrap();
-            assert_eq!(
-                serde_json::to_value(&decoded).unwrap(),
-                serde_json::to_value(&reply).unwrap(),
-                "{}",
-                reply_index(&reply)
-            );
+        for reply in &replies {
+            assert_round_trips(reply);
         }
     }
 }
