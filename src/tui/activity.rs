@@ -4,6 +4,7 @@
 //! path it had then; following the item's renames and moves from its
 //! first entry tells which part of each target is the item itself.
 
+use super::model::split_path;
 use crate::domain::text::escape;
 use crate::domain::AuditEntry;
 
@@ -71,8 +72,7 @@ fn subject_at(target: &str) -> Option<usize> {
 
 /// The item's path after the change.
 fn after(action: &str, rest: &str, path: &str) -> String {
-    let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
-    let name = path.rsplit_once('/').map_or(path, |(_, n)| n);
+    let (parent, name) = split_path(path);
     match (action, rest.strip_prefix(" -> ")) {
         ("rename", Some(new)) => format!("{parent}/{new}"),
         ("mv", Some(dest)) => format!("{dest}/{name}"),
@@ -82,9 +82,9 @@ fn after(action: &str, rest: &str, path: &str) -> String {
 
 /// What one change did, without the item's own path.
 fn phrase(action: &str, rest: &str, path: &str) -> String {
-    let name = escape(path.rsplit_once('/').map_or(path, |(_, n)| n));
+    let (parent, name) = split_path(path);
+    let (parent, name) = (escape(parent), escape(name));
     let to = |r: &str| escape(r.strip_prefix(" -> ").unwrap_or(r));
-    let parent = escape(path.rsplit_once('/').map_or("", |(p, _)| p));
     match action {
         "mkdir" => "created the folder".into(),
         "app" => "created the app".into(),

@@ -172,68 +172,43 @@ pub struct Picker {
     pub match_detail: bool,
 }
 
-/// Fuzzy match: the query's characters appear in order (case-insensitively).
-/// Returns a score (lower is better) or None.
-pub fn fuzzy(query: &str, text: &str) -> Option<usize> {
-    if query.is_empty() {
-        return Some(0);
-    }
-    let t: Vec<char> = text.chars().flat_map(|c| c.to_lowercase()).collect();
-    let q: Vec<char> = query.chars().flat_map(|c| c.to_lowercase()).collect();
-    let joined: String = t.iter().collect();
-    let qs: String = q.iter().collect();
-    if let Some(p) = joined.find(&qs) {
-        return Some(p); // a contiguous match ranks first
-    }
-    let mut ti = 0;
-    let mut first = None;
-    let mut gaps = 0;
-    for qc in q {
-        let mut found = false;
-        while ti < t.len() {
-            if t[ti] == qc {
-                first.get_or_insert(ti);
-                found = true;
-                ti += 1;
-                break;
-            }
-            if first.is_some() {
-                gaps += 1;
-            }
-            ti += 1;
-        }
-        if !found {
-            return None;
-        }
-    }
-    Some(1000 + gaps + first.unwrap_or(0))
-}
-
-/// Where the query's letters fall in `text` (character indices), as
-/// [`fuzzy`] matched them: the contiguous run if there is one, else the
-/// first letters in order. Marked when drawn.
-pub fn matched(query: &str, text: &str) -> Vec<usize> {
+/// Where the query's letters fall in `text` (character indices, case
+/// ignored), and whether they run together: the first contiguous run if
+/// there is one, else the first letters in order. `None`: no match.
+fn locate(query: &str, text: &str) -> Option<(Vec<usize>, bool)> {
     let low = |c: char| c.to_lowercase().next().unwrap_or(c);
     let t: Vec<char> = text.chars().map(low).collect();
     let q: Vec<char> = query.chars().map(low).collect();
-    if q.is_empty() {
-        return Vec::new();
-    }
-    if let Some(start) = (0..t.len()).find(|&i| t[i..].starts_with(&q)) {
-        return (start..start + q.len()).collect();
+    if let Some(start) = (0..=t.len().saturating_sub(q.len())).find(|&i| t[i..].starts_with(&q)) {
+        return Some(((start..start + q.len()).collect(), true));
     }
     let mut out = Vec::with_capacity(q.len());
     let mut ti = 0;
     for qc in q {
-        match (ti..t.len()).find(|&i| t[i] == qc) {
-            Some(i) => {
-                out.push(i);
-                ti = i + 1;
-            }
-            None => return Vec::new(),
+        let i = (ti..t.len()).find(|&i| t[i] == qc)?;
+        out.push(i);
+        ti = i + 1;
+    }
+    Some((out, false))
+}
+
+/// Fuzzy match: the query's characters appear in order (case-insensitively).
+/// Returns a score (lower is better) or None: a contiguous match ranks
+/// first, by where it starts; then by the letters skipped between.
+pub fn fuzzy(query: &str, text: &str) -> Option<usize> {
+    match locate(query, text)? {
+        (_, _) if query.is_empty() => Some(0),
+        (at, true) => Some(at[0]),
+        (at, false) => {
+            let (first, last) = (at[0], at[at.len() - 1]);
+            Some(1000 + (last - first + 1 - at.len()) + first)
         }
     }
-    out
+}
+
+/// The letters [`fuzzy`] matched, to mark them when drawn.
+pub fn matched(query: &str, text: &str) -> Vec<usize> {
+    locate(query, text).map(|(at, _)| at).unwrap_or_default()
 }
 
 impl Picker {

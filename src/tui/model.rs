@@ -184,6 +184,11 @@ pub fn offered(cmd: Cmd, kind: &NodeKind) -> bool {
     }
 }
 
+/// A path's folder and last name: `/W/team/A/B` is (`/W/team/A`, `B`).
+pub fn split_path(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
 /// The rule-table action a command asks for on the selected row (its
 /// mark in the palette and the Info tab); `None` for commands the rules
 /// do not gate (navigation, views, workspace settings with their own checks).

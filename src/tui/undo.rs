@@ -6,6 +6,7 @@
 //! its place, with its description, its assets and its grants (each with
 //! its note); the new item is yours, with a new history.
 
+use super::model::split_path;
 use crate::app::apply::Change;
 use crate::domain::*;
 
@@ -23,6 +24,8 @@ pub struct Undo {
     pub needs_free: Option<String>,
     /// Where the selection goes once undone.
     pub back_at: String,
+    /// A change this key cannot take back: where to change it back instead.
+    pub elsewhere: Option<String>,
 }
 
 impl Undo {
@@ -32,6 +35,7 @@ impl Undo {
             entries,
             needs_free: None,
             back_at: back_at.into(),
+            elsewhere: None,
         }
     }
 
@@ -39,10 +43,8 @@ impl Undo {
     /// settings): undo says so instead of undoing an older change.
     pub fn not_here(what: String, how: &str) -> Undo {
         Undo {
-            what,
-            entries: Vec::new(),
-            needs_free: None,
-            back_at: how.into(),
+            elsewhere: Some(how.into()),
+            ..Undo::new(what, Vec::new(), "")
         }
     }
 }
@@ -72,11 +74,11 @@ impl UndoStack {
 }
 
 fn name_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or(path, |(_, n)| n)
+    split_path(path).1
 }
 
 fn parent_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(p, _)| p)
+    split_path(path).0
 }
 
 fn shown(path: &str) -> String {
@@ -181,10 +183,8 @@ pub fn deleted(path: &str, it: &Item, assets: &[Asset], grants: &[Grant]) -> Und
     }));
     entries.extend(grants.iter().map(|g| share_back(path, g)));
     Undo {
-        what: format!("the delete of {}", shown(path)),
-        entries,
         needs_free: Some(path.into()),
-        back_at: path.into(),
+        ..Undo::new(format!("the delete of {}", shown(path)), entries, path)
     }
 }
 

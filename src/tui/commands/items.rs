@@ -20,7 +20,7 @@ fn new_item(u: &mut Ui, kind: ItemKind) {
     let Some(r) = u.create_place() else {
         return u.set_error(format!("{what}: choose Team Space or My Creations first"));
     };
-    if !u.allowed(&what, Action::Create, &r) {
+    if !u.allowed(Action::Create, &r) {
         return;
     }
     u.open_dialog(Dialog::input(
@@ -42,7 +42,7 @@ pub fn new_asset(u: &mut Ui) {
         return u
             .set_error("new asset: dashboards, charts and datasets live in apps: select an app");
     }
-    if !u.allowed("new asset", Action::Edit, &r) {
+    if !u.allowed(Action::Edit, &r) {
         return;
     }
     let items = AssetKind::ALL
@@ -70,7 +70,7 @@ fn asset_for(u: &mut Ui, what: &str) -> Option<(ItemId, String, AssetKind, Strin
     let name = u.tree.nodes[i].data.name.clone();
     let path = u.tree.path(i);
     let (it, r) = u.need_item(what)?;
-    u.allowed(what, Action::Edit, &r)
+    u.allowed(Action::Edit, &r)
         .then_some((it.id, path, kind, name))
 }
 
@@ -110,7 +110,7 @@ pub fn describe(u: &mut Ui) {
     let Some((it, r)) = u.need_item("describe") else {
         return;
     };
-    if !u.allowed("edit description", Action::Edit, &r) {
+    if !u.allowed(Action::Edit, &r) {
         return;
     }
     u.open_dialog(Dialog::input(

@@ -29,7 +29,7 @@ use crate::domain::text::escape;
 use crate::domain::*;
 
 use super::keymap::Cmd;
-use super::model::changes;
+use super::model::{changes, split_path};
 use super::ui::{Ui, R};
 use super::words;
 use crate::app::review::WhoRow;
@@ -168,7 +168,7 @@ impl Ui<'_> {
         r
     }
 
-    fn allowed(&mut self, _what: &str, action: Action, r: &Resolved) -> bool {
+    fn allowed(&mut self, action: Action, r: &Resolved) -> bool {
         match self.sess.decide(action, r) {
             Ok(d) if d.allowed => true,
             Ok(d) => {
@@ -192,7 +192,7 @@ impl Ui<'_> {
     /// The selected item, if the action is open on it.
     fn item_for(&mut self, what: &str, action: Action) -> Option<(Item, Resolved)> {
         let (it, r) = self.need_item(what)?;
-        self.allowed(what, action, &r).then_some((it, r))
+        self.allowed(action, &r).then_some((it, r))
     }
 
     /// Runs a change as the UI's own user, as the store has them now (their
@@ -244,12 +244,12 @@ fn placed(reply: Reply) -> R<(ItemId, String)> {
 
 /// The last name of a path.
 fn last_name(path: &str) -> &str {
-    path.rsplit_once('/').map_or(path, |(_, n)| n)
+    split_path(path).1
 }
 
 /// "to" and "name" of a path, escaped for a message.
 fn place_words(path: &str) -> (String, String) {
-    let (to, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let (to, name) = split_path(path);
     (escape(to), escape(name))
 }
 

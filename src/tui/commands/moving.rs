@@ -55,7 +55,7 @@ pub fn copy_beside(u: &mut Ui) {
         Ok(p) => p,
         Err(e) => return u.set_error(e.to_string()),
     };
-    if !u.allowed("create a copy", Action::Create, &parent) {
+    if !u.allowed(Action::Create, &parent) {
         return;
     }
     let res = u

@@ -15,12 +15,9 @@ pub fn undo(u: &mut Ui) {
             "Nothing to undo: the changes you make here can be taken back, newest first",
         );
     };
-    if last.entries.is_empty() {
+    if let Some(how) = &last.elsewhere {
         u.undo.pop();
-        return u.set_error(format!(
-            "Can't undo {} from here: {}",
-            last.what, last.back_at
-        ));
+        return u.set_error(format!("Can't undo {} from here: {how}", last.what));
     }
     if let Some(p) = &last.needs_free {
         if u.sess.resolve_str(p).is_ok() {

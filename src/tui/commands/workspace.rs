@@ -111,7 +111,7 @@ pub fn attach(u: &mut Ui) {
     if it.kind != ItemKind::App {
         return u.set_error("attach: integrations are attached to apps: select an app");
     }
-    if !u.allowed("attach integrations", Action::Edit, &r) {
+    if !u.allowed(Action::Edit, &r) {
         return;
     }
     let all = u.sess.integrations_of(it.space.ws).unwrap_or_default();
