@@ -24,6 +24,16 @@ pub struct Cluster {
     dir: Option<tempfile::TempDir>,
     bin: PathBuf,
     run_as: Option<String>,
+    /// A test's own cluster ([`private_cluster`]): stopped when dropped.
+    private: bool,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.private {
+            self.stop();
+        }
+    }
 }
 
 static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
@@ -181,6 +191,7 @@ fn start() -> Option<Cluster> {
             dir: None,
             bin: PathBuf::new(),
             run_as: None,
+            private: false,
         });
     }
     let Some(bin) = pg_bin() else {
@@ -202,6 +213,7 @@ fn start() -> Option<Cluster> {
         dir: Some(dir),
         bin,
         run_as,
+        private: false,
     })
 }
 
@@ -209,6 +221,21 @@ fn start() -> Option<Cluster> {
 /// not installed outside CI.
 pub fn cluster() -> Option<&'static Cluster> {
     CLUSTER.get_or_init(start).as_ref()
+}
+
+/// A cluster of the caller's own, for a test that changes server-wide
+/// settings (no other test's commits are touched); stopped when dropped.
+/// `None` where PostgreSQL is not installed (outside CI), or where the tests
+/// were given a server of their own (`$TREEWARD_TEST_PG`, not ours to change).
+pub fn private_cluster() -> Option<Cluster> {
+    if std::env::var_os("TREEWARD_TEST_PG").is_some() {
+        println!("skipped: the tests were given a server ($TREEWARD_TEST_PG); its settings are not ours to change");
+        return None;
+    }
+    start().map(|mut c| {
+        c.private = true;
+        c
+    })
 }
 
 /// Whether the suites that run on both stores run on PostgreSQL this time
