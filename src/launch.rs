@@ -160,7 +160,9 @@ pub fn main() -> i32 {
             )),
             Err(e) => cli::fail(&e),
         },
-        Invocation::Copy { from, to } => cli::print(env.output, copy(&env, from, to)),
+        Invocation::Copy { from, to, clear } => {
+            cli::print(env.output, copy(&env, from, to, clear))
+        }
         Invocation::Report(report) => match reach(&env, false) {
             Ok(mut reached) => {
                 let mut stdout = std::io::stdout().lock();
@@ -178,8 +180,12 @@ pub fn main() -> i32 {
         },
         Invocation::Offline(cmd) => cli::print(env.output, cli::offline(cmd)),
         Invocation::Complete(query) => cli::complete::answer(&query, &mut |r| run(&env, r)),
-        Invocation::Run { request, export_to } => {
-            let reply = run(&env, request);
+        Invocation::Run {
+            request,
+            export_to,
+            clear_first,
+        } => {
+            let reply = clear_incomplete(&env, clear_first).and_then(|_| run(&env, request));
             cli::finish(&env, reply, export_to.as_deref())
         }
     }
@@ -232,11 +238,33 @@ fn doctor_damaged(env: &Env, request: &Request, failed: Option<&Error>) -> Resul
     crate::app::salvage::doctor_if_damaged(&env.store, request, Caller::new(&login), failed)
 }
 
+/// A load's `--clear-incomplete`: what an interrupted load left in the
+/// store goes before the load runs (said on stderr; nothing to clear in a
+/// store directory not made yet).
+fn clear_incomplete(env: &Env, asked: bool) -> Result<()> {
+    if !asked || (env.postgres().is_none() && !env.store().exists()) {
+        return Ok(());
+    }
+    if let Reply::Done { message } = run(env, Request::ClearIncomplete)? {
+        if !env.quiet {
+            eprintln!("{}", crate::domain::text::escape(&message));
+        }
+    }
+    Ok(())
+}
+
 /// `copy FROM TO`: an export of FROM (one consistent state: through its
 /// holder when one runs, else in one read snapshot or under the writer
-/// lock) imported into TO, which must be empty; both reached as any command
-/// reaches a store, so FROM may be in use meanwhile.
-fn copy(env: &Env, from: std::path::PathBuf, to: std::path::PathBuf) -> Result<cli::Out> {
+/// lock) imported into TO, which must be empty (`clear`: after what an
+/// interrupted load left there is cleared); both reached as any command
+/// reaches a store, so FROM may be in use meanwhile. TO is marked as being
+/// loaded until the copy is whole (`store::load`).
+fn copy(
+    env: &Env,
+    from: std::path::PathBuf,
+    to: std::path::PathBuf,
+    clear: bool,
+) -> Result<cli::Out> {
     let at = |store: std::path::PathBuf| -> Result<Env> {
         let mut e = Env::resolve(Some(store), None, env.as_.clone())?;
         e.json = env.json;
@@ -252,7 +280,12 @@ fn copy(env: &Env, from: std::path::PathBuf, to: std::path::PathBuf) -> Result<c
             )))
         }
     };
-    let items = match run(&dst, Request::Import { text: json })? {
+    clear_incomplete(&dst, clear)?;
+    let copy_in = Request::CopyIn {
+        text: json,
+        from: src.store_label.clone(),
+    };
+    let items = match run(&dst, copy_in)? {
         Reply::Imported { items } => items,
         other => {
             return Err(Error::unavailable(format!(

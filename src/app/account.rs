@@ -57,6 +57,14 @@ impl App {
         if self.store.account()?.is_some() {
             return Err(Error::conflict("the store already holds an account"));
         }
+        // What an interrupted load left is never made part of an account.
+        if let Some(u) = self.store.unfinished()? {
+            return Err(u.error(&self.store.label()));
+        }
+        tx.require_absent(
+            crate::store::load::key(),
+            "a load began meanwhile; run it again",
+        );
         let t = now();
         let account = Account {
             owner: owner.clone(),

@@ -104,7 +104,9 @@ impl App {
         let store = dir.join(STORE_DIR);
         let copy = App::open(&store)?;
         let parsed = App::parse_export(&json)?;
-        let items = copy.import(&parsed)?;
+        // Marked as a backup's load until whole (`store::load`).
+        let mark = crate::store::load::Loading::new("backup", &parsed.account.owner, None);
+        let items = copy.import_as(&parsed, mark)?;
         if copy.export_json()? != json {
             return Err(Error::unavailable(format!(
                 "the backup in {} does not read back the same; it is incomplete",

@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 
 use super::*;
 use crate::store::codec::{decode, encode};
+use crate::store::tally::{self, Tally};
 use crate::store::{keys, Kv, PAGE};
 
 /// One problem found: a line for people, and the fix when it is safe.
@@ -51,10 +52,15 @@ pub struct Report {
     /// Problems left after a repair (the store re-checked).
     pub remaining: Vec<Problem>,
     pub backup: Option<PathBuf>,
+    /// What an unfinished load left, in words: the store is not an account.
+    pub incomplete: Option<String>,
 }
 
 impl Report {
     pub fn clean(&self) -> bool {
+        if self.incomplete.is_some() {
+            return false;
+        }
         if self.repaired > 0 || self.backup.is_some() {
             self.remaining.is_empty()
         } else {
@@ -195,7 +201,7 @@ impl Checker {
         }
     }
     /// What the check found, once every check has run.
-    fn found(self, records: usize, r: &Records) -> Found {
+    fn found(self, records: usize, r: &Records, lost_seqs: Vec<(u64, u64)>) -> Found {
         let mut problems = self.problems;
         if !self.undecodable.is_empty() {
             // Fixes cannot be trusted while records are unreadable.
@@ -209,6 +215,8 @@ impl Checker {
             undecodable: self.undecodable,
             next_seq: r.next_seq,
             next_id: r.next_id,
+            lost_seqs,
+            gaps: r.gaps.clone(),
         }
     }
 }
@@ -219,8 +227,14 @@ pub struct Found {
     pub records: usize,
     pub problems: Vec<Problem>,
     pub undecodable: Vec<Vec<u8>>,
+    /// Past every seq ever issued (the counter, the entries, the tally):
+    /// a seq is never handed out twice, even after a loss.
     pub next_seq: u64,
     pub next_id: u64,
+    /// Audit seqs issued and not found (nor recorded lost before).
+    pub lost_seqs: Vec<(u64, u64)>,
+    /// Audit seqs recorded lost before.
+    pub gaps: Vec<(u64, u64)>,
 }
 
 /// The records that decode, which the indexes and references are checked
@@ -238,6 +252,10 @@ struct Records {
     roles: BTreeMap<Vec<u8>, (WsId, String)>,
     /// The audit item index the audit entries call for.
     audit_items: Pairs,
+    /// The seqs of the audit entries stored.
+    audit_seqs: BTreeSet<u64>,
+    /// Audit seqs recorded lost by an earlier repair.
+    gaps: Vec<(u64, u64)>,
     /// The first free audit seq: past the stored counter and every entry.
     next_seq: u64,
     /// The first free item/workspace id.
@@ -257,21 +275,55 @@ impl Records {
 
 /// Checks every invariant; reads the whole store (doctor only).
 pub fn check(store: &Store) -> Result<Found> {
-    Ok(check_pairs(all_pairs(store.kv())?))
+    let tally = store.kv().tally();
+    Ok(check_pairs_with(all_pairs(store.kv())?, tally.as_ref()))
 }
 
 /// Checks every invariant of a store's pairs (read from it, or salvaged).
 pub fn check_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Found {
+    check_pairs_with(pairs, None)
+}
+
+/// Like [`check_pairs`], with what the store's tally knows of its audit
+/// log (the highest seq ever issued, the seqs recorded lost).
+pub fn check_pairs_with(pairs: Vec<(Vec<u8>, Vec<u8>)>, known: Option<&Tally>) -> Found {
     let records = pairs.len();
     let mut c = Checker {
         problems: Vec::new(),
         undecodable: Vec::new(),
     };
     let t = by_table(&mut c, pairs);
-    let r = read_records(&mut c, &t);
+    let mut r = read_records(&mut c, &t);
+    let lost_seqs = check_audit_seqs(&mut c, &mut r, known);
     check_hierarchy(&mut c, &r);
     check_indexes(&mut c, &t, &r);
-    c.found(records, &r)
+    c.found(records, &r, lost_seqs)
+}
+
+/// Every audit seq issued is stored, or was recorded lost by a repair:
+/// the others are reported lost (the repair records them, and its own
+/// entry goes past the highest seq ever issued, R32).
+fn check_audit_seqs(c: &mut Checker, r: &mut Records, known: Option<&Tally>) -> Vec<(u64, u64)> {
+    if let Some(k) = known {
+        r.next_seq = r.next_seq.max(k.max_seq + 1);
+        r.gaps = tally::merged([r.gaps.clone(), k.gaps.clone()].concat());
+    }
+    let issued = r.next_seq - 1;
+    let missing = tally::ranges_of(
+        (1..=issued).filter(|s| !r.audit_seqs.contains(s) && !tally::in_ranges(&r.gaps, *s)),
+    );
+    if !missing.is_empty() {
+        let n: u64 = missing.iter().map(|(a, b)| b - a + 1).sum();
+        let gaps = tally::merged([r.gaps.clone(), missing.clone()].concat());
+        c.report(
+            format!(
+                "audit entries lost: seqs {} ({n} of the {issued} issued); a repair records them as lost",
+                tally::show_ranges(&missing)
+            ),
+            vec![Fix::Put(tally::gaps_key(), encode(&gaps))],
+        );
+    }
+    missing
 }
 
 /// The pairs by table; an empty key belongs to none and is reported.
@@ -301,10 +353,15 @@ fn read_records(c: &mut Checker, t: &Tables) -> Records {
     c.decode_each(t.get(keys::INTEG), |_, _, i: Integration| {
         r.integs.insert((i.ws, i.name));
     });
-    let max_seq = read_audit(c, t, &mut r.audit_items);
+    let max_seq = read_audit(c, t, &mut r.audit_items, &mut r.audit_seqs);
     let ids = r.items.keys().chain(r.wss.keys());
     r.next_id = ids.max().copied().unwrap_or(0) + 1;
     r.next_seq = check_meta(c, t, &r.users, r.next_id, max_seq).max(max_seq + 1);
+    r.gaps = t
+        .get(keys::META)
+        .get(&tally::gaps_key())
+        .and_then(|v| decode::<Vec<(u64, u64)>>(v, "audit gaps").ok())
+        .unwrap_or_default();
     // Decode the pair tables' values too: every record decodes.
     plain_records(c, t);
     r.roles = read_roles(c, t);
@@ -312,7 +369,24 @@ fn read_records(c: &mut Checker, t: &Tables) -> Records {
         c.dec::<ItemId>(k, v);
     }
     unknown_tables(c, t);
+    account_there(c, t);
     r
+}
+
+/// Records of an account need its account record (a store a load is
+/// filling, or left unfinished, has none yet: `store::load`).
+fn account_there(c: &mut Checker, t: &Tables) {
+    let meta = t.get(keys::META);
+    let records = t.0.keys().any(|table| *table != keys::META);
+    if records
+        && !meta.contains_key(&keys::meta("account"))
+        && !meta.contains_key(&crate::store::load::key())
+    {
+        c.report(
+            "the account record is missing: the store's records belong to no account (restore a backup)".into(),
+            vec![],
+        );
+    }
 }
 
 /// Users, groups, org units and tenants.
@@ -348,9 +422,15 @@ fn read_items(c: &mut Checker, t: &Tables) -> BTreeMap<ItemId, Item> {
 
 /// The audit entries, each of which must be stored under its own seq: adds
 /// the audit item index they call for, and returns the highest seq.
-fn read_audit(c: &mut Checker, t: &Tables, audit_items: &mut Pairs) -> u64 {
+fn read_audit(
+    c: &mut Checker,
+    t: &Tables,
+    audit_items: &mut Pairs,
+    seqs: &mut BTreeSet<u64>,
+) -> u64 {
     let mut max_seq = 0;
     c.decode_each(t.get(keys::AUDIT), |c, k, e: AuditEntry| {
+        seqs.insert(e.seq);
         if keys::audit(e.seq) != *k {
             c.report(
                 format!("audit entry {} holds seq {}", show_key(k), e.seq),
@@ -401,6 +481,15 @@ fn check_meta(
                 if let Some(n) = check_counter(c, k, v, max_seq + 1) {
                     next_seq = n;
                 }
+            }
+            b"audit_gaps" => {
+                c.dec::<Vec<(u64, u64)>>(k, v);
+            }
+            b"tally" => {
+                c.dec::<Tally>(k, v);
+            }
+            b"loading" => {
+                c.dec::<crate::store::load::Loading>(k, v);
             }
             _ => {}
         }
@@ -772,6 +861,15 @@ pub(crate) fn repair_entry(seq: u64, target: String) -> AuditEntry {
 impl App {
     /// `doctor`: checks, and with `repair`, backs up then fixes what is safe.
     pub fn doctor(&self, repair: bool, backup_dir: Option<&Path>) -> Result<Report> {
+        // What a load left unfinished is not an account to check or repair:
+        // it is cleared by the next load (`--clear-incomplete`).
+        if let Some(u) = self.store.unfinished()? {
+            return Ok(Report {
+                records: all_pairs(self.store.kv())?.len(),
+                incomplete: Some(u.describe(&self.store.label())),
+                ..Default::default()
+            });
+        }
         let found = check(&self.store)?;
         let mut report = Report {
             records: found.records,
@@ -808,12 +906,17 @@ impl App {
             }
         }
         // R32: the repair is a change, and is logged. Its seq is chosen here,
-        // past every stored entry, since the counter itself may be under repair.
+        // past every seq ever issued, since the counter itself may be under
+        // repair; seqs found lost are recorded as such, and named.
         let seq = found.next_seq;
-        tx.put(
-            keys::audit(seq),
-            &repair_entry(seq, format!("{} fixes", fixes.len())),
-        );
+        let mut target = format!("{} fixes", fixes.len());
+        if !found.lost_seqs.is_empty() {
+            target.push_str(&format!(
+                "; audit entries {} recorded lost",
+                tally::show_ranges(&found.lost_seqs)
+            ));
+        }
+        tx.put(keys::audit(seq), &repair_entry(seq, target));
         tx.put(keys::meta("next_seq"), &(seq + 1));
         tx.commit()?;
         report.repaired = fixes.len();

@@ -15,6 +15,7 @@ pub mod expect;
 pub mod gen;
 pub mod grants;
 mod items;
+pub mod loss;
 mod reach;
 pub mod request;
 mod resources;
@@ -139,12 +140,8 @@ impl App {
             .map_err(|e| Error::invalid(format!("--as: {}", e.message)))?;
         // Another process may have changed a shared store since the last request.
         self.store.refresh()?;
-        let Some(account) = self.store.account()? else {
-            return Err(Error::unavailable(format!(
-                "{} holds no account yet: run `treeward init --owner LOGIN` or `treeward demo`",
-                self.store.label()
-            )));
-        };
+        // A store a load left unfinished is refused, saying what to do.
+        let account = self.store.complete_account()?;
         let actor = self.principal_of(&login, &account).map_err(|e| {
             if e.outcome == Outcome::NotFound {
                 Error::not_found(format!(

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use super::gen::GenSpec;
 use super::review::WhatIf;
 use super::*;
+use crate::store::load::Loading;
 
 /// Every operation of SPEC §11, and the views the front ends read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -263,10 +264,19 @@ pub enum Request {
     Apply {
         entries: Vec<super::apply::Entry>,
     },
-    /// `asset rename ASSET_PATH NEW_NAME` (last: the variants before it keep their numbers).
+    /// `asset rename ASSET_PATH NEW_NAME`.
     AssetRename {
         asset_path: String,
         new_name: String,
+    },
+    /// `--clear-incomplete` of a load: removes what an interrupted load
+    /// (gen, import, copy, demo) left, before the load runs again.
+    ClearIncomplete,
+    /// `copy FROM TO`'s load into TO: an import that names where it comes
+    /// from (last: the variants before it keep their numbers).
+    CopyIn {
+        text: String,
+        from: String,
     },
 }
 
@@ -304,6 +314,8 @@ impl Request {
                 | Request::Export
                 | Request::Doctor { .. }
                 | Request::Backup { .. }
+                | Request::ClearIncomplete
+                | Request::CopyIn { .. }
         )
     }
 
@@ -316,7 +328,11 @@ impl Request {
     pub fn creates_store(&self) -> bool {
         matches!(
             self,
-            Request::Init { .. } | Request::Import { .. } | Request::Demo | Request::Gen(_)
+            Request::Init { .. }
+                | Request::Import { .. }
+                | Request::Demo
+                | Request::Gen(_)
+                | Request::CopyIn { .. }
         )
     }
 
@@ -328,7 +344,10 @@ impl Request {
 
     /// A bulk load: not one transaction, and the store is reopened after it.
     pub fn is_bulk_load(&self) -> bool {
-        matches!(self, Request::Import { .. } | Request::Gen(_))
+        matches!(
+            self,
+            Request::Import { .. } | Request::Gen(_) | Request::CopyIn { .. }
+        )
     }
 
     /// Takes long enough that the process holding the store should answer
@@ -341,6 +360,8 @@ impl Request {
                 | Request::Demo
                 | Request::Doctor { .. }
                 | Request::Backup { .. }
+                | Request::ClearIncomplete
+                | Request::CopyIn { .. }
         )
     }
 
@@ -410,6 +431,9 @@ pub struct DoctorReply {
     /// The store could not be opened as it was: what was read from its files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salvage: Option<super::salvage::SalvageNote>,
+    /// A load left the store unfinished: what it holds, and what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 /// How an item came to be where it is now.
@@ -587,13 +611,17 @@ impl App {
             Request::Gen(_) => "gen",
             Request::Demo => "demo",
             Request::Doctor { repair: true, .. } => "doctor --repair",
+            Request::ClearIncomplete => "--clear-incomplete",
+            Request::CopyIn { .. } => "copy",
             _ => return Ok(()),
         };
         if caller.service {
             return Ok(());
         }
-        let owner = match self.account_owner() {
-            Ok(o) => o,
+        // A store an interrupted load left is its runner's to clear or fill.
+        let owner = match self.store.account_and_mark() {
+            Ok((Some(a), _)) => Some(a.owner),
+            Ok((None, mark)) => mark.map(|m| m.by),
             Err(_) if matches!(req, Request::Doctor { .. }) => None,
             Err(e) => return Err(e),
         };
@@ -616,11 +644,9 @@ impl App {
                 let a = self.init(&owner)?;
                 Ok(Reply::Initialized { owner: a.owner })
             }
-            Request::Import { text } => {
-                let e = App::parse_export(&text)?;
-                let items = self.import(&e)?;
-                Ok(Reply::Imported { items })
-            }
+            Request::Import { text } => self.load_export(&caller, &text, None),
+            Request::CopyIn { text, from } => self.load_export(&caller, &text, Some(from)),
+            Request::ClearIncomplete => self.clear_incomplete(),
             Request::Demo => {
                 let owner = names::validate_login(&(caller.login)()?)?;
                 let operations = self.demo(&owner)?;
@@ -657,6 +683,7 @@ impl App {
                     backup: r.backup,
                     repair,
                     salvage: None,
+                    incomplete: r.incomplete,
                 }))
             }
             Request::Backup { dir, force } => Ok(Reply::Backup(self.backup(&dir, force)?)),
@@ -703,6 +730,32 @@ impl Reply {
             Reply::Applied(entries) => entries.iter().all(|e| !e.changed),
             _ => false,
         }
+    }
+}
+
+impl App {
+    /// `import` (or `copy`'s load, `from` its source): the export's text
+    /// loaded, the store marked meanwhile as the actor's load.
+    fn load_export(&self, caller: &Caller<'_>, text: &str, from: Option<String>) -> Result<Reply> {
+        let e = App::parse_export(text)?;
+        // The mark names who runs it: the actor, else the export's owner.
+        let by = (caller.login)()
+            .ok()
+            .and_then(|l| names::validate_login(&l).ok())
+            .unwrap_or_else(|| e.account.owner.clone());
+        let command = if from.is_some() { "copy" } else { "import" };
+        let items = self.import_as(&e, Loading::new(command, &by, from))?;
+        Ok(Reply::Imported { items })
+    }
+
+    /// `--clear-incomplete`: what an interrupted load left goes.
+    fn clear_incomplete(&self) -> Result<Reply> {
+        let (mark, gone) = self.store.clear_incomplete()?;
+        Ok(done(match mark {
+            Some(m) => format!("cleared {gone} records an interrupted {} left", m.command),
+            None if gone > 0 => format!("cleared {gone} records an interrupted load left"),
+            None => "nothing to clear: the store is empty".to_string(),
+        }))
     }
 }
 

@@ -12,7 +12,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::doctor::{check_pairs, default_backup_dir, repair_entry, table_name, Fix, Found};
+use super::doctor::{
+    check_pairs, check_pairs_with, default_backup_dir, repair_entry, table_name, Fix, Found,
+};
 use super::request::DoctorReply;
 use super::*;
 use crate::store::codec::{decode, encode};
@@ -20,6 +22,7 @@ use crate::store::kv::{Kv, Op};
 use crate::store::open::{self, SLED_DIR};
 use crate::store::salvage::{self, Salvaged};
 use crate::store::sled_kv::{self, SledKv};
+use crate::store::tally::{self, Tally};
 use crate::store::{keys, MAGIC, SCHEMA_VERSION};
 
 /// Where the fresh store is built, beside the damaged data (same file
@@ -41,6 +44,17 @@ pub struct SalvageNote {
     pub dropped: usize,
     /// Records in the fresh store that replaced the damaged one.
     pub kept: Option<usize>,
+    /// What the store held by its tally against what a repair keeps, per
+    /// kind of record (issue 23 #5).
+    #[serde(default)]
+    pub losses: Vec<super::loss::Loss>,
+    /// The tally compared with: its generation (changes counted), `None`
+    /// when the store kept none (written by an older treeward).
+    #[serde(default)]
+    pub tally: Option<u64>,
+    /// What is lost for good, in a few words (`None`: nothing known lost).
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 /// An error that says the store's data is damaged (not locked, not newer,
@@ -94,7 +108,12 @@ pub fn doctor_if_damaged(
         store: Store::of_pairs(read.pairs.clone()),
     };
     app.owners_only(&caller, req)?;
-    let found = check_pairs(read.pairs.clone().into_iter().collect());
+    let truth = truth(&data, &read);
+    let found = check_pairs_with(read.pairs.clone().into_iter().collect(), truth.as_ref());
+    let (fresh, fixes, entry) = fresh_pairs(read.pairs.clone(), &found, truth.as_ref())?;
+    let mut counted = fresh.clone();
+    counted.remove(&entry);
+    let losses = super::loss::losses(truth.as_ref(), &read, &counted, &found.lost_seqs);
     let mut reply = DoctorReply {
         records: found.records,
         problems: found.problems.iter().map(|p| p.text.clone()).collect(),
@@ -103,16 +122,35 @@ pub fn doctor_if_damaged(
         backup: None,
         repair: *repair,
         clean: false,
-        salvage: Some(note(dir, &read, &found, failed)),
+        salvage: Some(note(dir, &read, &found, failed, truth.as_ref(), losses)),
+        incomplete: None,
     };
     if *repair {
-        salvage_in_place(dir, read.pairs, &found, backup.as_deref(), &mut reply)?;
+        salvage_in_place(dir, fresh, fixes, backup.as_deref(), &mut reply)?;
     }
     drop(lock);
     Ok(Some(Reply::Doctor(reply)))
 }
 
-fn note(dir: &Path, read: &Salvaged, found: &Found, failed: Option<&Error>) -> SalvageNote {
+/// What the store is known to have held: the newest of the tally kept
+/// beside the data file and the one read from the data.
+fn truth(data: &Path, read: &Salvaged) -> Option<Tally> {
+    let beside = tally::read_file(data);
+    let inside = read.pairs.get(&tally::key()).and_then(|v| Tally::decode(v));
+    [beside, inside]
+        .into_iter()
+        .flatten()
+        .max_by_key(|t| t.generation)
+}
+
+fn note(
+    dir: &Path,
+    read: &Salvaged,
+    found: &Found,
+    failed: Option<&Error>,
+    truth: Option<&Tally>,
+    losses: Vec<super::loss::Loss>,
+) -> SalvageNote {
     let why = match failed {
         // Its advice is to run doctor: this is doctor.
         Some(e) => e
@@ -130,16 +168,32 @@ fn note(dir: &Path, read: &Salvaged, found: &Found, failed: Option<&Error>) -> S
     for k in read.pairs.keys() {
         *tables.entry(table_name(k[0]).to_string()).or_insert(0) += 1;
     }
+    let mut lost = super::loss::lines(truth, read, &losses);
+    let account = keys::meta("account");
+    if !read.pairs.contains_key(&account) {
+        lost.push(match truth.and_then(|t| t.account.as_deref()) {
+            Some(a) => format!(
+                "the account record (owner {}) could not be read: a repair restores it from the tally kept with the store",
+                decode::<Account>(a, "account").map(|a| a.owner).unwrap_or_default()
+            ),
+            None => "the account record could not be read, and no tally holds it: restore a backup".into(),
+        });
+    }
+    lost.extend(damage_lines(read, found.undecodable.len()));
     SalvageNote {
         why,
         read: tables,
-        lost: lost_lines(read, found.undecodable.len()),
+        lost,
         dropped: found.undecodable.len(),
         kept: None,
+        summary: super::loss::summary(&losses),
+        losses,
+        tally: truth.map(|t| t.generation),
     }
 }
 
-fn lost_lines(read: &Salvaged, undecodable: usize) -> Vec<String> {
+/// Where the data file was unreadable, and what that cost the reader.
+fn damage_lines(read: &Salvaged, undecodable: usize) -> Vec<String> {
     let stretch = |v: &[(u64, u64)]| {
         let bytes: u64 = v.iter().map(|(_, n)| n).sum();
         let at: Vec<String> = v.iter().take(5).map(|(o, _)| o.to_string()).collect();
@@ -159,8 +213,8 @@ fn lost_lines(read: &Salvaged, undecodable: usize) -> Vec<String> {
         ));
     }
     for (n, what) in [
-        (read.lost_pages, "pages of records could not be read at all: their records are lost"),
-        (read.stale_pages, "pages of records were read from an older copy in the log: changes to them since that copy are lost"),
+        (read.lost_pages, "pages could not be read at all (the records lost with them, if any, are counted above)"),
+        (read.stale_pages, "pages were read from an older copy in the log (what changed since is counted above)"),
         (read.lost_blobs, "large pages kept beside the data file (in blobs/) are missing or damaged"),
         (undecodable, "records read do not decode: a repair leaves them out"),
     ] {
@@ -172,12 +226,25 @@ fn lost_lines(read: &Salvaged, undecodable: usize) -> Vec<String> {
 }
 
 /// The fresh store's records: those that decode, the safe fixes applied,
-/// counters past every record, the format records, and the repair logged.
-fn fresh_pairs(mut pairs: Pairs, found: &Found) -> Result<(Pairs, usize)> {
+/// counters past every seq and id ever issued, the audit seqs found lost
+/// recorded as such, the format records, and the repair logged (past the
+/// highest seq ever issued: a seq is never reused, R32).
+fn fresh_pairs(
+    mut pairs: Pairs,
+    found: &Found,
+    truth: Option<&Tally>,
+) -> Result<(Pairs, usize, Vec<u8>)> {
     for k in &found.undecodable {
         pairs.remove(k);
     }
-    let again = check_pairs(pairs.clone().into_iter().collect());
+    // The engine keeps its own tally (a load's mark is kept: a store cut
+    // short stays so).
+    pairs.remove(&tally::key());
+    // The account record, when it could not be read, from the tally.
+    if let Some(a) = truth.and_then(|t| t.account.clone()) {
+        pairs.entry(keys::meta("account")).or_insert(a);
+    }
+    let again = check_pairs_with(pairs.clone().into_iter().collect(), truth);
     let fixes: Vec<&Fix> = again.problems.iter().flat_map(|p| &p.fix).collect();
     for f in &fixes {
         match f {
@@ -204,21 +271,28 @@ fn fresh_pairs(mut pairs: Pairs, found: &Found) -> Result<(Pairs, usize)> {
         encode(&id.unwrap_or(0).max(again.next_id)),
     );
     let seq = again.next_seq;
-    let entry = repair_entry(seq, format!("salvaged {} records", pairs.len()));
+    let mut target = format!("salvaged {} records", pairs.len());
+    if !again.lost_seqs.is_empty() {
+        target.push_str(&format!(
+            "; audit entries {} are lost",
+            tally::show_ranges(&again.lost_seqs)
+        ));
+    }
+    let entry = repair_entry(seq, target);
     pairs.insert(keys::audit(seq), encode(&entry));
     pairs.insert(keys::meta("next_seq"), encode(&(seq + 1)));
-    Ok((pairs, fixes.len()))
+    let n = fixes.len();
+    Ok((pairs, n, keys::audit(seq)))
 }
 
 /// Backs the damaged files up, builds the fresh store, swaps it in.
 fn salvage_in_place(
     dir: &Path,
     pairs: Pairs,
-    found: &Found,
+    fixes: usize,
     backup: Option<&Path>,
     reply: &mut DoctorReply,
 ) -> Result<()> {
-    let (pairs, fixes) = fresh_pairs(pairs, found)?;
     let to = backup
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_backup_dir(dir));
@@ -251,15 +325,20 @@ fn write_fresh(dir: &Path, pairs: &Pairs) -> Result<()> {
         // An earlier repair cut short: its half-built store is of no use.
         fs::remove_dir_all(&fresh).map_err(|e| io(dir, e))?;
     }
-    let ops: Vec<Op> = pairs
+    let mut ops: Vec<Op> = pairs
         .iter()
         .map(|(k, v)| Op::Put(k.clone(), v.clone()))
         .collect();
+    // The counter last, in an ordinary commit: it writes the fresh store's
+    // tally (and its copy beside the data) and flushes the bulk writes.
+    let last = ops.pop();
     let back = open::owner_only(|| -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let kv = SledKv::open(dir, &fresh)?;
         kv.bulk(&ops)?;
-        kv.commit(&[], &[])?; // flushes the bulk writes
-        super::doctor::all_pairs(&kv)
+        kv.commit(&[], last.as_slice())?;
+        let mut back = super::doctor::all_pairs(&kv)?;
+        back.retain(|(k, _)| *k != tally::key());
+        Ok(back)
     })
     .map_err(|e| io(dir, e.message))?;
     if back.len() != pairs.len()

@@ -1,6 +1,7 @@
 //! `export` and `import`: the whole store as one JSON document. `import`
 //! works on an empty store, checks every rule a store must satisfy (R1, R2,
-//! references, no cycles) and writes everything in one transaction.
+//! references, no cycles), then writes it all or nothing: in batches, the
+//! store marked as being loaded until the last commit (`store::load`).
 //! The audit log travels with the data and import adds no entry of its own,
 //! so export → import → export gives the same document.
 
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 use crate::store::keys;
+use crate::store::load::Loading;
 
 pub const FORMAT: &str = "treeward-export";
 pub const FORMAT_VERSION: u32 = 1;
@@ -81,9 +83,7 @@ impl App {
     /// The whole store, in a stable order.
     pub fn export(&self) -> Result<Export> {
         let st = &self.store;
-        let account = st
-            .account()?
-            .ok_or_else(|| Error::unavailable("the store holds no account yet"))?;
+        let account = st.complete_account()?;
         let mut users = st.users()?;
         users.sort_by(|a, b| a.login.cmp(&b.login));
         let mut groups = Vec::new();
@@ -101,54 +101,12 @@ impl App {
                 parent: o.parent,
             });
         }
-        let mut workspaces = Vec::new();
         let mut all_ws = st.workspaces()?;
         all_ws.sort_by_key(|w| w.id);
-        for w in all_ws {
-            let members = st
-                .members(w.id)?
-                .into_iter()
-                .map(|(login, r)| MemberExport {
-                    login,
-                    roles: r.list(),
-                })
-                .collect();
-            let mut roots = vec![SpaceRef::team(w.id)];
-            for (login, r) in st.members(w.id)? {
-                if r.has(Role::Analyst)
-                    || st.has_children(&Parent::Root(SpaceRef::my(w.id, &login)))?
-                {
-                    roots.push(SpaceRef::my(w.id, &login));
-                }
-            }
-            let mut items = Vec::new();
-            for space in roots {
-                // Depth first, in R3 order: parents always precede children.
-                let mut stack: Vec<Item> = st.children(&Parent::Root(space))?;
-                stack.reverse();
-                while let Some(it) = stack.pop() {
-                    if it.kind == ItemKind::Folder {
-                        let mut kids = st.children(&Parent::Folder(it.id))?;
-                        kids.reverse();
-                        stack.extend(kids);
-                    }
-                    items.push(ItemExport {
-                        assets: st.assets(it.id)?,
-                        grants: st.grants_on(it.id)?,
-                        item: it,
-                    });
-                }
-            }
-            workspaces.push(WorkspaceExport {
-                integrations: st.integrations(w.id)?,
-                id: w.id,
-                name: w.name,
-                created: w.created,
-                resources: w.resources,
-                members,
-                items,
-            });
-        }
+        let workspaces = all_ws
+            .into_iter()
+            .map(|w| self.export_workspace(w))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Export {
             format: FORMAT.into(),
             version: FORMAT_VERSION,
@@ -161,6 +119,53 @@ impl App {
             audit: st.audit_all()?,
             audit_details: st.audit_extras(keys::AUDIT_DETAIL, "audit detail")?,
             audit_access: st.audit_extras(keys::AUDIT_ACCESS, "audit access record")?,
+        })
+    }
+
+    /// A workspace with its members, integrations and every item of its
+    /// spaces (Team Space, and the My Creations of its members).
+    fn export_workspace(&self, w: Workspace) -> Result<WorkspaceExport> {
+        let st = &self.store;
+        let members = st
+            .members(w.id)?
+            .into_iter()
+            .map(|(login, r)| MemberExport {
+                login,
+                roles: r.list(),
+            })
+            .collect();
+        let mut roots = vec![SpaceRef::team(w.id)];
+        for (login, r) in st.members(w.id)? {
+            if r.has(Role::Analyst) || st.has_children(&Parent::Root(SpaceRef::my(w.id, &login)))? {
+                roots.push(SpaceRef::my(w.id, &login));
+            }
+        }
+        let mut items = Vec::new();
+        for space in roots {
+            // Depth first, in R3 order: parents always precede children.
+            let mut stack: Vec<Item> = st.children(&Parent::Root(space))?;
+            stack.reverse();
+            while let Some(it) = stack.pop() {
+                if it.kind == ItemKind::Folder {
+                    let mut kids = st.children(&Parent::Folder(it.id))?;
+                    kids.reverse();
+                    stack.extend(kids);
+                }
+                items.push(ItemExport {
+                    assets: st.assets(it.id)?,
+                    grants: st.grants_on(it.id)?,
+                    item: it,
+                });
+            }
+        }
+        Ok(WorkspaceExport {
+            integrations: st.integrations(w.id)?,
+            id: w.id,
+            name: w.name,
+            created: w.created,
+            resources: w.resources,
+            members,
+            items,
         })
     }
 
@@ -202,18 +207,35 @@ impl App {
 
     /// Imports into an empty store, after checking the document whole.
     pub fn import(&self, e: &Export) -> Result<usize> {
-        let mut tx = self.store.begin()?;
-        if self.store.account()?.is_some() {
-            return Err(Error::conflict(
-                "import works on an empty store; this one holds an account",
-            ));
-        }
+        let mark = Loading::new("import", &e.account.owner, None);
+        self.import_as(e, mark)
+    }
+
+    /// Imports into an empty store, marked as `mark` says while it loads
+    /// (an import, a copy, the demo, a backup's store).
+    pub fn import_as(&self, e: &Export, mark: Loading) -> Result<usize> {
         let n = validate(e)?;
-        // Large imports are written in atomic batches; the account record
-        // goes last, in an ordinary (flushed) commit, so an interrupted
-        // import leaves a store that claims no account and can be imported again.
-        const CHUNK: usize = 20_000;
-        let mut pending = 0usize;
+        // All or nothing: the store is marked before the first record, and
+        // the mark goes with the account record, in the last commit (an
+        // ordinary, flushed one). An interrupted import leaves a store every
+        // command refuses until a load clears it (`store::load`).
+        let _load = self.store.begin_load(mark)?;
+        let mut tx = self.store.begin()?;
+        self.import_people(&mut tx, e);
+        let tx = self.import_workspaces(tx, e)?;
+        tx.commit_bulk()?;
+        self.store.sync()?;
+        let mut tx = self.store.begin()?;
+        tx.reserve_ids_above(max_id(e));
+        put_audit(&mut tx, e);
+        tx.put(keys::meta("account"), &e.account);
+        tx.end_load();
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Users, tenants, groups and org units with their members.
+    fn import_people(&self, tx: &mut crate::store::Txn<'_>, e: &Export) {
         for u in &e.users {
             tx.put(keys::user(&u.login), u);
         }
@@ -245,9 +267,17 @@ impl App {
                 tx.put(keys::pair(keys::USER_ORG, m, &o.name), &());
             }
         }
-        let mut max_id = 0;
+    }
+
+    /// Workspaces with their members, integrations and items, written in
+    /// batches of [`IMPORT_CHUNK`] items.
+    fn import_workspaces<'s>(
+        &'s self,
+        mut tx: crate::store::Txn<'s>,
+        e: &Export,
+    ) -> Result<crate::store::Txn<'s>> {
+        let mut pending = 0usize;
         for w in &e.workspaces {
-            max_id = max_id.max(w.id);
             let ws = Workspace {
                 id: w.id,
                 name: w.name.clone(),
@@ -265,7 +295,6 @@ impl App {
             }
             for ie in &w.items {
                 let it = &ie.item;
-                max_id = max_id.max(it.id);
                 tx.put_item(it);
                 for a in &ie.assets {
                     tx.put(keys::asset(it.id, a.kind, &a.name), a);
@@ -277,24 +306,27 @@ impl App {
                     tx.put(keys::integ_use(w.id, i, it.id), &());
                 }
                 pending += 1;
-                if pending == CHUNK {
+                if pending == IMPORT_CHUNK {
                     tx.commit_bulk()?;
                     tx = self.store.begin()?;
                     pending = 0;
                 }
             }
         }
-        // The rest goes in one ordinary commit, once every record before it
-        // is on disk: a load cut short never claims an account.
-        tx.commit_bulk()?;
-        self.store.sync()?;
-        let mut tx = self.store.begin()?;
-        tx.reserve_ids_above(max_id);
-        put_audit(&mut tx, e);
-        tx.put(keys::meta("account"), &e.account);
-        tx.commit()?;
-        Ok(n)
+        Ok(tx)
     }
+}
+
+/// Items per batch of an import.
+const IMPORT_CHUNK: usize = 20_000;
+
+/// The highest workspace or item id of an export.
+fn max_id(e: &Export) -> u64 {
+    e.workspaces
+        .iter()
+        .flat_map(|w| std::iter::once(w.id).chain(w.items.iter().map(|i| i.item.id)))
+        .max()
+        .unwrap_or(0)
 }
 
 fn inv(m: impl Into<String>) -> Error {
@@ -701,6 +733,13 @@ fn put_audit(tx: &mut crate::store::Txn<'_>, e: &Export) {
         tx.put(keys::audit_access(*seq), a);
     }
     tx.put(keys::meta("next_seq"), &(max_seq + 1));
+    // Seqs the exported store no longer had (lost before, and recorded so
+    // there) are not this store's loss either.
+    let seqs: HashSet<u64> = e.audit.iter().map(|a| a.seq).collect();
+    let gaps = crate::store::tally::ranges_of((1..=max_seq).filter(|s| !seqs.contains(s)));
+    if !gaps.is_empty() {
+        tx.put(crate::store::tally::gaps_key(), &gaps);
+    }
 }
 
 /// An export's audit log: distinct sequence numbers, and what is kept beside

@@ -41,6 +41,9 @@ pub const DRY_RUN_ON: &[&[&str]] = &[
     &["apply"],
 ];
 
+/// `--clear-incomplete` of the loads (gen, import, copy, demo).
+const CLEAR_INCOMPLETE: &str = "First clear what an interrupted load left in the store (a store such a load marked, or records without an account; never a whole account), then load";
+
 /// The shells `completions` writes a script for.
 pub const SHELLS: &[&str] = &["bash", "zsh", "fish"];
 
@@ -436,10 +439,15 @@ pub enum Cmd {
     Import {
         /// A file written by `treeward export`, or '-' for stdin
         file: PathBuf,
+        #[arg(long, help = CLEAR_INCOMPLETE)]
+        clear_incomplete: bool,
     },
     /// Fill an empty store with a realistic sample account owned by you
     #[command(after_help = examples!("treeward --db /tmp/treeward-demo demo", "treeward --db /tmp/treeward-demo --as alice tree"))]
-    Demo,
+    Demo {
+        #[arg(long, help = CLEAR_INCOMPLETE)]
+        clear_incomplete: bool,
+    },
     /// Every user who can view PATH, their level and where it comes from
     #[command(after_help = examples!(
         r#"treeward who "/Default Workspace/team/Plant""#,
@@ -504,6 +512,8 @@ pub enum Cmd {
         /// The random seed: the same seed, the same account
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        #[arg(long, help = CLEAR_INCOMPLETE)]
+        clear_incomplete: bool,
     },
     /// Check the store's invariants; with --repair, back up then fix what is safe
     #[command(after_help = examples!("treeward doctor", "treeward doctor --repair --backup /tmp/before-repair"))]
@@ -535,6 +545,8 @@ pub enum Cmd {
         from: PathBuf,
         /// The empty store to fill: a directory or postgresql://USER@HOST/DB
         to: PathBuf,
+        #[arg(long, help = CLEAR_INCOMPLETE)]
+        clear_incomplete: bool,
     },
     /// Serve the store to several users at once over a Unix socket (--socket)
     #[command(after_help = examples!("treeward serve", "treeward serve --socket /run/treeward/treeward.sock"))]

@@ -171,16 +171,23 @@ pub enum Invocation {
     },
     /// `access --all`, `who --recursive`: an entitlement report, streamed.
     Report(report::Report),
-    /// `copy FROM TO`: every record of one store into another, empty one.
-    Copy { from: PathBuf, to: PathBuf },
+    /// `copy FROM TO`: every record of one store into another, empty one
+    /// (`clear`: what an interrupted load left in TO goes first).
+    Copy {
+        from: PathBuf,
+        to: PathBuf,
+        clear: bool,
+    },
     /// `completions`, `man`: printed or written here, without the store.
     Offline(Cmd),
     /// `complete`: a completion script's candidates (never an error).
     Complete(complete::Query),
-    /// One request of the app layer; `export_to`: the file an export is written to.
+    /// One request of the app layer; `export_to`: the file an export is
+    /// written to; `clear_first`: a load's `--clear-incomplete`.
     Run {
         request: Request,
         export_to: Option<PathBuf>,
+        clear_first: bool,
     },
 }
 
@@ -223,69 +230,15 @@ fn roles_of(words: &[String]) -> Result<Vec<Role>> {
 pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     let mut export_to = None;
+    let cmd = match own_invocation(cmd)? {
+        Ok(inv) => return Ok(inv),
+        Err(cmd) => cmd,
+    };
     let request = match cmd {
-        Cmd::Serve => return Ok(Invocation::Serve),
-        Cmd::Copy { from, to } => return Ok(Invocation::Copy { from, to }),
-        Cmd::Watch { since } => return Ok(Invocation::Watch { since }),
-        Cmd::Test { files, junit } => return Ok(Invocation::Test { files, junit }),
-        Cmd::Access {
-            all: true,
-            workspace,
-            ..
-        } => return Ok(Invocation::Report(report::Report::Everyone { workspace })),
-        Cmd::Who {
-            path,
-            level,
-            via,
-            recursive: true,
-        } => {
-            return Ok(Invocation::Report(report::Report::Below {
-                path,
-                level,
-                via,
-            }))
-        }
-        c @ (Cmd::Completions { .. } | Cmd::Man { .. }) => return Ok(Invocation::Offline(c)),
-        Cmd::StressWriter {
-            seed,
-            ops,
-            workspace,
-            root,
-        } => {
-            return Ok(Invocation::StressWriter {
-                seed,
-                ops,
-                workspace,
-                root,
-            })
-        }
         Cmd::Init { owner } => Request::Init { owner },
-        Cmd::Import { file } => Request::Import {
-            text: read_input(&file)?,
-        },
-        Cmd::Demo => Request::Demo,
         Cmd::Apply { file } => Request::Apply {
             entries: crate::app::changes_file::parse(&file.to_string_lossy(), &read_input(&file)?)?,
         },
-        Cmd::Gen {
-            items,
-            users,
-            groups,
-            org_depth,
-            depth,
-            grants,
-            wide,
-            seed,
-        } => Request::Gen(crate::app::request::GenSpec {
-            items,
-            users,
-            groups,
-            org_depth,
-            depth,
-            grants,
-            wide,
-            seed,
-        }),
         Cmd::Export { file, force } => {
             // Checked before the store is opened: a refusal changes nothing.
             if let Some(f) = file.as_ref().filter(|f| !force && f.exists()) {
@@ -314,7 +267,104 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
     } else {
         request
     };
-    Ok(Invocation::Run { request, export_to })
+    Ok(Invocation::Run {
+        request,
+        export_to,
+        clear_first: false,
+    })
+}
+
+/// The commands that are not one request of the app layer (or that are
+/// one with more to do: a load's `--clear-incomplete`); the others are
+/// handed back.
+fn own_invocation(cmd: Cmd) -> Result<Result<Invocation, Cmd>> {
+    Ok(Ok(match cmd {
+        Cmd::Serve => Invocation::Serve,
+        Cmd::Copy {
+            from,
+            to,
+            clear_incomplete,
+        } => Invocation::Copy {
+            from,
+            to,
+            clear: clear_incomplete,
+        },
+        Cmd::Watch { since } => Invocation::Watch { since },
+        Cmd::Test { files, junit } => Invocation::Test { files, junit },
+        Cmd::Access {
+            all: true,
+            workspace,
+            ..
+        } => Invocation::Report(report::Report::Everyone { workspace }),
+        Cmd::Who {
+            path,
+            level,
+            via,
+            recursive: true,
+        } => Invocation::Report(report::Report::Below { path, level, via }),
+        c @ (Cmd::Completions { .. } | Cmd::Man { .. }) => Invocation::Offline(c),
+        Cmd::StressWriter {
+            seed,
+            ops,
+            workspace,
+            root,
+        } => Invocation::StressWriter {
+            seed,
+            ops,
+            workspace,
+            root,
+        },
+        c @ (Cmd::Import { .. } | Cmd::Demo { .. } | Cmd::Gen { .. }) => {
+            let (request, clear_first) = load_request(c)?;
+            Invocation::Run {
+                request,
+                export_to: None,
+                clear_first,
+            }
+        }
+        other => return Ok(Err(other)),
+    }))
+}
+
+/// A load's request (import, demo, gen), and whether `--clear-incomplete`
+/// asks to clear what an interrupted load left first.
+fn load_request(cmd: Cmd) -> Result<(Request, bool)> {
+    Ok(match cmd {
+        Cmd::Import {
+            file,
+            clear_incomplete,
+        } => (
+            Request::Import {
+                text: read_input(&file)?,
+            },
+            clear_incomplete,
+        ),
+        Cmd::Demo { clear_incomplete } => (Request::Demo, clear_incomplete),
+        Cmd::Gen {
+            items,
+            users,
+            groups,
+            org_depth,
+            depth,
+            grants,
+            wide,
+            seed,
+            clear_incomplete,
+        } => (
+            Request::Gen(crate::app::request::GenSpec {
+                items,
+                users,
+                groups,
+                org_depth,
+                depth,
+                grants,
+                wide,
+                seed,
+            }),
+            clear_incomplete,
+        ),
+        _ => return Err(Error::invalid("not a load (gen, import or demo)")),
+    })
 }
 
 /// The request of a command that acts on the account: each group of

@@ -626,15 +626,19 @@ fn salvage_text(n: &crate::app::salvage::SalvageNote, records: usize) -> String 
         tables.join(", ")
     );
     for l in &n.lost {
-        t.push_str(&format!("lost: {l}\n"));
-    }
-    if n.lost.is_empty() {
-        t.push_str("lost: no record is known lost (the damage hit copies the log had replaced)\n");
+        t.push_str(&format!("lost: {}\n", escape(l)));
     }
     t.push_str(&match n.kept {
         Some(k) => format!(
-            "salvaged: a fresh store of {k} records replaces the damaged data ({} left out)\n",
-            n.dropped
+            "salvaged: a fresh store of {k} records replaces the damaged data ({} left out){}\n",
+            n.dropped,
+            match &n.summary {
+                Some(s) => format!(
+                    "; lost for good: {} (a backup from before the damage holds them)",
+                    escape(s)
+                ),
+                None => String::new(),
+            }
         ),
         None => "next: `treeward doctor --repair` copies the damaged files aside, then builds a fresh store from the records read\n".into(),
     });
@@ -644,6 +648,22 @@ fn salvage_text(n: &crate::app::salvage::SalvageNote, records: usize) -> String 
 /// `doctor`: one line per problem; exit 0 when clean, 5 when problems remain,
 /// 6 when the store is damaged and was not repaired.
 fn doctor(r: DoctorReply) -> Out {
+    if let Some(why) = &r.incomplete {
+        // Not an account: what an unfinished load left (exit 6, as every
+        // other command answers for such a store).
+        return Out {
+            text: format!(
+                "incomplete: {}
+records: {} (none of them is checked or repaired)
+",
+                escape(why),
+                r.records
+            ),
+            json: json!({ "ok": false, "records": r.records, "incomplete": why }),
+            code: 6,
+            rows: None,
+        };
+    }
     let mut text = String::new();
     let unrepaired = r.salvage.as_ref().is_some_and(|n| n.kept.is_none());
     if let Some(n) = &r.salvage {

@@ -120,6 +120,52 @@ pub trait Kv: Send + Sync {
     fn link(&self) -> Option<DbLink> {
         None
     }
+    /// The tally kept with every commit, where the engine keeps one (a
+    /// directory store: see [`super::tally`]).
+    fn tally(&self) -> Option<super::tally::Tally> {
+        None
+    }
+    /// Removes every record but those of `keep` (what an interrupted load
+    /// left, cleared by the next one): in batches, each committed; returns
+    /// how many went.
+    fn clear_except(&self, keep: &[Vec<u8>]) -> Result<usize> {
+        clear_in_batches(self, keep)
+    }
+    /// This process is about to fill the store (a load): engines several
+    /// processes write mark it for them until the returned token is
+    /// dropped. `None`: another process marks it now.
+    fn claim_load(&self) -> Result<Option<Box<dyn Send>>> {
+        Ok(Some(Box::new(())))
+    }
+    /// Whether another process marks the store as being filled now.
+    fn load_claimed_elsewhere(&self) -> Result<bool> {
+        Ok(false)
+    }
+}
+
+/// Removes every record of `kv` but those of `keep`, in committed batches;
+/// returns how many went.
+pub fn clear_in_batches(kv: &(impl Kv + ?Sized), keep: &[Vec<u8>]) -> Result<usize> {
+    const BATCH: usize = 10_000;
+    let mut gone = 0;
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = kv.scan(&[], after.as_deref(), BATCH)?;
+        let last = page.len() < BATCH;
+        after = page.last().map(|(k, _)| k.clone());
+        let dels: Vec<Op> = page
+            .into_iter()
+            .filter(|(k, _)| !keep.contains(k))
+            .map(|(k, _)| Op::Del(k))
+            .collect();
+        gone += dels.len();
+        if !dels.is_empty() {
+            kv.commit(&[], &dels)?;
+        }
+        if last {
+            return Ok(gone);
+        }
+    }
 }
 
 /// The link to a database server, as people are told about it.

@@ -3,14 +3,17 @@
 
 pub mod cache;
 pub mod codec;
+pub mod iblt;
 pub mod keys;
 pub mod kv;
+pub mod load;
 pub mod open;
 pub use open::require_existing;
 pub mod overlay;
 pub mod pg_kv;
 pub mod salvage;
 pub mod sled_kv;
+pub mod tally;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -44,6 +47,8 @@ pub struct Store {
     /// Engines several processes write: the thread that learns of their
     /// changes (see [`Store::follow`]); stopped when the store is dropped.
     follower: Option<Follower>,
+    /// A load of this process fills the store now (see [`load`]).
+    loading_here: std::sync::atomic::AtomicBool,
 }
 
 /// Committed changes as they happen, for `treeward serve`'s push stream: each
@@ -106,6 +111,7 @@ impl Store {
             _lock: None,
             feed: Default::default(),
             follower: None,
+            loading_here: Default::default(),
         }
     }
 
@@ -119,6 +125,7 @@ impl Store {
             _lock: Some(lock),
             feed: Default::default(),
             follower: None,
+            loading_here: Default::default(),
         };
         s.init_meta()?;
         Ok(s)
@@ -160,6 +167,7 @@ impl Store {
             _lock: None,
             feed: Default::default(),
             follower: None,
+            loading_here: Default::default(),
         };
         s.init_meta()?;
         let mut s = s;
@@ -718,6 +726,7 @@ impl Store {
             _lock: None,
             feed: Default::default(),
             follower: None,
+            loading_here: Default::default(),
         }
     }
 
@@ -1103,6 +1112,10 @@ impl<'s> Txn<'s> {
             self.put(nk, &new.id);
         }
         self.put(keys::item(new.id), new);
+    }
+    /// The last commit of a load removes its mark (see [`load`]).
+    pub fn end_load(&mut self) {
+        self.del(load::key());
     }
     pub fn del_item(&mut self, it: &Item) {
         self.del(keys::item(it.id));

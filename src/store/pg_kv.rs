@@ -230,6 +230,12 @@ WITH RECURSIVE walk(i, pfx, n) AS (
 )
 SELECT i, n FROM walk WHERE i > 0 ORDER BY i";
 
+/// The advisory lock held while treeward's tables are made ("twmg").
+const MIGRATE_LOCK: i64 = 0x7477_6d67;
+
+/// The advisory lock a load holds while it fills the database ("twld").
+const LOAD_LOCK: i64 = 0x7477_6c64;
+
 /// The channel a commit notifies, with its generation as the payload.
 const CHANNEL: &str = "treeward_changes";
 /// The end of a change that notifies [`CHANNEL`].
@@ -519,40 +525,14 @@ impl PgKv {
 
     fn migrate(&self, c: &mut Client) -> Result<()> {
         let f = |e: postgres::Error| self.failed(&e);
-        let ours: bool = c
-            .query_one("SELECT to_regclass('treeward_schema') IS NOT NULL", &[])
-            .map_err(f)?
-            .get(0);
-        if !ours {
-            let others: i64 = c
-                .query_one(
-                    "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
-                    &[],
-                )
-                .map_err(f)?
-                .get(0);
-            if others > 0 {
-                return Err(Error::unavailable(format!(
-                    "{} is not a treeward store (it holds tables of another application)",
-                    self.shown
-                )));
-            }
-            c.batch_execute(
-                "BEGIN;
-                 CREATE TABLE treeward_schema (one boolean PRIMARY KEY DEFAULT true CHECK (one), version integer NOT NULL);
-                 CREATE TABLE treeward_kv (k bytea PRIMARY KEY, v bytea NOT NULL);
-                 CREATE TABLE treeward_generation (one boolean PRIMARY KEY DEFAULT true CHECK (one), gen bigint NOT NULL);
-                 CREATE TABLE treeward_changes (gen bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), keys bytea[] NOT NULL);
-                 INSERT INTO treeward_generation (gen) VALUES (0);
-                 COMMIT;",
+        let ours = |c: &mut Client| -> std::result::Result<bool, postgres::Error> {
+            Ok(
+                c.query_one("SELECT to_regclass('treeward_schema') IS NOT NULL", &[])?
+                    .get(0),
             )
-            .map_err(f)?;
-            c.execute(
-                "INSERT INTO treeward_schema (version) VALUES ($1)",
-                &[&PG_SCHEMA_VERSION],
-            )
-            .map_err(f)?;
-            return Ok(());
+        };
+        if !ours(c).map_err(f)? {
+            self.create_tables(c)?;
         }
         let v: i32 = c
             .query_one("SELECT version FROM treeward_schema", &[])
@@ -565,6 +545,56 @@ impl PgKv {
             )));
         }
         Ok(())
+    }
+
+    /// treeward's tables in an empty database, in one transaction, one
+    /// process at a time (an advisory lock; the next finds them made): two
+    /// processes opening a new database at once both succeed.
+    fn create_tables(&self, c: &mut Client) -> Result<()> {
+        let f = |e: postgres::Error| self.failed(&e);
+        let mut tx = c.transaction().map_err(f)?;
+        tx.query_one("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
+            .map_err(f)?;
+        // Read through the statement's snapshot (not the catalog cache,
+        // which may not have heard yet of tables made while we waited).
+        let made: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
+                  WHERE schemaname = current_schema() AND tablename = 'treeward_schema')",
+                &[],
+            )
+            .map_err(f)?
+            .get(0);
+        if made {
+            return tx.commit().map_err(f);
+        }
+        let others: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+                &[],
+            )
+            .map_err(f)?
+            .get(0);
+        if others > 0 {
+            return Err(Error::unavailable(format!(
+                "{} is not a treeward store (it holds tables of another application)",
+                self.shown
+            )));
+        }
+        tx.batch_execute(
+            "CREATE TABLE treeward_schema (one boolean PRIMARY KEY DEFAULT true CHECK (one), version integer NOT NULL);
+             CREATE TABLE treeward_kv (k bytea PRIMARY KEY, v bytea NOT NULL);
+             CREATE TABLE treeward_generation (one boolean PRIMARY KEY DEFAULT true CHECK (one), gen bigint NOT NULL);
+             CREATE TABLE treeward_changes (gen bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), keys bytea[] NOT NULL);
+             INSERT INTO treeward_generation (gen) VALUES (0);",
+        )
+        .map_err(f)?;
+        tx.execute(
+            "INSERT INTO treeward_schema (version) VALUES ($1)",
+            &[&PG_SCHEMA_VERSION],
+        )
+        .map_err(f)?;
+        tx.commit().map_err(f)
     }
 
     /// A connection: an idle one, a new one while fewer than
@@ -1089,6 +1119,55 @@ impl Kv for PgKv {
 
     fn link(&self) -> Option<DbLink> {
         Some(self.link_state().link)
+    }
+
+    /// The load's mark for other processes: an advisory lock held on a
+    /// connection of its own, released when the token is dropped (the
+    /// connection closes) or the process dies (the server ends its session).
+    fn claim_load(&self) -> Result<Option<Box<dyn Send>>> {
+        let mut c = self.take()?;
+        let got: bool = c
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOAD_LOCK])
+            .map_err(|e| self.failed(&e))?
+            .get(0);
+        if !got {
+            self.put_back(c);
+            return Ok(None);
+        }
+        Ok(Some(Box::new(c)))
+    }
+
+    fn load_claimed_elsewhere(&self) -> Result<bool> {
+        self.with(|c| {
+            let st = c.prepared(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks
+                  WHERE locktype = 'advisory' AND granted AND classid::bigint = 0
+                    AND objid::bigint = $1 AND objsubid = 1
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            )?;
+            Ok(c.query_one(&st, &[&LOAD_LOCK])?.get(0))
+        })
+    }
+
+    /// In one statement and one transaction, logged as a bulk change (every
+    /// key: caches start over).
+    fn clear_except(&self, keep: &[Vec<u8>]) -> Result<usize> {
+        let keep: Vec<&[u8]> = keep.iter().map(|k| k.as_slice()).collect();
+        let mut c = self.the_change()?;
+        let r = c
+            .execute("DELETE FROM treeward_kv WHERE NOT (k = ANY($1))", &[&keep])
+            .map_err(|e| self.failed(&e))
+            .and_then(|n| {
+                c.batch_execute(concat!(log_change!("'{}'"), "; COMMIT"))
+                    .map_err(|e| self.at_commit(&e))
+                    .map(|_| n as usize)
+            });
+        if r.is_err() {
+            let _ = c.batch_execute("ROLLBACK");
+        }
+        self.put_back(c);
+        READ_GEN.with(|g| g.borrow_mut().remove(&self.id));
+        r
     }
 
     fn changes_since(&self, gen: u64) -> Result<Option<Vec<Vec<u8>>>> {

@@ -42,6 +42,9 @@ pub struct Salvaged {
     pub lost_pages: usize,
     /// Blob files (large pages) missing or failing their checksum.
     pub lost_blobs: usize,
+    /// The keys of records read from an older copy of their page (a newer
+    /// copy was unreadable): they may have changed or gone since.
+    pub stale: std::collections::BTreeSet<Vec<u8>>,
 }
 
 impl Salvaged {
@@ -302,8 +305,9 @@ impl Reader<'_> {
     }
 }
 
-/// Records with the log position that wrote them (the newest wins).
-type Newest = BTreeMap<Vec<u8>, (u64, Vec<u8>)>;
+/// Records with the log position that wrote them (the newest wins), and
+/// whether their page was read from an older copy.
+type Newest = BTreeMap<Vec<u8>, (u64, Vec<u8>, bool)>;
 
 /// The newest readable base of a page; `None` when the page was freed or no
 /// base reads. `stale` when a newer version of it was unreadable.
@@ -341,12 +345,12 @@ impl Reader<'_> {
         let full = |k: &[u8]| [leaf.prefix.as_slice(), k].concat();
         let mut page: Newest = BTreeMap::new();
         for (k, v) in &leaf.pairs {
-            page.insert(full(k), (*lsn, v.clone()));
+            page.insert(full(k), (*lsn, v.clone(), stale));
         }
         for (lsn, f) in &frags[b + 1..] {
             match f {
                 Frag::Set(k, v) => {
-                    page.insert(full(k), (*lsn, v.clone()));
+                    page.insert(full(k), (*lsn, v.clone(), stale));
                 }
                 Frag::Del(k) => {
                     page.remove(&full(k));
@@ -354,11 +358,11 @@ impl Reader<'_> {
                 _ => {}
             }
         }
-        for (k, (lsn, v)) in page {
+        for (k, (lsn, v, stale)) in page {
             match into.get(&k) {
-                Some((old, _)) if *old > lsn => {}
+                Some((old, _, _)) if *old > lsn => {}
                 _ => {
-                    into.insert(k, (lsn, v));
+                    into.insert(k, (lsn, v, stale));
                 }
             }
         }
@@ -383,6 +387,11 @@ pub fn read(dir: &Path) -> std::io::Result<Salvaged> {
     for (_, frags) in std::mem::take(&mut r.pages) {
         r.page(frags, &mut newest);
     }
-    r.out.pairs = newest.into_iter().map(|(k, (_, v))| (k, v)).collect();
+    for (k, (_, v, stale)) in newest {
+        if stale {
+            r.out.stale.insert(k.clone());
+        }
+        r.out.pairs.insert(k, v);
+    }
     Ok(r.out)
 }

@@ -7,11 +7,16 @@ use std::path::{Path, PathBuf};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::kv::{Check, Kv, Op, Pairs};
+use super::tally::{self, Tally, TallyFile};
 use crate::domain::{Error, Result};
 
 pub struct SledKv {
     db: sled::Db,
     dir: PathBuf,
+    /// The tally as the data holds it now (see [`tally`]).
+    tally: std::sync::Mutex<Tally>,
+    /// The tally's copy beside the data file (`None`: it cannot be written).
+    file: Option<TallyFile>,
 }
 
 /// Cache kept modest: sled's cache grows well past its setting while reading
@@ -91,13 +96,93 @@ impl SledKv {
             .cache_capacity(CACHE_BYTES)
             .mode(sled::Mode::HighThroughput);
         let db = guarded(dir, || cfg.open())?;
-        Ok(SledKv {
+        let kv = SledKv {
             db,
             dir: dir.to_path_buf(),
-        })
+            tally: Default::default(),
+            file: TallyFile::open(sled_dir).ok(),
+        };
+        let held = kv.read_tally(tally::read_file(sled_dir))?;
+        *kv.tally_mut() = held;
+        Ok(kv)
     }
+
     fn flush(&self) -> Result<()> {
         guarded(&self.dir, || self.db.flush()).map(|_| ())
+    }
+
+    fn tally_mut(&self) -> std::sync::MutexGuard<'_, Tally> {
+        self.tally.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The tally of the data: the one kept beside it when it is of the same
+    /// change (it holds the sets), else counted from the data, once, and
+    /// written (so that no later open counts again). A tally beside the
+    /// data that is ahead of it says the data lost committed changes.
+    fn read_tally(&self, beside: Option<Tally>) -> Result<Tally> {
+        let k = tally::key();
+        let inside = guarded(&self.dir, || self.db.get(&k))?.and_then(|v| Tally::decode(&v));
+        let at = inside.as_ref().map_or(0, |t| t.generation);
+        match beside {
+            Some(b) if b.generation > at => {
+                return Err(Error::unavailable(format!(
+                    "{} {DAMAGED}: its data file lost {} committed change(s) (the tally kept beside it counts {} changes, the data {at}){SEE_DOCTOR}",
+                    self.dir.display(),
+                    b.generation - at,
+                    b.generation,
+                )))
+            }
+            Some(b) if inside.is_some() && b.generation == at => return Ok(b),
+            _ => {}
+        }
+        let mut t = self.counted()?;
+        if let Some(i) = &inside {
+            t.generation = i.generation;
+            t.max_seq = t.max_seq.max(i.max_seq);
+        }
+        if !guarded(&self.dir, || Ok(self.db.is_empty()))? {
+            // Best effort: a read-only store is still read.
+            let written = match inside {
+                Some(_) => Ok(()),
+                None => {
+                    guarded(&self.dir, || self.db.insert(&k, t.encode())).and_then(|_| self.flush())
+                }
+            };
+            if written.is_ok() {
+                self.tally_written(&t);
+            }
+        }
+        Ok(t)
+    }
+
+    /// The tally of what the data holds now, counted (its generation 0).
+    fn counted(&self) -> Result<Tally> {
+        let k = tally::key();
+        guarded(&self.dir, || {
+            let mut t = Tally::default();
+            for kv in self.db.iter() {
+                let (key, v) = kv?;
+                if key != k.as_slice() {
+                    t.wrote(&key, Some(&v), false);
+                }
+            }
+            Ok(t)
+        })
+    }
+
+    /// The tally after a commit is on disk: its copy beside the data.
+    fn tally_written(&self, t: &Tally) {
+        if let Some(f) = &self.file {
+            f.write(t);
+        }
+    }
+}
+
+impl Drop for SledKv {
+    fn drop(&mut self) {
+        if let Some(f) = &self.file {
+            f.sync();
+        }
     }
 }
 
@@ -144,8 +229,11 @@ impl Kv for SledKv {
     }
     fn commit(&self, checks: &[Check], ops: &[Op]) -> Result<()> {
         let quiet = crate::QuietPanics::new();
+        let before = self.tally_mut().clone();
+        let tally_key = tally::key();
         let res = catch_unwind(AssertUnwindSafe(|| {
             self.db.transaction(|tx| {
+                let mut t = before.clone();
                 for c in checks {
                     let (k, want) = match c {
                         Check::Absent(k, _) => (k, false),
@@ -156,20 +244,30 @@ impl Kv for SledKv {
                     }
                 }
                 for op in ops {
+                    // The tally is the engine's own record.
+                    if op_key(op) == tally_key.as_slice() {
+                        continue;
+                    }
                     match op {
                         Op::Put(k, v) => {
-                            tx.insert(k.as_slice(), v.as_slice())?;
+                            let old = tx.insert(k.as_slice(), v.as_slice())?;
+                            t.wrote(k, Some(v), old.is_some());
                         }
                         Op::Del(k) => {
-                            tx.remove(k.as_slice())?;
+                            let old = tx.remove(k.as_slice())?;
+                            t.wrote(k, None, old.is_some());
                         }
                     }
                 }
-                Ok(())
+                if !ops.is_empty() {
+                    t.generation += 1;
+                    tx.insert(tally_key.as_slice(), t.encode())?;
+                }
+                Ok(t)
             })
         }));
-        match res {
-            Ok(Ok(())) => {}
+        let tally = match res {
+            Ok(Ok(t)) => t,
             Ok(Err(TransactionError::Abort(c))) => {
                 return Err(match c {
                     Check::Absent(_, m) | Check::Present(_, m) => Error::conflict(m),
@@ -182,10 +280,16 @@ impl Kv for SledKv {
                     format!("the storage engine failed ({})", crate::panic_text(&p)),
                 ))
             }
-        }
+        };
         drop(quiet);
+        // The data holds the change (and its tally) from here on, on disk or not.
+        *self.tally_mut() = tally.clone();
         // Nothing is reported done before it is on disk.
-        self.flush()
+        self.flush()?;
+        if !ops.is_empty() {
+            self.tally_written(&tally);
+        }
+        Ok(())
     }
     fn is_empty(&self) -> Result<bool> {
         guarded(&self.dir, || Ok(self.db.is_empty()))
@@ -204,28 +308,70 @@ impl Kv for SledKv {
             mid += 1;
         }
         let (first, second) = order.split_at(mid);
+        // Each writer tallies what it replaced; the tally in the data
+        // follows with the load's next commit.
+        let tally_key = tally::key();
         let write = |part: &[&Op]| {
-            guarded(&self.dir, || {
+            let mut t = Tally::default();
+            let mut gone: Vec<Vec<u8>> = Vec::new();
+            let r = guarded(&self.dir, || {
                 for op in part {
+                    if op_key(op) == tally_key.as_slice() {
+                        continue;
+                    }
                     match op {
                         Op::Put(k, v) => {
-                            self.db.insert(k.as_slice(), v.as_slice())?;
+                            let old = self.db.insert(k.as_slice(), v.as_slice())?;
+                            t.wrote(k, Some(v), old.is_some());
                         }
                         Op::Del(k) => {
-                            self.db.remove(k.as_slice())?;
+                            if self.db.remove(k.as_slice())?.is_some() {
+                                gone.push(k.clone());
+                            }
                         }
                     }
                 }
                 Ok(())
-            })
+            });
+            (r, t, gone)
         };
         let (a, b) = std::thread::scope(|sc| {
             let h = sc.spawn(|| write(second));
             let a = write(first);
             (a, h.join())
         });
-        a?;
-        b.unwrap_or_else(|_| Err(damaged(&self.dir, "a bulk writer failed")))
+        let b = b.unwrap_or_else(|_| {
+            (
+                Err(damaged(&self.dir, "a bulk writer failed")),
+                Tally::default(),
+                Vec::new(),
+            )
+        });
+        {
+            let mut t = self.tally_mut();
+            for (_, part, gone) in [&a, &b] {
+                t.merge(part);
+                for k in gone {
+                    t.removed(k);
+                }
+            }
+        }
+        a.0?;
+        b.0
+    }
+    fn tally(&self) -> Option<Tally> {
+        Some(self.tally_mut().clone())
+    }
+    /// Clears in batches, then counts what is left: an interrupted load
+    /// wrote records its tally never counted (bulk writes are counted in
+    /// memory, and written with the load's last commit).
+    fn clear_except(&self, keep: &[Vec<u8>]) -> Result<usize> {
+        let n = super::kv::clear_in_batches(self, keep)?;
+        let mut left = self.counted()?;
+        let mut t = self.tally_mut();
+        left.generation = t.generation;
+        *t = left;
+        Ok(n)
     }
     fn size_on_disk(&self) -> Option<u64> {
         self.db.size_on_disk().ok()

@@ -415,6 +415,11 @@ mod tests {
                 dir: "/tmp/b".into(),
                 force: true,
             },
+            Request::ClearIncomplete,
+            Request::CopyIn {
+                text: s("{}"),
+                from: s("/srv/tw"),
+            },
         ]
     }
 
@@ -655,7 +660,7 @@ mod tests {
         reqs
     }
 
-    const REQUEST_VARIANTS: usize = 63;
+    const REQUEST_VARIANTS: usize = 65;
 
     fn request_index(r: &Request) -> usize {
         use Request::*;
@@ -723,6 +728,8 @@ mod tests {
             Entitlements { .. } => 60,
             WhoBelow { .. } => 61,
             AssetRename { .. } => 62,
+            ClearIncomplete => 63,
+            CopyIn { .. } => 64,
         }
     }
 

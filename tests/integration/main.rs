@@ -36,6 +36,8 @@ mod doctor;
 mod failover;
 mod holder;
 mod hostile;
+mod loads;
+mod loss;
 mod model;
 mod postgres;
 mod privacy;
