@@ -137,7 +137,9 @@ pub fn doctor_if_damaged(
 fn truth(data: &Path, read: &Salvaged) -> Option<Tally> {
     let beside = tally::read_file(data);
     let inside = read.pairs.get(&tally::key()).and_then(|v| Tally::decode(v));
-    [beside, inside]
+    // Of the same change, the one beside (it holds the sets): the last
+    // of equals is the one taken.
+    [inside, beside]
         .into_iter()
         .flatten()
         .max_by_key(|t| t.generation)

@@ -35,7 +35,7 @@ use super::keys;
 /// The file beside sled's data file, in sled's directory.
 pub const FILE: &str = "treeward.tally";
 /// One slot of the file.
-pub const SLOT: usize = 16384;
+pub const SLOT: usize = 32768;
 const MAGIC: &[u8; 8] = b"twtally1";
 /// Magic, generation, length, checksum.
 const HEADER: usize = 8 + 8 + 4 + 4;

@@ -32,7 +32,7 @@ struct Big {
     file: PathBuf,
 }
 
-const BIG_ITEMS: &str = "60000";
+const BIG_ITEMS: &str = "25000";
 
 fn big() -> &'static Big {
     static BIG: OnceLock<Big> = OnceLock::new();
@@ -43,7 +43,7 @@ fn big() -> &'static Big {
             &store,
             "own",
             &[
-                "gen", "--items", BIG_ITEMS, "--users", "500", "--grants", "6000", "--seed", "5",
+                "gen", "--items", BIG_ITEMS, "--users", "200", "--grants", "2500", "--seed", "5",
             ],
         );
         assert!(r.ok(), "gen: {}", r.err());
@@ -188,9 +188,9 @@ fn big_load(kind: &str, db: &Path) -> Vec<String> {
             s("--items"),
             s(BIG_ITEMS),
             s("--users"),
-            s("500"),
+            s("200"),
             s("--grants"),
-            s("6000"),
+            s("2500"),
         ],
         "import" => vec![s("import"), b.file.to_string_lossy().into_owned()],
         _ => vec![

@@ -128,7 +128,9 @@ fn expand(ranges: &Value) -> BTreeSet<u64> {
 }
 
 /// Checks one repair's report against the exports before and after.
-fn check_report(what: &str, report: &Value, before: &Value, after: &Value) -> (u64, usize) {
+/// Returns how many records it says are lost, how many names it gives,
+/// and how many kinds it tells one by one.
+fn check_report(what: &str, report: &Value, before: &Value, after: &Value) -> (u64, usize, usize) {
     let note = &report["salvage"];
     let (b, a) = (census(before), census(after));
     let repair_seq = seqs(after)
@@ -150,13 +152,16 @@ fn check_report(what: &str, report: &Value, before: &Value, after: &Value) -> (u
     for l in note["losses"].as_array().unwrap() {
         lost_total += check_kind(what, l, &b, &a, repair_seq, global);
     }
-    let named = note["losses"]
-        .as_array()
-        .unwrap()
+    let losses = note["losses"].as_array().unwrap();
+    let named = losses
         .iter()
         .map(|l| l["names"].as_array().unwrap().len())
         .sum();
-    (lost_total, named)
+    let told = losses
+        .iter()
+        .filter(|l| l["exact"] == true && (l["lost"] != 0 || l["extra"] != 0))
+        .count();
+    (lost_total, named, told)
 }
 
 type Census = BTreeMap<&'static str, BTreeSet<String>>;
@@ -306,7 +311,7 @@ fn doctor_names_what_a_damaged_block_lost() {
         }
         let after: Value = serde_json::from_str(&export(&d)).unwrap();
         let what = format!("block {block}");
-        let (lost, _) = check_report(&what, &report, &before, &after);
+        let (lost, _, _) = check_report(&what, &report, &before, &after);
         if lost == 0 {
             continue;
         }
@@ -433,7 +438,8 @@ fn a_repair_reports_exactly_what_it_lost() {
     let damages: usize = env_number("LOSS_DAMAGES", 10);
     let mut rng = Rng(0x1055_7e57);
     let t = tempfile::tempdir().unwrap();
-    let (mut salvaged, mut lossy, mut intact, mut unreadable, mut names) = (0, 0, 0, 0, 0);
+    let (mut salvaged, mut lossy, mut intact, mut unreadable, mut names, mut told) =
+        (0, 0, 0, 0, 0, 0);
     for s in 0..stores {
         let db = t.path().join(format!("store{s}"));
         random_store(&db, &mut rng);
@@ -468,10 +474,11 @@ fn a_repair_reports_exactly_what_it_lost() {
                         continue;
                     }
                     let after: Value = serde_json::from_str(&ex.out()).unwrap();
-                    let (lost, named) = check_report(&what, &report, &before, &after);
+                    let (lost, named, exact) = check_report(&what, &report, &before, &after);
                     salvaged += 1;
                     lossy += usize::from(lost > 0);
                     names += named;
+                    told += exact;
                 }
                 Ok(report) => {
                     // The damage hit bytes the store no longer uses.
@@ -496,8 +503,12 @@ fn a_repair_reports_exactly_what_it_lost() {
             let _ = fs::remove_dir_all(&copy);
         }
     }
-    println!("loss: {salvaged} repairs checked against the truth ({lossy} lost records, {names} names of lost records told), {intact} intact, {unreadable} unreadable");
+    println!("loss: {salvaged} repairs checked against the truth ({lossy} lost records; {told} kinds told one by one, {names} names of lost records), {intact} intact, {unreadable} unreadable");
     assert!(salvaged > 0, "no damage needed a repair");
+    assert!(
+        lossy == 0 || told > 0,
+        "losses were only ever counted, never told one by one"
+    );
 }
 
 /// Audit entries missing below the counter (removed behind treeward's back,
