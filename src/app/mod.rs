@@ -16,6 +16,7 @@ pub mod gen;
 pub mod grants;
 mod items;
 mod reach;
+pub mod reads;
 pub mod request;
 mod resources;
 pub mod review;

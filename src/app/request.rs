@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use super::gen::GenSpec;
 use super::review::WhatIf;
 use super::*;
+use crate::domain::rules::Person;
 
 /// Every operation of SPEC §11, and the views the front ends read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,6 +269,11 @@ pub enum Request {
         asset_path: String,
         new_name: String,
     },
+    /// An item's audit entries, as far as the actor reads them (the
+    /// Activity tab, R35).
+    Activity {
+        path: String,
+    },
 }
 
 impl Request {
@@ -369,6 +375,7 @@ impl Request {
                 | Request::Entitlements { .. }
                 | Request::WhoBelow { .. }
                 | Request::WhatIf(_)
+                | Request::Activity { .. }
         ) || matches!(self, Request::Doctor { repair: false, .. })
     }
 }
@@ -502,6 +509,13 @@ pub enum Reply {
         reply: Box<Reply>,
         report: WhatIf,
         dry_run: bool,
+    },
+    /// An item's audit entries the actor reads; `whole`: all of them (the
+    /// workspace's admins and the account owner), else only the actor's own
+    /// changes (R35).
+    Activity {
+        entries: Vec<AuditEntry>,
+        whole: bool,
     },
 }
 
@@ -786,6 +800,7 @@ impl Session<'_> {
                 Reply::Users(
                     self.users()?
                         .into_iter()
+                        .filter(|u| self.reads(Person::User(&u.login)))
                         .map(|u| UserRow {
                             owner: u.login == owner,
                             login: u.login,
@@ -1071,6 +1086,17 @@ impl Session<'_> {
                 let kept = entries.into_iter().filter(|e| filter.keeps(e)).collect();
                 Reply::Log(self.log_entries(kept, filter.access)?)
             }
+            Request::Activity { path } => {
+                let r = self.resolve_str(&path)?;
+                let id = r
+                    .item()
+                    .ok_or_else(|| Error::invalid("a space root has no activity of its own"))?
+                    .id;
+                Reply::Activity {
+                    entries: self.activity(id)?,
+                    whole: self.reads_log_of(Some(r.space().ws)),
+                }
+            }
             Request::GrantsLs {
                 path,
                 subject,
@@ -1117,31 +1143,42 @@ impl Session<'_> {
         })
     }
 
+    /// The groups the actor reads, with the members they read (R33).
     fn groups_with_members(&self) -> Result<Vec<Members>> {
         let st = self.store();
-        st.groups()?
-            .into_iter()
-            .map(|g| {
-                Ok(Members {
-                    members: st.group_members(&g.name)?,
+        let mut out = Vec::new();
+        for g in st.groups()? {
+            if self.reads(Person::Group(&g.name)) {
+                out.push(Members {
+                    members: self.readable_logins(st.group_members(&g.name)?),
                     name: g.name,
                     parent: None,
-                })
-            })
-            .collect()
+                });
+            }
+        }
+        Ok(out)
     }
 
+    /// The org units the actor reads, with the members they read (R33).
     fn orgs_with_members(&self) -> Result<Vec<Members>> {
         let st = self.store();
-        st.orgs()?
-            .into_iter()
-            .map(|o| {
-                Ok(Members {
-                    members: st.org_members(&o.name)?,
+        let mut out = Vec::new();
+        for o in st.orgs()? {
+            if self.reads(Person::Unit(&o.name)) {
+                out.push(Members {
+                    members: self.readable_logins(st.org_members(&o.name)?),
+                    parent: o.parent.filter(|p| self.reads(Person::Unit(p))),
                     name: o.name,
-                    parent: o.parent,
-                })
-            })
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn readable_logins(&self, logins: Vec<String>) -> Vec<String> {
+        logins
+            .into_iter()
+            .filter(|l| self.reads(Person::User(l)))
             .collect()
     }
 
@@ -1151,11 +1188,15 @@ impl Session<'_> {
             .tenants()?
             .into_iter()
             .map(|t| t.name)
+            .filter(|t| self.reads(Person::Tenant(t)))
             .collect())
     }
 
+    /// `role ls WS`: the members and roles of a workspace, its members' to
+    /// read (R33, R34).
     fn ws_members(&self, ws: &str) -> Result<Vec<(String, Roles)>> {
-        let w = self.workspace_named(ws.trim())?;
+        let w = self.workspace_named(&names::validate_name(ws, "workspace")?)?;
+        self.require_workspace_readable(&w)?;
         self.store().members(w.id)
     }
 

@@ -256,6 +256,7 @@ impl Session<'_> {
             }
         }
         let r = self.resolve(&ip)?;
+        self.require_who_readable(&r)?;
         let ws_name = self
             .store()
             .workspace(r.space().ws)?
@@ -337,13 +338,26 @@ impl Session<'_> {
         })
     }
 
+    /// R34: `who` at `r` lists others' levels: the reader needs the whole
+    /// sight of the grants there.
+    pub(crate) fn require_who_readable(&self, r: &Resolved) -> Result<()> {
+        let sight = self.grant_sight(r)?;
+        if sight == crate::domain::rules::GrantSight::All {
+            return Ok(());
+        }
+        Err(Error::denied(format!(
+            "who {}: {}",
+            text::escape(&r.path),
+            crate::domain::rules::grant_sight_refusal(sight)
+        )))
+    }
+
     /// `access LOGIN [--workspace WS]`: what LOGIN can view, as a tree, limited
-    /// to what the actor sees (R12, R14).
+    /// to what the actor sees (R12, R14) and, for another user, to where the
+    /// actor reads others' levels (R33, R34): above those, folders are paths.
     pub fn access(&self, login: &str, ws: Option<&str>) -> Result<Vec<TreeNode>> {
         let login = names::validate_login(login)?;
-        if self.store().user(&login)?.is_none() {
-            return Err(Error::not_found(format!("no user '{login}'")));
-        }
+        self.require_user_readable(&login)?;
         if let Some(w) = ws {
             self.workspace_named(&names::validate_name(w, "workspace")?)?;
         }
@@ -354,18 +368,37 @@ impl Session<'_> {
             Err(e) if e.outcome == Outcome::NotFound => Vec::new(),
             Err(e) => return Err(e),
         };
+        let theirs = login != self.login();
         Ok(trees
             .into_iter()
-            .filter_map(|n| self.keep_seen(n))
+            .filter_map(|n| self.keep_seen(n, theirs))
             .collect())
     }
 
-    /// Drops from another user's tree what the actor does not see.
-    fn keep_seen(&self, mut n: TreeNode) -> Option<TreeNode> {
+    /// Drops from another user's tree what the actor does not see; with
+    /// `theirs`, an item where the actor does not read others' levels (R34)
+    /// stays only as the path to one where they do.
+    fn keep_seen(&self, mut n: TreeNode, theirs: bool) -> Option<TreeNode> {
+        n.children = n
+            .children
+            .into_iter()
+            .filter_map(|c| self.keep_seen(c, theirs))
+            .collect();
         if let Some(id) = n.entry.id {
-            if self.resolve_id(id).is_err() {
-                return None;
+            let r = self.resolve_id(id).ok()?;
+            let sight = if theirs {
+                self.grant_sight(&r).ok()?
+            } else {
+                crate::domain::rules::GrantSight::All
+            };
+            if sight != crate::domain::rules::GrantSight::All {
+                if n.children.is_empty() {
+                    return None;
+                }
+                n.entry.level = Some("path only".into());
+                n.entry.path_only = true;
             }
+            return Some(n);
         } else if n.entry.kind == "space" && self.resolve_str(&n.entry.path).is_err() {
             return None;
         } else if n.entry.kind == "workspace" {
@@ -374,11 +407,6 @@ impl Session<'_> {
                 return None;
             }
         }
-        n.children = n
-            .children
-            .into_iter()
-            .filter_map(|c| self.keep_seen(c))
-            .collect();
         Some(n)
     }
 }

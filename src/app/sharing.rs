@@ -63,7 +63,8 @@ impl Session<'_> {
             Subject::Org(u) => st.org(u)?.is_some(),
             Subject::Tenant(t) => st.tenant(t)?.is_some(),
         };
-        if found {
+        // A subject the actor may not read is answered as absent (R12, R33).
+        if found && crate::domain::rules::reads_subject(&self.actor, subject) {
             Ok(())
         } else {
             Err(Error::not_found(format!(

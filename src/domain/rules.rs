@@ -602,6 +602,220 @@ pub fn explain_lines(login: &str, path: &str, d: &Decision) -> Vec<String> {
     lines
 }
 
+// ---- What each user may read (R33, R34, R35; R12, R14, R29, R31, R32) ----
+//
+// Readings of SPEC that are ours:
+// - "A user who belongs to no workspace reads the groups and units they are
+//   in": the units that cover them (theirs and the units above, R10), and of
+//   each only the name and themselves as a member.
+// - Everyone who can view an item reads their own level on it and the grants
+//   that reach them (`ls` shows the level already); the other grants, and
+//   other users' levels (`who`, `explain`, `check` of someone else, `access`
+//   of someone else), need the full sight of R34.
+// - R34 over R33 on the items it covers: whoever reads an item's grants (a
+//   manager in no workspace included) reads them whole, with the subjects
+//   they name, and the people who can view the item (`who`'s rows, their
+//   `explain` there). R33 alone decides the people lists, the pickers and
+//   everyone else. The path to an item names its My Creations' owner (R11).
+// - A reader always reads the entries of their own changes (R35 speaks of
+//   "another person's change").
+
+/// Someone or something of the account a reader may or may not read (R33).
+#[derive(Debug, Clone, Copy)]
+pub enum Person<'a> {
+    User(&'a str),
+    Group(&'a str),
+    Unit(&'a str),
+    Tenant(&'a str),
+}
+
+/// How much of the account's people a principal reads (R33).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleSight {
+    /// The account owner and every member of a workspace: everyone.
+    All,
+    /// A tenant user, or a user in no workspace: themselves and what they are in.
+    Own,
+}
+
+pub fn people_sight(p: &Principal) -> PeopleSight {
+    if p.is_account_owner || p.roles.values().any(|r| !r.is_empty()) {
+        PeopleSight::All
+    } else {
+        PeopleSight::Own
+    }
+}
+
+/// R33: may `p` read this user, group, unit or tenant (its name, and for a
+/// user, that they exist)?
+pub fn reads_person(p: &Principal, who: Person<'_>) -> bool {
+    if people_sight(p) == PeopleSight::All {
+        return true;
+    }
+    match who {
+        Person::User(login) => login == p.login,
+        Person::Tenant(t) => p.tenant.as_deref() == Some(t),
+        // A tenant user reads only themselves and their tenant.
+        Person::Group(g) => !p.is_tenant_user() && p.groups.contains(g),
+        Person::Unit(u) => !p.is_tenant_user() && p.orgs.contains_key(u),
+    }
+}
+
+/// R34: may `p` read the name of a grant's subject?
+pub fn reads_subject(p: &Principal, s: &Subject) -> bool {
+    reads_person(p, person_of(s))
+}
+
+/// The person a grant's subject names.
+pub fn person_of(s: &Subject) -> Person<'_> {
+    match s {
+        Subject::User(l) => Person::User(l),
+        Subject::Group(g) => Person::Group(g),
+        Subject::Org(u) => Person::Unit(u),
+        Subject::Tenant(t) => Person::Tenant(t),
+    }
+}
+
+/// A read allowed or refused, with the rule that decides, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub allowed: bool,
+    pub reason: String,
+}
+
+impl Read {
+    fn yes(reason: &str) -> Read {
+        Read {
+            allowed: true,
+            reason: reason.into(),
+        }
+    }
+    fn no(reason: String) -> Read {
+        Read {
+            allowed: false,
+            reason,
+        }
+    }
+}
+
+/// R33, R34 (R29, R31): the members and roles, resources and integrations of
+/// a workspace are read by its members (the account owner is one of every
+/// workspace, R5).
+pub fn reads_workspace(p: &Principal, ws: WsId, ws_name: &str) -> Read {
+    if p.is_member(ws) {
+        Read::yes("members read their workspace's members, roles, resources and integrations (R29, R31, R33, R34)")
+    } else {
+        Read::no(format!(
+            "only members of '{}' read its members, roles, resources and integrations (R29, R31, R33, R34)",
+            super::text::escape(ws_name)
+        ))
+    }
+}
+
+/// How much of an item's grants and of other users' levels on it a reader
+/// reads (R34).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantSight {
+    /// Hidden, or a path only: no grant (R11, R12, R34).
+    Nothing,
+    /// Their own level and the grants that reach them (a tenant user's
+    /// tenant, R26; a viewer without a standing in the workspace).
+    Own,
+    /// Every grant, and every user's level and why (R13).
+    All,
+}
+
+/// R34: the sight of `p` on an item, given their view decision on it and
+/// whether they may share it (R16, R27).
+pub fn grant_sight(
+    p: &Principal,
+    view: &Decision,
+    space: &SpaceRef,
+    may_share: bool,
+) -> GrantSight {
+    if !view.allowed {
+        return GrantSight::Nothing;
+    }
+    if p.is_tenant_user() {
+        return GrantSight::Own;
+    }
+    let standing = match &space.kind {
+        SpaceKind::My(owner) => *owner == p.login || p.is_member(space.ws),
+        SpaceKind::Team => p.is_member(space.ws),
+    };
+    if standing || may_share {
+        GrantSight::All
+    } else {
+        GrantSight::Own
+    }
+}
+
+/// Why a sight short of [`GrantSight::All`] keeps a reader from the grants
+/// and other users' levels on an item (R34).
+pub fn grant_sight_refusal(sight: GrantSight) -> String {
+    match sight {
+        GrantSight::All => String::new(),
+        GrantSight::Nothing => "you see this item only as the path to an item below it: its grants and who may use it are not shown (R11, R34)".into(),
+        GrantSight::Own => "the grants on an item and who may use it are read by members of its workspace, the owner of its My Creations and whoever may share it; you read your own level (R34)".into(),
+    }
+}
+
+/// Whether a reader may read how another user stands on an item (R34).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StandingRead {
+    Yes,
+    /// Refused, with the rule's reason (*permission denied*).
+    Refused(String),
+    /// A person the reader may not read: answered as one that does not
+    /// exist (R12, R33).
+    Absent,
+}
+
+/// R33, R34: may `p` read how `of` (a login) stands on an item (`explain`,
+/// `check` of another user)? Everyone reads their own standing. With the
+/// whole sight of an item, the reader reads the people R33 gives them and
+/// everyone who can view the item (`of_views`: they are `who`'s rows there).
+pub fn reads_standing_of(
+    p: &Principal,
+    sight: GrantSight,
+    of: &str,
+    of_views: bool,
+) -> StandingRead {
+    let person = reads_person(p, Person::User(of));
+    if of == p.login || (sight == GrantSight::All && (person || of_views)) {
+        StandingRead::Yes
+    } else if person {
+        StandingRead::Refused(grant_sight_refusal(sight))
+    } else {
+        StandingRead::Absent
+    }
+}
+
+/// How much of an audit entry a reader reads (R35).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditSight {
+    /// The entry: admins of its workspace, the account owner, its own actor.
+    Entry,
+    /// Only that an item they can view now changed, named by its path now.
+    ThatItChanged,
+}
+
+/// R32, R35: who reads an audit entry.
+pub fn audit_sight(p: &Principal, ws: Option<WsId>, actor: &str) -> AuditSight {
+    if p.is_account_owner || actor == p.login || ws.is_some_and(|w| p.is_admin(w)) {
+        AuditSight::Entry
+    } else {
+        AuditSight::ThatItChanged
+    }
+}
+
+/// What a reader without [`AuditSight::Entry`] is told of an item's activity.
+pub const AUDIT_READERS: &str =
+    "the activity of an item is read by its workspace's admins and the account owner (R35)";
+
 /// The rule table on its own: chains and principals built by hand, no store.
 #[cfg(test)]
 mod tests {

@@ -538,14 +538,13 @@ fn subscribe(
                     return;
                 }
                 let seq = e.seq;
-                let entry = sh
+                let sighted = sh
                     .app
                     .session(&login)
-                    .and_then(|s| s.readable_entry(e))
-                    .ok()
-                    .flatten();
+                    .and_then(|s| s.sighted(e))
+                    .unwrap_or(crate::app::reads::Sighted::Nothing);
                 let mut w = writer.lock().unwrap_or_else(|e| e.into_inner());
-                if proto::write_msg(&mut *w, &ServerMsg::Event(Event { seq, entry })).is_err() {
+                if proto::write_msg(&mut *w, &ServerMsg::Event(Event::of(seq, sighted))).is_err() {
                     break;
                 }
             }

@@ -37,6 +37,7 @@ mod loading;
 pub mod messages;
 pub mod model;
 pub mod panes;
+mod reads;
 pub mod remote;
 pub mod render;
 pub mod requests;
@@ -372,6 +373,15 @@ fn idle_wait(ui: &Ui) -> Duration {
     ui.whatif_due().map_or(Duration::from_millis(50), |d| {
         d.min(Duration::from_millis(50))
     })
+}
+
+/// Others' changes handed to a UI as its event loop hands them (for tests:
+/// the status line and the message history say what the reader may learn
+/// of them, R35). True when the screen changed.
+pub fn others_changed(app: &App, ui: &mut Ui, changes: Vec<crate::domain::AuditEntry>) -> bool {
+    let login = ui.login.clone();
+    let link = changes::LinkSeen::now(app);
+    changes::show_others(app, ui, changes, &changes::Own::default(), &login, &link)
 }
 
 /// Renders one frame of a UI into a test backend (for tests and measurements).

@@ -40,6 +40,8 @@ mod model;
 mod postgres;
 mod privacy;
 mod props;
+mod read_oracle;
+mod reads;
 mod rules;
 mod server;
 mod spec_examples;

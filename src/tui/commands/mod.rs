@@ -147,7 +147,8 @@ impl Ui<'_> {
                 .map(|(_, rows)| rows)
                 .unwrap_or_default();
         }
-        let admins = self.sess.members_of(r.space().ws).unwrap_or_default();
+        let ws = crate::domain::path::parse_in(&r.path).map(|p| p.ws);
+        let admins = ws.and_then(|ws| self.read_members(&ws)).unwrap_or_default();
         admins
             .into_iter()
             .filter(|(_, roles)| roles.is_admin() && r.space().is_team())

@@ -475,6 +475,8 @@ fn inspect(u: &mut Ui, v: String) -> R<Step> {
     if v == u.login {
         u.inspect = None;
     } else {
+        // R33: only a user the actor reads (the picker offers no other).
+        u.sess.require_user_readable(&v)?;
         let sess = u.app.session(&v)?;
         u.inspect = Some(Inspecting {
             login: v.clone(),
@@ -529,11 +531,10 @@ fn integ_menu(u: &mut Ui, ws: String, v: &str) -> R<Step> {
             Purpose::IntegName { ws },
         ),
         Some('~') => {
-            let w = u.sess.workspace_named(&ws)?;
             let i = u
-                .sess
-                .integrations_of(w.id)?
+                .read_integrations(&ws)?
                 .into_iter()
+                .map(|row| row.integration)
                 .find(|i| i.name == name)
                 .ok_or_else(|| Error::not_found(format!("integration {}", escape(&name))))?;
             Dialog::input(
