@@ -15,8 +15,8 @@
 //!   other default-ignorable characters are invalid input; a sibling item
 //!   whose UTS #39 skeleton equals another's is a conflict like the same name
 //!   (an item may be renamed to a look of its own name). Workspaces, groups,
-//!   units and tenants get NFC and the invisible-character rule, and stay
-//!   distinct by exact name.
+//!   units and tenants are compared the same way, each kind across the
+//!   account (a workspace may be renamed to a look of its own name).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -737,5 +737,102 @@ mod tests {
             assert!(d.allowed, "{}: {}", p.login, d.reason);
             assert_eq!(d.standing, Standing::Admin);
         }
+    }
+}
+
+// ---- R33, R35: who reads the account's people and whose log (small
+// predicates the app asks: look-alike hints, the undo's "changed since") ----
+
+/// R33: the account owner and every member of a workspace read the users,
+/// groups (with members), org units (with members) and tenants of the
+/// account. Tenant users hold no roles (R9), so none of them does.
+pub fn reads_account_people(p: &Principal) -> bool {
+    p.is_account_owner || (!p.is_tenant_user() && p.roles.values().any(|r| !r.is_empty()))
+}
+
+/// R33: whether `p` reads the user, group, org unit or tenant `s`: all of
+/// them ([`reads_account_people`]); else a tenant user reads only themselves
+/// and their tenant, and a user in no workspace only themselves and the
+/// groups and units they are in.
+pub fn reads_subject(p: &Principal, s: &Subject) -> bool {
+    if reads_account_people(p) {
+        return true;
+    }
+    match s {
+        Subject::User(l) => *l == p.login,
+        Subject::Tenant(t) => p.tenant.as_deref() == Some(t.as_str()),
+        Subject::Group(g) => !p.is_tenant_user() && p.groups.contains(g),
+        Subject::Org(u) => !p.is_tenant_user() && p.orgs.contains_key(u),
+    }
+}
+
+/// R35: whether `p` reads the audit entries of workspace `ws` (`None`: the
+/// account's own entries: users, groups, units, tenants): its admins and
+/// the account owner.
+pub fn reads_log_of(p: &Principal, ws: Option<WsId>) -> bool {
+    p.is_account_owner || ws.is_some_and(|w| p.is_admin(w))
+}
+
+#[cfg(test)]
+mod reads_tests {
+    use super::*;
+
+    fn user(login: &str) -> Principal {
+        Principal {
+            login: login.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn r33_members_read_all_people_others_only_themselves_and_theirs() {
+        let mut member = user("bob");
+        member.roles.insert(1, Roles::default().with(Role::Analyst));
+        let owner = Principal {
+            is_account_owner: true,
+            ..user("root")
+        };
+        let qa = Subject::Group("qa".into());
+        let acme = Subject::Tenant("acme".into());
+        for p in [&member, &owner] {
+            assert!(reads_account_people(p), "{}", p.login);
+            assert!(reads_subject(p, &qa) && reads_subject(p, &acme));
+        }
+        // A user in no workspace: themselves, their groups and units.
+        let mut loner = user("ann");
+        loner.groups.insert("qa".into());
+        loner.orgs.insert("sales".into(), "emea".into());
+        assert!(!reads_account_people(&loner));
+        assert!(reads_subject(&loner, &qa));
+        assert!(reads_subject(&loner, &Subject::Org("sales".into())));
+        assert!(!reads_subject(&loner, &Subject::Group("ops".into())));
+        assert!(!reads_subject(&loner, &acme));
+        assert!(!reads_subject(&loner, &Subject::User("bob".into())));
+        assert!(reads_subject(&loner, &Subject::User("ann".into())));
+        // A tenant user: themselves and their tenant, whatever else they are in.
+        let mut tina = user("tina");
+        tina.tenant = Some("acme".into());
+        tina.groups.insert("qa".into());
+        assert!(!reads_account_people(&tina));
+        assert!(reads_subject(&tina, &acme));
+        assert!(!reads_subject(&tina, &Subject::Tenant("globex".into())));
+        assert!(!reads_subject(&tina, &qa));
+    }
+
+    #[test]
+    fn r35_admins_read_their_workspaces_log_the_owner_all() {
+        let mut alice = user("alice");
+        alice.roles.insert(1, Roles::ALL);
+        let mut bob = user("bob");
+        bob.roles.insert(1, Roles::default().with(Role::Analyst));
+        assert!(reads_log_of(&alice, Some(1)));
+        assert!(!reads_log_of(&alice, Some(2)));
+        assert!(!reads_log_of(&alice, None));
+        assert!(!reads_log_of(&bob, Some(1)));
+        let owner = Principal {
+            is_account_owner: true,
+            ..user("root")
+        };
+        assert!(reads_log_of(&owner, None) && reads_log_of(&owner, Some(2)));
     }
 }
