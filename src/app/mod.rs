@@ -22,6 +22,7 @@ mod resources;
 pub mod review;
 pub mod salvage;
 mod sharing;
+pub mod since;
 mod stress;
 pub mod transfer;
 mod views;

@@ -544,7 +544,7 @@ impl Session<'_> {
         }
     }
 
-    fn mask_entry(&self, mut e: AuditEntry) -> Result<AuditEntry> {
+    pub(super) fn mask_entry(&self, mut e: AuditEntry) -> Result<AuditEntry> {
         if let Some(SpaceRef {
             ws,
             kind: SpaceKind::My(o),
