@@ -578,6 +578,11 @@ fn e2e_the_nine_tasks_of_an_administrator() {
     t.send(ENTER);
     t.wait_for("moved OEE to /Default Workspace/team/Archive");
     t.keys("z");
+    // Asked first (issue 23, item 10): the change it makes, then y.
+    t.wait_until("the undo's question", |s| {
+        s.contains("Undo the move of OEE?") && s.contains("mv /Default Workspace/team/Archive/OEE")
+    });
+    t.keys("y");
     t.wait_for("undone: the move of OEE");
 
     // 5. Something forbidden: one line, the rule, the key bar kept; the whole story one key away.
