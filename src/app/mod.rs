@@ -15,6 +15,7 @@ pub mod expect;
 pub mod gen;
 pub mod grants;
 mod items;
+pub mod lookalike;
 mod reach;
 pub mod reads;
 pub mod request;
@@ -22,6 +23,7 @@ mod resources;
 pub mod review;
 pub mod salvage;
 mod sharing;
+pub mod since;
 mod stress;
 pub mod transfer;
 mod views;
@@ -322,15 +324,10 @@ impl<'a> Session<'a> {
     // ---- resolution (R12) ----
 
     pub fn workspace_named(&self, name: &str) -> Result<Workspace> {
-        let ws = self
-            .store()
-            .workspace_by_name(name)?
-            .ok_or_else(|| Error::not_found(format!("no workspace '{}'", text::escape(name))))?;
+        let no_such = || self.no_such(lookalike::Kind::Workspace, name);
+        let ws = self.store().workspace_by_name(name)?.ok_or_else(no_such)?;
         if !self.ws_seen(&ws)? {
-            return Err(Error::not_found(format!(
-                "no workspace '{}'",
-                text::escape(name)
-            )));
+            return Err(no_such());
         }
         Ok(ws)
     }

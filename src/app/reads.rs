@@ -113,7 +113,7 @@ impl Session<'_> {
     /// R32, R35: may the actor read the log of workspace `ws` (`None`: the
     /// account's own entries)?
     pub fn reads_log_of(&self, ws: Option<WsId>) -> bool {
-        rules::audit_sight(&self.actor, ws, "") == AuditSight::Entry
+        rules::reads_log_of(&self.actor, ws)
     }
 
     /// A committed change as the actor may learn of it (R35): the entry for

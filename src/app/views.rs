@@ -567,6 +567,8 @@ impl Session<'_> {
         };
         let private = now.is_none();
         e.target = match now {
+            // Named where it is now: the entry says nothing more.
+            Some(path) if e.target == path || e.target.starts_with(&format!("{path} ")) => e.target,
             Some(path) => format!("{path} (named by its path now, R14)"),
             None => {
                 let wsname = self

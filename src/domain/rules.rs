@@ -15,8 +15,8 @@
 //!   other default-ignorable characters are invalid input; a sibling item
 //!   whose UTS #39 skeleton equals another's is a conflict like the same name
 //!   (an item may be renamed to a look of its own name). Workspaces, groups,
-//!   units and tenants get NFC and the invisible-character rule, and stay
-//!   distinct by exact name.
+//!   units and tenants are compared the same way, each kind across the
+//!   account (a workspace may be renamed to a look of its own name).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -805,7 +805,7 @@ pub enum AuditSight {
 
 /// R32, R35: who reads an audit entry.
 pub fn audit_sight(p: &Principal, ws: Option<WsId>, actor: &str) -> AuditSight {
-    if p.is_account_owner || actor == p.login || ws.is_some_and(|w| p.is_admin(w)) {
+    if actor == p.login || reads_log_of(p, ws) {
         AuditSight::Entry
     } else {
         AuditSight::ThatItChanged
@@ -951,5 +951,79 @@ mod tests {
             assert!(d.allowed, "{}: {}", p.login, d.reason);
             assert_eq!(d.standing, Standing::Admin);
         }
+    }
+}
+
+// ---- R33, R35: who reads the account's people and whose log (small
+// predicates the app asks: look-alike hints, the undo's "changed since") ----
+
+/// R35: whether `p` reads the audit entries of workspace `ws` (`None`: the
+/// account's own entries: users, groups, units, tenants): its admins and
+/// the account owner.
+pub fn reads_log_of(p: &Principal, ws: Option<WsId>) -> bool {
+    p.is_account_owner || ws.is_some_and(|w| p.is_admin(w))
+}
+
+#[cfg(test)]
+mod reads_tests {
+    use super::*;
+
+    fn user(login: &str) -> Principal {
+        Principal {
+            login: login.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn r33_members_read_all_people_others_only_themselves_and_theirs() {
+        let mut member = user("bob");
+        member.roles.insert(1, Roles::default().with(Role::Analyst));
+        let owner = Principal {
+            is_account_owner: true,
+            ..user("root")
+        };
+        let qa = Subject::Group("qa".into());
+        let acme = Subject::Tenant("acme".into());
+        for p in [&member, &owner] {
+            assert_eq!(people_sight(p), PeopleSight::All, "{}", p.login);
+            assert!(reads_subject(p, &qa) && reads_subject(p, &acme));
+        }
+        // A user in no workspace: themselves, their groups and units.
+        let mut loner = user("ann");
+        loner.groups.insert("qa".into());
+        loner.orgs.insert("sales".into(), "emea".into());
+        assert_eq!(people_sight(&loner), PeopleSight::Own);
+        assert!(reads_subject(&loner, &qa));
+        assert!(reads_subject(&loner, &Subject::Org("sales".into())));
+        assert!(!reads_subject(&loner, &Subject::Group("ops".into())));
+        assert!(!reads_subject(&loner, &acme));
+        assert!(!reads_subject(&loner, &Subject::User("bob".into())));
+        assert!(reads_subject(&loner, &Subject::User("ann".into())));
+        // A tenant user: themselves and their tenant, whatever else they are in.
+        let mut tina = user("tina");
+        tina.tenant = Some("acme".into());
+        tina.groups.insert("qa".into());
+        assert_eq!(people_sight(&tina), PeopleSight::Own);
+        assert!(reads_subject(&tina, &acme));
+        assert!(!reads_subject(&tina, &Subject::Tenant("globex".into())));
+        assert!(!reads_subject(&tina, &qa));
+    }
+
+    #[test]
+    fn r35_admins_read_their_workspaces_log_the_owner_all() {
+        let mut alice = user("alice");
+        alice.roles.insert(1, Roles::ALL);
+        let mut bob = user("bob");
+        bob.roles.insert(1, Roles::default().with(Role::Analyst));
+        assert!(reads_log_of(&alice, Some(1)));
+        assert!(!reads_log_of(&alice, Some(2)));
+        assert!(!reads_log_of(&alice, None));
+        assert!(!reads_log_of(&bob, Some(1)));
+        let owner = Principal {
+            is_account_owner: true,
+            ..user("root")
+        };
+        assert!(reads_log_of(&owner, None) && reads_log_of(&owner, Some(2)));
     }
 }

@@ -209,7 +209,11 @@ fn take_terminal() -> std::io::Result<Terminal<CrosstermBackend<BufWriter<std::i
     start_watchdog();
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
+        // A panic that is caught (a hosted UI's, a damaged store's) leaves
+        // this terminal as it is: the UI goes on.
+        if !crate::panics_are_caught() {
+            restore_terminal();
+        }
         prev(info);
     }));
     terminal::enable_raw_mode()?;
@@ -292,6 +296,7 @@ fn greet(ui: &mut Ui, notes: &[String], holding: &Holding) {
 /// Draws a frame (inside synchronized output) and writes pending clipboard sequences.
 fn frame(term: &mut Term, ui: &mut Ui) -> std::io::Result<()> {
     ui.prepare();
+    repaint_if_asked(term, ui)?;
     // Begin is queued: it leaves with the frame, in one write.
     crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| render::draw(f, ui))?;
@@ -302,6 +307,23 @@ fn frame(term: &mut Term, ui: &mut Ui) -> std::io::Result<()> {
             w.write_all(s.as_bytes())?;
         }
         w.flush()?;
+    }
+    Ok(())
+}
+
+/// `C-l` (the `redraw` command): the screen is cleared and the next frame
+/// draws every cell, so whatever wrote over the terminal meanwhile is gone.
+/// No cursor-position query (ratatui's `Terminal::clear` asks one, which
+/// would stall on a slow link and, in a hosted UI, read the holder's input).
+pub fn repaint_if_asked<B: ratatui::backend::Backend>(
+    term: &mut Terminal<B>,
+    ui: &mut Ui,
+) -> Result<(), B::Error> {
+    if std::mem::take(&mut ui.repaint) {
+        term.backend_mut()
+            .clear_region(ratatui::backend::ClearType::All)?;
+        // Both buffers blank: the next draw sends every cell that is not.
+        term.swap_buffers();
     }
     Ok(())
 }
