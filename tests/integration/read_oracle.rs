@@ -86,6 +86,7 @@ struct Grant {
 
 #[derive(Debug, Clone)]
 struct Item {
+    id: u64,
     name: String,
     folder: bool,
     parent: Option<usize>,
@@ -375,6 +376,12 @@ impl World {
         for u in 0..self.users.len() {
             let v = self.now_visible(u);
             self.known[u].extend(v);
+            for w in 0..self.ws.len() {
+                if self.ws_seen(u, w) {
+                    let name = self.ws[w].clone();
+                    self.known[u].insert(name);
+                }
+            }
         }
         for i in 0..self.items.len() {
             if let (Space::Team(w), true) = (self.items[i].space, self.items[i].alive) {
@@ -596,8 +603,9 @@ fn create(
     } else {
         Request::App { path }
     };
-    if exec(app, &w.users[actor].login.clone(), req).is_ok() {
+    if let Ok(Reply::Placed { id, .. }) = exec(app, &w.users[actor].login.clone(), req) {
         w.items.push(Item {
+            id,
             name,
             folder,
             parent,
@@ -774,6 +782,9 @@ fn change(app: &App, rng: &mut Rng, w: &mut World) -> Option<usize> {
         Space::My(_, o) => o,
     };
     let login = w.users[actor].login.clone();
+    if rng.chance(15) {
+        return membership(app, rng, w);
+    }
     let made = match rng.below(5) {
         0 => {
             let new = token(rng, "it", w);
@@ -844,6 +855,27 @@ fn change(app: &App, rng: &mut Rng, w: &mut World) -> Option<usize> {
         }
     };
     made.then_some(actor)
+}
+
+/// The account owner adds someone to a group or takes them out (R4): their
+/// reach grows or shrinks (R10), and an open UI must follow.
+fn membership(app: &App, rng: &mut Rng, w: &mut World) -> Option<usize> {
+    let (g, u) = (rng.below(w.groups.len()), 1 + rng.below(USERS - 1));
+    let (group, login) = (w.groups[g].clone(), w.users[u].login.clone());
+    let own = w.users[OWNER].login.clone();
+    let join = !w.users[u].groups.contains(&g);
+    let req = if join {
+        Request::GroupJoin { group, login }
+    } else {
+        Request::GroupLeave { group, login }
+    };
+    exec(app, &own, req).ok()?;
+    if join {
+        w.users[u].groups.insert(g);
+    } else {
+        w.users[u].groups.remove(&g);
+    }
+    Some(OWNER)
 }
 
 // ---- what a reader is shown ----
@@ -1278,8 +1310,37 @@ impl Seen<'_> {
     }
 }
 
+/// The tree's folders and apps are items the reader sees now, at least as
+/// a path (R11, R12, R14): an open UI dropped what they lost.
+fn rows_now(ui: &Ui, seen: &Seen<'_>, where_: &str) {
+    use treeward::tui::tree::NodeKind;
+    let w = seen.w;
+    for &n in &ui.tree.rows {
+        let d = &ui.tree.nodes[n].data;
+        if !matches!(d.kind, NodeKind::Folder | NodeKind::App) {
+            continue;
+        }
+        let Some(id) = d.id else { continue };
+        let i = w.items.iter().position(|it| it.id == id);
+        if !i.is_some_and(|i| w.visible(seen.u, i)) {
+            fail(
+                w,
+                seen.u,
+                seen.seed,
+                where_,
+                &format!(
+                    "the tree shows {} (item {id}), which the reader does not see now",
+                    d.name
+                ),
+                "",
+            );
+        }
+    }
+}
+
 /// Every row of the tree: each tab, the who view and the pickers.
 fn walk_tree(ui: &mut Ui, seen: &mut Seen<'_>, where_: &str) {
+    rows_now(ui, seen, where_);
     ch(ui, 'g');
     for _ in 0..400 {
         let row = ui.tree.selected();
@@ -1304,18 +1365,21 @@ fn walk_tree(ui: &mut Ui, seen: &mut Seen<'_>, where_: &str) {
     }
 }
 
-/// The whole UI of `u`: every workspace, space and row, the overlays, the
-/// inspection of another user they read, help and the message history.
-fn walk_ui(app: &App, w: &World, u: usize, seed: u64, others: &[AuditEntry]) -> usize {
+fn open_ui<'a>(app: &'a App, w: &World, u: usize) -> Ui<'a> {
     let login = w.users[u].login.clone();
-    let mut ui = Ui::new(
+    Ui::new(
         app,
         &login,
         KeyMap::default(),
         Theme::load(None).unwrap(),
         false,
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// Others' changes, as an open UI learns of them: its status line says what
+/// the reader may learn (R35), and its tree follows their access.
+fn tell(app: &App, w: &World, u: usize, seed: u64, ui: &mut Ui, changes: &[AuditEntry]) -> usize {
     let mut seen = Seen {
         w,
         u,
@@ -1323,44 +1387,63 @@ fn walk_ui(app: &App, w: &World, u: usize, seed: u64, others: &[AuditEntry]) -> 
         allowed: w.allowed(u),
         frames: 0,
     };
-    seen.look(&mut ui, "start");
-    for e in others {
-        treeward::tui::others_changed(app, &mut ui, vec![e.clone()]);
-        seen.look(&mut ui, &format!("status line after change #{}", e.seq));
+    for e in changes {
+        treeward::tui::others_changed(app, ui, vec![e.clone()]);
+        seen.look(ui, &format!("status line after change #{}", e.seq));
+        rows_now(ui, &seen, &format!("the tree after change #{}", e.seq));
     }
-    seen.overlay(&mut ui, '!', "message history");
-    let n_ws = w.ws.len();
-    for ws in 0..n_ws {
-        while ui.focus != treeward::tui::model::Focus::Workspaces {
-            key(&mut ui, KeyCode::Tab);
-        }
-        ch(&mut ui, 'g');
-        for _ in 0..ws {
-            ch(&mut ui, 'j');
-        }
-        key(&mut ui, KeyCode::Enter);
-        seen.look(&mut ui, &format!("workspace {ws}"));
-        for c in ['I', 'M', 'R'] {
-            seen.overlay(&mut ui, c, &format!("workspace {ws} overlay {c}"));
-        }
-        for sp in 0..ui.spaces.items.len() {
-            while ui.focus != treeward::tui::model::Focus::Spaces {
-                key(&mut ui, KeyCode::Tab);
-            }
-            ch(&mut ui, 'g');
-            for _ in 0..sp {
-                ch(&mut ui, 'j');
-            }
-            key(&mut ui, KeyCode::Enter);
-            while ui.focus != treeward::tui::model::Focus::Tree {
-                key(&mut ui, KeyCode::Tab);
-            }
-            walk_tree(&mut ui, &mut seen, &format!("ws {ws} space {sp}"));
-        }
-    }
-    seen.overlay(&mut ui, '?', "help");
-    inspect_someone(&mut ui, &mut seen);
     seen.frames
+}
+
+/// The whole UI of `u`: every workspace, space and row, the overlays, the
+/// inspection of another user they read, help and the message history.
+fn walk_ui(w: &World, u: usize, seed: u64, ui: &mut Ui) -> usize {
+    let mut seen = Seen {
+        w,
+        u,
+        seed,
+        allowed: w.allowed(u),
+        frames: 0,
+    };
+    seen.look(ui, "start");
+    seen.overlay(ui, '!', "message history");
+    for ws in 0..w.ws.len() {
+        walk_workspace(ui, &mut seen, ws);
+    }
+    seen.overlay(ui, '?', "help");
+    inspect_someone(ui, &mut seen);
+    seen.frames
+}
+
+fn focus(ui: &mut Ui, f: treeward::tui::model::Focus) {
+    while ui.focus != f {
+        key(ui, KeyCode::Tab);
+    }
+}
+
+/// A workspace's tab and menus, then every space of it, row by row.
+fn walk_workspace(ui: &mut Ui, seen: &mut Seen<'_>, ws: usize) {
+    use treeward::tui::model::Focus;
+    focus(ui, Focus::Workspaces);
+    ch(ui, 'g');
+    for _ in 0..ws {
+        ch(ui, 'j');
+    }
+    key(ui, KeyCode::Enter);
+    seen.look(ui, &format!("workspace {ws}"));
+    for c in ['I', 'M', 'R'] {
+        seen.overlay(ui, c, &format!("workspace {ws} overlay {c}"));
+    }
+    for sp in 0..ui.spaces.items.len() {
+        focus(ui, Focus::Spaces);
+        ch(ui, 'g');
+        for _ in 0..sp {
+            ch(ui, 'j');
+        }
+        key(ui, KeyCode::Enter);
+        focus(ui, Focus::Tree);
+        walk_tree(ui, seen, &format!("ws {ws} space {sp}"));
+    }
 }
 
 /// Inspects the first other user the picker offers, and walks the tree as them.
@@ -1390,28 +1473,35 @@ fn one_world(seed: u64) -> (usize, usize) {
     let t = tempfile::tempdir().unwrap();
     let app = open_store("readoracle", &t);
     let (mut w, mut rng) = build(&app, seed);
+    // Every user's UI is open while the others change things.
+    let mut uis: Vec<Ui> = (0..USERS).map(|u| open_ui(&app, &w, u)).collect();
     let since = app.last_seq();
+    let mut frames = 0;
     for _ in 0..12 {
-        if change(&app, &mut rng, &mut w).is_some() {
-            w.checkpoint();
+        let before = app.last_seq();
+        if change(&app, &mut rng, &mut w).is_none() {
+            continue;
+        }
+        w.checkpoint();
+        let made = entries_after(&app, before);
+        for (u, ui) in uis.iter_mut().enumerate() {
+            frames += tell(&app, &w, u, seed, ui, &made);
         }
     }
-    let others: Vec<AuditEntry> = app
-        .store()
-        .audit_all()
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.seq > since)
-        .collect();
-    let mut frames = 0;
-    for u in 0..USERS {
+    let others = entries_after(&app, since);
+    for (u, ui) in uis.iter_mut().enumerate() {
         for e in &others {
             push_structure(&app, &w, u, seed, e);
         }
         cli_reads(&app, &w, u, seed);
-        frames += walk_ui(&app, &w, u, seed, &others);
+        frames += walk_ui(&w, u, seed, ui);
     }
     (others.len(), frames)
+}
+
+fn entries_after(app: &App, seq: u64) -> Vec<AuditEntry> {
+    let all = app.store().audit_all().unwrap();
+    all.into_iter().filter(|e| e.seq > seq).collect()
 }
 
 #[test]
