@@ -29,7 +29,7 @@ use crate::app::{Reply, Request};
 use crate::domain::AuditEntry;
 
 /// Bumped whenever a message below changes shape.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The largest frame either end accepts (an export of a big store fits).
 pub const MAX_FRAME: usize = 16 << 20;
 /// The first bytes of every `Hello`: not a treeward peer otherwise.
@@ -146,6 +146,10 @@ pub struct Call {
     /// `--as` (or `$TREEWARD_USER`): only the connection's own login, or
     /// anyone for the holder's service account.
     pub as_: Option<String>,
+    /// How long the client waits for the answer, in milliseconds (its
+    /// deadline, `crate::deadline`): the holder answers within it and
+    /// begins no change after it. `None`: the holder's own time.
+    pub within_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -358,6 +362,7 @@ mod tests {
                     path: "/DW/team/X".into(),
                 },
                 as_: None,
+                within_ms: Some(30_000),
             }),
         };
         let b = encode(&m).unwrap();
@@ -736,6 +741,7 @@ mod tests {
                 req: ClientReq::Call(Call {
                     request: request.clone(),
                     as_: Some("bob".into()),
+                    within_ms: None,
                 }),
             };
             let back: ClientMsg = read_msg(&mut &encode(&m).unwrap()[..], || {}).unwrap();

@@ -43,6 +43,7 @@ mod props;
 mod rules;
 mod server;
 mod spec_examples;
+mod timeouts;
 mod tui_e2e;
 mod tui_perf;
 mod tui_props;
