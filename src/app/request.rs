@@ -598,10 +598,24 @@ impl App {
                 // Out of time: said once, as what it is.
                 Err(e) if e.again && unchanged => {
                     return Err(Error::unavailable(format!(
-                        "{}; gave up after {}",
+                        "{}; nothing was changed; gave up after {}",
                         e.message,
                         crate::deadline::described()
                     )))
+                }
+                // Failed after a commit of its own (reading for the reply):
+                // what it committed is made, and is said to be.
+                Err(e) if !unchanged && e.outcome == Outcome::Unavailable => {
+                    let n = crate::store::Store::committed_here() - committed;
+                    let made = if n == 1 {
+                        "its change was committed before that and is made".to_string()
+                    } else {
+                        format!("{n} of its changes were committed before that and are made")
+                    };
+                    return Err(Error::unavailable(format!(
+                        "{}; {made} (`treeward log` shows it)",
+                        e.message
+                    )));
                 }
                 r => return r,
             }

@@ -510,7 +510,7 @@ impl PgKv {
             Failure::Lost if reached => {
                 self.link_lost();
                 let why = match e {
-                    DbError::Late(_) => "the database did not answer in time (the connection was closed before any commit: nothing was changed)".to_string(),
+                    DbError::Late(_) => "the database did not answer in time (the connection was closed; no commit was pending on it)".to_string(),
                     _ => "the connection to the database was lost (reconnecting)".to_string(),
                 };
                 return Error::transient(format!("{}: {why}", self.shown));
