@@ -296,7 +296,7 @@ fn item9_a_stopped_primary_ends_each_request_in_time_and_applies_nothing_later()
         );
     }
     // The old primary never goes on (it would be a second primary).
-    pair.kill_primary();
+    pair.kill_frozen_primary();
     assert!(terminate(server.0.take().unwrap()).success());
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(!log.contains(PASSWORD_WORD), "{log}");

@@ -160,6 +160,13 @@ impl Pair {
         self.signal_primary(nix::sys::signal::Signal::SIGCONT);
     }
 
+    /// Kills a primary stopped with [`Pair::freeze_primary`]: SIGKILL to the
+    /// postmaster and to each process it started (a stopped backend would
+    /// never notice its postmaster's death, and never end).
+    pub fn kill_frozen_primary(&self) {
+        self.signal_primary(nix::sys::signal::Signal::SIGKILL);
+    }
+
     /// `sig` to the postmaster first (it forks no more), then to every
     /// process it started: each backend leads a process group of its own
     /// (PostgreSQL calls setsid in each child), so the postmaster's group
@@ -168,8 +175,9 @@ impl Pair {
         use nix::sys::signal::kill;
         use nix::unistd::Pid;
         let pid = postmaster_pid(&self.primary_data());
+        let children = children_of(pid);
         kill(Pid::from_raw(pid), sig).unwrap();
-        for p in children_of(pid) {
+        for p in children {
             let _ = kill(Pid::from_raw(p), sig);
         }
     }
@@ -194,11 +202,13 @@ impl Drop for Pair {
     fn drop(&mut self) {
         // A primary a test left stopped (it failed meanwhile) must go on to stop.
         if let Ok(text) = std::fs::read_to_string(self.primary_data().join("postmaster.pid")) {
-            if let Some(pid) = text
+            let pid = text
                 .lines()
                 .next()
-                .and_then(|l| l.trim().parse::<i32>().ok())
-            {
+                .and_then(|l| l.trim().parse::<i32>().ok());
+            // (Only while it is still a postgres process: a pid is reused.)
+            let comm = |p: i32| std::fs::read_to_string(format!("/proc/{p}/comm"));
+            if let Some(pid) = pid.filter(|p| comm(*p).is_ok_and(|c| c.trim() == "postgres")) {
                 use nix::sys::signal::{kill, Signal::SIGCONT};
                 for p in std::iter::once(pid).chain(children_of(pid)) {
                     let _ = kill(nix::unistd::Pid::from_raw(p), SIGCONT);
