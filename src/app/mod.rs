@@ -80,6 +80,12 @@ impl App {
         Ok(Store::open_unless_busy(dir)?.map(|store| App { store }))
     }
 
+    /// The pid of the process holding the store in `dir` (`None`: the
+    /// kernel does not tell).
+    pub fn holder_of(dir: &Path) -> Option<u32> {
+        crate::store::open::holder_pid(dir)
+    }
+
     /// Refuses a store directory that does not exist (without creating it).
     pub fn require_existing(dir: &Path) -> Result<()> {
         crate::store::require_existing(dir)

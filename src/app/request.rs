@@ -350,6 +350,26 @@ impl Request {
         )
     }
 
+    /// May take long on a big store: it has a long job's deadline
+    /// (`$TREEWARD_LONG_TIMEOUT`, see [`crate::deadline`]) rather than an
+    /// ordinary request's.
+    pub fn is_long_job(&self) -> bool {
+        self.is_long()
+            || matches!(
+                self,
+                Request::Init { .. }
+                    | Request::Export
+                    | Request::Entitlements { .. }
+                    | Request::WhoBelow { .. }
+                    | Request::Log { .. }
+                    | Request::Tree { .. }
+                    | Request::Apply { .. }
+                    | Request::Cp { .. }
+                    | Request::Rm { .. }
+                    | Request::WsRm { .. }
+            )
+    }
+
     /// Changes nothing: a view, or a what-if.
     pub fn is_read_only(&self) -> bool {
         matches!(
@@ -548,6 +568,9 @@ impl<'a> Caller<'a> {
 impl App {
     /// Runs one request: the one entry point of every front end.
     pub fn execute(&self, mut caller: Caller<'_>, req: Request) -> Result<Reply> {
+        // Within its time (or the sooner one it came with: a server's client's).
+        let (budget, var) = crate::deadline::budget(req.is_long_job());
+        let _due = crate::deadline::within(budget, var);
         self.owners_only(&caller, &req)?;
         if req.is_long() {
             // A long request commits as it goes: it is not run again.
@@ -572,16 +595,41 @@ impl App {
                 let _reads = self.store().consistent_reads();
                 self.execute_here(again, req.clone())
             };
+            let unchanged = crate::store::Store::committed_here() == committed;
             match r {
                 // Only what wrote nothing: a change committed before the
                 // connection went (its reply then failed) is not made twice.
                 Err(e)
                     if e.again
-                        && crate::store::Store::committed_here() == committed
-                        && started.elapsed() < RETRY_FOR =>
+                        && unchanged
+                        && started.elapsed() < RETRY_FOR
+                        && !crate::deadline::spent() =>
                 {
-                    std::thread::sleep(pause);
+                    let left = crate::deadline::remaining().unwrap_or(pause);
+                    std::thread::sleep(pause.min(left));
                     pause = (pause * 2).min(std::time::Duration::from_secs(1));
+                }
+                // Out of time: said once, as what it is.
+                Err(e) if e.again && unchanged => {
+                    return Err(Error::unavailable(format!(
+                        "{}; nothing was changed; gave up after {}",
+                        e.message,
+                        crate::deadline::described()
+                    )))
+                }
+                // Failed after a commit of its own (reading for the reply):
+                // what it committed is made, and is said to be.
+                Err(e) if !unchanged && e.outcome == Outcome::Unavailable => {
+                    let n = crate::store::Store::committed_here() - committed;
+                    let made = if n == 1 {
+                        "its change was committed before that and is made".to_string()
+                    } else {
+                        format!("{n} of its changes were committed before that and are made")
+                    };
+                    return Err(Error::unavailable(format!(
+                        "{}; {made} (`treeward log` shows it)",
+                        e.message
+                    )));
                 }
                 r => return r,
             }

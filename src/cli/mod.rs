@@ -561,6 +561,32 @@ fn review_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
     }))
 }
 
+/// Which treeward command the process `pid` runs, read from its command
+/// line: `Some("access")`, `Some("")` for the terminal UI (no command),
+/// `None` for a process that is not the treeward binary. Only a command
+/// word is ever returned, never an argument (one may hold a connection
+/// string).
+pub fn command_of(pid: u32) -> Option<String> {
+    let line = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let mut words = line
+        .split(|b| *b == 0)
+        .map(|w| String::from_utf8_lossy(w).into_owned());
+    let program = words.next()?;
+    if std::path::Path::new(&program).file_name()? != "treeward" {
+        return None;
+    }
+    let top = args::command();
+    let commands: Vec<&str> = top
+        .get_subcommands()
+        .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
+        .collect();
+    Some(
+        words
+            .find(|w| commands.contains(&w.as_str()))
+            .unwrap_or_default(),
+    )
+}
+
 /// A progress bar for a long request on this terminal (gen).
 pub fn progress_bar(request: &Request) -> Option<indicatif::ProgressBar> {
     let Request::Gen(g) = request else {

@@ -146,6 +146,10 @@ pub struct Call {
     /// `--as` (or `$TREEWARD_USER`): only the connection's own login, or
     /// anyone for the holder's service account.
     pub as_: Option<String>,
+    /// How long the client waits for the answer, in milliseconds (its
+    /// deadline, `crate::deadline`): the holder answers within it and
+    /// begins no change after it. `None`: the holder's own time.
+    pub within_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -378,6 +382,7 @@ mod tests {
                     path: "/DW/team/X".into(),
                 },
                 as_: None,
+                within_ms: Some(30_000),
             }),
         };
         let b = encode(&m).unwrap();
@@ -758,6 +763,7 @@ mod tests {
                 req: ClientReq::Call(Call {
                     request: request.clone(),
                     as_: Some("bob".into()),
+                    within_ms: None,
                 }),
             };
             let back: ClientMsg = read_msg(&mut &encode(&m).unwrap()[..], || {}).unwrap();

@@ -1162,8 +1162,9 @@ fn a_store_held_by_a_process_that_does_not_answer_is_unavailable_after_a_wait() 
         assert_eq!(
             r.stderr,
             format!(
-                "store unavailable: {} is held by another treeward process that does not answer on {} (an older treeward, or one that is stuck): wait for it to end, or stop it\n",
+                "store unavailable: {} is held by process {}, which does not answer on {} (stopped, stuck, or an older treeward): wait for it to end, or stop it\n",
                 db.display(),
+                std::process::id(),
                 db.join("treeward.sock").display()
             )
         );

@@ -45,6 +45,7 @@ mod reads;
 mod rules;
 mod server;
 mod spec_examples;
+mod timeouts;
 mod tui_e2e;
 mod tui_perf;
 mod tui_props;
