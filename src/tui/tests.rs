@@ -41,7 +41,13 @@ fn select_ws(u: &mut Ui, name: &str) {
     u.load_spaces().unwrap();
 }
 
+/// A frame as a person reads it once the inputs settled: a what-if the UI
+/// would wait for (one took over `whatif::SLOW` on a loaded machine) is
+/// asked first, as the event loop asks it after `whatif::SETTLE`.
 fn screen(u: &mut Ui, w: u16, h: u16) -> String {
+    if u.whatif_due().is_some() {
+        u.settle_whatif();
+    }
     buffer_text(&render_test(u, w, h))
 }
 
