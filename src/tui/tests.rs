@@ -1425,7 +1425,8 @@ fn a_slow_what_if_waits_for_the_inputs_to_settle() {
     u.whatif.slow = true;
     keys(&mut u, "m");
     keys(&mut u, "Quality");
-    let s = screen(&mut u, 120, 40);
+    // The frame while typing, before the inputs settle.
+    let s = buffer_text(&render_test(&mut u, 120, 40));
     assert!(s.contains("working out who gains or loses"), "{s}");
     let due = u.whatif_due().expect("pending");
     assert!(due > std::time::Duration::ZERO, "not per keystroke");
