@@ -6,7 +6,7 @@
 //! requests that call these.
 
 use super::*;
-use crate::domain::rules::{self, AuditSight, GrantSight, Person, StandingRead};
+use crate::domain::rules::{self, AuditSight, GrantSight, Person};
 
 /// A committed change as one reader may learn of it (R35).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,12 +43,7 @@ impl Session<'_> {
     /// R33, R34: the workspace's members, roles, resources and integrations
     /// are its members' to read.
     pub fn require_workspace_readable(&self, ws: &Workspace) -> Result<()> {
-        let r = rules::reads_workspace(&self.actor, ws.id, &ws.name);
-        if r.allowed {
-            Ok(())
-        } else {
-            Err(Error::denied(r.reason))
-        }
+        rules::reads_workspace(&self.actor, ws.id, &ws.name).or_denied()
     }
 
     /// R34: how much of the grants at `r` (an item or a space root) and of
@@ -75,13 +70,8 @@ impl Session<'_> {
         }
         self.store().user(of)?.ok_or_else(|| no_user(of))?;
         let of_views = sight == GrantSight::All && self.decide_as(of, Action::View, r)?.allowed;
-        match rules::reads_standing_of(&self.actor, sight, of, of_views) {
-            StandingRead::Yes => Ok(sight),
-            StandingRead::Refused(why) => {
-                Err(Error::denied(format!("{}: {why}", text::escape(&r.path))))
-            }
-            StandingRead::Absent => Err(no_user(of)),
-        }
+        rules::reads_standing_of(&self.actor, sight, of, of_views).or_refused(&r.path, of)?;
+        Ok(sight)
     }
 
     /// The grants of `grants` the actor reads at a sight (R34): all, those

@@ -341,15 +341,7 @@ impl Session<'_> {
     /// R34: `who` at `r` lists others' levels: the reader needs the whole
     /// sight of the grants there.
     pub(crate) fn require_who_readable(&self, r: &Resolved) -> Result<()> {
-        let sight = self.grant_sight(r)?;
-        if sight == crate::domain::rules::GrantSight::All {
-            return Ok(());
-        }
-        Err(Error::denied(format!(
-            "who {}: {}",
-            text::escape(&r.path),
-            crate::domain::rules::grant_sight_refusal(sight)
-        )))
+        crate::domain::rules::reads_who(self.grant_sight(r)?, &r.path).or_denied()
     }
 
     /// `access LOGIN [--workspace WS]`: what LOGIN can view, as a tree, limited

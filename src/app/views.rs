@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::domain::rules::{explain_lines, Decision, Seen};
+use crate::domain::rules::{self, explain_lines, Decision, Seen};
 
 /// The row of an asset of the app at `app_path`.
 fn entry_of_asset(a: Asset, app_path: &str) -> Entry {
@@ -485,25 +485,9 @@ impl Session<'_> {
         let ws = ws
             .map(|w| names::validate_name(w, "workspace"))
             .transpose()?;
-        let filter: Option<WsId> = match &ws {
-            Some(name) => {
-                let w = self.workspace_named(name)?;
-                if !self.reads_log_of(Some(w.id)) {
-                    return Err(Error::denied(format!(
-                        "only admins of '{}' and the account owner read its log (R32, R35)",
-                        text::escape(&w.name)
-                    )));
-                }
-                Some(w.id)
-            }
-            None => None,
-        };
-        let reads_some = self.is_owner() || self.actor.roles.values().any(|r| r.is_admin());
-        if filter.is_none() && !reads_some {
-            return Err(Error::denied(
-                "only workspace admins and the account owner read the log (R32, R35)",
-            ));
-        }
+        let w = ws.as_deref().map(|n| self.workspace_named(n)).transpose()?;
+        rules::reads_log(&self.actor, w.as_ref().map(|w| (w.id, w.name.as_str()))).or_denied()?;
+        let filter: Option<WsId> = w.map(|w| w.id);
         let mut out = Vec::new();
         for e in self.store().audit_all()? {
             let keep = match filter {

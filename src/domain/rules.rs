@@ -684,6 +684,14 @@ pub struct Read {
 }
 
 impl Read {
+    /// The read's outcome: a refusal is *permission denied* with its reason.
+    pub fn or_denied(self) -> super::Result<()> {
+        if self.allowed {
+            Ok(())
+        } else {
+            Err(super::Error::denied(self.reason))
+        }
+    }
     fn yes(reason: &str) -> Read {
         Read {
             allowed: true,
@@ -791,6 +799,56 @@ pub fn reads_standing_of(
         StandingRead::Refused(grant_sight_refusal(sight))
     } else {
         StandingRead::Absent
+    }
+}
+
+/// R34: `who` at a place lists others' levels: the whole sight is needed.
+pub fn reads_who(sight: GrantSight, path: &str) -> Read {
+    if sight == GrantSight::All {
+        Read::yes("R34")
+    } else {
+        Read::no(format!(
+            "who {}: {}",
+            super::text::escape(path),
+            grant_sight_refusal(sight)
+        ))
+    }
+}
+
+impl StandingRead {
+    /// The read's outcome for `of` at `path`: absent is *not found*, as for
+    /// a login that does not exist (R12, R33).
+    pub fn or_refused(self, path: &str, of: &str) -> super::Result<()> {
+        match self {
+            StandingRead::Yes => Ok(()),
+            StandingRead::Refused(why) => Err(super::Error::denied(format!(
+                "{}: {why}",
+                super::text::escape(path)
+            ))),
+            StandingRead::Absent => Err(super::Error::not_found(format!(
+                "no user '{}'",
+                super::text::escape(of)
+            ))),
+        }
+    }
+}
+
+/// R32, R35: the `log` command: of workspace `ws` (its id and name), its
+/// admins and the account owner; of everything they may read, whoever
+/// administers a workspace, and the account owner.
+pub fn reads_log(p: &Principal, ws: Option<(WsId, &str)>) -> Read {
+    match ws {
+        Some((w, _)) if reads_log_of(p, Some(w)) => Read::yes("R32, R35"),
+        Some((_, name)) => Read::no(format!(
+            "only admins of '{}' and the account owner read its log (R32, R35)",
+            super::text::escape(name)
+        )),
+        None if p.is_account_owner || p.roles.values().any(|r| r.is_admin()) => {
+            Read::yes("R32, R35")
+        }
+        None => {
+            Read::no("only workspace admins and the account owner read the log (R32, R35)".into())
+        }
     }
 }
 
