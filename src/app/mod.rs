@@ -20,6 +20,7 @@ pub mod request;
 mod resources;
 pub mod review;
 pub mod salvage;
+mod scope;
 mod sharing;
 mod stress;
 pub mod transfer;

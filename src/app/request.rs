@@ -271,7 +271,11 @@ pub enum Request {
 }
 
 impl Request {
-    /// A change whose effect on who reaches what is reported (what-if, R10-R14).
+    /// A change that can alter anyone's level on an item that exists, or
+    /// end it: made, it reports who gains and who loses what, and records
+    /// that for `log --access` (what-if, R10-R14, R26). Changes that only
+    /// add items (mkdir, app, cp) or rename them are not among them: their
+    /// dry run still reports who will see the new item.
     pub fn alters_access(&self) -> bool {
         matches!(
             self,
@@ -288,8 +292,21 @@ impl Request {
                 | Request::OrgJoin { .. }
                 | Request::OrgLeave { .. }
                 | Request::OrgRm { .. }
+                | Request::UserRm { .. }
+                | Request::UserAdd {
+                    tenant: Some(_),
+                    ..
+                }
+                | Request::WsRm { .. }
                 | Request::Apply { .. }
         )
+    }
+
+    /// A change of the account a dry run can plan: every request that
+    /// changes something and acts as a user of the account (SPEC §11:
+    /// `--dry-run` on every change). Store-level loads are not among them.
+    pub fn is_change(&self) -> bool {
+        self.needs_session() && !self.is_read_only()
     }
 
     /// Acts as a user of the account: needs a session (the account exists,
@@ -661,9 +678,9 @@ impl App {
             }
             Request::Backup { dir, force } => Ok(Reply::Backup(self.backup(&dir, force)?)),
             Request::WhatIf(inner) => {
-                if !inner.alters_access() {
+                if !inner.is_change() {
                     return Err(Error::invalid(
-                        "--dry-run applies to changes that alter access: mv, share, unshare, rm, role, group and org changes",
+                        "--dry-run applies to changes (mv, share, rm, user rm, apply …), not to views",
                     ));
                 }
                 let login = (caller.login)()?;

@@ -46,3 +46,4 @@ mod spec_examples;
 mod tui_e2e;
 mod tui_perf;
 mod tui_props;
+mod whatif_oracle;
