@@ -677,6 +677,15 @@ impl App {
                 }))
             }
             Request::Backup { dir, force } => Ok(Reply::Backup(self.backup(&dir, force)?)),
+            req => self.execute_as_user(caller, req),
+        }
+    }
+
+    /// A request of a user of the account: a what-if (any change, made on
+    /// a view of the store), a change that alters access (made with its
+    /// what-if, recorded for `log --access`), or any other.
+    fn execute_as_user(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {
+        match req {
             Request::WhatIf(inner) => {
                 if !inner.is_change() {
                     return Err(Error::invalid(

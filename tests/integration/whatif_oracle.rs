@@ -225,41 +225,49 @@ fn diff_text(got: &BTreeSet<Row>, want: &BTreeSet<Row>) -> String {
     format!("reported but false: {extra:?}; true but not reported: {missing:?}")
 }
 
-fn check_step(app: &App, step: &Step) -> Verdict {
-    let before = state(app);
-    let seq = app.store().next_audit_seq().unwrap();
+/// The step's dry run, then the step made: both answers, or the verdict
+/// when either was refused.
+fn dry_then_made(app: &App, step: &Step, before: &State) -> Result<(Reply, Reply), Verdict> {
     let dry = run(
         app,
         &step.actor,
         Request::WhatIf(Box::new(step.req.clone())),
     );
-    if state(app) != before {
-        return Verdict::Disagrees("the dry run changed access".into());
+    if state(app) != *before {
+        return Err(Verdict::Disagrees("the dry run changed access".into()));
     }
     let real = run(app, &step.actor, step.req.clone());
-    let dry = match (dry, &real) {
+    match (dry, real) {
         (Err(d), Err(r)) if d.outcome == r.outcome => {
             if std::env::var("TREEWARD_WHATIF_VERBOSE").is_ok() {
-                eprintln!(
-                    "REFUSED {}: {r}",
-                    step.what.chars().take(60).collect::<String>()
-                );
+                let what: String = step.what.chars().take(60).collect();
+                eprintln!("refused alike: {what}: {r}");
             }
-            return Verdict::Refused;
+            Err(Verdict::Refused)
         }
-        (Err(d), Err(r)) => {
-            return Verdict::Disagrees(format!("dry run refused ({d}), the change otherwise ({r})"))
-        }
-        (Err(d), Ok(_)) => {
-            return Verdict::Disagrees(format!("no dry run ({d}) of a change that was made"))
-        }
-        (Ok(_), Err(r)) => {
-            return Verdict::Disagrees(format!("the dry run passed, the change failed: {r}"))
-        }
-        (Ok(d), Ok(_)) => d,
+        (Err(d), Err(r)) => Err(Verdict::Disagrees(format!(
+            "dry run refused ({d}), the change otherwise ({r})"
+        ))),
+        (Err(d), Ok(_)) => Err(Verdict::Disagrees(format!(
+            "no dry run ({d}) of a change that was made"
+        ))),
+        (Ok(_), Err(r)) => Err(Verdict::Disagrees(format!(
+            "the dry run passed, the change failed: {r}"
+        ))),
+        (Ok(d), Ok(r)) => Ok((d, r)),
+    }
+}
+
+/// Makes the step, and compares its dry run, its own report and the record
+/// `log --access` keeps with the truth.
+fn check_step(app: &App, step: &Step) -> Verdict {
+    let before = state(app);
+    let seq = app.store().next_audit_seq().unwrap();
+    let (dry, real) = match dry_then_made(app, step, &before) {
+        Ok(both) => both,
+        Err(v) => return v,
     };
-    let after = state(app);
-    let want = expected(&before, &after, &step.actor);
+    let want = expected(&before, &state(app), &step.actor);
     let mut wrong = Vec::new();
     match dry {
         Reply::AccessChanged {
@@ -274,16 +282,8 @@ fn check_step(app: &App, step: &Step) -> Verdict {
         }
         other => wrong.push(format!("the dry run answered {other:?}")),
     }
-    let real = real.unwrap();
     match (&real, step.must_record) {
-        (
-            Reply::AccessChanged {
-                report,
-                dry_run: false,
-                ..
-            },
-            _,
-        ) => {
+        (Reply::AccessChanged { report, .. }, _) => {
             let got = rows_of(report);
             if got != want {
                 wrong.push(format!("the change's report: {}", diff_text(&got, &want)));
@@ -292,25 +292,29 @@ fn check_step(app: &App, step: &Step) -> Verdict {
         (_, false) => {}
         (other, true) => wrong.push(format!("the change reported no access change: {other:?}")),
     }
+    wrong.extend(check_record(app, seq, step.must_record, &want));
+    if wrong.is_empty() {
+        Verdict::Agrees
+    } else {
+        Verdict::Disagrees(wrong.join("; "))
+    }
+}
+
+/// What `log --access` keeps of the change whose first entry is `seq`:
+/// the truth, path by path (nothing, where nothing changed).
+fn check_record(app: &App, seq: u64, must_record: bool, want: &BTreeSet<Row>) -> Option<String> {
     let record: Option<AccessRecord> = app
         .store()
         .audit_extra(keys::AUDIT_ACCESS, seq, "access record")
         .unwrap();
     match record {
-        Some(r) if recorded_rows(&r) != by_path(&want) => wrong.push(format!(
+        Some(r) if recorded_rows(&r) != by_path(want) => Some(format!(
             "log --access keeps {:?}, the truth is {:?}",
             r.summary,
-            by_path(&want)
+            by_path(want)
         )),
-        None if step.must_record && !real.is_unchanged() && !want.is_empty() => {
-            wrong.push("log --access keeps nothing".into())
-        }
-        _ => {}
-    }
-    if wrong.is_empty() {
-        Verdict::Agrees
-    } else {
-        Verdict::Disagrees(wrong.join("; "))
+        None if must_record && !want.is_empty() => Some("log --access keeps nothing".into()),
+        _ => None,
     }
 }
 
@@ -341,89 +345,102 @@ fn open_store(t: &tempfile::TempDir, seed: u64) -> App {
 /// Creations) through the app layer.
 fn build_world(app: &App, rng: &mut Rng) {
     app.init("own").unwrap();
-    let own = |req: Request| run(app, "own", req);
-    let tenants: Vec<String> = (0..2).map(|_| name(rng, "tn")).collect();
-    for t in &tenants {
-        own(Request::TenantAdd { tenant: t.clone() }).unwrap();
-    }
-    let plain: Vec<String> = (0..7).map(|_| name(rng, "u")).collect();
-    for u in &plain {
-        own(Request::UserAdd {
-            login: u.clone(),
-            name: None,
-            tenant: None,
-        })
-        .unwrap();
-    }
-    for _ in 0..2 {
-        let t = pick(rng, &tenants).cloned();
-        own(Request::UserAdd {
-            login: name(rng, "t"),
-            name: None,
-            tenant: t,
-        })
-        .unwrap();
-    }
-    for _ in 0..3 {
-        let g = name(rng, "grp");
-        own(Request::GroupAdd { group: g.clone() }).unwrap();
-        for u in &plain {
-            if rng.chance(35) {
-                own(Request::GroupJoin {
-                    group: g.clone(),
-                    login: u.clone(),
-                })
-                .unwrap();
-            }
-        }
-    }
-    let mut units: Vec<String> = Vec::new();
-    for _ in 0..4 {
-        let u = name(rng, "ou");
-        let parent = if rng.chance(30) {
-            None
-        } else {
-            pick(rng, &units).cloned()
-        };
-        own(Request::OrgAdd {
-            unit: u.clone(),
-            parent,
-        })
-        .unwrap();
-        units.push(u);
-    }
-    for u in &plain {
-        if rng.chance(45) {
-            let unit = pick(rng, &units).unwrap().clone();
-            own(Request::OrgJoin {
-                unit,
-                login: u.clone(),
-            })
-            .unwrap();
-        }
-    }
+    let plain = build_people(app, rng);
     let other = name(rng, "WS-");
-    own(Request::WsAdd {
-        name: other.clone(),
-    })
-    .unwrap();
+    own(
+        app,
+        Request::WsAdd {
+            name: other.clone(),
+        },
+    );
     for ws in [DW, other.as_str()] {
         for u in &plain {
             let mask = [0, 0, 0, 4, 4, 6, 1, 5, 7][rng.below(9)];
             let roles = crate::common::world::roles_of(mask);
             if !roles.is_empty() {
-                own(Request::RoleGrant {
-                    ws: ws.into(),
-                    login: u.clone(),
-                    roles,
-                })
-                .unwrap();
+                own(
+                    app,
+                    Request::RoleGrant {
+                        ws: ws.into(),
+                        login: u.clone(),
+                        roles,
+                    },
+                );
             }
         }
         build_team(app, rng, ws, if ws == DW { 11 } else { 5 });
     }
     build_my_creations(app, rng);
     share_randomly(app, rng, 10);
+}
+
+/// A request the owner makes in building a world.
+fn own(app: &App, req: Request) {
+    run(app, "own", req).unwrap();
+}
+
+/// Two tenants, seven plain users and two tenant users (R26), three groups
+/// and a tree of four units with random members. Returns the plain users.
+fn build_people(app: &App, rng: &mut Rng) -> Vec<String> {
+    let tenants: Vec<String> = (0..2).map(|_| name(rng, "tn")).collect();
+    for t in &tenants {
+        own(app, Request::TenantAdd { tenant: t.clone() });
+    }
+    let plain: Vec<String> = (0..7).map(|_| name(rng, "u")).collect();
+    let tenant_users: Vec<(String, Option<String>)> = (0..2)
+        .map(|_| (name(rng, "t"), pick(rng, &tenants).cloned()))
+        .collect();
+    let everyone = plain.iter().map(|u| (u.clone(), None)).chain(tenant_users);
+    for (login, tenant) in everyone {
+        own(
+            app,
+            Request::UserAdd {
+                login,
+                name: None,
+                tenant,
+            },
+        );
+    }
+    for _ in 0..3 {
+        let group = name(rng, "grp");
+        own(
+            app,
+            Request::GroupAdd {
+                group: group.clone(),
+            },
+        );
+        for login in plain.iter().filter(|_| rng.chance(35)) {
+            let (group, login) = (group.clone(), login.clone());
+            own(app, Request::GroupJoin { group, login });
+        }
+    }
+    let mut units: Vec<String> = Vec::new();
+    for _ in 0..4 {
+        let unit = name(rng, "ou");
+        let parent = pick(rng, &units).filter(|_| rng.chance(70)).cloned();
+        own(
+            app,
+            Request::OrgAdd {
+                unit: unit.clone(),
+                parent,
+            },
+        );
+        units.push(unit);
+    }
+    for login in &plain {
+        if !rng.chance(45) {
+            continue;
+        }
+        let unit = pick(rng, &units).unwrap().clone();
+        own(
+            app,
+            Request::OrgJoin {
+                unit,
+                login: login.clone(),
+            },
+        );
+    }
+    plain
 }
 
 /// A random Team Space tree of `n` items, a few apps with assets.
@@ -692,9 +709,18 @@ fn with_fresh(n: &Names, f: &Fresh) -> Names {
 
 /// One random entry, of any kind.
 fn entry(rng: &mut Rng, n: &Names, f: &Fresh) -> Option<Change> {
+    if rng.chance(55) {
+        item_entry(rng, n, f)
+    } else {
+        people_entry(rng, n, f)
+    }
+}
+
+/// An entry about items, grants or roles.
+fn item_entry(rng: &mut Rng, n: &Names, f: &Fresh) -> Option<Change> {
     let s = |v: Option<&String>| v.cloned();
     let item = |rng: &mut Rng| pick(rng, &n.items).map(|(p, _)| p.clone());
-    Some(match rng.below(22) {
+    Some(match rng.below(13) {
         0..=3 => {
             let subject = subject(rng, n, true);
             Change::Share {
@@ -738,69 +764,68 @@ fn entry(rng: &mut Rng, n: &Names, f: &Fresh) -> Option<Change> {
                 transfer_to,
             }
         }
-        12 => Change::UserAdd {
-            login: f.user.clone(),
-            name: None,
-            tenant: if rng.chance(50) {
-                s(pick(rng, &n.tenants))
-            } else {
-                None
-            },
-        },
-        13 => Change::GroupAdd {
-            group: f.group.clone(),
-        },
-        14 | 15 => Change::GroupJoin {
-            group: if rng.chance(50) {
-                f.group.clone()
-            } else {
-                s(pick(rng, &n.groups))?
-            },
-            login: s(pick(rng, &n.users))?,
-        },
-        16 => {
-            let (group, login) = pick(rng, &n.members)?.clone();
-            Change::GroupLeave { group, login }
-        }
-        17 => Change::OrgAdd {
-            unit: f.unit.clone(),
-            parent: if rng.chance(80) {
-                s(pick(rng, &n.units))
-            } else {
-                None
-            },
-        },
-        18 | 19 => Change::OrgJoin {
-            unit: if rng.chance(50) {
-                f.unit.clone()
-            } else {
-                s(pick(rng, &n.units))?
-            },
-            login: s(pick(rng, &n.users))?,
-        },
-        20 => {
-            let (unit, login) = pick(rng, &n.unit_members)?.clone();
-            Change::OrgLeave { unit, login }
-        }
-        _ => match rng.below(5) {
-            0 => Change::TenantAdd {
-                tenant: f.tenant.clone(),
-            },
-            1 => Change::WsAdd {
-                name: name(rng, "WS-"),
-            },
-            2 => Change::Describe {
+        _ => match rng.below(4) {
+            0 => Change::Describe {
                 path: item(rng)?,
                 text: name(rng, "d"),
             },
-            3 => Change::AssetAdd {
+            1 => Change::AssetAdd {
                 app: f.app.clone(),
                 kind: "chart".into(),
                 name: name(rng, "c"),
             },
-            _ => Change::AssetRm {
+            2 => Change::AssetRm {
                 path: s(pick(rng, &n.assets))?,
             },
+            _ => Change::WsAdd {
+                name: name(rng, "WS-"),
+            },
+        },
+    })
+}
+
+/// An entry about people: users, groups, units, tenants; half of the
+/// memberships name the group or unit the file itself makes.
+fn people_entry(rng: &mut Rng, n: &Names, f: &Fresh) -> Option<Change> {
+    let s = |v: Option<&String>| v.cloned();
+    let fresh_or = |rng: &mut Rng, new: &String, old: &[String]| {
+        if rng.chance(50) {
+            Some(new.clone())
+        } else {
+            pick(rng, old).cloned()
+        }
+    };
+    Some(match rng.below(10) {
+        0 => Change::UserAdd {
+            login: f.user.clone(),
+            name: None,
+            tenant: s(pick(rng, &n.tenants)).filter(|_| rng.chance(50)),
+        },
+        1 => Change::GroupAdd {
+            group: f.group.clone(),
+        },
+        2 | 3 => Change::GroupJoin {
+            group: fresh_or(rng, &f.group, &n.groups)?,
+            login: s(pick(rng, &n.users))?,
+        },
+        4 => {
+            let (group, login) = pick(rng, &n.members)?.clone();
+            Change::GroupLeave { group, login }
+        }
+        5 => Change::OrgAdd {
+            unit: f.unit.clone(),
+            parent: s(pick(rng, &n.units)).filter(|_| rng.chance(80)),
+        },
+        6 | 7 => Change::OrgJoin {
+            unit: fresh_or(rng, &f.unit, &n.units)?,
+            login: s(pick(rng, &n.users))?,
+        },
+        8 => {
+            let (unit, login) = pick(rng, &n.unit_members)?.clone();
+            Change::OrgLeave { unit, login }
+        }
+        _ => Change::TenantAdd {
+            tenant: f.tenant.clone(),
         },
     })
 }
@@ -877,178 +902,14 @@ fn same_workspace(places: &[String], path: &str) -> Vec<String> {
         .collect()
 }
 
-/// A random single change: (actor, request, must it carry its report).
+/// A random single change, of any kind: who makes it, what, and whether
+/// the change made must carry its report.
 fn single(app: &App, rng: &mut Rng) -> Option<Step> {
     let n = names(app);
-    let item = |rng: &mut Rng| pick(rng, &n.items).map(|(p, _)| p.clone());
-    let anyone = |rng: &mut Rng| {
-        if rng.chance(40) {
-            Some("own".to_string())
-        } else {
-            pick(rng, &n.plain).cloned()
-        }
-    };
-    let s = |v: Option<&String>| v.cloned();
-    let own = "own".to_string();
-    let (actor, req, must_record) = match rng.below(20) {
-        // A move within the workspace, mostly by the owner (R23).
-        0 => {
-            let path = item(rng)?;
-            let dest = s(pick(rng, &same_workspace(&n.places, &path)))?;
-            let who = if rng.chance(70) { own } else { anyone(rng)? };
-            (who, Request::Mv { path, dest }, true)
-        }
-        // An app moved by its owner, across spaces too (R24, R25).
-        1 => {
-            let (path, owner) = pick(rng, &n.apps)?.clone();
-            let dest = s(pick(rng, &same_workspace(&n.places, &path)))?;
-            (owner, Request::Mv { path, dest }, true)
-        }
-        2 | 3 => {
-            let subject = subject(rng, &n, true);
-            let level = level_for(rng, &subject);
-            (
-                anyone(rng)?,
-                Request::Share {
-                    path: item(rng)?,
-                    subject,
-                    level,
-                    note: String::new(),
-                },
-                true,
-            )
-        }
-        4 => {
-            let (path, subject) = pick(rng, &n.grants)?.clone();
-            (anyone(rng)?, Request::Unshare { path, subject }, true)
-        }
-        5 => (anyone(rng)?, Request::Rm { path: item(rng)? }, true),
-        6 => {
-            let (path, subject) = pick(rng, &n.grants)?.clone();
-            let who = subject
-                .strip_prefix("user:")
-                .map(str::to_string)
-                .unwrap_or(own);
-            (who, Request::Leave { path }, true)
-        }
-        7 => (
-            own,
-            Request::RoleGrant {
-                ws: s(pick(rng, &n.workspaces))?,
-                login: s(pick(rng, &n.plain))?,
-                roles: roles_word(rng)
-                    .list()
-                    .iter()
-                    .map(|w| w.parse().unwrap())
-                    .collect(),
-            },
-            true,
-        ),
-        8 => {
-            let (ws, login, roles) = pick(rng, &n.roles)?.clone();
-            let k = 1 + rng.below(roles.len().max(1));
-            let roles = roles.iter().take(k).map(|w| w.parse().unwrap()).collect();
-            let transfer_to = n.analysts.get(&ws).and_then(|a| pick(rng, a)).cloned();
-            (
-                own,
-                Request::RoleRevoke {
-                    ws,
-                    login,
-                    roles,
-                    transfer_to,
-                },
-                true,
-            )
-        }
-        9 => (
-            own,
-            Request::GroupJoin {
-                group: s(pick(rng, &n.groups))?,
-                login: s(pick(rng, &n.users))?,
-            },
-            true,
-        ),
-        10 => {
-            let (group, login) = pick(rng, &n.members)?.clone();
-            (own, Request::GroupLeave { group, login }, true)
-        }
-        11 => (
-            own,
-            Request::GroupRm {
-                group: s(pick(rng, &n.groups))?,
-            },
-            true,
-        ),
-        12 => (
-            own,
-            Request::OrgJoin {
-                unit: s(pick(rng, &n.units))?,
-                login: s(pick(rng, &n.users))?,
-            },
-            true,
-        ),
-        13 => {
-            let (unit, login) = pick(rng, &n.unit_members)?.clone();
-            (own, Request::OrgLeave { unit, login }, true)
-        }
-        14 => (
-            own,
-            Request::OrgRm {
-                unit: s(pick(rng, &n.units))?,
-            },
-            true,
-        ),
-        15 => {
-            let login = s(pick(rng, &n.users))?;
-            let heirs: Vec<String> = n
-                .analysts
-                .values()
-                .flatten()
-                .filter(|a| **a != login)
-                .cloned()
-                .collect();
-            let transfer_to = if rng.chance(70) {
-                pick(rng, &heirs).cloned()
-            } else {
-                None
-            };
-            (own, Request::UserRm { login, transfer_to }, true)
-        }
-        16 => (
-            own,
-            Request::UserAdd {
-                login: name(rng, "u"),
-                name: None,
-                tenant: s(pick(rng, &n.tenants)),
-            },
-            true,
-        ),
-        17 => (
-            own,
-            Request::WsRm {
-                name: s(pick(rng, &n.workspaces))?,
-            },
-            true,
-        ),
-        // Changes that only add items, or rename one: their dry run reports.
-        18 => {
-            let path = format!("{}/{}", s(pick(rng, &n.places))?, name(rng, "N"));
-            let req = if rng.chance(50) {
-                Request::Mkdir { path }
-            } else {
-                Request::App { path }
-            };
-            let who = if rng.chance(60) { own } else { anyone(rng)? };
-            (who, req, false)
-        }
-        _ => (
-            anyone(rng)?,
-            Request::Rename {
-                path: item(rng)?,
-                new_name: name(rng, "R"),
-            },
-            false,
-        ),
+    let (actor, req, must_record) = if rng.chance(45) {
+        item_single(rng, &n)?
+    } else {
+        ("own".to_string(), account_single(rng, &n)?, true)
     };
     let what = format!("{req:?}");
     Some(Step {
@@ -1057,6 +918,151 @@ fn single(app: &App, rng: &mut Rng) -> Option<Step> {
         must_record,
         what,
     })
+}
+
+/// A change of items or grants, by the owner or another user. Adding an
+/// item or renaming one changes no one's access to what exists: only its
+/// dry run reports (who will see the new item).
+fn item_single(rng: &mut Rng, n: &Names) -> Option<(String, Request, bool)> {
+    let item = |rng: &mut Rng| pick(rng, &n.items).map(|(p, _)| p.clone());
+    let anyone = |rng: &mut Rng| {
+        if rng.chance(40) {
+            Some("own".to_string())
+        } else {
+            pick(rng, &n.plain).cloned()
+        }
+    };
+    let own = "own".to_string();
+    Some(match rng.below(9) {
+        // A move within the workspace, mostly by the owner (R23).
+        0 => {
+            let path = item(rng)?;
+            let dest = pick(rng, &same_workspace(&n.places, &path))?.clone();
+            let who = if rng.chance(70) { own } else { anyone(rng)? };
+            (who, Request::Mv { path, dest }, true)
+        }
+        // An app moved by its owner, across spaces too (R24, R25).
+        1 => {
+            let (path, owner) = pick(rng, &n.apps)?.clone();
+            let dest = pick(rng, &same_workspace(&n.places, &path))?.clone();
+            (owner, Request::Mv { path, dest }, true)
+        }
+        2 | 3 => {
+            let subject = subject(rng, n, true);
+            let level = level_for(rng, &subject);
+            let path = item(rng)?;
+            let note = String::new();
+            let req = Request::Share {
+                path,
+                subject,
+                level,
+                note,
+            };
+            (anyone(rng)?, req, true)
+        }
+        4 => {
+            let (path, subject) = pick(rng, &n.grants)?.clone();
+            (anyone(rng)?, Request::Unshare { path, subject }, true)
+        }
+        5 => (anyone(rng)?, Request::Rm { path: item(rng)? }, true),
+        // Leaving a collaboration: the user a grant names (R17).
+        6 => {
+            let (path, subject) = pick(rng, &n.grants)?.clone();
+            let who = subject.strip_prefix("user:").map(str::to_string);
+            (who.unwrap_or(own), Request::Leave { path }, true)
+        }
+        7 => {
+            let path = format!("{}/{}", pick(rng, &n.places)?, name(rng, "N"));
+            let req = if rng.chance(50) {
+                Request::Mkdir { path }
+            } else {
+                Request::App { path }
+            };
+            let who = if rng.chance(60) { own } else { anyone(rng)? };
+            (who, req, false)
+        }
+        _ => {
+            let req = Request::Rename {
+                path: item(rng)?,
+                new_name: name(rng, "R"),
+            };
+            (anyone(rng)?, req, false)
+        }
+    })
+}
+
+/// A change of people, memberships, roles or workspaces (the owner's, R4).
+fn account_single(rng: &mut Rng, n: &Names) -> Option<Request> {
+    let s = |v: Option<&String>| v.cloned();
+    let heir = |rng: &mut Rng, ws: Option<&str>, not: &str| {
+        let all: Vec<String> = n
+            .analysts
+            .iter()
+            .filter(|(w, _)| ws.is_none_or(|x| x == w.as_str()))
+            .flat_map(|(_, a)| a.iter().filter(|l| *l != not).cloned())
+            .collect();
+        pick(rng, &all).cloned().filter(|_| rng.chance(70))
+    };
+    Some(match rng.below(11) {
+        0 => Request::RoleGrant {
+            ws: s(pick(rng, &n.workspaces))?,
+            login: s(pick(rng, &n.plain))?,
+            roles: parse_roles(&roles_word(rng).list()),
+        },
+        1 => {
+            let (ws, login, roles) = pick(rng, &n.roles)?.clone();
+            let k = 1 + rng.below(roles.len().max(1));
+            let transfer_to = heir(rng, Some(&ws), &login);
+            let roles = parse_roles(&roles[..k.min(roles.len())]);
+            Request::RoleRevoke {
+                ws,
+                login,
+                roles,
+                transfer_to,
+            }
+        }
+        2 => Request::GroupJoin {
+            group: s(pick(rng, &n.groups))?,
+            login: s(pick(rng, &n.users))?,
+        },
+        3 => {
+            let (group, login) = pick(rng, &n.members)?.clone();
+            Request::GroupLeave { group, login }
+        }
+        4 => Request::GroupRm {
+            group: s(pick(rng, &n.groups))?,
+        },
+        5 => Request::OrgJoin {
+            unit: s(pick(rng, &n.units))?,
+            login: s(pick(rng, &n.users))?,
+        },
+        6 => {
+            let (unit, login) = pick(rng, &n.unit_members)?.clone();
+            Request::OrgLeave { unit, login }
+        }
+        7 => Request::OrgRm {
+            unit: s(pick(rng, &n.units))?,
+        },
+        // Offboarding, with the My Creations handed over (R8).
+        8 => {
+            let login = s(pick(rng, &n.users))?;
+            let transfer_to = heir(rng, None, &login);
+            Request::UserRm { login, transfer_to }
+        }
+        // A new tenant user sees their tenant's apps (R26).
+        9 => Request::UserAdd {
+            login: name(rng, "u"),
+            name: None,
+            tenant: s(pick(rng, &n.tenants)),
+        },
+        _ => Request::WsRm {
+            name: s(pick(rng, &n.workspaces))?,
+        },
+    })
+}
+
+fn parse_roles(words: &[String]) -> Vec<treeward::domain::Role> {
+    words.iter().map(|w| w.parse().unwrap()).collect()
 }
 
 // ---------------------------------------------------------------------------
