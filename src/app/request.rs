@@ -756,7 +756,22 @@ impl Session<'_> {
     /// Runs one request that acts as this session's user. Store-level
     /// requests are the [`App`]'s; asked here they are refused. A request
     /// whose result already held answers "unchanged" (README, "Repeats").
+    /// A change that alters access, made here rather than planned (the
+    /// terminal UI's changes and its undo), goes through the what-if engine
+    /// as [`App::execute`] does: its access change is recorded with it
+    /// (`log --access`); the reply is the change's own.
     pub fn execute(&self, req: Request) -> Result<Reply> {
+        if req.alters_access() && !crate::store::planning() {
+            let (reply, _) = self
+                .app()
+                .with_access_report(self.login(), false, |s| s.execute_plain(req.clone()))?;
+            return Ok(reply);
+        }
+        self.execute_plain(req)
+    }
+
+    /// [`Session::execute`] itself, with no what-if around it.
+    fn execute_plain(&self, req: Request) -> Result<Reply> {
         self.take_unchanged();
         let reply = self.run(req)?;
         Ok(match (self.take_unchanged(), reply) {
