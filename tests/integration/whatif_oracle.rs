@@ -1422,3 +1422,54 @@ fn issue23_4_changes_made_through_a_session_record_their_access_change() {
     }
     assert!(recorded > 3, "only {recorded} changes altered access");
 }
+
+/// SPEC §11: a dry run changes nothing, on every command. `--dry-run`
+/// before a command that is no change of the account (a load, a copy, a
+/// view) is refused (exit 2) instead of running it for real: `--dry-run
+/// demo` filled the store.
+#[test]
+fn dry_run_never_runs_a_command_for_real() {
+    let t = tempfile::tempdir().unwrap();
+    let db = fresh(&t, "store", "wfdry");
+    let r = expect(&db, "root", &["--dry-run", "demo"], 2);
+    assert!(r.stderr.contains("nothing was run"), "{}", r.stderr);
+    // The store is still empty: the demo fills it now.
+    crate::common::store::demo(&db, "root");
+    let file = t.path().join("e.json");
+    std::fs::write(&file, export(&db)).unwrap();
+    let before = export(&db);
+    let other = fresh(&t, "other", "wfdry2");
+    for args in [
+        vec!["--dry-run", "import", file.to_str().unwrap()],
+        vec![
+            "--dry-run",
+            "copy",
+            db.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+        vec!["--dry-run", "who", "/Default Workspace/team/Plant"],
+        vec!["--dry-run", "doctor", "--repair"],
+    ] {
+        expect(&db, "root", &args, 2);
+    }
+    assert_eq!(export(&db), before);
+    // Every change of the account has one: a rename, a new user.
+    for args in [
+        vec![
+            "--dry-run",
+            "rename",
+            "/Default Workspace/team/Plant",
+            "Works",
+        ],
+        vec!["--dry-run", "user", "add", "zed"],
+        vec!["ws", "add", "Spare", "--dry-run"],
+    ] {
+        let r = expect(&db, "root", &args, 0);
+        assert!(
+            r.stdout.starts_with("dry run: nothing changed."),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+    assert_eq!(export(&db), before);
+}
