@@ -22,6 +22,7 @@ pub mod request;
 mod resources;
 pub mod review;
 pub mod salvage;
+mod scope;
 mod sharing;
 pub mod since;
 mod stress;

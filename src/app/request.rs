@@ -277,7 +277,11 @@ pub enum Request {
 }
 
 impl Request {
-    /// A change whose effect on who reaches what is reported (what-if, R10-R14).
+    /// A change that can alter anyone's level on an item that exists, or
+    /// end it: made, it reports who gains and who loses what, and records
+    /// that for `log --access` (what-if, R10-R14, R26). Changes that only
+    /// add items (mkdir, app, cp) or rename them are not among them: their
+    /// dry run still reports who will see the new item.
     pub fn alters_access(&self) -> bool {
         matches!(
             self,
@@ -294,8 +298,21 @@ impl Request {
                 | Request::OrgJoin { .. }
                 | Request::OrgLeave { .. }
                 | Request::OrgRm { .. }
+                | Request::UserRm { .. }
+                | Request::UserAdd {
+                    tenant: Some(_),
+                    ..
+                }
+                | Request::WsRm { .. }
                 | Request::Apply { .. }
         )
+    }
+
+    /// A change of the account a dry run can plan: every request that
+    /// changes something and acts as a user of the account (SPEC §11:
+    /// `--dry-run` on every change). Store-level loads are not among them.
+    pub fn is_change(&self) -> bool {
+        self.needs_session() && !self.is_read_only()
     }
 
     /// Acts as a user of the account: needs a session (the account exists,
@@ -722,10 +739,19 @@ impl App {
                 }))
             }
             Request::Backup { dir, force } => Ok(Reply::Backup(self.backup(&dir, force)?)),
+            req => self.execute_as_user(caller, req),
+        }
+    }
+
+    /// A request of a user of the account: a what-if (any change, made on
+    /// a view of the store), a change that alters access (made with its
+    /// what-if, recorded for `log --access`), or any other.
+    fn execute_as_user(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {
+        match req {
             Request::WhatIf(inner) => {
-                if !inner.alters_access() {
+                if !inner.is_change() {
                     return Err(Error::invalid(
-                        "--dry-run applies to changes that alter access: mv, share, unshare, rm, role, group and org changes",
+                        "--dry-run applies to changes (mv, share, rm, user rm, apply …), not to views",
                     ));
                 }
                 let login = (caller.login)()?;
@@ -792,7 +818,22 @@ impl Session<'_> {
     /// Runs one request that acts as this session's user. Store-level
     /// requests are the [`App`]'s; asked here they are refused. A request
     /// whose result already held answers "unchanged" (README, "Repeats").
+    /// A change that alters access, made here rather than planned (the
+    /// terminal UI's changes and its undo), goes through the what-if engine
+    /// as [`App::execute`] does: its access change is recorded with it
+    /// (`log --access`); the reply is the change's own.
     pub fn execute(&self, req: Request) -> Result<Reply> {
+        if req.alters_access() && !crate::store::planning() {
+            let (reply, _) = self
+                .app()
+                .with_access_report(self.login(), false, |s| s.execute_plain(req.clone()))?;
+            return Ok(reply);
+        }
+        self.execute_plain(req)
+    }
+
+    /// [`Session::execute`] itself, with no what-if around it.
+    fn execute_plain(&self, req: Request) -> Result<Reply> {
         self.take_unchanged();
         let reply = self.run(req)?;
         Ok(match (self.take_unchanged(), reply) {

@@ -221,6 +221,26 @@ fn roles_of(words: &[String]) -> Result<Vec<Role>> {
 /// and written here, on the caller's side (also when another process holds
 /// the store); paths are made absolute for the same reason.
 pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
+    let inv = invocation_of(cmd)?;
+    if !dry_run {
+        return Ok(inv);
+    }
+    // --dry-run: the change's what-if, and nothing changes (SPEC §11). What
+    // is not a change of the account (a view, a load, a copy, a server)
+    // is refused rather than run for real.
+    match inv {
+        Invocation::Run { request, export_to } if request.is_change() => Ok(Invocation::Run {
+            request: Request::WhatIf(Box::new(request)),
+            export_to,
+        }),
+        _ => Err(Error::invalid(
+            "--dry-run applies to changes of the account (mv, share, rm, user rm, apply …); this command is not one, and nothing was run",
+        )),
+    }
+}
+
+/// The request a command makes, as made for real.
+fn invocation_of(cmd: Cmd) -> Result<Invocation> {
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     let mut export_to = None;
     let request = match cmd {
@@ -306,13 +326,6 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             force,
         },
         other => request_of(other)?,
-    };
-    // --dry-run: a what-if of a change that alters access (store-level
-    // commands ignore it).
-    let request = if dry_run && request.needs_session() {
-        Request::WhatIf(Box::new(request))
-    } else {
-        request
     };
     Ok(Invocation::Run { request, export_to })
 }

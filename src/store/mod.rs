@@ -1014,7 +1014,7 @@ thread_local! {
 }
 
 /// A change is being planned on this thread: commits are recorded, not made.
-fn planning() -> bool {
+pub(crate) fn planning() -> bool {
     DRY_RUN.with(|d| d.borrow().is_some())
 }
 

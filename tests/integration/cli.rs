@@ -1916,12 +1916,21 @@ fn r23_dry_run_move_changes_nothing_and_says_who_loses_what() {
         0,
     );
     assert!(who.stdout.contains("\"login\": \"bob\""), "{}", who.stdout);
-    expect(
+    // SPEC §11: `--dry-run` on every change; a rename changes no one's level.
+    let before = export(&db);
+    let r = expect(
         &db,
         "own",
         &["rename", "--dry-run", "/Default Workspace/team/B/X", "Y"],
-        2,
+        0,
     );
+    assert!(
+        r.stdout.starts_with("dry run: nothing changed.")
+            && r.stdout.contains("access: nobody's access changes"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(before, export(&db), "a dry run changed the store");
 }
 
 /// Issue 13 #3 (R4, R14): what reads or replaces the whole store is the

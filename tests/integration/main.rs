@@ -49,3 +49,4 @@ mod timeouts;
 mod tui_e2e;
 mod tui_perf;
 mod tui_props;
+mod whatif_oracle;
