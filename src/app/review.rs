@@ -474,6 +474,13 @@ impl App {
         let mut hidden = 0usize;
         let mut groups = Vec::new();
         for g in &report.groups {
+            // Everyone reads their own level on what they see (R34).
+            if g.logins.iter().any(|l| l == login) {
+                groups.push(ChangeGroup {
+                    logins: vec![login.to_string()],
+                    ..g.clone()
+                });
+            }
             let items: Vec<ChangedItem> = g
                 .items
                 .iter()
@@ -485,17 +492,17 @@ impl App {
                 .cloned()
                 .collect();
             let views = |w: &str| !matches!(w, "none" | "path only");
-            let logins: Vec<String> = g
-                .logins
+            let others: Vec<&String> = g.logins.iter().filter(|l| *l != login).collect();
+            let logins: Vec<String> = others
                 .iter()
                 .filter(|l| {
                     views(&g.before)
                         || views(&g.after)
                         || now.reads(crate::domain::rules::Person::User(l))
                 })
-                .cloned()
+                .map(|l| l.to_string())
                 .collect();
-            hidden += g.logins.len() * g.items.len() - logins.len() * items.len();
+            hidden += others.len() * g.items.len() - logins.len() * items.len();
             if !items.is_empty() && !logins.is_empty() {
                 groups.push(ChangeGroup {
                     before: g.before.clone(),

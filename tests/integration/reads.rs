@@ -82,7 +82,7 @@ fn tabs(ui: &mut Ui) -> String {
 /// resource or integration of the Default Workspace in the UI, as the
 /// command line refuses her `resource ls` (R29, R31, R33, R34).
 #[test]
-fn r34_a_tenant_users_ui_shows_no_members_resources_or_integrations() {
+fn item1_r34_a_tenant_users_ui_shows_no_members_resources_or_integrations() {
     let app = demo();
     let mut u = ui(&app, "tina");
     let mut seen = String::new();
@@ -119,7 +119,7 @@ fn r34_a_tenant_users_ui_shows_no_members_resources_or_integrations() {
 /// that it changed, by its path now; tina's Activity of OEE names nothing
 /// she cannot see (R32, R35).
 #[test]
-fn r35_others_changes_reach_a_reader_only_as_that_an_item_they_view_changed() {
+fn item2_r35_others_changes_reach_a_reader_only_as_that_an_item_they_view_changed() {
     let app = demo();
     let mut bob = ui(&app, "bob");
     let since = app.last_seq();
@@ -188,7 +188,7 @@ fn r35_others_changes_reach_a_reader_only_as_that_an_item_they_view_changed() {
 /// `who`, nor `explain dave` — and of the account's people only herself and
 /// her tenant (R33, R34).
 #[test]
-fn r33_r34_people_and_grants_are_read_alike_on_every_surface() {
+fn item3_r33_r34_people_and_grants_are_read_alike_on_every_surface() {
     let app = demo();
     let line1 = format!("{DW}/Plant/Line1");
     for req in [
