@@ -100,7 +100,7 @@ fn postgres_of(store: &Path) -> Option<&str> {
 
 /// Where the holder of a database store answers by default: one socket per
 /// database (its hosts and name, not who connects), in the runtime directory.
-fn database_socket(c: &postgres::Config) -> PathBuf {
+fn database_socket(c: &tokio_postgres::Config) -> PathBuf {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     format!("{:?}{:?}{:?}", c.get_hosts(), c.get_ports(), c.get_dbname()).hash(&mut h);

@@ -1,10 +1,12 @@
 //! The launcher: composes the front ends. It finds who answers for the
 //! store — the process that holds it, on its socket, or the store itself,
 //! opened here — and, when this process holds the store for longer than a
-//! moment (the terminal UI, `serve`, a long command), answers other treeward
+//! moment (the terminal UI, `serve`, any command that runs longer than
+//! [`ANSWER_AFTER`]: a report, an export, a load), answers other treeward
 //! processes on the store's socket meanwhile (`crate::server::Listener`), so
-//! that no second process is turned away.
+//! that nobody waits on a busy holder.
 
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,7 +48,7 @@ fn reach(env: &Env, creates: bool) -> Result<Reached> {
         // A database: a holder answers for it when one runs here (clients
         // without the database's credentials go through it); else this
         // process connects itself, beside any others.
-        if let Some(c) = client::probe(&env.socket)? {
+        if let Some(c) = client::probe(&env.socket, patience().min(client::HANDSHAKE_WAIT))? {
             return Ok(Reached::Holder(c));
         }
         return Ok(Reached::Opened(Box::new(App::open_postgres(url)?)));
@@ -54,7 +56,11 @@ fn reach(env: &Env, creates: bool) -> Result<Reached> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(2);
     loop {
-        if let Some(c) = client::probe(&env.socket)? {
+        // A holder that is there but silent (stopped, stuck) is waited for
+        // no longer than the rest of the patience.
+        let left = patience().saturating_sub(started.elapsed());
+        let wait = left.clamp(Duration::from_millis(50), client::HANDSHAKE_WAIT);
+        if let Some(c) = client::probe(&env.socket, wait)? {
             return Ok(Reached::Holder(c));
         }
         if !creates {
@@ -64,15 +70,111 @@ fn reach(env: &Env, creates: bool) -> Result<Reached> {
             return Ok(Reached::Opened(Box::new(app)));
         }
         if started.elapsed() >= patience() {
-            return Err(Error::unavailable(format!(
-                "{} is held by another treeward process that does not answer on {} (an older treeward, or one that is stuck): wait for it to end, or stop it",
-                env.store.display(),
-                env.socket.display()
-            )));
+            return Err(not_answering(env));
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(50));
     }
+}
+
+/// A store held by a process that does not answer on its socket: named by
+/// its pid and treeward command word (never its arguments: they may hold a
+/// connection string), as the kernel tells (`/proc/locks`, its command line).
+fn not_answering(env: &Env) -> Error {
+    let pid = App::holder_of(&env.store);
+    let who = match pid.map(|p| (p, cli::command_of(p))) {
+        Some((pid, Some(word))) if word.is_empty() => {
+            format!("treeward process {pid} (`treeward`, the terminal UI)")
+        }
+        Some((pid, Some(word))) => format!("treeward process {pid} (`treeward {word}`)"),
+        Some((pid, None)) => format!("process {pid}"),
+        None => "another process".to_string(),
+    };
+    Error::unavailable(format!(
+        "{} is held by {who}, which does not answer on {} (stopped, stuck, or an older treeward): wait for it to end, or stop it",
+        env.store.display(),
+        env.socket.display()
+    ))
+}
+
+/// How long a command works on a store it opened before it answers other
+/// processes on the store's socket: a short command never does, anything
+/// longer (a report, an export, `log`, a test file, a big change) does.
+const ANSWER_AFTER: Duration = Duration::from_millis(200);
+
+/// While it lives, this process answers other treeward processes on the
+/// store's socket (a [`Listener`] beside its own work on the store it
+/// opened): at once, or once the work has lasted [`ANSWER_AFTER`]. Dropped
+/// when the work is done: the listener answers what it read and stops.
+struct Answering {
+    done: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Answering {
+    fn start(env: &Env, app: &Arc<App>, at_once: bool) -> Answering {
+        // A database needs no holder for a short command: every process
+        // connects by itself.
+        if env.postgres().is_some() && !at_once {
+            return Answering {
+                done: None,
+                thread: None,
+            };
+        }
+        let (tx, rx) = mpsc::channel::<()>();
+        let (app, sock) = (app.clone(), env.socket.clone());
+        let wait = if at_once {
+            Duration::ZERO
+        } else {
+            ANSWER_AFTER
+        };
+        let thread = std::thread::Builder::new()
+            .name("answer".into())
+            .spawn(move || {
+                if rx.recv_timeout(wait) != Err(mpsc::RecvTimeoutError::Timeout) {
+                    return; // done before it was worth it
+                }
+                let l =
+                    Listener::start(app, &sock, Some(crate::tui::remote::host), "command", true);
+                let _ = rx.recv(); // until the work is done
+                drop(l);
+            })
+            .ok();
+        Answering {
+            done: Some(tx),
+            thread,
+        }
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        drop(self.done.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A store reached for many requests (a report's pages, test files): its
+/// holder, or the store opened here, answering others meanwhile.
+enum Asked {
+    Holder(Client),
+    Here {
+        app: Arc<App>,
+        _answering: Answering,
+    },
+}
+
+fn reach_for_many(env: &Env) -> Result<Asked> {
+    Ok(match reach(env, false)? {
+        Reached::Holder(c) => Asked::Holder(c),
+        Reached::Opened(app) => {
+            let app: Arc<App> = Arc::from(app);
+            let _answering = Answering::start(env, &app, false);
+            Asked::Here { app, _answering }
+        }
+    })
 }
 
 /// `test FILE…`: each file's assertions, asked of the store its set-up
@@ -84,7 +186,7 @@ fn test_files(
 ) -> Result<cli::Out> {
     use crate::app::expect;
     let mut results = Vec::new();
-    let mut reached: Option<Reached> = None;
+    let mut reached: Option<Asked> = None;
     for path in files {
         let loaded = cli::tests_file::load(path)?;
         let outcomes = match &loaded.file.setup {
@@ -95,7 +197,7 @@ fn test_files(
             }
             None => {
                 if reached.is_none() {
-                    reached = Some(reach(env, false)?);
+                    reached = Some(reach_for_many(env)?);
                 }
                 let Some(r) = reached.as_mut() else {
                     unreachable!("reached just above")
@@ -109,15 +211,15 @@ fn test_files(
 }
 
 /// One request of many, to the store reached once for all of them.
-fn ask(env: &Env, reached: &mut Reached, request: Request) -> Result<Reply> {
+fn ask(env: &Env, reached: &mut Asked, request: Request) -> Result<Reply> {
     match reached {
-        Reached::Holder(c) => match c.call(request, env.as_.clone()) {
+        Asked::Holder(c) => match c.call(request, env.as_.clone()) {
             Called::Done(r) => r,
             Called::Retry => Err(Error::unavailable(
                 "the process holding the store went away; run the tests again",
             )),
         },
-        Reached::Opened(app) => {
+        Asked::Here { app, .. } => {
             let login = || env.actor();
             app.execute(Caller::new(&login), request)
         }
@@ -137,7 +239,7 @@ pub fn main() -> i32 {
             let c = if env.socket_given {
                 Client::connect(&env.socket).map(Some)
             } else {
-                client::probe(&env.socket)
+                client::probe(&env.socket, client::HANDSHAKE_WAIT)
             };
             let out = c.and_then(|c| match c {
                 Some(c) => cli::watch::watch(c, &env, since),
@@ -163,7 +265,7 @@ pub fn main() -> i32 {
         Invocation::Copy { from, to, clear } => {
             cli::print(env.output, copy(&env, from, to, clear))
         }
-        Invocation::Report(report) => match reach(&env, false) {
+        Invocation::Report(report) => match reach_for_many(&env) {
             Ok(mut reached) => {
                 let mut stdout = std::io::stdout().lock();
                 let r = cli::report::stream(&report, env.output, &mut stdout, &mut |req| {
@@ -304,23 +406,12 @@ fn copy(
     })
 }
 
-/// Runs a request on a store this process opened; a long one answers other
-/// processes meanwhile.
+/// Runs a request on a store this process opened, answering other
+/// processes meanwhile if it lasts (a long one at once).
 fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
     let bulk = request.is_bulk_load();
     let app = Arc::new(app);
-    let listener = if request.is_long() {
-        Listener::start(
-            app.clone(),
-            &env.socket,
-            Some(crate::tui::remote::host),
-            "command",
-            true,
-        )
-        .ok()
-    } else {
-        None
-    };
+    let answering = Answering::start(env, &app, request.is_long());
     let bar = cli::progress_bar(&request);
     let mut progress = |done: usize, _total: usize| {
         if let Some(b) = &bar {
@@ -337,7 +428,7 @@ fn run_here(env: &Env, app: App, request: Request) -> Result<Reply> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    drop(listener);
+    drop(answering);
     if bulk && reply.is_ok() && env.postgres().is_none() {
         drop(app);
         App::settle_after_bulk_load(&env.store);

@@ -14,11 +14,14 @@
 //!   [`cli`] (clap → Request, Reply → text/JSON), [`tui`] (panes, the key
 //!   table, dialogs → Request), [`server`] (the listener: socket, peer
 //!   identity, Request/Reply, push).
+//! - [`deadline`] ← domain: the time each request may take, per thread
+//!   (every database call and a server's changes keep to it).
 //! - [`launch`]: composes them (who answers for the store; a listener beside
 //!   the UI and long commands).
 
 pub mod app;
 pub mod cli;
+pub mod deadline;
 pub mod domain;
 pub mod env;
 pub mod launch;

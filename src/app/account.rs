@@ -1,6 +1,7 @@
 //! The account: init, users, groups, org units, tenants, workspaces and roles
 //! (R4–R9). Only the account owner changes these (R4).
 
+use super::lookalike::Kind;
 use super::*;
 use crate::store::keys;
 
@@ -117,7 +118,7 @@ impl Session<'_> {
         let mut tx = self.store().begin()?;
         if let Some(t) = &tenant {
             if self.store().tenant(t)?.is_none() {
-                return Err(Error::not_found(format!("no tenant '{}'", text::escape(t))));
+                return Err(self.no_such(Kind::Tenant, t));
             }
         }
         // §10: not found before permission denied.
@@ -162,6 +163,7 @@ impl Session<'_> {
                 text::escape(&g)
             )));
         }
+        self.require_unlike(Kind::Group, &g, None)?;
         tx.put(keys::group(&g), &Group { name: g.clone() });
         self.commit(tx, AuditAction::GroupAdd, format!("group:{g}"), At::Account)?;
         Ok(())
@@ -172,7 +174,7 @@ impl Session<'_> {
         self.store()
             .group(&g)?
             .map(|x| x.name)
-            .ok_or_else(|| Error::not_found(format!("no group '{}'", text::escape(&g))))
+            .ok_or_else(|| self.no_such(Kind::Group, &g))
     }
 
     /// Drops every grant to `s` (R4: removing a group, unit or tenant).
@@ -204,7 +206,7 @@ impl Session<'_> {
         let u = names::validate_name(u, "org unit")?;
         self.store()
             .org(&u)?
-            .ok_or_else(|| Error::not_found(format!("no org unit '{}'", text::escape(&u))))
+            .ok_or_else(|| self.no_such(Kind::Org, &u))
     }
 
     pub fn org_add(&self, unit: &str, parent: Option<&str>) -> Result<()> {
@@ -224,6 +226,7 @@ impl Session<'_> {
                 text::escape(&unit)
             )));
         }
+        self.require_unlike(Kind::Org, &unit, None)?;
         tx.put(
             keys::org(&unit),
             &OrgUnit {
@@ -348,6 +351,7 @@ impl Session<'_> {
                 text::escape(&t)
             )));
         }
+        self.require_unlike(Kind::Tenant, &t, None)?;
         tx.put(keys::tenant(&t), &Tenant { name: t.clone() });
         self.commit(
             tx,
@@ -370,6 +374,7 @@ impl Session<'_> {
                 text::escape(&name)
             )));
         }
+        self.require_unlike(Kind::Workspace, &name, None)?;
         let ws = put_new_workspace(&mut tx, &name, &self.account.owner);
         self.commit(
             tx,
@@ -396,6 +401,7 @@ impl Session<'_> {
                 text::escape(&new)
             )));
         }
+        self.require_unlike(Kind::Workspace, &new, Some(&ws.name))?;
         tx.del(keys::ws_name(&ws.name));
         tx.require_absent(keys::ws_name(&new), "the new name is taken");
         ws.name = new.clone();

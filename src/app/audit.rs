@@ -283,7 +283,12 @@ impl Session<'_> {
         let st = self.store();
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
-            let detail = st.audit_extra(AUDIT_DETAIL, entry.seq, "audit detail")?;
+            // A masked entry's subject, level and note are as private as its target (R14).
+            let private = entry.target.ends_with(super::views::PRIVATE_ITEM);
+            let detail = match private {
+                true => None,
+                false => st.audit_extra(AUDIT_DETAIL, entry.seq, "audit detail")?,
+            };
             let record = if access {
                 match st.audit_extra::<AccessRecord>(AUDIT_ACCESS, entry.seq, "audit access")? {
                     Some(r) => Some(self.seen_part(r)),

@@ -266,6 +266,14 @@ impl Session<'_> {
                 out.push((Subject::Tenant(t.name), String::new()));
             }
         }
+        // The picker offers only what the actor reads (R33).
+        out.retain(|(s, _)| crate::domain::rules::reads_subject(&self.actor, s));
+        for (s, word) in &mut out {
+            if matches!(s, Subject::Org(_)) && !self.reads(crate::domain::rules::Person::Unit(word))
+            {
+                word.clear();
+            }
+        }
         Ok(out)
     }
 }

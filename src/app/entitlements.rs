@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::review::{vias, WhoVia};
 use super::*;
+use crate::domain::rules::GrantSight;
 use crate::domain::rules::Seen;
 
 /// One (user, item) pair of the report.
@@ -153,9 +154,8 @@ impl Session<'_> {
         limit: usize,
     ) -> Result<Page> {
         let login = names::validate_login(login)?;
-        if self.store().user(&login)?.is_none() {
-            return Err(Error::not_found(format!("no user '{login}'")));
-        }
+        self.require_user_readable(&login)?;
+        let theirs = login != self.login();
         let only = match ws {
             Some(w) => Some(
                 self.workspace_named(&names::validate_name(w, "workspace")?)?
@@ -173,8 +173,12 @@ impl Session<'_> {
             }
             let name = w.name.clone();
             let mut visit = |r: &Resolved, d: &Decision, walk: &mut Walk| -> Result<()> {
-                // What the actor does not see is not reported to them (R12).
+                // What the actor does not see is not reported to them (R12),
+                // nor another user's level where they do not read it (R34).
                 if self.decide(Action::View, r)?.seen == Seen::Hidden {
+                    return Ok(());
+                }
+                if theirs && self.grant_sight(r)? != GrantSight::All {
                     return Ok(());
                 }
                 walk.rows.push(EntitlementRow {
@@ -221,6 +225,10 @@ impl Session<'_> {
         let r = self.resolve(&path::parse_in(raw)?)?;
         let mut walk = Walk::new(limit);
         let mut visit = |r: &Resolved, _: &Decision, walk: &mut Walk| -> Result<()> {
+            // R34: where the actor does not read others' levels, no row.
+            if self.grant_sight(r)? != GrantSight::All {
+                return Ok(());
+            }
             let (_, rows, _) = self.who_rows(&r.path, level, via)?;
             let kind = r.item().map(|i| i.kind.as_str()).unwrap_or("space");
             walk.rows.extend(rows.into_iter().map(|u| EntitlementRow {

@@ -41,14 +41,17 @@ impl Session<'_> {
         };
         let mut rows = Vec::new();
         for (id, path) in items {
-            for g in self.store().grants_on(id)? {
+            // R34: the grants the actor reads on the item.
+            let sight = self.grant_sight(&self.resolve_id(id)?)?;
+            let grants = self.store().grants_on(id)?;
+            for g in self.grants_in_sight(sight, &grants) {
                 if subject.as_ref().is_none_or(|s| *s == g.subject) {
                     rows.push(GrantRow {
                         path: path.clone(),
                         subject: g.subject.to_string(),
                         level: g.level,
-                        note: g.note,
-                        granted_by: g.granted_by,
+                        note: g.note.clone(),
+                        granted_by: self.login_in_sight(&g.granted_by),
                         at: g.at,
                     });
                 }

@@ -15,13 +15,17 @@ pub mod expect;
 pub mod gen;
 pub mod grants;
 mod items;
+pub mod lookalike;
 pub mod loss;
 mod reach;
+pub mod reads;
 pub mod request;
 mod resources;
 pub mod review;
 pub mod salvage;
+mod scope;
 mod sharing;
+pub mod since;
 mod stress;
 pub mod transfer;
 mod views;
@@ -76,6 +80,12 @@ impl App {
     /// Opens the store in `dir`; `None` while another process holds it.
     pub fn open_unless_busy(dir: &Path) -> Result<Option<App>> {
         Ok(Store::open_unless_busy(dir)?.map(|store| App { store }))
+    }
+
+    /// The pid of the process holding the store in `dir` (`None`: the
+    /// kernel does not tell).
+    pub fn holder_of(dir: &Path) -> Option<u32> {
+        crate::store::open::holder_pid(dir)
     }
 
     /// Refuses a store directory that does not exist (without creating it).
@@ -318,15 +328,10 @@ impl<'a> Session<'a> {
     // ---- resolution (R12) ----
 
     pub fn workspace_named(&self, name: &str) -> Result<Workspace> {
-        let ws = self
-            .store()
-            .workspace_by_name(name)?
-            .ok_or_else(|| Error::not_found(format!("no workspace '{}'", text::escape(name))))?;
+        let no_such = || self.no_such(lookalike::Kind::Workspace, name);
+        let ws = self.store().workspace_by_name(name)?.ok_or_else(no_such)?;
         if !self.ws_seen(&ws)? {
-            return Err(Error::not_found(format!(
-                "no workspace '{}'",
-                text::escape(name)
-            )));
+            return Err(no_such());
         }
         Ok(ws)
     }

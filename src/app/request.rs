@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use super::gen::GenSpec;
 use super::review::WhatIf;
 use super::*;
+use crate::domain::rules::Person;
 use crate::store::load::Loading;
 
 /// Every operation of SPEC §11, and the views the front ends read.
@@ -269,6 +270,11 @@ pub enum Request {
         asset_path: String,
         new_name: String,
     },
+    /// An item's audit entries, as far as the actor reads them (the
+    /// Activity tab, R35).
+    Activity {
+        path: String,
+    },
     /// `--clear-incomplete` of a load: removes what an interrupted load
     /// (gen, import, copy, demo) left, before the load runs again.
     ClearIncomplete,
@@ -281,7 +287,11 @@ pub enum Request {
 }
 
 impl Request {
-    /// A change whose effect on who reaches what is reported (what-if, R10-R14).
+    /// A change that can alter anyone's level on an item that exists, or
+    /// end it: made, it reports who gains and who loses what, and records
+    /// that for `log --access` (what-if, R10-R14, R26). Changes that only
+    /// add items (mkdir, app, cp) or rename them are not among them: their
+    /// dry run still reports who will see the new item.
     pub fn alters_access(&self) -> bool {
         matches!(
             self,
@@ -298,8 +308,21 @@ impl Request {
                 | Request::OrgJoin { .. }
                 | Request::OrgLeave { .. }
                 | Request::OrgRm { .. }
+                | Request::UserRm { .. }
+                | Request::UserAdd {
+                    tenant: Some(_),
+                    ..
+                }
+                | Request::WsRm { .. }
                 | Request::Apply { .. }
         )
+    }
+
+    /// A change of the account a dry run can plan: every request that
+    /// changes something and acts as a user of the account (SPEC §11:
+    /// `--dry-run` on every change). Store-level loads are not among them.
+    pub fn is_change(&self) -> bool {
+        self.needs_session() && !self.is_read_only()
     }
 
     /// Acts as a user of the account: needs a session (the account exists,
@@ -365,6 +388,26 @@ impl Request {
         )
     }
 
+    /// May take long on a big store: it has a long job's deadline
+    /// (`$TREEWARD_LONG_TIMEOUT`, see [`crate::deadline`]) rather than an
+    /// ordinary request's.
+    pub fn is_long_job(&self) -> bool {
+        self.is_long()
+            || matches!(
+                self,
+                Request::Init { .. }
+                    | Request::Export
+                    | Request::Entitlements { .. }
+                    | Request::WhoBelow { .. }
+                    | Request::Log { .. }
+                    | Request::Tree { .. }
+                    | Request::Apply { .. }
+                    | Request::Cp { .. }
+                    | Request::Rm { .. }
+                    | Request::WsRm { .. }
+            )
+    }
+
     /// Changes nothing: a view, or a what-if.
     pub fn is_read_only(&self) -> bool {
         matches!(
@@ -390,6 +433,7 @@ impl Request {
                 | Request::Entitlements { .. }
                 | Request::WhoBelow { .. }
                 | Request::WhatIf(_)
+                | Request::Activity { .. }
         ) || matches!(self, Request::Doctor { repair: false, .. })
     }
 }
@@ -527,6 +571,13 @@ pub enum Reply {
         report: WhatIf,
         dry_run: bool,
     },
+    /// An item's audit entries the actor reads; `whole`: all of them (the
+    /// workspace's admins and the account owner), else only the actor's own
+    /// changes (R35).
+    Activity {
+        entries: Vec<AuditEntry>,
+        whole: bool,
+    },
 }
 
 /// Who asks, and what they want to hear while a long request runs.
@@ -558,6 +609,9 @@ impl<'a> Caller<'a> {
 impl App {
     /// Runs one request: the one entry point of every front end.
     pub fn execute(&self, mut caller: Caller<'_>, req: Request) -> Result<Reply> {
+        // Within its time (or the sooner one it came with: a server's client's).
+        let (budget, var) = crate::deadline::budget(req.is_long_job());
+        let _due = crate::deadline::within(budget, var);
         self.owners_only(&caller, &req)?;
         if req.is_long() {
             // A long request commits as it goes: it is not run again.
@@ -582,16 +636,41 @@ impl App {
                 let _reads = self.store().consistent_reads();
                 self.execute_here(again, req.clone())
             };
+            let unchanged = crate::store::Store::committed_here() == committed;
             match r {
                 // Only what wrote nothing: a change committed before the
                 // connection went (its reply then failed) is not made twice.
                 Err(e)
                     if e.again
-                        && crate::store::Store::committed_here() == committed
-                        && started.elapsed() < RETRY_FOR =>
+                        && unchanged
+                        && started.elapsed() < RETRY_FOR
+                        && !crate::deadline::spent() =>
                 {
-                    std::thread::sleep(pause);
+                    let left = crate::deadline::remaining().unwrap_or(pause);
+                    std::thread::sleep(pause.min(left));
                     pause = (pause * 2).min(std::time::Duration::from_secs(1));
+                }
+                // Out of time: said once, as what it is.
+                Err(e) if e.again && unchanged => {
+                    return Err(Error::unavailable(format!(
+                        "{}; nothing was changed; gave up after {}",
+                        e.message,
+                        crate::deadline::described()
+                    )))
+                }
+                // Failed after a commit of its own (reading for the reply):
+                // what it committed is made, and is said to be.
+                Err(e) if !unchanged && e.outcome == Outcome::Unavailable => {
+                    let n = crate::store::Store::committed_here() - committed;
+                    let made = if n == 1 {
+                        "its change was committed before that and is made".to_string()
+                    } else {
+                        format!("{n} of its changes were committed before that and are made")
+                    };
+                    return Err(Error::unavailable(format!(
+                        "{}; {made} (`treeward log` shows it)",
+                        e.message
+                    )));
                 }
                 r => return r,
             }
@@ -687,10 +766,19 @@ impl App {
                 }))
             }
             Request::Backup { dir, force } => Ok(Reply::Backup(self.backup(&dir, force)?)),
+            req => self.execute_as_user(caller, req),
+        }
+    }
+
+    /// A request of a user of the account: a what-if (any change, made on
+    /// a view of the store), a change that alters access (made with its
+    /// what-if, recorded for `log --access`), or any other.
+    fn execute_as_user(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {
+        match req {
             Request::WhatIf(inner) => {
-                if !inner.alters_access() {
+                if !inner.is_change() {
                     return Err(Error::invalid(
-                        "--dry-run applies to changes that alter access: mv, share, unshare, rm, role, group and org changes",
+                        "--dry-run applies to changes (mv, share, rm, user rm, apply …), not to views",
                     ));
                 }
                 let login = (caller.login)()?;
@@ -783,7 +871,22 @@ impl Session<'_> {
     /// Runs one request that acts as this session's user. Store-level
     /// requests are the [`App`]'s; asked here they are refused. A request
     /// whose result already held answers "unchanged" (README, "Repeats").
+    /// A change that alters access, made here rather than planned (the
+    /// terminal UI's changes and its undo), goes through the what-if engine
+    /// as [`App::execute`] does: its access change is recorded with it
+    /// (`log --access`); the reply is the change's own.
     pub fn execute(&self, req: Request) -> Result<Reply> {
+        if req.alters_access() && !crate::store::planning() {
+            let (reply, _) = self
+                .app()
+                .with_access_report(self.login(), false, |s| s.execute_plain(req.clone()))?;
+            return Ok(reply);
+        }
+        self.execute_plain(req)
+    }
+
+    /// [`Session::execute`] itself, with no what-if around it.
+    fn execute_plain(&self, req: Request) -> Result<Reply> {
         self.take_unchanged();
         let reply = self.run(req)?;
         Ok(match (self.take_unchanged(), reply) {
@@ -839,6 +942,7 @@ impl Session<'_> {
                 Reply::Users(
                     self.users()?
                         .into_iter()
+                        .filter(|u| self.reads(Person::User(&u.login)))
                         .map(|u| UserRow {
                             owner: u.login == owner,
                             login: u.login,
@@ -1124,6 +1228,17 @@ impl Session<'_> {
                 let kept = entries.into_iter().filter(|e| filter.keeps(e)).collect();
                 Reply::Log(self.log_entries(kept, filter.access)?)
             }
+            Request::Activity { path } => {
+                let r = self.resolve_str(&path)?;
+                let id = r
+                    .item()
+                    .ok_or_else(|| Error::invalid("a space root has no activity of its own"))?
+                    .id;
+                Reply::Activity {
+                    entries: self.activity(id)?,
+                    whole: self.reads_log_of(Some(r.space().ws)),
+                }
+            }
             Request::GrantsLs {
                 path,
                 subject,
@@ -1170,31 +1285,42 @@ impl Session<'_> {
         })
     }
 
+    /// The groups the actor reads, with the members they read (R33).
     fn groups_with_members(&self) -> Result<Vec<Members>> {
         let st = self.store();
-        st.groups()?
-            .into_iter()
-            .map(|g| {
-                Ok(Members {
-                    members: st.group_members(&g.name)?,
+        let mut out = Vec::new();
+        for g in st.groups()? {
+            if self.reads(Person::Group(&g.name)) {
+                out.push(Members {
+                    members: self.readable_logins(st.group_members(&g.name)?),
                     name: g.name,
                     parent: None,
-                })
-            })
-            .collect()
+                });
+            }
+        }
+        Ok(out)
     }
 
+    /// The org units the actor reads, with the members they read (R33).
     fn orgs_with_members(&self) -> Result<Vec<Members>> {
         let st = self.store();
-        st.orgs()?
-            .into_iter()
-            .map(|o| {
-                Ok(Members {
-                    members: st.org_members(&o.name)?,
+        let mut out = Vec::new();
+        for o in st.orgs()? {
+            if self.reads(Person::Unit(&o.name)) {
+                out.push(Members {
+                    members: self.readable_logins(st.org_members(&o.name)?),
+                    parent: o.parent.filter(|p| self.reads(Person::Unit(p))),
                     name: o.name,
-                    parent: o.parent,
-                })
-            })
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn readable_logins(&self, logins: Vec<String>) -> Vec<String> {
+        logins
+            .into_iter()
+            .filter(|l| self.reads(Person::User(l)))
             .collect()
     }
 
@@ -1204,11 +1330,15 @@ impl Session<'_> {
             .tenants()?
             .into_iter()
             .map(|t| t.name)
+            .filter(|t| self.reads(Person::Tenant(t)))
             .collect())
     }
 
+    /// `role ls WS`: the members and roles of a workspace, its members' to
+    /// read (R33, R34).
     fn ws_members(&self, ws: &str) -> Result<Vec<(String, Roles)>> {
-        let w = self.workspace_named(ws.trim())?;
+        let w = self.workspace_named(&names::validate_name(ws, "workspace")?)?;
+        self.require_workspace_readable(&w)?;
         self.store().members(w.id)
     }
 

@@ -5,20 +5,15 @@ use crate::store::keys;
 
 impl Session<'_> {
     /// Members (and the account owner) of a workspace the actor sees.
-    fn member_ws(&self, ws: &str, what: &str) -> Result<Workspace> {
+    fn member_ws(&self, ws: &str) -> Result<Workspace> {
         let wsn = names::validate_name(ws, "workspace")?;
         let ws = self.workspace_named(&wsn)?;
-        if !self.actor.is_member(ws.id) {
-            return Err(Error::denied(format!(
-                "only members of '{}' {what} (R29, R31)",
-                text::escape(&ws.name)
-            )));
-        }
+        self.require_workspace_readable(&ws)?;
         Ok(ws)
     }
 
     pub fn resources(&self, ws: &str) -> Result<Workspace> {
-        self.member_ws(ws, "view its resources")
+        self.member_ws(ws)
     }
 
     /// R29: members with `sysadmin` edit endpoints.
@@ -27,7 +22,7 @@ impl Session<'_> {
         let kind: ResourceKind = kind.parse()?;
         let endpoint = validate_endpoint(endpoint)?;
         let mut tx = self.store().begin()?;
-        let mut w = self.member_ws(ws, "view its resources")?;
+        let mut w = self.member_ws(ws)?;
         if !self.actor.roles_in(w.id).has(Role::Sysadmin) {
             return Err(Error::denied(
                 "only members with the sysadmin role edit resources (R29)",
@@ -91,7 +86,7 @@ impl Session<'_> {
     }
 
     pub fn integrations(&self, ws: &str) -> Result<(Workspace, Vec<Integration>)> {
-        let w = self.member_ws(ws, "view its integrations")?;
+        let w = self.member_ws(ws)?;
         let v = self.store().integrations(w.id)?;
         Ok((w, v))
     }
@@ -116,7 +111,7 @@ impl Session<'_> {
             ));
         }
         let mut tx = self.store().begin()?;
-        let w = self.member_ws(ws, "view its integrations")?;
+        let w = self.member_ws(ws)?;
         let mut i = self.integration_required(&w, &name)?;
         self.require_datamanager(&w)?;
         let before = i.clone();
@@ -155,7 +150,7 @@ impl Session<'_> {
         let endpoint = validate_endpoint(endpoint)?;
         let settings = names::validate_text(settings, "settings", 2000)?;
         let mut tx = self.store().begin()?;
-        let w = self.member_ws(ws, "view its integrations")?;
+        let w = self.member_ws(ws)?;
         self.require_datamanager(&w)?;
         if self.store().integration(w.id, &name)?.is_some() {
             return Err(Error::conflict(format!(
@@ -208,7 +203,7 @@ impl Session<'_> {
         names::validate_name(ws, "workspace")?;
         let name = names::validate_name(name, "integration")?;
         let mut tx = self.store().begin()?;
-        let w = self.member_ws(ws, "view its integrations")?;
+        let w = self.member_ws(ws)?;
         self.integration_required(&w, &name)?;
         self.require_datamanager(&w)?;
         let users = self.store().integration_users(w.id, &name)?;

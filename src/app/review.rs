@@ -256,6 +256,7 @@ impl Session<'_> {
             }
         }
         let r = self.resolve(&ip)?;
+        self.require_who_readable(&r)?;
         let ws_name = self
             .store()
             .workspace(r.space().ws)?
@@ -272,7 +273,7 @@ impl Session<'_> {
         }
         let mut spaces = BTreeSet::new();
         spaces.insert(r.space().clone());
-        let mut candidates = candidates(self.store(), &subjects, &spaces)?;
+        let mut candidates = scope::candidates(&[self.store()], &subjects, &spaces)?;
         if r.chain.is_none() {
             // R11: a space root is visible to every member of its workspace
             // (Team Space) and to whoever sees an item in it, whatever grant
@@ -337,13 +338,18 @@ impl Session<'_> {
         })
     }
 
+    /// R34: `who` at `r` lists others' levels: the reader needs the whole
+    /// sight of the grants there.
+    pub(crate) fn require_who_readable(&self, r: &Resolved) -> Result<()> {
+        crate::domain::rules::reads_who(self.grant_sight(r)?, &r.path).or_denied()
+    }
+
     /// `access LOGIN [--workspace WS]`: what LOGIN can view, as a tree, limited
-    /// to what the actor sees (R12, R14).
+    /// to what the actor sees (R12, R14) and, for another user, to where the
+    /// actor reads others' levels (R33, R34): above those, folders are paths.
     pub fn access(&self, login: &str, ws: Option<&str>) -> Result<Vec<TreeNode>> {
         let login = names::validate_login(login)?;
-        if self.store().user(&login)?.is_none() {
-            return Err(Error::not_found(format!("no user '{login}'")));
-        }
+        self.require_user_readable(&login)?;
         if let Some(w) = ws {
             self.workspace_named(&names::validate_name(w, "workspace")?)?;
         }
@@ -354,18 +360,37 @@ impl Session<'_> {
             Err(e) if e.outcome == Outcome::NotFound => Vec::new(),
             Err(e) => return Err(e),
         };
+        let theirs = login != self.login();
         Ok(trees
             .into_iter()
-            .filter_map(|n| self.keep_seen(n))
+            .filter_map(|n| self.keep_seen(n, theirs))
             .collect())
     }
 
-    /// Drops from another user's tree what the actor does not see.
-    fn keep_seen(&self, mut n: TreeNode) -> Option<TreeNode> {
+    /// Drops from another user's tree what the actor does not see; with
+    /// `theirs`, an item where the actor does not read others' levels (R34)
+    /// stays only as the path to one where they do.
+    fn keep_seen(&self, mut n: TreeNode, theirs: bool) -> Option<TreeNode> {
+        n.children = n
+            .children
+            .into_iter()
+            .filter_map(|c| self.keep_seen(c, theirs))
+            .collect();
         if let Some(id) = n.entry.id {
-            if self.resolve_id(id).is_err() {
-                return None;
+            let r = self.resolve_id(id).ok()?;
+            let sight = if theirs {
+                self.grant_sight(&r).ok()?
+            } else {
+                crate::domain::rules::GrantSight::All
+            };
+            if sight != crate::domain::rules::GrantSight::All {
+                if n.children.is_empty() {
+                    return None;
+                }
+                n.entry.level = Some("path only".into());
+                n.entry.path_only = true;
             }
+            return Some(n);
         } else if n.entry.kind == "space" && self.resolve_str(&n.entry.path).is_err() {
             return None;
         } else if n.entry.kind == "workspace" {
@@ -374,165 +399,8 @@ impl Session<'_> {
                 return None;
             }
         }
-        n.children = n
-            .children
-            .into_iter()
-            .filter_map(|c| self.keep_seen(c))
-            .collect();
         Some(n)
     }
-}
-
-/// What a change can affect: the items below these roots (or whole spaces),
-/// for these users (None: everyone).
-#[derive(Default)]
-struct Scope {
-    items: BTreeSet<ItemId>,
-    spaces: BTreeSet<SpaceRef>,
-    users: Option<BTreeSet<String>>,
-}
-
-impl Scope {
-    fn add_users(&mut self, us: impl IntoIterator<Item = String>) {
-        self.users.get_or_insert_with(BTreeSet::new).extend(us);
-    }
-}
-
-fn scope_of(st: &Store, ops: &[Op]) -> Result<Scope> {
-    let mut sc = Scope::default();
-    let mut everyone = false;
-    for op in ops {
-        let k = match op {
-            Op::Put(k, _) | Op::Del(k) => k,
-        };
-        let Some((&table, rest)) = k.split_first() else {
-            continue;
-        };
-        match table {
-            keys::ITEM if rest.len() == 8 => {
-                sc.items.insert(keys::tail_u64(k));
-                everyone = true;
-            }
-            keys::GRANT if rest.len() > 8 => {
-                sc.items
-                    .insert(u64::from_be_bytes(rest[..8].try_into().unwrap_or_default()));
-                everyone = true;
-            }
-            keys::ROLE if rest.len() > 8 => {
-                let ws = u64::from_be_bytes(rest[..8].try_into().unwrap_or_default());
-                let login = String::from_utf8_lossy(&rest[8..]).into_owned();
-                sc.spaces.insert(SpaceRef::team(ws));
-                sc.spaces.insert(SpaceRef::my(ws, &login));
-                sc.add_users([login]);
-            }
-            keys::GROUP_MEMBER | keys::ORG_MEMBER => {
-                let s = String::from_utf8_lossy(rest);
-                if let Some((name, login)) = s.split_once('\0') {
-                    let subjects = if table == keys::GROUP_MEMBER {
-                        vec![Subject::Group(name.to_string())]
-                    } else {
-                        let mut v = Vec::new();
-                        let mut cur = Some(name.to_string());
-                        while let Some(u) = cur {
-                            cur = st.org(&u)?.and_then(|o| o.parent);
-                            v.push(Subject::Org(u));
-                            if v.len() > 1000 {
-                                break;
-                            }
-                        }
-                        v
-                    };
-                    for s in subjects {
-                        sc.items.extend(st.granted_items(&s)?);
-                    }
-                    sc.add_users([login.to_string()]);
-                }
-            }
-            keys::GROUP | keys::ORG => {
-                let name = String::from_utf8_lossy(rest).into_owned();
-                let (s, members) = if table == keys::GROUP {
-                    (Subject::Group(name.clone()), st.group_members(&name)?)
-                } else {
-                    (Subject::Org(name.clone()), st.org_members(&name)?)
-                };
-                sc.items.extend(st.granted_items(&s)?);
-                sc.add_users(members);
-            }
-            _ => {}
-        }
-    }
-    if everyone {
-        sc.users = None;
-    }
-    Ok(sc)
-}
-
-/// The users a set of grant subjects reaches, with the admins (and the
-/// account owner) of the workspaces of `spaces` and the owners of its My Creations.
-fn candidates(
-    st: &Store,
-    subjects: &BTreeSet<Subject>,
-    spaces: &BTreeSet<SpaceRef>,
-) -> Result<BTreeSet<String>> {
-    let mut out = BTreeSet::new();
-    let mut units: BTreeSet<String> = BTreeSet::new();
-    let mut tenants: BTreeSet<&str> = BTreeSet::new();
-    for s in subjects {
-        match s {
-            Subject::User(l) => {
-                out.insert(l.clone());
-            }
-            Subject::Group(g) => out.extend(st.group_members(g)?),
-            Subject::Org(u) => {
-                units.insert(u.clone());
-            }
-            Subject::Tenant(t) => {
-                tenants.insert(t);
-            }
-        }
-    }
-    if !units.is_empty() {
-        // A grant to a unit covers its sub-units (R10).
-        let orgs = st.orgs()?;
-        let mut grew = true;
-        while grew {
-            grew = false;
-            for o in &orgs {
-                if o.parent.as_ref().is_some_and(|p| units.contains(p))
-                    && units.insert(o.name.clone())
-                {
-                    grew = true;
-                }
-            }
-        }
-        for u in &units {
-            out.extend(st.org_members(u)?);
-        }
-    }
-    if !tenants.is_empty() {
-        for u in st.users()? {
-            if u.tenant.as_deref().is_some_and(|t| tenants.contains(t)) {
-                out.insert(u.login);
-            }
-        }
-    }
-    if let Some(a) = st.account()? {
-        out.insert(a.owner);
-    }
-    let mut seen_ws = BTreeSet::new();
-    for s in spaces {
-        if let Some(o) = s.my_owner() {
-            out.insert(o.to_string());
-        }
-        if seen_ws.insert(s.ws) {
-            for (login, roles) in st.members(s.ws)? {
-                if roles.is_admin() {
-                    out.insert(login);
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The level words a decision can give, by a small code (what-if tables
@@ -556,7 +424,9 @@ fn word_code(w: &str) -> u8 {
 impl App {
     /// Runs `op` as `login` and reports who gains and who loses which level on
     /// which items. With `dry_run`, nothing changes: the answer is computed on
-    /// a view of the store with the change laid over it.
+    /// a view of the store with the change laid over it. Every change that
+    /// reports on access comes here, made or not, so a dry run and the report
+    /// recorded with the change (`log --access`) are one answer.
     pub fn with_access_report<T>(
         &self,
         login: &str,
@@ -582,13 +452,86 @@ impl App {
             crate::store::plan(|| op(&s))
         };
         let first = first?;
-        let ops = &plan.ops;
-        // The store as the change would leave it: what the scope is read from,
-        // and (dry run) what the answer is computed on.
+        let report = self.what_if(&plan.ops, login)?;
+        let shown = self.in_sight(login, &plan.ops, &report)?;
+        if let Some(t) = lock {
+            make_planned(t, plan, seq, &report)?;
+        }
+        Ok((first, shown))
+    }
+
+    /// The report as `login` may read it (R33, R34): the items where they
+    /// read others' levels, in the store as it is or as the change leaves
+    /// it, and there the people they read or who view the item in either
+    /// state; what is left out is counted, never named. (`log --access`
+    /// keeps the whole report for the log's readers.)
+    fn in_sight(&self, login: &str, ops: &[Op], report: &WhatIf) -> Result<WhatIf> {
         let planned = App {
             store: self.store.overlay(ops),
         };
-        let sc = scope_of(&self.store, ops)?;
+        let (now, then) = (self.session(login)?, planned.session(login)?);
+        let mut whole: HashMap<ItemId, bool> = HashMap::new();
+        let mut hidden = 0usize;
+        let mut groups = Vec::new();
+        for g in &report.groups {
+            // Everyone reads their own level on what they see (R34).
+            if g.logins.iter().any(|l| l == login) {
+                groups.push(ChangeGroup {
+                    logins: vec![login.to_string()],
+                    ..g.clone()
+                });
+            }
+            let items: Vec<ChangedItem> = g
+                .items
+                .iter()
+                .filter(|c| {
+                    *whole
+                        .entry(c.item)
+                        .or_insert_with(|| reads_all(&now, c.item) || reads_all(&then, c.item))
+                })
+                .cloned()
+                .collect();
+            let views = |w: &str| !matches!(w, "none" | "path only");
+            let others: Vec<&String> = g.logins.iter().filter(|l| *l != login).collect();
+            let logins: Vec<String> = others
+                .iter()
+                .filter(|l| {
+                    views(&g.before)
+                        || views(&g.after)
+                        || now.reads(crate::domain::rules::Person::User(l))
+                })
+                .map(|l| l.to_string())
+                .collect();
+            hidden += others.len() * g.items.len() - logins.len() * items.len();
+            if !items.is_empty() && !logins.is_empty() {
+                groups.push(ChangeGroup {
+                    before: g.before.clone(),
+                    after: g.after.clone(),
+                    logins,
+                    items,
+                });
+            }
+        }
+        if hidden == 0 {
+            return Ok(report.clone());
+        }
+        let mut summary = summarize(&groups);
+        summary.push(format!(
+            "and {hidden} change(s) of others' access where you do not read it (R33, R34)"
+        ));
+        Ok(WhatIf { groups, summary })
+    }
+
+    /// The what-if engine's answer for planned writes `ops`, as `login`
+    /// sees it: every affected user's level on every affected item, on the
+    /// store as it is and as `ops` leave it (the overlay), compared. What
+    /// can be affected is read from both states ([`scope::Scope`]).
+    fn what_if(&self, ops: &[Op], login: &str) -> Result<WhatIf> {
+        let planned = App {
+            store: self.store.overlay(ops),
+        };
+        let states = [&self.store, &planned.store];
+        let sc = scope::Scope::of(&states, ops)?;
         let before_scan = whatif::Scan::of(&self.store, &sc.items, &sc.spaces)?;
         let planned_scan = whatif::Scan::of(&planned.store, &sc.items, &sc.spaces)?;
         let items: BTreeSet<ItemId> = before_scan.ids().chain(planned_scan.ids()).collect();
@@ -596,7 +539,7 @@ impl App {
         let before_v = whatif::StateView::build(self, &mut u, &before_scan, &sc.items, &sc.spaces)?;
         let planned_v =
             whatif::StateView::build(&planned, &mut u, &planned_scan, &sc.items, &sc.spaces)?;
-        let logins = affected_logins(&self.store, &sc, &u, [&before_v, &planned_v], login)?;
+        let logins = affected_logins(&states, &sc, &u, [&before_v, &planned_v], login)?;
         let before = whatif::levels(self, &u, &before_v, &logins, word_code)?;
         // Paths of items the change removes, while they still exist.
         let gone: BTreeSet<u32> = (0..u.len() as u32)
@@ -614,42 +557,35 @@ impl App {
         paths.extend(gone_paths);
         let groups = change_groups(merged, &u, &paths);
         let summary = summarize(&groups);
-        let report = WhatIf { groups, summary };
-        if let Some(t) = lock {
-            make_planned(t, plan, seq, &report)?;
-        }
-        Ok((first, report))
+        Ok(WhatIf { groups, summary })
     }
 }
 
-/// Who the what-if asks about: the users the scope names, else those a
-/// grant on an affected item or its folders reaches, or holding a role or
-/// the space (only they can change, R10); and the actor, whose sight of the
-/// answer is what they see before or after the change (R12, R14).
+/// Who the what-if asks about: the users the change names; where items or
+/// grants change, also those a grant on an affected item or its folders
+/// reaches, or holding a role or the space (only they can change, R10), in
+/// either state; and the actor, whose sight of the answer is what they see
+/// before or after the change (R12, R14).
 fn affected_logins(
-    st: &Store,
-    sc: &Scope,
+    states: scope::States<'_, '_>,
+    sc: &scope::Scope,
     u: &whatif::Universe,
     views: [&whatif::StateView; 2],
     actor: &str,
 ) -> Result<Vec<String>> {
-    let mut logins: Vec<String> = match &sc.users {
-        Some(us) => us.iter().cloned().collect(),
-        None => {
-            let (mut subj, mut sp) = (BTreeSet::new(), BTreeSet::new());
-            for v in views {
-                v.subjects(&mut subj);
-                v.spaces(&mut sp);
-            }
-            let subjects: BTreeSet<Subject> = subj.iter().map(|i| u.subjects[*i].clone()).collect();
-            let spaces: BTreeSet<SpaceRef> = sp.iter().map(|i| u.spaces[*i].clone()).collect();
-            candidates(st, &subjects, &spaces)?.into_iter().collect()
+    let mut logins: BTreeSet<String> = sc.users.clone();
+    if sc.everyone {
+        let (mut subj, mut sp) = (BTreeSet::new(), BTreeSet::new());
+        for v in views {
+            v.subjects(&mut subj);
+            v.spaces(&mut sp);
         }
-    };
-    if !logins.iter().any(|l| l == actor) {
-        logins.push(actor.to_string());
+        let subjects: BTreeSet<Subject> = subj.iter().map(|i| u.subjects[*i].clone()).collect();
+        let spaces: BTreeSet<SpaceRef> = sp.iter().map(|i| u.spaces[*i].clone()).collect();
+        logins.extend(scope::candidates(states, &subjects, &spaces)?);
     }
-    Ok(logins)
+    logins.insert(actor.to_string());
+    Ok(logins.into_iter().collect())
 }
 
 /// The report's groups: who went from which level to which, on which items.
@@ -742,6 +678,13 @@ fn merge_alike(
         }
     }
     merged
+}
+
+/// R34: whether the session's user reads everyone's level on the item.
+fn reads_all(s: &Session<'_>, id: ItemId) -> bool {
+    s.resolve_id(id)
+        .and_then(|r| s.grant_sight(&r))
+        .is_ok_and(|g| g == crate::domain::rules::GrantSight::All)
 }
 
 /// "12 users lose viewer on 340 items below /Plant Ops/team/Line 3".

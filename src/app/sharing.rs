@@ -63,18 +63,19 @@ impl Session<'_> {
             Subject::Org(u) => st.org(u)?.is_some(),
             Subject::Tenant(t) => st.tenant(t)?.is_some(),
         };
-        if found {
-            Ok(())
-        } else {
-            Err(Error::not_found(format!(
-                "no {} '{}'",
-                match subject {
-                    Subject::Org(_) => "org unit",
-                    _ => subject.kind(),
-                },
-                text::escape(subject.name())
-            )))
-        }
+        use super::lookalike::Kind;
+        // A subject the actor may not read is answered as absent (R12, R33).
+        let found = found && crate::domain::rules::reads_subject(&self.actor, subject);
+        let kind = match subject {
+            _ if found => return Ok(()),
+            Subject::User(l) => {
+                return Err(Error::not_found(format!("no user '{}'", text::escape(l))))
+            }
+            Subject::Group(_) => Kind::Group,
+            Subject::Org(_) => Kind::Org,
+            Subject::Tenant(_) => Kind::Tenant,
+        };
+        Err(self.no_such(kind, subject.name()))
     }
 
     pub fn share(&self, raw: &str, subject: &str, level: &str, note: &str) -> Result<Grant> {

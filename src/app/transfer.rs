@@ -356,10 +356,24 @@ fn validate(e: &Export) -> Result<usize> {
         check.workspace(w)?;
     }
     validate_audit(e)?;
-    if let Some(e) = check.clash {
+    if let Some(e) = check.clash.or_else(|| lookalikes(e)) {
         return Err(e);
     }
     Ok(check.items)
+}
+
+/// R1 across the account: two workspaces, groups, org units or tenants of
+/// the document whose names look alike (a conflict, as an item's).
+fn lookalikes(e: &Export) -> Option<Error> {
+    use super::lookalike::{clash_in, Kind};
+    let ws: Vec<&str> = e.workspaces.iter().map(|w| w.name.as_str()).collect();
+    let groups: Vec<&str> = e.groups.iter().map(|g| g.name.as_str()).collect();
+    let orgs: Vec<&str> = e.orgs.iter().map(|o| o.name.as_str()).collect();
+    let tenants: Vec<&str> = e.tenants.iter().map(|t| t.name.as_str()).collect();
+    clash_in(Kind::Workspace, &ws)
+        .or_else(|| clash_in(Kind::Group, &groups))
+        .or_else(|| clash_in(Kind::Org, &orgs))
+        .or_else(|| clash_in(Kind::Tenant, &tenants))
 }
 
 /// Users: logins in lower case, each once (R4), display names; the account

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::domain::rules::{explain_lines, Decision, Seen};
+use crate::domain::rules::{self, explain_lines, Decision, Seen};
 
 /// The row of an asset of the app at `app_path`.
 fn entry_of_asset(a: Asset, app_path: &str) -> Entry {
@@ -63,6 +63,8 @@ pub struct ItemDetail {
     /// Grants on its folders, with the path of the folder each sits on (R10).
     pub inherited: Vec<(String, Grant)>,
     pub decision: Decision,
+    /// How much of the grants the reader reads (R34).
+    pub grant_sight: crate::domain::rules::GrantSight,
 }
 
 fn level_word(d: &Decision) -> String {
@@ -384,6 +386,7 @@ impl Session<'_> {
         let dp = to.map(path::parse_in).transpose()?;
         let r = self.resolve(&ip)?;
         let dst = dp.map(|d| self.resolve(&d)).transpose()?;
+        self.require_standing_readable(&r, &login)?;
         let mut d = self.decide_as(&login, action, &r)?;
         if !places {
             return Ok(d);
@@ -416,6 +419,7 @@ impl Session<'_> {
             }
         };
         let (r, _) = self.resolve_asset(ap)?;
+        self.require_standing_readable(&r, login)?;
         let mut d = self.decide_as(login, on_app, &r)?;
         d.reason = format!(
             "an asset takes its app's rights ({on_app} on the app, §4): {}",
@@ -459,6 +463,7 @@ impl Session<'_> {
             path::Target::In(ip) => (self.resolve(&ip)?, None),
             path::Target::Asset(ap) => (self.resolve_asset(&ap)?.0, Some(ap)),
         };
+        self.require_standing_readable(&r, &login)?;
         let d = self.decide_as(&login, Action::View, &r)?;
         let mut lines = explain_lines(&login, &r.path, &d);
         if let Some(ap) = asset {
@@ -473,45 +478,21 @@ impl Session<'_> {
         Ok((d, lines))
     }
 
-    /// `log [--workspace WS]` (R32): admins read their workspace's entries, the
-    /// account owner all. Targets in another user's My Creations that the
-    /// reader cannot see are masked (R14).
+    /// `log [--workspace WS]` (R32, R35): admins read their workspace's
+    /// entries, the account owner all. Targets in another user's My
+    /// Creations that the reader cannot see are masked (R14).
     pub fn log(&self, ws: Option<&str>) -> Result<Vec<AuditEntry>> {
         let ws = ws
             .map(|w| names::validate_name(w, "workspace"))
             .transpose()?;
-        let filter: Option<WsId> = match &ws {
-            Some(name) => {
-                let w = self.workspace_named(name)?;
-                if !self.actor.is_admin(w.id) {
-                    return Err(Error::denied(format!(
-                        "only admins of '{}' and the account owner read its log (R32)",
-                        text::escape(&w.name)
-                    )));
-                }
-                Some(w.id)
-            }
-            None => None,
-        };
-        let admin_of: Vec<WsId> = self
-            .actor
-            .roles
-            .iter()
-            .filter(|(_, r)| r.is_admin())
-            .map(|(w, _)| *w)
-            .collect();
-        if filter.is_none() && !self.is_owner() && admin_of.is_empty() {
-            return Err(Error::denied(
-                "only workspace admins and the account owner read the log (R32)",
-            ));
-        }
+        let w = ws.as_deref().map(|n| self.workspace_named(n)).transpose()?;
+        rules::reads_log(&self.actor, w.as_ref().map(|w| (w.id, w.name.as_str()))).or_denied()?;
+        let filter: Option<WsId> = w.map(|w| w.id);
         let mut out = Vec::new();
         for e in self.store().audit_all()? {
-            let keep = match (filter, e.ws) {
-                (Some(f), w) => w == Some(f),
-                (None, _) if self.is_owner() => true,
-                (None, Some(w)) => admin_of.contains(&w),
-                (None, None) => false,
+            let keep = match filter {
+                Some(f) => e.ws == Some(f),
+                None => self.reads_log_of(e.ws),
             };
             if keep {
                 out.push(self.mask_entry(e)?);
@@ -520,97 +501,115 @@ impl Session<'_> {
         Ok(out)
     }
 
-    /// The audit entries of one item the actor sees (the Activity tab).
+    /// The audit entries of one item the actor sees (the Activity tab), as
+    /// far as the actor reads them (R35): all of them for the workspace's
+    /// admins and the account owner, else the actor's own changes only.
     pub fn activity(&self, id: ItemId) -> Result<Vec<AuditEntry>> {
         self.resolve_id(id)?;
-        self.store()
-            .audit_of_item(id)?
-            .into_iter()
-            .map(|e| self.mask_entry(e))
-            .collect()
-    }
-
-    /// A committed change as a push event may show it (`treeward serve`): the
-    /// entry, masked, when the actor may read it in `log` (R32) or sees its
-    /// item (the Activity tab); else `None`, and the event says only that
-    /// something changed.
-    pub fn readable_entry(&self, e: AuditEntry) -> Result<Option<AuditEntry>> {
-        let by_log = self.is_owner() || e.ws.is_some_and(|w| self.actor.is_admin(w));
-        let by_item = e.item.is_some_and(|id| self.resolve_id(id).is_ok());
-        if by_log || by_item {
-            Ok(Some(self.mask_entry(e)?))
-        } else {
-            Ok(None)
-        }
-    }
-
-    fn mask_entry(&self, mut e: AuditEntry) -> Result<AuditEntry> {
-        if let Some(SpaceRef {
-            ws,
-            kind: SpaceKind::My(o),
-        }) = &e.space
-        {
-            if o != self.login() {
-                let visible = match e.item {
-                    Some(id) => self
-                        .resolve_id(id)
-                        .map(|r| {
-                            self.decide(Action::View, &r)
-                                .map(|d| d.allowed)
-                                .unwrap_or(false)
-                        })
-                        .unwrap_or(false),
-                    None => false,
-                };
-                // An item that has left the space (R24) is not seen there any more.
-                let still_there = match e.item {
-                    Some(id) => self
-                        .store()
-                        .item(id)?
-                        .is_some_and(|i| e.space.as_ref() == Some(&i.space)),
-                    None => false,
-                };
-                if !visible || !still_there {
-                    let wsname = self
-                        .store()
-                        .workspace(*ws)?
-                        .map(|w| w.name)
-                        .unwrap_or_else(|| "?".into());
-                    e.target = format!("/{wsname}/my/{o}/… (a private item)");
-                }
+        let mut out = Vec::new();
+        for e in self.store().audit_of_item(id)? {
+            if let reads::Sighted::Entry(e) = self.sighted(e)? {
+                out.push(e);
             }
         }
-        Ok(e)
+        Ok(out)
     }
 
-    /// An item's details for the detail pane.
+    /// An entry as a reader of another user's My Creations may read it
+    /// (R14): its target names the private folders it was in at the time,
+    /// so it is named by its path now when the reader can view it there,
+    /// else masked.
+    pub(super) fn mask_entry(&self, e: AuditEntry) -> Result<AuditEntry> {
+        Ok(self.masked(e)?.0)
+    }
+
+    /// [`Session::mask_entry`], and whether the entry was private to the
+    /// reader (masked: its structured detail is not theirs either).
+    pub(super) fn masked(&self, mut e: AuditEntry) -> Result<(AuditEntry, bool)> {
+        let Some(SpaceRef {
+            ws,
+            kind: SpaceKind::My(o),
+        }) = e.space.clone()
+        else {
+            return Ok((e, false));
+        };
+        if o == self.login() {
+            return Ok((e, false));
+        }
+        // Viewable now, and still in that space (an item that has left it, R24, is not).
+        let now = match e.item {
+            Some(id) => match self.resolve_id(id) {
+                Ok(r)
+                    if r.space() == e.space.as_ref().expect("matched above")
+                        && self.decide(Action::View, &r)?.allowed =>
+                {
+                    Some(r.path)
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        let private = now.is_none();
+        e.target = match now {
+            // Named where it is now: the entry says nothing more.
+            Some(path) if e.target == path || e.target.starts_with(&format!("{path} ")) => e.target,
+            Some(path) => format!("{path} (named by its path now, R14)"),
+            None => {
+                let wsname = self
+                    .store()
+                    .workspace(ws)?
+                    .map(|w| w.name)
+                    .unwrap_or_else(|| "?".into());
+                format!("/{wsname}/my/{o}/… {PRIVATE_ITEM}")
+            }
+        };
+        Ok((e, private))
+    }
+
+    /// An item's details for the detail pane, as far as the actor reads
+    /// them: the grants by their sight (R34), the people they name (R33),
+    /// the integrations it uses by workspace membership (R31, R34).
     pub fn detail(&self, r: &Resolved) -> Result<ItemDetail> {
-        let item = r
+        let mut item = r
             .item()
             .ok_or_else(|| Error::invalid("a space root has no details"))?
             .clone();
         let d = self.decide(Action::View, r)?;
+        let sight = self.grant_sight(r)?;
         let chain = r.chain.as_ref().expect("items have chains");
-        let (direct, inherited) = if d.allowed {
-            let direct = chain.links[0].grants.to_vec();
-            let inherited = chain.links[1..]
-                .iter()
-                .flat_map(|l| {
-                    l.grants
-                        .iter()
-                        .map(move |g| (l.path.to_string(), g.clone()))
-                })
-                .collect();
-            (direct, inherited)
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let direct = self.grants_in_sight(sight, chain.links[0].grants.iter());
+        let direct = direct.into_iter().map(|g| self.grant_in_sight(g)).collect();
+        let inherited = chain.links[1..]
+            .iter()
+            .flat_map(|l| {
+                self.grants_in_sight(sight, l.grants.iter())
+                    .into_iter()
+                    .map(move |g| (l.path.to_string(), g))
+            })
+            .map(|(p, g)| (p, self.grant_in_sight(g)))
+            .collect();
         let mut assets = if d.allowed {
             self.store().assets(item.id)?
         } else {
             Vec::new()
         };
         assets.sort_by_key(|a| (a.kind, names::sort_key(&a.name)));
+        // The owner of a My Creations is named by the item's path (R11).
+        if item.space.my_owner() != Some(item.owner.as_str()) {
+            item.owner = self.login_in_sight(&item.owner);
+        }
+        item.creator = self.login_in_sight(&item.creator);
+        if !crate::domain::rules::reads_workspace(&self.actor, item.space.ws, "").allowed {
+            item.integrations.clear();
+        }
+        if !d.allowed {
+            // A path only: its name and place, nothing more (R11).
+            item.owner.clear();
+            item.creator.clear();
+            item.description.clear();
+            item.integrations.clear();
+            item.restricted.clear();
+        }
         Ok(ItemDetail {
             path: r.path.clone(),
             item,
@@ -618,9 +617,20 @@ impl Session<'_> {
             direct,
             inherited,
             decision: d,
+            grant_sight: sight,
         })
     }
+
+    /// A grant as the actor may read it: who granted it is a person (R33).
+    fn grant_in_sight(&self, g: &Grant) -> Grant {
+        let mut g = g.clone();
+        g.granted_by = self.login_in_sight(&g.granted_by);
+        g
+    }
 }
+
+/// How a masked entry names its target's item (R14).
+pub(super) const PRIVATE_ITEM: &str = "(a private item)";
 
 trait WithSpace {
     fn with_space_name(self, s: &SpaceRef) -> Self;

@@ -22,8 +22,9 @@ macro_rules! examples {
     };
 }
 
-/// The commands `--dry-run` applies to: the changes that alter access
-/// (`Request::alters_access`). It is taken after them, or before the command.
+/// The commands `--dry-run` applies to: every change of the account (SPEC
+/// §11, `Request::is_change`), those that alter access first. It is taken
+/// after them, or before the command.
 pub const DRY_RUN_ON: &[&[&str]] = &[
     &["mv"],
     &["share"],
@@ -38,7 +39,31 @@ pub const DRY_RUN_ON: &[&[&str]] = &[
     &["org", "rm"],
     &["org", "join"],
     &["org", "leave"],
+    &["user", "rm"],
+    &["user", "add"],
+    &["ws", "rm"],
     &["apply"],
+    &["mkdir"],
+    &["app"],
+    &["cp"],
+    &["rename"],
+    &["describe"],
+    &["asset", "add"],
+    &["asset", "rm"],
+    &["asset", "rename"],
+    &["group", "add"],
+    &["org", "add"],
+    &["tenant", "add"],
+    &["ws", "add"],
+    &["ws", "rename"],
+    &["resource", "set"],
+    &["resource", "restrict"],
+    &["resource", "allow"],
+    &["integ", "add"],
+    &["integ", "rm"],
+    &["integ", "edit"],
+    &["integ", "attach"],
+    &["integ", "detach"],
 ];
 
 /// `--clear-incomplete` of the loads (gen, import, copy, demo).
@@ -135,7 +160,7 @@ pub struct Cli {
     #[arg(long)]
     pub ascii: bool,
     #[arg(long, help = format!(
-        "Change nothing; print who would gain and lose what. For the changes that alter access: {} (before the command or after it)",
+        "Change nothing; print what the change would do and who would gain and lose which level. On every change: {} (before the command or after it)",
         DRY_RUN_ON.iter().map(|p| p.join(" ")).collect::<Vec<_>>().join(", "),
     ))]
     pub dry_run: bool,
@@ -638,8 +663,10 @@ pub enum UserCmd {
     #[command(after_help = examples!("treeward user ls", "treeward --json user ls"))]
     Ls,
     /// Offboard a user: their My Creations handed over (R8), their roles,
-    /// memberships and the grants to them ended, in one change
+    /// memberships and the grants to them ended, in one change; it reports
+    /// who loses what (`log --access` keeps it)
     #[command(after_help = examples!(
+        "treeward user rm --dry-run frank   # who would lose what; nothing changes",
         "treeward user rm frank",
         "treeward user rm bob --transfer-to carol",
     ))]

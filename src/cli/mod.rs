@@ -228,6 +228,31 @@ fn roles_of(words: &[String]) -> Result<Vec<Role>> {
 /// and written here, on the caller's side (also when another process holds
 /// the store); paths are made absolute for the same reason.
 pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
+    let inv = invocation_of(cmd)?;
+    if !dry_run {
+        return Ok(inv);
+    }
+    // --dry-run: the change's what-if, and nothing changes (SPEC §11). What
+    // is not a change of the account (a view, a load, a copy, a server)
+    // is refused rather than run for real.
+    match inv {
+        Invocation::Run {
+            request,
+            export_to,
+            clear_first: false,
+        } if request.is_change() => Ok(Invocation::Run {
+            request: Request::WhatIf(Box::new(request)),
+            export_to,
+            clear_first: false,
+        }),
+        _ => Err(Error::invalid(
+            "--dry-run applies to changes of the account (mv, share, rm, user rm, apply …); this command is not one, and nothing was run",
+        )),
+    }
+}
+
+/// The request a command makes, as made for real.
+fn invocation_of(cmd: Cmd) -> Result<Invocation> {
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     let mut export_to = None;
     let cmd = match own_invocation(cmd)? {
@@ -259,13 +284,6 @@ pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
             force,
         },
         other => request_of(other)?,
-    };
-    // --dry-run: a what-if of a change that alters access (store-level
-    // commands ignore it).
-    let request = if dry_run && request.needs_session() {
-        Request::WhatIf(Box::new(request))
-    } else {
-        request
     };
     Ok(Invocation::Run {
         request,
@@ -609,6 +627,32 @@ fn review_request(cmd: Cmd) -> Result<Result<Request, Cmd>> {
         },
         other => return Ok(Err(other)),
     }))
+}
+
+/// Which treeward command the process `pid` runs, read from its command
+/// line: `Some("access")`, `Some("")` for the terminal UI (no command),
+/// `None` for a process that is not the treeward binary. Only a command
+/// word is ever returned, never an argument (one may hold a connection
+/// string).
+pub fn command_of(pid: u32) -> Option<String> {
+    let line = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let mut words = line
+        .split(|b| *b == 0)
+        .map(|w| String::from_utf8_lossy(w).into_owned());
+    let program = words.next()?;
+    if std::path::Path::new(&program).file_name()? != "treeward" {
+        return None;
+    }
+    let top = args::command();
+    let commands: Vec<&str> = top
+        .get_subcommands()
+        .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
+        .collect();
+    Some(
+        words
+            .find(|w| commands.contains(&w.as_str()))
+            .unwrap_or_default(),
+    )
 }
 
 /// A progress bar for a long request on this terminal (gen).

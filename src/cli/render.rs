@@ -203,6 +203,19 @@ pub fn reply(env: &Env, r: Reply) -> Out {
             report,
             dry_run,
         } => access_changed(env, *reply, report, dry_run),
+        Reply::Activity { entries, whole } => {
+            let mut lines: Vec<String> = entries.iter().map(log_line).collect();
+            if !whole {
+                lines.push(format!(
+                    "(your own changes only: {})",
+                    crate::domain::rules::AUDIT_READERS
+                ));
+            }
+            Out::ok(
+                lines.join("\n"),
+                json!({ "entries": entries, "whole": whole }),
+            )
+        }
     }
 }
 

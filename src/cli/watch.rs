@@ -87,6 +87,7 @@ fn print_missed(env: &Env, after: u64, through: u64) -> std::io::Result<()> {
         let event = Event {
             seq: e.seq,
             entry: Some(e),
+            changed: None,
         };
         print(&event, env.json)?;
     }
@@ -120,10 +121,18 @@ fn print(e: &Event, json: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         // One JSON document per line (a stream).
-        let v = serde_json::json!({ "seq": e.seq, "entry": e.entry });
+        let v = serde_json::json!({ "seq": e.seq, "entry": e.entry, "changed": e.changed });
         writeln!(out, "{v}")?;
     } else if let Some(a) = &e.entry {
         writeln!(out, "{}", super::render::log_line(a))?;
+    } else if let Some(p) = &e.changed {
+        // R35: only that an item the reader can view changed.
+        writeln!(
+            out,
+            "{:>6}  changed: {}",
+            e.seq,
+            crate::domain::text::escape(p)
+        )?;
     } else {
         return Ok(());
     }

@@ -15,8 +15,8 @@
 //!   other default-ignorable characters are invalid input; a sibling item
 //!   whose UTS #39 skeleton equals another's is a conflict like the same name
 //!   (an item may be renamed to a look of its own name). Workspaces, groups,
-//!   units and tenants get NFC and the invisible-character rule, and stay
-//!   distinct by exact name.
+//!   units and tenants are compared the same way, each kind across the
+//!   account (a workspace may be renamed to a look of its own name).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -602,6 +602,278 @@ pub fn explain_lines(login: &str, path: &str, d: &Decision) -> Vec<String> {
     lines
 }
 
+// ---- What each user may read (R33, R34, R35; R12, R14, R29, R31, R32) ----
+//
+// Readings of SPEC that are ours:
+// - "A user who belongs to no workspace reads the groups and units they are
+//   in": the units that cover them (theirs and the units above, R10), and of
+//   each only the name and themselves as a member.
+// - Everyone who can view an item reads their own level on it and the grants
+//   that reach them (`ls` shows the level already); the other grants, and
+//   other users' levels (`who`, `explain`, `check` of someone else, `access`
+//   of someone else), need the full sight of R34.
+// - R34 over R33 on the items it covers: whoever reads an item's grants (a
+//   manager in no workspace included) reads them whole, with the subjects
+//   they name, and the people who can view the item (`who`'s rows, their
+//   `explain` there). R33 alone decides the people lists, the pickers and
+//   everyone else. The path to an item names its My Creations' owner (R11).
+// - A reader always reads the entries of their own changes (R35 speaks of
+//   "another person's change").
+
+/// Someone or something of the account a reader may or may not read (R33).
+#[derive(Debug, Clone, Copy)]
+pub enum Person<'a> {
+    User(&'a str),
+    Group(&'a str),
+    Unit(&'a str),
+    Tenant(&'a str),
+}
+
+/// How much of the account's people a principal reads (R33).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleSight {
+    /// The account owner and every member of a workspace: everyone.
+    All,
+    /// A tenant user, or a user in no workspace: themselves and what they are in.
+    Own,
+}
+
+pub fn people_sight(p: &Principal) -> PeopleSight {
+    if p.is_account_owner || p.roles.values().any(|r| !r.is_empty()) {
+        PeopleSight::All
+    } else {
+        PeopleSight::Own
+    }
+}
+
+/// R33: may `p` read this user, group, unit or tenant (its name, and for a
+/// user, that they exist)?
+pub fn reads_person(p: &Principal, who: Person<'_>) -> bool {
+    if people_sight(p) == PeopleSight::All {
+        return true;
+    }
+    match who {
+        Person::User(login) => login == p.login,
+        Person::Tenant(t) => p.tenant.as_deref() == Some(t),
+        // A tenant user reads only themselves and their tenant.
+        Person::Group(g) => !p.is_tenant_user() && p.groups.contains(g),
+        Person::Unit(u) => !p.is_tenant_user() && p.orgs.contains_key(u),
+    }
+}
+
+/// R34: may `p` read the name of a grant's subject?
+pub fn reads_subject(p: &Principal, s: &Subject) -> bool {
+    reads_person(p, person_of(s))
+}
+
+/// The person a grant's subject names.
+pub fn person_of(s: &Subject) -> Person<'_> {
+    match s {
+        Subject::User(l) => Person::User(l),
+        Subject::Group(g) => Person::Group(g),
+        Subject::Org(u) => Person::Unit(u),
+        Subject::Tenant(t) => Person::Tenant(t),
+    }
+}
+
+/// A read allowed or refused, with the rule that decides, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub allowed: bool,
+    pub reason: String,
+}
+
+impl Read {
+    /// The read's outcome: a refusal is *permission denied* with its reason.
+    pub fn or_denied(self) -> super::Result<()> {
+        if self.allowed {
+            Ok(())
+        } else {
+            Err(super::Error::denied(self.reason))
+        }
+    }
+    fn yes(reason: &str) -> Read {
+        Read {
+            allowed: true,
+            reason: reason.into(),
+        }
+    }
+    fn no(reason: String) -> Read {
+        Read {
+            allowed: false,
+            reason,
+        }
+    }
+}
+
+/// R33, R34 (R29, R31): the members and roles, resources and integrations of
+/// a workspace are read by its members (the account owner is one of every
+/// workspace, R5).
+pub fn reads_workspace(p: &Principal, ws: WsId, ws_name: &str) -> Read {
+    if p.is_member(ws) {
+        Read::yes("members read their workspace's members, roles, resources and integrations (R29, R31, R33, R34)")
+    } else {
+        Read::no(format!(
+            "only members of '{}' read its members, roles, resources and integrations (R29, R31, R33, R34)",
+            super::text::escape(ws_name)
+        ))
+    }
+}
+
+/// How much of an item's grants and of other users' levels on it a reader
+/// reads (R34).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantSight {
+    /// Hidden, or a path only: no grant (R11, R12, R34).
+    Nothing,
+    /// Their own level and the grants that reach them (a tenant user's
+    /// tenant, R26; a viewer without a standing in the workspace).
+    Own,
+    /// Every grant, and every user's level and why (R13).
+    All,
+}
+
+/// R34: the sight of `p` on an item, given their view decision on it and
+/// whether they may share it (R16, R27).
+pub fn grant_sight(
+    p: &Principal,
+    view: &Decision,
+    space: &SpaceRef,
+    may_share: bool,
+) -> GrantSight {
+    if !view.allowed {
+        return GrantSight::Nothing;
+    }
+    if p.is_tenant_user() {
+        return GrantSight::Own;
+    }
+    let standing = match &space.kind {
+        SpaceKind::My(owner) => *owner == p.login || p.is_member(space.ws),
+        SpaceKind::Team => p.is_member(space.ws),
+    };
+    if standing || may_share {
+        GrantSight::All
+    } else {
+        GrantSight::Own
+    }
+}
+
+/// Why a sight short of [`GrantSight::All`] keeps a reader from the grants
+/// and other users' levels on an item (R34).
+pub fn grant_sight_refusal(sight: GrantSight) -> String {
+    match sight {
+        GrantSight::All => String::new(),
+        GrantSight::Nothing => "you see this item only as the path to an item below it: its grants and who may use it are not shown (R11, R34)".into(),
+        GrantSight::Own => "the grants on an item and who may use it are read by members of its workspace, the owner of its My Creations and whoever may share it; you read your own level (R34)".into(),
+    }
+}
+
+/// Whether a reader may read how another user stands on an item (R34).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StandingRead {
+    Yes,
+    /// Refused, with the rule's reason (*permission denied*).
+    Refused(String),
+    /// A person the reader may not read: answered as one that does not
+    /// exist (R12, R33).
+    Absent,
+}
+
+/// R33, R34: may `p` read how `of` (a login) stands on an item (`explain`,
+/// `check` of another user)? Everyone reads their own standing. With the
+/// whole sight of an item, the reader reads the people R33 gives them and
+/// everyone who can view the item (`of_views`: they are `who`'s rows there).
+pub fn reads_standing_of(
+    p: &Principal,
+    sight: GrantSight,
+    of: &str,
+    of_views: bool,
+) -> StandingRead {
+    let person = reads_person(p, Person::User(of));
+    if of == p.login || (sight == GrantSight::All && (person || of_views)) {
+        StandingRead::Yes
+    } else if person {
+        StandingRead::Refused(grant_sight_refusal(sight))
+    } else {
+        StandingRead::Absent
+    }
+}
+
+/// R34: `who` at a place lists others' levels: the whole sight is needed.
+pub fn reads_who(sight: GrantSight, path: &str) -> Read {
+    if sight == GrantSight::All {
+        Read::yes("R34")
+    } else {
+        Read::no(format!(
+            "who {}: {}",
+            super::text::escape(path),
+            grant_sight_refusal(sight)
+        ))
+    }
+}
+
+impl StandingRead {
+    /// The read's outcome for `of` at `path`: absent is *not found*, as for
+    /// a login that does not exist (R12, R33).
+    pub fn or_refused(self, path: &str, of: &str) -> super::Result<()> {
+        match self {
+            StandingRead::Yes => Ok(()),
+            StandingRead::Refused(why) => Err(super::Error::denied(format!(
+                "{}: {why}",
+                super::text::escape(path)
+            ))),
+            StandingRead::Absent => Err(super::Error::not_found(format!(
+                "no user '{}'",
+                super::text::escape(of)
+            ))),
+        }
+    }
+}
+
+/// R32, R35: the `log` command: of workspace `ws` (its id and name), its
+/// admins and the account owner; of everything they may read, whoever
+/// administers a workspace, and the account owner.
+pub fn reads_log(p: &Principal, ws: Option<(WsId, &str)>) -> Read {
+    match ws {
+        Some((w, _)) if reads_log_of(p, Some(w)) => Read::yes("R32, R35"),
+        Some((_, name)) => Read::no(format!(
+            "only admins of '{}' and the account owner read its log (R32, R35)",
+            super::text::escape(name)
+        )),
+        None if p.is_account_owner || p.roles.values().any(|r| r.is_admin()) => {
+            Read::yes("R32, R35")
+        }
+        None => {
+            Read::no("only workspace admins and the account owner read the log (R32, R35)".into())
+        }
+    }
+}
+
+/// How much of an audit entry a reader reads (R35).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditSight {
+    /// The entry: admins of its workspace, the account owner, its own actor.
+    Entry,
+    /// Only that an item they can view now changed, named by its path now.
+    ThatItChanged,
+}
+
+/// R32, R35: who reads an audit entry.
+pub fn audit_sight(p: &Principal, ws: Option<WsId>, actor: &str) -> AuditSight {
+    if actor == p.login || reads_log_of(p, ws) {
+        AuditSight::Entry
+    } else {
+        AuditSight::ThatItChanged
+    }
+}
+
+/// What a reader without [`AuditSight::Entry`] is told of an item's activity.
+pub const AUDIT_READERS: &str =
+    "the activity of an item is read by its workspace's admins and the account owner (R35)";
+
 /// The rule table on its own: chains and principals built by hand, no store.
 #[cfg(test)]
 mod tests {
@@ -737,5 +1009,79 @@ mod tests {
             assert!(d.allowed, "{}: {}", p.login, d.reason);
             assert_eq!(d.standing, Standing::Admin);
         }
+    }
+}
+
+// ---- R33, R35: who reads the account's people and whose log (small
+// predicates the app asks: look-alike hints, the undo's "changed since") ----
+
+/// R35: whether `p` reads the audit entries of workspace `ws` (`None`: the
+/// account's own entries: users, groups, units, tenants): its admins and
+/// the account owner.
+pub fn reads_log_of(p: &Principal, ws: Option<WsId>) -> bool {
+    p.is_account_owner || ws.is_some_and(|w| p.is_admin(w))
+}
+
+#[cfg(test)]
+mod reads_tests {
+    use super::*;
+
+    fn user(login: &str) -> Principal {
+        Principal {
+            login: login.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn r33_members_read_all_people_others_only_themselves_and_theirs() {
+        let mut member = user("bob");
+        member.roles.insert(1, Roles::default().with(Role::Analyst));
+        let owner = Principal {
+            is_account_owner: true,
+            ..user("root")
+        };
+        let qa = Subject::Group("qa".into());
+        let acme = Subject::Tenant("acme".into());
+        for p in [&member, &owner] {
+            assert_eq!(people_sight(p), PeopleSight::All, "{}", p.login);
+            assert!(reads_subject(p, &qa) && reads_subject(p, &acme));
+        }
+        // A user in no workspace: themselves, their groups and units.
+        let mut loner = user("ann");
+        loner.groups.insert("qa".into());
+        loner.orgs.insert("sales".into(), "emea".into());
+        assert_eq!(people_sight(&loner), PeopleSight::Own);
+        assert!(reads_subject(&loner, &qa));
+        assert!(reads_subject(&loner, &Subject::Org("sales".into())));
+        assert!(!reads_subject(&loner, &Subject::Group("ops".into())));
+        assert!(!reads_subject(&loner, &acme));
+        assert!(!reads_subject(&loner, &Subject::User("bob".into())));
+        assert!(reads_subject(&loner, &Subject::User("ann".into())));
+        // A tenant user: themselves and their tenant, whatever else they are in.
+        let mut tina = user("tina");
+        tina.tenant = Some("acme".into());
+        tina.groups.insert("qa".into());
+        assert_eq!(people_sight(&tina), PeopleSight::Own);
+        assert!(reads_subject(&tina, &acme));
+        assert!(!reads_subject(&tina, &Subject::Tenant("globex".into())));
+        assert!(!reads_subject(&tina, &qa));
+    }
+
+    #[test]
+    fn r35_admins_read_their_workspaces_log_the_owner_all() {
+        let mut alice = user("alice");
+        alice.roles.insert(1, Roles::ALL);
+        let mut bob = user("bob");
+        bob.roles.insert(1, Roles::default().with(Role::Analyst));
+        assert!(reads_log_of(&alice, Some(1)));
+        assert!(!reads_log_of(&alice, Some(2)));
+        assert!(!reads_log_of(&alice, None));
+        assert!(!reads_log_of(&bob, Some(1)));
+        let owner = Principal {
+            is_account_owner: true,
+            ..user("root")
+        };
+        assert!(reads_log_of(&owner, None) && reads_log_of(&owner, Some(2)));
     }
 }

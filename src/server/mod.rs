@@ -21,6 +21,7 @@
 //!   acknowledged) and tell any later one to ask again ([`Answer::Retry`]).
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -96,8 +97,17 @@ fn login_of(uid: u32) -> std::result::Result<String, String> {
 pub struct Listener {
     shared: Arc<Shared>,
     sock: PathBuf,
+    /// The listening socket itself (a handle on it): stopping shuts it
+    /// down, which wakes the accept thread whatever became of the socket's
+    /// file (removed by hand or by a temporary-files cleaner).
+    listening: Option<UnixListener>,
+    /// The socket's file as bound (see [`file_id`]).
+    file: Option<(u64, u64)>,
     accept: Option<std::thread::JoinHandle<()>>,
 }
+
+/// How long a stopping listener waits for its accept thread.
+const ACCEPT_STOP: Duration = Duration::from_secs(5);
 
 impl Listener {
     /// Binds `sock` (replacing a stale one) and answers on it from threads of
@@ -111,6 +121,8 @@ impl Listener {
         quiet: bool,
     ) -> Result<Listener> {
         let listener = bind(sock)?;
+        let listening = listener.try_clone().ok();
+        let file = file_id(sock);
         let service_uid = nix::unistd::getuid().as_raw();
         let service_login = login_of(service_uid).unwrap_or_else(|e| e);
         let shared = Arc::new(Shared {
@@ -140,6 +152,8 @@ impl Listener {
         Ok(Listener {
             shared,
             sock: sock.to_path_buf(),
+            listening,
+            file,
             accept: Some(accept),
         })
     }
@@ -164,9 +178,28 @@ impl Listener {
         };
         let sh = &self.shared;
         sh.stop.store(true, SeqCst);
-        let _ = UnixStream::connect(&self.sock); // wakes the accept loop
-        let _ = accept.join();
-        let _ = std::fs::remove_file(&self.sock);
+        // Wakes the accept loop: accept(2) on a socket shut down returns at
+        // once (EINVAL). A connection to the socket's path would too, but
+        // the path may be gone.
+        if let Some(l) = &self.listening {
+            let _ = nix::sys::socket::shutdown(l.as_raw_fd(), nix::sys::socket::Shutdown::Both);
+        } else {
+            let _ = UnixStream::connect(&self.sock);
+        }
+        let asked = Instant::now();
+        while !accept.is_finished() && asked.elapsed() < ACCEPT_STOP {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if accept.is_finished() {
+            let _ = accept.join();
+        } else {
+            sh.log("the accept thread did not stop; leaving it");
+        }
+        // Only our own socket file: another holder may have bound the path
+        // since ours was removed.
+        if self.file.is_some() && file_id(&self.sock) == self.file {
+            let _ = std::fs::remove_file(&self.sock);
+        }
         let started = Instant::now();
         while sh.in_flight.load(SeqCst) > 0 && started.elapsed() < DRAIN {
             std::thread::sleep(Duration::from_millis(2));
@@ -218,6 +251,14 @@ pub fn serve(app: App, sock: &Path, ui: Option<UiHost>) -> Result<()> {
     l.stop();
     log("serve", "stopped");
     Ok(())
+}
+
+/// The file at `sock` (device and inode), to know it again.
+fn file_id(sock: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(sock)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
 }
 
 fn accept_loop(shared: &Arc<Shared>, listener: UnixListener) {
@@ -339,12 +380,14 @@ fn peer_of(stream: &UnixStream) -> std::result::Result<Peer, String> {
     })
 }
 
-fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
-    let peer = match peer_of(&stream) {
+/// The handshake of connection `n`: the peer as the kernel tells, its login
+/// and how the log names it; `None` when it ends here (said in the log).
+fn greet(sh: &Shared, stream: &mut UnixStream, n: u64) -> Option<(Peer, String, String)> {
+    let peer = match peer_of(stream) {
         Ok(p) => p,
         Err(e) => {
             sh.log(format!("connection {n}: {e}; closed"));
-            return;
+            return None;
         }
     };
     let who = format!(
@@ -355,23 +398,21 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
     );
     let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let Ok(ctl) = stream.try_clone() else {
-        return;
-    };
+    let ctl = stream.try_clone().ok()?;
     let frame_started = || {
         let _ = ctl.set_read_timeout(Some(FRAME_TIMEOUT));
     };
-    let hello: Hello = match proto::read_msg(&mut stream, frame_started) {
+    let hello: Hello = match proto::read_msg(stream, frame_started) {
         Ok(h) => h,
-        Err(FrameError::Closed) => return,
+        Err(FrameError::Closed) => return None,
         Err(e) => {
             sh.log(format!("{who}: bad handshake: {e}; closed"));
-            return;
+            return None;
         }
     };
     if hello.magic != proto::MAGIC {
         sh.log(format!("{who}: not a treeward client; closed"));
-        return;
+        return None;
     }
     if hello.version != proto::PROTOCOL_VERSION {
         let msg = format!(
@@ -381,33 +422,76 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
             hello.text
         );
         sh.log(format!("{who}: {msg}; closed"));
-        let _ = proto::write_msg(&mut stream, &Hello::new(msg, false));
-        return;
+        let _ = proto::write_msg(stream, &Hello::new(msg, false));
+        return None;
     }
     let login = match &peer.login {
         Ok(l) => l.clone(),
         Err(e) => {
             sh.log(format!("{who}: {e}; closed"));
-            let _ = proto::write_msg(&mut stream, &Hello::new(e.clone(), false));
-            return;
+            let _ = proto::write_msg(stream, &Hello::new(e.clone(), false));
+            return None;
         }
     };
-    if proto::write_msg(&mut stream, &Hello::new(login.clone(), true)).is_err() {
+    proto::write_msg(stream, &Hello::new(login.clone(), true)).ok()?;
+    Some((peer, login, who))
+}
+
+/// What one connection's requests need besides the request itself.
+struct Conn<'a> {
+    sh: &'a Arc<Shared>,
+    peer: Peer,
+    login: String,
+    who: String,
+    stream: &'a UnixStream,
+    writer: Arc<Mutex<UnixStream>>,
+    closed: Arc<AtomicBool>,
+    /// Pushed changes go to it (or its UI runs): no idle timeout.
+    subscribed: bool,
+    tui: Option<std::sync::mpsc::Sender<crate::wire::UiEvent>>,
+}
+
+fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
+    let Some((peer, login, who)) = greet(sh, &mut stream, n) else {
         return;
-    }
+    };
+    let Ok(ctl) = stream.try_clone() else {
+        return;
+    };
+    let frame_started = || {
+        let _ = ctl.set_read_timeout(Some(FRAME_TIMEOUT));
+    };
     let writer = match stream.try_clone() {
         Ok(w) => Arc::new(Mutex::new(w)),
         Err(_) => return,
     };
-    let closed = Arc::new(AtomicBool::new(false));
-    let mut subscribed = false;
-    let mut tui: Option<std::sync::mpsc::Sender<crate::wire::UiEvent>> = None;
+    let reader = match stream.try_clone() {
+        Ok(r) => r,
+        Err(_) => return,
+    };
+    let mut c = Conn {
+        sh,
+        peer,
+        login,
+        who,
+        stream: &reader,
+        writer,
+        closed: Arc::new(AtomicBool::new(false)),
+        subscribed: false,
+        tui: None,
+    };
+    let who = c.who.clone();
     loop {
-        let _ = stream.set_read_timeout(if subscribed { None } else { Some(IDLE_TIMEOUT) });
+        let idle = if c.subscribed {
+            None
+        } else {
+            Some(IDLE_TIMEOUT)
+        };
+        let _ = stream.set_read_timeout(idle);
         let msg: ClientMsg = match proto::read_msg(&mut stream, frame_started) {
             Ok(m) => m,
             Err(FrameError::Closed) => break,
-            Err(FrameError::Io(e)) if proto::is_timeout(&e) && !subscribed => {
+            Err(FrameError::Io(e)) if proto::is_timeout(&e) && !c.subscribed => {
                 sh.log(format!("{who}: idle or stalled in a frame; closed"));
                 break;
             }
@@ -420,7 +504,7 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
         };
         if let ClientReq::TuiInput(i) = msg.req {
             // No reply: the screen answers.
-            if let Some(tx) = &tui {
+            if let Some(tx) = &c.tui {
                 let _ = tx.send(crate::wire::UiEvent::Input(i));
             }
             continue;
@@ -428,41 +512,15 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
         // Counted before the stop flag is read: a stopping holder waits for
         // every request it has let through.
         sh.in_flight.fetch_add(1, SeqCst);
-        let had_ui = tui.is_some();
+        let had_ui = c.tui.is_some();
         let reply = if sh.stop.load(SeqCst) {
             Answer::Retry(format!("the {} holding this store is stopping", sh.role))
         } else {
-            match msg.req {
-                ClientReq::Ping => Answer::Pong,
-                ClientReq::Subscribe if subscribed => Answer::Subscribed {
-                    after_seq: sh.app.last_seq(),
-                },
-                ClientReq::Subscribe => {
-                    subscribed = true;
-                    subscribe(sh, &login, &writer, &closed, &who)
-                }
-                ClientReq::Call(c) => run(sh, &peer, &login, c),
-                ClientReq::Tui(_) if tui.is_some() => Answer::Failed {
-                    code: 2,
-                    message: "this connection already runs a terminal UI".into(),
-                },
-                ClientReq::Tui(r) => match start_ui(sh, &peer, &login, r, &writer, &closed) {
-                    Ok(tx) => {
-                        subscribed = true; // long-lived: no idle timeout
-                        tui = Some(tx);
-                        Answer::TuiStarted
-                    }
-                    Err(e) => Answer::Failed {
-                        code: e.outcome.exit_code(),
-                        message: e.message,
-                    },
-                },
-                ClientReq::TuiInput(_) => Answer::Pong,
-            }
+            c.answer(msg.req)
         };
-        let started_ui = !had_ui && tui.is_some();
+        let started_ui = !had_ui && c.tui.is_some();
         let sent = {
-            let mut w = writer.lock().unwrap_or_else(|e| e.into_inner());
+            let mut w = c.writer.lock().unwrap_or_else(|e| e.into_inner());
             proto::write_msg(&mut *w, &ServerMsg::Reply { id: msg.id, reply })
         };
         sh.in_flight.fetch_sub(1, SeqCst);
@@ -471,14 +529,50 @@ fn connection(sh: &Arc<Shared>, mut stream: UnixStream, n: u64) {
             break;
         }
         if started_ui {
-            if let Some(tx) = &tui {
+            if let Some(tx) = &c.tui {
                 let _ = tx.send(crate::wire::UiEvent::Start);
             }
         }
     }
-    closed.store(true, SeqCst);
-    drop(tui);
+    c.closed.store(true, SeqCst);
+    drop(c.tui.take());
     let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+impl Conn<'_> {
+    /// The answer to one request of this connection.
+    fn answer(&mut self, req: ClientReq) -> Answer {
+        let sh = self.sh;
+        match req {
+            ClientReq::Ping => Answer::Pong,
+            ClientReq::Subscribe if self.subscribed => Answer::Subscribed {
+                after_seq: sh.app.last_seq(),
+            },
+            ClientReq::Subscribe => {
+                self.subscribed = true;
+                subscribe(sh, &self.login, &self.writer, &self.closed, &self.who)
+            }
+            ClientReq::Call(call) => run(sh, &self.peer, &self.login, call, self.stream),
+            ClientReq::Tui(_) if self.tui.is_some() => Answer::Failed {
+                code: 2,
+                message: "this connection already runs a terminal UI".into(),
+            },
+            ClientReq::Tui(r) => {
+                match start_ui(sh, &self.peer, &self.login, r, &self.writer, &self.closed) {
+                    Ok(tx) => {
+                        self.subscribed = true; // long-lived: no idle timeout
+                        self.tui = Some(tx);
+                        Answer::TuiStarted
+                    }
+                    Err(e) => Answer::Failed {
+                        code: e.outcome.exit_code(),
+                        message: e.message,
+                    },
+                }
+            }
+            ClientReq::TuiInput(_) => Answer::Pong,
+        }
+    }
 }
 
 /// A terminal UI for this connection, run here by the UI the launcher gave.
@@ -538,14 +632,13 @@ fn subscribe(
                     return;
                 }
                 let seq = e.seq;
-                let entry = sh
+                let sighted = sh
                     .app
                     .session(&login)
-                    .and_then(|s| s.readable_entry(e))
-                    .ok()
-                    .flatten();
+                    .and_then(|s| s.sighted(e))
+                    .unwrap_or(crate::app::reads::Sighted::Nothing);
                 let mut w = writer.lock().unwrap_or_else(|e| e.into_inner());
-                if proto::write_msg(&mut *w, &ServerMsg::Event(Event { seq, entry })).is_err() {
+                if proto::write_msg(&mut *w, &ServerMsg::Event(Event::of(seq, sighted))).is_err() {
                     break;
                 }
             }
@@ -564,7 +657,19 @@ fn subscribe(
 
 /// Runs one request for a peer: identity first, then exactly what the
 /// embedded command line would do.
-fn run(sh: &Shared, peer: &Peer, login: &str, c: Call) -> Answer {
+fn run(sh: &Shared, peer: &Peer, login: &str, c: Call, client: &UnixStream) -> Answer {
+    // Within the client's time (it gives up after it): no change begins
+    // once it is spent or the client has gone.
+    let (own, var) = crate::deadline::budget(c.request.is_long_job());
+    let (at_most, budget) = match c.within_ms.map(Duration::from_millis) {
+        // A margin for the way back.
+        Some(theirs) if theirs < own => (
+            theirs.saturating_sub((theirs / 10).min(ANSWER_MARGIN)),
+            theirs,
+        ),
+        _ => (own, own),
+    };
+    let _due = crate::deadline::within_for(at_most, budget, var, still_there(client));
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_checked(sh, peer, login, c)
     }));
@@ -579,6 +684,29 @@ fn run(sh: &Shared, peer: &Peer, login: &str, c: Call) -> Answer {
             }
         }
     }
+}
+
+/// How much sooner than its client's deadline a request's own ends.
+const ANSWER_MARGIN: Duration = Duration::from_millis(500);
+
+/// Whether the client on `stream` still waits: it has not closed its end.
+fn still_there(stream: &UnixStream) -> crate::deadline::Wanted {
+    let peer = stream.try_clone().ok();
+    std::rc::Rc::new(move || {
+        use nix::sys::socket::{recv, MsgFlags};
+        let Some(s) = &peer else { return true };
+        let mut b = [0u8; 1];
+        match recv(
+            s.as_raw_fd(),
+            &mut b,
+            MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT,
+        ) {
+            Ok(0) => false, // closed
+            Ok(_) => true,  // more to read: it is there
+            Err(nix::errno::Errno::EAGAIN) => true,
+            Err(_) => false,
+        }
+    })
 }
 
 /// Who a request acts as: the peer's own login; `--as` someone else only

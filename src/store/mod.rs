@@ -10,6 +10,7 @@ pub mod load;
 pub mod open;
 pub use open::require_existing;
 pub mod overlay;
+pub mod pg_client;
 pub mod pg_kv;
 pub mod salvage;
 pub mod sled_kv;
@@ -946,10 +947,13 @@ impl Store {
         if planning() {
             return self.txn(None);
         }
+        // A server's client that gave up or went away gets no change.
+        crate::deadline::before_change()?;
         // Never wait for the writer lock holding a connection the writer
         // may need (shared engines keep a bounded number).
         self.kv.pause_reads();
         let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        crate::deadline::before_change()?;
         // Shared engines: wait for other processes' changes, then read the
         // store as they left it (the cache too).
         if let Some(g) = self.kv.begin_write()? {
@@ -1019,7 +1023,7 @@ thread_local! {
 }
 
 /// A change is being planned on this thread: commits are recorded, not made.
-fn planning() -> bool {
+pub(crate) fn planning() -> bool {
     DRY_RUN.with(|d| d.borrow().is_some())
 }
 
@@ -1209,6 +1213,10 @@ impl<'s> Txn<'s> {
                 }
             });
             return Ok(audits);
+        }
+        if !bulk && self._guard.is_some() {
+            // The last moment to leave it unmade for a client that is gone.
+            crate::deadline::before_change()?;
         }
         let res = if bulk {
             self.store.kv.bulk(&self.ops)

@@ -85,6 +85,26 @@ fn open_locked(dir: &Path) -> Result<Store> {
     })
 }
 
+/// The pid of the process holding the store's lock in `dir`, as the kernel
+/// tells (`/proc/locks`: `1: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE 0 EOF`);
+/// `None` where it cannot tell. Nothing is written for it: the store's
+/// files stay as they are.
+pub fn holder_pid(dir: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(dir.join(LOCK_FILE)).ok()?;
+    let (major, minor) = (
+        nix::sys::stat::major(m.dev()),
+        nix::sys::stat::minor(m.dev()),
+    );
+    let file = format!("{major:02x}:{minor:02x}:{}", m.ino());
+    let locks = fs::read_to_string("/proc/locks").ok()?;
+    locks.lines().find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let held = f.get(1) == Some(&"FLOCK") && f.get(5) == Some(&file.as_str());
+        held.then(|| f.get(4)?.parse().ok()).flatten()
+    })
+}
+
 /// The lock is held for the life of the returned file.
 pub fn take_lock(dir: &Path) -> Result<File> {
     let shown = dir.display();

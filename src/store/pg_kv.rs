@@ -18,8 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, NoTls};
+use tokio_postgres::Config;
+
+use super::pg_client::{Client, DbError};
 
 use super::kv::{upper_bound, Check, DbLink, Kv, Op, Pairs};
 use crate::domain::{Error, Result};
@@ -60,7 +61,7 @@ struct Conn {
     /// last lost leads to the lost server and is not pooled again.
     epoch: u64,
     /// Statements prepared on this connection, by their text.
-    prepared: HashMap<&'static str, postgres::Statement>,
+    prepared: HashMap<&'static str, tokio_postgres::Statement>,
 }
 
 impl Conn {
@@ -69,7 +70,7 @@ impl Conn {
     fn prepared(
         &mut self,
         sql: &'static str,
-    ) -> std::result::Result<postgres::Statement, postgres::Error> {
+    ) -> std::result::Result<tokio_postgres::Statement, DbError> {
         if let Some(s) = self.prepared.get(sql) {
             return Ok(s.clone());
         }
@@ -80,13 +81,13 @@ impl Conn {
 
     /// Begins a transaction with `begin` and reads the generation in the
     /// same round trip (`… FOR UPDATE` takes the writer's row).
-    fn begin_at(&mut self, sql: &str) -> std::result::Result<u64, postgres::Error> {
+    fn begin_at(&mut self, sql: &str) -> std::result::Result<u64, DbError> {
         let gen = self
             .client
             .simple_query(sql)?
             .into_iter()
             .find_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(r) => {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
                     r.get(0).and_then(|g| g.parse::<u64>().ok())
                 }
                 _ => None,
@@ -163,7 +164,13 @@ enum Failure {
     Other,
 }
 
-fn failure(e: &postgres::Error) -> Failure {
+fn failure(e: &DbError) -> Failure {
+    let e = match e {
+        DbError::Pg(e) => e,
+        // No answer in time: the connection was closed, as a lost one is.
+        DbError::Late(_) => return Failure::Lost,
+        DbError::Local(_) => return Failure::Other,
+    };
     match e.code().map(|c| c.code()) {
         Some("40001" | "40P01") => Failure::Busy,
         Some("57P01" | "57P02" | "57P03" | "25006") => Failure::Lost,
@@ -182,11 +189,7 @@ fn failure(e: &postgres::Error) -> Failure {
 }
 
 /// Puts `keys` with `values` in one statement, replacing what is there.
-fn upsert(
-    c: &mut Conn,
-    keys: &[&[u8]],
-    values: &[&[u8]],
-) -> std::result::Result<(), postgres::Error> {
+fn upsert(c: &mut Conn, keys: &[&[u8]], values: &[&[u8]]) -> std::result::Result<(), DbError> {
     let st = c.prepared(
         "INSERT INTO treeward_kv (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[])
          ON CONFLICT (k) DO UPDATE SET v = excluded.v",
@@ -289,8 +292,8 @@ pub fn shown(config: &Config) -> String {
         .iter()
         .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
         .map(|(h, p)| match h {
-            postgres::config::Host::Tcp(h) => format!("{h}:{p}"),
-            postgres::config::Host::Unix(d) => format!("{}:{p}", d.display()),
+            tokio_postgres::config::Host::Tcp(h) => format!("{h}:{p}"),
+            tokio_postgres::config::Host::Unix(d) => format!("{}:{p}", d.display()),
         })
         .collect();
     format!(
@@ -305,6 +308,8 @@ pub fn shown(config: &Config) -> String {
 /// environment (`PGUSER`, `PGHOST`, `PGPORT`, `PGDATABASE`, `PGPASSWORD`)
 /// and the password file (`PGPASSFILE`, else `~/.pgpass`).
 pub fn config_of(s: &str) -> Result<Config> {
+    // libpq's name for the count of unanswered keepalives, as this client reads it.
+    let s = s.replace("keepalives_count=", "keepalives_retries=");
     let mut c: Config = s.parse().map_err(|_| {
         // The parser's message may quote the string, password included.
         Error::invalid("the database connection string cannot be read (postgresql://USER@HOST:PORT/DB or host=… dbname=…)")
@@ -350,10 +355,30 @@ pub fn config_of(s: &str) -> Result<Config> {
         }
     }
     c.application_name("treeward");
-    if c.get_connect_timeout().is_none() {
-        c.connect_timeout(std::time::Duration::from_secs(10));
-    }
+    with_link_defaults(&mut c, &s);
     Ok(c)
+}
+
+/// What the connection string leaves out of connecting and of TCP
+/// keepalives (libpq's names; `connect_timeout` bounds the whole start-up
+/// of each host): 10 s to connect; a keepalive after 30 s idle, then every
+/// 10 s, the connection given up after 3 unanswered (a host that vanished
+/// is noticed in about a minute rather than the kernel's two hours).
+fn with_link_defaults(c: &mut Config, given: &str) {
+    use std::time::Duration;
+    if c.get_connect_timeout().is_none() {
+        c.connect_timeout(Duration::from_secs(10));
+    }
+    let has = |key: &str| given.contains(&format!("{key}="));
+    if !has("keepalives_idle") {
+        c.keepalives_idle(Duration::from_secs(30));
+    }
+    if c.get_keepalives_interval().is_none() {
+        c.keepalives_interval(Duration::from_secs(10));
+    }
+    if c.get_keepalives_retries().is_none() {
+        c.keepalives_retries(3);
+    }
 }
 
 /// The password for this connection in the password file, as libpq reads it
@@ -364,8 +389,8 @@ fn from_passfile(c: &Config) -> Option<String> {
         .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pgpass")))?;
     let text = std::fs::read_to_string(path).ok()?;
     let host = match c.get_hosts().first()? {
-        postgres::config::Host::Tcp(h) => h.clone(),
-        postgres::config::Host::Unix(_) => "localhost".into(),
+        tokio_postgres::config::Host::Tcp(h) => h.clone(),
+        tokio_postgres::config::Host::Unix(_) => "localhost".into(),
     };
     let port = c.get_ports().first().copied().unwrap_or(5432).to_string();
     let want = [
@@ -441,7 +466,7 @@ impl PgKv {
     }
 
     fn connect(&self) -> Result<Client> {
-        let c = self.config.connect(NoTls).map_err(|e| self.failed(&e))?;
+        let c = Client::connect(&self.config).map_err(|e| self.failed(&e))?;
         self.link_back();
         Ok(c)
     }
@@ -479,7 +504,7 @@ impl PgKv {
     /// A database error in words, naming the database but never the
     /// connection string. A lost connection to a database reached before,
     /// and a serialisation failure, are transient: nothing was written.
-    fn failed(&self, e: &postgres::Error) -> Error {
+    fn failed(&self, e: &DbError) -> Error {
         let reached = self.link_state().reached;
         match failure(e) {
             Failure::Busy => {
@@ -490,13 +515,25 @@ impl PgKv {
             }
             Failure::Lost if reached => {
                 self.link_lost();
-                return Error::transient(format!(
-                    "{}: the connection to the database was lost (reconnecting)",
-                    self.shown
-                ));
+                let why = match e {
+                    DbError::Late(_) => "the database did not answer in time (the connection was closed; no commit was pending on it)".to_string(),
+                    _ => "the connection to the database was lost (reconnecting)".to_string(),
+                };
+                return Error::transient(format!("{}: {why}", self.shown));
             }
             _ => {}
         }
+        let e = match e {
+            DbError::Pg(e) => e,
+            DbError::Late(d) => {
+                return Error::unavailable(format!(
+                    "{}: cannot reach the database (no answer within {:.1} s)",
+                    self.shown,
+                    d.as_secs_f64()
+                ))
+            }
+            DbError::Local(m) => return Error::unavailable(format!("{}: {m}", self.shown)),
+        };
         let why = match e.as_db_error() {
             Some(db) => match db.code().code() {
                 "28P01" | "28000" => "the database refused the credentials".to_string(),
@@ -524,8 +561,8 @@ impl PgKv {
     }
 
     fn migrate(&self, c: &mut Client) -> Result<()> {
-        let f = |e: postgres::Error| self.failed(&e);
-        let ours = |c: &mut Client| -> std::result::Result<bool, postgres::Error> {
+        let f = |e: DbError| self.failed(&e);
+        let ours = |c: &mut Client| -> std::result::Result<bool, DbError> {
             Ok(
                 c.query_one("SELECT to_regclass('treeward_schema') IS NOT NULL", &[])?
                     .get(0),
@@ -551,13 +588,23 @@ impl PgKv {
     /// process at a time (an advisory lock; the next finds them made): two
     /// processes opening a new database at once both succeed.
     fn create_tables(&self, c: &mut Client) -> Result<()> {
-        let f = |e: postgres::Error| self.failed(&e);
-        let mut tx = c.transaction().map_err(f)?;
-        tx.query_one("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
+        let f = |e: DbError| self.failed(&e);
+        // A migration is a long job: it has a long job's time.
+        let _long = crate::deadline::extended(crate::deadline::long(), crate::deadline::LONG_VAR);
+        c.batch_execute("BEGIN").map_err(f)?;
+        let made = self.create_tables_in(c);
+        let end = if made.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = c.batch_execute(end).map_err(f);
+        made.and(ended)
+    }
+
+    fn create_tables_in(&self, c: &mut Client) -> Result<()> {
+        let f = |e: DbError| self.failed(&e);
+        c.query_one("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
             .map_err(f)?;
         // Read through the statement's snapshot (not the catalog cache,
         // which may not have heard yet of tables made while we waited).
-        let made: bool = tx
+        let made: bool = c
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
                   WHERE schemaname = current_schema() AND tablename = 'treeward_schema')",
@@ -566,9 +613,9 @@ impl PgKv {
             .map_err(f)?
             .get(0);
         if made {
-            return tx.commit().map_err(f);
+            return Ok(());
         }
-        let others: i64 = tx
+        let others: i64 = c
             .query_one(
                 "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
                 &[],
@@ -581,7 +628,7 @@ impl PgKv {
                 self.shown
             )));
         }
-        tx.batch_execute(
+        c.batch_execute(
             "CREATE TABLE treeward_schema (one boolean PRIMARY KEY DEFAULT true CHECK (one), version integer NOT NULL);
              CREATE TABLE treeward_kv (k bytea PRIMARY KEY, v bytea NOT NULL);
              CREATE TABLE treeward_generation (one boolean PRIMARY KEY DEFAULT true CHECK (one), gen bigint NOT NULL);
@@ -589,12 +636,12 @@ impl PgKv {
              INSERT INTO treeward_generation (gen) VALUES (0);",
         )
         .map_err(f)?;
-        tx.execute(
+        c.execute(
             "INSERT INTO treeward_schema (version) VALUES ($1)",
             &[&PG_SCHEMA_VERSION],
         )
         .map_err(f)?;
-        tx.commit().map_err(f)
+        Ok(())
     }
 
     /// A connection: an idle one, a new one while fewer than
@@ -621,7 +668,7 @@ impl PgKv {
                     prepared: HashMap::new(),
                 });
             }
-            if started.elapsed() > std::time::Duration::from_secs(30) {
+            if started.elapsed() > std::time::Duration::from_secs(30) || crate::deadline::spent() {
                 return Err(Error::unavailable(format!(
                     "{}: all {MAX_CONNECTIONS} connections of this process stayed busy for 30 s",
                     self.shown
@@ -646,10 +693,7 @@ impl PgKv {
 
     /// Runs `f` on this thread's open change's connection, else on its read
     /// snapshot's (begun here when one is wanted), else on a pooled one.
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>,
-    ) -> Result<T> {
+    fn with<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, DbError>) -> Result<T> {
         if let Some(mut c) = OPEN.with(|o| o.borrow_mut().remove(&self.id)) {
             let r = self.answered(f(&mut c));
             OPEN.with(|o| o.borrow_mut().insert(self.id, c));
@@ -684,7 +728,7 @@ impl PgKv {
     }
 
     /// A statement's result: an answer means the database is there.
-    fn answered<T>(&self, r: std::result::Result<T, postgres::Error>) -> Result<T> {
+    fn answered<T>(&self, r: std::result::Result<T, DbError>) -> Result<T> {
         match r {
             Ok(v) => {
                 self.link_back();
@@ -722,9 +766,8 @@ impl PgKv {
     /// Writes `ops` (puts only) on `c` inside its open transaction with
     /// binary `COPY`, and records the change (its keys: all of them).
     fn load(&self, c: &mut Conn, ops: &[Op]) -> Result<()> {
-        use postgres::binary_copy::BinaryCopyInWriter;
-        use postgres::types::Type;
-        let f = |e: postgres::Error| self.failed(&e);
+        use tokio_postgres::types::{ToSql, Type};
+        let f = |e: DbError| self.failed(&e);
         // A batch of a load need not be on disk when it commits: the load
         // ends with an ordinary commit, which flushes everything before it.
         c.batch_execute(
@@ -750,12 +793,12 @@ impl PgKv {
         // be there already, the batch goes again through the scratch table
         // (which replaces what it finds).
         let copy = |c: &mut Conn, table: &str, rows: &BTreeMap<&[u8], &[u8]>| {
-            let sink = c.copy_in(&format!("COPY {table} (k, v) FROM STDIN (FORMAT binary)"))?;
-            let mut w = BinaryCopyInWriter::new(sink, &[Type::BYTEA, Type::BYTEA]);
-            for (k, v) in rows {
-                w.write(&[k, v])?;
-            }
-            w.finish().map(|_| ())
+            let sql = format!("COPY {table} (k, v) FROM STDIN (FORMAT binary)");
+            let mut pairs = rows
+                .iter()
+                .map(|(k, v)| vec![k as &(dyn ToSql + Sync), v as &(dyn ToSql + Sync)]);
+            c.copy_in_binary(&sql, &[Type::BYTEA, Type::BYTEA], &mut pairs)
+                .map(|_| ())
         };
         if copy(c, "treeward_kv", &last).is_err() {
             c.batch_execute("ROLLBACK TO SAVEPOINT treeward_load")
@@ -775,12 +818,19 @@ impl PgKv {
 
     /// A failed `COMMIT`: when the connection went with it, whether the
     /// change was applied cannot be known here, so it is not run again.
-    fn at_commit(&self, e: &postgres::Error) -> Error {
+    fn at_commit(&self, e: &DbError) -> Error {
         match failure(e) {
             Failure::Lost => {
                 self.link_lost();
+                let how = match e {
+                    DbError::Late(_) => {
+                        "the database did not answer the commit in time".to_string()
+                    }
+                    _ => "the connection to the database was lost while the change was committed"
+                        .to_string(),
+                };
                 Error::unavailable(format!(
-                    "{}: the connection to the database was lost while the change was committed: it may or may not have been applied; look before you make it again",
+                    "{}: {how}: it may or may not have been applied; look before you make it again",
                     self.shown
                 ))
             }
@@ -791,7 +841,7 @@ impl PgKv {
     /// Applies checks and ops on `c`, inside its open transaction, and
     /// records the change; the caller commits.
     fn apply(&self, c: &mut Conn, checks: &[Check], ops: &[Op]) -> Result<()> {
-        let f = |e: postgres::Error| self.failed(&e);
+        let f = |e: DbError| self.failed(&e);
         for ch in checks {
             let (k, want) = match ch {
                 Check::Absent(k, _) => (k, false),
@@ -1043,17 +1093,11 @@ impl Kv for PgKv {
             });
         }
         match l.as_mut() {
+            // Every notification already here is taken with the first: one
+            // look at the generation serves them all.
             Some(c) => {
-                let mut n = c.notifications();
-                let first = n.timeout_iter(timeout).next();
-                match first {
-                    // Take every notification already here (without waiting):
-                    // one look at the generation serves them all.
-                    Ok(_) => while let Ok(Some(_)) = n.iter().next() {},
-                    Err(_) => {
-                        drop(n);
-                        *l = None;
-                    }
+                if c.wait_notification(timeout).is_err() {
+                    *l = None;
                 }
             }
             None => std::thread::sleep(timeout),
@@ -1071,7 +1115,7 @@ impl Kv for PgKv {
         let end = if notify { NOTIFY_AND_COMMIT } else { "COMMIT" };
         let r = self.apply(&mut c, checks, ops).and_then(|_| {
             c.batch_execute(end).map_err(|e| {
-                if e.code() == Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED) {
+                if e.code() == Some(&tokio_postgres::error::SqlState::FEATURE_NOT_SUPPORTED) {
                     // A server without NOTIFY (CockroachDB): the change was
                     // rolled back with it; it goes again without.
                     self.notify.store(false, Ordering::SeqCst);

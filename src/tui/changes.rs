@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::app::reads::Sighted;
 use crate::app::App;
 use crate::domain::AuditEntry;
 
@@ -47,11 +48,15 @@ pub fn show_others(
     if others.is_empty() {
         return false;
     }
+    // The newest change this reader may learn of (R35).
     let shown = app.session(login).ok().and_then(|s| {
         others
             .iter()
             .rev()
-            .find_map(|e| s.readable_entry(e.clone()).ok().flatten())
+            .find_map(|e| match s.sighted(e.clone()) {
+                Ok(Sighted::Nothing) | Err(_) => None,
+                Ok(seen) => Some(seen),
+            })
     });
     ui.refresh();
     if link.holding() {
@@ -64,13 +69,17 @@ pub fn show_others(
         String::new()
     };
     match shown {
-        Some(e) => ui.set_message(format!(
+        Some(Sighted::Entry(e)) => ui.set_message(format!(
             "{}: {} {}{more}",
             e.actor,
             e.action,
             crate::domain::text::escape(&e.target)
         )),
-        None => ui.set_message("the store changed (reloaded)"),
+        Some(Sighted::Changed { path }) => ui.set_message(format!(
+            "changed: {}{more} (reloaded)",
+            crate::domain::text::escape(&path)
+        )),
+        _ => ui.set_message("the store changed (reloaded)"),
     }
     true
 }

@@ -1,13 +1,14 @@
 //! The detail pane's lines: Info, Permissions, Activity and Workspace.
 //! Computed when the selection or the tab changes, not on every frame.
 
-use crate::app::{Allowance, Resolved};
-use crate::domain::rules::{explain_lines, Seen};
+use crate::app::{Allowance, ItemDetail, Reply, Request, Resolved};
+use crate::domain::rules::{grant_sight_refusal, GrantSight, Seen};
 use crate::domain::text::escape;
 use crate::domain::*;
 
 use super::keymap::{Cmd, Scope};
 use super::model::{dl, node_key, when, DLine, Tab, Tone};
+use super::reads::unexpected;
 use super::tree::{NodeData, NodeKind};
 use super::ui::{Ui, R};
 
@@ -68,7 +69,7 @@ impl Ui<'_> {
                 match self.shown_tab() {
                     Tab::Info => self.info_lines(&r, &data),
                     Tab::Permissions => self.permission_lines(&r),
-                    Tab::Activity => self.activity_lines(id),
+                    Tab::Activity => self.activity_lines(&r),
                     Tab::Workspace => unreachable!(),
                 }
             }
@@ -78,7 +79,8 @@ impl Ui<'_> {
     fn info_lines(&self, r: &Resolved, data: &NodeData) -> R<Vec<DLine>> {
         // While inspecting, the level and the actions are the inspected user's.
         let s = self.viewer();
-        let it = r.item().cloned().ok_or_else(|| Error::not_found("gone"))?;
+        let det = self.item_detail(r)?;
+        let it = det.item.clone();
         let d = s.decide(Action::View, r)?;
         let mut out = Vec::new();
         if let NodeKind::Asset(k) = &data.kind {
@@ -107,20 +109,35 @@ impl Ui<'_> {
         ));
         out.push(dl(Tone::Normal, format!("created   {}", when(it.created))));
         out.push(dl(Tone::Normal, format!("modified  {}", when(it.modified))));
-        let who = match &self.inspect {
-            Some(i) => escape(&i.login),
-            None => "you".into(),
-        };
-        out.push(dl(Tone::Normal, format!("{who:<9} {}", d.level_word())));
         if !it.description.is_empty() {
             out.push(dl(
                 Tone::Normal,
                 format!("about     {}", escape(&it.description)),
             ));
         }
-        self.action_lines(&mut out, &it, r)?;
+        match &self.inspect {
+            // R34: another user's level and actions where the actor reads them.
+            Some(i) if det.grant_sight != GrantSight::All => {
+                out.push(dl(
+                    Tone::Dim,
+                    format!(
+                        "{}'s level here is not shown: {}",
+                        escape(&i.login),
+                        grant_sight_refusal(det.grant_sight)
+                    ),
+                ));
+            }
+            _ => {
+                let who = match &self.inspect {
+                    Some(i) => escape(&i.login),
+                    None => "you".into(),
+                };
+                out.push(dl(Tone::Normal, format!("{who:<9} {}", d.level_word())));
+                self.action_lines(&mut out, &it, r)?;
+            }
+        }
         if it.kind == ItemKind::App {
-            self.app_lines(&mut out, &it)?;
+            self.app_lines(&mut out, &det)?;
         }
         Ok(out)
     }
@@ -284,52 +301,111 @@ impl Ui<'_> {
         Ok(())
     }
 
-    /// An app's resources (R30) and integrations (R31).
-    fn app_lines(&self, out: &mut Vec<DLine>, it: &Item) -> R<()> {
-        let s = &self.sess;
-        {
-            if let Some(ws) = s.workspace_of(it)? {
-                out.push(dl(Tone::Heading, "Resources (R30)"));
-                for (k, e) in &ws.resources {
-                    if it.restricted.contains(k) {
-                        out.push(dl(Tone::Bad, format!("  ✗ {k}: restricted for this app")));
-                    } else {
-                        out.push(dl(Tone::Normal, format!("  ✓ {k}")));
-                        out.push(dl(Tone::Dim, format!("    {}", escape(e))));
-                    }
-                }
+    /// An app's resources (R30) and integrations (R31), read by the
+    /// members of its workspace (R34).
+    fn app_lines(&self, out: &mut Vec<DLine>, det: &ItemDetail) -> R<()> {
+        let it = &det.item;
+        out.push(dl(Tone::Heading, "Resources (R30)"));
+        let ws = crate::domain::path::parse_in(&det.path)?.ws;
+        let resources = match self.read_resources(&ws) {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(dl(Tone::Dim, format!("  {}", e.message)));
+                return Ok(());
             }
-            out.push(dl(Tone::Heading, "Integrations (R31)"));
-            if it.integrations.is_empty() {
-                out.push(dl(Tone::Dim, "  none"));
+        };
+        for (k, e) in &resources {
+            if it.restricted.contains(k) {
+                out.push(dl(Tone::Bad, format!("  ✗ {k}: restricted for this app")));
+            } else {
+                out.push(dl(Tone::Normal, format!("  ✓ {k}")));
+                out.push(dl(Tone::Dim, format!("    {}", escape(e))));
             }
-            for i in &it.integrations {
-                out.push(dl(Tone::Normal, format!("  {}", escape(i))));
-            }
+        }
+        out.push(dl(Tone::Heading, "Integrations (R31)"));
+        if it.integrations.is_empty() {
+            out.push(dl(Tone::Dim, "  none"));
+        }
+        for i in &it.integrations {
+            out.push(dl(Tone::Normal, format!("  {}", escape(i))));
         }
         Ok(())
     }
 
     fn permission_lines(&self, r: &Resolved) -> R<Vec<DLine>> {
-        let s = &self.sess;
-        let det = s.detail(r)?;
+        let det = self.item_detail(r)?;
         let mut out = Vec::new();
         if !det.decision.allowed {
             out.push(dl(
                 Tone::Dim,
-                "You see this item only as a path: its grants are not shown (R11, R12).",
+                "You see this item only as a path: its grants are not shown (R11, R12, R34).",
             ));
             return Ok(out);
         }
-        out.push(dl(Tone::Heading, "Grants on this item"));
-        if det.direct.is_empty() {
-            let s_key = self.keys.key_label(Scope::Tree, Cmd::Share);
-            out.push(dl(
-                Tone::Dim,
-                format!(
-                    "  none set here ({s_key} shares it); grants on the folders above apply, below"
-                ),
-            ));
+        self.grant_lines(&mut out, &det);
+        let who = self.viewer().login().to_string();
+        out.push(dl(
+            Tone::Heading,
+            format!("Effective level of {} (R13)", escape(&who)),
+        ));
+        match self.read(Request::Explain {
+            login: who.clone(),
+            path: r.path.clone(),
+        }) {
+            Ok(Reply::Explained { lines, .. }) => {
+                out.extend(lines.into_iter().map(|l| dl(Tone::Normal, l)));
+            }
+            Ok(other) => return Err(unexpected(&other)),
+            Err(e) => {
+                out.push(dl(Tone::Dim, format!("  {}", e.message)));
+                return Ok(out);
+            }
+        }
+        out.push(dl(Tone::Heading, format!("What {} may do", escape(&who))));
+        for a in Action::ALL {
+            let dd = match self.read(Request::Check {
+                login: who.clone(),
+                action: a.to_string(),
+                path: r.path.clone(),
+                to: None,
+            })? {
+                Reply::Decision(d) => d,
+                other => return Err(unexpected(&other)),
+            };
+            let (t, m) = if dd.allowed {
+                (Tone::Ok, "✓")
+            } else {
+                (Tone::Dim, "✗")
+            };
+            let why = if dd.allowed {
+                String::new()
+            } else {
+                format!(": {}", dd.reason)
+            };
+            out.push(dl(t, format!("  {m} {a}{why}")));
+        }
+        Ok(out)
+    }
+
+    /// The grants on the item and above it, as far as the actor reads them (R34).
+    fn grant_lines(&self, out: &mut Vec<DLine>, det: &ItemDetail) {
+        if det.grant_sight != GrantSight::All {
+            out.push(dl(Tone::Dim, grant_sight_refusal(det.grant_sight)));
+            out.push(dl(Tone::Heading, "Grants that reach you"));
+            if det.direct.is_empty() && det.inherited.is_empty() {
+                out.push(dl(Tone::Dim, "  none"));
+            }
+        } else {
+            out.push(dl(Tone::Heading, "Grants on this item"));
+            if det.direct.is_empty() {
+                let s_key = self.keys.key_label(Scope::Tree, Cmd::Share);
+                out.push(dl(
+                    Tone::Dim,
+                    format!(
+                        "  none set here ({s_key} shares it); grants on the folders above apply, below"
+                    ),
+                ));
+            }
         }
         for g in &det.direct {
             let note = if g.note.is_empty() {
@@ -347,48 +423,35 @@ impl Ui<'_> {
                 ),
             ));
         }
-        out.push(dl(Tone::Heading, "Inherited (R10)"));
-        if det.inherited.is_empty() {
-            out.push(dl(Tone::Dim, "  none: no folder above it holds a grant"));
+        if det.grant_sight == GrantSight::All {
+            out.push(dl(Tone::Heading, "Inherited (R10)"));
+            if det.inherited.is_empty() {
+                out.push(dl(Tone::Dim, "  none: no folder above it holds a grant"));
+            }
         }
         for (p, g) in &det.inherited {
             out.push(dl(Tone::Normal, format!("  {} {}", g.subject, g.level)));
             out.push(dl(Tone::Dim, format!("    from {}", escape(p))));
         }
-        let who = self.viewer().login().to_string();
-        let d = if self.inspect.is_some() {
-            s.decide_as(&who, Action::View, r)?
-        } else {
-            det.decision.clone()
-        };
-        out.push(dl(
-            Tone::Heading,
-            format!("Effective level of {} (R13)", escape(&who)),
-        ));
-        for l in explain_lines(&who, &r.path, &d) {
-            out.push(dl(Tone::Normal, l));
-        }
-        out.push(dl(Tone::Heading, format!("What {} may do", escape(&who))));
-        for a in Action::ALL {
-            let dd = s.decide_as(&who, *a, r)?;
-            let (t, m) = if dd.allowed {
-                (Tone::Ok, "✓")
-            } else {
-                (Tone::Dim, "✗")
-            };
-            let why = if dd.allowed {
-                String::new()
-            } else {
-                format!(": {}", dd.reason)
-            };
-            out.push(dl(t, format!("  {m} {a}{why}")));
-        }
-        Ok(out)
     }
 
-    fn activity_lines(&self, id: ItemId) -> R<Vec<DLine>> {
-        let mut out = vec![dl(Tone::Heading, "Activity (R32)")];
-        let entries = self.sess.activity(id)?;
+    fn activity_lines(&self, r: &Resolved) -> R<Vec<DLine>> {
+        let mut out = vec![dl(Tone::Heading, "Activity (R32, R35)")];
+        let (entries, whole) = match self.read(Request::Activity {
+            path: r.path.clone(),
+        })? {
+            Reply::Activity { entries, whole } => (entries, whole),
+            other => return Err(unexpected(&other)),
+        };
+        if !whole {
+            out.push(dl(
+                Tone::Dim,
+                format!(
+                    "  Your own changes only: {}.",
+                    crate::domain::rules::AUDIT_READERS
+                ),
+            ));
+        }
         if entries.is_empty() {
             out.push(dl(
                 Tone::Dim,
@@ -409,19 +472,45 @@ impl Ui<'_> {
         let Some(ws) = self.current_ws().cloned() else {
             return Ok(vec![dl(Tone::Dim, "no workspace")]);
         };
-        let s = &self.sess;
         let mut out = vec![dl(Tone::Heading, format!("Workspace {}", escape(&ws.name)))];
+        // R33, R34: members, roles, resources and integrations are its members' to read.
+        match self.read_members(&ws.name) {
+            Ok(members) => self.member_lines(&mut out, members),
+            Err(e) => {
+                out.push(dl(Tone::Dim, format!("  {}", e.message)));
+                return Ok(out);
+            }
+        }
+        out.push(dl(Tone::Heading, "Resources (R29)"));
+        for (k, e) in &self.read_resources(&ws.name)? {
+            out.push(dl(Tone::Normal, format!("  {k}")));
+            out.push(dl(Tone::Dim, format!("    {}", escape(e))));
+        }
+        out.push(dl(Tone::Heading, "Integrations (R31)"));
+        let ints = self.read_integrations(&ws.name)?;
+        if ints.is_empty() {
+            out.push(dl(Tone::Dim, "  none"));
+        }
+        for row in ints {
+            let i = row.integration;
+            out.push(dl(
+                Tone::Normal,
+                format!("  {} ({})", escape(&i.name), i.kind),
+            ));
+            out.push(dl(Tone::Dim, format!("    {}", escape(&i.endpoint))));
+        }
+        self.workspace_action_lines(&mut out, &ws);
+        Ok(out)
+    }
+
+    fn member_lines(&self, out: &mut Vec<DLine>, mut members: Vec<(String, Roles)>) {
+        let owner = &self.sess.account.owner;
         out.push(dl(Tone::Heading, "Members (★ Team Space admin, R7)"));
-        let mut members = s.members_of(ws.id)?;
-        if !members.iter().any(|(l, _)| *l == s.account.owner) {
-            members.insert(0, (s.account.owner.clone(), Roles::ALL));
+        if !members.iter().any(|(l, _)| l == owner) {
+            members.insert(0, (owner.clone(), Roles::ALL));
         }
         for (login, roles) in members {
-            let roles = if login == s.account.owner {
-                Roles::ALL
-            } else {
-                roles
-            };
+            let roles = if login == *owner { Roles::ALL } else { roles };
             let star = if roles.is_admin() { "★" } else { " " };
             let roles = if roles.is_admin() {
                 "admin (all three roles)".to_string()
@@ -433,26 +522,13 @@ impl Ui<'_> {
                 format!("  {star} {:<10} {roles}", escape(&login)),
             ));
         }
-        out.push(dl(Tone::Heading, "Resources (R29)"));
-        for (k, e) in &ws.resources {
-            out.push(dl(Tone::Normal, format!("  {k}")));
-            out.push(dl(Tone::Dim, format!("    {}", escape(e))));
-        }
-        out.push(dl(Tone::Heading, "Integrations (R31)"));
-        let ints = s.integrations_of(ws.id)?;
-        if ints.is_empty() {
-            out.push(dl(Tone::Dim, "  none"));
-        }
-        for i in ints {
-            out.push(dl(
-                Tone::Normal,
-                format!("  {} ({})", escape(&i.name), i.kind),
-            ));
-            out.push(dl(Tone::Dim, format!("    {}", escape(&i.endpoint))));
-        }
+    }
+
+    fn workspace_action_lines(&self, out: &mut Vec<DLine>, ws: &Workspace) {
+        let s = &self.sess;
         for (what, a) in [
-            (Cmd::Resources, s.may_edit_resources(&ws)),
-            (Cmd::Integrations, s.may_manage_integrations(&ws)),
+            (Cmd::Resources, s.may_edit_resources(ws)),
+            (Cmd::Integrations, s.may_manage_integrations(ws)),
             (Cmd::Members, s.may_manage_roles()),
         ] {
             let key = self.keys.key_label(Scope::Workspaces, what);
@@ -465,7 +541,6 @@ impl Ui<'_> {
                 ));
             }
         }
-        Ok(out)
     }
 }
 

@@ -71,9 +71,20 @@ pub enum Purpose {
         subject: Subject,
         level: Level,
     },
+    /// The grant to remove is chosen: asked `y`, like a delete.
     Unshare {
         id: ItemId,
         path: String,
+    },
+    UnshareConfirm {
+        id: ItemId,
+        path: String,
+        subject: Subject,
+    },
+    /// `z`, asked `y`: the changes that take back `what` (an undo's).
+    Undo {
+        what: String,
+        entries: Vec<crate::app::apply::Change>,
     },
     Leave {
         id: ItemId,

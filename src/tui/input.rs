@@ -4,7 +4,7 @@
 //! layout of the last frame.
 
 use super::dialog::{Dialog, Purpose};
-use super::keymap::Cmd;
+use super::keymap::{Cmd, Scope};
 use super::keys::{Input, Key, KeyCode, MouseKind};
 use super::layers::{Answer, Layer};
 use super::layout::{list_offset, Hit};
@@ -34,6 +34,10 @@ impl Ui<'_> {
     }
 
     fn route_key(&mut self, k: Key) {
+        if self.repaints(k) {
+            self.repaint = true;
+            return;
+        }
         for i in (0..self.layers.len()).rev() {
             let scope = self.layers[i].scope();
             let cmd = self.keys.lookup(scope, k);
@@ -51,6 +55,15 @@ impl Ui<'_> {
             }
             None => {}
         }
+    }
+
+    /// The global `redraw` key (`C-l`) repaints under any layer that does
+    /// not bind the key itself: a screen written over is put right whatever
+    /// is open.
+    fn repaints(&self, k: Key) -> bool {
+        let top = self.layers.last().map(|l| l.scope());
+        self.keys.lookup(Scope::Global, k) == Some(Cmd::Redraw)
+            && top.is_none_or(|s| self.keys.lookup(s, k).is_none())
     }
 
     /// What a layer's answer does to the stack.

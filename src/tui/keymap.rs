@@ -145,6 +145,7 @@ commands! {
     Attach = "attach": "attach / detach integrations of an app",
     Members = "members": "members and roles (account owner)",
     Refresh = "refresh": "reload from the store",
+    Redraw = "redraw": "repaint the whole screen (whatever wrote over it)",
     Who = "who": "who has access, and through what",
     Messages = "messages": "the messages so far, whole: why, whom to ask",
     Palette = "palette": "find a command: its key, and whether it is open here",
@@ -208,6 +209,7 @@ impl Builder {
         self.add(s, Inspect, &["i"], true);
         self.add(s, EndInspect, &["esc"], false);
         self.add(s, Refresh, &["ctrl-r"], false);
+        self.add(s, Redraw, &["ctrl-l"], false);
         self.add(s, Messages, &["!"], false);
         self.add(s, Palette, &[":"], true);
         self.add(s, NextTab, &["]"], false);

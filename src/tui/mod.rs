@@ -37,6 +37,7 @@ mod loading;
 pub mod messages;
 pub mod model;
 pub mod panes;
+mod reads;
 pub mod remote;
 pub mod render;
 pub mod requests;
@@ -208,7 +209,11 @@ fn take_terminal() -> std::io::Result<Terminal<CrosstermBackend<BufWriter<std::i
     start_watchdog();
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
+        // A panic that is caught (a hosted UI's, a damaged store's) leaves
+        // this terminal as it is: the UI goes on.
+        if !crate::panics_are_caught() {
+            restore_terminal();
+        }
         prev(info);
     }));
     terminal::enable_raw_mode()?;
@@ -291,6 +296,7 @@ fn greet(ui: &mut Ui, notes: &[String], holding: &Holding) {
 /// Draws a frame (inside synchronized output) and writes pending clipboard sequences.
 fn frame(term: &mut Term, ui: &mut Ui) -> std::io::Result<()> {
     ui.prepare();
+    repaint_if_asked(term, ui)?;
     // Begin is queued: it leaves with the frame, in one write.
     crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| render::draw(f, ui))?;
@@ -301,6 +307,23 @@ fn frame(term: &mut Term, ui: &mut Ui) -> std::io::Result<()> {
             w.write_all(s.as_bytes())?;
         }
         w.flush()?;
+    }
+    Ok(())
+}
+
+/// `C-l` (the `redraw` command): the screen is cleared and the next frame
+/// draws every cell, so whatever wrote over the terminal meanwhile is gone.
+/// No cursor-position query (ratatui's `Terminal::clear` asks one, which
+/// would stall on a slow link and, in a hosted UI, read the holder's input).
+pub fn repaint_if_asked<B: ratatui::backend::Backend>(
+    term: &mut Terminal<B>,
+    ui: &mut Ui,
+) -> Result<(), B::Error> {
+    if std::mem::take(&mut ui.repaint) {
+        term.backend_mut()
+            .clear_region(ratatui::backend::ClearType::All)?;
+        // Both buffers blank: the next draw sends every cell that is not.
+        term.swap_buffers();
     }
     Ok(())
 }
@@ -372,6 +395,15 @@ fn idle_wait(ui: &Ui) -> Duration {
     ui.whatif_due().map_or(Duration::from_millis(50), |d| {
         d.min(Duration::from_millis(50))
     })
+}
+
+/// Others' changes handed to a UI as its event loop hands them (for tests:
+/// the status line and the message history say what the reader may learn
+/// of them, R35). True when the screen changed.
+pub fn others_changed(app: &App, ui: &mut Ui, changes: Vec<crate::domain::AuditEntry>) -> bool {
+    let login = ui.login.clone();
+    let link = changes::LinkSeen::now(app);
+    changes::show_others(app, ui, changes, &changes::Own::default(), &login, &link)
 }
 
 /// Renders one frame of a UI into a test backend (for tests and measurements).

@@ -42,24 +42,36 @@ use crate::wire::UiEvent as Msg;
 const FEED_CAPACITY: usize = 65_536;
 
 /// The terminal's bytes, sent as one `Screen` message per flush.
+///
+/// Once the client is gone (a write failed), the bytes go nowhere and
+/// writing succeeds: the failure was reported once, to the UI's loop, which
+/// ends. Whatever else writes afterwards (ratatui's `Terminal`, dropped,
+/// shows the cursor again and prints a failure to the process's stderr: the
+/// holder's terminal) has nothing to fail on (issue 23, item 11).
 struct ScreenWriter {
     buf: Vec<u8>,
     out: Arc<Mutex<UnixStream>>,
+    gone: bool,
 }
 
 impl Write for ScreenWriter {
     fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(b);
+        if !self.gone {
+            self.buf.extend_from_slice(b);
+        }
         Ok(b.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
+        if self.buf.is_empty() || self.gone {
+            self.buf.clear();
             return Ok(());
         }
         let bytes = std::mem::take(&mut self.buf);
         let mut w = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        proto::write_msg(&mut *w, &ServerMsg::Screen(bytes))
-            .map_err(|e| io::Error::new(io::ErrorKind::BrokenPipe, e.to_string()))
+        proto::write_msg(&mut *w, &ServerMsg::Screen(bytes)).map_err(|e| {
+            self.gone = true;
+            io::Error::new(io::ErrorKind::BrokenPipe, e.to_string())
+        })
     }
 }
 
@@ -124,10 +136,14 @@ pub fn host(
     std::thread::Builder::new()
         .name(format!("ui-{acting}"))
         .spawn(move || {
-            // A bug in the UI ends this UI, not the server: the client is told.
+            // A bug in the UI ends this UI, not the server: the client is
+            // told, and nothing is printed on the holder's terminal (the
+            // panic hooks stay silent for a panic that is caught).
+            let quiet = crate::QuietPanics::new();
             let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 ui_loop(&app, &acting, &r, theme, keys, notes, rx, &writer)
             }));
+            drop(quiet);
             let end = match res {
                 Ok(Ok(())) => String::new(),
                 Ok(Err(e)) => {
@@ -159,6 +175,7 @@ fn ui_loop(
     let out = ScreenWriter {
         buf: Vec::new(),
         out: writer.clone(),
+        gone: false,
     };
     // No screen byte before the reply that announces the screen.
     loop {
@@ -203,6 +220,7 @@ fn remote_frame(
 ) -> io::Result<()> {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     ui.prepare();
+    crate::tui::repaint_if_asked(term, ui)?;
     crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|f| crate::tui::render::draw(f, ui))?;
     crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;

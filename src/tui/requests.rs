@@ -38,6 +38,20 @@ pub fn request_of(d: &Dialog) -> Option<Request> {
             path: path.clone(),
             subject: String::from(v?.parse::<Subject>().ok()?),
         },
+        Purpose::UnshareConfirm { path, subject, .. } => Request::Unshare {
+            path: path.clone(),
+            subject: String::from(subject.clone()),
+        },
+        // An undo is the entries of a changes file, made as one change.
+        Purpose::Undo { entries, .. } => Request::Apply {
+            entries: entries
+                .iter()
+                .map(|c| crate::app::apply::Entry {
+                    line: 0,
+                    change: c.clone(),
+                })
+                .collect(),
+        },
         Purpose::Leave { path, .. } => Request::Leave { path: path.clone() },
         Purpose::MemberRole { ws, login } => {
             let v = v?;

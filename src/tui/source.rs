@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::app::{Resolved, Session};
-use crate::domain::rules::Seen;
+use crate::domain::rules::{GrantSight, Seen};
 use crate::domain::text::escape;
 use crate::domain::*;
 
@@ -52,6 +52,13 @@ impl<'s, 'a> Eyes<'s, 'a> {
         if d.seen == Seen::Hidden || !self.both_see(r) {
             return Ok(None);
         }
+        // R34: an inspected user's level where the actor does not read it.
+        let level = match self.inspected {
+            Some(_) if d.seen == Seen::Visible && self.actor.grant_sight(r)? != GrantSight::All => {
+                "not shown"
+            }
+            _ => d.level_str(),
+        };
         Ok(Some(NodeData {
             kind: if it.kind == ItemKind::Folder {
                 NodeKind::Folder
@@ -61,7 +68,7 @@ impl<'s, 'a> Eyes<'s, 'a> {
             name: it.name.clone(),
             id: Some(it.id),
             path: String::new(),
-            level: d.level_str(),
+            level,
             path_only: d.seen == Seen::PathOnly,
         }))
     }

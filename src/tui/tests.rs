@@ -41,7 +41,13 @@ fn select_ws(u: &mut Ui, name: &str) {
     u.load_spaces().unwrap();
 }
 
+/// A frame as a person reads it once the inputs settled: a what-if the UI
+/// would wait for (one took over `whatif::SLOW` on a loaded machine) is
+/// asked first, as the event loop asks it after `whatif::SETTLE`.
 fn screen(u: &mut Ui, w: u16, h: u16) -> String {
+    if u.whatif_due().is_some() {
+        u.settle_whatif();
+    }
     buffer_text(&render_test(u, w, h))
 }
 
@@ -247,7 +253,7 @@ fn activity_and_workspace_tabs() {
     let s = screen(&mut u, 120, 35);
     // R32: in words, newest first, without the path on every line.
     assert!(
-        s.contains("Activity (R32)") && s.contains("created the folder"),
+        s.contains("Activity (R32, R35)") && s.contains("created the folder"),
         "{s}"
     );
     assert!(!s.contains("mkdir"), "{s}");
@@ -434,6 +440,7 @@ fn r27_share_dialog_picks_subject_level_and_note() {
     keys(&mut u, "u");
     keys(&mut u, "group:qa");
     press(&mut u, KeyCode::Enter);
+    keys(&mut u, "y");
     assert!(message(&u).contains("removed the grant"), "{}", message(&u));
 }
 
@@ -1418,7 +1425,8 @@ fn a_slow_what_if_waits_for_the_inputs_to_settle() {
     u.whatif.slow = true;
     keys(&mut u, "m");
     keys(&mut u, "Quality");
-    let s = screen(&mut u, 120, 40);
+    // The frame while typing, before the inputs settle.
+    let s = buffer_text(&render_test(&mut u, 120, 40));
     assert!(s.contains("working out who gains or loses"), "{s}");
     let due = u.whatif_due().expect("pending");
     assert!(due > std::time::Duration::ZERO, "not per keystroke");
@@ -2241,7 +2249,7 @@ fn r28_undo_restores_a_deleted_app_with_its_grants_notes_and_assets() {
     keys(&mut u, "d");
     keys(&mut u, "y");
     assert!(root.resolve_str(&oee).is_err(), "deleted: {}", message(&u));
-    keys(&mut u, "z");
+    keys(&mut u, "zy");
     assert!(
         message(&u).starts_with("undone: the delete of OEE"),
         "{}",
@@ -2295,7 +2303,7 @@ fn r25_undo_moves_back_and_a_re_share_gets_its_note_back() {
     keys(&mut u, "new note");
     press(&mut u, KeyCode::Enter);
     assert_eq!(note_of(&app), Some(("manager".into(), "new note".into())));
-    keys(&mut u, "z");
+    keys(&mut u, "zy");
     assert_eq!(note_of(&app), Some(before), "{}", message(&u));
     // A move, undone: back to the folder it left.
     let oee = format!("{DW}/Plant/Line1/OEE");
@@ -2305,7 +2313,7 @@ fn r25_undo_moves_back_and_a_re_share_gets_its_note_back() {
     press(&mut u, KeyCode::Enter);
     let root = app.session("root").unwrap();
     assert!(root.resolve_str(&oee).is_err(), "moved: {}", message(&u));
-    keys(&mut u, "z");
+    keys(&mut u, "zy");
     assert!(
         root.resolve_str(&oee).is_ok(),
         "moved back: {}",
@@ -2332,7 +2340,7 @@ fn r16_an_undo_the_rules_no_longer_allow_is_refused_with_the_reason() {
         .unwrap()
         .unshare("/Default Workspace/my/bob/Drafts", "user:carol")
         .unwrap();
-    keys(&mut c, "z");
+    keys(&mut c, "zy");
     let (m, error) = status(&c);
     // R12, R14: she no longer sees it, so it is not found, not refused.
     assert!(error && m.starts_with("Can't undo the rename"), "{m}");
@@ -2355,7 +2363,7 @@ fn workspace_settings_say_they_are_not_undone_here_instead_of_undoing_an_older_c
     assert!(message(&u).starts_with("Can't undo the influxdb endpoint from here"));
     let root = app.session("root").unwrap();
     assert!(root.resolve_str(&format!("{DW}/Plant/Kept")).is_ok());
-    keys(&mut u, "z");
+    keys(&mut u, "zy");
     assert!(
         root.resolve_str(&format!("{DW}/Plant/Kept")).is_err(),
         "{}",
@@ -2379,7 +2387,7 @@ fn r22_an_undo_after_losing_the_level_is_refused_with_the_rules_reason() {
         .unwrap()
         .share(&format!("{DW}/Plant"), "group:qa", "viewer", "")
         .unwrap();
-    keys(&mut u, "z");
+    keys(&mut u, "zy");
     let (m, error) = status(&u);
     assert!(
         error && m.starts_with("You can't rename OEE2") && m.contains("(R22)"),
@@ -2390,7 +2398,7 @@ fn r22_an_undo_after_losing_the_level_is_refused_with_the_rules_reason() {
     // Kept: once the level is back, z tries again.
     root.share(&format!("{DW}/Plant"), "group:qa", "editor", "")
         .unwrap();
-    keys(&mut u, "z");
+    keys(&mut u, "zy");
     assert!(root.resolve_str(&oee).is_ok(), "{}", message(&u));
 }
 
@@ -2465,4 +2473,236 @@ fn search_lists_assets_with_kind_glyphs_marks_the_match_and_cuts_paths_by_whole_
         Some("/Default Workspace/team/Plant/Line1/OEE"),
         "an asset jumps to its app"
     );
+}
+
+// ---- issue 23, item 10: the UI asks before what it cannot take back ----
+
+/// The open dialog's lines and what-if, as drawn.
+fn dialog_text(u: &mut Ui) -> String {
+    assert!(u.dialog().is_some(), "a dialog is open: {}", message(u));
+    screen(u, 140, 45)
+}
+
+fn assets_of(app: &App, path: &str) -> Vec<String> {
+    let s = app.session("root").unwrap();
+    let (it, _) = s.resolve_item(path).unwrap();
+    s.assets_of(&it)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect()
+}
+
+#[test]
+fn item10_undo_of_a_copy_carol_added_a_dashboard_to_is_refused_and_keeps_it() {
+    let app = demo();
+    let copy = format!("{DW}/Plant/Line1/OEE (copy)");
+    // root (the account owner: reads the log, R35) and bob (an analyst: does not).
+    for (login, names_carol) in [("root", true), ("bob", false)] {
+        let mut u = ui_as(&app, login);
+        select(&mut u, &format!("{DW}/Plant/Line1/OEE"));
+        keys(&mut u, "C");
+        assert_eq!(u.tree.selected_path().as_deref(), Some(copy.as_str()));
+        app.session("carol")
+            .unwrap()
+            .asset_add(&copy, "dashboard", "Carols board")
+            .unwrap();
+        keys(&mut u, "z");
+        let (m, error) = status(&u);
+        assert!(
+            error && m.starts_with("Can't undo the copy OEE (copy): "),
+            "{m}"
+        );
+        assert!(u.dialog().is_none(), "nothing is asked: it is refused");
+        assert_eq!(
+            m.contains("carol changed it since: asset add"),
+            names_carol,
+            "{login}: who changed what only to readers of the log (R35): {m}"
+        );
+        if !names_carol {
+            assert!(m.contains("it changed since"), "{m}");
+            let all = u.messages.current().unwrap().more.join("\n");
+            assert!(all.contains("(R35)") && !all.contains("carol"), "{all}");
+        }
+        assert!(
+            assets_of(&app, &copy).contains(&"Carols board".to_string()),
+            "{login}: the copy keeps carol's dashboard"
+        );
+        // Refused for good: the next z goes on with the change before it.
+        keys(&mut u, "z");
+        assert!(
+            message(&u).starts_with("Nothing to undo"),
+            "{}",
+            message(&u)
+        );
+        app.session("root").unwrap().rm(&copy).unwrap();
+    }
+}
+
+#[test]
+fn item10_undo_of_a_share_shows_its_what_if_and_changes_nothing_until_y() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let sales = format!("{DW}/Sales");
+    let qa = |app: &App| {
+        grants_on(app, &sales)
+            .iter()
+            .any(|g| g.subject.to_string() == "group:qa")
+    };
+    select(&mut u, &sales);
+    keys(&mut u, "s");
+    keys(&mut u, "group:qa");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "editor");
+    press(&mut u, KeyCode::Enter);
+    press(&mut u, KeyCode::Enter);
+    assert!(qa(&app), "{}", message(&u));
+    keys(&mut u, "z");
+    let s = dialog_text(&mut u);
+    assert!(
+        s.contains("Undo the share of Sales with group:qa?")
+            && s.contains("unshare /Default Workspace/team/Sales group:qa")
+            && s.contains("What this changes")
+            && (s.contains("lose editor") || s.contains("from editor")),
+        "{s}"
+    );
+    assert!(qa(&app), "nothing is undone while it is asked");
+    // Enter does not confirm; n keeps things as they are, and the undo.
+    press(&mut u, KeyCode::Enter);
+    assert!(u.dialog().is_some() && qa(&app));
+    keys(&mut u, "n");
+    assert!(u.dialog().is_none() && qa(&app));
+    assert_eq!(u.undo.len(), 1);
+    keys(&mut u, "zy");
+    assert!(!qa(&app), "undone on y: {}", message(&u));
+    assert!(message(&u).starts_with("undone: the share of Sales with group:qa"));
+}
+
+#[test]
+fn item10_unshare_asks_y_like_delete() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let sales = format!("{DW}/Sales");
+    let company = |app: &App| {
+        grants_on(app, &sales)
+            .iter()
+            .any(|g| g.subject.to_string() == "org:company")
+    };
+    select(&mut u, &sales);
+    keys(&mut u, "u");
+    keys(&mut u, "org:company");
+    press(&mut u, KeyCode::Enter);
+    let s = dialog_text(&mut u);
+    assert!(
+        s.contains("Remove org:company's viewer grant on /Default Workspace/team/Sales?")
+            && s.contains("What this changes")
+            && s.contains("y yes"),
+        "{s}"
+    );
+    press(&mut u, KeyCode::Enter);
+    assert!(company(&app), "Enter removes nothing");
+    press(&mut u, KeyCode::Esc);
+    assert!(u.dialog().is_none() && company(&app), "Esc keeps it");
+    keys(&mut u, "u");
+    keys(&mut u, "org:company");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "y");
+    assert!(!company(&app), "removed on y: {}", message(&u));
+    assert!(message(&u).contains("removed the grant to org:company"));
+}
+
+#[test]
+fn item10_changes_made_here_and_undone_do_not_refuse_an_older_undo() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let root = app.session("root").unwrap();
+    let at = |n: &str| format!("{DW}/Plant/{n}");
+    select(&mut u, &at("Line2"));
+    for name in ["Line B", "Line C"] {
+        keys(&mut u, "r");
+        u.handle_key(Key::ctrl('u'));
+        keys(&mut u, name);
+        press(&mut u, KeyCode::Enter);
+    }
+    assert!(root.resolve_str(&at("Line C")).is_ok(), "{}", message(&u));
+    keys(&mut u, "zy");
+    assert!(root.resolve_str(&at("Line B")).is_ok(), "{}", message(&u));
+    keys(&mut u, "zy");
+    assert!(root.resolve_str(&at("Line2")).is_ok(), "{}", message(&u));
+}
+
+#[test]
+fn item10_a_change_made_while_the_undo_is_asked_refuses_it_on_y() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let line2 = format!("{DW}/Plant/Line2");
+    select(&mut u, &line2);
+    keys(&mut u, "e");
+    u.handle_key(Key::ctrl('u'));
+    keys(&mut u, "line two");
+    press(&mut u, KeyCode::Enter);
+    keys(&mut u, "z");
+    assert!(u.dialog().is_some(), "{}", message(&u));
+    // alice (sysadmin) renames it before root says y.
+    app.session("alice")
+        .unwrap()
+        .rename(&line2, "Line 2")
+        .unwrap();
+    keys(&mut u, "y");
+    let (m, error) = status(&u);
+    assert!(error && m.contains("alice changed it since: rename"), "{m}");
+    let root = app.session("root").unwrap();
+    let (it, _) = root.resolve_item(&format!("{DW}/Plant/Line 2")).unwrap();
+    assert_eq!(it.description, "line two", "the undo was not made");
+}
+
+// ---- issue 23, item 11: C-l repaints ----
+
+/// Draws a frame on a terminal kept from frame to frame, as the UI's loop does.
+fn frame_on(term: &mut ratatui::Terminal<ratatui::backend::TestBackend>, u: &mut Ui) -> String {
+    u.prepare();
+    repaint_if_asked(term, u).unwrap();
+    term.draw(|f| render::draw(f, u)).unwrap();
+    buffer_text(term.backend().buffer())
+}
+
+/// Writes over the terminal behind the UI's back, as a stray process would.
+fn scribble(term: &mut ratatui::Terminal<ratatui::backend::TestBackend>) {
+    use ratatui::backend::Backend;
+    let cell = ratatui::buffer::Cell::new("#");
+    let cells: Vec<(u16, u16, &ratatui::buffer::Cell)> = (0..30).map(|x| (x, 4, &cell)).collect();
+    term.backend_mut().draw(cells.into_iter()).unwrap();
+}
+
+#[test]
+fn item11_ctrl_l_repaints_every_cell_whatever_is_open_and_is_rebindable() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(110, 32)).unwrap();
+    let clean = frame_on(&mut term, &mut u);
+    scribble(&mut term);
+    // A frame draws only what changed: the scribble stays.
+    assert!(frame_on(&mut term, &mut u).contains("#####"));
+    u.handle_key(Key::ctrl('l'));
+    assert_eq!(frame_on(&mut term, &mut u), clean, "repainted whole");
+    // Under a dialog too (dialogs bind no C-l).
+    keys(&mut u, "n");
+    let asked = frame_on(&mut term, &mut u);
+    scribble(&mut term);
+    u.handle_key(Key::ctrl('l'));
+    assert_eq!(frame_on(&mut term, &mut u), asked);
+    assert!(u.dialog().is_some(), "the dialog stays open");
+    press(&mut u, KeyCode::Esc);
+    // A key in the key table: rebindable, and listed in help.
+    let mut km = KeyMap::default();
+    assert!(km.apply_config("[global]\nredraw = \"f5\"\n").is_empty());
+    u.keys = km;
+    let clean = frame_on(&mut term, &mut u);
+    scribble(&mut term);
+    u.handle_key(Key::plain(KeyCode::F(5)));
+    assert_eq!(frame_on(&mut term, &mut u), clean);
+    let help = KeyMap::default().help_rows(crate::tui::keymap::Scope::Tree);
+    assert!(help
+        .iter()
+        .any(|(k, d, _)| k == "C-l" && d.contains("repaint")));
 }

@@ -75,6 +75,8 @@ pub struct Ui<'a> {
     /// The last change found its result already there: the message says so.
     pub unchanged: Option<String>,
     pub quit: bool,
+    /// `C-l` asked: the next frame clears the screen and draws every cell.
+    pub repaint: bool,
     /// Where the panes were at the last frame (for the mouse).
     pub areas: Areas,
     /// OSC 52 sequences to write after the next frame.
@@ -118,6 +120,7 @@ impl<'a> Ui<'a> {
             undo: UndoStack::default(),
             unchanged: None,
             quit: false,
+            repaint: false,
             areas: Areas::default(),
             clipboard: Vec::new(),
             generation: 0,

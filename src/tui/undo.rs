@@ -26,6 +26,14 @@ pub struct Undo {
     pub back_at: String,
     /// A change this key cannot take back: where to change it back instead.
     pub elsewhere: Option<String>,
+    /// The items the change made or changed: a change to one of them since
+    /// (by anyone but this UI) refuses the undo, which would take it back too.
+    pub watch: Vec<ItemId>,
+    /// Whether changes to the items below the watched ones count too (an
+    /// item created here is undone by deleting it, with what is in it).
+    pub below: bool,
+    /// The audit seq before the change was made (set by [`UndoStack::push`]).
+    pub since: u64,
 }
 
 impl Undo {
@@ -36,6 +44,23 @@ impl Undo {
             needs_free: None,
             back_at: back_at.into(),
             elsewhere: None,
+            watch: Vec::new(),
+            below: false,
+            since: 0,
+        }
+    }
+
+    /// Refused once `id` changed since (by anyone but this UI).
+    pub fn watching(mut self, id: ItemId) -> Undo {
+        self.watch.push(id);
+        self
+    }
+
+    /// Refused once `id`, or anything below it, changed since.
+    pub fn watching_below(self, id: ItemId) -> Undo {
+        Undo {
+            below: true,
+            ..self.watching(id)
         }
     }
 
@@ -49,27 +74,57 @@ impl Undo {
     }
 }
 
+/// Ranges of audit seqs kept of the changes made here (enough for the
+/// changes kept for undo and the undos between them).
+const MADE_KEPT: usize = 4 * KEPT;
+
 #[derive(Debug, Default)]
-pub struct UndoStack(Vec<Undo>);
+pub struct UndoStack {
+    list: Vec<Undo>,
+    /// The changes made here, as ranges of audit seqs `(before, after]`: the
+    /// entries of this UI's own user in them are this UI's (its changes and
+    /// its undos), which do not count as changed "since".
+    made: Vec<(u64, u64)>,
+}
 
 impl UndoStack {
-    pub fn push(&mut self, u: Undo) {
-        if self.0.len() == KEPT {
-            self.0.remove(0);
+    /// A change of this UI's own pushed: it was made after `since`.
+    pub fn push(&mut self, mut u: Undo) {
+        if self.list.len() == KEPT {
+            self.list.remove(0);
         }
-        self.0.push(u);
+        u.since = self.made.last().map_or(0, |(before, _)| *before);
+        self.list.push(u);
     }
     pub fn last(&self) -> Option<&Undo> {
-        self.0.last()
+        self.list.last()
     }
     pub fn pop(&mut self) -> Option<Undo> {
-        self.0.pop()
+        self.list.pop()
     }
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.list.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.list.is_empty()
+    }
+
+    /// This UI made a change: the audit's last seq was `before` when it
+    /// began and `after` when it ended.
+    pub fn made(&mut self, before: u64, after: u64) {
+        if self.made.len() == MADE_KEPT {
+            self.made.remove(0);
+        }
+        self.made.push((before, after));
+    }
+
+    /// An entry this UI made (as `login`, inside one of its changes).
+    pub fn made_here(&self, e: &AuditEntry, login: &str) -> bool {
+        e.actor == login
+            && self
+                .made
+                .iter()
+                .any(|&(before, after)| e.seq > before && e.seq <= after)
     }
 }
 

@@ -18,20 +18,41 @@ pub struct Client {
     pub login: String,
     events: VecDeque<Event>,
     socket: String,
+    /// The last request got no answer in time.
+    timed_out: bool,
 }
 
-/// Is a server listening on `socket`? `Ok(None)` when nothing is there (no
-/// file, or a stale one from a crashed server); an error when something
-/// answers but refuses us (another protocol version).
-pub fn probe(socket: &Path) -> Result<Option<Client>> {
+/// How long a client waits for a server's handshake.
+pub const HANDSHAKE_WAIT: Duration = Duration::from_secs(30);
+/// How much longer than its deadline a client waits for an answer (the
+/// holder answers within the deadline; this is for the way back).
+const ANSWER_SLACK: Duration = Duration::from_secs(1);
+
+/// Is a server listening on `socket`, answering within `wait`? `Ok(None)`
+/// when nothing is there (no file, a stale one from a crashed server) or
+/// what is there does not answer in time (a stopped or stuck holder); an
+/// error when something answers but refuses us (another protocol version).
+pub fn probe(socket: &Path, wait: Duration) -> Result<Option<Client>> {
     if std::fs::symlink_metadata(socket).is_err() {
         return Ok(None);
     }
     match UnixStream::connect(socket) {
-        Ok(s) => Client::handshake(s, socket).map(Some),
+        Ok(s) => match Client::handshake(s, socket, wait) {
+            Ok(c) => Ok(Some(c)),
+            Err(Silent) => Ok(None),
+            Err(Refused(e)) => Err(e),
+        },
         Err(_) => Ok(None),
     }
 }
+
+/// Why a handshake failed.
+enum Unshaken {
+    /// No answer within the wait.
+    Silent,
+    Refused(Error),
+}
+use Unshaken::{Refused, Silent};
 
 impl Client {
     /// Connects and shakes hands; exit 6 when no server is there.
@@ -42,22 +63,43 @@ impl Client {
                 socket.display()
             ))
         })?;
-        Client::handshake(s, socket)
+        Client::handshake(s, socket, HANDSHAKE_WAIT).map_err(|e| match e {
+            Silent => Error::unavailable(format!(
+                "the treeward server on {} does not answer (within {} s)",
+                socket.display(),
+                HANDSHAKE_WAIT.as_secs()
+            )),
+            Refused(e) => e,
+        })
     }
 
-    fn handshake(mut stream: UnixStream, socket: &Path) -> Result<Client> {
+    fn handshake(
+        mut stream: UnixStream,
+        socket: &Path,
+        wait: Duration,
+    ) -> std::result::Result<Client, Unshaken> {
         let shown = socket.display().to_string();
-        let io = |e: FrameError| {
-            Error::unavailable(format!("the treeward server on {shown} failed: {e}"))
+        let io = |e: FrameError| match e {
+            FrameError::Io(e) if proto::is_timeout(&e) => Silent,
+            e => Refused(Error::unavailable(format!(
+                "the treeward server on {shown} failed: {e}"
+            ))),
         };
         // A server that accepts but never answers must not hang us.
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        let _ = stream.set_read_timeout(Some(wait.max(Duration::from_millis(1))));
+        let _ = stream.set_write_timeout(Some(wait.max(Duration::from_millis(1))));
         proto::write_msg(
             &mut stream,
             &Hello::new(format!("treeward {}", env!("CARGO_PKG_VERSION")), true),
         )
         .map_err(io)?;
         let h: Hello = proto::read_msg(&mut stream, || {}).map_err(io)?;
+        let _ = stream.set_write_timeout(None);
+        Self::shaken(stream, h, shown).map_err(Refused)
+    }
+
+    /// The client, once the server's hello is read.
+    fn shaken(stream: UnixStream, h: Hello, shown: String) -> Result<Client> {
         if h.magic != proto::MAGIC {
             return Err(Error::unavailable(format!(
                 "{shown} is not a treeward server"
@@ -83,10 +125,12 @@ impl Client {
             login: h.text,
             events: VecDeque::new(),
             socket: shown,
+            timed_out: false,
         })
     }
 
-    fn lost(&self, e: FrameError) -> Error {
+    fn lost(&mut self, e: FrameError) -> Error {
+        self.timed_out = matches!(&e, FrameError::Io(io) if proto::is_timeout(io));
         Error::unavailable(format!("lost the treeward server on {}: {e}", self.socket))
     }
 
@@ -115,10 +159,36 @@ impl Client {
 
     /// Runs one request of the app layer as `as_` (the connection's own
     /// login when `None`). [`Called::Retry`]: the holder did nothing with it.
+    /// The holder answers within the request's deadline (sent with it,
+    /// [`crate::deadline`]); no answer by then (and a moment for the way
+    /// back) ends it with exit 6.
     pub fn call(&mut self, request: Request, as_: Option<String>) -> Called {
         let read_only = request.is_read_only();
-        let answer = match self.request(ClientReq::Call(Call { request, as_ })) {
+        let (budget, var) = crate::deadline::budget(request.is_long_job());
+        let within = crate::deadline::remaining().map_or(budget, |r| r.min(budget));
+        let call = Call {
+            request,
+            as_,
+            within_ms: Some(within.as_millis().min(u64::MAX as u128) as u64),
+        };
+        let _ = self.stream.set_read_timeout(Some(within + ANSWER_SLACK));
+        self.timed_out = false;
+        let asked = self.request(ClientReq::Call(call));
+        let _ = self.stream.set_read_timeout(None);
+        let answer = match asked {
             Ok(a) => a,
+            Err(_) if self.timed_out => {
+                let outcome = if read_only {
+                    ""
+                } else {
+                    "; the change may or may not have been made: `treeward log` tells"
+                };
+                return Called::Done(Err(Error::unavailable(format!(
+                    "the treeward process on {} did not answer within {}{outcome}",
+                    self.socket,
+                    crate::deadline::describe(within, var)
+                ))));
+            }
             // Gone before answering: a holder that stops answers every request
             // it reads; one it never read was not made.
             Err(_) if read_only => return Called::Retry,

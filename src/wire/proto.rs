@@ -29,7 +29,7 @@ use crate::app::{Reply, Request};
 use crate::domain::AuditEntry;
 
 /// Bumped whenever a message below changes shape.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 4;
 /// The largest frame either end accepts (an export of a big store fits).
 pub const MAX_FRAME: usize = 16 << 20;
 /// The first bytes of every `Hello`: not a treeward peer otherwise.
@@ -146,6 +146,10 @@ pub struct Call {
     /// `--as` (or `$TREEWARD_USER`): only the connection's own login, or
     /// anyone for the holder's service account.
     pub as_: Option<String>,
+    /// How long the client waits for the answer, in milliseconds (its
+    /// deadline, `crate::deadline`): the holder answers within it and
+    /// begins no change after it. `None`: the holder's own time.
+    pub within_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,12 +219,32 @@ pub fn failure(code: i32, message: String) -> crate::domain::Error {
     crate::domain::Error::new(outcome, message)
 }
 
-/// One committed change. `entry` is there when the subscriber may read it
-/// (R32, or it sees the item); else only the fact and its seq are told.
+/// One committed change, as far as the subscriber may learn of it (R35):
+/// `entry` for the log's readers and the change's own actor; else `changed`,
+/// the path now of an item they can view that changed; else only the fact
+/// and its seq.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub seq: u64,
     pub entry: Option<AuditEntry>,
+    pub changed: Option<String>,
+}
+
+impl Event {
+    /// The event of a change as one reader may learn of it.
+    pub fn of(seq: u64, sighted: crate::app::reads::Sighted) -> Event {
+        use crate::app::reads::Sighted;
+        let (entry, changed) = match sighted {
+            Sighted::Entry(e) => (Some(e), None),
+            Sighted::Changed { path } => (None, Some(path)),
+            Sighted::Nothing => (None, None),
+        };
+        Event {
+            seq,
+            entry,
+            changed,
+        }
+    }
 }
 
 fn config() -> impl bincode::config::Config {
@@ -358,6 +382,7 @@ mod tests {
                     path: "/DW/team/X".into(),
                 },
                 as_: None,
+                within_ms: Some(30_000),
             }),
         };
         let b = encode(&m).unwrap();
@@ -579,6 +604,7 @@ mod tests {
                 asset_path: p("X/A:dashboard/D"),
                 new_name: s("E"),
             },
+            Request::Activity { path: p("X") },
         ]
     }
 
@@ -660,7 +686,7 @@ mod tests {
         reqs
     }
 
-    const REQUEST_VARIANTS: usize = 65;
+    const REQUEST_VARIANTS: usize = 66;
 
     fn request_index(r: &Request) -> usize {
         use Request::*;
@@ -728,8 +754,9 @@ mod tests {
             Entitlements { .. } => 60,
             WhoBelow { .. } => 61,
             AssetRename { .. } => 62,
-            ClearIncomplete => 63,
-            CopyIn { .. } => 64,
+            Activity { .. } => 63,
+            ClearIncomplete => 64,
+            CopyIn { .. } => 65,
         }
     }
 
@@ -743,6 +770,7 @@ mod tests {
                 req: ClientReq::Call(Call {
                     request: request.clone(),
                     as_: Some("bob".into()),
+                    within_ms: None,
                 }),
             };
             let back: ClientMsg = read_msg(&mut &encode(&m).unwrap()[..], || {}).unwrap();
@@ -787,10 +815,11 @@ mod tests {
             Grants(_) => 28,
             Applied(_) => 29,
             Entitlements(_) => 30,
+            Activity { .. } => 31,
         }
     }
 
-    const REPLY_VARIANTS: usize = 31;
+    const REPLY_VARIANTS: usize = 32;
 
     fn execute_as(app: &App, login: &str, r: Request) -> crate::domain::Result<Reply> {
         let login = login.to_string();

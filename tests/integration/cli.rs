@@ -1162,8 +1162,9 @@ fn a_store_held_by_a_process_that_does_not_answer_is_unavailable_after_a_wait() 
         assert_eq!(
             r.stderr,
             format!(
-                "store unavailable: {} is held by another treeward process that does not answer on {} (an older treeward, or one that is stuck): wait for it to end, or stop it\n",
+                "store unavailable: {} is held by process {}, which does not answer on {} (stopped, stuck, or an older treeward): wait for it to end, or stop it\n",
                 db.display(),
+                std::process::id(),
                 db.join("treeward.sock").display()
             )
         );
@@ -1915,12 +1916,21 @@ fn r23_dry_run_move_changes_nothing_and_says_who_loses_what() {
         0,
     );
     assert!(who.stdout.contains("\"login\": \"bob\""), "{}", who.stdout);
-    expect(
+    // SPEC §11: `--dry-run` on every change; a rename changes no one's level.
+    let before = export(&db);
+    let r = expect(
         &db,
         "own",
         &["rename", "--dry-run", "/Default Workspace/team/B/X", "Y"],
-        2,
+        0,
     );
+    assert!(
+        r.stdout.starts_with("dry run: nothing changed.")
+            && r.stdout.contains("access: nobody's access changes"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(before, export(&db), "a dry run changed the store");
 }
 
 /// Issue 13 #3 (R4, R14): what reads or replaces the whole store is the
@@ -2492,4 +2502,183 @@ fn r1_r22_asset_rename_renames_within_the_app() {
     expect(&db, "own", &["ls", &format!("{oee}:chart/Scrap rate")], 0);
     let log = expect(&db, "own", &["log", "--json"], 0);
     assert!(log.stdout.contains("asset rename"), "{}", log.stdout);
+}
+
+// ---- issue 23, item 13: R1 for workspaces, groups, org units and tenants ----
+
+/// Item 13: `ws add "Plаnt A"` (Cyrillic а) beside `Plant A`, `group add
+/// "qа"` beside `qa`, and their kin for org units and tenants, are a
+/// conflict naming the one that exists, and nothing is added.
+#[test]
+fn r1_look_alike_workspaces_groups_units_and_tenants_are_a_conflict() {
+    let (_t, db) = populated();
+    let cyr_a = "Pl\u{430}nt A";
+    expect(&db, "own", &["ws", "add", "Plant A"], 0);
+    let r = expect(&db, "own", &["ws", "add", cyr_a], 5);
+    assert!(
+        r.stderr.contains("looks like workspace 'Plant A'") && r.stderr.contains("U+0430"),
+        "{}",
+        r.stderr
+    );
+    expect(&db, "own", &["ws", "add", "Plant B"], 0);
+    let r = expect(&db, "own", &["ws", "rename", "Plant B", cyr_a], 5);
+    assert!(r.stderr.contains("R1"), "{}", r.stderr);
+    for (args, existing) in [
+        (&["group", "add", "q\u{430}"][..], "group 'qa'"),
+        (&["org", "add", "\u{455}ales"], "org unit 'sales'"),
+        (
+            &["org", "add", "em\u{435}a", "--parent", "sales"],
+            "org unit 'emea'",
+        ),
+        (&["tenant", "add", "\u{430}cme"], "tenant 'acme'"),
+    ] {
+        let r = expect(&db, "own", args, 5);
+        assert!(
+            r.stderr.contains(&format!("looks like {existing}")) && r.stderr.contains("(R1"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // Nothing was added: each kind holds its one name.
+    let doc = export(&db);
+    for twin in [
+        "Pl\u{430}nt A",
+        "q\u{430}",
+        "\u{455}ales",
+        "em\u{435}a",
+        "\u{430}cme",
+    ] {
+        assert!(!doc.contains(twin), "{twin} was added");
+    }
+    let j = expect(&db, "own", &["--json", "ws", "ls"], 0).json();
+    assert!(j.to_string().contains("Plant B"), "{j}");
+    // A workspace may be renamed to a look of its own name (as an item may).
+    expect(&db, "own", &["ws", "rename", "Plant A", cyr_a], 0);
+}
+
+/// Item 13: a *not found* whose name looks like one the actor may read
+/// says so; a name they may not read is never hinted at (R12, R33).
+#[test]
+fn r1_r33_a_look_alike_is_hinted_only_to_those_who_may_read_it() {
+    let (_t, db) = populated();
+    for args in [
+        &["user", "add", "dan"][..],
+        &["group", "add", "ops"],
+        &["group", "join", "ops", "dan"],
+        &["tenant", "add", "globex"],
+        &["ws", "add", "Plant A"],
+    ] {
+        expect(&db, "own", args, 0);
+    }
+    let hinted = |actor: &str, args: &[&str], hint: &str| {
+        let r = expect(&db, actor, args, 4);
+        assert!(
+            r.stderr.contains(&format!("; did you mean '{hint}'? (R1)")),
+            "{actor} {args:?}: {}",
+            r.stderr
+        );
+    };
+    let unhinted = |actor: &str, args: &[&str], never: &str| {
+        let r = expect(&db, actor, args, 4);
+        assert!(
+            !r.stderr.contains("did you mean") && !r.stderr.contains(never),
+            "{actor} {args:?} names what they may not read: {}",
+            r.stderr
+        );
+    };
+    let qa = "q\u{430}";
+    // The owner and a workspace member (bob) read every group (R33).
+    hinted("own", &["group", "join", qa, "bob"], "qa");
+    hinted("bob", &["group", "leave", qa, "bob"], "qa");
+    hinted(
+        "alice",
+        &[
+            "share",
+            "/Default Workspace/team/Plant",
+            &format!("group:{qa}"),
+            "viewer",
+        ],
+        "qa",
+    );
+    hinted(
+        "own",
+        &["org", "add", "x", "--parent", "\u{455}ales"],
+        "sales",
+    );
+    // dan, in no workspace, reads only the groups he is in.
+    hinted("dan", &["group", "leave", "\u{43e}ps", "dan"], "ops");
+    unhinted("dan", &["group", "leave", qa, "dan"], "'qa'");
+    // tina, a tenant user, reads only her tenant.
+    hinted(
+        "tina",
+        &["user", "add", "x", "--tenant", "\u{430}cme"],
+        "acme",
+    );
+    unhinted(
+        "tina",
+        &["user", "add", "x", "--tenant", "glob\u{435}x"],
+        "globex",
+    );
+    unhinted("tina", &["group", "leave", qa, "tina"], "'qa'");
+    // Workspaces: the ones `ws ls` shows the actor.
+    hinted("bob", &["role", "ls", "D\u{435}fault Workspace"], WS);
+    unhinted("bob", &["role", "ls", "Pl\u{430}nt A"], "Plant A");
+}
+
+/// Item 13: an import or a changes file that would hold two look-alike
+/// names of one kind is a conflict (exit 5) and nothing of it is made.
+#[test]
+fn r1_an_import_or_a_changes_file_with_look_alike_names_is_a_conflict() {
+    let (t, db) = populated();
+    // A changes file: a look-alike of a group that exists…
+    let file = t.path().join("changes.yaml");
+    std::fs::write(&file, "- group_add: {group: \"q\u{430}\"}\n").unwrap();
+    let r = expect(&db, "own", &["apply", file.to_str().unwrap()], 5);
+    assert!(
+        r.stderr.contains("line 1") && r.stderr.contains("looks like group 'qa'"),
+        "{}",
+        r.stderr
+    );
+    // …and two made in one file, the second after the first.
+    std::fs::write(
+        &file,
+        "- ws_add: {name: Lab}\n- tenant_add: {tenant: initech}\n- tenant_add: {tenant: \"init\u{435}ch\"}\n",
+    )
+    .unwrap();
+    let r = expect(&db, "own", &["apply", file.to_str().unwrap()], 5);
+    assert!(r.stderr.contains("line 3"), "{}", r.stderr);
+    let doc = export(&db);
+    assert!(
+        !doc.contains("initech") && !doc.contains("\"Lab\""),
+        "nothing applied"
+    );
+    // An import: two groups, two workspaces that look alike.
+    let f = t.path().join("twins.json");
+    for (key, twin_name) in [
+        ("groups", "q\u{430}"),
+        ("workspaces", "D\u{435}fault Workspace"),
+    ] {
+        let mut v: Value = serde_json::from_str(&doc).unwrap();
+        let mut twin = v[key][0].clone();
+        twin["name"] = Value::from(twin_name);
+        if key == "workspaces" {
+            // Another workspace id, and nothing in it (items and
+            // integrations name the workspace they are in).
+            twin["id"] = Value::from(999_999u64);
+            twin["items"] = Value::Array(vec![]);
+            twin["integrations"] = Value::Array(vec![]);
+        }
+        v[key].as_array_mut().unwrap().push(twin);
+        std::fs::write(&f, v.to_string()).unwrap();
+        let other = fresh(&t, &format!("twin-{key}"));
+        let r = expect(&other, "own", &["import", f.to_str().unwrap()], 5);
+        assert!(
+            r.stderr.contains(&format!("{key} '")) && r.stderr.contains("look alike (R1"),
+            "{key}: {}",
+            r.stderr
+        );
+        // Nothing of it was stored: the document as it was imports.
+        std::fs::write(&f, &doc).unwrap();
+        expect(&other, "own", &["import", f.to_str().unwrap()], 0);
+    }
 }

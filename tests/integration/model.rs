@@ -1013,7 +1013,7 @@ mod seq {
                 // READING (rules.rs header): a tenant user is reached through
                 // their tenant only; a grant naming one directly is invalid.
                 Subj::User(TINA) => return Invalid,
-                _ if self.subject_missing(s) => return NotFound,
+                _ if self.subject_missing(u, s) => return NotFound,
                 _ => {}
             }
             if let Err(o) = self.require(u, "share", at) {
@@ -1024,14 +1024,29 @@ mod seq {
             Okay
         }
 
-        /// The user, group or unit a subject names is not in the store.
-        fn subject_missing(&self, s: Subj) -> bool {
-            match s {
+        /// The user, group or unit a subject names is not in the store, or
+        /// `actor` may not read it: answered as absent (R12, R33).
+        fn subject_missing(&self, actor: usize, s: Subj) -> bool {
+            let gone = match s {
                 Subj::User(u) => u == NOBODY,
                 Subj::Group(g) => !self.group_exists[g],
                 Subj::Org(x) => !self.org_exists[x],
                 Subj::Tenant => false,
+            };
+            gone || !self.reads(actor, s)
+        }
+
+        /// R33: the account owner and every member of a workspace read every
+        /// person; a tenant user themselves and their tenant; anyone else
+        /// themselves and the groups and units they are in (those covering them).
+        fn reads(&self, u: usize, s: Subj) -> bool {
+            if u == OWN || (0..2).any(|w| self.is_member(u, w)) {
+                return true;
             }
+            if u == TINA {
+                return s == Subj::User(TINA) || s == Subj::Tenant;
+            }
+            self.reaches(u, s)
         }
 
         fn unshare(&mut self, u: usize, at: Loc, s: Subj) -> Out {
@@ -1045,7 +1060,7 @@ mod seq {
             if let Err(o) = self.resolve(u, at) {
                 return o;
             }
-            if self.subject_missing(s) {
+            if self.subject_missing(u, s) {
                 return NotFound;
             }
             if let Err(o) = self.require(u, "share", at) {

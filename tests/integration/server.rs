@@ -668,6 +668,7 @@ fn bad_peers_do_not_disturb_the_server_or_the_others() {
                     path: team(&format!("Gone{i}")),
                 },
                 as_: None,
+                within_ms: None,
             }),
         };
         s.write_all(&proto::encode(&m).unwrap()).unwrap();

@@ -578,6 +578,11 @@ fn e2e_the_nine_tasks_of_an_administrator() {
     t.send(ENTER);
     t.wait_for("moved OEE to /Default Workspace/team/Archive");
     t.keys("z");
+    // Asked first (issue 23, item 10): the change it makes, then y.
+    t.wait_until("the undo's question", |s| {
+        s.contains("Undo the move of OEE?") && s.contains("mv /Default Workspace/team/Archive/OEE")
+    });
+    t.keys("y");
     t.wait_for("undone: the move of OEE");
 
     // 5. Something forbidden: one line, the rule, the key bar kept; the whole story one key away.
@@ -637,7 +642,7 @@ fn e2e_the_nine_tasks_of_an_administrator() {
     t.keys("]]");
     // In words, newest first (the narrow pane wraps the line).
     t.wait_until("the share in the activity, without the path", |s| {
-        s.contains("Activity (R32)")
+        s.contains("Activity (R32")
             && s.contains("shared with")
             && s.contains("group:analytics")
             && !s.contains("/Plant/Line1 group:analytics")
@@ -656,4 +661,185 @@ fn e2e_the_nine_tasks_of_an_administrator() {
         out.contains("group:analytics") || out.contains("analytics"),
         "{out}"
     );
+}
+
+// ---- issue 23, item 10: the UI asks before what it cannot take back ----
+
+const OEE_COPY: &str = "/Default Workspace/team/Plant/Line1/OEE (copy)";
+
+/// Item 10: after a copy beside, carol adds a dashboard to the copy; `z`
+/// refuses (saying who changed what: root reads the log, R35) and the copy
+/// keeps carol's dashboard.
+#[test]
+fn item10_undo_of_a_copy_someone_changed_since_is_refused_and_keeps_their_dashboard() {
+    let dir = demo_dir("root");
+    let db = dir.path();
+    let mut t = Tui::spawn(db, "root", 140, 40);
+    t.select_oee();
+    t.keys("C");
+    t.wait_for("copied to OEE (copy)");
+    // carol (qa: editor on Plant) adds a dashboard, through root's UI's socket.
+    let (code, _, err) = cli(
+        db,
+        "carol",
+        &["asset", "add", OEE_COPY, "dashboard", "Carols board"],
+    );
+    assert_eq!(code, 0, "{err}");
+    t.wait_for("carol");
+    t.keys("z");
+    let s = t.wait_until("the refusal naming carol's change", |s| {
+        s.contains("Can't undo the copy OEE (copy)") && s.contains("carol")
+    });
+    assert!(!s.contains("y yes"), "no confirmation is offered: {s}");
+    let (code, out, err) = cli(db, "root", &["ls", OEE_COPY]);
+    assert_eq!(code, 0, "the copy is kept: {err}");
+    assert!(
+        out.contains("Carols board"),
+        "carol's dashboard is kept: {out}"
+    );
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+/// Item 10: `z` on a share shows the change and its what-if, and changes
+/// nothing until `y`.
+#[test]
+fn item10_undo_of_a_share_shows_its_what_if_and_waits_for_y() {
+    let dir = demo_dir("root");
+    let db = dir.path();
+    let sales = "/Default Workspace/team/Sales";
+    let mut t = Tui::spawn(db, "root", 140, 40);
+    t.open_default_workspace();
+    t.jump("Sales");
+    t.wait_for("folder  Sales");
+    t.keys("s");
+    t.wait_for("With whom?");
+    t.keys("group:qa");
+    t.send(ENTER);
+    t.wait_for("Share /Default Workspace/team/Sales with group:qa as");
+    t.keys("editor");
+    t.send(ENTER);
+    t.wait_for("Note (optional)");
+    t.send(ENTER);
+    t.wait_for("shared /Default Workspace/team/Sales with group:qa editor");
+    let qa_on_sales = || {
+        let (code, out, err) = cli(db, "root", &["grants", "ls", sales]);
+        assert_eq!(code, 0, "{err}");
+        out.contains("group:qa")
+    };
+    assert!(qa_on_sales());
+    t.keys("z");
+    t.wait_until("the undo's change and what-if", |s| {
+        s.contains("Undo the share of Sales with group:qa")
+            && s.contains("unshare /Default Workspace/team/Sales group:qa")
+            && s.contains("What this changes")
+            && (s.contains("lose editor") || s.contains("from editor"))
+            && s.contains("y yes")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(qa_on_sales(), "nothing is undone before y");
+    t.keys("y");
+    t.wait_for("undone: the share of Sales with group:qa");
+    assert!(!qa_on_sales(), "undone on y");
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+/// Item 10: `u` asks `y`, like delete, before a grant is removed.
+#[test]
+fn item10_unshare_asks_y_like_delete() {
+    let dir = demo_dir("root");
+    let db = dir.path();
+    let sales = "/Default Workspace/team/Sales";
+    let mut t = Tui::spawn(db, "root", 140, 40);
+    t.open_default_workspace();
+    t.jump("Sales");
+    t.wait_for("folder  Sales");
+    t.keys("u");
+    t.wait_for("Remove which grant?");
+    t.keys("org:company");
+    t.send(ENTER);
+    t.wait_until("the confirmation", |s| {
+        s.contains("Remove org:company's viewer grant on /Default Workspace/team/Sales?")
+            && s.contains("y yes")
+    });
+    t.send(ENTER);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let company = || {
+        let (code, out, err) = cli(db, "root", &["grants", "ls", sales]);
+        assert_eq!(code, 0, "{err}");
+        out.contains("org:company")
+    };
+    assert!(company(), "Enter removes nothing");
+    t.keys("y");
+    t.wait_for("removed the grant to org:company");
+    assert!(!company(), "removed on y");
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+// ---- issue 23, item 11: a dropped hosted UI and the holder's screen ----
+
+/// Item 11: root's UI holds the store, alice's runs through it; alice's
+/// client is killed (SIGHUP). Nothing is written over root's screen.
+#[test]
+fn item11_a_dropped_hosted_ui_never_writes_to_the_holders_screen() {
+    let dir = demo_dir("root");
+    let db = dir.path();
+    let mut root = Tui::spawn(db, "root", 120, 35);
+    root.wait_for("Workspaces");
+    root.wait_for("? shows the keys");
+    for round in 0..2 {
+        let alice = Tui::spawn(db, "alice", 120, 35);
+        alice.wait_for("to the treeward process holding this store");
+        alice.wait_for("Workspaces");
+        let before = root.screen();
+        let pid = alice.child.process_id().unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGHUP,
+        )
+        .unwrap();
+        // The hosted UI finds its client gone at its next frame (at most a
+        // tick, 250 ms, later); look well past it.
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_millis(1500) {
+            let s = root.screen();
+            assert!(
+                !s.contains("Failed") && !s.contains("Broken pipe"),
+                "round {round}: written over the holder's screen:\n{s}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(
+            root.screen(),
+            before,
+            "round {round}: the holder's screen is intact"
+        );
+        drop(alice);
+    }
+    root.keys("q");
+    assert_eq!(root.wait_exit(), 0);
+    root.assert_restored();
+}
+
+/// Item 11: `C-l` repaints the whole screen (whatever was written over it).
+#[test]
+fn item11_ctrl_l_repaints_a_screen_written_over() {
+    let dir = demo_dir("root");
+    let mut t = Tui::spawn(dir.path(), "root", 120, 35);
+    t.wait_for("Workspaces");
+    let clean = t.wait_for("? shows the keys");
+    // Something else wrote over the terminal (as a stray process would).
+    t.parser
+        .lock()
+        .unwrap()
+        .process(b"\x1b[5;10HSTRAY TEXT OVER THE SCREEN\x1b[20;1H\x1b[2K");
+    assert!(t.screen().contains("STRAY TEXT"));
+    t.send("\x0c");
+    let s = t.wait_until("the repaint", |s| !s.contains("STRAY TEXT"));
+    let rows = |s: &str| s.lines().take(30).map(String::from).collect::<Vec<_>>();
+    assert_eq!(rows(&s), rows(&clean), "repainted as it was");
+    t.keys("q");
+    assert_eq!(t.wait_exit(), 0);
 }

@@ -47,6 +47,7 @@ const TABLE: &[(Cmd, Handler)] = &[
     (Cmd::FocusPrev, nav::focus_prev),
     (Cmd::EndInspect, view::end_filter_or_inspect),
     (Cmd::Refresh, nav::refresh),
+    (Cmd::Redraw, nav::redraw),
     (Cmd::NextTab, nav::next_tab),
     (Cmd::PrevTab, nav::prev_tab),
     (Cmd::Up, nav::up),
@@ -147,7 +148,8 @@ impl Ui<'_> {
                 .map(|(_, rows)| rows)
                 .unwrap_or_default();
         }
-        let admins = self.sess.members_of(r.space().ws).unwrap_or_default();
+        let ws = crate::domain::path::parse_in(&r.path).map(|p| p.ws);
+        let admins = ws.and_then(|ws| self.read_members(&ws)).unwrap_or_default();
         admins
             .into_iter()
             .filter(|(_, roles)| roles.is_admin() && r.space().is_team())
@@ -200,7 +202,12 @@ impl Ui<'_> {
     /// resolved, and the rules asked, inside the change's transaction.
     fn execute(&mut self, req: Request) -> R<Reply> {
         self.sess = self.app.session(&self.login)?;
-        let reply = self.sess.execute(req)?;
+        // The audit entries this change makes are this UI's own: an undo
+        // does not count them as changes made since by someone else.
+        let before = self.app.last_seq();
+        let reply = self.sess.execute(req);
+        self.undo.made(before, self.app.last_seq());
+        let reply = reply?;
         self.unchanged = match &reply {
             Reply::Unchanged { message } => Some(escape(message)),
             Reply::Placed {

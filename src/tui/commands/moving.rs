@@ -64,8 +64,9 @@ pub fn copy_beside(u: &mut Ui) {
             dest: None,
         })
         .and_then(placed);
-    if let Ok((_, path)) = &res {
-        u.undo.push(super::super::undo::created(path, "copy"));
+    if let Ok((id, path)) = &res {
+        u.undo
+            .push(super::super::undo::created(path, "copy").watching_below(*id));
     }
     u.done(
         "copy",

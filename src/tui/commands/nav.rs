@@ -43,6 +43,11 @@ pub fn refresh(u: &mut Ui) {
     u.set_message("reloaded");
 }
 
+/// `C-l`: the next frame repaints the whole screen.
+pub fn redraw(u: &mut Ui) {
+    u.repaint = true;
+}
+
 pub fn next_tab(u: &mut Ui) {
     u.detail.cycle_tab(true)
 }

@@ -48,7 +48,7 @@ pub fn unshare(u: &mut Ui) {
     let Some((it, r)) = u.item_for("unshare", Action::Share) else {
         return;
     };
-    let grants = u.sess.grants_of(&it).unwrap_or_default();
+    let grants = u.read_grants_on(&r.path).unwrap_or_default();
     if grants.is_empty() {
         return u.set_error(format!(
             "unshare: {} holds no grants of its own",
@@ -61,7 +61,7 @@ pub fn unshare(u: &mut Ui) {
             PickItem::new(
                 format!("{} {}", g.subject, g.level),
                 escape(&g.note),
-                String::from(g.subject.clone()),
+                g.subject.clone(),
             )
         })
         .collect();
@@ -99,7 +99,8 @@ pub fn leave(u: &mut Ui) {
 }
 
 pub fn inspect(u: &mut Ui) {
-    let users = match u.sess.users() {
+    // R33: the picker offers only the users the actor reads.
+    let users = match u.read_users() {
         Ok(u) => u,
         Err(e) => return u.set_error(e.to_string()),
     };

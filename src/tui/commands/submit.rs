@@ -59,7 +59,8 @@ fn doing(d: &Dialog) -> String {
         Purpose::ShareSubject { path, .. }
         | Purpose::ShareLevel { path, .. }
         | Purpose::ShareNote { path, .. } => on("share", path),
-        Purpose::Unshare { path, .. } => on("unshare", path),
+        Purpose::Unshare { path, .. } | Purpose::UnshareConfirm { path, .. } => on("unshare", path),
+        Purpose::Undo { what, .. } => format!("undo {what}"),
         Purpose::Leave { path, .. } => on("leave", path),
         _ => {
             let t = d.title.trim();
@@ -99,7 +100,8 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
                 path: path.clone(),
                 text: v,
             })?;
-            u.undo.push(undo::described(&path, &it.description));
+            u.undo
+                .push(undo::described(&path, &it.description).watching(id));
             Ok(Step::Done("description saved".into(), Some(id)))
         }
         Purpose::CopyDest { path, .. } => copy(u, path, v),
@@ -108,6 +110,11 @@ fn step(u: &mut Ui, d: &Dialog) -> R<Step> {
             id, path, subject, ..
         } => share_note(u, id, path, subject, &v),
         Purpose::Inspect => inspect(u, v),
+        Purpose::Unshare { id, path } => unshare_confirm(u, id, path, &v),
+        Purpose::Undo { what, .. } => {
+            super::undoing::confirmed(u, &what);
+            Ok(Step::Over)
+        }
         Purpose::Palette => {
             if let Some(cmd) = crate::tui::keymap::Cmd::from_name(&v) {
                 u.run(cmd);
@@ -175,7 +182,7 @@ fn change(u: &mut Ui, d: &Dialog, v: String) -> R<Step> {
     let (msg, id) = match d.purpose.clone() {
         Purpose::MoveDest { id, path: from } => {
             let (_, path) = placed(u.execute(made()?)?)?;
-            u.undo.push(undo::moved(&from, &path));
+            u.undo.push(undo::moved(&from, &path).watching(id));
             let (to, name) = place_words(&path);
             (format!("moved {name} to {to}"), Some(id))
         }
@@ -200,16 +207,16 @@ fn change(u: &mut Ui, d: &Dialog, v: String) -> R<Step> {
         } => {
             let before = held_grant(u, &path, &subject)?;
             u.execute(made()?)?;
-            u.undo.push(undo::shared(&path, &subject, before.as_ref()));
+            u.undo
+                .push(undo::shared(&path, &subject, before.as_ref()).watching(id));
             let what = format!("shared {} with {subject} {level}", escape(&path));
             (what, Some(id))
         }
-        Purpose::Unshare { id, path } => {
-            let subject: Subject = v.parse()?;
+        Purpose::UnshareConfirm { id, path, subject } => {
             let before = held_grant(u, &path, &subject)?;
             u.execute(made()?)?;
             if let Some(g) = before {
-                u.undo.push(undo::unshared(&path, &g));
+                u.undo.push(undo::unshared(&path, &g).watching(id));
             }
             let what = format!("removed the grant to {subject} on {}", escape(&path));
             (what, Some(id))
@@ -293,7 +300,8 @@ fn asset_change(u: &mut Ui, app: ItemId, path: String, new_name: Option<String>)
                 asset_path: path.clone(),
                 new_name: v,
             })?;
-            u.undo.push(undo::asset_renamed(&path, &renamed));
+            u.undo
+                .push(undo::asset_renamed(&path, &renamed).watching(app));
             what
         }
         None => {
@@ -303,7 +311,7 @@ fn asset_change(u: &mut Ui, app: ItemId, path: String, new_name: Option<String>)
                 asset_path: path.clone(),
             })?;
             u.undo
-                .push(undo::asset_deleted(undo::app_of(&path), ap.kind, &ap.name));
+                .push(undo::asset_deleted(undo::app_of(&path), ap.kind, &ap.name).watching(app));
             what
         }
     };
@@ -339,7 +347,8 @@ fn new_item(u: &mut Ui, parent: &str, kind: ItemKind, v: &str) -> R<Step> {
         ItemKind::App => Request::App { path },
     };
     let (id, path) = placed(u.execute(req)?)?;
-    u.undo.push(undo::created(&path, kind.as_str()));
+    u.undo
+        .push(undo::created(&path, kind.as_str()).watching_below(id));
     Ok(Step::Done(
         format!("created {kind} {}", escape(last_name(&path))),
         Some(id),
@@ -354,7 +363,7 @@ fn new_asset(u: &mut Ui, app: ItemId, path: String, kind: AssetKind, v: &str) ->
         name: name.clone(),
     })?;
     u.undo
-        .push(undo::asset_added(&format!("{path}:{kind}/{name}")));
+        .push(undo::asset_added(&format!("{path}:{kind}/{name}")).watching(app));
     Ok(Step::Done(
         format!("added {kind} {}", escape(&name)),
         Some(app),
@@ -366,7 +375,7 @@ fn rename(u: &mut Ui, id: ItemId, from: String, v: String) -> R<Step> {
         path: from.clone(),
         new_name: v,
     })?)?;
-    u.undo.push(undo::renamed(&from, &path));
+    u.undo.push(undo::renamed(&from, &path).watching(id));
     Ok(Step::Done(
         format!("renamed to {}", escape(last_name(&path))),
         Some(id),
@@ -378,7 +387,7 @@ fn copy(u: &mut Ui, path: String, v: String) -> R<Step> {
         path,
         dest: Some(v),
     })?)?;
-    u.undo.push(undo::created(&path, "copy"));
+    u.undo.push(undo::created(&path, "copy").watching_below(id));
     let (to, name) = place_words(&path);
     Ok(Step::Done(format!("copied {name} to {to}"), Some(id)))
 }
@@ -462,7 +471,7 @@ fn no_effect(u: &Ui, path: &str, subject: &Subject, level: Level) -> R<Option<St
         }))
 }
 
-/// The grant `subject` holds on the item at `path` now, if any./// The grant `subject` holds on the item at `path` now, if any.
+/// The grant `subject` holds on the item at `path` now, if any.
 fn held_grant(u: &Ui, path: &str, subject: &Subject) -> R<Option<Grant>> {
     let (it, _) = u.sess.resolve_item(path)?;
     Ok(u.sess
@@ -471,10 +480,29 @@ fn held_grant(u: &Ui, path: &str, subject: &Subject) -> R<Option<Grant>> {
         .find(|g| g.subject == *subject))
 }
 
+/// The grant to remove is chosen: asked `y`, like a delete, with the
+/// what-if of its removal (the same request) drawn under the question.
+fn unshare_confirm(u: &mut Ui, id: ItemId, path: String, v: &str) -> R<Step> {
+    let subject: Subject = v.parse()?;
+    let held = held_grant(u, &path, &subject)?
+        .map(|g| format!("{}'s {} grant", escape(&subject.to_string()), g.level))
+        .unwrap_or_else(|| format!("the grant to {}", escape(&subject.to_string())));
+    Ok(Step::Next(Dialog::confirm(
+        "Remove grant",
+        vec![
+            format!("Remove {held} on {}?", escape(&path)),
+            "y: remove   n / Esc: keep".into(),
+        ],
+        Purpose::UnshareConfirm { id, path, subject },
+    )))
+}
+
 fn inspect(u: &mut Ui, v: String) -> R<Step> {
     if v == u.login {
         u.inspect = None;
     } else {
+        // R33: only a user the actor reads (the picker offers no other).
+        u.sess.require_user_readable(&v)?;
         let sess = u.app.session(&v)?;
         u.inspect = Some(Inspecting {
             login: v.clone(),
@@ -529,11 +557,10 @@ fn integ_menu(u: &mut Ui, ws: String, v: &str) -> R<Step> {
             Purpose::IntegName { ws },
         ),
         Some('~') => {
-            let w = u.sess.workspace_named(&ws)?;
             let i = u
-                .sess
-                .integrations_of(w.id)?
+                .read_integrations(&ws)?
                 .into_iter()
+                .map(|row| row.integration)
                 .find(|i| i.name == name)
                 .ok_or_else(|| Error::not_found(format!("integration {}", escape(&name))))?;
             Dialog::input(

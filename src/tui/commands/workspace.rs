@@ -70,7 +70,12 @@ pub fn integrations(u: &mut Ui) {
         return;
     }
     let mut items = vec![PickItem::new("+ add an integration", "", "+")];
-    for i in u.sess.integrations_of(ws.id).unwrap_or_default() {
+    let rows = match u.read_integrations(&ws.name) {
+        Ok(rows) => rows,
+        Err(e) => return u.set_error(e.to_string()),
+    };
+    for row in rows {
+        let i = row.integration;
         let about = format!("{} {}", i.kind, escape(&i.endpoint));
         items.push(PickItem::new(
             format!("edit {}", escape(&i.name)),
@@ -78,12 +83,7 @@ pub fn integrations(u: &mut Ui) {
             format!("~{}", i.name),
         ));
         // R31: one in use is not deleted; said before it is tried.
-        let in_use = u
-            .sess
-            .store()
-            .integration_users(ws.id, &i.name)
-            .is_ok_and(|apps| !apps.is_empty());
-        let about = if in_use {
+        let about = if row.apps > 0 {
             format!("✗ in use: detach it from its apps first (R31); {about}")
         } else {
             about
@@ -114,7 +114,14 @@ pub fn attach(u: &mut Ui) {
     if !u.allowed(Action::Edit, &r) {
         return;
     }
-    let all = u.sess.integrations_of(it.space.ws).unwrap_or_default();
+    let ws = match crate::domain::path::parse_in(&r.path) {
+        Ok(p) => p.ws,
+        Err(e) => return u.set_error(e.to_string()),
+    };
+    let all: Vec<Integration> = match u.read_integrations(&ws) {
+        Ok(rows) => rows.into_iter().map(|row| row.integration).collect(),
+        Err(e) => return u.set_error(format!("attach: {e}")),
+    };
     if all.is_empty() {
         return u.set_error("attach: this workspace has no integrations yet (I adds one)");
     }
@@ -149,12 +156,19 @@ pub fn members(u: &mut Ui) {
     if !u.allowance("manage members and roles", a) {
         return;
     }
-    let users = u.sess.users().unwrap_or_default();
+    let (users, members) = match (u.read_users(), u.read_members(&ws.name)) {
+        (Ok(users), Ok(members)) => (users, members),
+        (Err(e), _) | (_, Err(e)) => return u.set_error(e.to_string()),
+    };
     let items = users
         .iter()
         .filter(|x| x.tenant.is_none())
         .map(|x| {
-            let roles = u.sess.roles_of(ws.id, &x.login).unwrap_or_default();
+            let roles = members
+                .iter()
+                .find(|(l, _)| *l == x.login)
+                .map(|(_, r)| *r)
+                .unwrap_or_default();
             PickItem::new(escape(&x.login), roles.to_string(), x.login.clone())
         })
         .collect();

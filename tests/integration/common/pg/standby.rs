@@ -147,6 +147,41 @@ impl Pair {
         }
     }
 
+    /// Stops the primary as a frozen host would (SIGSTOP to the postmaster
+    /// and every process it started): its kernel still accepts connections
+    /// and acknowledges what is sent, and nothing answers.
+    pub fn freeze_primary(&self) {
+        self.signal_primary(nix::sys::signal::Signal::SIGSTOP);
+    }
+
+    /// Lets a frozen primary go on (SIGCONT): what it was sent meanwhile,
+    /// it now reads.
+    pub fn thaw_primary(&self) {
+        self.signal_primary(nix::sys::signal::Signal::SIGCONT);
+    }
+
+    /// Kills a primary stopped with [`Pair::freeze_primary`]: SIGKILL to the
+    /// postmaster and to each process it started (a stopped backend would
+    /// never notice its postmaster's death, and never end).
+    pub fn kill_frozen_primary(&self) {
+        self.signal_primary(nix::sys::signal::Signal::SIGKILL);
+    }
+
+    /// `sig` to the postmaster first (it forks no more), then to every
+    /// process it started: each backend leads a process group of its own
+    /// (PostgreSQL calls setsid in each child), so the postmaster's group
+    /// is not all of them.
+    fn signal_primary(&self, sig: nix::sys::signal::Signal) {
+        use nix::sys::signal::kill;
+        use nix::unistd::Pid;
+        let pid = postmaster_pid(&self.primary_data());
+        let children = children_of(pid);
+        kill(Pid::from_raw(pid), sig).unwrap();
+        for p in children {
+            let _ = kill(Pid::from_raw(p), sig);
+        }
+    }
+
     /// Promotes the standby; it accepts writes when this returns.
     pub fn promote(&self) {
         let o = as_user(&self.run_as, &self.bin.join("pg_ctl"))
@@ -165,6 +200,21 @@ impl Pair {
 
 impl Drop for Pair {
     fn drop(&mut self) {
+        // A primary a test left stopped (it failed meanwhile) must go on to stop.
+        if let Ok(text) = std::fs::read_to_string(self.primary_data().join("postmaster.pid")) {
+            let pid = text
+                .lines()
+                .next()
+                .and_then(|l| l.trim().parse::<i32>().ok());
+            // (Only while it is still a postgres process: a pid is reused.)
+            let comm = |p: i32| std::fs::read_to_string(format!("/proc/{p}/comm"));
+            if let Some(pid) = pid.filter(|p| comm(*p).is_ok_and(|c| c.trim() == "postgres")) {
+                use nix::sys::signal::{kill, Signal::SIGCONT};
+                for p in std::iter::once(pid).chain(children_of(pid)) {
+                    let _ = kill(nix::unistd::Pid::from_raw(p), SIGCONT);
+                }
+            }
+        }
         for data in [self.primary_data(), self.standby_data()] {
             let _ = as_user(&self.run_as, &self.bin.join("pg_ctl"))
                 .arg("-D")
