@@ -181,6 +181,11 @@ pub struct Picker {
     pub offset: usize,
     /// Also match the detail (search matches paths).
     pub match_detail: bool,
+    /// The entries are still being gathered (the search's names).
+    pub gathering: bool,
+    /// Enter was pressed while they were gathered: the first match is
+    /// chosen as soon as they arrive (a fast "/name⏎" is not lost).
+    pub chosen_early: bool,
 }
 
 /// Where the query's letters fall in `text` (character indices, case
@@ -231,6 +236,8 @@ impl Picker {
             sel: 0,
             offset: 0,
             match_detail: false,
+            gathering: false,
+            chosen_early: false,
         };
         p.refilter();
         p
@@ -505,6 +512,7 @@ impl Picker {
     fn handle(&mut self, cmd: Option<Cmd>, typed: Option<char>, h: usize) -> Outcome {
         match (cmd, typed) {
             (Some(Cmd::Submit), _) if self.current().is_some() => return Outcome::Submit,
+            (Some(Cmd::Submit), _) if self.gathering => self.chosen_early = true,
             (Some(Cmd::Up), _) => self.move_by(-1, h),
             (Some(Cmd::Down), _) => self.move_by(1, h),
             (Some(Cmd::PageUp), _) => self.move_by(-(h as isize), h),

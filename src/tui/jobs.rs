@@ -148,15 +148,25 @@ impl Ui<'_> {
         }
     }
 
-    fn show_search(&mut self, items: Vec<super::dialog::PickItem>) {
+    pub(super) fn show_search(&mut self, items: Vec<super::dialog::PickItem>) {
         let Some(d) = self.dialog_mut().filter(|d| d.purpose == Purpose::Search) else {
             return;
         };
+        let mut chosen = false;
         if let Body::Pick(p) = &mut d.body {
             p.items = items;
+            p.gathering = false;
             p.refilter();
+            chosen = p.chosen_early && p.current().is_some();
+            p.chosen_early = false;
         }
         d.lines = vec!["Type to filter by name; Enter jumps to the match.".into()];
+        // Enter pressed before the names came: it chooses the first match now.
+        if chosen {
+            if let Some(Layer::Dialog(d)) = self.layers.pop() {
+                self.submit(d);
+            }
+        }
     }
 
     // ---- the what-if of the open dialog ----
@@ -228,4 +238,7 @@ impl Ui<'_> {
 /// A dialog's explanation while its entries are being gathered.
 pub(super) fn gathering(d: &mut Dialog) {
     d.lines = vec!["Gathering the names of this space…".into()];
+    if let Body::Pick(p) = &mut d.body {
+        p.gathering = true;
+    }
 }

@@ -562,6 +562,38 @@ fn search_jumps_to_a_match_with_its_path() {
     );
 }
 
+/// "/OEE⏎" typed faster than the names of the space are gathered (over
+/// SSH, on a loaded machine): the Enter is kept, and the search jumps to
+/// the first match once the names arrive.
+#[test]
+fn search_enter_before_the_names_arrive_jumps_when_they_do() {
+    let app = demo();
+    let mut u = ui_as(&app, "root");
+    keys(&mut u, "/");
+    let names = match &mut u.dialog_mut().unwrap().body {
+        dialog::Body::Pick(p) => {
+            // As if the worker had not answered yet.
+            p.gathering = true;
+            let names = std::mem::take(&mut p.items);
+            p.refilter();
+            names
+        }
+        _ => panic!("the search is a picker"),
+    };
+    keys(&mut u, "OEE");
+    press(&mut u, KeyCode::Enter);
+    assert!(
+        u.dialog_mut().is_some(),
+        "nothing to jump to yet: the search stays"
+    );
+    u.show_search(names);
+    assert!(u.dialog_mut().is_none(), "the kept Enter chose the match");
+    assert_eq!(
+        u.tree.selected_path().as_deref(),
+        Some("/Default Workspace/team/Plant/Line1/OEE")
+    );
+}
+
 #[test]
 fn help_lists_every_key_of_the_focused_pane_first_then_every_layer() {
     let app = demo();

@@ -18,6 +18,9 @@
 //! R35 gives them; a change pushed to a reader is the entry, only that an
 //! item they can view changed, or nothing (R35).
 //!
+//! The demo store's shape is checked too (`demo`: its 13 users, every name
+//! made distinctive; READ_ORACLE_DEMO_RUNS, default 2).
+//!
 //! CI: READ_ORACLE_WORLDS (default 5) random worlds on each store (sled, and
 //! PostgreSQL in its pass). Longer:
 //!   READ_ORACLE_WORLDS=200 cargo test --release --test integration -- read_oracle:: --nocapture
@@ -32,6 +35,8 @@ use treeward::tui::{buffer_text, render_test, KeyMap, Ui};
 
 use crate::common::env_number;
 use crate::common::world::Rng;
+
+mod demo;
 
 // ---- the world and its model ----
 
@@ -591,8 +596,21 @@ fn create(
     parent: Option<usize>,
     folder: bool,
     actor: usize,
-) {
+) -> bool {
     let name = token(rng, "it", w);
+    create_named(app, w, (space, parent), folder, actor, name)
+}
+
+/// Creates the item `name` in `space` under `parent` as `actor`; recorded
+/// when made.
+fn create_named(
+    app: &App,
+    w: &mut World,
+    (space, parent): (Space, Option<usize>),
+    folder: bool,
+    actor: usize,
+    name: String,
+) -> bool {
     let at = match parent {
         Some(p) => w.path(p),
         None => w.space_path(space),
@@ -616,7 +634,9 @@ fn create(
             description: String::new(),
             notes_ever: Vec::new(),
         });
+        return true;
     }
+    false
 }
 
 /// A random item tree in each Team Space (by its admin) and each analyst's
@@ -697,7 +717,7 @@ fn items(app: &App, rng: &mut Rng, w: &mut World) {
 /// A random subject and a level the space takes (R16, R26, R27).
 fn some_grant(rng: &mut Rng, w: &World, space: Space) -> (Subj, Lvl) {
     let subj = match rng.below(10) {
-        0..=3 => Subj::User(1 + rng.below(USERS - 1)),
+        0..=3 => Subj::User(1 + rng.below(w.users.len() - 1)),
         4..=5 => Subj::Group(rng.below(w.groups.len())),
         6..=7 => Subj::Unit(rng.below(w.units.len())),
         _ => Subj::Tenant(rng.below(w.tenants.len())),
@@ -719,6 +739,18 @@ fn some_grant(rng: &mut Rng, w: &World, space: Space) -> (Subj, Lvl) {
 fn share(app: &App, rng: &mut Rng, w: &mut World, i: usize, actor: usize) -> bool {
     let (subj, lvl) = some_grant(rng, w, w.items[i].space);
     let note = token(rng, "nt", w);
+    share_as(app, w, (i, actor), subj, lvl, note)
+}
+
+/// Shares item `i` as `actor` with `subj` at `lvl`; recorded when made.
+fn share_as(
+    app: &App,
+    w: &mut World,
+    (i, actor): (usize, usize),
+    subj: Subj,
+    lvl: Lvl,
+    note: String,
+) -> bool {
     let req = Request::Share {
         path: w.path(i),
         subject: w.subj_name(subj),
@@ -860,7 +892,7 @@ fn change(app: &App, rng: &mut Rng, w: &mut World) -> Option<usize> {
 /// The account owner adds someone to a group or takes them out (R4): their
 /// reach grows or shrinks (R10), and an open UI must follow.
 fn membership(app: &App, rng: &mut Rng, w: &mut World) -> Option<usize> {
-    let (g, u) = (rng.below(w.groups.len()), 1 + rng.below(USERS - 1));
+    let (g, u) = (rng.below(w.groups.len()), 1 + rng.below(w.users.len() - 1));
     let (group, login) = (w.groups[g].clone(), w.users[u].login.clone());
     let own = w.users[OWNER].login.clone();
     let join = !w.users[u].groups.contains(&g);
@@ -1070,7 +1102,7 @@ fn people_structure(app: &App, w: &World, u: usize, seed: u64) {
         fail(w, u, seed, "user ls", "refused", "")
     };
     let got: BTreeSet<String> = rows.into_iter().map(|r| r.login).collect();
-    let want: BTreeSet<String> = (0..USERS)
+    let want: BTreeSet<String> = (0..w.users.len())
         .filter(|x| w.reads(u, Subj::User(*x)))
         .map(|x| w.users[x].login.clone())
         .collect();
@@ -1132,7 +1164,7 @@ fn standing_structure(app: &App, w: &World, u: usize, seed: u64, allowed: &BTree
                 &shown(&who),
             );
         }
-        for x in 0..USERS {
+        for x in 0..w.users.len() {
             let them = w.users[x].login.clone();
             let explain = |l: &str| {
                 exec(
@@ -1472,28 +1504,34 @@ fn open_store(tag: &str, t: &tempfile::TempDir) -> App {
 fn one_world(seed: u64) -> (usize, usize) {
     let t = tempfile::tempdir().unwrap();
     let app = open_store("readoracle", &t);
-    let (mut w, mut rng) = build(&app, seed);
-    // Every user's UI is open while the others change things.
-    let mut uis: Vec<Ui> = (0..USERS).map(|u| open_ui(&app, &w, u)).collect();
+    let (w, rng) = build(&app, seed);
+    explore(&app, w, rng, seed)
+}
+
+/// Every user's UI is open while others make 12 changes; then every read
+/// of the command line and every screen of the UI, for every user. Returns
+/// the changes made and the frames read.
+fn explore(app: &App, mut w: World, mut rng: Rng, seed: u64) -> (usize, usize) {
+    let mut uis: Vec<Ui> = (0..w.users.len()).map(|u| open_ui(app, &w, u)).collect();
     let since = app.last_seq();
     let mut frames = 0;
     for _ in 0..12 {
         let before = app.last_seq();
-        if change(&app, &mut rng, &mut w).is_none() {
+        if change(app, &mut rng, &mut w).is_none() {
             continue;
         }
         w.checkpoint();
-        let made = entries_after(&app, before);
+        let made = entries_after(app, before);
         for (u, ui) in uis.iter_mut().enumerate() {
-            frames += tell(&app, &w, u, seed, ui, &made);
+            frames += tell(app, &w, u, seed, ui, &made);
         }
     }
-    let others = entries_after(&app, since);
+    let others = entries_after(app, since);
     for (u, ui) in uis.iter_mut().enumerate() {
         for e in &others {
-            push_structure(&app, &w, u, seed, e);
+            push_structure(app, &w, u, seed, e);
         }
-        cli_reads(&app, &w, u, seed);
+        cli_reads(app, &w, u, seed);
         frames += walk_ui(&w, u, seed, ui);
     }
     (others.len(), frames)
@@ -1516,6 +1554,32 @@ fn r33_r34_r35_every_user_is_shown_only_what_the_rules_let_them_read() {
     }
     eprintln!(
         "read oracle: {worlds} worlds, {USERS} users each, {changes} changes by others, {frames} UI frames read"
+    );
+    assert!(frames > 0);
+}
+
+/// The same, on the demo store's shape (`demo::build`): its 13 users
+/// (tenant users, members of one workspace or three, a user in none), its
+/// three workspaces, units, groups, items, integrations and grants, every
+/// name made distinctive; READ_ORACLE_DEMO_RUNS runs (default 2), each with
+/// other changes by others.
+#[test]
+fn r33_r34_r35_every_user_of_the_demo_store_is_shown_only_what_the_rules_let_them_read() {
+    let runs: u64 = env_number("READ_ORACLE_DEMO_RUNS", 2);
+    let first: u64 = env_number("READ_ORACLE_SEED", 1);
+    let (mut changes, mut frames) = (0, 0);
+    for seed in first..first + runs {
+        let t = tempfile::tempdir().unwrap();
+        let app = open_store("readdemo", &t);
+        let (w, rng) = demo::build(&app, seed);
+        let users = w.users.len();
+        let (c, f) = explore(&app, w, rng, seed);
+        changes += c;
+        frames += f;
+        assert_eq!(users, 13, "the demo's users");
+    }
+    eprintln!(
+        "read oracle, demo store: {runs} runs, 13 users each, {changes} changes by others, {frames} UI frames read"
     );
     assert!(frames > 0);
 }
