@@ -422,7 +422,7 @@ fn written_leftovers(db: &Path) -> usize {
 /// no account, doctor said consistent, and `import` merged the leftovers.
 /// While the gen runs, others are told it is being filled.
 #[test]
-fn a_killed_gen_leaves_the_store_marked_incomplete() {
+fn item6_a_killed_gen_leaves_the_store_marked_incomplete() {
     let t = tempfile::tempdir().unwrap();
     let db = fresh(&t, "store", "killedgen");
     let args = big_load("gen", &db);
@@ -476,12 +476,12 @@ fn a_killed_gen_leaves_the_store_marked_incomplete() {
 }
 
 #[test]
-fn a_killed_import_leaves_the_store_marked_incomplete() {
+fn item6_a_killed_import_leaves_the_store_marked_incomplete() {
     killed_until_cut("import");
 }
 
 #[test]
-fn a_killed_copy_leaves_the_store_marked_incomplete() {
+fn item6_a_killed_copy_leaves_the_store_marked_incomplete() {
     killed_until_cut("copy");
 }
 
@@ -500,7 +500,7 @@ fn killed_until_cut(kind: &str) {
 /// The oracle: random loads killed at random moments, each then checked
 /// (refused, reported, cleared whole by the next load).
 #[test]
-fn interrupted_loads_are_refused_then_replaced_whole() {
+fn item6_interrupted_loads_are_refused_then_replaced_whole() {
     let rounds: usize = env_number("LOADS_ROUNDS", 4);
     let t = tempfile::tempdir().unwrap();
     let mut rng = Rng(0x10ad_5eed ^ u64::from(pg::selected()));

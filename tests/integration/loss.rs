@@ -290,7 +290,7 @@ fn numbering_goes_on(db: &Path, repair_seq: u64, what: &str) {
 /// entry reused a seq. Now the first block (from the end) whose damage
 /// loses records: the report names what, against the export before.
 #[test]
-fn doctor_names_what_a_damaged_block_lost() {
+fn item5_doctor_names_what_a_damaged_block_lost() {
     if pg::selected() {
         println!("skipped: damages sled's data file (directory stores)");
         return;
@@ -429,7 +429,7 @@ fn random_items(app: &App, own: &treeward::app::Session<'_>, members: &[&String]
 /// The oracle: random stores, random damage; each repair's report checked
 /// against the truth.
 #[test]
-fn a_repair_reports_exactly_what_it_lost() {
+fn item5_a_repair_reports_exactly_what_it_lost() {
     if pg::selected() {
         println!("skipped: damages sled's data file (directory stores)");
         return;
@@ -515,7 +515,7 @@ fn a_repair_reports_exactly_what_it_lost() {
 /// on either store): doctor names their seqs, and the repair records the
 /// gap in an entry past the highest seq ever issued; numbering goes on.
 #[test]
-fn a_repair_never_reuses_an_audit_seq() {
+fn item5_a_repair_never_reuses_an_audit_seq() {
     let t = tempfile::tempdir().unwrap();
     let db = fresh(&t, "store", "auditgap");
     demo(&db);
@@ -582,7 +582,7 @@ fn remove_audit(db: &Path, seqs: &[u64]) {
 /// damaged stretch would leave it) is refused by every command as damaged,
 /// not read as if nothing happened; doctor counts what it lacks.
 #[test]
-fn an_open_refuses_data_behind_its_tally() {
+fn item5_an_open_refuses_data_behind_its_tally() {
     if pg::selected() {
         println!("skipped: sled's data file (directory stores)");
         return;
