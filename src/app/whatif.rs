@@ -219,15 +219,39 @@ impl StateView {
             partial: Vec::new(),
             below: HashMap::new(),
         };
+        let outside_parent = v.read_nodes(st, u, scan)?;
+        // Grants: one scan of them all when the universe is large, else per item.
+        let all_grants = if n > 2_000 {
+            Some(st.all_grants()?)
+        } else {
+            None
+        };
+        v.read_grants(st, u, &all_grants)?;
+        v.read_above(st, u, outside_parent)?;
+        v.order_and_wholes(st, u, full_roots, full_spaces)?;
+        if !v.partial.is_empty() {
+            v.below = subjects_below(st, u, &v.partial, &all_grants)?;
+        }
+        Ok(v)
+    }
+
+    /// Each item's kind, space, name and parent in this state; the items
+    /// whose parent lies outside the universe, with that parent.
+    fn read_nodes(
+        &mut self,
+        st: &Store,
+        u: &mut Universe,
+        scan: &Scan,
+    ) -> Result<Vec<(u32, ItemId)>> {
         let mut outside_parent: Vec<(u32, ItemId)> = Vec::new();
         let local_spaces: Vec<u32> = scan.spaces.all.iter().map(|s| u.spaces.id(s)).collect();
-        for i in 0..n {
+        for i in 0..u.len() {
             let id = u.ids[i];
             let parent = match scan.nodes.get(&id) {
                 Some(l) => {
-                    v.kind[i] = l.kind;
-                    v.space[i] = local_spaces[l.space as usize];
-                    v.name[i] = l.name.clone();
+                    self.kind[i] = l.kind;
+                    self.space[i] = local_spaces[l.space as usize];
+                    self.name[i] = l.name.clone();
                     l.parent
                 }
                 None => {
@@ -235,46 +259,48 @@ impl StateView {
                     let Some(node) = st.node(id)? else {
                         continue;
                     };
-                    v.kind[i] = node.kind;
-                    v.space[i] = u.spaces.id(&node.space);
-                    v.name[i] = node.name.clone();
+                    self.kind[i] = node.kind;
+                    self.space[i] = u.spaces.id(&node.space);
+                    self.name[i] = node.name.clone();
                     node.parent
                 }
             };
-            v.exists[i] = true;
+            self.exists[i] = true;
             if let Some(p) = parent {
                 match u.index.get(&p) {
-                    Some(pi) => v.parent[i] = *pi,
+                    Some(pi) => self.parent[i] = *pi,
                     None => outside_parent.push((i as u32, p)),
                 }
             }
         }
-        // Grants: one scan of them all when the universe is large, else per item.
-        let all_grants = if n > 2_000 {
-            Some(st.all_grants()?)
-        } else {
-            None
-        };
-        let mut on_item: HashMap<ItemId, Vec<(u32, Level)>> = HashMap::new();
-        match &all_grants {
+        Ok(outside_parent)
+    }
+
+    /// The grants on each item: from `all` (every grant, read once) or per item.
+    fn read_grants(
+        &mut self,
+        st: &Store,
+        u: &mut Universe,
+        all: &Option<Vec<Grant>>,
+    ) -> Result<()> {
+        match all {
             Some(all) => {
+                let mut on_item: HashMap<ItemId, Vec<(u32, Level)>> = HashMap::new();
                 for g in all {
                     let s = u.subjects.id(&g.subject);
                     on_item.entry(g.item).or_default().push((s, g.level));
                 }
                 for (i, id) in u.ids.iter().enumerate() {
-                    if v.exists[i] {
-                        if let Some(gs) = on_item.get(id) {
-                            v.grants[i] = gs.clone().into_boxed_slice();
-                        }
+                    if let (true, Some(gs)) = (self.exists[i], on_item.get(id)) {
+                        self.grants[i] = gs.clone().into_boxed_slice();
                     }
                 }
             }
             None => {
-                for i in 0..n {
-                    if v.exists[i] {
+                for i in 0..u.len() {
+                    if self.exists[i] {
                         let gs = st.grants_shared(u.ids[i])?;
-                        v.grants[i] = gs
+                        self.grants[i] = gs
                             .iter()
                             .map(|g| (u.subjects.id(&g.subject), g.level))
                             .collect();
@@ -282,7 +308,17 @@ impl StateView {
                 }
             }
         }
-        for (i, mut cur) in outside_parent {
+        Ok(())
+    }
+
+    /// The grants above each item whose parent lies outside the universe.
+    fn read_above(
+        &mut self,
+        st: &Store,
+        u: &mut Universe,
+        outside: Vec<(u32, ItemId)>,
+    ) -> Result<()> {
+        for (i, mut cur) in outside {
             let mut above = Vec::new();
             let mut steps = 0;
             loop {
@@ -295,16 +331,28 @@ impl StateView {
                     _ => break,
                 }
             }
-            v.above.insert(i, above);
+            self.above.insert(i, above);
         }
-        // Parents before children, and which items hold whole subtrees.
+        Ok(())
+    }
+
+    /// Parents before children (`order`), and the items that do not hold
+    /// their whole subtree (`partial`).
+    fn order_and_wholes(
+        &mut self,
+        st: &Store,
+        u: &Universe,
+        full_roots: &BTreeSet<ItemId>,
+        full_spaces: &BTreeSet<SpaceRef>,
+    ) -> Result<()> {
+        let n = u.len();
         let mut kids: Vec<Vec<u32>> = vec![Vec::new(); n];
         let mut roots = Vec::new();
         for i in 0..n {
-            if !v.exists[i] {
+            if !self.exists[i] {
                 continue;
             }
-            match v.parent[i] {
+            match self.parent[i] {
                 NONE => roots.push(i as u32),
                 p => kids[p as usize].push(i as u32),
             }
@@ -313,16 +361,16 @@ impl StateView {
         let mut stack: Vec<u32> = roots;
         while let Some(i) = stack.pop() {
             let iu = i as usize;
-            let p = v.parent[iu];
+            let p = self.parent[iu];
             full[iu] = full_roots.contains(&u.ids[iu])
-                || full_spaces.contains(&u.spaces[v.space[iu]])
+                || full_spaces.contains(&u.spaces[self.space[iu]])
                 || (p != NONE && full[p as usize]);
-            v.order.push(i);
+            self.order.push(i);
             stack.extend(kids[iu].iter().copied());
         }
         // An item none of whose children lies outside is whole too (the folder
         // a subtree moves into, an empty one): children before parents.
-        for i in v.order.iter().rev() {
+        for i in self.order.iter().rev() {
             let iu = *i as usize;
             if full[iu] {
                 continue;
@@ -333,13 +381,10 @@ impl StateView {
             if whole {
                 full[iu] = true;
             } else {
-                v.partial.push(*i);
+                self.partial.push(*i);
             }
         }
-        if !v.partial.is_empty() {
-            v.below = subjects_below(st, u, &v.partial, &all_grants)?;
-        }
-        Ok(v)
+        Ok(())
     }
 
     pub fn exists(&self, i: usize) -> bool {
@@ -508,9 +553,6 @@ pub(super) fn levels(
     logins: &[String],
     word_code: impl Fn(&str) -> u8,
 ) -> Result<Levels> {
-    // The subjects granted on the items' chains: what tells users apart.
-    let mut chain_subjects = BTreeSet::new();
-    v.subjects(&mut chain_subjects);
     let mut out = Levels {
         codes: Vec::new(),
         users: Vec::new(),
@@ -520,12 +562,54 @@ pub(super) fn levels(
         return Ok(out);
     };
     let base = app.session(&account.owner)?;
-    let n = u.len();
+    let (reps, principals) = classes(app, u, v, logins, &account)?;
+    // Per class: the code of each partial item should it be a path (R11).
+    let mut if_path_per_class: Vec<HashMap<u32, u8>> = Vec::new();
+    let mut vb_in_per_class: Vec<Vec<bool>> = Vec::new();
+    for rep in &reps {
+        let (codes, vb_in, if_path) = class_codes(app, &base, u, v, rep, &word_code)?;
+        if_path_per_class.push(if_path);
+        out.codes.push(codes);
+        vb_in_per_class.push(vb_in);
+    }
+    // Partial items: a path for a user through grants outside the universe.
+    let mut tenant_reach: HashMap<String, Reach> = HashMap::new();
+    for pr in principals {
+        let Some((c, p)) = pr else {
+            out.users.push((NONE, Vec::new()));
+            continue;
+        };
+        let c = c as usize;
+        let paths = Paths {
+            codes: &out.codes[c],
+            vb_in: &vb_in_per_class[c],
+            if_path: &if_path_per_class[c],
+        };
+        let over = paths_below(app, u, v, &p, paths, &mut tenant_reach)?;
+        out.users.push((c as u32, over));
+    }
+    Ok(out)
+}
+
+/// The users in classes that the rule table answers alike on every item
+/// of the universe: a representative of each class, and each login's class
+/// and principal (`None`: not a user).
+#[allow(clippy::type_complexity)]
+fn classes(
+    app: &App,
+    u: &Universe,
+    v: &StateView,
+    logins: &[String],
+    account: &Account,
+) -> Result<(Vec<Arc<Principal>>, Vec<Option<(u32, Arc<Principal>)>>)> {
+    // The subjects granted on the items' chains: what tells users apart.
+    let mut chain_subjects = BTreeSet::new();
+    v.subjects(&mut chain_subjects);
     let mut classes: HashMap<Signature, u32> = HashMap::new();
     let mut reps: Vec<Arc<Principal>> = Vec::new();
     let mut principals: Vec<Option<(u32, Arc<Principal>)>> = Vec::new();
     for login in logins {
-        let Ok(p) = app.principal_shared(login, &account) else {
+        let Ok(p) = app.principal_shared(login, account) else {
             principals.push(None);
             continue;
         };
@@ -552,127 +636,142 @@ pub(super) fn levels(
         }
         principals.push(Some((c, p)));
     }
-    // Per class: the code of each partial item should it be a path (R11).
-    let mut if_path_per_class: Vec<HashMap<u32, u8>> = Vec::new();
-    let mut vb_in_per_class: Vec<Vec<bool>> = Vec::new();
-    for rep in &reps {
-        let reach_set: Vec<bool> = u
-            .subjects
-            .all
-            .iter()
-            .map(|s| rep.reach(s).is_some())
-            .collect();
-        let best_of = |gs: &[(u32, Level)]| -> Option<Level> {
-            gs.iter()
-                .filter(|(s, _)| reach_set[*s as usize])
-                .map(|(_, l)| *l)
-                .max()
+    Ok((reps, principals))
+}
+
+/// One class's code on every item, whether each item has a visible item
+/// below it, and the code of each partial item should it be a path (R11).
+#[allow(clippy::type_complexity)]
+fn class_codes(
+    app: &App,
+    base: &Session<'_>,
+    u: &Universe,
+    v: &StateView,
+    rep: &Principal,
+    word_code: &impl Fn(&str) -> u8,
+) -> Result<(Vec<u8>, Vec<bool>, HashMap<u32, u8>)> {
+    let n = u.len();
+    let reach_set: Vec<bool> = u
+        .subjects
+        .all
+        .iter()
+        .map(|s| rep.reach(s).is_some())
+        .collect();
+    let best_of = |gs: &[(u32, Level)]| -> Option<Level> {
+        gs.iter()
+            .filter(|(s, _)| reach_set[*s as usize])
+            .map(|(_, l)| *l)
+            .max()
+    };
+    let mut best: Vec<Option<Level>> = vec![None; n];
+    for i in &v.order {
+        let iu = *i as usize;
+        let inherited = match v.parent[iu] {
+            NONE => v.above.get(i).and_then(|a| best_of(a)),
+            p => best[p as usize],
         };
-        let mut best: Vec<Option<Level>> = vec![None; n];
-        for i in &v.order {
-            let iu = *i as usize;
-            let inherited = match v.parent[iu] {
-                NONE => v.above.get(i).and_then(|a| best_of(a)),
-                p => best[p as usize],
-            };
-            best[iu] = inherited.max(best_of(&v.grants[iu]));
-        }
-        // The rule table's answer, per (best level, kind, space, path below).
-        let mut memo: HashMap<(Option<Level>, ItemKind, u32, bool), u8> = HashMap::new();
-        let mut ask = |i: u32, vb: bool| -> Result<u8> {
-            let iu = i as usize;
-            let key = (best[iu], v.kind[iu], v.space[iu], vb);
-            if let Some(c) = memo.get(&key) {
-                return Ok(*c);
-            }
-            let it = app.store.item_required(u.ids[iu])?;
-            let chain = base.chain_of(&it)?;
-            let d = decide(
-                rep,
-                Action::View,
-                Target::Item {
-                    chain: &chain,
-                    visible_below: vb,
-                },
-            );
-            let c = if d.seen == Seen::Hidden {
-                0
-            } else {
-                word_code(&d.level_word())
-            };
-            memo.insert(key, c);
-            Ok(c)
-        };
-        let mut codes = vec![0u8; n];
-        let mut vb_in = vec![false; n];
-        for i in v.order.iter().rev() {
-            let iu = *i as usize;
-            let mut c = ask(*i, false)?;
-            if c == 0 && vb_in[iu] {
-                c = ask(*i, true)?;
-            }
-            codes[iu] = c;
-            let p = v.parent[iu];
-            if p != NONE && (c >= 2 || vb_in[iu]) {
-                vb_in[p as usize] = true;
-            }
-        }
-        let mut if_path = HashMap::new();
-        for i in &v.partial {
-            if codes[*i as usize] == 0 {
-                if_path.insert(*i, ask(*i, true)?);
-            }
-        }
-        if_path_per_class.push(if_path);
-        out.codes.push(codes);
-        vb_in_per_class.push(vb_in);
+        best[iu] = inherited.max(best_of(&v.grants[iu]));
     }
-    // Partial items: a path for a user through grants outside the universe.
-    let mut tenant_reach: HashMap<String, Reach> = HashMap::new();
-    for pr in principals {
-        let Some((c, p)) = pr else {
-            out.users.push((NONE, Vec::new()));
-            continue;
+    // The rule table's answer, per (best level, kind, space, path below).
+    let mut memo: HashMap<(Option<Level>, ItemKind, u32, bool), u8> = HashMap::new();
+    let mut ask = |i: u32, vb: bool| -> Result<u8> {
+        let iu = i as usize;
+        let key = (best[iu], v.kind[iu], v.space[iu], vb);
+        if let Some(c) = memo.get(&key) {
+            return Ok(*c);
+        }
+        let it = app.store.item_required(u.ids[iu])?;
+        let chain = base.chain_of(&it)?;
+        let target = Target::Item {
+            chain: &chain,
+            visible_below: vb,
         };
-        let mut over = Vec::new();
-        // The user's own subjects, by number (non-tenant users, R10).
-        let mine: Vec<u32> = if v.partial.is_empty() || p.tenant.is_some() {
-            Vec::new()
+        let d = decide(rep, Action::View, target);
+        let c = if d.seen == Seen::Hidden {
+            0
         } else {
-            std::iter::once(Subject::User(p.login.clone()))
-                .chain(p.groups.iter().map(|g| Subject::Group(g.clone())))
-                .chain(p.orgs.keys().map(|o| Subject::Org(o.clone())))
-                .filter_map(|s| u.subjects.get(&s))
-                .collect()
+            word_code(&d.level_word())
         };
-        for i in &v.partial {
-            let iu = *i as usize;
-            if out.codes[c as usize][iu] != 0 || vb_in_per_class[c as usize][iu] {
-                continue;
+        memo.insert(key, c);
+        Ok(c)
+    };
+    let mut codes = vec![0u8; n];
+    let mut vb_in = vec![false; n];
+    for i in v.order.iter().rev() {
+        let iu = *i as usize;
+        let mut c = ask(*i, false)?;
+        if c == 0 && vb_in[iu] {
+            c = ask(*i, true)?;
+        }
+        codes[iu] = c;
+        let p = v.parent[iu];
+        if p != NONE && (c >= 2 || vb_in[iu]) {
+            vb_in[p as usize] = true;
+        }
+    }
+    let mut if_path = HashMap::new();
+    for i in &v.partial {
+        if codes[*i as usize] == 0 {
+            if_path.insert(*i, ask(*i, true)?);
+        }
+    }
+    Ok((codes, vb_in, if_path))
+}
+
+/// A class's answers that [`paths_below`] reads.
+struct Paths<'a> {
+    codes: &'a [u8],
+    vb_in: &'a [bool],
+    if_path: &'a HashMap<u32, u8>,
+}
+
+/// The partial items that are a path for user `p` (through grants outside
+/// the universe, below them), with the code they then have.
+fn paths_below(
+    app: &App,
+    u: &Universe,
+    v: &StateView,
+    p: &Principal,
+    class: Paths<'_>,
+    tenant_reach: &mut HashMap<String, Reach>,
+) -> Result<Vec<(u32, u8)>> {
+    let mut over = Vec::new();
+    // The user's own subjects, by number (non-tenant users, R10).
+    let mine: Vec<u32> = if v.partial.is_empty() || p.tenant.is_some() {
+        Vec::new()
+    } else {
+        std::iter::once(Subject::User(p.login.clone()))
+            .chain(p.groups.iter().map(|g| Subject::Group(g.clone())))
+            .chain(p.orgs.keys().map(|o| Subject::Org(o.clone())))
+            .filter_map(|s| u.subjects.get(&s))
+            .collect()
+    };
+    for i in &v.partial {
+        let iu = *i as usize;
+        if class.codes[iu] != 0 || class.vb_in[iu] {
+            continue;
+        }
+        let below = match &p.tenant {
+            Some(t) => {
+                if !tenant_reach.contains_key(t) {
+                    tenant_reach.insert(t.clone(), Reach::of(&app.store, p)?);
+                }
+                tenant_reach[t].path.contains(&u.ids[iu])
             }
-            let below = match &p.tenant {
-                Some(t) => {
-                    if !tenant_reach.contains_key(t) {
-                        tenant_reach.insert(t.clone(), Reach::of(&app.store, &p)?);
-                    }
-                    tenant_reach[t].path.contains(&u.ids[iu])
-                }
-                None => v
-                    .below
-                    .get(i)
-                    .is_some_and(|ss| mine.iter().any(|s| ss.contains(s))),
-            };
-            if below {
-                let code = if_path_per_class[c as usize].get(i).copied().unwrap_or(0);
-                if code != 0 {
-                    over.push((*i, code));
-                }
+            None => v
+                .below
+                .get(i)
+                .is_some_and(|ss| mine.iter().any(|s| ss.contains(s))),
+        };
+        if below {
+            let code = class.if_path.get(i).copied().unwrap_or(0);
+            if code != 0 {
+                over.push((*i, code));
             }
         }
-        over.sort();
-        out.users.push((c, over));
     }
-    Ok(out)
+    over.sort();
+    Ok(over)
 }
 
 impl StateView {
