@@ -121,27 +121,29 @@ fn written(db: &Path) -> usize {
     })
 }
 
-/// A load started in the background (`treeward --db DB --as own ARGS…`).
-fn start(db: &Path, args: &[&str]) -> Child {
+/// A load started in the background (`treeward --db DB --as own ARGS…`),
+/// its messages written to `errors`.
+fn start(db: &Path, args: &[&str], errors: &Path) -> Child {
     command(db, "own")
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(errors).unwrap())
         .spawn()
         .unwrap()
 }
 
-/// Kills `child` with SIGKILL after `ms`; whether it had ended by itself.
-fn kill_after(mut child: Child, ms: u64) -> bool {
+/// Kills `child` with SIGKILL after `ms`; how it ended, if it had ended
+/// by itself.
+fn kill_after(mut child: Child, ms: u64) -> Option<std::process::ExitStatus> {
     let until = Instant::now() + Duration::from_millis(ms);
     while Instant::now() < until {
-        if child.try_wait().unwrap().is_some() {
-            return true;
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let ended = child.try_wait().unwrap().is_some();
+    let ended = child.try_wait().unwrap();
     let _ = child.kill();
     let _ = child.wait();
     ended
@@ -357,7 +359,8 @@ fn kill_and_check(t: &tempfile::TempDir, kind: &str, when: Kill, round: usize) -
     let db = fresh(t, &format!("{kind}{round}"), "loads");
     let args = big_load(kind, &db);
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = start(&db, &a);
+    let errors = t.path().join(format!("{kind}{round}.stderr"));
+    let mut child = start(&db, &a, &errors);
     let ms = match when {
         Kill::After(ms) => ms,
         Kill::Filling(ms) => {
@@ -367,12 +370,14 @@ fn kill_and_check(t: &tempfile::TempDir, kind: &str, when: Kill, round: usize) -
     };
     let ended = kill_after(child, ms);
     settled(&db);
-    if ended {
+    if let Some(status) = ended {
         // Done before the kill: a whole account.
-        assert!(
-            tw(&db, "own", &["tree", "/"]).ok(),
-            "{kind}: a finished load opens"
-        );
+        let said = std::fs::read_to_string(&errors).unwrap_or_default();
+        assert!(status.success(), "{kind} ended by itself, failing: {said}");
+        // (`ws ls`, not a `tree` of the whole account: on a loaded machine
+        // the database may take longer than a command's 30 s to walk it.)
+        let r = tw(&db, "own", &["ws", "ls"]);
+        assert!(r.ok(), "{kind}: a finished load opens: {}", r.err());
         return None;
     }
     let what = format!("{kind} killed ({when:?})");
@@ -427,7 +432,7 @@ fn item6_a_killed_gen_leaves_the_store_marked_incomplete() {
     let db = fresh(&t, "store", "killedgen");
     let args = big_load("gen", &db);
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    let child = start(&db, &a);
+    let child = start(&db, &a, &t.path().join("gen.stderr"));
     // Until it has written records: while it runs, it is being filled.
     let started = Instant::now();
     let mut running = None;
@@ -440,7 +445,10 @@ fn item6_a_killed_gen_leaves_the_store_marked_incomplete() {
     }
     let r = running.expect("a gen under way is said to be under way");
     assert_eq!(r.code, Some(6), "{}", r.err());
-    assert!(!kill_after(child, 0), "the gen ended before it was killed");
+    assert!(
+        kill_after(child, 0).is_none(),
+        "the gen ended before it was killed"
+    );
     settled(&db);
     assert!(
         written(&db) > 0,
