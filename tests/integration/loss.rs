@@ -503,7 +503,7 @@ fn item5_a_repair_reports_exactly_what_it_lost() {
             let _ = fs::remove_dir_all(&copy);
         }
     }
-    println!("loss: {salvaged} repairs checked against the truth ({lossy} lost records; {told} kinds told one by one, {names} names of lost records), {intact} intact, {unreadable} unreadable");
+    println!("loss: {salvaged} repairs checked against the truth ({lossy} of them lost records; {told} kinds told one by one, {names} names of lost records), {intact} intact, {unreadable} unreadable");
     assert!(salvaged > 0, "no damage needed a repair");
     assert!(
         lossy == 0 || told > 0,
