@@ -44,7 +44,7 @@ impl Env {
         let store = store_dir(db)?;
         let (store_label, default_socket) = match postgres_of(&store) {
             Some(url) => {
-                let c = crate::store::pg_kv::config_of(url)?;
+                let c = crate::store::pg_kv::config_of(url)?.config;
                 (crate::store::pg_kv::shown(&c), database_socket(&c))
             }
             None => (store.display().to_string(), store.join(SOCKET_FILE)),

@@ -22,9 +22,8 @@ use std::time::Duration;
 
 use tokio_postgres::config::Host;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{
-    AsyncMessage, Config, NoTls, Row, SimpleQueryMessage, Statement, ToStatement,
-};
+use tokio_postgres::{AsyncMessage, Config, Row, SimpleQueryMessage, Statement, ToStatement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// A database call's failure.
 #[derive(Debug)]
@@ -90,7 +89,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, DbError> {
 
 impl Client {
     /// Connects to the first host of `config` that accepts (see the module).
-    pub fn connect(config: &Config) -> Result<Client, DbError> {
+    pub fn connect(config: &Config, tls: &MakeRustlsConnect) -> Result<Client, DbError> {
         let rt = runtime()?;
         let hosts = config.get_hosts().len().max(config.get_hostaddrs().len());
         let per_host = config
@@ -102,7 +101,7 @@ impl Client {
             let one = single_host(config, i);
             let limit = per_host.min(crate::deadline::call_limit());
             let attempt =
-                rt.block_on(async { tokio::time::timeout(limit, one.connect(NoTls)).await });
+                rt.block_on(async { tokio::time::timeout(limit, one.connect(tls.clone())).await });
             match attempt {
                 Ok(Ok((client, connection))) => {
                     let notes = Arc::new(Mutex::new(Notes::default()));
@@ -271,13 +270,11 @@ fn timed<T>(
 
 /// Drives the connection (on the client's runtime, while a call waits),
 /// keeping the notifications it brings.
-async fn drive(
-    mut connection: tokio_postgres::Connection<
-        tokio_postgres::Socket,
-        tokio_postgres::tls::NoTlsStream,
-    >,
-    notes: Arc<Mutex<Notes>>,
-) {
+async fn drive<S, T>(mut connection: tokio_postgres::Connection<S, T>, notes: Arc<Mutex<Notes>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     loop {
         let m = std::future::poll_fn(|cx| connection.poll_message(cx)).await;
         let mut n = notes.lock().unwrap_or_else(|e| e.into_inner());

@@ -127,6 +127,7 @@ thread_local! {
 pub struct PgKv {
     id: u64,
     config: Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// How the database is named in messages (no password).
     shown: String,
     pool: Mutex<Vec<Conn>>,
@@ -307,7 +308,8 @@ pub fn shown(config: &Config) -> String {
 /// Parses a connection string, filling what libpq would take from the
 /// environment (`PGUSER`, `PGHOST`, `PGPORT`, `PGDATABASE`, `PGPASSWORD`)
 /// and the password file (`PGPASSFILE`, else `~/.pgpass`).
-pub fn config_of(s: &str) -> Result<Config> {
+pub fn config_of(s: &str) -> Result<Target> {
+    let (s, tls) = super::pg_tls::take(s)?;
     // libpq's name for the count of unanswered keepalives, as this client reads it.
     let s = s.replace("keepalives_count=", "keepalives_retries=");
     let mut c: Config = s.parse().map_err(|_| {
@@ -355,8 +357,16 @@ pub fn config_of(s: &str) -> Result<Config> {
         }
     }
     c.application_name("treeward");
+    c.ssl_mode(tls.mode.client_mode());
     with_link_defaults(&mut c, &s);
-    Ok(c)
+    Ok(Target { config: c, tls })
+}
+
+/// A database to connect to: the client's settings, and TLS as libpq's
+/// settings of the string say (`store::pg_tls`).
+pub struct Target {
+    pub config: Config,
+    pub tls: super::pg_tls::Settings,
 }
 
 /// What the connection string leaves out of connecting and of TCP
@@ -438,10 +448,13 @@ fn split_passfile_line(line: &str) -> Vec<String> {
 impl PgKv {
     /// Connects, creates the tables in an empty database, and refuses a
     /// database of another application or of a newer treeward (exit 6).
-    pub fn open(config: Config) -> Result<PgKv> {
+    pub fn open(target: Target) -> Result<PgKv> {
+        let config = target.config;
         let kv = PgKv {
             id: NEXT_ID.fetch_add(1, Ordering::SeqCst),
             shown: shown(&config),
+            tls: super::pg_tls::connector(&target.tls)
+                .map_err(|e| Error::unavailable(format!("{}: {}", shown(&config), e.message)))?,
             config,
             pool: Mutex::new(Vec::new()),
             limit: std::sync::Arc::new(Limit {
@@ -466,7 +479,7 @@ impl PgKv {
     }
 
     fn connect(&self) -> Result<Client> {
-        let c = Client::connect(&self.config).map_err(|e| self.failed(&e))?;
+        let c = Client::connect(&self.config, &self.tls).map_err(|e| self.failed(&e))?;
         self.link_back();
         Ok(c)
     }
@@ -548,12 +561,11 @@ impl PgKv {
                     "the database asks for a password and none was given (URL, PGPASSWORD or .pgpass)"
                         .to_string()
                 } else {
-                    format!(
-                        "cannot reach the database ({})",
-                        std::error::Error::source(e)
-                            .map(|s| s.to_string())
-                            .unwrap_or(text)
-                    )
+                    let cause = std::error::Error::source(e)
+                        .map(|s| s.to_string())
+                        .unwrap_or(text);
+                    super::pg_tls::refusal(&cause)
+                        .unwrap_or_else(|| format!("cannot reach the database ({cause})"))
                 }
             }
         };

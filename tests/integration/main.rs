@@ -39,6 +39,7 @@ mod hostile;
 mod loads;
 mod loss;
 mod model;
+mod pg_tls;
 mod postgres;
 mod privacy;
 mod props;

@@ -311,3 +311,64 @@ impl Cluster {
         }
     }
 }
+
+/// A private cluster that serves TLS with the server certificate `cert` and
+/// its `key` (PEM), and lets `certuser` log in over TLS by a client
+/// certificate signed by `ca` (`hostssl … cert`; everyone else by password
+/// as usual). `None` where PostgreSQL is not installed or the tests were
+/// given a server of their own.
+pub fn tls_cluster(cert: &str, key: &str, ca: &str) -> Option<Cluster> {
+    if std::env::var_os("TREEWARD_TEST_PG").is_some() {
+        println!("skipped: the tests were given a server ($TREEWARD_TEST_PG); its settings are not ours to change");
+        return None;
+    }
+    let Some(bin) = pg_bin() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL is not installed, and CI must test the database store (.ci/run installs it)"
+        );
+        println!("skipped: PostgreSQL is not installed here");
+        return None;
+    };
+    let run_as = os_user();
+    let dir = owned_tempdir("twpgtls", &run_as);
+    let data = initdb(&bin, &run_as, dir.path());
+    for (name, text) in [("server.crt", cert), ("server.key", key), ("ca.crt", ca)] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        give(&run_as, &p);
+    }
+    let hba = data.join("pg_hba.conf");
+    let old = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(
+        &hba,
+        format!("hostssl all certuser 127.0.0.1/32 cert\n{old}"),
+    )
+    .unwrap();
+    let port = free_port();
+    let d = dir.path().display();
+    pg_start(
+        &bin,
+        &run_as,
+        &data,
+        port,
+        dir.path(),
+        &format!(
+            "-c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key -c ssl_ca_file={d}/ca.crt"
+        ),
+    );
+    let c = Cluster {
+        base: format!("postgresql://postgres:{PASSWORD}@127.0.0.1:{port}"),
+        port,
+        dir: Some(dir),
+        bin,
+        run_as,
+        private: true,
+    };
+    let admin = format!("{}/postgres", c.base);
+    c.sql(&admin, "CREATE ROLE certuser LOGIN");
+    c.sql(&admin, "CREATE DATABASE certdb OWNER certuser");
+    Some(c)
+}

@@ -1,0 +1,187 @@
+//! TLS to the database as libpq does it (issue 24, item 3): a private
+//! cluster with `ssl=on` and a certificate authority this test makes.
+//! `verify-full` with the right authority works; with another authority, or
+//! a host name the certificate is not made out to, it is refused in one line
+//! (exit 6); `verify-ca` checks the authority and not the name; `require`
+//! encrypts without checking; a client certificate logs in where the server
+//! asks for one, and a key file others can read is refused as libpq refuses
+//! it. `require` against a server without TLS is refused.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+
+use crate::common::pg;
+use crate::common::trust_util::{command, run_with_timeout, Run, TIMEOUT};
+
+/// An authority: its certificate (PEM) and what signs with it.
+struct Authority {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl Authority {
+    fn new(name: &str) -> Authority {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        Authority { issuer }
+    }
+
+    fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// A certificate for `names` with common name `cn`: (cert, key) in PEM.
+    fn sign(&self, names: &[&str], cn: &str) -> (String, String) {
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let mut params = CertificateParams::new(names).unwrap();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+}
+
+/// The files a client is given, in a directory that is also its `HOME`
+/// (so no `~/.postgresql` of the machine's is read).
+struct Client {
+    home: tempfile::TempDir,
+}
+
+impl Client {
+    fn file(&self, name: &str, text: &str, mode: u32) -> PathBuf {
+        let p = self.home.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        p
+    }
+
+    /// `treeward --db URL --as own ARGS…` with this client's `HOME`.
+    fn run(&self, url: &str, args: &[&str]) -> Run {
+        let mut c = command(Path::new(url), "own");
+        c.env("HOME", self.home.path())
+            .env_remove("PGSSLMODE")
+            .env_remove("PGSSLROOTCERT")
+            .args(args);
+        run_with_timeout(c, TIMEOUT)
+    }
+}
+
+/// A refusal: exit 6 and one line that says why.
+fn refused(r: &Run, why: &str, what: &str) {
+    let err = r.err();
+    assert_eq!(r.code, Some(6), "{what}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{what}: one line: {err}");
+    assert!(err.contains(why), "{what}: says {why:?}: {err}");
+    assert!(!err.contains(pg::PASSWORD), "{what}: no password: {err}");
+}
+
+#[test]
+fn tls_verify_full_verify_ca_require_and_client_certificates_as_libpq() {
+    let ca = Authority::new("treeward test authority");
+    let other = Authority::new("another authority");
+    let (server_cert, server_key) = ca.sign(&["localhost"], "localhost");
+    let Some(cluster) = pg::tls_cluster(&server_cert, &server_key, &ca.pem()) else {
+        return;
+    };
+    let client = Client {
+        home: tempfile::tempdir().unwrap(),
+    };
+    let root = client.file("ca.pem", &ca.pem(), 0o644);
+    let wrong = client.file("other.pem", &other.pem(), 0o644);
+    let port = cluster.port;
+    let pw = pg::PASSWORD;
+    let url = |host: &str, mode: &str, rootcert: &Path| {
+        format!(
+            "postgresql://postgres:{pw}@{host}:{port}/postgres?sslmode={mode}&sslrootcert={}",
+            rootcert.display()
+        )
+    };
+
+    // verify-full with the authority that signed the server's certificate.
+    let good = url("localhost", "verify-full", &root);
+    let r = client.run(&good, &["init", "--owner", "own"]);
+    assert!(r.ok(), "verify-full with the right authority: {}", r.err());
+    let r = client.run(&good, &["ws", "ls"]);
+    assert!(
+        r.ok() && r.out().contains("Default Workspace"),
+        "{}",
+        r.err()
+    );
+
+    // Another authority: refused, whatever the mode that checks it.
+    for mode in ["verify-full", "verify-ca"] {
+        let r = client.run(&url("localhost", mode, &wrong), &["ws", "ls"]);
+        refused(&r, "certificate", &format!("{mode} with another authority"));
+        eprintln!("{mode} with another authority: {}", r.err().trim_end());
+    }
+    // A host name the certificate is not made out to: verify-full refuses,
+    // verify-ca (the authority only) connects.
+    let r = client.run(&url("127.0.0.1", "verify-full", &root), &["ws", "ls"]);
+    refused(
+        &r,
+        "certificate",
+        "verify-full to a name not on the certificate",
+    );
+    eprintln!("verify-full, another name: {}", r.err().trim_end());
+    let r = client.run(&url("127.0.0.1", "verify-ca", &root), &["ws", "ls"]);
+    assert!(r.ok(), "verify-ca ignores the name: {}", r.err());
+    // verify-full without the authorities' file named or at home: refused.
+    let none = format!("postgresql://postgres:{pw}@localhost:{port}/postgres?sslmode=verify-full");
+    let r = client.run(&none, &["ws", "ls"]);
+    refused(&r, "sslrootcert", "verify-full with no root file");
+    // require: encrypted, nothing checked (no root file at home).
+    let require = format!("postgresql://postgres:{pw}@127.0.0.1:{port}/postgres?sslmode=require");
+    let r = client.run(&require, &["ws", "ls"]);
+    assert!(r.ok(), "require: {}", r.err());
+    // The key=value form says the same.
+    let words = format!(
+        "host=localhost port={port} user=postgres password={pw} dbname=postgres sslmode=verify-full sslrootcert='{}'",
+        root.display()
+    );
+    let r = client.run(&words, &["ws", "ls"]);
+    assert!(r.ok(), "key=value words: {}", r.err());
+
+    // A client certificate where the server asks for one (certuser: cert).
+    let (cert, key) = ca.sign(&[], "certuser");
+    let cert = client.file("client.crt", &cert, 0o644);
+    let key_path = client.file("client.key", &key, 0o600);
+    let by_cert = format!(
+        "postgresql://certuser@localhost:{port}/certdb?sslmode=verify-full&sslrootcert={}&sslcert={}&sslkey={}",
+        root.display(),
+        cert.display(),
+        key_path.display()
+    );
+    let r = client.run(&by_cert, &["init", "--owner", "own"]);
+    assert!(r.ok(), "a client certificate: {}", r.err());
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = client.run(&by_cert, &["ws", "ls"]);
+    refused(&r, "group or world access", "a key file others can read");
+}
+
+/// `require` against a server that does not speak TLS is refused in one
+/// line; `prefer` (the default) connects without it.
+#[test]
+fn tls_require_against_a_server_without_tls_is_refused() {
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    if cluster.port == 0 {
+        return; // a server of the caller's: whether it speaks TLS is unknown
+    }
+    let client = Client {
+        home: tempfile::tempdir().unwrap(),
+    };
+    let db = cluster.database("tlsnone");
+    let r = client.run(
+        &format!("{db}?sslmode=require"),
+        &["init", "--owner", "own"],
+    );
+    assert_eq!(r.code, Some(6), "{}", r.err());
+    assert_eq!(r.err().trim_end().lines().count(), 1, "{}", r.err());
+    assert!(!r.err().contains(pg::PASSWORD), "{}", r.err());
+    let r = client.run(&format!("{db}?sslmode=prefer"), &["init", "--owner", "own"]);
+    assert!(r.ok(), "prefer: {}", r.err());
+}
