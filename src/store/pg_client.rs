@@ -98,7 +98,13 @@ impl Client {
             .unwrap_or(Duration::from_secs(10));
         let mut last = None;
         for i in 0..hosts.max(1) {
-            let one = single_host(config, i);
+            let mut one = single_host(config, i);
+            if one.get_password().is_none() {
+                // libpq's password file, for this host.
+                if let Some(p) = super::pg_pass::password_for(&one) {
+                    one.password(p);
+                }
+            }
             let limit = per_host.min(crate::deadline::call_limit());
             let attempt =
                 rt.block_on(async { tokio::time::timeout(limit, one.connect(tls.clone())).await });

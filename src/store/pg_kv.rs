@@ -306,8 +306,9 @@ pub fn shown(config: &Config) -> String {
 }
 
 /// Parses a connection string, filling what libpq would take from the
-/// environment (`PGUSER`, `PGHOST`, `PGPORT`, `PGDATABASE`, `PGPASSWORD`)
-/// and the password file (`PGPASSFILE`, else `~/.pgpass`).
+/// environment (`PGUSER`, `PGHOST`, `PGPORT`, `PGDATABASE`, `PGPASSWORD`);
+/// the password file (`PGPASSFILE`, else `~/.pgpass`) is read for each host
+/// as it is tried.
 pub fn config_of(s: &str) -> Result<Target> {
     let (s, tls) = super::pg_tls::take(s)?;
     // libpq's name for the count of unanswered keepalives, as this client reads it.
@@ -352,7 +353,8 @@ pub fn config_of(s: &str) -> Result<Target> {
         c.dbname(&db);
     }
     if c.get_password().is_none() {
-        if let Some(p) = var("PGPASSWORD").or_else(|| from_passfile(&c)) {
+        // The password file is read per host as each is tried (`store::pg_pass`).
+        if let Some(p) = var("PGPASSWORD") {
             c.password(p);
         }
     }
@@ -389,60 +391,6 @@ fn with_link_defaults(c: &mut Config, given: &str) {
     if c.get_keepalives_retries().is_none() {
         c.keepalives_retries(3);
     }
-}
-
-/// The password for this connection in the password file, as libpq reads it
-/// (`host:port:database:user:password`, `*` matching anything).
-fn from_passfile(c: &Config) -> Option<String> {
-    let path = std::env::var_os("PGPASSFILE")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pgpass")))?;
-    let text = std::fs::read_to_string(path).ok()?;
-    let host = match c.get_hosts().first()? {
-        tokio_postgres::config::Host::Tcp(h) => h.clone(),
-        tokio_postgres::config::Host::Unix(_) => "localhost".into(),
-    };
-    let port = c.get_ports().first().copied().unwrap_or(5432).to_string();
-    let want = [
-        host.as_str(),
-        port.as_str(),
-        c.get_dbname().unwrap_or(""),
-        c.get_user().unwrap_or(""),
-    ];
-    for line in text.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let fields = split_passfile_line(line);
-        if fields.len() != 5 {
-            continue;
-        }
-        if fields[..4]
-            .iter()
-            .zip(want.iter())
-            .all(|(f, w)| f == "*" || f == w)
-        {
-            return Some(fields[4].clone());
-        }
-    }
-    None
-}
-
-fn split_passfile_line(line: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut chars = line.chars();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    out.last_mut().unwrap().push(n);
-                }
-            }
-            ':' => out.push(String::new()),
-            c => out.last_mut().unwrap().push(c),
-        }
-    }
-    out
 }
 
 impl PgKv {
@@ -557,13 +505,15 @@ impl PgKv {
             None => {
                 // Connection errors: the cause, never the configuration.
                 let text = e.to_string();
-                if text.contains("password") {
-                    "the database asks for a password and none was given (URL, PGPASSWORD or .pgpass)"
-                        .to_string()
+                let cause = std::error::Error::source(e)
+                    .map(|s| s.to_string())
+                    .unwrap_or(text.clone());
+                if text.contains("password") || cause == "password missing" {
+                    let note = super::pg_pass::refused()
+                        .map(|r| format!("; {r}"))
+                        .unwrap_or_default();
+                    format!("the database asks for a password and none was given (URL, PGPASSWORD or .pgpass){note}")
                 } else {
-                    let cause = std::error::Error::source(e)
-                        .map(|s| s.to_string())
-                        .unwrap_or(text);
                     super::pg_tls::refusal(&cause)
                         .unwrap_or_else(|| format!("cannot reach the database ({cause})"))
                 }

@@ -39,7 +39,7 @@ mod hostile;
 mod loads;
 mod loss;
 mod model;
-mod pg_tls;
+mod pg_connect;
 mod postgres;
 mod privacy;
 mod props;

@@ -1,4 +1,6 @@
-//! TLS to the database as libpq does it (issue 24, item 3): a private
+//! Connecting to the database as libpq does (issue 24, items 3 and 4).
+//!
+//! TLS: a private
 //! cluster with `ssl=on` and a certificate authority this test makes.
 //! `verify-full` with the right authority works; with another authority, or
 //! a host name the certificate is not made out to, it is refused in one line
@@ -6,6 +8,10 @@
 //! encrypts without checking; a client certificate logs in where the server
 //! asks for one, and a key file others can read is refused as libpq refuses
 //! it. `require` against a server without TLS is refused.
+//!
+//! The password file: read for each host of a multi-host string as it is
+//! tried; a file group or others may read is not read, and the refusal
+//! says so.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -184,4 +190,47 @@ fn tls_require_against_a_server_without_tls_is_refused() {
     assert!(!r.err().contains(pg::PASSWORD), "{}", r.err());
     let r = client.run(&format!("{db}?sslmode=prefer"), &["init", "--owner", "own"]);
     assert!(r.ok(), "prefer: {}", r.err());
+}
+
+/// `.pgpass` per host (libpq): the first host listed does not answer, the
+/// second is the test cluster, and only the second has a line in the file.
+/// A file others may read is not read, and the refusal names why.
+#[test]
+fn pgpass_is_read_for_each_host_and_not_when_others_can_read_it() {
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    if cluster.port == 0 {
+        return; // a server of the caller's: its hosts are not ours to list
+    }
+    let client = Client {
+        home: tempfile::tempdir().unwrap(),
+    };
+    let db = cluster.database("pgpass");
+    let name = db.rsplit('/').next().unwrap().to_string();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead); // nobody listens there now
+    let pass = client.file(
+        ".pgpass",
+        &format!(
+            "127.0.0.1:{}:{name}:postgres:{}\n",
+            cluster.port,
+            pg::PASSWORD
+        ),
+        0o600,
+    );
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{dead_port},127.0.0.1:{}/{name}",
+        cluster.port
+    );
+    let r = client.run(&url, &["init", "--owner", "own"]);
+    assert!(r.ok(), "the second host's line: {}", r.err());
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = client.run(&url, &["ws", "ls"]);
+    refused(
+        &r,
+        "group or world access",
+        "a password file others can read",
+    );
 }
