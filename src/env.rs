@@ -45,7 +45,8 @@ impl Env {
         let (store_label, default_socket) = match postgres_of(&store) {
             Some(url) => {
                 let c = crate::store::pg_kv::config_of(url)?.config;
-                (crate::store::pg_kv::shown(&c), database_socket(&c))
+                let socket = socket_from_env().unwrap_or_else(|| database_socket(&c));
+                (crate::store::pg_kv::shown(&c), socket)
             }
             None => (store.display().to_string(), store.join(SOCKET_FILE)),
         };
@@ -104,10 +105,30 @@ fn database_socket(c: &tokio_postgres::Config) -> PathBuf {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     format!("{:?}{:?}{:?}", c.get_hosts(), c.get_ports(), c.get_dbname()).hash(&mut h);
-    let dir = std::env::var_os("XDG_RUNTIME_DIR")
+    let name = format!("treeward-{:016x}.sock", h.finish());
+    let shared = Path::new(SHARED_RUN_DIR);
+    let dir = if shared.is_dir() {
+        shared.to_path_buf()
+    } else {
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir)
+    };
+    dir.join(name)
+}
+
+/// The directory the shipped unit makes for the server's socket
+/// (`RuntimeDirectory=treeward`), where every login's treeward looks first.
+pub const SHARED_RUN_DIR: &str = "/run/treeward";
+
+/// `$TREEWARD_SOCKET`: a database's server socket, where `serve` listens and
+/// every command looks, instead of the default (a command still opens the
+/// database itself when no server answers there; `--socket` does not). A
+/// directory store's socket stays in its directory.
+fn socket_from_env() -> Option<PathBuf> {
+    std::env::var_os("TREEWARD_SOCKET")
+        .filter(|s| !s.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    dir.join(format!("treeward-{:016x}.sock", h.finish()))
 }
 
 /// The store directory: `--db`, else `$TREEWARD_DB`, else the data directory.

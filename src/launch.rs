@@ -51,7 +51,20 @@ fn reach(env: &Env, creates: bool) -> Result<Reached> {
         if let Some(c) = client::probe(&env.socket, patience().min(client::HANDSHAKE_WAIT))? {
             return Ok(Reached::Holder(c));
         }
-        return Ok(Reached::Opened(Box::new(App::open_postgres(url)?)));
+        return match App::open_postgres(url) {
+            Ok(app) => Ok(Reached::Opened(Box::new(app))),
+            // Say where the server was looked for: a login without the
+            // database's credentials goes through it (issue 24 #5).
+            Err(mut e) if e.outcome == crate::domain::Outcome::Unavailable => {
+                e.message = format!(
+                    "{}; no treeward serve answered on {} (--socket or $TREEWARD_SOCKET names another)",
+                    e.message,
+                    crate::domain::text::escape(&env.socket.display().to_string())
+                );
+                Err(e)
+            }
+            Err(e) => Err(e),
+        };
     }
     let started = Instant::now();
     let mut pause = Duration::from_millis(2);

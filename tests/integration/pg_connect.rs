@@ -234,3 +234,116 @@ fn pgpass_is_read_for_each_host_and_not_when_others_can_read_it() {
         "a password file others can read",
     );
 }
+
+/// The OS user a test's server runs as (not root, not the cluster's).
+const SERVICE_USER: &str = "treeward-svc";
+
+/// `SERVICE_USER`, created when missing; `None` unless the tests run as root.
+fn service_user() -> Option<nix::unistd::User> {
+    if !nix::unistd::getuid().is_root() {
+        println!("skipped: serving as another OS user needs root");
+        return None;
+    }
+    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _g = CREATING.lock().unwrap_or_else(|e| e.into_inner());
+    if nix::unistd::User::from_name(SERVICE_USER)
+        .unwrap()
+        .is_none()
+    {
+        let ok = std::process::Command::new("useradd")
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVICE_USER,
+            ])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot create the OS user {SERVICE_USER}");
+    }
+    nix::unistd::User::from_name(SERVICE_USER).unwrap()
+}
+
+/// Issue 24 #5: `serve` runs as the service account (it alone has the
+/// database's password); another login's treeward, with no `--socket` and
+/// no credentials, finds it where every login looks (`$TREEWARD_SOCKET`,
+/// set alike for both, as the unit and a profile script would) and acts as
+/// itself, the identity the kernel gives. With no server answering, the
+/// refusal names the socket it looked for.
+#[test]
+fn a_server_run_by_one_login_is_found_by_another_without_socket_options() {
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    let Some(svc) = service_user() else { return };
+    if cluster.port == 0 {
+        return;
+    }
+    let with_password = cluster.database("logins");
+    let name = with_password.rsplit('/').next().unwrap().to_string();
+    let without = format!("postgresql://postgres@127.0.0.1:{}/{name}", cluster.port);
+    let run = tempfile::tempdir().unwrap();
+    nix::unistd::chown(run.path(), Some(svc.uid), Some(svc.gid)).unwrap();
+    let socket = run.path().join("treeward.sock");
+    let home = tempfile::tempdir().unwrap();
+    let as_root = |args: &[&str]| {
+        let mut c = crate::common::bare();
+        c.env("TREEWARD_DB", &without)
+            .env("TREEWARD_SOCKET", &socket)
+            .env("HOME", home.path())
+            .env_remove("PGPASSWORD")
+            .args(args);
+        run_with_timeout(c, TIMEOUT)
+    };
+    // No server yet: the credentials are missing, and the socket is named.
+    let r = as_root(&["ws", "ls"]);
+    refused(&r, &socket.display().to_string(), "no server answering");
+    // The account: root owns it (made with the password, directly).
+    let mut init = crate::common::bare();
+    init.args([
+        "--db",
+        &with_password,
+        "--as",
+        "root",
+        "init",
+        "--owner",
+        "root",
+    ]);
+    assert!(run_with_timeout(init, TIMEOUT).ok());
+    let mut serve = std::process::Command::new("runuser");
+    serve
+        .args(["-u", SERVICE_USER, "--"])
+        .arg(crate::common::BIN)
+        .arg("serve")
+        .env("TREEWARD_DB", &with_password)
+        .env("TREEWARD_SOCKET", &socket)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let server = Stopped(serve.spawn().unwrap());
+    let started = std::time::Instant::now();
+    while !socket.exists() {
+        assert!(started.elapsed() < TIMEOUT, "serve made no socket");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let r = as_root(&["mkdir", "/Default Workspace/team/Made by root"]);
+    assert!(r.ok(), "through the service's server: {}", r.err());
+    let r = as_root(&["--json", "log"]);
+    assert!(r.ok(), "{}", r.err());
+    let log: serde_json::Value = serde_json::from_str(&r.out()).unwrap();
+    let last = log.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["actor"], "root", "acts as itself: {last}");
+    assert_eq!(last["action"], "mkdir", "{last}");
+    drop(server);
+}
+
+/// A child process killed and reaped when dropped (a failing test leaves no server).
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
