@@ -256,6 +256,7 @@ fn main() {
 /// server answers), per request (a new session: one look at the
 /// generation first), and cold (the cache emptied before each check).
 fn bench_postgres(url: &str, spec: &GenSpec, sizes: &Sizes) {
+    treeward::store::pg_migrate::migrate(url, false).expect("TREEWARD_BENCH_PG: migrate");
     let app = App::open_postgres(url).expect("TREEWARD_BENCH_PG: an empty database");
     let t = Instant::now();
     let sum = app.generate("own", spec, &mut |_, _| {}).unwrap();

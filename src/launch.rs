@@ -248,6 +248,25 @@ pub fn main() -> i32 {
     match inv {
         Invocation::Ui => ui(&env),
         Invocation::Serve => serve(&env),
+        Invocation::Migrate { dry_run } => {
+            let out = match env.postgres() {
+                Some(url) => crate::store::pg_migrate::migrate(url, dry_run).map(|lines| {
+                    for l in lines {
+                        println!("{l}");
+                    }
+                }),
+                None => Err(Error::invalid(
+                    "migrate is for a database store (--db postgresql://…); a directory store is brought up to date when it is opened",
+                )),
+            };
+            match out {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("{e}");
+                    e.outcome.exit_code()
+                }
+            }
+        }
         Invocation::Watch { since } => {
             let c = if env.socket_given {
                 Client::connect(&env.socket).map(Some)

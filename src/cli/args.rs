@@ -573,6 +573,14 @@ pub enum Cmd {
         #[arg(long, help = CLEAR_INCOMPLETE)]
         clear_incomplete: bool,
     },
+    /// Make or bring up to date a database store's tables (as a role that
+    /// may create tables; every other command creates and alters nothing)
+    #[command(after_help = examples!("treeward --db postgresql://treeward_admin@db1/treeward migrate", "treeward --db postgresql://treeward_admin@db1/treeward migrate --dry-run"))]
+    Migrate {
+        /// Say which migrations would be applied, and change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Serve the store to several users at once over a Unix socket (--socket)
     #[command(after_help = examples!("treeward serve", "treeward serve --socket /run/treeward/treeward.sock"))]
     Serve,

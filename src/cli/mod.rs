@@ -154,6 +154,8 @@ pub enum Invocation {
     Ui,
     /// `serve`: hold the store and answer on its socket until stopped.
     Serve,
+    /// `migrate [--dry-run]`: a database's schema made or brought up to date.
+    Migrate { dry_run: bool },
     /// `watch`: print every change the holder of the store commits (after
     /// those after `since`, from the log).
     Watch { since: Option<u64> },
@@ -228,6 +230,11 @@ fn roles_of(words: &[String]) -> Result<Vec<Role>> {
 /// and written here, on the caller's side (also when another process holds
 /// the store); paths are made absolute for the same reason.
 pub fn invocation(cmd: Cmd, dry_run: bool) -> Result<Invocation> {
+    if let Cmd::Migrate { dry_run: asked } = cmd {
+        return Ok(Invocation::Migrate {
+            dry_run: dry_run || asked,
+        });
+    }
     let inv = invocation_of(cmd)?;
     if !dry_run {
         return Ok(inv);

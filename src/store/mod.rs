@@ -12,6 +12,7 @@ pub use open::require_existing;
 pub mod overlay;
 pub mod pg_client;
 pub mod pg_kv;
+pub mod pg_migrate;
 pub mod pg_pass;
 pub mod pg_tls;
 pub mod salvage;

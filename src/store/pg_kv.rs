@@ -235,7 +235,7 @@ WITH RECURSIVE walk(i, pfx, n) AS (
 SELECT i, n FROM walk WHERE i > 0 ORDER BY i";
 
 /// The advisory lock held while treeward's tables are made ("twmg").
-const MIGRATE_LOCK: i64 = 0x7477_6d67;
+pub(crate) const MIGRATE_LOCK: i64 = 0x7477_6d67;
 
 /// The advisory lock a load holds while it fills the database ("twld").
 const LOAD_LOCK: i64 = 0x7477_6c64;
@@ -416,7 +416,7 @@ impl PgKv {
             notify: std::sync::atomic::AtomicBool::new(true),
         };
         let mut c = kv.take()?;
-        kv.migrate(&mut c)?;
+        kv.check_schema(&mut c)?;
         kv.put_back(c);
         kv.link_state().reached = true;
         Ok(kv)
@@ -522,88 +522,51 @@ impl PgKv {
         Error::unavailable(format!("{}: {why}", self.shown))
     }
 
-    fn migrate(&self, c: &mut Client) -> Result<()> {
+    /// Checks the database's schema, changing nothing (only `treeward
+    /// migrate` makes or alters tables, `store::pg_migrate`): no tables yet,
+    /// a half-made schema or an older one say what to run; a newer one and
+    /// another application's tables are refused. Each is one line, exit 6.
+    fn check_schema(&self, c: &mut Client) -> Result<()> {
         let f = |e: DbError| self.failed(&e);
-        let ours = |c: &mut Client| -> std::result::Result<bool, DbError> {
-            Ok(
-                c.query_one("SELECT to_regclass('treeward_schema') IS NOT NULL", &[])?
-                    .get(0),
+        let row = c
+            .query_one(
+                "SELECT to_regclass('treeward_schema') IS NOT NULL,
+                        (SELECT count(*) FROM pg_catalog.pg_tables
+                          WHERE schemaname = current_schema() AND tablename NOT LIKE 'treeward\\_%')",
+                &[],
             )
-        };
-        if !ours(c).map_err(f)? {
-            self.create_tables(c)?;
-        }
-        let v: i32 = c
-            .query_one("SELECT version FROM treeward_schema", &[])
-            .map_err(f)?
-            .get(0);
-        if v > PG_SCHEMA_VERSION {
-            return Err(Error::unavailable(format!(
-                "{} was written by a newer treeward (database schema {v}; this build reads up to {PG_SCHEMA_VERSION})",
-                self.shown
-            )));
-        }
-        Ok(())
-    }
-
-    /// treeward's tables in an empty database, in one transaction, one
-    /// process at a time (an advisory lock; the next finds them made): two
-    /// processes opening a new database at once both succeed.
-    fn create_tables(&self, c: &mut Client) -> Result<()> {
-        let f = |e: DbError| self.failed(&e);
-        // A migration is a long job: it has a long job's time.
-        let _long = crate::deadline::extended(crate::deadline::long(), crate::deadline::LONG_VAR);
-        c.batch_execute("BEGIN").map_err(f)?;
-        let made = self.create_tables_in(c);
-        let end = if made.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = c.batch_execute(end).map_err(f);
-        made.and(ended)
-    }
-
-    fn create_tables_in(&self, c: &mut Client) -> Result<()> {
-        let f = |e: DbError| self.failed(&e);
-        c.query_one("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
             .map_err(f)?;
-        // Read through the statement's snapshot (not the catalog cache,
-        // which may not have heard yet of tables made while we waited).
-        let made: bool = c
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
-                  WHERE schemaname = current_schema() AND tablename = 'treeward_schema')",
-                &[],
-            )
-            .map_err(f)?
-            .get(0);
-        if made {
-            return Ok(());
-        }
-        let others: i64 = c
-            .query_one(
-                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
-                &[],
-            )
-            .map_err(f)?
-            .get(0);
-        if others > 0 {
+        let (ours, others): (bool, i64) = (row.get(0), row.get(1));
+        let run = |state: &str| {
+            Error::unavailable(format!(
+                "{} {state}: run `treeward migrate` (as a role that may create tables)",
+                self.shown
+            ))
+        };
+        if !ours && others > 0 {
             return Err(Error::unavailable(format!(
                 "{} is not a treeward store (it holds tables of another application)",
                 self.shown
             )));
         }
-        c.batch_execute(
-            "CREATE TABLE treeward_schema (one boolean PRIMARY KEY DEFAULT true CHECK (one), version integer NOT NULL);
-             CREATE TABLE treeward_kv (k bytea PRIMARY KEY, v bytea NOT NULL);
-             CREATE TABLE treeward_generation (one boolean PRIMARY KEY DEFAULT true CHECK (one), gen bigint NOT NULL);
-             CREATE TABLE treeward_changes (gen bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), keys bytea[] NOT NULL);
-             INSERT INTO treeward_generation (gen) VALUES (0);",
-        )
-        .map_err(f)?;
-        c.execute(
-            "INSERT INTO treeward_schema (version) VALUES ($1)",
-            &[&PG_SCHEMA_VERSION],
-        )
-        .map_err(f)?;
-        Ok(())
+        if !ours {
+            return Err(run("holds no treeward tables yet"));
+        }
+        let v: Option<i32> = c
+            .query_opt("SELECT version FROM treeward_schema", &[])
+            .map_err(f)?
+            .map(|r| r.get(0));
+        match v {
+            None => Err(run("has a half-made treeward schema (no version)")),
+            Some(v) if v > PG_SCHEMA_VERSION => Err(Error::unavailable(format!(
+                "{} was written by a newer treeward (database schema {v}; this build reads up to {PG_SCHEMA_VERSION})",
+                self.shown
+            ))),
+            Some(v) if v < PG_SCHEMA_VERSION => {
+                Err(run(&format!("has an older treeward schema ({v}; this build needs {PG_SCHEMA_VERSION})")))
+            }
+            Some(_) => Ok(()),
+        }
     }
 
     /// A connection: an idle one, a new one while fewer than

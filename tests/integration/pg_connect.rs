@@ -108,6 +108,8 @@ fn tls_verify_full_verify_ca_require_and_client_certificates_as_libpq() {
 
     // verify-full with the authority that signed the server's certificate.
     let good = url("localhost", "verify-full", &root);
+    let r = client.run(&good, &["migrate"]);
+    assert!(r.ok(), "migrate over verify-full: {}", r.err());
     let r = client.run(&good, &["init", "--owner", "own"]);
     assert!(r.ok(), "verify-full with the right authority: {}", r.err());
     let r = client.run(&good, &["ws", "ls"]);
@@ -160,6 +162,8 @@ fn tls_verify_full_verify_ca_require_and_client_certificates_as_libpq() {
         cert.display(),
         key_path.display()
     );
+    let r = client.run(&by_cert, &["migrate"]);
+    assert!(r.ok(), "migrate by a client certificate: {}", r.err());
     let r = client.run(&by_cert, &["init", "--owner", "own"]);
     assert!(r.ok(), "a client certificate: {}", r.err());
     std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -346,4 +350,109 @@ impl Drop for Stopped {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Issue 24 #2: only `treeward migrate` makes or alters tables. On an
+/// empty database every other command (a read-only `ls`, `init`, `doctor`)
+/// says what to run in one line, exit 6, and makes nothing; `migrate
+/// --dry-run` says what it would apply and changes nothing; six first
+/// `migrate`s at once all succeed (an advisory lock), and a half-made
+/// schema (tables without a version) is completed by `migrate`.
+#[test]
+fn only_migrate_makes_tables_and_concurrent_first_runs_are_safe() {
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    let client = Client {
+        home: tempfile::tempdir().unwrap(),
+    };
+    let db = cluster.unmigrated_database("migrate");
+    let tables = || -> i64 {
+        let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+        c.query_one(
+            "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    for args in [&["ls"][..], &["init", "--owner", "own"], &["doctor"]] {
+        let r = client.run(&db, args);
+        refused(
+            &r,
+            "run `treeward migrate`",
+            &format!("{args:?} on an empty database"),
+        );
+    }
+    let r = client.run(&db, &["migrate", "--dry-run"]);
+    assert!(
+        r.ok() && r.out().contains("would apply"),
+        "{}{}",
+        r.out(),
+        r.err()
+    );
+    assert_eq!(tables(), 0, "nothing is made before migrate");
+    let runs: Vec<_> = (0..6)
+        .map(|_| {
+            let mut c = command(Path::new(&db), "own");
+            c.env("HOME", client.home.path()).arg("migrate");
+            std::thread::spawn(move || run_with_timeout(c, TIMEOUT))
+        })
+        .collect();
+    for r in runs {
+        let r = r.join().unwrap();
+        assert!(r.ok(), "six first migrates at once: {}", r.err());
+    }
+    let r = client.run(&db, &["init", "--owner", "own"]);
+    assert!(r.ok(), "after migrate: {}", r.err());
+    let r = client.run(&db, &["migrate"]);
+    assert!(r.out().contains("up to date"), "{}", r.out());
+    // Half-made: the version row gone (as a crash between the tables and
+    // the version once left it).
+    cluster.sql(&db, "DELETE FROM treeward_schema");
+    let r = client.run(&db, &["ls"]);
+    refused(&r, "run `treeward migrate`", "a half-made schema");
+    let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    c.batch_execute("DELETE FROM treeward_migrations").unwrap();
+    let r = client.run(&db, &["migrate"]);
+    assert!(r.ok(), "migrate completes it: {}", r.err());
+    let r = client.run(&db, &["ws", "ls"]);
+    assert!(
+        r.ok() && r.out().contains("Default Workspace"),
+        "{}",
+        r.err()
+    );
+    runtime_role_without_ddl(cluster, &db, &client);
+}
+
+/// The README's grants for a runtime role without DDL rights: everything
+/// but `migrate` works as that role, and it can create no table.
+fn runtime_role_without_ddl(cluster: &pg::Cluster, db: &str, client: &Client) {
+    let name = db.rsplit('/').next().unwrap();
+    let role = format!("tw_rt_{}", std::process::id());
+    cluster.sql(
+        db,
+        &format!(
+            "CREATE ROLE {role} LOGIN PASSWORD 'rt-secret';
+             GRANT CONNECT, TEMPORARY ON DATABASE {name} TO {role};
+             GRANT USAGE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};"
+        ),
+    );
+    let url = format!(
+        "postgresql://{role}:rt-secret@127.0.0.1:{}/{name}",
+        cluster.port
+    );
+    for args in [
+        &["mkdir", "/Default Workspace/team/By the runtime role"][..],
+        &["ls", "/Default Workspace/team"],
+    ] {
+        let r = client.run(&url, args);
+        assert!(r.ok(), "{args:?} as a role without DDL rights: {}", r.err());
+    }
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    assert!(
+        c.batch_execute("CREATE TABLE sneaky (id int)").is_err(),
+        "the runtime role creates no table"
+    );
 }

@@ -183,7 +183,7 @@ fn bad_database_input_gives_one_exit_6_line_and_never_the_password() {
     let r = tw(&format!("{}/no_such_db", c.base), "root", &["ls"]);
     assert_one_line_6(&r, "no such database");
     // A database of another application.
-    let other = c.database("other");
+    let other = c.unmigrated_database("other");
     c.sql(&other, "CREATE TABLE invoices (id int PRIMARY KEY)");
     let r = tw(&other, "root", &["ls"]);
     assert_one_line_6(&r, "another application");

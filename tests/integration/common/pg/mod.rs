@@ -14,6 +14,13 @@ use std::sync::{Mutex, OnceLock};
 
 /// The password of the cluster's superuser (tests only).
 pub const PASSWORD: &str = "tw-test-secret-7f3a";
+/// `treeward migrate` on the database of `url`, as an administrator would
+/// run it before the first use (every other command makes no tables).
+pub fn migrated(url: &str) {
+    treeward::store::pg_migrate::migrate(url, false)
+        .unwrap_or_else(|e| panic!("migrate {url}: {e}"));
+}
+
 /// The unprivileged OS user the cluster runs as when the tests run as root.
 const OS_USER: &str = "treeward-pg";
 
@@ -280,6 +287,22 @@ impl Cluster {
 
     /// A new, empty database; returns its connection string.
     pub fn database(&self, tag: &str) -> String {
+        let _g = CREATING.lock().unwrap_or_else(|e| e.into_inner());
+        let name = format!(
+            "tw_{tag}_{}_{}",
+            std::process::id(),
+            NEXT_DB.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut c = postgres::Client::connect(&format!("{}/postgres", self.base), postgres::NoTls)
+            .expect("connect to the test cluster");
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let url = format!("{}/{name}", self.base);
+        migrated(&url);
+        url
+    }
+
+    /// A new database with no tables at all (`treeward migrate` not run).
+    pub fn unmigrated_database(&self, tag: &str) -> String {
         let _g = CREATING.lock().unwrap_or_else(|e| e.into_inner());
         let name = format!(
             "tw_{tag}_{}_{}",

@@ -103,6 +103,10 @@ impl Pair {
     pub fn create_database(&self, name: &str) {
         let mut c = postgres::Client::connect(&self.primary_url(), postgres::NoTls).unwrap();
         c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        super::migrated(&format!(
+            "postgresql://postgres:{PASSWORD}@127.0.0.1:{}/{name}",
+            self.primary_port
+        ));
     }
 
     fn wait_until_synchronous(&self) {
