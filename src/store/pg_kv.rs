@@ -30,12 +30,57 @@ pub const PG_SCHEMA_VERSION: i32 = 1;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Connections one process keeps to the database at most (its listener
-/// aside): a busy server waits for one rather than exhausting the server's
-/// `max_connections`. Each thread holds at most one while it waits.
+/// Connections one process keeps to the database at most by default (its
+/// listener aside): a busy server waits for one rather than exhausting the
+/// server's `max_connections`. Each thread holds at most one while it waits.
+/// `$TREEWARD_PG_MAX_CONNECTIONS` sets it.
 pub const MAX_CONNECTIONS: usize = 64;
-/// Idle connections kept for reuse.
+/// Idle connections kept for reuse by default (`$TREEWARD_PG_IDLE_CONNECTIONS`).
 const POOLED: usize = 16;
+
+/// The pool's sizes: at most this many connections, this many kept idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSizes {
+    pub max: usize,
+    pub idle: usize,
+}
+
+impl PoolSizes {
+    /// From `$TREEWARD_PG_MAX_CONNECTIONS` and `$TREEWARD_PG_IDLE_CONNECTIONS`
+    /// (a whole number each; the idle ones no more than the most).
+    pub fn from_env() -> Result<PoolSizes> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Self::of(
+            var("TREEWARD_PG_MAX_CONNECTIONS").as_deref(),
+            var("TREEWARD_PG_IDLE_CONNECTIONS").as_deref(),
+        )
+    }
+
+    fn of(max: Option<&str>, idle: Option<&str>) -> Result<PoolSizes> {
+        let number = |name: &str, v: Option<&str>, default: usize, least: usize| match v {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (least..=10_000).contains(n))
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "${name} must be a whole number from {least} to 10000 (it is {:?})",
+                        crate::domain::text::escape(v)
+                    ))
+                }),
+        };
+        let max = number("TREEWARD_PG_MAX_CONNECTIONS", max, MAX_CONNECTIONS, 1)?;
+        let idle = number("TREEWARD_PG_IDLE_CONNECTIONS", idle, POOLED.min(max), 0)?;
+        if idle > max {
+            return Err(Error::invalid(format!(
+                "$TREEWARD_PG_IDLE_CONNECTIONS ({idle}) is more than $TREEWARD_PG_MAX_CONNECTIONS ({max})"
+            )));
+        }
+        Ok(PoolSizes { max, idle })
+    }
+}
 
 struct Limit {
     live: Mutex<usize>,
@@ -127,6 +172,7 @@ thread_local! {
 pub struct PgKv {
     id: u64,
     config: Config,
+    sizes: PoolSizes,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// How the database is named in messages (no password).
     shown: String,
@@ -399,6 +445,7 @@ impl PgKv {
     pub fn open(target: Target) -> Result<PgKv> {
         let config = target.config;
         let kv = PgKv {
+            sizes: PoolSizes::from_env()?,
             id: NEXT_ID.fetch_add(1, Ordering::SeqCst),
             shown: shown(&config),
             tls: super::pg_tls::connector(&target.tls)
@@ -570,7 +617,7 @@ impl PgKv {
     }
 
     /// A connection: an idle one, a new one while fewer than
-    /// [`MAX_CONNECTIONS`] live, else the next one freed.
+    /// the most of [`PoolSizes`] live, else the next one freed.
     fn take(&self) -> Result<Conn> {
         let started = std::time::Instant::now();
         loop {
@@ -581,7 +628,7 @@ impl PgKv {
                 None => {}
             }
             let mut n = self.limit.live.lock().unwrap_or_else(|e| e.into_inner());
-            if *n < MAX_CONNECTIONS {
+            if *n < self.sizes.max {
                 *n += 1;
                 drop(n);
                 let slot = Slot(self.limit.clone());
@@ -595,8 +642,8 @@ impl PgKv {
             }
             if started.elapsed() > std::time::Duration::from_secs(30) || crate::deadline::spent() {
                 return Err(Error::unavailable(format!(
-                    "{}: all {MAX_CONNECTIONS} connections of this process stayed busy for 30 s",
-                    self.shown
+                    "{}: all {} connections of this process stayed busy for 30 s ($TREEWARD_PG_MAX_CONNECTIONS)",
+                    self.shown, self.sizes.max
                 )));
             }
             let _ = self
@@ -609,7 +656,7 @@ impl PgKv {
     fn put_back(&self, c: Conn) {
         if !c.is_closed() && c.epoch == self.epoch.load(Ordering::SeqCst) {
             let mut p = self.pool.lock().unwrap_or_else(|e| e.into_inner());
-            if p.len() < POOLED {
+            if p.len() < self.sizes.idle {
                 p.push(c);
             }
         }
@@ -1175,5 +1222,34 @@ impl Drop for PgKv {
     fn drop(&mut self) {
         self.end_write();
         self.end_read();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PoolSizes;
+
+    #[test]
+    fn pool_sizes_are_settable_and_checked() {
+        let of = |m: Option<&str>, i: Option<&str>| PoolSizes::of(m, i);
+        assert_eq!(of(None, None).unwrap(), PoolSizes { max: 64, idle: 16 });
+        assert_eq!(of(Some("8"), None).unwrap(), PoolSizes { max: 8, idle: 8 });
+        assert_eq!(
+            of(Some(" 200 "), Some("40")).unwrap(),
+            PoolSizes { max: 200, idle: 40 }
+        );
+        assert_eq!(
+            of(Some("4"), Some("0")).unwrap(),
+            PoolSizes { max: 4, idle: 0 }
+        );
+        for (m, i) in [
+            (Some("0"), None),
+            (Some("many"), None),
+            (Some("4"), Some("5")),
+            (None, Some("-1")),
+        ] {
+            let e = of(m, i).unwrap_err();
+            assert!(e.message.contains("TREEWARD_PG_"), "{e}");
+        }
     }
 }

@@ -456,3 +456,94 @@ fn runtime_role_without_ddl(cluster: &pg::Cluster, db: &str, client: &Client) {
         "the runtime role creates no table"
     );
 }
+
+/// Issue 24 #4: the pool's sizes are settable. A server given
+/// `TREEWARD_PG_MAX_CONNECTIONS=2` keeps at most two connections (and its
+/// listener) while twelve clients make changes at once through it, and all
+/// twelve are made; a size that is not a number is refused in one line.
+#[test]
+fn the_pool_size_is_settable_and_kept() {
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    if cluster.port == 0 {
+        return;
+    }
+    let db = cluster.database("poolsize");
+    let client = Client {
+        home: tempfile::tempdir().unwrap(),
+    };
+    let r = client.run(&db, &["init", "--owner", "own"]);
+    assert!(r.ok(), "{}", r.err());
+    let mut bad = command(Path::new(&db), "own");
+    bad.env("TREEWARD_PG_MAX_CONNECTIONS", "lots")
+        .args(["ws", "ls"]);
+    let r = run_with_timeout(bad, TIMEOUT);
+    assert_eq!(r.code, Some(2), "{}", r.err());
+    assert!(
+        r.err().contains("TREEWARD_PG_MAX_CONNECTIONS"),
+        "{}",
+        r.err()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("pool.sock");
+    let mut serve = crate::common::bare();
+    serve
+        .args(["--db", &db, "--socket"])
+        .arg(&sock)
+        .arg("serve")
+        .env("TREEWARD_PG_MAX_CONNECTIONS", "2")
+        .env("TREEWARD_PG_IDLE_CONNECTIONS", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let server = Stopped(serve.spawn().unwrap());
+    let started = std::time::Instant::now();
+    while !sock.exists() {
+        assert!(started.elapsed() < TIMEOUT, "serve made no socket");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let name = db.rsplit('/').next().unwrap().to_string();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watching = {
+        let (done, admin) = (done.clone(), format!("{}/postgres", cluster.base));
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+            let mut most = 0i64;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let n: i64 = c
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'treeward'",
+                        &[&name],
+                    )
+                    .unwrap()
+                    .get(0);
+                most = most.max(n);
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            most
+        })
+    };
+    let writers: Vec<_> = (0..12)
+        .map(|k| {
+            let mut c = command(Path::new(&db), "own");
+            c.arg("--socket")
+                .arg(&sock)
+                .args(["mkdir", &format!("/Default Workspace/team/pool {k}")]);
+            std::thread::spawn(move || run_with_timeout(c, TIMEOUT))
+        })
+        .collect();
+    for w in writers {
+        let r = w.join().unwrap();
+        assert!(r.ok(), "{}", r.err());
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let most = watching.join().unwrap();
+    drop(server);
+    println!(
+        "a server limited to 2 connections: at most {most} to the database (its listener included)"
+    );
+    // Two in the pool, the listener, and slack for one being closed while counted.
+    assert!(most <= 4, "{most} connections");
+    let r = client.run(&db, &["ls", "/Default Workspace/team"]);
+    assert_eq!(r.out().matches("pool ").count(), 12, "{}", r.out());
+}
