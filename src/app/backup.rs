@@ -113,6 +113,9 @@ impl App {
                 dir.display()
             )));
         }
+        // Done means usable: the backup's store opens at once after it.
+        drop(copy);
+        crate::store::open::wait_released(&store, std::time::Duration::from_secs(10));
         Ok(Backup {
             dir: dir.to_path_buf(),
             export,

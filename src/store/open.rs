@@ -105,6 +105,23 @@ pub fn holder_pid(dir: &Path) -> Option<u32> {
     })
 }
 
+/// Waits, up to `limit`, until the storage engine of the directory store in
+/// `dir`, closed a moment ago in this process, has let go of its data file:
+/// sled's threads keep their lock on it a little after the store is dropped,
+/// and whatever opens the store next would find it busy.
+pub fn wait_released(dir: &Path, limit: std::time::Duration) {
+    let data = dir.join("data").join("db");
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        match File::open(&data) {
+            // Taken and at once let go (the file is closed at the end of the arm).
+            Ok(f) if f.try_lock().is_ok() => return,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Err(_) => return,
+        }
+    }
+}
+
 /// The lock is held for the life of the returned file.
 pub fn take_lock(dir: &Path) -> Result<File> {
     let shown = dir.display();
