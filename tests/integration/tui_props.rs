@@ -106,9 +106,14 @@ fn run(login: &str, events: &[Input]) -> Result<(), TestCaseError> {
             "a blank frame after {:?}",
             ev
         );
-        // A dialog or the help may cover the status bar on a short screen.
+        // A dialog, the help or the message history may cover the status
+        // bar on a short screen.
         let small = w < 40 || h < 12;
-        if !small && ui.dialog().is_none() && ui.help().is_none() {
+        let history = ui
+            .layers
+            .iter()
+            .any(|l| matches!(l, treeward::tui::layers::Layer::Messages(_)));
+        if !small && ui.dialog().is_none() && ui.help().is_none() && !history {
             let status = text.lines().nth(h as usize - 2).unwrap_or_default();
             prop_assert!(
                 status.contains(login),
