@@ -704,17 +704,11 @@ impl App {
             Err(_) if matches!(req, Request::Doctor { .. }) => None,
             Err(e) => return Err(e),
         };
-        let Some(owner) = owner else {
+        if owner.is_none() {
             return Ok(());
-        };
-        let actor = (caller.login)()?;
-        if actor != owner {
-            return Err(Error::denied(format!(
-                "{what} is the account owner's (R4); you act as '{}'",
-                text::escape(&actor)
-            )));
         }
-        Ok(())
+        let actor = (caller.login)()?;
+        crate::domain::rules::runs_store_level(what, &actor, owner.as_deref()).or_denied()
     }
 
     fn execute_here(&self, caller: Caller<'_>, req: Request) -> Result<Reply> {

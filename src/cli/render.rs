@@ -117,25 +117,12 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         }
         Reply::Placed { how, id, path } => placed(how, id, path),
         Reply::Roles { login, ws, roles } => roles_now(login, ws, roles),
-        Reply::Initialized { owner } => Out::ok(
-            format!(
-                "initialized {}: owner {owner}, workspace Default Workspace",
-                env.store_label
-            ),
-            json!({ "ok": true, "owner": owner, "store": env.store_label }),
-        ),
+        Reply::Initialized { owner } => initialized(env, owner),
         Reply::Imported { items } => Out::ok(
             format!("imported {items} items"),
             json!({ "ok": true, "items": items }),
         ),
-        Reply::DemoCreated { owner, operations } => Out::ok(
-            format!(
-                "demo account created in {} ({operations} operations); you ({owner}) own it.\nTry: treeward --db {} tree",
-                env.store_label,
-                super::shell_quote(&env.store_label)
-            ),
-            json!({ "ok": true, "owner": owner, "operations": operations }),
-        ),
+        Reply::DemoCreated { owner, operations } => demo_created(env, owner, operations),
         Reply::Generated {
             seconds,
             summary,
@@ -148,16 +135,7 @@ pub fn reply(env: &Env, r: Reply) -> Out {
             rows: None,
         },
         Reply::Doctor(d) => doctor(d),
-        Reply::Backup(b) => Out::ok(
-            format!(
-                "backed up {} items to {} ({} and the store {})",
-                b.items,
-                b.dir.display(),
-                b.export.display(),
-                b.store.display()
-            ),
-            json!({ "ok": true, "backup": b }),
-        ),
+        Reply::Backup(b) => backed_up(b),
         Reply::Users(v) => users(v),
         Reply::Groups(v) => groups(v),
         Reply::Orgs(v) => orgs(v),
@@ -171,15 +149,7 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         Reply::Integrations(v) => integrations(v),
         Reply::Listing(l) => listing(l),
         Reply::Tree(nodes) => tree(nodes, branches(env.ascii)),
-        Reply::Detail(d) => Out::ok(
-            format!(
-                "{} {}  [{}]",
-                d.item.kind,
-                escape(&d.path),
-                d.decision.level_word()
-            ),
-            serde_json::to_value(&d).unwrap_or_default(),
-        ),
+        Reply::Detail(d) => detail(&d),
         Reply::Decision(d) => decision(d),
         Reply::Explained { decision, lines } => Out::ok(
             lines.join("\n"),
@@ -190,33 +160,86 @@ pub fn reply(env: &Env, r: Reply) -> Out {
         Reply::Log(v) => log(v),
         Reply::Grants(rows) => grants(rows),
         Reply::Applied(entries) => applied(entries),
-        Reply::Entitlements(page) => Out::ok(
-            page.rows
-                .iter()
-                .map(entitlement_line)
-                .collect::<Vec<_>>()
-                .join("\n"),
-            serde_json::to_value(&page.rows).unwrap_or_default(),
-        ),
+        Reply::Entitlements(page) => entitlements(&page.rows),
         Reply::AccessChanged {
             reply,
             report,
             dry_run,
         } => access_changed(env, *reply, report, dry_run),
-        Reply::Activity { entries, whole } => {
-            let mut lines: Vec<String> = entries.iter().map(log_line).collect();
-            if !whole {
-                lines.push(format!(
-                    "(your own changes only: {})",
-                    crate::domain::rules::AUDIT_READERS
-                ));
-            }
-            Out::ok(
-                lines.join("\n"),
-                json!({ "entries": entries, "whole": whole }),
-            )
-        }
+        Reply::Activity { entries, whole } => activity(entries, whole),
     }
+}
+
+fn initialized(env: &Env, owner: String) -> Out {
+    Out::ok(
+        format!(
+            "initialized {}: owner {owner}, workspace Default Workspace",
+            env.store_label
+        ),
+        json!({ "ok": true, "owner": owner, "store": env.store_label }),
+    )
+}
+
+fn demo_created(env: &Env, owner: String, operations: usize) -> Out {
+    Out::ok(
+        format!(
+            "demo account created in {} ({operations} operations); you ({owner}) own it.\nTry: treeward --db {} tree",
+            env.store_label,
+            super::shell_quote(&env.store_label)
+        ),
+        json!({ "ok": true, "owner": owner, "operations": operations }),
+    )
+}
+
+fn backed_up(b: crate::app::backup::Backup) -> Out {
+    Out::ok(
+        format!(
+            "backed up {} items to {} ({} and the store {})",
+            b.items,
+            b.dir.display(),
+            b.export.display(),
+            b.store.display()
+        ),
+        json!({ "ok": true, "backup": b }),
+    )
+}
+
+fn detail(d: &crate::app::ItemDetail) -> Out {
+    Out::ok(
+        format!(
+            "{} {}  [{}]",
+            d.item.kind,
+            escape(&d.path),
+            d.decision.level_word()
+        ),
+        serde_json::to_value(d).unwrap_or_default(),
+    )
+}
+
+fn entitlements(rows: &[crate::app::entitlements::EntitlementRow]) -> Out {
+    Out::ok(
+        rows.iter()
+            .map(entitlement_line)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        serde_json::to_value(rows).unwrap_or_default(),
+    )
+}
+
+/// An item's Activity: the entries the reader reads, and when that is not
+/// all of them, whose they are (R35).
+fn activity(entries: Vec<crate::domain::AuditEntry>, whole: bool) -> Out {
+    let mut lines: Vec<String> = entries.iter().map(log_line).collect();
+    if !whole {
+        lines.push(format!(
+            "(your own changes only: {})",
+            crate::domain::rules::AUDIT_READERS
+        ));
+    }
+    Out::ok(
+        lines.join("\n"),
+        json!({ "entries": entries, "whole": whole }),
+    )
 }
 
 fn placed(how: Placed, id: ItemId, path: String) -> Out {

@@ -706,6 +706,21 @@ impl Read {
     }
 }
 
+/// R4: what reads or replaces the whole store (`what`: export, backup, a
+/// load, `doctor --repair`, clearing what a load left) is its holder's: the
+/// account owner, or while a load left the store unfinished, whoever ran
+/// it. A store with neither (empty) has no holder yet: filling it makes one.
+pub fn runs_store_level(what: &str, actor: &str, holder: Option<&str>) -> Read {
+    match holder {
+        Some(h) if h != actor => Read::no(format!(
+            "{what} is the account owner's (R4); you act as '{}'",
+            super::text::escape(actor)
+        )),
+        Some(_) => Read::yes("the account owner (R4)"),
+        None => Read::yes("no account yet: filling the store makes its owner (R4)"),
+    }
+}
+
 /// R33, R34 (R29, R31): the members and roles, resources and integrations of
 /// a workspace are read by its members (the account owner is one of every
 /// workspace, R5).

@@ -439,6 +439,19 @@ fn with_link_defaults(c: &mut Config, given: &str) {
     }
 }
 
+/// Whether treeward's schema table is there, and how many tables of
+/// another application the database holds.
+pub(crate) const SCHEMA_STATE: &str = "SELECT to_regclass('treeward_schema') IS NOT NULL,
+        (SELECT count(*) FROM pg_catalog.pg_tables
+          WHERE schemaname = current_schema() AND tablename NOT LIKE 'treeward\\_%')";
+
+/// A database of another application, refused as a store.
+pub(crate) fn not_a_store(shown: &str) -> Error {
+    Error::unavailable(format!(
+        "{shown} is not a treeward store (it holds tables of another application)"
+    ))
+}
+
 impl PgKv {
     /// Connects, creates the tables in an empty database, and refuses a
     /// database of another application or of a newer treeward (exit 6).
@@ -575,14 +588,7 @@ impl PgKv {
     /// another application's tables are refused. Each is one line, exit 6.
     fn check_schema(&self, c: &mut Client) -> Result<()> {
         let f = |e: DbError| self.failed(&e);
-        let row = c
-            .query_one(
-                "SELECT to_regclass('treeward_schema') IS NOT NULL,
-                        (SELECT count(*) FROM pg_catalog.pg_tables
-                          WHERE schemaname = current_schema() AND tablename NOT LIKE 'treeward\\_%')",
-                &[],
-            )
-            .map_err(f)?;
+        let row = c.query_one(SCHEMA_STATE, &[]).map_err(f)?;
         let (ours, others): (bool, i64) = (row.get(0), row.get(1));
         let run = |state: &str| {
             Error::unavailable(format!(
@@ -591,10 +597,7 @@ impl PgKv {
             ))
         };
         if !ours && others > 0 {
-            return Err(Error::unavailable(format!(
-                "{} is not a treeward store (it holds tables of another application)",
-                self.shown
-            )));
+            return Err(not_a_store(&self.shown));
         }
         if !ours {
             return Err(run("holds no treeward tables yet"));

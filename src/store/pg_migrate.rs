@@ -91,18 +91,11 @@ fn run(client: &mut postgres::Client, shown: &str, dry_run: bool) -> Result<Vec<
 /// treeward's) is not made a store.
 fn refuse_others(client: &mut postgres::Client, shown: &str) -> Result<()> {
     let row = client
-        .query_one(
-            "SELECT to_regclass('treeward_schema') IS NOT NULL,
-                    (SELECT count(*) FROM pg_catalog.pg_tables
-                      WHERE schemaname = current_schema() AND tablename NOT LIKE 'treeward\\_%')",
-            &[],
-        )
+        .query_one(pg_kv::SCHEMA_STATE, &[])
         .map_err(|e| Error::unavailable(format!("{shown}: {e}")))?;
     let (ours, others): (bool, i64) = (row.get(0), row.get(1));
     if !ours && others > 0 {
-        return Err(Error::unavailable(format!(
-            "{shown} is not a treeward store (it holds tables of another application)"
-        )));
+        return Err(pg_kv::not_a_store(shown));
     }
     Ok(())
 }

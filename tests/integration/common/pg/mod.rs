@@ -190,6 +190,20 @@ fn pg_start(bin: &Path, run_as: &Option<String>, data: &Path, port: u16, dir: &P
     );
 }
 
+/// PostgreSQL's programs; `None` (the test skipped) where it is not
+/// installed, outside CI only.
+fn installed() -> Option<PathBuf> {
+    let bin = pg_bin();
+    if bin.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL is not installed, and CI must test the database store (.ci/run installs it)"
+        );
+        println!("skipped: PostgreSQL is not installed here");
+    }
+    bin
+}
+
 fn start() -> Option<Cluster> {
     if let Ok(url) = std::env::var("TREEWARD_TEST_PG") {
         return Some(Cluster {
@@ -201,14 +215,7 @@ fn start() -> Option<Cluster> {
             private: false,
         });
     }
-    let Some(bin) = pg_bin() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "PostgreSQL is not installed, and CI must test the database store (.ci/run installs it)"
-        );
-        println!("skipped: PostgreSQL is not installed here");
-        return None;
-    };
+    let bin = installed()?;
     let run_as = os_user();
     let dir = owned_tempdir("twpg", &run_as);
     let data = initdb(&bin, &run_as, dir.path());
@@ -285,18 +292,10 @@ impl Cluster {
         format!("{}/{name}", self.base)
     }
 
-    /// A new, empty database; returns its connection string.
+    /// A new database, migrated as an administrator would before its
+    /// first use (no account yet); returns its connection string.
     pub fn database(&self, tag: &str) -> String {
-        let _g = CREATING.lock().unwrap_or_else(|e| e.into_inner());
-        let name = format!(
-            "tw_{tag}_{}_{}",
-            std::process::id(),
-            NEXT_DB.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut c = postgres::Client::connect(&format!("{}/postgres", self.base), postgres::NoTls)
-            .expect("connect to the test cluster");
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let url = format!("{}/{name}", self.base);
+        let url = self.unmigrated_database(tag);
         migrated(&url);
         url
     }
@@ -345,14 +344,7 @@ pub fn tls_cluster(cert: &str, key: &str, ca: &str) -> Option<Cluster> {
         println!("skipped: the tests were given a server ($TREEWARD_TEST_PG); its settings are not ours to change");
         return None;
     }
-    let Some(bin) = pg_bin() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "PostgreSQL is not installed, and CI must test the database store (.ci/run installs it)"
-        );
-        println!("skipped: PostgreSQL is not installed here");
-        return None;
-    };
+    let bin = installed()?;
     let run_as = os_user();
     let dir = owned_tempdir("twpgtls", &run_as);
     let data = initdb(&bin, &run_as, dir.path());
